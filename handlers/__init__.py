@@ -1,0 +1,18 @@
+"""Telegram I/O: one module per feature, each with `register(app)`."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, TypeHandler
+
+from handlers import album, errors, start, uploads
+from handlers.common import remember_update
+
+FEATURES = (start, uploads, album)
+
+
+def register_all(app: Application) -> None:
+    app.add_handler(TypeHandler(Update, remember_update), group=-1)
+    for feature in FEATURES:
+        feature.register(app)
+    errors.register(app)

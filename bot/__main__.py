@@ -1,0 +1,51 @@
+"""`python -m bot` / `choosecheese`: run the bot, or the local playground when no token is configured."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from telegram import Update
+
+from bot.app import build_application
+from bot.config import Settings
+
+BOTFATHER_HELP = """\
+No TELEGRAM_BOT_TOKEN is set, so the bot cannot talk to Telegram yet.
+To get a token: open Telegram, talk to @BotFather, send /newbot, pick a name, and put the token
+it gives you into .env as TELEGRAM_BOT_TOKEN=... (see .env.example). Until then you can try the bot
+locally in the playground.
+"""
+
+
+def configure_logging() -> None:
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    # httpx logs every request URL, and the URL contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def main() -> int:
+    configure_logging()
+    settings = Settings()
+    if settings.telegram_bot_token is None and not settings.bot_api_base_url:
+        print(BOTFATHER_HELP, file=sys.stderr)
+        from playground.run import run_playground
+
+        return run_playground(settings)
+    app = build_application(settings)
+    if settings.webhook_url:
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""Build the one PTB Application: defaults, services, command menu, handlers."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, BotCommandScopeDefault
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+
+from bot.config import Settings
+from bot.i18n import t
+from bot.services import Services
+from handlers import register_all
+from handlers.common import SERVICES_KEY
+
+log = logging.getLogger(__name__)
+
+MENU_COMMANDS = ("start", "album", "lang", "help")
+
+
+def build_application(settings: Settings) -> Application:
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(True)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if settings.bot_api_base_url:
+        builder = builder.base_url(settings.bot_api_base_url)
+    if settings.bot_api_base_file_url:
+        builder = builder.base_file_url(settings.bot_api_base_file_url)
+    app = builder.build()
+    app.bot_data["settings"] = settings
+    register_all(app)
+    return app
+
+
+async def _post_init(app: Application) -> None:
+    settings: Settings = app.bot_data["settings"]
+    app.bot_data[SERVICES_KEY] = await Services.start(settings)
+    await set_command_menu(app)
+    log.info("Bot @%s ready", app.bot.username)
+
+
+async def set_command_menu(app: Application) -> None:
+    """The / menu in Korean for Korean clients, English for everyone else."""
+    for language in ("ko", "en"):
+        commands = [BotCommand(name, t(language, f"cmd.{name}")) for name in MENU_COMMANDS]
+        await app.bot.set_my_commands(
+            commands, scope=BotCommandScopeDefault(), language_code=language if language == "ko" else None
+        )
+
+
+async def _post_shutdown(app: Application) -> None:
+    services: Services | None = app.bot_data.pop(SERVICES_KEY, None)
+    if services is not None:
+        await services.close()

@@ -1,0 +1,86 @@
+"""Settings from the environment or a `.env` file."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Language = str  # "ko" or "en"
+SUPPORTED_LANGUAGES: tuple[Language, ...] = ("ko", "en")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = Field(default=None, description="Token from @BotFather")
+    database_url: str | None = Field(default=None, description="SQLAlchemy async URL; SQLite under DATA_DIR if empty")
+    data_dir: Path = Field(default=Path("data"), description="Photos, SQLite file and caches")
+    default_language: Language = "ko"
+    timezone: str = "Asia/Seoul"
+    admin_ids: list[int] = Field(default_factory=list, description="Telegram user ids with bot-wide admin rights")
+    webhook_url: str | None = Field(default=None, description="Public HTTPS URL; polling when empty")
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    webhook_secret: SecretStr | None = None
+    bot_api_base_url: str | None = Field(default=None, description="Bot API server, e.g. a local one")
+    bot_api_base_file_url: str | None = None
+    playground_port: int = 8080
+    max_upload_mb: int = Field(default=20, description="Largest photo or document the bot accepts")
+    max_image_pixels: int = Field(default=60_000_000, description="Larger images are refused as decompression bombs")
+    album_page_size: int = 6
+    media_group_wait_s: float = Field(default=1.5, description="Quiet time before answering a sent album")
+    analysis_workers: int = Field(default=1, description="Processes for face and QR work")
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"default_language must be one of {SUPPORTED_LANGUAGES}")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(",", " ").split()]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        ZoneInfo(value)
+        return value
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'choosecheese.sqlite3').resolve()}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the plain URLs people paste (postgres://, postgresql://, sqlite://) and pick the async drivers."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+    return url

@@ -1,0 +1,123 @@
+"""Korean and English texts. Keys are plain names; every text exists in both languages (a test checks)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+DEFAULT_LANGUAGE: Final = "ko"
+
+TEXTS: Final[dict[str, dict[str, str]]] = {
+    "start": {
+        "ko": (
+            "<b>ChooseCheese</b>에 오신 걸 환영해요 📸\n\n"
+            "네컷 사진의 <b>QR 코드</b>를 찍어 보내면 원본 사진을 받아 앨범에 저장해요. "
+            "사진이나 파일을 그대로 보내도 돼요. 그룹에서는 모두가 앨범 하나를 함께 써요.\n\n"
+            "/help 로 모든 기능을 볼 수 있어요."
+        ),
+        "en": (
+            "Welcome to <b>ChooseCheese</b> 📸\n\n"
+            "Send a photo of the <b>QR code</b> on your 4-cut strip and I will fetch the original and file it in "
+            "your album. Plain photos and files work too. In a group everyone shares one album.\n\n"
+            "See /help for everything I can do."
+        ),
+    },
+    "help": {
+        "ko": (
+            "<b>사용법</b>\n"
+            "• 네컷 QR 사진 또는 QR 링크 → 원본 사진(과 영상)을 앨범에 저장\n"
+            "• 사진·파일(JPEG, PNG, HEIC, WebP)·앨범 전송 → 그대로 저장 (같은 파일은 한 번만)\n\n"
+            "<b>명령어</b>\n"
+            "/album — 앨범 보기\n"
+            "/lang — 언어 바꾸기 (한국어/English)\n"
+            "/help — 이 도움말\n\n"
+            "사진은 이 봇이 돌아가는 서버에만 저장돼요."
+        ),
+        "en": (
+            "<b>How it works</b>\n"
+            "• A photo of a 4-cut QR, or the QR link → the original photo (and video) goes to the album\n"
+            "• Photos, files (JPEG, PNG, HEIC, WebP) and albums → saved as they are (the same file only once)\n\n"
+            "<b>Commands</b>\n"
+            "/album — browse the album\n"
+            "/lang — change language (한국어/English)\n"
+            "/help — this help\n\n"
+            "Photos are stored only on the server this bot runs on."
+        ),
+    },
+    "lang.choose": {"ko": "언어를 골라 주세요.", "en": "Choose a language."},
+    "lang.set": {"ko": "이제 한국어로 말할게요.", "en": "I will speak English from now on."},
+    "lang.admins_only": {
+        "ko": "그룹의 언어는 관리자만 바꿀 수 있어요.",
+        "en": "Only group admins can change the group's language.",
+    },
+    "upload.saved": {"ko": "앨범에 저장했어요 ✓ (사진 {count}장)", "en": "Saved to the album ✓ ({count} photos)"},
+    "upload.saved_many": {
+        "ko": "{saved}장을 앨범에 저장했어요 ✓ (앨범: {count}장)",
+        "en": "Saved {saved} photos to the album ✓ (album: {count})",
+    },
+    "upload.duplicate": {
+        "ko": "이미 앨범에 있는 사진이에요. 다시 저장하지 않았어요.",
+        "en": "That photo is already in the album, so I did not store it again.",
+    },
+    "upload.duplicates_in_group": {"ko": "{n}장은 이미 있었어요.", "en": "{n} were already there."},
+    "upload.not_image": {
+        "ko": "이 파일은 사진이 아니에요. JPEG, PNG, HEIC, WebP 사진을 보내 주세요.",
+        "en": "That file is not a photo. Please send a JPEG, PNG, HEIC or WebP picture.",
+    },
+    "upload.unsupported": {
+        "ko": "이 형식의 사진은 아직 못 받아요. JPEG, PNG, HEIC, WebP 로 보내 주세요.",
+        "en": "I cannot take that image format yet. Please send JPEG, PNG, HEIC or WebP.",
+    },
+    "upload.truncated": {
+        "ko": "사진 파일이 깨져 있어요 (끝까지 전송되지 않은 것 같아요). 다시 보내 주세요.",
+        "en": "The picture is damaged (it looks cut off). Please send it again.",
+    },
+    "upload.too_many_pixels": {
+        "ko": "사진이 너무 커요 ({detail}). 6천만 화소 이하로 보내 주세요.",
+        "en": "The picture is too large ({detail}). Please keep it under 60 megapixels.",
+    },
+    "upload.empty": {"ko": "빈 파일이에요.", "en": "The file is empty."},
+    "upload.too_big": {
+        "ko": "파일이 너무 커요 ({size_mb} MB). {limit_mb} MB 이하로 보내 주세요.",
+        "en": "The file is too big ({size_mb} MB). Please keep it under {limit_mb} MB.",
+    },
+    "album.empty": {
+        "ko": "앨범이 비어 있어요. 네컷 QR 사진이나 사진을 보내 보세요!",
+        "en": "The album is empty. Send a 4-cut QR photo or any picture!",
+    },
+    "album.page": {
+        "ko": "📒 앨범 {page}/{pages} 쪽 · 사진 {count}장",
+        "en": "📒 Album page {page}/{pages} · {count} photos",
+    },
+    "album.prev": {"ko": "◀ 이전", "en": "◀ Prev"},
+    "album.next": {"ko": "다음 ▶", "en": "Next ▶"},
+    "album.expired": {
+        "ko": "이 버튼은 더 이상 쓸 수 없어요. /album 을 다시 보내 주세요.",
+        "en": "This button has expired. Send /album again.",
+    },
+    "error.generic": {
+        "ko": "앗, 처리 중에 문제가 생겼어요. 잠시 후 다시 시도해 주세요. 보낸 사진은 잃어버리지 않았어요.",
+        "en": "Oops, something went wrong. Please try again in a moment. Nothing you sent was lost.",
+    },
+    "error.busy": {
+        "ko": "텔레그램이 잠시 바빠요. 조금 뒤에 다시 시도해 주세요.",
+        "en": "Telegram is busy right now. Please try again shortly.",
+    },
+    "cmd.start": {"ko": "시작하기", "en": "Start"},
+    "cmd.help": {"ko": "도움말", "en": "Help"},
+    "cmd.album": {"ko": "앨범 보기", "en": "Browse the album"},
+    "cmd.lang": {"ko": "언어 바꾸기", "en": "Change language"},
+}
+
+
+def normalise_language(code: str | None, default: str = DEFAULT_LANGUAGE) -> str:
+    """Map Telegram's language_code (e.g. 'en-US', 'ko') to one we speak."""
+    if not code:
+        return default
+    base = code.split("-")[0].lower()
+    return base if base in ("ko", "en") else "en"
+
+
+def t(language: str, key: str, **values: object) -> str:
+    entry = TEXTS[key]
+    text = entry.get(language) or entry[DEFAULT_LANGUAGE]
+    return text.format(**values) if values else text

@@ -1,0 +1,32 @@
+"""Everything handlers need, built once in post_init and kept in bot_data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.workers import CpuPool
+from storage.albums import AlbumStore
+from storage.blobs import BlobStore
+from storage.db import Database
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    albums: AlbumStore
+    cpu: CpuPool
+
+    @classmethod
+    async def start(cls, settings: Settings) -> Services:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        db = Database(settings.resolved_database_url)
+        await db.migrate()
+        albums = AlbumStore(db, BlobStore(settings.blob_dir))
+        await albums.sweep_orphan_blobs()
+        return cls(settings=settings, db=db, albums=albums, cpu=CpuPool(settings.analysis_workers))
+
+    async def close(self) -> None:
+        self.cpu.shutdown()
+        await self.db.dispose()

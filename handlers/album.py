@@ -1,0 +1,80 @@
+"""/album: the chat's photos as pages of media groups, paged with ◀ ▶ under them."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+
+from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.i18n import t
+from handlers.common import language_of, services
+from handlers.keyboards import NOOP, pager_row
+from storage.models import Photo
+from vision.images import jpeg_preview
+
+ALBUM_CALLBACK = "album:"
+VIEWS_KEY = "album_views"
+
+
+async def album_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await send_album_page(update, context, page=0)
+
+
+async def album_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    await query.answer()
+    page = int(query.data.removeprefix(ALBUM_CALLBACK))
+    views: dict[int, list[int]] = context.chat_data.setdefault(VIEWS_KEY, {})
+    for message_id in [*views.pop(query.message.message_id, []), query.message.message_id]:
+        with contextlib.suppress(BadRequest):  # already gone (deleted by a user, or too old to delete)
+            await context.bot.delete_message(query.message.chat_id, message_id)
+    await send_album_page(update, context, page=page)
+
+
+async def noop_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.callback_query.answer()
+
+
+async def send_album_page(update: Update, context: ContextTypes.DEFAULT_TYPE, page: int) -> None:
+    svc = services(context)
+    chat_id = update.effective_chat.id
+    language = await language_of(update, context)
+    count = await svc.albums.count(chat_id)
+    if count == 0:
+        await context.bot.send_message(chat_id, t(language, "album.empty"))
+        return
+    size = svc.settings.album_page_size
+    pages = math.ceil(count / size)
+    page = min(max(page, 0), pages - 1)
+    photos = await svc.albums.page(chat_id, page * size, size)
+    media = [InputMediaPhoto(await _photo_input(context, photo)) for photo in photos]
+    if len(media) == 1:
+        sent: tuple[Message, ...] = (await context.bot.send_photo(chat_id, media[0].media),)
+    else:
+        sent = await context.bot.send_media_group(chat_id, media)
+    for photo, message in zip(photos, sent, strict=True):
+        if photo.telegram_file_id is None and message.photo:
+            await svc.albums.remember_file_id(photo.id, message.photo[-1].file_id)
+    nav = await context.bot.send_message(
+        chat_id,
+        t(language, "album.page", page=page + 1, pages=pages, count=count),
+        reply_markup=InlineKeyboardMarkup([pager_row(ALBUM_CALLBACK, page, pages, language)]),
+    )
+    context.chat_data.setdefault(VIEWS_KEY, {})[nav.message_id] = [m.message_id for m in sent]
+
+
+async def _photo_input(context: ContextTypes.DEFAULT_TYPE, photo: Photo) -> str | bytes:
+    if photo.telegram_file_id:
+        return photo.telegram_file_id
+    svc = services(context)
+    data = svc.albums.read(photo)
+    return await svc.cpu.run(jpeg_preview, data, 1280, 88, svc.settings.max_image_pixels)
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("album", album_command, block=False))
+    app.add_handler(CallbackQueryHandler(album_button, pattern=rf"^{ALBUM_CALLBACK}\d+$", block=False))
+    app.add_handler(CallbackQueryHandler(noop_button, pattern=f"^{NOOP}$"))

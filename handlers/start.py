@@ -1,0 +1,76 @@
+"""/start, /help and /lang."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.i18n import t
+from handlers.common import is_chat_admin, services, text_for
+
+LANG_CALLBACK = "lang:"
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_message.reply_text(await text_for(update, context, "start"))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_message.reply_text(await text_for(update, context, "help"))
+
+
+def _language_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("한국어", callback_data=f"{LANG_CALLBACK}ko"),
+                InlineKeyboardButton("English", callback_data=f"{LANG_CALLBACK}en"),
+            ]
+        ]
+    )
+
+
+async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    arg = (context.args or [""])[0].lower()
+    if arg in ("ko", "en"):
+        await _set_language(update, context, arg)
+        return
+    await update.effective_message.reply_text(
+        await text_for(update, context, "lang.choose"), reply_markup=_language_keyboard()
+    )
+
+
+async def lang_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    language = query.data.removeprefix(LANG_CALLBACK)
+    if language not in ("ko", "en"):
+        await query.answer()
+        return
+    if not await is_chat_admin(update, context):
+        await query.answer(await text_for(update, context, "lang.admins_only"), show_alert=True)
+        return
+    await _store_language(update, context, language)
+    await query.answer()
+    await query.edit_message_text(t(language, "lang.set"))
+
+
+async def _set_language(update: Update, context: ContextTypes.DEFAULT_TYPE, language: str) -> None:
+    if not await is_chat_admin(update, context):
+        await update.effective_message.reply_text(await text_for(update, context, "lang.admins_only"))
+        return
+    await _store_language(update, context, language)
+    await update.effective_message.reply_text(t(language, "lang.set"))
+
+
+async def _store_language(update: Update, context: ContextTypes.DEFAULT_TYPE, language: str) -> None:
+    chat, user = update.effective_chat, update.effective_user
+    await services(context).albums.set_language(
+        chat_id=chat.id, chat_type=chat.type, user_id=user.id if user else None, language=language
+    )
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("start", start))
+    app.add_handler(CommandHandler("help", help_command))
+    app.add_handler(CommandHandler("lang", lang_command))
+    app.add_handler(CallbackQueryHandler(lang_button, pattern=f"^{LANG_CALLBACK}"))

@@ -1,0 +1,213 @@
+"""Photos and image documents sent to the bot: checked, stored once, acknowledged."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from telegram import Message, ReplyParameters, Update
+from telegram.constants import ChatAction
+from telegram.error import BadRequest
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+from bot.i18n import t
+from handlers.common import language_of, services
+from storage.albums import NewMedia
+from storage.models import PhotoSource
+from vision.images import ImageInfo, ImageRejected, RejectReason, probe_image
+
+log = logging.getLogger(__name__)
+
+MEDIA_GROUPS_KEY = "media_groups"
+
+
+@dataclass
+class MediaGroupTally:
+    """Items of one Telegram album (they arrive as separate updates): answered once, after the last."""
+
+    chat_id: int
+    reply_to: int
+    language: str
+    pending: int = 0
+    saved: int = 0
+    duplicates: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+class UploadTooBig(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+async def download_limited(context: ContextTypes.DEFAULT_TYPE, file_id: str, declared_size: int | None) -> bytes:
+    limit = services(context).settings.max_upload_bytes
+    if declared_size and declared_size > limit:
+        raise UploadTooBig(declared_size)
+    try:
+        telegram_file = await context.bot.get_file(file_id)
+    except BadRequest as exc:
+        if "too big" in exc.message.lower():
+            raise UploadTooBig(declared_size or limit + 1) from exc
+        raise
+    if telegram_file.file_size and telegram_file.file_size > limit:
+        raise UploadTooBig(telegram_file.file_size)
+    data = bytes(await telegram_file.download_as_bytearray())
+    if len(data) > limit:
+        raise UploadTooBig(len(data))
+    return data
+
+
+def rejection_text(language: str, exc: ImageRejected, limit_mb: int) -> str:
+    detail = str(exc).split(": ", 1)[-1]
+    if exc.reason is RejectReason.too_many_pixels:
+        return t(language, "upload.too_many_pixels", detail=detail)
+    return t(language, f"upload.{exc.reason}")
+
+
+def too_big_text(language: str, size: int, limit_mb: int) -> str:
+    return t(language, "upload.too_big", size_mb=f"{size / 1024 / 1024:.1f}", limit_mb=limit_mb)
+
+
+async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    largest = message.photo[-1]
+    await _intake(update, context, message, largest.file_id, largest.file_size)
+
+
+async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    document = message.document
+    await _intake(update, context, message, document.file_id, document.file_size)
+
+
+async def _intake(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    message: Message,
+    file_id: str,
+    declared_size: int | None,
+) -> None:
+    svc = services(context)
+    language = await language_of(update, context)
+    tally = _join_media_group(context, message, language)
+    try:
+        outcome = await _store(update, context, message, file_id, declared_size, language)
+    finally:
+        if tally is not None:
+            tally.pending -= 1
+    if tally is None:
+        await message.reply_text(outcome.text(language, await svc.albums.count(message.chat_id)))
+        return
+    tally.saved += outcome.created
+    tally.duplicates += outcome.duplicate
+    if outcome.problem:
+        tally.problems.append(outcome.problem)
+    _schedule_media_group_reply(context, message.media_group_id, tally)
+
+
+@dataclass(frozen=True)
+class StoreOutcome:
+    created: bool = False
+    duplicate: bool = False
+    problem: str | None = None
+
+    def text(self, language: str, album_count: int) -> str:
+        if self.problem:
+            return self.problem
+        if self.duplicate:
+            return t(language, "upload.duplicate")
+        return t(language, "upload.saved", count=album_count)
+
+
+async def _store(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    message: Message,
+    file_id: str,
+    declared_size: int | None,
+    language: str,
+) -> StoreOutcome:
+    svc = services(context)
+    limit_mb = svc.settings.max_upload_mb
+    await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+    try:
+        data = await download_limited(context, file_id, declared_size)
+        info: ImageInfo = await svc.cpu.run(probe_image, data, svc.settings.max_image_pixels)
+    except UploadTooBig as exc:
+        return StoreOutcome(problem=too_big_text(language, exc.size, limit_mb))
+    except ImageRejected as exc:
+        return StoreOutcome(problem=rejection_text(language, exc, limit_mb))
+    user = update.effective_user
+    saved = await svc.albums.save(
+        message.chat_id,
+        NewMedia(
+            data=data,
+            mime=info.mime,
+            width=info.width,
+            height=info.height,
+            sender_id=user.id if user and not user.is_bot else None,
+            source=PhotoSource.upload,
+            telegram_file_id=file_id if message.photo else None,
+            media_group_id=message.media_group_id,
+        ),
+    )
+    return StoreOutcome(created=saved.created, duplicate=not saved.created)
+
+
+def _join_media_group(context: ContextTypes.DEFAULT_TYPE, message: Message, language: str) -> MediaGroupTally | None:
+    if not message.media_group_id:
+        return None
+    groups: dict[str, MediaGroupTally] = context.bot_data.setdefault(MEDIA_GROUPS_KEY, {})
+    key = f"{message.chat_id}:{message.media_group_id}"
+    tally = groups.get(key)
+    if tally is None:
+        tally = groups[key] = MediaGroupTally(message.chat_id, message.message_id, language)
+    tally.pending += 1
+    return tally
+
+
+def _schedule_media_group_reply(
+    context: ContextTypes.DEFAULT_TYPE, media_group_id: str, tally: MediaGroupTally
+) -> None:
+    """Debounced: each finished item pushes the reply back until the group has been quiet for a moment."""
+    name = f"mediagroup:{tally.chat_id}:{media_group_id}"
+    for job in context.job_queue.get_jobs_by_name(name):
+        job.schedule_removal()
+    wait = services(context).settings.media_group_wait_s
+    context.job_queue.run_once(_answer_media_group, when=wait, name=name, data=name.split(":", 1)[1])
+
+
+async def _answer_media_group(context: ContextTypes.DEFAULT_TYPE) -> None:
+    key: str = context.job.data
+    groups: dict[str, MediaGroupTally] = context.bot_data.get(MEDIA_GROUPS_KEY, {})
+    tally = groups.get(key)
+    if tally is None:
+        return
+    if tally.pending > 0:
+        context.job_queue.run_once(
+            _answer_media_group, when=services(context).settings.media_group_wait_s, name=context.job.name, data=key
+        )
+        return
+    del groups[key]
+    count = await services(context).albums.count(tally.chat_id)
+    lines = []
+    if tally.saved:
+        lines.append(t(tally.language, "upload.saved_many", saved=tally.saved, count=count))
+    if tally.duplicates:
+        lines.append(
+            t(tally.language, "upload.duplicates_in_group", n=tally.duplicates)
+            if tally.saved
+            else t(tally.language, "upload.duplicate")
+        )
+    lines.extend(dict.fromkeys(tally.problems))
+    await context.bot.send_message(
+        tally.chat_id,
+        "\n".join(lines),
+        reply_parameters=ReplyParameters(tally.reply_to, allow_sending_without_reply=True),
+    )
+
+
+def register(app: Application) -> None:
+    app.add_handler(MessageHandler(filters.PHOTO, on_photo, block=False))
+    app.add_handler(MessageHandler(filters.Document.ALL, on_document, block=False))

@@ -1,0 +1,214 @@
+"""Chats, users and their albums: the only code that reads or writes those tables and the blob store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.blobs import BlobStore, sha256_of
+from storage.db import Database
+from storage.models import Chat, MediaKind, Member, Photo, PhotoSource, User
+
+
+@dataclass(frozen=True)
+class SavedPhoto:
+    photo: Photo
+    created: bool
+
+
+@dataclass(frozen=True)
+class NewMedia:
+    """What a handler knows about a file it wants filed in an album."""
+
+    data: bytes
+    mime: str
+    width: int | None = None
+    height: int | None = None
+    kind: MediaKind = MediaKind.photo
+    sender_id: int | None = None
+    source: PhotoSource = PhotoSource.upload
+    source_url: str | None = None
+    brand: str | None = None
+    telegram_file_id: str | None = None
+    media_group_id: str | None = None
+    parent_id: int | None = None
+
+
+async def insert_ignoring_conflicts(session: AsyncSession, table: Any, values: dict[str, Any]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING on both SQLite and PostgreSQL (safe under concurrent handlers)."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    await session.execute(insert(table).values(**values).on_conflict_do_nothing())
+
+
+class AlbumStore:
+    def __init__(self, db: Database, blobs: BlobStore) -> None:
+        self.db = db
+        self.blobs = blobs
+
+    async def remember(
+        self,
+        *,
+        chat_id: int,
+        chat_type: str,
+        chat_title: str | None,
+        user_id: int | None = None,
+        first_name: str = "",
+        username: str | None = None,
+        language_code: str | None = None,
+    ) -> None:
+        """Record the chat, the user and their membership; refresh names that changed."""
+        async with self.db.session() as session:
+            await insert_ignoring_conflicts(session, Chat, {"id": chat_id, "type": chat_type, "title": chat_title})
+            await session.execute(
+                update(Chat).where(Chat.id == chat_id).values(title=chat_title, type=chat_type, left_at=None)
+            )
+            if user_id is None:
+                return
+            await insert_ignoring_conflicts(
+                session,
+                User,
+                {"id": user_id, "first_name": first_name, "username": username, "language_code": language_code},
+            )
+            await session.execute(
+                update(User)
+                .where(User.id == user_id)
+                .values(first_name=first_name, username=username, language_code=language_code)
+            )
+            await insert_ignoring_conflicts(session, Member, {"chat_id": chat_id, "user_id": user_id})
+
+    async def save(self, chat_id: int, media: NewMedia) -> SavedPhoto:
+        """File `media` in the chat's album once: the same bytes again return the existing row."""
+        digest = sha256_of(media.data)
+        existing = await self._by_sha(chat_id, digest)
+        if existing is not None:
+            return SavedPhoto(existing, created=False)
+        blob_was_there = self.blobs.exists(digest)
+        self.blobs.put(media.data)
+        photo = Photo(
+            chat_id=chat_id,
+            sender_id=media.sender_id,
+            sha256=digest,
+            kind=media.kind,
+            mime=media.mime,
+            width=media.width,
+            height=media.height,
+            size_bytes=len(media.data),
+            source=media.source,
+            source_url=media.source_url,
+            brand=media.brand,
+            telegram_file_id=media.telegram_file_id,
+            media_group_id=media.media_group_id,
+            parent_id=media.parent_id,
+        )
+        try:
+            async with self.db.session() as session:
+                session.add(photo)
+        except IntegrityError:
+            # Another handler filed the same bytes a moment ago.
+            existing = await self._by_sha(chat_id, digest)
+            if existing is None:
+                raise
+            return SavedPhoto(existing, created=False)
+        except BaseException:
+            if not blob_was_there and not await self._blob_referenced(digest):
+                self.blobs.delete(digest)
+            raise
+        return SavedPhoto(photo, created=True)
+
+    async def _by_sha(self, chat_id: int, digest: str) -> Photo | None:
+        async with self.db.session() as session:
+            result = await session.execute(select(Photo).where(Photo.chat_id == chat_id, Photo.sha256 == digest))
+            return result.scalars().first()
+
+    async def _blob_referenced(self, digest: str) -> bool:
+        async with self.db.session() as session:
+            result = await session.execute(select(func.count()).select_from(Photo).where(Photo.sha256 == digest))
+            return bool(result.scalar_one())
+
+    async def find_by_source_url(self, chat_id: int, url: str) -> Photo | None:
+        async with self.db.session() as session:
+            result = await session.execute(
+                select(Photo).where(Photo.chat_id == chat_id, Photo.source_url == url).order_by(Photo.id)
+            )
+            return result.scalars().first()
+
+    async def get(self, photo_id: int) -> Photo | None:
+        async with self.db.session() as session:
+            return await session.get(Photo, photo_id)
+
+    async def count(self, chat_id: int, kind: MediaKind = MediaKind.photo) -> int:
+        async with self.db.session() as session:
+            result = await session.execute(
+                select(func.count()).select_from(Photo).where(Photo.chat_id == chat_id, Photo.kind == kind)
+            )
+            return int(result.scalar_one())
+
+    async def page(self, chat_id: int, offset: int, limit: int, kind: MediaKind = MediaKind.photo) -> list[Photo]:
+        """Newest first."""
+        async with self.db.session() as session:
+            result = await session.execute(
+                select(Photo)
+                .where(Photo.chat_id == chat_id, Photo.kind == kind)
+                .order_by(Photo.created_at.desc(), Photo.id.desc())
+                .offset(offset)
+                .limit(limit)
+            )
+            return list(result.scalars().all())
+
+    def read(self, photo: Photo) -> bytes:
+        return self.blobs.get(photo.sha256)
+
+    async def remember_file_id(self, photo_id: int, file_id: str) -> None:
+        async with self.db.session() as session:
+            await session.execute(update(Photo).where(Photo.id == photo_id).values(telegram_file_id=file_id))
+
+    async def delete_photo(self, photo_id: int) -> bool:
+        async with self.db.session() as session:
+            photo = await session.get(Photo, photo_id)
+            if photo is None:
+                return False
+            digest = photo.sha256
+            await session.delete(photo)
+        if not await self._blob_referenced(digest):
+            self.blobs.delete(digest)
+        return True
+
+    async def language(self, *, user_id: int | None, chat_id: int | None) -> str | None:
+        """The language chosen for a group chat, else the user's choice, else Telegram's code for the user."""
+        async with self.db.session() as session:
+            if chat_id is not None:
+                chat = await session.get(Chat, chat_id)
+                if chat is not None and chat.type != "private" and chat.language:
+                    return chat.language
+            if user_id is not None:
+                user = await session.get(User, user_id)
+                if user is not None:
+                    return user.language or user.language_code
+        return None
+
+    async def set_language(self, *, chat_id: int, chat_type: str, user_id: int | None, language: str) -> None:
+        async with self.db.session() as session:
+            if chat_type != "private":
+                await session.execute(update(Chat).where(Chat.id == chat_id).values(language=language))
+            elif user_id is not None:
+                await session.execute(update(User).where(User.id == user_id).values(language=language))
+
+    async def sweep_orphan_blobs(self) -> int:
+        """Delete blobs no row points at (left by a crash between writing the file and the row)."""
+        self.blobs.remove_temp_files()
+        async with self.db.session() as session:
+            result = await session.execute(select(Photo.sha256).distinct())
+            referenced = set(result.scalars().all())
+        removed = 0
+        for digest in list(self.blobs.digests()):
+            if digest not in referenced:
+                self.blobs.delete(digest)
+                removed += 1
+        return removed
