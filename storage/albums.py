@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.blobs import BlobStore, sha256_of
@@ -44,7 +45,7 @@ async def insert_ignoring_conflicts(session: AsyncSession, table: Any, values: d
     """INSERT … ON CONFLICT DO NOTHING on both SQLite and PostgreSQL (safe under concurrent handlers)."""
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    await session.execute(insert(table).values(**values).on_conflict_do_nothing())
+    await session.exec(insert(table).values(**values).on_conflict_do_nothing())
 
 
 class AlbumStore:
@@ -66,7 +67,7 @@ class AlbumStore:
         """Record the chat, the user and their membership; refresh names that changed."""
         async with self.db.session() as session:
             await insert_ignoring_conflicts(session, Chat, {"id": chat_id, "type": chat_type, "title": chat_title})
-            await session.execute(
+            await session.exec(
                 update(Chat).where(Chat.id == chat_id).values(title=chat_title, type=chat_type, left_at=None)
             )
             if user_id is None:
@@ -76,7 +77,7 @@ class AlbumStore:
                 User,
                 {"id": user_id, "first_name": first_name, "username": username, "language_code": language_code},
             )
-            await session.execute(
+            await session.exec(
                 update(User)
                 .where(User.id == user_id)
                 .values(first_name=first_name, username=username, language_code=language_code)
@@ -111,33 +112,37 @@ class AlbumStore:
             async with self.db.session() as session:
                 session.add(photo)
         except IntegrityError:
-            # Another handler filed the same bytes a moment ago.
+            # Most likely another handler filed the same bytes a moment ago.
             existing = await self._by_sha(chat_id, digest)
-            if existing is None:
-                raise
-            return SavedPhoto(existing, created=False)
+            if existing is not None:
+                return SavedPhoto(existing, created=False)
+            await self._forget_blob_if_new(digest, blob_was_there)
+            raise
         except BaseException:
-            if not blob_was_there and not await self._blob_referenced(digest):
-                self.blobs.delete(digest)
+            await self._forget_blob_if_new(digest, blob_was_there)
             raise
         return SavedPhoto(photo, created=True)
 
+    async def _forget_blob_if_new(self, digest: str, blob_was_there: bool) -> None:
+        if not blob_was_there and not await self._blob_referenced(digest):
+            self.blobs.delete(digest)
+
     async def _by_sha(self, chat_id: int, digest: str) -> Photo | None:
         async with self.db.session() as session:
-            result = await session.execute(select(Photo).where(Photo.chat_id == chat_id, Photo.sha256 == digest))
-            return result.scalars().first()
+            result = await session.exec(select(Photo).where(Photo.chat_id == chat_id, Photo.sha256 == digest))
+            return result.first()
 
     async def _blob_referenced(self, digest: str) -> bool:
         async with self.db.session() as session:
-            result = await session.execute(select(func.count()).select_from(Photo).where(Photo.sha256 == digest))
-            return bool(result.scalar_one())
+            result = await session.exec(select(func.count()).select_from(Photo).where(Photo.sha256 == digest))
+            return bool(result.one())
 
     async def find_by_source_url(self, chat_id: int, url: str) -> Photo | None:
         async with self.db.session() as session:
-            result = await session.execute(
+            result = await session.exec(
                 select(Photo).where(Photo.chat_id == chat_id, Photo.source_url == url).order_by(Photo.id)
             )
-            return result.scalars().first()
+            return result.first()
 
     async def get(self, photo_id: int) -> Photo | None:
         async with self.db.session() as session:
@@ -145,29 +150,29 @@ class AlbumStore:
 
     async def count(self, chat_id: int, kind: MediaKind = MediaKind.photo) -> int:
         async with self.db.session() as session:
-            result = await session.execute(
+            result = await session.exec(
                 select(func.count()).select_from(Photo).where(Photo.chat_id == chat_id, Photo.kind == kind)
             )
-            return int(result.scalar_one())
+            return int(result.one())
 
     async def page(self, chat_id: int, offset: int, limit: int, kind: MediaKind = MediaKind.photo) -> list[Photo]:
         """Newest first."""
         async with self.db.session() as session:
-            result = await session.execute(
+            result = await session.exec(
                 select(Photo)
                 .where(Photo.chat_id == chat_id, Photo.kind == kind)
                 .order_by(Photo.created_at.desc(), Photo.id.desc())
                 .offset(offset)
                 .limit(limit)
             )
-            return list(result.scalars().all())
+            return list(result.all())
 
     def read(self, photo: Photo) -> bytes:
         return self.blobs.get(photo.sha256)
 
     async def remember_file_id(self, photo_id: int, file_id: str) -> None:
         async with self.db.session() as session:
-            await session.execute(update(Photo).where(Photo.id == photo_id).values(telegram_file_id=file_id))
+            await session.exec(update(Photo).where(Photo.id == photo_id).values(telegram_file_id=file_id))
 
     async def delete_photo(self, photo_id: int) -> bool:
         async with self.db.session() as session:
@@ -196,16 +201,16 @@ class AlbumStore:
     async def set_language(self, *, chat_id: int, chat_type: str, user_id: int | None, language: str) -> None:
         async with self.db.session() as session:
             if chat_type != "private":
-                await session.execute(update(Chat).where(Chat.id == chat_id).values(language=language))
+                await session.exec(update(Chat).where(Chat.id == chat_id).values(language=language))
             elif user_id is not None:
-                await session.execute(update(User).where(User.id == user_id).values(language=language))
+                await session.exec(update(User).where(User.id == user_id).values(language=language))
 
     async def sweep_orphan_blobs(self) -> int:
         """Delete blobs no row points at (left by a crash between writing the file and the row)."""
         self.blobs.remove_temp_files()
         async with self.db.session() as session:
-            result = await session.execute(select(Photo.sha256).distinct())
-            referenced = set(result.scalars().all())
+            result = await session.exec(select(Photo.sha256).distinct())
+            referenced = set(result.all())
         removed = 0
         for digest in list(self.blobs.digests()):
             if digest not in referenced:

@@ -1,0 +1,44 @@
+"""Fixtures shared by every test folder: databases (SQLite always, PostgreSQL when TEST_POSTGRES_URL is set)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from bot.config import normalise_database_url
+
+POSTGRES_URL_ENV = "TEST_POSTGRES_URL"
+
+
+def postgres_admin_url() -> str | None:
+    return os.environ.get(POSTGRES_URL_ENV)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty database: SQLite in tmp_path, or a new PostgreSQL database dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    admin = postgres_admin_url()
+    if not admin:
+        pytest.skip(f"PostgreSQL variant: set {POSTGRES_URL_ENV} (make test and CI set it when a server runs)")
+    plain = admin.replace("postgresql+asyncpg://", "postgresql://")
+    name = f"cc_test_{uuid.uuid4().hex[:12]}"
+    connection = await asyncpg.connect(plain)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    base, _, _ = plain.rpartition("/")
+    yield normalise_database_url(f"{base}/{name}")
+    connection = await asyncpg.connect(plain)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
