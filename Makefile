@@ -1,0 +1,47 @@
+# Two commands: `make run` and `make test`. Both set everything up on a fresh machine first.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NODEPS := $(wildcard requirements-nodeps.txt)
+export TEST_POSTGRES_URL ?= $(shell scripts/find-postgres.sh)
+
+.PHONY: setup run test eval bench lint format models clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml $(NODEPS) scripts/system-deps.sh
+	scripts/system-deps.sh
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	if [ -f requirements-nodeps.txt ]; then $(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt; fi
+	if [ -f vision/model_store.py ]; then $(PY) -m vision.model_store fetch; fi
+	touch $(STAMP)
+
+models: setup
+	$(PY) -m vision.model_store fetch
+
+run: setup
+	$(PY) -m bot
+
+test: setup
+	$(PY) -m pytest
+
+eval: setup
+	$(PY) -m evals
+
+bench: setup
+	$(PY) -m evals --bench
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
