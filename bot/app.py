@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from telegram import BotCommand, BotCommandScopeDefault
+from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
 from bot.config import Settings
 from bot.i18n import t
 from bot.services import Services
+from bot.workers import CpuPool
 from handlers import register_all
 from handlers.common import SERVICES_KEY
 
@@ -19,7 +22,8 @@ log = logging.getLogger(__name__)
 MENU_COMMANDS = ("start", "album", "lang", "help")
 
 
-def build_application(settings: Settings) -> Application:
+def build_application(settings: Settings, *, cpu: CpuPool | None = None) -> Application:
+    """The bot. `cpu` lets a caller share one worker pool between several applications (tests, playground)."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     builder = (
@@ -37,13 +41,14 @@ def build_application(settings: Settings) -> Application:
         builder = builder.base_file_url(settings.bot_api_base_file_url)
     app = builder.build()
     app.bot_data["settings"] = settings
+    app.bot_data["shared_cpu"] = cpu
     register_all(app)
     return app
 
 
 async def _post_init(app: Application) -> None:
     settings: Settings = app.bot_data["settings"]
-    app.bot_data[SERVICES_KEY] = await Services.start(settings)
+    app.bot_data[SERVICES_KEY] = await Services.start(settings, cpu=app.bot_data["shared_cpu"])
     await set_command_menu(app)
     log.info("Bot @%s ready", app.bot.username)
 
@@ -61,3 +66,18 @@ async def _post_shutdown(app: Application) -> None:
     services: Services | None = app.bot_data.pop(SERVICES_KEY, None)
     if services is not None:
         await services.close()
+
+
+@asynccontextmanager
+async def running_application(app: Application, *, poll_timeout: float = 1.0) -> AsyncIterator[Application]:
+    """Run `app` inside an existing event loop (tests, playground): what run_polling does, without owning the loop."""
+    async with app:
+        await _post_init(app)
+        await app.start()
+        await app.updater.start_polling(poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
+        try:
+            yield app
+        finally:
+            await app.updater.stop()
+            await app.stop()
+            await _post_shutdown(app)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Language = str  # "ko" or "en"
 SUPPORTED_LANGUAGES: tuple[Language, ...] = ("ko", "en")
@@ -21,7 +22,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("data"), description="Photos, SQLite file and caches")
     default_language: Language = "ko"
     timezone: str = "Asia/Seoul"
-    admin_ids: list[int] = Field(default_factory=list, description="Telegram user ids with bot-wide admin rights")
+    admin_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Telegram user ids with bot-wide admin rights"
+    )
     webhook_url: str | None = Field(default=None, description="Public HTTPS URL; polling when empty")
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
@@ -34,6 +37,19 @@ class Settings(BaseSettings):
     album_page_size: int = 6
     media_group_wait_s: float = Field(default=1.5, description="Quiet time before answering a sent album")
     analysis_workers: int = Field(default=1, description="Processes for face and QR work")
+
+    @field_validator(
+        "telegram_bot_token",
+        "database_url",
+        "webhook_url",
+        "webhook_secret",
+        "bot_api_base_url",
+        "bot_api_base_file_url",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("default_language")
     @classmethod
@@ -54,7 +70,10 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        ZoneInfo(value)
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}") from exc
         return value
 
     @cached_property

@@ -17,16 +17,26 @@ class Services:
     db: Database
     albums: AlbumStore
     cpu: CpuPool
+    owns_cpu: bool = True
 
     @classmethod
-    async def start(cls, settings: Settings) -> Services:
+    async def start(cls, settings: Settings, cpu: CpuPool | None = None) -> Services:
+        """Open the database (migrating it), sweep crash leftovers, start the worker pool unless one is given."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = Database(settings.resolved_database_url)
         await db.migrate()
         albums = AlbumStore(db, BlobStore(settings.blob_dir))
         await albums.sweep_orphan_blobs()
-        return cls(settings=settings, db=db, albums=albums, cpu=CpuPool(settings.analysis_workers))
+        owns_cpu = cpu is None
+        return cls(
+            settings=settings,
+            db=db,
+            albums=albums,
+            cpu=cpu or CpuPool(settings.analysis_workers),
+            owns_cpu=owns_cpu,
+        )
 
     async def close(self) -> None:
-        self.cpu.shutdown()
+        if self.owns_cpu:
+            self.cpu.shutdown()
         await self.db.dispose()
