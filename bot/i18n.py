@@ -49,10 +49,10 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "ko": "그룹의 언어는 관리자만 바꿀 수 있어요.",
         "en": "Only group admins can change the group's language.",
     },
-    "upload.saved": {"ko": "앨범에 저장했어요 ✓ (사진 {count}장)", "en": "Saved to the album ✓ ({count} photos)"},
+    "upload.saved": {"ko": "앨범에 저장했어요 ✓ · 모두 {count}장", "en": "Saved to the album ✓ · {count} in total"},
     "upload.saved_many": {
-        "ko": "{saved}장을 앨범에 저장했어요 ✓ (앨범: {count}장)",
-        "en": "Saved {saved} photos to the album ✓ (album: {count})",
+        "ko": "{saved}장을 앨범에 저장했어요 ✓ · 모두 {count}장",
+        "en": "Saved {saved} photos to the album ✓ · {count} in total",
     },
     "upload.duplicate": {
         "ko": "이미 앨범에 있는 사진이에요. 다시 저장하지 않았어요.",

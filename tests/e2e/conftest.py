@@ -1,0 +1,39 @@
+"""End-to-end fixtures: the real PTB Application polling our strict Bot API emulator over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_application, running_application
+from bot.config import Settings
+from bot.workers import CpuPool
+from playground.emulator import BotApiEmulator
+from tests.e2e.harness import TOKEN, Harness
+
+
+@pytest.fixture(scope="session")
+def cpu_pool() -> Iterator[CpuPool]:
+    pool = CpuPool(1)
+    yield pool
+    pool.shutdown()
+
+
+@pytest.fixture
+async def harness(request: pytest.FixtureRequest, tmp_path: Path, cpu_pool: CpuPool) -> AsyncIterator[Harness]:
+    async with BotApiEmulator(token=TOKEN) as emu:
+        settings = Settings(
+            _env_file=None,
+            **getattr(request, "param", {}),
+            telegram_bot_token=TOKEN,
+            bot_api_base_url=emu.base_url,
+            bot_api_base_file_url=emu.base_file_url,
+            data_dir=tmp_path / "data",
+            media_group_wait_s=0.3,
+            album_page_size=3,
+        )
+        app = build_application(settings, cpu=cpu_pool)
+        async with running_application(app):
+            yield Harness(emu, settings, app)

@@ -1,0 +1,82 @@
+"""The end-to-end test harness: a running bot and the emulator it talks to, plus picture makers."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+from telegram.ext import Application
+
+from bot.config import Settings
+from bot.services import Services
+from handlers.common import SERVICES_KEY
+from playground.emulator import BotApiEmulator
+
+TOKEN = "123456:TEST-TOKEN"
+
+
+@dataclass
+class Harness:
+    emu: BotApiEmulator
+    settings: Settings
+    app: Application
+
+    @property
+    def services(self) -> Services:
+        return self.app.bot_data[SERVICES_KEY]
+
+    async def album_count(self, chat_id: int) -> int:
+        return await self.services.albums.count(chat_id)
+
+    def stored_files(self) -> list[Path]:
+        return [p for p in self.settings.blob_dir.rglob("*") if p.is_file()]
+
+    def bot_messages(self, chat_id: int) -> list[dict[str, Any]]:
+        bot_id = self.emu.bot_user["id"]
+        return [m for m in self.emu.chat_messages(chat_id) if m["from"]["id"] == bot_id and not m.get("deleted")]
+
+    async def reply(
+        self, chat_id: int, predicate: Callable[[dict[str, Any]], bool] | None = None, timeout: float = 10
+    ) -> dict[str, Any]:
+        return await self.emu.wait_for_bot_message(chat_id, timeout=timeout, predicate=predicate)
+
+
+def jpeg_bytes(
+    color: tuple[int, int, int] | str = "red", size: tuple[int, int] = (320, 240), quality: int = 90
+) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
+def png_bytes(color: str = "blue", size: tuple[int, int] = (200, 100)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "PNG")
+    return out.getvalue()
+
+
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    markup = message.get("reply_markup") or {}
+    return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+
+def encoded(fmt: str, color: str = "green", size: tuple[int, int] = (160, 120)) -> bytes:
+    """A picture in any format Pillow (with pillow-heif) writes: JPEG, PNG, WEBP, HEIF."""
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, fmt)
+    return out.getvalue()
+
+
+def noisy_jpeg(seed: int, size: tuple[int, int] = (640, 480)) -> bytes:
+    """A photo-like JPEG whose bytes differ per seed (flat colours compress to near-identical files)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    pixels = rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, "JPEG", quality=85)
+    return out.getvalue()

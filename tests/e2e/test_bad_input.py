@@ -1,0 +1,98 @@
+"""Bad input gets a clear reply, never crashes the bot, and leaves no rows or files behind."""
+
+from __future__ import annotations
+
+import io
+import zlib
+
+import pytest
+from PIL import Image
+
+from tests.e2e.harness import Harness, noisy_jpeg
+
+
+def _private(harness: Harness) -> tuple[dict, dict]:
+    user = harness.emu.create_user("Sam", language_code="en")
+    return user, harness.emu.create_chat("private", user=user)
+
+
+def decompression_bomb_png(side: int = 30000) -> bytes:
+    """A tiny PNG that claims 30000×30000 pixels (900 megapixels of zeros compress to almost nothing)."""
+    out = io.BytesIO()
+    Image.new("1", (side, side)).save(out, "PNG")
+    return out.getvalue()
+
+
+async def _assert_nothing_stored(harness: Harness, chat_id: int) -> None:
+    assert await harness.album_count(chat_id) == 0
+    assert harness.stored_files() == []
+
+
+async def test_a_document_that_is_not_an_image(harness: Harness) -> None:
+    user, chat = _private(harness)
+    await harness.emu.send_document(chat["id"], user["id"], b"%PDF-1.4\n" + b"x" * 2000, "ticket.jpg", "image/jpeg")
+    reply = await harness.reply(chat["id"])
+    assert "not a photo" in reply["text"]
+    await _assert_nothing_stored(harness, chat["id"])
+
+
+async def test_a_truncated_jpeg(harness: Harness) -> None:
+    user, chat = _private(harness)
+    whole = noisy_jpeg(5, size=(800, 600))
+    await harness.emu.send_document(chat["id"], user["id"], whole[: len(whole) // 2], "cut.jpg", "image/jpeg")
+    reply = await harness.reply(chat["id"])
+    assert "damaged" in reply["text"]
+    await _assert_nothing_stored(harness, chat["id"])
+
+
+async def test_a_decompression_bomb(harness: Harness) -> None:
+    user, chat = _private(harness)
+    bomb = decompression_bomb_png()
+    assert len(bomb) < 2_000_000
+    await harness.emu.send_document(chat["id"], user["id"], bomb, "bomb.png", "image/png")
+    reply = await harness.reply(chat["id"])
+    assert "too large" in reply["text"] and "30000x30000" in reply["text"]
+    await _assert_nothing_stored(harness, chat["id"])
+
+
+@pytest.mark.parametrize("harness", [{"max_upload_mb": 1}], indirect=True)
+async def test_a_file_over_the_size_limit(harness: Harness) -> None:
+    user, chat = _private(harness)
+    big = noisy_jpeg(6, size=(1600, 1200))
+    big += zlib.compress(b"")  # any trailing bytes; still over 1 MB
+    assert len(big) > 1024 * 1024
+    await harness.emu.send_document(chat["id"], user["id"], big, "big.jpg", "image/jpeg")
+    reply = await harness.reply(chat["id"])
+    assert "too big" in reply["text"] and "1 MB" in reply["text"]
+    await _assert_nothing_stored(harness, chat["id"])
+
+
+async def test_the_bot_keeps_working_after_bad_input(harness: Harness) -> None:
+    user, chat = _private(harness)
+    await harness.emu.send_document(chat["id"], user["id"], b"\x00" * 10, "x.bin", "application/octet-stream")
+    await harness.reply(chat["id"], predicate=lambda m: "not a photo" in m["text"])
+    await harness.emu.send_photo(chat["id"], user["id"], noisy_jpeg(7))
+    await harness.reply(chat["id"], predicate=lambda m: "Saved" in m["text"])
+    assert await harness.album_count(chat["id"]) == 1
+
+
+async def test_telegram_429_is_retried_and_the_reply_arrives(harness: Harness) -> None:
+    user, chat = _private(harness)
+    harness.emu.inject_fault("sendMessage", kind="429", count=1, retry_after=1)
+    await harness.emu.send_photo(chat["id"], user["id"], noisy_jpeg(8))
+    reply = await harness.reply(chat["id"], timeout=15)
+    assert "Saved" in reply["text"]
+
+
+async def test_a_failed_reply_loses_nothing(harness: Harness) -> None:
+    user, chat = _private(harness)
+    harness.emu.inject_fault("sendMessage", kind="500", count=1)
+    await harness.emu.send_photo(chat["id"], user["id"], noisy_jpeg(9))
+    await harness.emu.wait_for(lambda: harness.emu.fault_count("sendMessage") == 0, timeout=10)
+    for _ in range(50):
+        if await harness.album_count(chat["id"]) == 1:
+            break
+        import asyncio
+
+        await asyncio.sleep(0.1)
+    assert await harness.album_count(chat["id"]) == 1
