@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -89,4 +89,50 @@ class Photo(SQLModel, table=True):
     )
     telegram_file_id: str | None = Field(default=None, max_length=255, description="Reused to resend cheaply")
     media_group_id: str | None = Field(default=None, max_length=64)
+    analysed_at: datetime | None = Field(
+        default=None, sa_type=DateTime(timezone=True), description="Faces found; NULL = still to do (resumed on start)"
+    )
     created_at: datetime = _when()
+
+
+class Person(SQLModel, table=True):
+    """A person in a chat's person album: a cluster of faces, maybe named by the members."""
+
+    __table_args__ = (Index("ix_person_chat", "chat_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False))
+    name: str | None = Field(default=None, max_length=64)
+    hidden: bool = False
+    created_at: datetime = _when()
+
+
+class Face(SQLModel, table=True):
+    """One face found in one photo. `embedding` is float32 bytes; `smile` is our 0–100 score."""
+
+    __table_args__ = (
+        Index("ix_face_chat_person", "chat_id", "person_id"),
+        Index("ix_face_photo", "photo_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False))
+    photo_id: int = Field(foreign_key="photo.id", ondelete="CASCADE")
+    frame: int = Field(default=0, description="Which cut of a 4-cut strip")
+    x: int
+    y: int
+    w: int
+    h: int
+    detection_score: float
+    smile: float = Field(description="0–100")
+    embedding: bytes = Field(sa_type=LargeBinary)
+    person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    manual: bool = Field(default=False, description="Assigned by a person; re-clustering keeps it")
+    created_at: datetime = _when()
+
+
+class FaceExclusion(SQLModel, table=True):
+    """'Not this person': a face a member removed from a person never goes back to it."""
+
+    face_id: int = Field(foreign_key="face.id", ondelete="CASCADE", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", primary_key=True)
