@@ -1,0 +1,260 @@
+"""Faces and people: the person-album tables, read and written only here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import delete, update
+from sqlmodel import func, select
+
+from storage.db import Database
+from storage.models import Face, FaceExclusion, MediaKind, Person, Photo, utcnow
+
+EMBEDDING_DTYPE = np.float32
+
+
+@dataclass(frozen=True)
+class NewFace:
+    frame: int
+    box: tuple[int, int, int, int]  # x, y, w, h in the stored photo's upright pixels
+    detection_score: float
+    smile: float
+    embedding: np.ndarray
+
+
+@dataclass(frozen=True)
+class StoredFace:
+    id: int
+    photo_id: int
+    frame: int
+    box: tuple[int, int, int, int]
+    smile: float
+    embedding: np.ndarray
+    person_id: int | None
+    manual: bool
+    excluded_people: frozenset[int]
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    id: int
+    name: str | None
+    hidden: bool
+    face_count: int
+    photo_count: int
+    mean_smile: float
+    cover: StoredFace
+
+
+def _stored(face: Face, excluded: frozenset[int] = frozenset()) -> StoredFace:
+    return StoredFace(
+        id=face.id,
+        photo_id=face.photo_id,
+        frame=face.frame,
+        box=(face.x, face.y, face.w, face.h),
+        smile=face.smile,
+        embedding=np.frombuffer(face.embedding, dtype=EMBEDDING_DTYPE),
+        person_id=face.person_id,
+        manual=face.manual,
+        excluded_people=excluded,
+    )
+
+
+class NewPerson:
+    """A cluster that matches nobody yet: `FaceStore.assign` creates a person for each distinct instance."""
+
+
+class FaceStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def record_analysis(self, photo_id: int, faces: Sequence[NewFace]) -> list[int]:
+        """Store a photo's faces and mark it analysed, atomically. Running it twice changes nothing."""
+        async with self.db.session() as session:
+            photo = await session.get(Photo, photo_id, with_for_update=not self.db.is_sqlite)
+            if photo is None:
+                return []
+            if photo.analysed_at is not None:
+                result = await session.exec(select(Face.id).where(Face.photo_id == photo_id).order_by(Face.id))
+                return list(result.all())
+            rows = [
+                Face(
+                    chat_id=photo.chat_id,
+                    photo_id=photo_id,
+                    frame=face.frame,
+                    x=face.box[0],
+                    y=face.box[1],
+                    w=face.box[2],
+                    h=face.box[3],
+                    detection_score=face.detection_score,
+                    smile=face.smile,
+                    embedding=np.asarray(face.embedding, dtype=EMBEDDING_DTYPE).tobytes(),
+                )
+                for face in faces
+            ]
+            session.add_all(rows)
+            photo.analysed_at = utcnow()
+            session.add(photo)
+            await session.flush()
+            return [row.id for row in rows]
+
+    async def unanalysed_photos(self, limit: int = 50) -> list[Photo]:
+        """Photos whose analysis a restart interrupted (or never started), oldest first."""
+        async with self.db.session() as session:
+            result = await session.exec(
+                select(Photo)
+                .where(Photo.analysed_at.is_(None), Photo.kind == MediaKind.photo)
+                .order_by(Photo.id)
+                .limit(limit)
+            )
+            return list(result.all())
+
+    async def chat_faces(self, chat_id: int) -> list[StoredFace]:
+        async with self.db.session() as session:
+            faces = (await session.exec(select(Face).where(Face.chat_id == chat_id).order_by(Face.id))).all()
+            exclusions = (
+                await session.exec(
+                    select(FaceExclusion).join(Face, Face.id == FaceExclusion.face_id).where(Face.chat_id == chat_id)
+                )
+            ).all()
+        excluded: dict[int, set[int]] = {}
+        for row in exclusions:
+            excluded.setdefault(row.face_id, set()).add(row.person_id)
+        return [_stored(face, frozenset(excluded.get(face.id, ()))) for face in faces]
+
+    async def faces_of_photo(self, photo_id: int) -> list[StoredFace]:
+        async with self.db.session() as session:
+            faces = (await session.exec(select(Face).where(Face.photo_id == photo_id).order_by(Face.id))).all()
+        return [_stored(face) for face in faces]
+
+    async def assign(self, chat_id: int, assignment: Mapping[int, int | NewPerson | None]) -> dict[int, int | None]:
+        """Apply a clustering: face id → existing person id, a NewPerson token, or None (not anyone yet).
+
+        Faces a member placed by hand (`manual`) keep their person; a face never goes back to a person it was
+        removed from. People left without faces are removed unless they have a name. Returns face id → person id as stored.
+        """
+        async with self.db.session() as session:
+            faces = {face.id: face for face in (await session.exec(select(Face).where(Face.chat_id == chat_id))).all()}
+            exclusions = {
+                (row.face_id, row.person_id)
+                for row in (
+                    await session.exec(select(FaceExclusion).where(FaceExclusion.face_id.in_(list(assignment))))
+                ).all()
+            }
+            created: dict[int, int] = {}
+            stored: dict[int, int | None] = {}
+            for face_id, target in assignment.items():
+                face = faces.get(face_id)
+                if face is None or face.manual:
+                    continue
+                if isinstance(target, NewPerson):
+                    if id(target) not in created:
+                        person = Person(chat_id=chat_id)
+                        session.add(person)
+                        await session.flush()
+                        created[id(target)] = person.id
+                    target = created[id(target)]
+                if (face_id, target) in exclusions:
+                    target = None
+                face.person_id = target
+                session.add(face)
+                stored[face_id] = target
+            await session.flush()
+            await self._drop_empty_people(session, chat_id)
+        return stored
+
+    @staticmethod
+    async def _drop_empty_people(session: object, chat_id: int) -> None:
+        used = select(Face.person_id).where(Face.chat_id == chat_id, Face.person_id.is_not(None))
+        await session.exec(  # type: ignore[attr-defined]
+            delete(Person).where(Person.chat_id == chat_id, Person.name.is_(None), Person.id.not_in(used))
+        )
+
+    async def people(self, chat_id: int, include_hidden: bool = False) -> list[PersonSummary]:
+        """People with at least one face, most photographed first; the cover is their largest face."""
+        async with self.db.session() as session:
+            query = select(Person).where(Person.chat_id == chat_id)
+            if not include_hidden:
+                query = query.where(Person.hidden.is_(False))
+            persons = (await session.exec(query)).all()
+            summaries = []
+            for person in persons:
+                faces = (await session.exec(select(Face).where(Face.person_id == person.id))).all()
+                if not faces:
+                    continue
+                cover = max(faces, key=lambda f: (f.w * f.h, -f.id))
+                summaries.append(
+                    PersonSummary(
+                        id=person.id,
+                        name=person.name,
+                        hidden=person.hidden,
+                        face_count=len(faces),
+                        photo_count=len({f.photo_id for f in faces}),
+                        mean_smile=float(np.mean([f.smile for f in faces])),
+                        cover=_stored(cover),
+                    )
+                )
+        summaries.sort(key=lambda s: (-s.photo_count, s.id))
+        return summaries
+
+    async def person(self, person_id: int) -> Person | None:
+        async with self.db.session() as session:
+            return await session.get(Person, person_id)
+
+    async def rename(self, person_id: int, name: str | None) -> None:
+        async with self.db.session() as session:
+            await session.exec(update(Person).where(Person.id == person_id).values(name=name))
+
+    async def set_hidden(self, person_id: int, hidden: bool) -> None:
+        async with self.db.session() as session:
+            await session.exec(update(Person).where(Person.id == person_id).values(hidden=hidden))
+
+    async def merge(self, keep_id: int, other_id: int) -> None:
+        """Everything of `other` becomes `keep`'s, pinned so a re-cluster cannot split them again."""
+        if keep_id == other_id:
+            return
+        async with self.db.session() as session:
+            keep, other = await session.get(Person, keep_id), await session.get(Person, other_id)
+            if keep is None or other is None or keep.chat_id != other.chat_id:
+                raise ValueError("both people must exist in the same chat")
+            await session.exec(
+                update(Face).where(Face.person_id.in_([keep_id, other_id])).values(person_id=keep_id, manual=True)
+            )
+            if keep.name is None and other.name:
+                keep.name = other.name
+                session.add(keep)
+            await session.exec(delete(FaceExclusion).where(FaceExclusion.person_id == other_id))
+            await session.delete(other)
+
+    async def remove_face(self, face_id: int) -> int | None:
+        """'This is not them': the face leaves its person and may never join it again. Returns the person id."""
+        async with self.db.session() as session:
+            face = await session.get(Face, face_id)
+            if face is None or face.person_id is None:
+                return None
+            person_id = face.person_id
+            session.add(FaceExclusion(face_id=face_id, person_id=person_id))
+            face.person_id = None
+            face.manual = False
+            session.add(face)
+            await session.flush()
+            await self._drop_empty_people(session, face.chat_id)
+            return person_id
+
+    async def photos_of(self, person_id: int, offset: int, limit: int) -> tuple[list[Photo], int]:
+        """A person's photos, newest first, and how many there are."""
+        async with self.db.session() as session:
+            ids = select(Face.photo_id).where(Face.person_id == person_id).distinct()
+            total = (await session.exec(select(func.count()).select_from(ids.subquery()))).one()
+            photos = (
+                await session.exec(
+                    select(Photo)
+                    .where(Photo.id.in_(ids))
+                    .order_by(Photo.created_at.desc(), Photo.id.desc())
+                    .offset(offset)
+                    .limit(limit)
+                )
+            ).all()
+        return list(photos), int(total)
