@@ -263,8 +263,16 @@ def _looks_like_url(url: str) -> bool:
     )
 
 
+def sort_entities(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Telegram's order: by offset, longer first, and the outer of two equal spans first.
+
+    Inner entities close (and are collected) before outer ones, hence the reversed collection order.
+    """
+    ordered = sorted(enumerate(entities), key=lambda item: (item[1]["offset"], -item[1]["length"], -item[0]))
+    return [entity for _, entity in ordered]
+
+
 def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
     """Return the plain text and its MessageEntity list, or raise ``can't parse entities``."""
     text, entities = _HtmlParser(source).parse()
-    entities.sort(key=lambda entity: (entity["offset"], -entity["length"]))
-    return text, entities
+    return text, sort_entities(entities)

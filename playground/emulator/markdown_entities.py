@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from playground.emulator.html_entities import entities_error, utf16_len
+from playground.emulator.html_entities import entities_error, sort_entities, utf16_len
 
 RESERVED_V2 = "_*[]()~`>#+-=|{}.!"
 _V2_MARKERS = {"*": "bold", "_": "italic", "__": "underline", "~": "strikethrough", "||": "spoiler"}
@@ -163,5 +163,4 @@ def _markers(version: int) -> dict[str, str]:
 
 def parse_markdown(source: str, version: int = 2) -> tuple[str, list[dict[str, Any]]]:
     text, entities = _MarkdownParser(source, version).parse()
-    entities.sort(key=lambda entity: (entity["offset"], -entity["length"]))
-    return text, entities
+    return text, sort_entities(entities)
