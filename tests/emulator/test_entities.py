@@ -15,7 +15,7 @@ def test_html_offsets_are_utf16_and_references_decode() -> None:
 
 def test_html_all_allowed_tags() -> None:
     source = (
-        '<b>b</b><strong>s</strong><i>i</i><em>e</em><u>u</u><ins>n</ins><s>s</s><strike>k</strike><del>d</del>'
+        "<b>b</b><strong>s</strong><i>i</i><em>e</em><u>u</u><ins>n</ins><s>s</s><strike>k</strike><del>d</del>"
         '<a href="https://example.org/x?a=1&amp;b=2">a</a><code>c</code><pre>p</pre>'
         '<tg-spoiler>t</tg-spoiler><span class="tg-spoiler">h</span><blockquote>q</blockquote>'
         '<tg-emoji emoji-id="5368324170671202286">👍</tg-emoji>'
