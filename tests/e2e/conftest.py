@@ -23,7 +23,8 @@ def cpu_pool() -> Iterator[CpuPool]:
 
 @pytest.fixture
 async def harness(request: pytest.FixtureRequest, tmp_path: Path, cpu_pool: CpuPool) -> AsyncIterator[Harness]:
-    async with BotApiEmulator(token=TOKEN) as emu:
+    # Privacy mode off, as the README tells owners to set it: the bot must see photos sent in groups.
+    async with BotApiEmulator(token=TOKEN, privacy_mode=False) as emu:
         settings = Settings(
             _env_file=None,
             **getattr(request, "param", {}),

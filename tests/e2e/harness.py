@@ -6,7 +6,6 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from PIL import Image
 from telegram.ext import Application
@@ -14,7 +13,7 @@ from telegram.ext import Application
 from bot.config import Settings
 from bot.services import Services
 from handlers.common import SERVICES_KEY
-from playground.emulator import BotApiEmulator
+from playground.emulator import BotApiEmulator, MessageRecord
 
 TOKEN = "123456:TEST-TOKEN"
 
@@ -35,13 +34,13 @@ class Harness:
     def stored_files(self) -> list[Path]:
         return [p for p in self.settings.blob_dir.rglob("*") if p.is_file()]
 
-    def bot_messages(self, chat_id: int) -> list[dict[str, Any]]:
-        bot_id = self.emu.bot_user["id"]
-        return [m for m in self.emu.chat_messages(chat_id) if m["from"]["id"] == bot_id and not m.get("deleted")]
+    def bot_messages(self, chat_id: int) -> list[MessageRecord]:
+        """What the bot shows in the chat now (deleted messages left out)."""
+        return [m for m in self.emu.bot_messages(chat_id) if not m.deleted]
 
     async def reply(
-        self, chat_id: int, predicate: Callable[[dict[str, Any]], bool] | None = None, timeout: float = 10
-    ) -> dict[str, Any]:
+        self, chat_id: int, predicate: Callable[[MessageRecord], bool] | None = None, timeout: float = 10
+    ) -> MessageRecord:
         return await self.emu.wait_for_bot_message(chat_id, timeout=timeout, predicate=predicate)
 
 
@@ -59,9 +58,8 @@ def png_bytes(color: str = "blue", size: tuple[int, int] = (200, 100)) -> bytes:
     return out.getvalue()
 
 
-def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
-    markup = message.get("reply_markup") or {}
-    return [button for row in markup.get("inline_keyboard", []) for button in row]
+def text_of(message: MessageRecord) -> str:
+    return message.text or message.caption or ""
 
 
 def encoded(fmt: str, color: str = "green", size: tuple[int, int] = (160, 120)) -> bytes:

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from tests.e2e.harness import Harness, buttons, noisy_jpeg
+from tests.e2e.harness import Harness, noisy_jpeg, text_of
 
 
 async def _upload(harness: Harness, chat_id: int, user_id: int, seeds: range) -> None:
     for seed in seeds:
         await harness.emu.send_photo(chat_id, user_id, noisy_jpeg(seed, size=(320, 240)))
-        await harness.reply(chat_id, predicate=lambda m, n=seed - seeds.start + 1: f"{n} in total" in m.get("text", ""))
+        await harness.reply(chat_id, predicate=lambda m, n=seed - seeds.start + 1: f"{n} in total" in text_of(m))
 
 
 def _visible_photos(harness: Harness, chat_id: int) -> list[dict]:
-    return [m for m in harness.bot_messages(chat_id) if m.get("photo")]
+    return [m for m in harness.bot_messages(chat_id) if m.photo]
 
 
 async def test_empty_album(harness: Harness) -> None:
     user = harness.emu.create_user("Sam", language_code="en")
     chat = harness.emu.create_chat("private", user=user)
     await harness.emu.send_text(chat["id"], user["id"], "/album")
-    assert "empty" in (await harness.reply(chat["id"]))["text"]
+    assert "empty" in text_of(await harness.reply(chat["id"]))
 
 
 async def test_album_pages_in_a_private_chat(harness: Harness) -> None:
@@ -28,19 +28,19 @@ async def test_album_pages_in_a_private_chat(harness: Harness) -> None:
     chat = emu.create_chat("private", user=user)
     await _upload(harness, chat["id"], user["id"], range(100, 105))  # 5 photos, 3 per page
     await emu.send_text(chat["id"], user["id"], "/album")
-    nav = await harness.reply(chat["id"], predicate=lambda m: "Album page" in m.get("text", ""))
-    assert "1/2" in nav["text"] and "5 photos" in nav["text"]
+    nav = await harness.reply(chat["id"], predicate=lambda m: "Album page" in text_of(m))
+    assert "1/2" in text_of(nav) and "5 photos" in text_of(nav)
     assert len(_visible_photos(harness, chat["id"])) == 3
-    assert [b["callback_data"] for b in buttons(nav)] == ["noop", "album:1"]
+    assert nav.button_callback_data() == ["noop", "album:1"]
 
-    await emu.press_button(chat["id"], user["id"], nav["message_id"], "album:1")
-    nav2 = await harness.reply(chat["id"], predicate=lambda m: "2/2" in m.get("text", ""))
-    assert [b["callback_data"] for b in buttons(nav2)] == ["album:0", "noop"]
+    await emu.press_button(chat["id"], user["id"], nav.message_id, "album:1")
+    nav2 = await harness.reply(chat["id"], predicate=lambda m: "2/2" in text_of(m))
+    assert nav2.button_callback_data() == ["album:0", "noop"]
     await emu.wait_for(lambda: len(_visible_photos(harness, chat["id"])) == 2)
-    assert all(m.get("deleted") for m in emu.chat_messages(chat["id"]) if m["message_id"] == nav["message_id"])
+    assert all(m.deleted for m in emu.chat_messages(chat["id"]) if m.message_id == nav.message_id)
 
-    await emu.press_button(chat["id"], user["id"], nav2["message_id"], "album:0")
-    await harness.reply(chat["id"], predicate=lambda m: "1/2" in m.get("text", "") and not m.get("deleted"))
+    await emu.press_button(chat["id"], user["id"], nav2.message_id, "album:0")
+    await harness.reply(chat["id"], predicate=lambda m: "1/2" in text_of(m) and not m.deleted)
     await emu.wait_for(lambda: len(_visible_photos(harness, chat["id"])) == 3)
 
 
@@ -51,11 +51,11 @@ async def test_album_in_a_group_shows_everyones_photos(harness: Harness) -> None
     emu.add_member(group["id"], alice["id"])
     emu.add_member(group["id"], bob["id"])
     await emu.send_photo(group["id"], alice["id"], noisy_jpeg(200))
-    await harness.reply(group["id"], predicate=lambda m: "1 in total" in m.get("text", ""))
+    await harness.reply(group["id"], predicate=lambda m: "1 in total" in text_of(m))
     await emu.send_photo(group["id"], bob["id"], noisy_jpeg(201))
-    await harness.reply(group["id"], predicate=lambda m: "2 in total" in m.get("text", ""))
+    await harness.reply(group["id"], predicate=lambda m: "2 in total" in text_of(m))
     await emu.send_text(group["id"], bob["id"], "/album")
-    nav = await harness.reply(group["id"], predicate=lambda m: "Album page" in m.get("text", ""))
-    assert "1/1" in nav["text"] and "2 photos" in nav["text"]
+    nav = await harness.reply(group["id"], predicate=lambda m: "Album page" in text_of(m))
+    assert "1/1" in text_of(nav) and "2 photos" in text_of(nav)
     assert len(_visible_photos(harness, group["id"])) == 2
-    assert [b["callback_data"] for b in buttons(nav)] == ["noop"]
+    assert nav.button_callback_data() == ["noop"]

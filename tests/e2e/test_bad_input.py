@@ -8,7 +8,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from tests.e2e.harness import Harness, noisy_jpeg
+from tests.e2e.harness import Harness, noisy_jpeg, text_of
 
 
 def _private(harness: Harness) -> tuple[dict, dict]:
@@ -32,7 +32,7 @@ async def test_a_document_that_is_not_an_image(harness: Harness) -> None:
     user, chat = _private(harness)
     await harness.emu.send_document(chat["id"], user["id"], b"%PDF-1.4\n" + b"x" * 2000, "ticket.jpg", "image/jpeg")
     reply = await harness.reply(chat["id"])
-    assert "not a photo" in reply["text"]
+    assert "not a photo" in text_of(reply)
     await _assert_nothing_stored(harness, chat["id"])
 
 
@@ -41,7 +41,7 @@ async def test_a_truncated_jpeg(harness: Harness) -> None:
     whole = noisy_jpeg(5, size=(800, 600))
     await harness.emu.send_document(chat["id"], user["id"], whole[: len(whole) // 2], "cut.jpg", "image/jpeg")
     reply = await harness.reply(chat["id"])
-    assert "damaged" in reply["text"]
+    assert "damaged" in text_of(reply)
     await _assert_nothing_stored(harness, chat["id"])
 
 
@@ -51,7 +51,7 @@ async def test_a_decompression_bomb(harness: Harness) -> None:
     assert len(bomb) < 2_000_000
     await harness.emu.send_document(chat["id"], user["id"], bomb, "bomb.png", "image/png")
     reply = await harness.reply(chat["id"])
-    assert "too large" in reply["text"] and "30000x30000" in reply["text"]
+    assert "too large" in text_of(reply) and "30000x30000" in text_of(reply)
     await _assert_nothing_stored(harness, chat["id"])
 
 
@@ -63,16 +63,16 @@ async def test_a_file_over_the_size_limit(harness: Harness) -> None:
     assert len(big) > 1024 * 1024
     await harness.emu.send_document(chat["id"], user["id"], big, "big.jpg", "image/jpeg")
     reply = await harness.reply(chat["id"])
-    assert "too big" in reply["text"] and "1 MB" in reply["text"]
+    assert "too big" in text_of(reply) and "1 MB" in text_of(reply)
     await _assert_nothing_stored(harness, chat["id"])
 
 
 async def test_the_bot_keeps_working_after_bad_input(harness: Harness) -> None:
     user, chat = _private(harness)
     await harness.emu.send_document(chat["id"], user["id"], b"\x00" * 10, "x.bin", "application/octet-stream")
-    await harness.reply(chat["id"], predicate=lambda m: "not a photo" in m["text"])
+    await harness.reply(chat["id"], predicate=lambda m: "not a photo" in text_of(m))
     await harness.emu.send_photo(chat["id"], user["id"], noisy_jpeg(7))
-    await harness.reply(chat["id"], predicate=lambda m: "Saved" in m["text"])
+    await harness.reply(chat["id"], predicate=lambda m: "Saved" in text_of(m))
     assert await harness.album_count(chat["id"]) == 1
 
 
@@ -81,18 +81,14 @@ async def test_telegram_429_is_retried_and_the_reply_arrives(harness: Harness) -
     harness.emu.inject_fault("sendMessage", kind="429", count=1, retry_after=1)
     await harness.emu.send_photo(chat["id"], user["id"], noisy_jpeg(8))
     reply = await harness.reply(chat["id"], timeout=15)
-    assert "Saved" in reply["text"]
+    assert "Saved" in text_of(reply)
 
 
 async def test_a_failed_reply_loses_nothing(harness: Harness) -> None:
     user, chat = _private(harness)
     harness.emu.inject_fault("sendMessage", kind="500", count=1)
     await harness.emu.send_photo(chat["id"], user["id"], noisy_jpeg(9))
-    await harness.emu.wait_for(lambda: harness.emu.fault_count("sendMessage") == 0, timeout=10)
-    for _ in range(50):
-        if await harness.album_count(chat["id"]) == 1:
-            break
-        import asyncio
-
-        await asyncio.sleep(0.1)
+    # The "saved" reply fails with a 500; the error handler's apology then goes through.
+    apology = await harness.reply(chat["id"])
+    assert "Nothing you sent was lost" in text_of(apology) or "busy" in text_of(apology)
     assert await harness.album_count(chat["id"]) == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.e2e.harness import Harness, buttons
+from tests.e2e.harness import Harness, text_of
 
 
 async def test_start_speaks_the_users_language(harness: Harness) -> None:
@@ -15,7 +15,7 @@ async def test_start_speaks_the_users_language(harness: Harness) -> None:
         chat = emu.create_chat("private", user=user)
         await emu.send_text(chat["id"], user["id"], "/start")
         reply = await harness.reply(chat["id"])
-        assert expected in reply["text"]
+        assert expected in text_of(reply)
 
 
 async def test_help_lists_the_commands(harness: Harness) -> None:
@@ -24,7 +24,7 @@ async def test_help_lists_the_commands(harness: Harness) -> None:
     chat = emu.create_chat("private", user=user)
     await emu.send_text(chat["id"], user["id"], "/help")
     reply = await harness.reply(chat["id"])
-    assert "/album" in reply["text"] and "/lang" in reply["text"]
+    assert "/album" in text_of(reply) and "/lang" in text_of(reply)
 
 
 async def test_command_menu_is_registered_in_korean_and_english(harness: Harness) -> None:
@@ -44,17 +44,16 @@ async def test_lang_button_switches_language_and_edits_the_prompt(harness: Harne
     chat = emu.create_chat("private", user=user)
     await emu.send_text(chat["id"], user["id"], "/lang")
     prompt = await harness.reply(chat["id"])
-    assert [b["callback_data"] for b in buttons(prompt)] == ["lang:ko", "lang:en"]
-    await emu.press_button(chat["id"], user["id"], prompt["message_id"], "lang:en")
+    assert prompt.button_callback_data() == ["lang:ko", "lang:en"]
+    await emu.press_button(chat["id"], user["id"], prompt.message_id, "lang:en")
     await emu.wait_for(
         lambda: any(
-            m["message_id"] == prompt["message_id"] and "English" in m.get("text", "")
-            for m in emu.chat_messages(chat["id"])
+            m.message_id == prompt.message_id and "English" in text_of(m) for m in emu.chat_messages(chat["id"])
         )
     )
     await emu.send_text(chat["id"], user["id"], "/help")
-    reply = await harness.reply(chat["id"], predicate=lambda m: "How it works" in m.get("text", ""))
-    assert "/album" in reply["text"]
+    reply = await harness.reply(chat["id"], predicate=lambda m: "How it works" in text_of(m))
+    assert "/album" in text_of(reply)
 
 
 async def test_lang_argument_and_group_language_needs_an_admin(harness: Harness) -> None:
@@ -66,11 +65,9 @@ async def test_lang_argument_and_group_language_needs_an_admin(harness: Harness)
     emu.add_member(group["id"], member["id"], status="member")
     await emu.send_text(group["id"], member["id"], "/lang en")
     refused = await harness.reply(group["id"])
-    assert "관리자" in refused["text"]
+    assert "관리자" in text_of(refused)
     await emu.send_text(group["id"], admin["id"], "/lang en")
-    await harness.reply(group["id"], predicate=lambda m: "English" in m.get("text", ""))
+    await harness.reply(group["id"], predicate=lambda m: "English" in text_of(m))
     await emu.send_text(group["id"], member["id"], "/start")
-    welcome = await harness.reply(
-        group["id"], predicate=lambda m: "Welcome" in m.get("text", "") or "환영" in m.get("text", "")
-    )
-    assert "Welcome" in welcome["text"], "the group's language wins over the member's own"
+    welcome = await harness.reply(group["id"], predicate=lambda m: "Welcome" in text_of(m) or "환영" in text_of(m))
+    assert "Welcome" in text_of(welcome), "the group's language wins over the member's own"

@@ -43,9 +43,7 @@ def api(emu: BotApiEmulator, http: aiohttp.ClientSession) -> Api:
     return call
 
 
-def make_image(
-    width: int, height: int, color: tuple[int, int, int] = (200, 30, 60), fmt: str = "PNG"
-) -> bytes:
+def make_image(width: int, height: int, color: tuple[int, int, int] = (200, 30, 60), fmt: str = "PNG") -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), color).save(buffer, format=fmt)
     return buffer.getvalue()

@@ -27,9 +27,7 @@ async def upload(
         return await response.json()
 
 
-async def test_photo_ladder_like_telegram(
-    emu: BotApiEmulator, http: aiohttp.ClientSession, chat: dict
-) -> None:
+async def test_photo_ladder_like_telegram(emu: BotApiEmulator, http: aiohttp.ClientSession, chat: dict) -> None:
     body = await upload(http, emu, "sendPhoto", {"photo": make_image(3000, 2000)}, chat_id=str(chat["id"]))
     sizes = [(size["width"], size["height"]) for size in body["result"]["photo"]]
     assert sizes == [(90, 60), (320, 213), (800, 533), (1280, 853)]
@@ -42,9 +40,7 @@ async def test_document_keeps_bytes_and_downloads(
     emu: BotApiEmulator, api: Api, http: aiohttp.ClientSession, chat: dict
 ) -> None:
     payload = b"%PDF-1.4 not really" * 10
-    body = await upload(
-        http, emu, "sendDocument", {"document": payload}, chat_id=str(chat["id"]), caption="doc"
-    )
+    body = await upload(http, emu, "sendDocument", {"document": payload}, chat_id=str(chat["id"]), caption="doc")
     document = body["result"]["document"]
     assert document["file_size"] == len(payload) and body["result"]["caption"] == "doc"
     status, got = await api("getFile", file_id=document["file_id"])
@@ -75,9 +71,7 @@ async def test_file_errors(emu: BotApiEmulator, api: Api, http: aiohttp.ClientSe
     assert body["description"] == "Bad Request: message caption is too long"
 
 
-async def test_media_group_limits_and_album(
-    emu: BotApiEmulator, http: aiohttp.ClientSession, chat: dict
-) -> None:
+async def test_media_group_limits_and_album(emu: BotApiEmulator, http: aiohttp.ClientSession, chat: dict) -> None:
     def media(count: int) -> list[dict]:
         return [{"type": "photo", "media": f"attach://p{i}", "caption": f"#{i}"} for i in range(count)]
 
@@ -96,21 +90,15 @@ async def test_media_group_limits_and_album(
     assert len(emu.bot_messages(chat["id"])) == 3  # failed requests left nothing behind
 
 
-async def test_edit_media_and_caption(
-    emu: BotApiEmulator, api: Api, http: aiohttp.ClientSession, chat: dict
-) -> None:
-    sent = await upload(
-        http, emu, "sendPhoto", {"photo": make_image(100, 100)}, chat_id=str(chat["id"]), caption="a"
-    )
+async def test_edit_media_and_caption(emu: BotApiEmulator, api: Api, http: aiohttp.ClientSession, chat: dict) -> None:
+    sent = await upload(http, emu, "sendPhoto", {"photo": make_image(100, 100)}, chat_id=str(chat["id"]), caption="a")
     message_id = sent["result"]["message_id"]
     status, body = await api("editMessageCaption", chat_id=chat["id"], message_id=message_id, caption="a")
     assert body["description"].startswith("Bad Request: message is not modified")
     status, body = await api(
         "editMessageCaption", chat_id=chat["id"], message_id=message_id, caption="<i>b</i>", parse_mode="HTML"
     )
-    assert status == 200 and body["result"]["caption_entities"] == [
-        {"type": "italic", "offset": 0, "length": 1}
-    ]
+    assert status == 200 and body["result"]["caption_entities"] == [{"type": "italic", "offset": 0, "length": 1}]
     body = await upload(
         http,
         emu,
@@ -120,11 +108,7 @@ async def test_edit_media_and_caption(
         message_id=str(message_id),
         media={"type": "photo", "media": "attach://new", "caption": "c"},
     )
-    assert (
-        body["ok"] is True
-        and body["result"]["photo"][-1]["height"] == 80
-        and body["result"]["caption"] == "c"
-    )
+    assert body["ok"] is True and body["result"]["photo"][-1]["height"] == 80 and body["result"]["caption"] == "c"
     record = emu.message(chat["id"], message_id)
     assert record.edited and [old.get("caption") for old in record.history] == ["a", "b"]
     status, body = await api("editMessageText", chat_id=chat["id"], message_id=message_id, text="x")

@@ -49,9 +49,7 @@ async def photo_size(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 @pytest.fixture
 async def app(emu: BotApiEmulator) -> AsyncIterator[Application]:
-    application = (
-        ApplicationBuilder().token(emu.token).base_url(emu.base_url).base_file_url(emu.base_file_url).build()
-    )
+    application = ApplicationBuilder().token(emu.token).base_url(emu.base_url).base_file_url(emu.base_file_url).build()
     application.add_handler(CommandHandler("menu", menu))
     application.add_handler(CallbackQueryHandler(picked, pattern=r"^pick:"))
     application.add_handler(MessageHandler(filters.PHOTO, photo_size))

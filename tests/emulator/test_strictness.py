@@ -18,9 +18,7 @@ def _bad(reply: tuple[int, dict], description: str) -> None:
     assert body == {"ok": False, "error_code": 400, "description": description}
 
 
-async def test_send_message_round_trip_json_and_form(
-    emu: BotApiEmulator, api: Api, private_chat: dict
-) -> None:
+async def test_send_message_round_trip_json_and_form(emu: BotApiEmulator, api: Api, private_chat: dict) -> None:
     status, body = await api("sendMessage", chat_id=private_chat["id"], text="hello")
     assert status == 200 and body["ok"] is True
     assert body["result"]["text"] == "hello"
@@ -38,13 +36,9 @@ async def test_text_length_limits(api: Api, private_chat: dict) -> None:
         await api("sendMessage", chat_id=private_chat["id"], text="x" * 4097),
         "Bad Request: message is too long",
     )
-    _bad(
-        await api("sendMessage", chat_id=private_chat["id"], text="   "), "Bad Request: message text is empty"
-    )
+    _bad(await api("sendMessage", chat_id=private_chat["id"], text="   "), "Bad Request: message text is empty")
     # The limit applies after entity parsing: markup does not count.
-    status, _ = await api(
-        "sendMessage", chat_id=private_chat["id"], text=f"<b>{'x' * 4096}</b>", parse_mode="HTML"
-    )
+    status, _ = await api("sendMessage", chat_id=private_chat["id"], text=f"<b>{'x' * 4096}</b>", parse_mode="HTML")
     assert status == 200
 
 
@@ -83,9 +77,7 @@ async def test_callback_data_limit(api: Api, private_chat: dict) -> None:
     def keyboard(data: str) -> dict:
         return {"inline_keyboard": [[{"text": "pick", "callback_data": data}]]}
 
-    status, _ = await api(
-        "sendMessage", chat_id=private_chat["id"], text="ok", reply_markup=keyboard("a" * 64)
-    )
+    status, _ = await api("sendMessage", chat_id=private_chat["id"], text="ok", reply_markup=keyboard("a" * 64))
     assert status == 200
     _bad(
         await api("sendMessage", chat_id=private_chat["id"], text="ok", reply_markup=keyboard("a" * 65)),
@@ -111,9 +103,7 @@ async def test_inline_buttons_need_exactly_one_action(api: Api, private_chat: di
     both = {"inline_keyboard": [[{"text": "a", "callback_data": "a", "url": "https://example.org"}]]}
     status, body = await api("sendMessage", chat_id=private_chat["id"], text="x", reply_markup=both)
     assert status == 400 and "exactly one" in body["description"]
-    status, body = await api(
-        "sendMessage", as_form=True, chat_id=private_chat["id"], text="x", reply_markup="{nope"
-    )
+    status, body = await api("sendMessage", as_form=True, chat_id=private_chat["id"], text="x", reply_markup="{nope")
     _bad((status, body), "Bad Request: can't parse reply keyboard markup JSON object")
     _bad(
         await api(
@@ -138,8 +128,7 @@ async def test_bad_html_is_rejected(api: Api, private_chat: dict) -> None:
     )
     _bad(
         await api("sendMessage", chat_id=chat_id, text="<b>x</i>", parse_mode="HTML"),
-        "Bad Request: can't parse entities: "
-        'Unmatched end tag at byte offset 4, expected "</b>", found "</i>"',
+        'Bad Request: can\'t parse entities: Unmatched end tag at byte offset 4, expected "</b>", found "</i>"',
     )
     _bad(
         await api("sendMessage", chat_id=chat_id, text="1 < 2", parse_mode="HTML"),
@@ -157,9 +146,7 @@ async def test_not_modified_edit(emu: BotApiEmulator, api: Api, private_chat: di
     _, sent = await api("sendMessage", chat_id=chat_id, text="same", reply_markup=markup)
     message_id = sent["result"]["message_id"]
     _bad(
-        await api(
-            "editMessageText", chat_id=chat_id, message_id=message_id, text="same", reply_markup=markup
-        ),
+        await api("editMessageText", chat_id=chat_id, message_id=message_id, text="same", reply_markup=markup),
         "Bad Request: message is not modified: specified new message content and reply markup are "
         "exactly the same as a current content and reply markup of the message",
     )
@@ -177,9 +164,7 @@ async def test_missing_targets(api: Api, private_chat: dict) -> None:
         await api("editMessageText", chat_id=chat_id, message_id=77, text="x"),
         "Bad Request: message to edit not found",
     )
-    _bad(
-        await api("deleteMessage", chat_id=chat_id, message_id=77), "Bad Request: message to delete not found"
-    )
+    _bad(await api("deleteMessage", chat_id=chat_id, message_id=77), "Bad Request: message to delete not found")
     _, sent = await api("sendMessage", chat_id=chat_id, text="bye")
     message_id = sent["result"]["message_id"]
     assert (await api("deleteMessage", chat_id=chat_id, message_id=message_id))[1] == {

@@ -19,9 +19,7 @@ def people(emu: BotApiEmulator) -> tuple[dict, dict]:
     return user, emu.create_chat("private", user=user)
 
 
-async def test_get_updates_offset_limit_and_long_poll(
-    emu: BotApiEmulator, api: Api, people: tuple[dict, dict]
-) -> None:
+async def test_get_updates_offset_limit_and_long_poll(emu: BotApiEmulator, api: Api, people: tuple[dict, dict]) -> None:
     user, chat = people
     for text in ("one", "two", "three"):
         await emu.send_text(chat["id"], user["id"], text)
@@ -42,9 +40,7 @@ async def test_get_updates_offset_limit_and_long_poll(
     assert body["result"][0]["message"]["text"] == "wake up" and time.monotonic() - started < 2
 
 
-async def test_allowed_updates_and_conflicts(
-    emu: BotApiEmulator, api: Api, people: tuple[dict, dict]
-) -> None:
+async def test_allowed_updates_and_conflicts(emu: BotApiEmulator, api: Api, people: tuple[dict, dict]) -> None:
     user, chat = people
     await emu.send_text(chat["id"], user["id"], "/start")
     _, body = await api("getUpdates", allowed_updates=["callback_query"])
@@ -59,9 +55,7 @@ async def test_allowed_updates_and_conflicts(
     )
     await api("setWebhook", url="https://example.org/hook")
     status, body = await api("getUpdates")
-    assert status == 409 and body["description"].startswith(
-        "Conflict: can't use getUpdates method while webhook"
-    )
+    assert status == 409 and body["description"].startswith("Conflict: can't use getUpdates method while webhook")
     await api("deleteWebhook")
     first = asyncio.ensure_future(api("getUpdates", timeout=3))
     await asyncio.sleep(0.1)
@@ -94,9 +88,7 @@ async def test_429_and_500_faults(emu: BotApiEmulator, api: Api, people: tuple[d
 async def test_ptb_sees_retry_after_and_timeouts(emu: BotApiEmulator, people: tuple[dict, dict]) -> None:
     _, chat = people
     request = HTTPXRequest(read_timeout=0.3, write_timeout=0.3, connect_timeout=0.3)
-    async with ExtBot(
-        emu.token, base_url=emu.base_url, base_file_url=emu.base_file_url, request=request
-    ) as bot:
+    async with ExtBot(emu.token, base_url=emu.base_url, base_file_url=emu.base_file_url, request=request) as bot:
         emu.inject_fault("sendMessage", kind="429", retry_after=3)
         with pytest.raises(RetryAfter) as caught:
             await bot.send_message(chat["id"], "x")
@@ -111,9 +103,7 @@ async def test_ptb_sees_retry_after_and_timeouts(emu: BotApiEmulator, people: tu
     assert [record.text for record in emu.bot_messages(chat["id"])] == ["late"]  # the hung call never ran
 
 
-async def test_callback_answers_and_chat_actions(
-    emu: BotApiEmulator, api: Api, people: tuple[dict, dict]
-) -> None:
+async def test_callback_answers_and_chat_actions(emu: BotApiEmulator, api: Api, people: tuple[dict, dict]) -> None:
     user, chat = people
     events: list[dict] = []
     unsubscribe = emu.subscribe(events.append)
@@ -125,10 +115,7 @@ async def test_callback_answers_and_chat_actions(
     assert (await api("answerCallbackQuery", callback_query_id=query_id, text="ok"))[0] == 200
     status, body = await api("answerCallbackQuery", callback_query_id=query_id)
     assert status == 400
-    assert (
-        body["description"]
-        == "Bad Request: query is too old and response timeout expired or query ID is invalid"
-    )
+    assert body["description"] == "Bad Request: query is too old and response timeout expired or query ID is invalid"
     assert (await api("answerCallbackQuery", callback_query_id="123"))[0] == 400
     assert (await api("sendChatAction", chat_id=chat["id"], action="upload_photo"))[0] == 200
     _status, body = await api("sendChatAction", chat_id=chat["id"], action="dancing")
