@@ -12,6 +12,7 @@ from booths.fetch import SafeFetcher
 from booths.hosts import HostRule
 from booths.html import absolute, base_url, parse_html
 from booths.models import Brand, Extraction, MediaRef
+from booths.sniff import MediaKind
 
 BRAND = Brand("life4cut", "인생네컷", "Life4Cuts")
 HOSTS = HostRule.of(
@@ -19,6 +20,7 @@ HOSTS = HostRule.of(
     suffixes={"life4cut.net", "life-4cut.net", "lifejuin.biz"},
 )
 S3_REFERER = "https://download.life4cut.net"
+DOWNLOAD_PROXY = URL("https://download.life4cut.net/api/download")
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]")
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d")
 _FOLDER = re.compile(r"(/[A-Za-z0-9_\-.]+)+")
@@ -41,9 +43,15 @@ def _from_webqr(url: URL) -> Extraction:
     host = f"{bucket}.s3.{region}.amazonaws.com"
     folder_url = URL.build(scheme="https", host=host, path=folder.rstrip("/"))
     return Extraction(
-        photos=[MediaRef(str(folder_url / "image.jpg"), "photo", referer=S3_REFERER)],
-        videos=[MediaRef(str(folder_url / "video.mp4"), "video", referer=S3_REFERER)],
+        photos=[_s3_ref(folder_url / "image.jpg", "photo")],
+        videos=[_s3_ref(folder_url / "video.mp4", "video")],
     )
+
+
+def _s3_ref(file_url: URL, kind: MediaKind) -> MediaRef:
+    """The S3 file, with the site's own download endpoint as the fallback when S3 refuses us."""
+    proxied = DOWNLOAD_PROXY.with_query({"url": str(file_url)})
+    return MediaRef(str(file_url), kind, referer=S3_REFERER, alternates=(str(proxied),))
 
 
 def _from_folder(page_url: URL) -> Extraction:

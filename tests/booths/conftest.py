@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from booths.fetch import SafeFetcher
-from tests.booths.fixture_server import FixtureServer
+from tests.booths.fixture_server import FakeDns, FixtureServer
 
 
 class BoothEnv:
@@ -23,6 +23,7 @@ class BoothEnv:
             "connect_timeout": 1.0,
             "read_timeout": 1.0,
             "deadline": 3.0,
+            "dns_resolver": FakeDns(),  # hosts outside the host map never reach a real DNS server
         }
         options.update(overrides)
         fetcher = SafeFetcher(**options)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import random
+import socket
 import struct
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
+from aiohttp.abc import AbstractResolver, ResolveResult
 from PIL import Image
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -47,7 +49,9 @@ class FixtureServer:
     def route(self, host: str, path: str, handler: Handler) -> None:
         self.routes[(host, path)] = handler
 
-    def bytes_at(self, host: str, path: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+    def bytes_at(
+        self, host: str, path: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> None:
         async def handler(_: web.Request) -> web.Response:
             return web.Response(body=data, content_type=content_type)
 
@@ -75,7 +79,11 @@ class FixtureServer:
         return sum(1 for r in self.requests if r.host == host and r.path == path)
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
-        host = (request.host or "").rsplit(":", 1)[0].lower() if "]" not in (request.host or "") else request.host
+        host = (
+            (request.host or "").rsplit(":", 1)[0].lower()
+            if "]" not in (request.host or "")
+            else request.host
+        )
         body = await request.read() if request.can_read_body else b""
         self.requests.append(
             Seen(request.method, host, request.path, request.query_string, dict(request.headers), body)
@@ -109,3 +117,25 @@ def mp4(seed: int, brand: bytes = b"isom", payload: int = 12_000) -> bytes:
     ftyp = b"ftyp" + brand + b"\x00\x00\x02\x00" + brand + b"mp41"
     data = bytes(rng.getrandbits(8) for _ in range(payload))
     return struct.pack(">I", len(ftyp) + 4) + ftyp + struct.pack(">I", len(data) + 8) + b"mdat" + data
+
+
+class FakeDns(AbstractResolver):
+    """Answers from a table (unknown names fail), so tests never ask a real DNS server."""
+
+    def __init__(self, answers: dict[str, list[str]] | None = None) -> None:
+        self.answers = answers or {}
+        self.asked: list[str] = []
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        self.asked.append(host)
+        if host not in self.answers:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [
+            ResolveResult(hostname=host, host=ip, port=port, family=socket.AF_INET, proto=0, flags=0)
+            for ip in self.answers[host]
+        ]
+
+    async def close(self) -> None:
+        return None

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from booths import LinkExpired, NotMedia, download
 from tests.booths.conftest import BoothEnv
-from tests.booths.fixture_server import jpeg, mp4, png
+from tests.booths.fixture_server import Handler, jpeg, mp4, png
 
 PHOTO, PHOTO2, VIDEO, VIDEO2 = jpeg(1), jpeg(2), mp4(3), mp4(4, brand=b"qt  ")
 
@@ -46,7 +46,7 @@ def _life4cut_s3(env: BoothEnv, photo_status: int = 200) -> tuple[str, str]:
     s3 = "release-renewal-s3.s3.ap-northeast-2.amazonaws.com"
     folder = "/QRimage/20240601/GANGNAM07/0b7f3c1e-8f4c-4a55-9d6e-2f1c9d2c1a11"
 
-    def need_referer(data: bytes, kind: str, status: int = 200):  # noqa: ANN202
+    def need_referer(data: bytes, kind: str, status: int = 200) -> Handler:
         async def handler(request: web.Request) -> web.Response:
             if request.headers.get("Referer") != "https://download.life4cut.net":
                 return web.Response(status=403, text="AccessDenied")
@@ -80,10 +80,30 @@ async def test_life4cut_api_redirect_to_webqr_form(env: BoothEnv) -> None:
     assert env.server.hits("download.life4cut.net", "/webQr") == 0  # the SPA page is never needed
 
 
+async def test_life4cut_download_endpoint_when_s3_refuses(env: BoothEnv) -> None:
+    s3 = "release-renewal-s3.s3.ap-northeast-2.amazonaws.com"
+    folder = "/QRimage/20240602/HONGDAE01/5d1e"
+    env.server.route(s3, f"{folder}/image.jpg", _status(403))
+
+    async def proxy(request: web.Request) -> web.Response:
+        assert request.query["url"] == f"https://{s3}{folder}/image.jpg"
+        return web.Response(body=PHOTO2, content_type="image/jpeg")
+
+    env.server.route("download.life4cut.net", "/api/download", proxy)
+    url = f"https://download.life4cut.net/webQr?bucket=release-renewal-s3&region=ap-northeast-2&folderPath={folder}"
+
+    result = await download(url, env.fetcher())
+
+    assert [p.data for p in result.photos] == [PHOTO2]
+    assert result.videos == []
+
+
 async def test_life4cut_path_parameter_form(env: BoothEnv) -> None:
     host = "l4c02.lifejuin.biz"
     env.server.redirect(
-        "api.life4cut.net", "/qr/old", f"https://download.life4cut.net/?path=http://{host}{OLD_L4C}/index.html"
+        "api.life4cut.net",
+        "/qr/old",
+        f"https://download.life4cut.net/?path=http://{host}{OLD_L4C}/index.html",
     )
     env.server.bytes_at(host, f"{OLD_L4C}/image.jpg", PHOTO, "image/jpeg")
     env.server.route(host, f"{OLD_L4C}/video.mp4", _status(404))
@@ -101,7 +121,7 @@ async def test_life4cut_deleted_image_is_expired(env: BoothEnv) -> None:
         await download(url, env.fetcher())
 
 
-def _status(code: int):  # noqa: ANN202
+def _status(code: int) -> Handler:
     async def handler(_: web.Request) -> web.Response:
         return web.Response(status=code, text="gone")
 
@@ -133,7 +153,9 @@ async def test_photoism_short_link_uid_and_resource_api(env: BoothEnv) -> None:
             "content": {
                 "fileInfo": {
                     "picFile": {"path": "https://download.seobuk.kr/tmp/6f1c2a9b3d4e_Pic.jpg"},
-                    "vidFile": {"path": "https://photoism-cms-prd.s3.ap-northeast-2.amazonaws.com/v/6f1c.mp4"},
+                    "vidFile": {
+                        "path": "https://photoism-cms-prd.s3.ap-northeast-2.amazonaws.com/v/6f1c.mp4"
+                    },
                 }
             },
         },
@@ -289,7 +311,7 @@ async def test_photosignature_code_variant(env: BoothEnv) -> None:
 # --- 모노맨션 / Mono Mansion -----------------------------------------------------------------------------
 
 
-def _download_php(data_by_type: dict[str, bytes]):  # noqa: ANN202
+def _download_php(data_by_type: dict[str, bytes]) -> Handler:
     async def handler(request: web.Request) -> web.Response:
         data = data_by_type.get(request.query.get("type", ""))
         if data is None:
@@ -377,7 +399,7 @@ async def test_picdot_transaction_api(env: BoothEnv) -> None:
     assert len(result.videos) == 2
 
 
-def _json(payload: dict):  # noqa: ANN202
+def _json(payload: dict) -> Handler:
     async def handler(_: web.Request) -> web.Response:
         return web.Response(text=json.dumps(payload), content_type="application/json")
 
@@ -408,7 +430,9 @@ async def test_dontlookup_delete_redirect_is_expired(env: BoothEnv) -> None:
 
 async def test_dontlookup_first_two_links(env: BoothEnv) -> None:
     env.server.html_at(
-        "x.dontlxxkup.kr", "/a/Qw12", '<a href="/files/Qw12/photo">사진</a><a href="/files/Qw12/movie">영상</a>'
+        "x.dontlxxkup.kr",
+        "/a/Qw12",
+        '<a href="/files/Qw12/photo">사진</a><a href="/files/Qw12/movie">영상</a>',
     )
     env.server.bytes_at("x.dontlxxkup.kr", "/files/Qw12/photo", PHOTO)
     env.server.bytes_at("x.dontlxxkup.kr", "/files/Qw12/movie", VIDEO)
