@@ -1,0 +1,34 @@
+"""Brand registry: one module per booth brand, matched by exact host or allowed subdomain suffix."""
+
+from __future__ import annotations
+
+from yarl import URL
+
+from booths.brands import (
+    dontlookup,
+    download_php,
+    harufilm,
+    life4cut,
+    monomansion,
+    photogray,
+    photoism,
+    photosignature,
+    pixpixlink,
+)
+from booths.brands.base import BrandHandler
+
+HANDLERS: tuple[BrandHandler, ...] = (
+    *life4cut.HANDLERS,
+    *photoism.HANDLERS,
+    *harufilm.HANDLERS,
+    *photogray.HANDLERS,
+    *photosignature.HANDLERS,
+    *monomansion.HANDLERS,
+    *download_php.HANDLERS,
+    *pixpixlink.HANDLERS,
+    *dontlookup.HANDLERS,
+)
+
+
+def handler_for(url: URL) -> BrandHandler | None:
+    return next((h for h in HANDLERS if h.matches(url)), None)
