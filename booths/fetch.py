@@ -225,9 +225,7 @@ class SafeFetcher:
         if self._session is None or self._session.closed:
             base = self._dns_resolver or aiohttp.ThreadedResolver()
             self._resolver = PolicyResolver(base, self.host_map, self.allow_loopback)
-            connector = aiohttp.TCPConnector(
-                resolver=self._resolver, use_dns_cache=False, limit=8, force_close=False
-            )
+            connector = aiohttp.TCPConnector(resolver=self._resolver, use_dns_cache=False, limit=8, force_close=False)
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 timeout=aiohttp.ClientTimeout(
@@ -308,9 +306,7 @@ class SafeFetcher:
         except TimeoutError as exc:
             raise FetchTimeout(f"no complete answer within {self.deadline:g} s", url=str(start)) from exc
         except aiohttp.ClientConnectorDNSError as exc:
-            if isinstance(exc.os_error, _BlockedAddressError) or isinstance(
-                exc.__cause__, _BlockedAddressError
-            ):
+            if isinstance(exc.os_error, _BlockedAddressError) or isinstance(exc.__cause__, _BlockedAddressError):
                 raise UnsafeUrl(str(exc.os_error), url=str(start)) from exc
             raise LinkUnreachable("the booth host name does not resolve", url=str(start)) from exc
         except aiohttp.InvalidURL as exc:
@@ -430,9 +426,7 @@ class SafeFetcher:
             raise TooLarge(f"declared {declared} bytes, cap {cap}", url=str(url))
         return sniffed, cap, True
 
-    async def fetch_media(
-        self, url: str | URL, *, kind: MediaKind | None = None, referer: str | None = None
-    ) -> Media:
+    async def fetch_media(self, url: str | URL, *, kind: MediaKind | None = None, referer: str | None = None) -> Media:
         """Download one photo or video; its kind and mime come from the bytes, not from the headers.
 
         403/404/410 or an empty body mean the booth already deleted it (LinkExpired).

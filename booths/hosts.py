@@ -29,9 +29,7 @@ class HostRule:
     patterns: tuple[re.Pattern[str], ...] = field(default=())
 
     @classmethod
-    def of(
-        cls, exact: Iterable[str] = (), suffixes: Iterable[str] = (), patterns: Iterable[str] = ()
-    ) -> HostRule:
+    def of(cls, exact: Iterable[str] = (), suffixes: Iterable[str] = (), patterns: Iterable[str] = ()) -> HostRule:
         return cls(
             frozenset(exact),
             frozenset(suffixes),

@@ -10,6 +10,7 @@ from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
+from booths import SafeFetcher
 from bot.config import Settings
 from bot.i18n import t
 from bot.services import Services
@@ -22,8 +23,11 @@ log = logging.getLogger(__name__)
 MENU_COMMANDS = ("start", "album", "lang", "help")
 
 
-def build_application(settings: Settings, *, cpu: CpuPool | None = None) -> Application:
-    """The bot. `cpu` lets a caller share one worker pool between several applications (tests, playground)."""
+def build_application(
+    settings: Settings, *, cpu: CpuPool | None = None, fetcher: SafeFetcher | None = None
+) -> Application:
+    """The bot. `cpu` shares one worker pool between applications (tests, playground); `fetcher` replaces the
+    booth fetcher (tests and the playground point booth hosts at local servers)."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     builder = (
@@ -42,13 +46,16 @@ def build_application(settings: Settings, *, cpu: CpuPool | None = None) -> Appl
     app = builder.build()
     app.bot_data["settings"] = settings
     app.bot_data["shared_cpu"] = cpu
+    app.bot_data["booth_fetcher"] = fetcher
     register_all(app)
     return app
 
 
 async def _post_init(app: Application) -> None:
     settings: Settings = app.bot_data["settings"]
-    app.bot_data[SERVICES_KEY] = await Services.start(settings, cpu=app.bot_data["shared_cpu"])
+    app.bot_data[SERVICES_KEY] = await Services.start(
+        settings, cpu=app.bot_data["shared_cpu"], fetcher=app.bot_data["booth_fetcher"]
+    )
     await set_command_menu(app)
     log.info("Bot @%s ready", app.bot.username)
 

@@ -80,6 +80,39 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "ko": "파일이 너무 커요 ({size_mb} MB). {limit_mb} MB 이하로 보내 주세요.",
         "en": "The file is too big ({size_mb} MB). Please keep it under {limit_mb} MB.",
     },
+    "qr.found": {"ko": "🔎 QR 코드를 찾았어요 · {brand}", "en": "🔎 Found a QR code · {brand}"},
+    "qr.downloading": {"ko": "⬇️ {brand}에서 원본을 받는 중…", "en": "⬇️ Fetching the original from {brand}…"},
+    "qr.saving": {"ko": "💾 앨범에 저장하는 중…", "en": "💾 Saving to the album…"},
+    "qr.saved": {
+        "ko": "✅ {brand} 원본을 앨범에 저장했어요.",
+        "en": "✅ Saved the original from {brand} to the album.",
+    },
+    "qr.saved_video": {
+        "ko": "✅ {brand} 원본 사진과 영상 {videos}개를 앨범에 저장했어요.",
+        "en": "✅ Saved the original photo and {videos} video(s) from {brand} to the album.",
+    },
+    "qr.already": {
+        "ko": "이 QR의 사진은 이미 앨범에 있어요. 다시 저장하지 않았어요.",
+        "en": "The photo behind this QR is already in the album, so I did not store it again.",
+    },
+    "qr.failed": {"ko": "⚠️ {brand}: {reason}", "en": "⚠️ {brand}: {reason}"},
+    "qr.kept_upload": {
+        "ko": "대신 보내주신 사진을 앨범에 저장했어요.",
+        "en": "I saved the photo you sent instead.",
+    },
+    "qr.kept_upload_duplicate": {
+        "ko": "보내주신 사진은 이미 앨범에 있어요.",
+        "en": "The photo you sent is already in the album.",
+    },
+    "qr.video_caption": {"ko": "🎬 {brand} 촬영 영상", "en": "🎬 Making-of video from {brand}"},
+    "qr.rate_limited": {
+        "ko": "QR 링크를 너무 많이 보냈어요. {seconds}초 뒤에 다시 해 주세요.",
+        "en": "That is a lot of QR links at once. Please try again in {seconds} seconds.",
+    },
+    "qr.text_hint": {
+        "ko": "네컷 사진의 QR 코드를 찍어 보내거나 QR 링크를 보내 주세요. 도움말은 /help",
+        "en": "Send a photo of the QR code on your 4-cut strip, or the QR link. See /help",
+    },
     "album.empty": {
         "ko": "앨범이 비어 있어요. 네컷 QR 사진이나 사진을 보내 보세요!",
         "en": "The album is empty. Send a 4-cut QR photo or any picture!",

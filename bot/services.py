@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from booths import SafeFetcher
 from bot.config import Settings
 from bot.workers import CpuPool
 from storage.albums import AlbumStore
@@ -17,10 +18,13 @@ class Services:
     db: Database
     albums: AlbumStore
     cpu: CpuPool
+    fetcher: SafeFetcher
     owns_cpu: bool = True
 
     @classmethod
-    async def start(cls, settings: Settings, cpu: CpuPool | None = None) -> Services:
+    async def start(
+        cls, settings: Settings, cpu: CpuPool | None = None, fetcher: SafeFetcher | None = None
+    ) -> Services:
         """Open the database (migrating it), sweep crash leftovers, start the worker pool unless one is given."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = Database(settings.resolved_database_url)
@@ -33,10 +37,12 @@ class Services:
             db=db,
             albums=albums,
             cpu=cpu or CpuPool(settings.analysis_workers),
+            fetcher=fetcher or SafeFetcher(),
             owns_cpu=owns_cpu,
         )
 
     async def close(self) -> None:
+        await self.fetcher.close()
         if self.owns_cpu:
             self.cpu.shutdown()
         await self.db.dispose()

@@ -10,11 +10,14 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
+from booths import find_urls
 from bot.i18n import t
 from handlers.common import language_of, services
+from handlers.qr import file_links
+from pipeline.tasks import UploadScan, scan_upload
 from storage.albums import NewMedia
 from storage.models import PhotoSource
-from vision.images import ImageInfo, ImageRejected, RejectReason, probe_image
+from vision.images import ImageRejected, RejectReason
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +100,8 @@ async def _intake(
         if tally is not None:
             tally.pending -= 1
     if tally is None:
-        await message.reply_text(outcome.text(language, await svc.albums.count(message.chat_id)))
+        if not outcome.narrated:
+            await message.reply_text(outcome.text(language, await svc.albums.count(message.chat_id)))
         return
     tally.saved += outcome.created
     tally.duplicates += outcome.duplicate
@@ -111,6 +115,7 @@ class StoreOutcome:
     created: bool = False
     duplicate: bool = False
     problem: str | None = None
+    narrated: bool = False  # a booth-link status message already told the user everything
 
     def text(self, language: str, album_count: int) -> str:
         if self.problem:
@@ -133,26 +138,39 @@ async def _store(
     await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
     try:
         data = await download_limited(context, file_id, declared_size)
-        info: ImageInfo = await svc.cpu.run(probe_image, data, svc.settings.max_image_pixels)
+        scan: UploadScan = await svc.cpu.run(scan_upload, data, svc.settings.max_image_pixels)
     except UploadTooBig as exc:
         return StoreOutcome(problem=too_big_text(language, exc.size, limit_mb))
     except ImageRejected as exc:
         return StoreOutcome(problem=rejection_text(language, exc, limit_mb))
-    user = update.effective_user
-    saved = await svc.albums.save(
-        message.chat_id,
-        NewMedia(
-            data=data,
-            mime=info.mime,
-            width=info.width,
-            height=info.height,
-            sender_id=user.id if user and not user.is_bot else None,
-            source=PhotoSource.upload,
-            telegram_file_id=file_id if message.photo else None,
-            media_group_id=message.media_group_id,
-        ),
-    )
-    return StoreOutcome(created=saved.created, duplicate=not saved.created)
+
+    async def save_upload() -> StoreOutcome:
+        user = update.effective_user
+        saved = await svc.albums.save(
+            message.chat_id,
+            NewMedia(
+                data=data,
+                mime=scan.info.mime,
+                width=scan.info.width,
+                height=scan.info.height,
+                sender_id=user.id if user and not user.is_bot else None,
+                source=PhotoSource.upload,
+                telegram_file_id=file_id if message.photo else None,
+                media_group_id=message.media_group_id,
+            ),
+        )
+        return StoreOutcome(created=saved.created, duplicate=not saved.created)
+
+    urls = find_urls("\n".join(scan.qr_texts), include_unknown=True)
+    if not urls:
+        return await save_upload()
+
+    async def keep_upload_instead() -> str:
+        kept = await save_upload()
+        return t(language, "qr.kept_upload" if kept.created else "qr.kept_upload_duplicate")
+
+    await file_links(update, context, urls, fallback=keep_upload_instead)
+    return StoreOutcome(narrated=True)
 
 
 def _join_media_group(context: ContextTypes.DEFAULT_TYPE, message: Message, language: str) -> MediaGroupTally | None:

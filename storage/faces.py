@@ -133,7 +133,8 @@ class FaceStore:
         """Apply a clustering: face id → existing person id, a NewPerson token, or None (not anyone yet).
 
         Faces a member placed by hand (`manual`) keep their person; a face never goes back to a person it was
-        removed from. People left without faces are removed unless they have a name. Returns face id → person id as stored.
+        removed from. People left without faces are removed unless they have a name.
+        Returns face id → person id as stored.
         """
         async with self.db.session() as session:
             faces = {face.id: face for face in (await session.exec(select(Face).where(Face.chat_id == chat_id))).all()}

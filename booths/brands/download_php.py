@@ -87,9 +87,7 @@ async def _extract_picdot_transaction(url: URL, fetcher: SafeFetcher, uid: str) 
         target = absolute(PICDOT_API, path) if isinstance(path, str) else None
         if target is not None:
             videos.append(MediaRef(str(target), "video", referer=str(url)))
-    return Extraction(
-        photos=[MediaRef(str(absolute(PICDOT_API, photo)), "photo", referer=str(url))], videos=videos
-    )
+    return Extraction(photos=[MediaRef(str(absolute(PICDOT_API, photo)), "photo", referer=str(url))], videos=videos)
 
 
 async def extract(url: URL, fetcher: SafeFetcher) -> Extraction:

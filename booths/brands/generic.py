@@ -32,9 +32,7 @@ VIDEO_META = {"og:video", "og:video:url", "og:video:secure_url"}
 JSONLD_KEYS = {"image", "contentUrl", "url", "thumbnailUrl", "embedUrl"}
 
 _URL_IN_TEXT = re.compile(r"""https?://[^\s"'<>\\]+""")
-_QR_IMAGE = re.compile(
-    r"""[^\s"'<>()]*/(?:qrimage|qr_image|common)/[^\s"'<>()]*?\.(?:jpe?g|png|webp)""", re.IGNORECASE
-)
+_QR_IMAGE = re.compile(r"""[^\s"'<>()]*/(?:qrimage|qr_image|common)/[^\s"'<>()]*?\.(?:jpe?g|png|webp)""", re.IGNORECASE)
 _IMAGE_PROXY = re.compile(r"""[^\s"'<>()]*image\?url=%2FQRimage[^\s"'<>()]*""", re.I)
 
 

@@ -208,9 +208,7 @@ class BotApiEmulator:
         messages = []
         for index, data in enumerate(photos):
             messages.append(
-                await self.send_photo(
-                    chat_id, user_id, data, caption if index == 0 else None, media_group_id=group_id
-                )
+                await self.send_photo(chat_id, user_id, data, caption if index == 0 else None, media_group_id=group_id)
             )
         return messages
 
@@ -266,9 +264,7 @@ class BotApiEmulator:
             "bot": self.bot_user,
             "users": copy.deepcopy(list(self.state.users.values())),
             "chats": copy.deepcopy(list(self.state.chats.values())),
-            "members": {
-                str(chat): {str(u): s for u, s in m.items()} for chat, m in self.state.members.items()
-            },
+            "members": {str(chat): {str(u): s for u, s in m.items()} for chat, m in self.state.members.items()},
             "messages": {
                 str(chat_id): [record.to_json() for record in records.values()]
                 for chat_id, records in self.state.messages.items()
@@ -282,7 +278,7 @@ class BotApiEmulator:
         """Call ``callback(event)`` (sync or async) on every change; returns an unsubscribe function."""
         return self.state.subscribe(callback)
 
-    async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:  # noqa: ASYNC109
+    async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
         """Wait until ``predicate()`` is truthy (re-checked on every state change) and return its value."""
         deadline = time.monotonic() + timeout
         while True:
@@ -297,7 +293,7 @@ class BotApiEmulator:
     async def wait_for_bot_message(
         self,
         chat_id: int,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
         predicate: Callable[[MessageRecord], bool] | None = None,
     ) -> MessageRecord:
         """The earliest bot message in the chat that no earlier call returned (and that matches)."""

@@ -104,9 +104,7 @@ class _HtmlParser:
                 continue
             index = self.close_tag(index) if self.char_at(index + 1) == "/" else self.open_tag(index)
         if self.open_tags:
-            raise entities_error(
-                f'Can\'t find end tag corresponding to start tag "{self.open_tags[-1].name}"'
-            )
+            raise entities_error(f'Can\'t find end tag corresponding to start tag "{self.open_tags[-1].name}"')
         return "".join(self.out), self.entities
 
     def open_tag(self, begin: int) -> int:
@@ -162,9 +160,7 @@ class _HtmlParser:
             while self.char_at(index) and (self.src[index].isalnum() or self.src[index] in ".-"):
                 index += 1
             if self.char_at(index) not in (*tuple(_SPACES), ">"):
-                raise entities_error(
-                    f"Unexpected end of name token at byte offset {self.byte_offset(token_begin)}"
-                )
+                raise entities_error(f"Unexpected end of name token at byte offset {self.byte_offset(token_begin)}")
             return self.src[token_begin:index].lower(), index
         index += 1
         value: list[str] = []
@@ -246,9 +242,7 @@ def _tag_argument(name: str, attributes: dict[str, str], begin: int, parser: _Ht
             )
         return emoji_id
     if name == "span" and attributes.get("class") != "tg-spoiler":
-        raise entities_error(
-            f'Tag "span" must have class "tg-spoiler" at byte offset {parser.byte_offset(begin)}'
-        )
+        raise entities_error(f'Tag "span" must have class "tg-spoiler" at byte offset {parser.byte_offset(begin)}')
     return ""
 
 
@@ -258,9 +252,7 @@ def _text_of_last(chunks: list[str], utf16_length: int) -> str:
 
 
 def _looks_like_url(url: str) -> bool:
-    return bool(
-        re.match(r"^(https?|tg|ftp)://\S+$", url, re.IGNORECASE) or re.match(r"^[\w-]+(\.[\w-]+)+", url)
-    )
+    return bool(re.match(r"^(https?|tg|ftp)://\S+$", url, re.IGNORECASE) or re.match(r"^[\w-]+(\.[\w-]+)+", url))
 
 
 def sort_entities(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -59,11 +59,7 @@ class _MarkdownParser:
         index = 0
         while index < len(self.src):
             char = self.src[index]
-            if (
-                char == "\\"
-                and index + 1 < len(self.src)
-                and (self.version == 2 or self.src[index + 1] in "_*`[")
-            ):
+            if char == "\\" and index + 1 < len(self.src) and (self.version == 2 or self.src[index + 1] in "_*`["):
                 self.emit(self.src[index + 1])
                 index += 2
                 continue
@@ -88,9 +84,7 @@ class _MarkdownParser:
                 index += len(marker)
                 continue
             if self.version == 2 and char in RESERVED_V2:
-                raise entities_error(
-                    f"Character '{char}' is reserved and must be escaped with the preceding '\\'"
-                )
+                raise entities_error(f"Character '{char}' is reserved and must be escaped with the preceding '\\'")
             self.emit(char)
             index += 1
         if self.stack:
@@ -99,9 +93,7 @@ class _MarkdownParser:
 
     def unclosed(self, entity: _Open) -> Exception:
         if self.version == 1:
-            return entities_error(
-                f"Can't find end of the entity starting at byte offset {entity.byte_offset}"
-            )
+            return entities_error(f"Can't find end of the entity starting at byte offset {entity.byte_offset}")
         return entities_error(
             f"Can't find end of {_ENTITY_NAMES[entity.kind]} entity at byte offset {entity.byte_offset}"
         )

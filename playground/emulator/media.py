@@ -129,9 +129,7 @@ class FileStore:
         stored.meta["document"] = document
         return document
 
-    def add_video(
-        self, data: bytes, file_name: str | None, mime_type: str | None, **meta: int
-    ) -> dict[str, Any]:
+    def add_video(self, data: bytes, file_name: str | None, mime_type: str | None, **meta: int) -> dict[str, Any]:
         mime = mime_type or "video/mp4"
         stored = self.add(data, "video", _extension(file_name, mime), file_name=file_name, mime_type=mime)
         video: dict[str, Any] = {

@@ -129,9 +129,7 @@ def _command_scope_key(params: Params) -> tuple[str, str]:
     scope = params.json("scope", "can't parse BotCommandScope JSON object") or {"type": "default"}
     if not isinstance(scope, dict) or "type" not in scope:
         raise bad_request("can't parse BotCommandScope JSON object")
-    scope_key = str(scope["type"]) + "".join(
-        f":{scope[key]}" for key in ("chat_id", "user_id") if key in scope
-    )
+    scope_key = str(scope["type"]) + "".join(f":{scope[key]}" for key in ("chat_id", "user_id") if key in scope)
     return scope_key, params.str("language_code") or ""
 
 

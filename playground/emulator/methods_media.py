@@ -139,11 +139,7 @@ def edit_message_caption(state: EmulatorState, params: Params) -> dict[str, Any]
         raise bad_request("there is no caption in the message to edit")
     same = (record.caption or "") == caption and record.message.get("caption_entities", []) == entities
     require_not_modified(same, record, markup)
-    changes = (
-        optional("caption", caption)
-        | optional("caption_entities", entities)
-        | optional("reply_markup", markup)
-    )
+    changes = optional("caption", caption) | optional("caption_entities", entities) | optional("reply_markup", markup)
     state.edit_message(record, changes, drop=("caption", "caption_entities", "reply_markup"))
     record.sent_markup = markup
     return message_reply(record)
@@ -162,9 +158,9 @@ def edit_message_media(state: EmulatorState, params: Params) -> dict[str, Any]:
     content = _input_media(state, params, item)
     kind = next(key for key in MEDIA_KEYS if key in content)
     same_file = _unique_id(content[kind]) == _unique_id(record.message.get(kind))
-    same_caption = content.get("caption") == record.caption and content.get(
+    same_caption = content.get("caption") == record.caption and content.get("caption_entities") == record.message.get(
         "caption_entities"
-    ) == record.message.get("caption_entities")
+    )
     require_not_modified(same_file and same_caption, record, markup)
     changes = content | optional("reply_markup", markup)
     drop = (*MEDIA_KEYS, "caption", "caption_entities", "has_media_spoiler", "reply_markup")

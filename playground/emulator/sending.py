@@ -62,8 +62,6 @@ def optional(key: str, value: Any) -> dict[str, Any]:
     return {key: value} if value not in (None, "", [], False) else {}
 
 
-def require_not_modified(
-    same_content: bool, record: MessageRecord, new_inline: dict[str, Any] | None
-) -> None:
+def require_not_modified(same_content: bool, record: MessageRecord, new_inline: dict[str, Any] | None) -> None:
     if same_content and record.message.get("reply_markup") == new_inline:
         raise not_modified()

@@ -280,14 +280,10 @@ class EmulatorState:
         )
         self.chat_records(chat["id"])[message_id] = record
         kind = "bot_message" if record.from_bot else "user_message"
-        self.emit(
-            {"type": kind, "chat_id": chat["id"], "message_id": message_id, "message": copy.deepcopy(message)}
-        )
+        self.emit({"type": kind, "chat_id": chat["id"], "message_id": message_id, "message": copy.deepcopy(message)})
         return record
 
-    def edit_message(
-        self, record: MessageRecord, changes: dict[str, Any], drop: tuple[str, ...] = ()
-    ) -> None:
+    def edit_message(self, record: MessageRecord, changes: dict[str, Any], drop: tuple[str, ...] = ()) -> None:
         record.history.append(copy.deepcopy(record.message))
         for key in drop:
             record.message.pop(key, None)

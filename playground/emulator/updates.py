@@ -23,8 +23,7 @@ class UpdatePoller:
     async def get_updates(self, state: EmulatorState, params: Params) -> list[dict[str, Any]]:
         if state.webhook_url:
             raise conflict(
-                "can't use getUpdates method while webhook is active; "
-                "use deleteWebhook to delete the webhook first"
+                "can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
             )
         limit = min(max(params.int("limit") or 100, 1), 100)
         timeout = min(max(params.float("timeout") or 0.0, 0.0), MAX_POLL_TIMEOUT)

@@ -54,9 +54,7 @@ class UserActions:
         user, chat = self._sender_and_chat(chat_id, user_id)
         reply_to = None
         if reply_to_message_id is not None:
-            reply_to = self.state.live_message(
-                chat_id, reply_to_message_id, "message to be replied not found"
-            )
+            reply_to = self.state.live_message(chat_id, reply_to_message_id, "message to be replied not found")
         record = self.state.add_message(chat, user, content, reply_to=reply_to)
         if self.bot_sees(chat, record):
             self.state.enqueue_update("message", copy.deepcopy(record.message))
@@ -103,9 +101,7 @@ class UserActions:
         }
         self.state.callback_queries[query_id] = PendingCallback(query=query, created=time.monotonic())
         self.state.enqueue_update("callback_query", copy.deepcopy(query))
-        self.state.emit(
-            {"type": "callback_query", "chat_id": chat_id, "message_id": message_id, "data": callback_data}
-        )
+        self.state.emit({"type": "callback_query", "chat_id": chat_id, "message_id": message_id, "data": callback_data})
         return query_id
 
     def change_bot_status(self, chat_id: int, by_user_id: int, status: str) -> dict[str, Any]:

@@ -168,9 +168,7 @@ def _inline_button(button: Any) -> dict[str, Any]:
         raise bad_request('can\'t parse inline keyboard button: Field "text" must be of type String')
     actions = [name for name in INLINE_BUTTON_ACTIONS if button.get(name) not in (None, "")]
     if not actions:
-        raise bad_request(
-            "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
-        )
+        raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
     if len(actions) > 1:
         raise bad_request(
             "can't parse inline keyboard button: exactly one of the optional fields must be used, "

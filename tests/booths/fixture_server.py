@@ -49,9 +49,7 @@ class FixtureServer:
     def route(self, host: str, path: str, handler: Handler) -> None:
         self.routes[(host, path)] = handler
 
-    def bytes_at(
-        self, host: str, path: str, data: bytes, content_type: str = "application/octet-stream"
-    ) -> None:
+    def bytes_at(self, host: str, path: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         async def handler(_: web.Request) -> web.Response:
             return web.Response(body=data, content_type=content_type)
 
@@ -79,11 +77,7 @@ class FixtureServer:
         return sum(1 for r in self.requests if r.host == host and r.path == path)
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
-        host = (
-            (request.host or "").rsplit(":", 1)[0].lower()
-            if "]" not in (request.host or "")
-            else request.host
-        )
+        host = (request.host or "").rsplit(":", 1)[0].lower() if "]" not in (request.host or "") else request.host
         body = await request.read() if request.can_read_body else b""
         self.requests.append(
             Seen(request.method, host, request.path, request.query_string, dict(request.headers), body)

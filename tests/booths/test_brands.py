@@ -66,8 +66,7 @@ async def test_life4cut_api_redirect_to_webqr_form(env: BoothEnv) -> None:
     env.server.redirect(
         "api.life4cut.net",
         "/qr/AbCd1234",
-        "https://download.life4cut.net/webQr?bucket=release-renewal-s3&region=ap-northeast-2"
-        f"&folderPath={folder}",
+        f"https://download.life4cut.net/webQr?bucket=release-renewal-s3&region=ap-northeast-2&folderPath={folder}",
         status=301,
     )
     env.server.html_at("download.life4cut.net", "/webQr", "<html><div id=root></div></html>")
@@ -153,9 +152,7 @@ async def test_photoism_short_link_uid_and_resource_api(env: BoothEnv) -> None:
             "content": {
                 "fileInfo": {
                     "picFile": {"path": "https://download.seobuk.kr/tmp/6f1c2a9b3d4e_Pic.jpg"},
-                    "vidFile": {
-                        "path": "https://photoism-cms-prd.s3.ap-northeast-2.amazonaws.com/v/6f1c.mp4"
-                    },
+                    "vidFile": {"path": "https://photoism-cms-prd.s3.ap-northeast-2.amazonaws.com/v/6f1c.mp4"},
                 }
             },
         },
@@ -466,9 +463,7 @@ async def test_unknown_booth_with_og_image_and_video_source(env: BoothEnv) -> No
 async def test_unknown_booth_download_link_through_second_page(env: BoothEnv) -> None:
     host = "booth.example.kr"
     env.server.html_at(host, "/qr/1", '<a class="btn-download" href="/qr/1/download">이미지 받기</a>')
-    env.server.html_at(
-        host, "/qr/1/download", '<picture><source srcset="/i/s.webp 480w, /i/l.jpg 1920w"></picture>'
-    )
+    env.server.html_at(host, "/qr/1/download", '<picture><source srcset="/i/s.webp 480w, /i/l.jpg 1920w"></picture>')
     env.server.bytes_at(host, "/i/l.jpg", PHOTO, "image/jpeg")
 
     result = await download(f"https://{host}/qr/1", env.fetcher())

@@ -1,0 +1,25 @@
+"""Functions that run in the worker processes (bot.workers.CpuPool): bytes in, small picklable results out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vision.images import ImageInfo, load_rgb, probe_image
+from vision.qr import decode_qr
+
+
+@dataclass(frozen=True)
+class UploadScan:
+    info: ImageInfo
+    qr_texts: tuple[str, ...]
+
+
+def scan_upload(data: bytes, max_pixels: int) -> UploadScan:
+    """Validate an uploaded picture and read every QR code in it (raises vision.images.ImageRejected)."""
+    info = probe_image(data, max_pixels)
+    codes = decode_qr(load_rgb(data, max_pixels))
+    return UploadScan(info=info, qr_texts=tuple(dict.fromkeys(code.text for code in codes)))
+
+
+def check_image(data: bytes, max_pixels: int) -> ImageInfo:
+    return probe_image(data, max_pixels)
