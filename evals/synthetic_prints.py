@@ -1,0 +1,340 @@
+"""Seeded synthetic phone photos of printed 4-cut strips with a booth QR code.
+
+Each sample is built from real frames (``<data>/photobooth``): four frames are tiled into a 1x4 strip or a
+2x2 sheet with a border and a logo band that holds a small QR code with a booth-like URL. The print is then
+"photographed": tilted in 3D (up to 25 degrees), rotated in-plane, placed on a background, defocused, motion
+blurred, lit unevenly, hit by a glare spot, noised, downscaled to a 1280 px long side (QR 40-90 px wide)
+and JPEG-compressed at quality 60-85.
+
+Everything is driven by ``numpy.random.default_rng((seed, index))``, so the same seed and source frames
+give the same JPEG bytes. Samples are written to a cache folder under ``.cache/`` (git-ignored) at eval
+time; nothing generated here is ever committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import segno
+
+from evals.common import REPO_ROOT
+
+GENERATOR_VERSION = 1
+DEFAULT_SEED = 20240607
+DEFAULT_COUNT = 200
+OUTPUT_LONG_SIDE = 1280
+QR_WIDTH_RANGE_PX = (40.0, 90.0)
+MAX_TILT_DEG = 25.0
+JPEG_QUALITY_RANGE = (60, 85)
+# Frames with a QR code would add a second, unlabelled code; collages are already 4-cut layouts.
+EXCLUDED_FRAME_NAMES = ("qrcode", "collage")
+# Rendering happens at this multiple of the output size, then INTER_AREA downscaling mimics the sensor.
+RENDER_OVERSAMPLE = 2
+
+_ALNUM = string.ascii_letters + string.digits
+
+
+@dataclass(frozen=True)
+class SyntheticPrint:
+    name: str
+    jpeg: bytes
+    text: str
+    qr_width_px: float
+    layout: str
+
+
+def _token(rng: np.random.Generator, length: int, alphabet: str = _ALNUM) -> str:
+    return "".join(alphabet[i] for i in rng.integers(0, len(alphabet), size=length))
+
+
+def booth_url(rng: np.random.Generator) -> str:
+    """A URL shaped like the ones Korean photo-booth brands print on their strips."""
+    brand = int(rng.integers(0, 6))
+    digits = string.digits
+    if brand == 0:
+        return f"https://qr.seobuk.kr/s/{_token(rng, 8)}"
+    if brand == 1:
+        return f"http://haru1.mx2.co.kr/@HA{_token(rng, 10, string.ascii_uppercase + digits)}"
+    if brand == 2:
+        return f"https://pgshort.aprd.io/{_token(rng, 7)}"
+    if brand == 3:
+        day = f"2024{int(rng.integers(1, 13)):02d}{int(rng.integers(1, 29)):02d}"
+        return f"http://l4c01.lifejuin.biz/QRImage/{day}/{_token(rng, 10, string.ascii_uppercase + digits)}/index.html"
+    if brand == 4:
+        return f"https://photoqr3.kr/view/{_token(rng, 12, string.ascii_lowercase + digits)}"
+    return f"https://photoqr3.kr/{_token(rng, 6, digits)}/{_token(rng, 6)}"
+
+
+def qr_image(text: str, error: str, module_px: int) -> np.ndarray:
+    """Grey QR symbol with a 4-module quiet zone, ``module_px`` pixels per module."""
+    matrix = np.array(segno.make(text, error=error, micro=False).matrix, dtype=np.uint8)
+    symbol = np.where(matrix > 0, 0, 255).astype(np.uint8)
+    symbol = np.pad(symbol, 4, constant_values=255)
+    return np.kron(symbol, np.ones((module_px, module_px), dtype=np.uint8))
+
+
+def _cover_crop(photo: np.ndarray, width: int, height: int, rng: np.random.Generator) -> np.ndarray:
+    """Resize ``photo`` to cover width x height, then crop a random window of that size."""
+    h, w = photo.shape[:2]
+    scale = max(width / w, height / h) * float(rng.uniform(1.0, 1.25))
+    resized = cv2.resize(photo, (max(width, round(w * scale)), max(height, round(h * scale))), interpolation=cv2.INTER_AREA)
+    y0 = int(rng.integers(0, resized.shape[0] - height + 1))
+    x0 = int(rng.integers(0, resized.shape[1] - width + 1))
+    return resized[y0 : y0 + height, x0 : x0 + width]
+
+
+def _logo_band(width: int, height: int, colour: np.ndarray, ink: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray:
+    band = np.empty((height, width, 3), dtype=np.uint8)
+    band[:] = colour
+    label = _token(rng, int(rng.integers(4, 9)), string.ascii_uppercase)
+    # The label stays in the left half so it never runs under the QR code on the right.
+    font_scale = height / 60.0
+    text_w = cv2.getTextSize(label, cv2.FONT_HERSHEY_DUPLEX, font_scale, 2)[0][0]
+    font_scale *= min(1.0, (width / 2 - height / 4) / max(text_w, 1))
+    cv2.putText(band, label, (height // 4, int(height * 0.62)), cv2.FONT_HERSHEY_DUPLEX, font_scale, ink, 2, cv2.LINE_AA)
+    cv2.putText(band, "2024.06.07", (height // 4, int(height * 0.9)), cv2.FONT_HERSHEY_SIMPLEX, font_scale * 0.4, ink, 1)
+    return band
+
+
+def make_print(
+    frames: Sequence[np.ndarray], url: str, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Tile four frames into a strip with a logo band and a QR code.
+
+    Returns the BGR print, the QR symbol's 4 corners (without quiet zone) in print coordinates and the layout name.
+    """
+    layout = "1x4" if rng.random() < 0.6 else "2x2"
+    cell_w, cell_h = (300, 210) if layout == "1x4" else (280, 380)
+    cols, rows = (1, 4) if layout == "1x4" else (2, 2)
+    border, gap = int(rng.integers(12, 24)), int(rng.integers(6, 14))
+    band_h = int(rng.integers(100, 140))
+    width = 2 * border + cols * cell_w + (cols - 1) * gap
+    height = 2 * border + rows * cell_h + (rows - 1) * gap + band_h
+    dark_frame = rng.random() < 0.4
+    frame_colour = rng.integers(10, 60, 3) if dark_frame else rng.integers(200, 256, 3)
+    ink = (235, 235, 235) if dark_frame else (30, 30, 30)
+    sheet = np.empty((height, width, 3), dtype=np.uint8)
+    sheet[:] = frame_colour.astype(np.uint8)
+    picks = rng.choice(len(frames), size=4, replace=len(frames) < 4)
+    for slot, pick in enumerate(picks):
+        r, c = divmod(slot, cols)
+        y = border + r * (cell_h + gap)
+        x = border + c * (cell_w + gap)
+        sheet[y : y + cell_h, x : x + cell_w] = _cover_crop(frames[int(pick)], cell_w, cell_h, rng)
+    band_y = height - border - band_h
+    sheet[band_y : band_y + band_h, border : width - border] = _logo_band(
+        width - 2 * border, band_h, frame_colour.astype(np.uint8), ink, rng
+    )
+    # The QR sits at the right of the logo band on a white patch, as booth strips print it.
+    error = "l" if rng.random() < 0.3 else "m"
+    matrix_modules = len(segno.make(url, error=error, micro=False).matrix)
+    module_px = max(2, round((band_h - 10) / (matrix_modules + 8)))
+    symbol = qr_image(url, error, module_px)
+    size = symbol.shape[0]
+    qx = width - border - size - int(rng.integers(4, 20))
+    qy = band_y + (band_h - size) // 2
+    sheet[qy : qy + size, qx : qx + size] = symbol[:, :, None]
+    quiet = 4 * module_px
+    x0, y0, x1, y1 = qx + quiet, qy + quiet, qx + size - quiet, qy + size - quiet
+    corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64)
+    # Printing: slightly muted contrast and a warm/cool cast.
+    sheet = sheet.astype(np.float32) * float(rng.uniform(0.85, 0.97)) + float(rng.uniform(5, 20))
+    sheet *= rng.uniform(0.94, 1.06, 3).astype(np.float32)
+    return np.clip(sheet, 0, 255).astype(np.uint8), corners, layout
+
+
+def _rotation(tilt_x: float, tilt_y: float, roll: float) -> np.ndarray:
+    ax, ay, az = np.radians([tilt_x, tilt_y, roll])
+    rx = np.array([[1, 0, 0], [0, np.cos(ax), -np.sin(ax)], [0, np.sin(ax), np.cos(ax)]])
+    ry = np.array([[np.cos(ay), 0, np.sin(ay)], [0, 1, 0], [-np.sin(ay), 0, np.cos(ay)]])
+    rz = np.array([[np.cos(az), -np.sin(az), 0], [np.sin(az), np.cos(az), 0], [0, 0, 1]])
+    return rx @ ry @ rz
+
+
+def _camera_homography(
+    print_size: tuple[int, int], qr_corners: np.ndarray, canvas: tuple[int, int], rng: np.random.Generator
+) -> tuple[np.ndarray, float]:
+    """Homography from print pixels to canvas pixels for a tilted phone camera.
+
+    The scale is chosen so the projected QR ends up 40-90 px wide at output resolution.
+    Returns the homography and the projected QR width in output pixels.
+    """
+    canvas_w, canvas_h = canvas
+    tilt = float(rng.uniform(0, MAX_TILT_DEG))
+    direction = float(rng.uniform(0, 2 * np.pi))
+    roll = float(rng.uniform(-20, 20)) + (float(rng.choice([0, 90, 180, 270])) if rng.random() < 0.2 else 0.0)
+    rotation = _rotation(tilt * np.cos(direction), tilt * np.sin(direction), roll)
+    focal = 1.1 * max(canvas)
+    target_qr_px = float(rng.uniform(*QR_WIDTH_RANGE_PX)) * RENDER_OVERSAMPLE
+    qr_px = float(np.linalg.norm(qr_corners[1] - qr_corners[0]))
+    scale = target_qr_px / qr_px
+    qr_centre = qr_corners.mean(axis=0)
+    # Where the QR centre lands on the canvas: anywhere in the middle 70 %.
+    target = np.array([rng.uniform(0.15, 0.85) * canvas_w, rng.uniform(0.15, 0.85) * canvas_h])
+    w, h = print_size
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float64)
+    plane = (src - qr_centre) * scale
+    points = np.c_[plane, np.zeros(4)] @ rotation.T
+    depth = points[:, 2] + focal
+    projected = focal * points[:, :2] / depth[:, None] + target
+    homography = cv2.getPerspectiveTransform(src.astype(np.float32), projected.astype(np.float32))
+    qr_projected = cv2.perspectiveTransform(qr_corners[None].astype(np.float32), homography)[0]
+    edges = np.linalg.norm(np.roll(qr_projected, -1, axis=0) - qr_projected, axis=1)
+    return homography, float(edges.mean()) / RENDER_OVERSAMPLE
+
+
+def _background(frames: Sequence[np.ndarray], width: int, height: int, rng: np.random.Generator) -> np.ndarray:
+    if rng.random() < 0.5:
+        photo = _cover_crop(frames[int(rng.integers(0, len(frames)))], width // 8, height // 8, rng)
+        photo = cv2.GaussianBlur(photo, (0, 0), 3)
+        return cv2.resize(photo, (width, height), interpolation=cv2.INTER_LINEAR)
+    base = rng.integers(40, 220, 3).astype(np.float32)
+    noise = cv2.resize(rng.normal(0, 18, (height // 16, width // 16)).astype(np.float32), (width, height))
+    grain = np.linspace(0, float(rng.uniform(0, 30)), width, dtype=np.float32)[None, :]
+    surface = base[None, None, :] + (noise + grain)[:, :, None]
+    return np.clip(surface, 0, 255).astype(np.uint8)
+
+
+def _disk_kernel(radius: float) -> np.ndarray:
+    size = int(np.ceil(radius)) * 2 + 1
+    yy, xx = np.mgrid[:size, :size] - size // 2
+    kernel = ((xx**2 + yy**2) <= radius**2 + 0.5).astype(np.float32)
+    return kernel / kernel.sum()
+
+
+def _motion_kernel(length: float, angle_deg: float) -> np.ndarray:
+    size = int(np.ceil(length)) | 1
+    kernel = np.zeros((size, size), dtype=np.float32)
+    cv2.line(kernel, (0, size // 2), (size - 1, size // 2), 1.0, 1)
+    rotate = cv2.getRotationMatrix2D((size / 2 - 0.5, size / 2 - 0.5), angle_deg, 1.0)
+    kernel = cv2.warpAffine(kernel, rotate, (size, size))
+    return kernel / max(float(kernel.sum()), 1e-6)
+
+
+def _lighting(image: np.ndarray, qr_centre: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    h, w = image.shape[:2]
+    yy, xx = np.mgrid[:h, :w].astype(np.float32)
+    angle = rng.uniform(0, 2 * np.pi)
+    ramp = (np.cos(angle) * xx / w + np.sin(angle) * yy / h).astype(np.float32)
+    ramp -= ramp.min()
+    ramp /= max(float(ramp.max()), 1e-6)
+    low = float(rng.uniform(0.45, 0.85))
+    gain = low + (1.05 - low) * ramp
+    vignette = 1.0 - float(rng.uniform(0.0, 0.35)) * (((xx - w / 2) / w) ** 2 + ((yy - h / 2) / h) ** 2) * 2
+    lit = image.astype(np.float32) * (gain * vignette)[:, :, None]
+    # Glare: a bright soft ellipse, sometimes close to the QR (glossy photo paper under a ceiling lamp).
+    near_qr = rng.random() < 0.5
+    centre = qr_centre + rng.normal(0, 0.06 * w, 2) if near_qr else np.array([rng.uniform(0, w), rng.uniform(0, h)])
+    axes = np.array([rng.uniform(0.03, 0.12) * w, rng.uniform(0.02, 0.07) * w])
+    theta = rng.uniform(0, np.pi)
+    dx, dy = xx - centre[0], yy - centre[1]
+    u = (dx * np.cos(theta) + dy * np.sin(theta)) / axes[0]
+    v = (-dx * np.sin(theta) + dy * np.cos(theta)) / axes[1]
+    glare = np.exp(-(u**2 + v**2)).astype(np.float32) * float(rng.uniform(60, 170))
+    lit += glare[:, :, None]
+    return lit
+
+
+def photograph(
+    print_bgr: np.ndarray, qr_corners: np.ndarray, frames: Sequence[np.ndarray], rng: np.random.Generator
+) -> tuple[bytes, float]:
+    """Render a phone photo of ``print_bgr``; returns JPEG bytes and the QR width in output pixels."""
+    portrait = rng.random() < 0.5
+    out_w, out_h = (960, OUTPUT_LONG_SIDE) if portrait else (OUTPUT_LONG_SIDE, 960)
+    canvas_w, canvas_h = out_w * RENDER_OVERSAMPLE, out_h * RENDER_OVERSAMPLE
+    homography, qr_width = _camera_homography(
+        (print_bgr.shape[1], print_bgr.shape[0]), qr_corners, (canvas_w, canvas_h), rng
+    )
+    scene = _background(frames, canvas_w, canvas_h, rng)
+    warped = cv2.warpPerspective(print_bgr, homography, (canvas_w, canvas_h), flags=cv2.INTER_LINEAR)
+    mask = cv2.warpPerspective(
+        np.full(print_bgr.shape[:2], 255, np.uint8), homography, (canvas_w, canvas_h), flags=cv2.INTER_LINEAR
+    )
+    alpha = (mask.astype(np.float32) / 255.0)[:, :, None]
+    scene = (warped * alpha + scene * (1 - alpha)).astype(np.uint8)
+    defocus = float(rng.uniform(0.0, 1.6)) * RENDER_OVERSAMPLE
+    if defocus >= 1.0:
+        scene = cv2.filter2D(scene, -1, _disk_kernel(defocus))
+    if rng.random() < 0.5:
+        length = float(rng.uniform(1.0, 3.0)) * RENDER_OVERSAMPLE
+        scene = cv2.filter2D(scene, -1, _motion_kernel(length, float(rng.uniform(0, 180))))
+    small = cv2.resize(scene, (out_w, out_h), interpolation=cv2.INTER_AREA)
+    # Lighting varies smoothly, so it is applied at output resolution (4x fewer pixels to shade).
+    qr_centre = cv2.perspectiveTransform(qr_corners[None].astype(np.float32), homography)[0].mean(axis=0)
+    lit = _lighting(small, qr_centre / RENDER_OVERSAMPLE, rng)
+    noisy = lit + rng.normal(0, float(rng.uniform(1.5, 5.0)), small.shape).astype(np.float32)
+    final = np.clip(noisy, 0, 255).astype(np.uint8)
+    quality = int(rng.integers(JPEG_QUALITY_RANGE[0], JPEG_QUALITY_RANGE[1] + 1))
+    ok, encoded = cv2.imencode(".jpg", final, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    return encoded.tobytes(), qr_width
+
+
+def generate_print(frames: Sequence[np.ndarray], seed: int, index: int) -> SyntheticPrint:
+    """One deterministic sample: same frames, seed and index give the same bytes."""
+    if not frames:
+        raise ValueError("at least one source frame is needed")
+    rng = np.random.default_rng((seed, index))
+    url = booth_url(rng)
+    sheet, corners, layout = make_print(frames, url, rng)
+    jpeg, qr_width = photograph(sheet, corners, frames, rng)
+    return SyntheticPrint(name=f"print_{index:04d}.jpg", jpeg=jpeg, text=url, qr_width_px=qr_width, layout=layout)
+
+
+def load_frames(photobooth_dir: Path, max_side: int = 900) -> list[np.ndarray]:
+    """Source frames from ``<data>/photobooth/images`` (sorted, downscaled for speed, QR screenshots skipped)."""
+    frames: list[np.ndarray] = []
+    for path in sorted((photobooth_dir / "images").iterdir()):
+        if path.suffix.lower() not in {".jpg", ".jpeg", ".png"}:
+            continue
+        if any(word in path.name.lower() for word in EXCLUDED_FRAME_NAMES):
+            continue
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None:
+            continue
+        scale = max_side / max(image.shape[:2])
+        if scale < 1:
+            image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        frames.append(image)
+    return frames
+
+
+def _frames_fingerprint(photobooth_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted((photobooth_dir / "images").iterdir()):
+        digest.update(path.name.encode())
+        digest.update(str(path.stat().st_size).encode())
+    return digest.hexdigest()[:12]
+
+
+def cached_prints(
+    data: Path, seed: int = DEFAULT_SEED, count: int = DEFAULT_COUNT, cache_root: Path | None = None
+) -> list[tuple[Path, str]]:
+    """Generate (or reuse) the sample set in a cache folder; returns (jpeg path, expected text) pairs."""
+    photobooth_dir = data / "photobooth"
+    key = f"v{GENERATOR_VERSION}_s{seed}_n{count}_{_frames_fingerprint(photobooth_dir)}"
+    folder = (cache_root or REPO_ROOT / ".cache" / "synthetic_prints") / key
+    manifest = folder / "manifest.json"
+    if manifest.is_file():
+        entries = json.loads(manifest.read_text())
+        if all((folder / e["name"]).is_file() for e in entries):
+            return [(folder / e["name"], e["text"]) for e in entries]
+    frames = load_frames(photobooth_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for index in range(count):
+        sample = generate_print(frames, seed, index)
+        (folder / sample.name).write_bytes(sample.jpeg)
+        entries.append(
+            {"name": sample.name, "text": sample.text, "qr_width_px": round(sample.qr_width_px, 1), "layout": sample.layout}
+        )
+    manifest.write_text(json.dumps(entries, indent=1))
+    return [(folder / e["name"], e["text"]) for e in entries]
