@@ -17,7 +17,7 @@ class UploadScan:
 def scan_upload(data: bytes, max_pixels: int) -> UploadScan:
     """Validate an uploaded picture and read every QR code in it (raises vision.images.ImageRejected)."""
     info = probe_image(data, max_pixels)
-    codes = decode_qr(load_rgb(data, max_pixels))
+    codes = decode_qr(load_rgb(data, max_pixels)[:, :, ::-1])  # the decoders expect BGR order
     return UploadScan(info=info, qr_texts=tuple(dict.fromkeys(code.text for code in codes)))
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from booths import SafeFetcher
 from bot.app import build_application, running_application
 from bot.config import Settings
 from bot.workers import CpuPool
@@ -22,7 +23,15 @@ def cpu_pool() -> Iterator[CpuPool]:
 
 
 @pytest.fixture
-async def harness(request: pytest.FixtureRequest, tmp_path: Path, cpu_pool: CpuPool) -> AsyncIterator[Harness]:
+def booth_fetcher() -> SafeFetcher | None:
+    """The bot's booth fetcher; None = the real one. Test modules with a booth fixture site override this."""
+    return None
+
+
+@pytest.fixture
+async def harness(
+    request: pytest.FixtureRequest, tmp_path: Path, cpu_pool: CpuPool, booth_fetcher: SafeFetcher | None
+) -> AsyncIterator[Harness]:
     # Privacy mode off, as the README tells owners to set it: the bot must see photos sent in groups.
     async with BotApiEmulator(token=TOKEN, privacy_mode=False) as emu:
         settings = Settings(
@@ -35,6 +44,6 @@ async def harness(request: pytest.FixtureRequest, tmp_path: Path, cpu_pool: CpuP
             media_group_wait_s=0.3,
             album_page_size=3,
         )
-        app = build_application(settings, cpu=cpu_pool)
+        app = build_application(settings, cpu=cpu_pool, fetcher=booth_fetcher)
         async with running_application(app):
             yield Harness(emu, settings, app)

@@ -78,3 +78,19 @@ def noisy_jpeg(seed: int, size: tuple[int, int] = (640, 480)) -> bytes:
     out = io.BytesIO()
     Image.fromarray(pixels).save(out, "JPEG", quality=85)
     return out.getvalue()
+
+
+def qr_photo(text: str, seed: int = 0, size: tuple[int, int] = (1280, 960), module_px: int = 6) -> bytes:
+    """A photo-like JPEG with a QR code for `text` pasted on it, like a phone shot of a strip's corner."""
+    import numpy as np
+    import segno
+
+    rng = np.random.default_rng(seed)
+    canvas = Image.fromarray(rng.integers(60, 200, (size[1], size[0], 3), dtype=np.uint8))
+    code = io.BytesIO()
+    segno.make(text, error="m").save(code, kind="png", scale=module_px, border=4)
+    qr = Image.open(code).convert("RGB")
+    canvas.paste(qr, (size[0] - qr.width - 80, size[1] - qr.height - 60))
+    out = io.BytesIO()
+    canvas.save(out, "JPEG", quality=90)
+    return out.getvalue()

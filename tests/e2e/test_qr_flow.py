@@ -1,0 +1,151 @@
+"""A photo of a strip's QR (or its link as text) → the booth's original photo and video in the album."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+
+import numpy as np
+import pytest
+from aiohttp import web
+from PIL import Image
+
+from booths import SafeFetcher
+from handlers.qr import ChatRateLimit
+from storage.models import MediaKind
+from tests.booths.fixture_server import FakeDns, FixtureServer, mp4
+from tests.e2e.harness import Harness, qr_photo, text_of
+
+SHORT = "https://qr.seobuk.kr/s/8ijZsg_"
+EXPIRED = "https://qr.seobuk.kr/s/IMfkz6."
+
+
+def booth_jpeg() -> bytes:
+    pixels = np.random.default_rng(42).integers(0, 255, (900, 600, 3), dtype=np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+BOOTH_PHOTO = booth_jpeg()
+BOOTH_VIDEO = mp4(7)
+
+
+@pytest.fixture
+async def booth_site() -> AsyncIterator[FixtureServer]:
+    """Photoism's shape: short link → 302 with u= → POST resource API → photo and video files."""
+    server = FixtureServer()
+    await server.start()
+    server.redirect("qr.seobuk.kr", "/s/8ijZsg_", "https://qr.seobuk.kr/v2/?u=abc123")
+    server.redirect("qr.seobuk.kr", "/s/IMfkz6.", "https://qr.seobuk.kr/v2/?u=gone")
+
+    async def resource(request: web.Request) -> web.Response:
+        uid = (await request.json()).get("uid")
+        if uid != "abc123":
+            return web.json_response({"code": 1003, "message": "expired", "content": None})
+        files = {
+            "picFile": {"path": "https://download.seobuk.kr/tmp/abc123_Pic.jpg"},
+            "vidFile": {"path": "https://download.seobuk.kr/tmp/abc123_Vid.mp4"},
+        }
+        return web.json_response({"code": 200, "content": {"fileInfo": files}})
+
+    server.route("cmsapi.seobuk.kr", "/v1/etc/seq/resource", resource)
+    server.bytes_at("download.seobuk.kr", "/tmp/abc123_Pic.jpg", BOOTH_PHOTO, "image/jpeg")
+    server.bytes_at("download.seobuk.kr", "/tmp/abc123_Vid.mp4", BOOTH_VIDEO, "video/mp4")
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def booth_fetcher(booth_site: FixtureServer) -> AsyncIterator[SafeFetcher]:
+    fetcher = SafeFetcher(
+        allow_loopback=True, host_map=booth_site.host_map(), dns_resolver=FakeDns(), deadline=5.0, read_timeout=2.0
+    )
+    yield fetcher
+    await fetcher.close()
+
+
+def _private(harness: Harness) -> tuple[dict, dict]:
+    user = harness.emu.create_user("지수", language_code="en")
+    return user, harness.emu.create_chat("private", user=user)
+
+
+async def _final_status(harness: Harness, chat_id: int, marker: str) -> object:
+    return await harness.emu.wait_for(
+        lambda: next((m for m in harness.bot_messages(chat_id) if marker in text_of(m)), None), timeout=15
+    )
+
+
+async def test_a_qr_photo_files_the_booth_original_and_video(harness: Harness, booth_site: FixtureServer) -> None:
+    user, chat = _private(harness)
+    await harness.emu.send_photo(chat["id"], user["id"], qr_photo(SHORT, seed=1))
+    status = await _final_status(harness, chat["id"], "✅")
+    stages = [text_of_version(v) for v in status.history] + [text_of(status)]
+    assert any("Found a QR code" in s and "Photoism" in s for s in stages)
+    assert any("Fetching the original" in s for s in stages)
+    assert "video" in text_of(status)
+    photos = await harness.services.albums.page(chat["id"], 0, 10)
+    assert len(photos) == 1, "the booth original, not the snapshot of the QR"
+    assert harness.services.albums.read(photos[0]) == BOOTH_PHOTO
+    assert (photos[0].source, photos[0].brand, photos[0].source_url) == ("qr", "photoism", SHORT)
+    videos = await harness.services.albums.page(chat["id"], 0, 10, kind=MediaKind.video)
+    assert len(videos) == 1 and videos[0].parent_id == photos[0].id
+    await harness.emu.wait_for(lambda: any(m.video for m in harness.bot_messages(chat["id"])), timeout=10)
+
+
+async def test_scanning_the_same_qr_again_does_not_duplicate(harness: Harness, booth_site: FixtureServer) -> None:
+    user, chat = _private(harness)
+    await harness.emu.send_photo(chat["id"], user["id"], qr_photo(SHORT, seed=2))
+    await _final_status(harness, chat["id"], "✅")
+    downloads = booth_site.hits("download.seobuk.kr", "/tmp/abc123_Pic.jpg")
+    await harness.emu.send_photo(chat["id"], user["id"], qr_photo(SHORT, seed=3))
+    await _final_status(harness, chat["id"], "already in the album")
+    assert booth_site.hits("download.seobuk.kr", "/tmp/abc123_Pic.jpg") == downloads, "known URL: not fetched again"
+    assert await harness.album_count(chat["id"]) == 1
+
+
+async def test_a_booth_link_as_text_works_too(harness: Harness) -> None:
+    user, chat = _private(harness)
+    await harness.emu.send_text(chat["id"], user["id"], f"our strip! {SHORT}")
+    await _final_status(harness, chat["id"], "✅")
+    assert await harness.album_count(chat["id"]) == 1
+
+
+async def test_an_expired_link_is_explained_and_the_users_photo_kept(harness: Harness) -> None:
+    user, chat = _private(harness)
+    snapshot = qr_photo(EXPIRED, seed=4)
+    await harness.emu.send_photo(chat["id"], user["id"], snapshot)
+    status = await _final_status(harness, chat["id"], "instead")
+    assert "⚠️" in text_of(status) and "expired" in text_of(status).lower()
+    (photo,) = await harness.services.albums.page(chat["id"], 0, 10)
+    assert photo.source == "upload"
+
+
+async def test_a_qr_pointing_at_a_private_address_is_refused(harness: Harness, booth_site: FixtureServer) -> None:
+    user, chat = _private(harness)
+    requests_before = len(booth_site.requests)
+    await harness.emu.send_photo(chat["id"], user["id"], qr_photo("http://169.254.169.254/latest/meta-data/", seed=5))
+    status = await _final_status(harness, chat["id"], "instead")
+    assert "not safe" in text_of(status)
+    assert len(booth_site.requests) == requests_before
+    (photo,) = await harness.services.albums.page(chat["id"], 0, 10)
+    assert photo.source == "upload"
+
+
+async def test_plain_text_without_a_link_gets_a_hint_in_private_only(harness: Harness) -> None:
+    user, chat = _private(harness)
+    await harness.emu.send_text(chat["id"], user["id"], "hello")
+    assert "QR" in text_of(await harness.reply(chat["id"]))
+
+
+def test_rate_limit_per_chat() -> None:
+    limit = ChatRateLimit(limit=2, window_s=60)
+    assert limit.wait_seconds(1, now=0) == 0
+    assert limit.wait_seconds(1, now=1) == 0
+    assert limit.wait_seconds(1, now=2) == 58
+    assert limit.wait_seconds(2, now=2) == 0, "other chats are not affected"
+    assert limit.wait_seconds(1, now=60.5) == 0
+
+
+def text_of_version(version: dict) -> str:
+    return version.get("text") or version.get("caption") or ""
