@@ -20,7 +20,7 @@ from handlers.common import SERVICES_KEY
 
 log = logging.getLogger(__name__)
 
-MENU_COMMANDS = ("start", "album", "lang", "help")
+MENU_COMMANDS = ("start", "album", "privacy", "forget", "lang", "help")
 
 
 def build_application(

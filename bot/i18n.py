@@ -135,6 +135,49 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "ko": "텔레그램이 잠시 바빠요. 조금 뒤에 다시 시도해 주세요.",
         "en": "Telegram is busy right now. Please try again shortly.",
     },
+    "privacy": {
+        "ko": (
+            "<b>개인정보</b>\n"
+            "얼굴은 생체정보라서 조심스럽게 다뤄요.\n\n"
+            "<b>저장하는 것</b> (이 봇이 돌아가는 서버에만)\n"
+            "• 보내주신 사진·영상과 부스에서 받은 원본\n"
+            "• 얼굴 위치, 웃음 점수, 얼굴 특징값(사람 앨범용 숫자 128개)\n"
+            "• 사람 이름(여러분이 붙인 것), 누가 어떤 사진을 올렸는지\n\n"
+            "<b>밖으로 보내는 것</b>\n"
+            "• 없어요. 얼굴 분석은 모두 이 서버 안에서 해요. QR 링크는 보내주신 그 주소에서만 사진을 받아와요.\n\n"
+            "/forget — 이 채팅의 사진, 얼굴, 특징값, 사람 앨범을 모두 지워요 (그룹은 관리자만). "
+            "기부 약정 기록은 금액만 남기고 사람·사진과의 연결을 지워요."
+        ),
+        "en": (
+            "<b>Privacy</b>\n"
+            "Faces are biometric data, so we handle them with care.\n\n"
+            "<b>What is stored</b> (only on the server this bot runs on)\n"
+            "• the photos and videos you send and the originals fetched from booths\n"
+            "• where faces are, their smile scores and face descriptors (128 numbers, for person albums)\n"
+            "• the names you give people, and who uploaded which photo\n\n"
+            "<b>What leaves this server</b>\n"
+            "• Nothing. Face analysis runs here. A QR link is fetched only from the address you sent.\n\n"
+            "/forget — erase this chat's photos, faces, descriptors and person albums (group admins only). "
+            "Pledge records keep their amounts but lose every link to people and photos."
+        ),
+    },
+    "forget.confirm": {
+        "ko": "정말 이 채팅의 사진 {photos}장과 얼굴 정보를 모두 지울까요? 되돌릴 수 없어요.",
+        "en": "Really erase this chat's {photos} photos and all face data? This cannot be undone.",
+    },
+    "forget.yes": {"ko": "🗑 모두 지우기", "en": "🗑 Erase everything"},
+    "forget.no": {"ko": "취소", "en": "Cancel"},
+    "forget.cancelled": {"ko": "취소했어요. 아무것도 지우지 않았어요.", "en": "Cancelled. Nothing was erased."},
+    "forget.done": {
+        "ko": "지웠어요: 사진 {photos}장, 얼굴 {faces}개, 사람 {people}명, 파일 {files}개.",
+        "en": "Erased: {photos} photos, {faces} faces, {people} people, {files} files.",
+    },
+    "admins_only": {
+        "ko": "그룹 관리자만 할 수 있어요.",
+        "en": "Only group admins can do that.",
+    },
+    "cmd.privacy": {"ko": "개인정보 안내", "en": "Privacy"},
+    "cmd.forget": {"ko": "이 채팅의 데이터 지우기", "en": "Erase this chat's data"},
     "cmd.start": {"ko": "시작하기", "en": "Start"},
     "cmd.help": {"ko": "도움말", "en": "Help"},
     "cmd.album": {"ko": "앨범 보기", "en": "Browse the album"},

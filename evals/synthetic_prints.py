@@ -84,13 +84,17 @@ def _cover_crop(photo: np.ndarray, width: int, height: int, rng: np.random.Gener
     """Resize ``photo`` to cover width x height, then crop a random window of that size."""
     h, w = photo.shape[:2]
     scale = max(width / w, height / h) * float(rng.uniform(1.0, 1.25))
-    resized = cv2.resize(photo, (max(width, round(w * scale)), max(height, round(h * scale))), interpolation=cv2.INTER_AREA)
+    resized = cv2.resize(
+        photo, (max(width, round(w * scale)), max(height, round(h * scale))), interpolation=cv2.INTER_AREA
+    )
     y0 = int(rng.integers(0, resized.shape[0] - height + 1))
     x0 = int(rng.integers(0, resized.shape[1] - width + 1))
     return resized[y0 : y0 + height, x0 : x0 + width]
 
 
-def _logo_band(width: int, height: int, colour: np.ndarray, ink: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray:
+def _logo_band(
+    width: int, height: int, colour: np.ndarray, ink: tuple[int, int, int], rng: np.random.Generator
+) -> np.ndarray:
     band = np.empty((height, width, 3), dtype=np.uint8)
     band[:] = colour
     label = _token(rng, int(rng.integers(4, 9)), string.ascii_uppercase)
@@ -98,14 +102,16 @@ def _logo_band(width: int, height: int, colour: np.ndarray, ink: tuple[int, int,
     font_scale = height / 60.0
     text_w = cv2.getTextSize(label, cv2.FONT_HERSHEY_DUPLEX, font_scale, 2)[0][0]
     font_scale *= min(1.0, (width / 2 - height / 4) / max(text_w, 1))
-    cv2.putText(band, label, (height // 4, int(height * 0.62)), cv2.FONT_HERSHEY_DUPLEX, font_scale, ink, 2, cv2.LINE_AA)
-    cv2.putText(band, "2024.06.07", (height // 4, int(height * 0.9)), cv2.FONT_HERSHEY_SIMPLEX, font_scale * 0.4, ink, 1)
+    cv2.putText(
+        band, label, (height // 4, int(height * 0.62)), cv2.FONT_HERSHEY_DUPLEX, font_scale, ink, 2, cv2.LINE_AA
+    )
+    cv2.putText(
+        band, "2024.06.07", (height // 4, int(height * 0.9)), cv2.FONT_HERSHEY_SIMPLEX, font_scale * 0.4, ink, 1
+    )
     return band
 
 
-def make_print(
-    frames: Sequence[np.ndarray], url: str, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray, str]:
+def make_print(frames: Sequence[np.ndarray], url: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, str]:
     """Tile four frames into a strip with a logo band and a QR code.
 
     Returns the BGR print, the QR symbol's 4 corners (without quiet zone) in print coordinates and the layout name.
@@ -334,7 +340,12 @@ def cached_prints(
         sample = generate_print(frames, seed, index)
         (folder / sample.name).write_bytes(sample.jpeg)
         entries.append(
-            {"name": sample.name, "text": sample.text, "qr_width_px": round(sample.qr_width_px, 1), "layout": sample.layout}
+            {
+                "name": sample.name,
+                "text": sample.text,
+                "qr_width_px": round(sample.qr_width_px, 1),
+                "layout": sample.layout,
+            }
         )
     manifest.write_text(json.dumps(entries, indent=1))
     return [(folder / e["name"], e["text"]) for e in entries]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
-from handlers import album, errors, qr, start, uploads
+from handlers import album, errors, privacy, qr, start, uploads
 from handlers.common import remember_update
 
-FEATURES = (start, uploads, qr, album)
+FEATURES = (start, uploads, qr, album, privacy)
 
 
 def register_all(app: Application) -> None:

@@ -4,6 +4,8 @@ set -euo pipefail
 
 missing=()
 ldconfig -p 2>/dev/null | grep -q "libzbar.so.0" || missing+=(libzbar0)
+# Hangul in pictures (names on contact sheets, charts); the bot still runs without it, with a plain font.
+[ -f /usr/share/fonts/truetype/nanum/NanumGothic.ttf ] || missing+=(fonts-nanum)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

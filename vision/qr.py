@@ -127,14 +127,12 @@ def _zxing_polygon(position: zxingcpp.Position) -> np.ndarray:
 
 def _zxing_failed_positions(grey: np.ndarray) -> list[np.ndarray]:
     """Where zxing found a QR symbol but could not decode it."""
-    found = zxingcpp.read_barcodes(
-        grey, formats=zxingcpp.BarcodeFormat.QRCode, return_errors=True, try_downscale=True
-    )
+    found = zxingcpp.read_barcodes(grey, formats=zxingcpp.BarcodeFormat.QRCode, return_errors=True, try_downscale=True)
     return [_zxing_polygon(b.position) for b in found if not b.valid]
 
 
 @cache
-def _pyzbar_module():  # noqa: ANN202 - the module object, or None when libzbar is missing
+def _pyzbar_module():
     try:
         from pyzbar import pyzbar
     except (ImportError, OSError) as exc:  # libzbar0 not installed: the cascade runs on zxing alone

@@ -1,0 +1,56 @@
+"""/privacy explains what is kept where; /forget erases the chat's photos and face data after a confirm button."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.i18n import t
+from handlers.common import is_chat_admin, language_of, services
+from storage.privacy import forget_chat
+
+FORGET_CALLBACK = "forget:"
+
+
+async def privacy_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_message.reply_text(t(await language_of(update, context), "privacy"))
+
+
+async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    language = await language_of(update, context)
+    if not await is_chat_admin(update, context):
+        await update.effective_message.reply_text(t(language, "admins_only"))
+        return
+    photos = await services(context).albums.count(update.effective_chat.id)
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t(language, "forget.yes"), callback_data=f"{FORGET_CALLBACK}yes"),
+                InlineKeyboardButton(t(language, "forget.no"), callback_data=f"{FORGET_CALLBACK}no"),
+            ]
+        ]
+    )
+    await update.effective_message.reply_text(t(language, "forget.confirm", photos=photos), reply_markup=keyboard)
+
+
+async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    language = await language_of(update, context)
+    if not await is_chat_admin(update, context):
+        await query.answer(t(language, "admins_only"), show_alert=True)
+        return
+    await query.answer()
+    if query.data != f"{FORGET_CALLBACK}yes":
+        await query.edit_message_text(t(language, "forget.cancelled"))
+        return
+    svc = services(context)
+    done = await forget_chat(svc.db, svc.albums.blobs, update.effective_chat.id)
+    await query.edit_message_text(
+        t(language, "forget.done", photos=done.photos, faces=done.faces, people=done.people, files=done.files)
+    )
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("privacy", privacy_command))
+    app.add_handler(CommandHandler("forget", forget_command))
+    app.add_handler(CallbackQueryHandler(forget_button, pattern=f"^{FORGET_CALLBACK}(yes|no)$", block=False))
