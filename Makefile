@@ -11,13 +11,13 @@ export TEST_POSTGRES_URL ?= $(shell scripts/find-postgres.sh)
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml $(NODEPS) scripts/system-deps.sh
+$(STAMP): pyproject.toml $(NODEPS) vision/models.toml scripts/system-deps.sh
 	scripts/system-deps.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
 	if [ -f requirements-nodeps.txt ]; then $(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt; fi
-	if [ -f vision/model_store.py ]; then $(PY) -m vision.model_store fetch; fi
+	$(PY) -m vision.model_store fetch
 	touch $(STAMP)
 
 models: setup
