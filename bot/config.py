@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     album_page_size: int = 6
     media_group_wait_s: float = Field(default=1.5, description="Quiet time before answering a sent album")
     analysis_workers: int = Field(default=1, description="Processes for face and QR work")
+    model_dir: Path | None = Field(default=None, description="Model cache (vision.model_store); default ~/.cache")
 
     @field_validator(
         "telegram_bot_token",
@@ -45,6 +46,7 @@ class Settings(BaseSettings):
         "webhook_secret",
         "bot_api_base_url",
         "bot_api_base_file_url",
+        "model_dir",
         mode="before",
     )
     @classmethod
