@@ -60,7 +60,7 @@ def render_leaderboard(spec: ChartSpec) -> bytes:
         height = 2.2 + 0.55 * max(len(bars), 3)
         figure, axes = plt.subplots(figsize=(8, height), dpi=100)
         try:
-            figure.suptitle(spec.title, fontsize=16, fontweight="semibold", x=0.02, ha="left")
+            figure.suptitle(spec.title, fontsize=17, x=0.02, ha="left")
             axes.set_title(spec.subtitle, fontsize=11, loc="left", color="#555555")
             if not bars:
                 axes.text(0.5, 0.5, spec.empty_text, ha="center", va="center", fontsize=15, transform=axes.transAxes)
