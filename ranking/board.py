@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -24,6 +24,16 @@ class Contribution:
     subject_id: int
     photo_id: int
     points: int
+
+
+@dataclass(frozen=True)
+class RankingData:
+    """What the ranking of one period is computed from."""
+
+    contributions: tuple[Contribution, ...]
+    names: dict[int, str | None]  # subject id → person name / member first name (None = unnamed person)
+    photos: int  # photos in the period
+    points: int  # smile points of every face in the period, named or not
 
 
 @dataclass(frozen=True)
@@ -57,3 +67,12 @@ def leaderboard(contributions: Iterable[Contribution], labels: dict[int, str]) -
             )
         )
     return standings
+
+
+def subject_labels(names: dict[int, str | None], unnamed: Callable[[int], str], max_length: int = 24) -> dict[int, str]:
+    """Display names: the stored name (shortened), or `unnamed(id)` for a person nobody named yet."""
+    labels = {}
+    for subject_id, name in names.items():
+        label = (name or "").strip() or unnamed(subject_id)
+        labels[subject_id] = label if len(label) <= max_length else label[: max_length - 1] + "…"
+    return labels

@@ -148,6 +148,7 @@ class WeeklyPostStatus(StrEnum):
     posted = "posted"
     empty = "empty"  # the week had no photos: nothing was sent
     chat_gone = "chat_gone"  # the bot was removed from the chat
+    failed = "failed"  # Telegram refused the post for good (logged)
 
 
 class ChatSchedule(SQLModel, table=True):

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlmodel import select
 
-from ranking.board import Contribution, RankBy
+from ranking.board import Contribution, RankBy, RankingData
 from ranking.points import face_points, week_bounds
 from storage.db import Database
 from storage.models import Face, MediaKind, Person, Photo, User
 from storage.schedule import chat_timezone
-
-
-@dataclass(frozen=True)
-class RankingData:
-    contributions: tuple[Contribution, ...]
-    names: dict[int, str | None]  # subject id → person name / member first name (None = unnamed person)
-    photos: int  # photos in the period
-    points: int  # smile points of every face in the period, named or not
 
 
 class RankingStore:
