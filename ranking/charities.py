@@ -32,8 +32,11 @@ class CharityListError(ValueError):
 
 def valid_url(url: str) -> bool:
     parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and "." in (parts.hostname or "") and (
-        len(url) <= MAX_URL
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and "." in (parts.hostname or "")
+        and (len(url) <= MAX_URL)
     )
 
 
@@ -49,7 +52,7 @@ def load_charities(path: Path = SHIPPED_LIST) -> tuple[Charity, ...]:
             )
         except KeyError as missing:
             raise CharityListError(f"{path}: charity #{index + 1} has no {missing}") from None
-        if not _KEY.match(charity.key) or charity.key.startswith(CUSTOM_PREFIX) and charity.key[1:].isdigit():
+        if not _KEY.match(charity.key) or (charity.key.startswith(CUSTOM_PREFIX) and charity.key[1:].isdigit()):
             raise CharityListError(f"{path}: bad key {charity.key!r}")
         if not valid_url(charity.url):
             raise CharityListError(f"{path}: {charity.key} has a bad url")

@@ -11,10 +11,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib import font_manager  # noqa: E402
-from matplotlib import pyplot as plt  # noqa: E402
+from matplotlib import font_manager
+from matplotlib import pyplot as plt
 
-from vision.render import FONT_CANDIDATES  # noqa: E402
+from vision.render import FONT_CANDIDATES
 
 MAX_BARS = 10
 _GOLD, _SILVER, _BRONZE, _OTHER = "#f5b700", "#9aa5b1", "#c97b3c", "#7aa6d8"

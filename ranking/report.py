@@ -44,7 +44,14 @@ def _place(place: int) -> str:
 
 def standing_lines(board: list[Standing], language: str, limit: int) -> list[str]:
     return [
-        t(language, "rank.line", place=_place(s.place), name=html.escape(s.label), points=f"{s.points:,}", photos=s.photos)
+        t(
+            language,
+            "rank.line",
+            place=_place(s.place),
+            name=html.escape(s.label),
+            points=f"{s.points:,}",
+            photos=s.photos,
+        )
         for s in board[:limit]
     ]
 

@@ -119,7 +119,9 @@ class LedgerStore:
     async def charities(self, chat_id: int) -> list[Charity]:
         async with self.db.session() as session:
             custom = (
-                await session.exec(select(CustomCharity).where(CustomCharity.chat_id == chat_id).order_by(CustomCharity.id))
+                await session.exec(
+                    select(CustomCharity).where(CustomCharity.chat_id == chat_id).order_by(CustomCharity.id)
+                )
             ).all()
         return [*self.shipped, *(Charity(custom_key(c.id), c.name, c.name, c.url) for c in custom)]
 
@@ -167,7 +169,9 @@ class LedgerStore:
         async with self.db.session() as session:
             # Pledging starts when a rate is first set: photos filed before that never pledge.
             await session.exec(
-                update(DonationRule).where(DonationRule.chat_id == chat_id, DonationRule.since.is_(None)).values(since=now)
+                update(DonationRule)
+                .where(DonationRule.chat_id == chat_id, DonationRule.since.is_(None))
+                .values(since=now)
             )
         return rule
 

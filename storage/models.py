@@ -181,7 +181,9 @@ class DonationRule(SQLModel, table=True):
     won_per_point: int | None = Field(default=None, description="₩ pledged per smile point; None = no pledges yet")
     weekly_cap_won: int | None = Field(default=None, description="Most ₩ pledged in one week; None = no cap")
     since: datetime | None = Field(
-        default=None, sa_type=DateTime(timezone=True), description="When a rate was first set: older photos pledge nothing"
+        default=None,
+        sa_type=DateTime(timezone=True),
+        description="When a rate was first set: older photos pledge nothing",
     )
     updated_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     updated_at: datetime = _when()

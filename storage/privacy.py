@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, update
 from sqlmodel import func, select
-
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.blobs import BlobStore

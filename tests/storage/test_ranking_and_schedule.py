@@ -96,9 +96,7 @@ async def test_a_week_is_claimed_by_exactly_one_of_many_concurrent_runs(world: W
     assert sorted(results) == [False] * 7 + [True]
     await world.schedules.finish(CHAT, WEEK, WeeklyPostStatus.posted, 42)
     await world.schedules.release(CHAT, WEEK)  # only unfinished claims can be released
-    assert [(p.week_start, p.status, p.message_id) for p in await world.schedules.posts(CHAT)] == [
-        (WEEK, "posted", 42)
-    ]
+    assert [(p.week_start, p.status, p.message_id) for p in await world.schedules.posts(CHAT)] == [(WEEK, "posted", 42)]
     assert (await world.schedules.plan(CHAT)).last_week == WEEK
 
 
