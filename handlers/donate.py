@@ -349,6 +349,7 @@ async def _close_week(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: s
         return
     await query.answer()
     week = closing.week
+    await svc.ledger.set_receipt_prompt(chat_id, monday, query.message.message_id)  # before a reply can come
     await query.edit_message_text(
         t(
             language,
@@ -359,7 +360,6 @@ async def _close_week(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: s
         ),
         disable_web_page_preview=True,
     )
-    await svc.ledger.set_receipt_prompt(chat_id, monday, query.message.message_id)
 
 
 async def receipt_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -45,7 +45,7 @@ async def run_due_posts(svc: Services, bot: Bot) -> list[PostResult]:
     """Post every weekly post that is due now (by `svc.clock`). Safe to run any number of times, concurrently."""
     now = svc.clock()
     results = []
-    for plan in await svc.schedules.active_plans(now):
+    for plan in await svc.schedules.active_plans():
         week = due_week(now, schedule_of(plan), plan.last_week)
         if week is None or not await svc.schedules.claim(plan.chat_id, week, now):
             continue

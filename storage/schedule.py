@@ -74,18 +74,19 @@ class ScheduleStore:
         result = await session.exec(select(func.max(WeeklyPost.week_start)).where(WeeklyPost.chat_id == chat_id))
         return result.one()
 
-    async def active_plans(self, now: datetime | None = None) -> list[ChatPlan]:
-        """Every chat the bot is still in with its weekly post on. Chats seen for the first time get the default
-        schedule starting `now`, so a new chat (or a new bot version) never posts for weeks before it."""
-        now = now or utcnow()
+    async def active_plans(self) -> list[ChatPlan]:
+        """Every chat the bot is still in with its weekly post on. A chat seen for the first time gets the default
+        schedule counting from when the chat was first seen, so it never gets posts for weeks before that."""
         async with self.db.session() as session:
             missing = (
                 await session.exec(
-                    select(Chat.id).where(Chat.id.not_in(select(ChatSchedule.chat_id)), Chat.left_at.is_(None))
+                    select(Chat.id, Chat.created_at).where(
+                        Chat.id.not_in(select(ChatSchedule.chat_id)), Chat.left_at.is_(None)
+                    )
                 )
             ).all()
-            for chat_id in missing:
-                await insert_ignoring_conflicts(session, ChatSchedule, {"chat_id": chat_id, "since": now})
+            for chat_id, created_at in missing:
+                await insert_ignoring_conflicts(session, ChatSchedule, {"chat_id": chat_id, "since": created_at})
         async with self.db.session() as session:
             rows = (
                 await session.exec(

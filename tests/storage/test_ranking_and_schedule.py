@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from storage.albums import AlbumStore
 from storage.blobs import BlobStore
 from storage.db import Database
 from storage.faces import FaceStore, NewPerson
-from storage.models import WeeklyPostStatus
+from storage.models import Chat, WeeklyPostStatus
 from storage.ranking import RankingStore
 from storage.schedule import ScheduleStore
 from tests.storage.ledger_helpers import ALICE, BOB, CAROL, CHAT, add_members, dated_photo
@@ -106,15 +106,38 @@ async def test_released_claim_can_be_claimed_again(world: World) -> None:
     assert await world.schedules.claim(CHAT, WEEK)
 
 
-async def test_new_chats_get_the_default_schedule_from_now_and_left_chats_are_skipped(world: World) -> None:
-    now = datetime(2026, 11, 25, tzinfo=UTC)
-    (plan,) = await world.schedules.active_plans(now)
+async def test_new_chats_get_the_default_schedule_from_when_they_were_seen_and_left_chats_are_skipped(
+    world: World,
+) -> None:
+    (plan,) = await world.schedules.active_plans()
     assert (plan.weekday, plan.hour, plan.minute, plan.timezone, plan.enabled) == (6, 20, 0, "Asia/Seoul", True)
-    assert plan.since.replace(tzinfo=UTC) == now
-    later = await world.schedules.set_schedule(CHAT, weekday=4, hour=18, minute=30, now=now + timedelta(hours=1))
+    async with world.db.session() as session:
+        chat = await session.get(Chat, CHAT)
+    assert plan.since == chat.created_at
+    now = datetime(2026, 11, 25, tzinfo=UTC)
+    later = await world.schedules.set_schedule(CHAT, weekday=4, hour=18, minute=30, now=now)
     assert (later.weekday, later.hour, later.minute) == (4, 18, 30)
+    assert later.since.replace(tzinfo=UTC) == now, "a changed schedule starts counting at the change"
     await world.schedules.set_schedule(CHAT, enabled=False)
-    assert await world.schedules.active_plans(now) == []
+    assert await world.schedules.active_plans() == []
     await world.schedules.set_schedule(CHAT, enabled=True)
     await world.schedules.mark_left(CHAT)
-    assert await world.schedules.active_plans(now) == []
+    assert await world.schedules.active_plans() == []
+
+
+async def test_the_migration_starts_existing_chats_schedules_at_upgrade_time(tmp_path: Path) -> None:
+    """Chats from before 0003 get a schedule counting from the upgrade, so no surprise catch-up post."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from storage.db import _alembic_config
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "0002")
+        connection.execute(
+            text("INSERT INTO chat (id, type, created_at) VALUES (-5, 'group', '2020-01-01 00:00:00.000000')")
+        )
+        command.upgrade(_alembic_config(connection), "0003")
+        row = connection.execute(text("SELECT weekday, hour, enabled, since FROM chatschedule")).one()
+    assert tuple(row[:3]) == (6, 20, 1) and str(row[3]) > "2026"

@@ -99,6 +99,24 @@ def upgrade() -> None:
     with op.batch_alter_table('pledge', schema=None) as batch_op:
         batch_op.create_index('ix_pledge_chat_week', ['chat_id', 'week_start'], unique=False)
 
+    # Chats that exist already start their weekly post now: no catch-up post for weeks before this version.
+    chat = sa.table('chat', sa.column('id', sa.BigInteger()))
+    schedule = sa.table(
+        'chatschedule',
+        sa.column('chat_id', sa.BigInteger()),
+        sa.column('weekday', sa.Integer()),
+        sa.column('hour', sa.Integer()),
+        sa.column('minute', sa.Integer()),
+        sa.column('enabled', sa.Boolean()),
+        sa.column('since', sa.DateTime(timezone=True)),
+    )
+    op.execute(
+        schedule.insert().from_select(
+            ['chat_id', 'weekday', 'hour', 'minute', 'enabled', 'since'],
+            sa.select(chat.c.id, sa.literal(6), sa.literal(20), sa.literal(0), sa.true(), sa.func.current_timestamp()),
+        )
+    )
+
 
 
 def downgrade() -> None:
