@@ -227,7 +227,7 @@ async def donate_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await query.edit_message_text(text, reply_markup=keyboard, disable_web_page_preview=True)
     elif action == "ch":
         await query.answer()
-        await _show_charities(update, context, int(arg or 0), language)
+        await _show_charities(update, context, int(arg) if arg.isdigit() else 0, language)
     elif action == "pick":
         await _pick_charity(update, context, arg, language)
     elif action == "rule":

@@ -214,18 +214,69 @@ class LedgerStore:
             rule = await session.get(DonationRule, chat_id)
             if rule is None or rule.since is None or rule.won_per_point is None:
                 return
-            photos = (
+            # A handful of queries whatever the album's size: the photos, their faces, the rows and closed weeks.
+            candidates = (
+                Photo.chat_id == chat_id,
+                Photo.kind == MediaKind.photo,
+                Photo.analysed_at.is_not(None),
+                Photo.created_at >= as_utc(rule.since),
+            )
+            photos = (await session.exec(select(Photo.id, Photo.sender_id, Photo.created_at).where(*candidates))).all()
+            smiles = (
                 await session.exec(
-                    select(Photo).where(
-                        Photo.chat_id == chat_id,
-                        Photo.kind == MediaKind.photo,
-                        Photo.analysed_at.is_not(None),
-                        Photo.created_at >= as_utc(rule.since),
-                    )
+                    select(Face.photo_id, Face.smile).join(Photo, Photo.id == Face.photo_id).where(*candidates)
                 )
             ).all()
-            for photo in photos:
-                await self._pledge(session, photo, rule)
+            existing = {
+                row.photo_id: row
+                for row in (
+                    await session.exec(select(Pledge).where(Pledge.chat_id == chat_id, Pledge.photo_id.is_not(None)))
+                ).all()
+            }
+            closed = set(
+                (await session.exec(select(DonationWeek.week_start).where(DonationWeek.chat_id == chat_id))).all()
+            )
+            tz = await chat_timezone(session, chat_id, self.default_timezone)
+            by_photo: dict[int, list[float]] = {}
+            for photo_id, smile in smiles:
+                by_photo.setdefault(photo_id, []).append(smile)
+            for photo_id, sender_id, created_at in photos:
+                points = photo_points(by_photo.get(photo_id, ()))
+                row = existing.get(photo_id)
+                if row is not None:
+                    if row.amount_won is None and row.points != points:  # open week: a re-scan refreshes points
+                        row.points = points
+                        session.add(row)
+                    continue
+                week = week_start(created_at, tz)
+                if points and week not in closed:
+                    await self._insert(session, chat_id, week, photo_id, sender_id, created_at, points)
+
+    @staticmethod
+    async def _insert(
+        session: AsyncSession,
+        chat_id: int,
+        week: date,
+        photo_id: int,
+        sender_id: int | None,
+        created_at: datetime,
+        points: int,
+    ) -> None:
+        await insert_ignoring_conflicts(
+            session,
+            Pledge,
+            {
+                "chat_id": chat_id,
+                "week_start": week,
+                "photo_id": photo_id,
+                "sender_id": sender_id,
+                "photo_taken_at": as_utc(created_at),
+                "points": points,
+                "status": PledgeStatus.active,
+                "anonymised": False,
+                "created_at": utcnow(),
+            },
+        )
 
     async def _pledge(self, session: AsyncSession, photo: Photo, rule: DonationRule | None) -> int | None:
         if rule is None or rule.since is None or rule.won_per_point is None:
@@ -246,21 +297,7 @@ class LedgerStore:
         week = week_start(photo.created_at, tz)
         if points == 0 or await session.get(DonationWeek, (photo.chat_id, week)) is not None:
             return None
-        await insert_ignoring_conflicts(
-            session,
-            Pledge,
-            {
-                "chat_id": photo.chat_id,
-                "week_start": week,
-                "photo_id": photo.id,
-                "sender_id": photo.sender_id,
-                "photo_taken_at": as_utc(photo.created_at),
-                "points": points,
-                "status": PledgeStatus.active,
-                "anonymised": False,
-                "created_at": utcnow(),
-            },
-        )
+        await self._insert(session, photo.chat_id, week, photo.id, photo.sender_id, photo.created_at, points)
         row = (
             await session.exec(select(Pledge.id).where(Pledge.chat_id == photo.chat_id, Pledge.photo_id == photo.id))
         ).first()

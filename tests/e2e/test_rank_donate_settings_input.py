@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from scheduler.weekly import JOB_NAME
+from storage.models import Chat
 from tests.e2e.harness import Harness, text_of
 
 
@@ -86,3 +89,30 @@ async def test_the_weekly_job_is_scheduled_once_and_the_menu_lists_the_new_comma
     assert len(jobs) == 1 and jobs[0].job.id == JOB_NAME
     commands = {c["command"] for c in harness.emu.state.commands[("default", "")]}
     assert {"rank", "donate", "settings"} <= commands
+
+
+async def test_a_chat_that_removes_the_bot_is_marked_left_and_back_when_it_returns(harness: Harness) -> None:
+    emu = harness.emu
+    owner = emu.create_user("Ada", language_code="en")
+    group = emu.create_chat("group", title="G", user=owner)
+    await emu.send_text(group["id"], owner["id"], "/settings")
+    await harness.reply(group["id"])
+    assert [p.chat_id for p in await harness.services.schedules.active_plans()] == [group["id"]]
+
+    async def left_at() -> object:
+        async with harness.services.db.session() as session:
+            return (await session.get(Chat, group["id"])).left_at
+
+    emu.remove_bot_from_chat(group["id"], owner["id"])
+    for _ in range(100):
+        if await left_at() is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert await left_at() is not None
+    assert await harness.services.schedules.active_plans() == []
+    emu.add_bot_to_chat(group["id"], owner["id"])
+    for _ in range(100):
+        if await left_at() is None:
+            break
+        await asyncio.sleep(0.05)
+    assert [p.chat_id for p in await harness.services.schedules.active_plans()] == [group["id"]]
