@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from zoneinfo import ZoneInfo, available_timezones
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -28,10 +29,10 @@ def day_name(weekday: int, language: str) -> str:
     return t(language, f"settings.day{weekday}")
 
 
-def settings_text(plan: ChatPlan, language: str, now: object) -> str:
+def settings_text(plan: ChatPlan, language: str, now: datetime) -> str:
     lines = [t(language, "settings.title")]
     if plan.enabled:
-        upcoming = next_slot(now, schedule_of(plan)).astimezone(ZoneInfo(plan.timezone))  # type: ignore[arg-type]
+        upcoming = next_slot(now, schedule_of(plan)).astimezone(ZoneInfo(plan.timezone))
         lines.append(
             t(
                 language,

@@ -5,7 +5,8 @@ Pledges only: the bot never takes or moves money. Rules that keep the numbers ho
 - a photo deleted while its week is open voids its row (kept for the record, counted as ₩0);
 - amounts of open weeks follow the chat's current rule (₩ per point, weekly cap filled in photo order);
 - closing a week (an admin marks it donated) freezes its rows; nothing changes a closed week afterwards;
-- /forget keeps weeks, points and amounts but drops every link to photos and people.
+- /forget keeps weeks, points and amounts but drops every link to photos and people;
+- a row's week is fixed when it is made (changing the chat's timezone later does not move old pledges).
 """
 
 from __future__ import annotations
