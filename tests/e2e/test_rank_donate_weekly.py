@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from sqlalchemy import delete, update
 
+from bot.services import Services
 from ranking.ledger_csv import from_csv
 from scheduler.weekly import run_due_posts, weekly_posts_job
 from storage.faces import FaceStore, NewFace, NewPerson
@@ -257,3 +258,26 @@ async def test_weekly_post_goes_out_once_and_a_chat_that_removed_the_bot_is_skip
     async with harness.services.db.session() as session:
         assert (await session.get(Chat, gone["id"])).left_at is not None
     assert gone["id"] not in {p.chat_id for p in await harness.services.schedules.active_plans()}
+
+
+async def test_a_restart_across_the_scheduled_minute_posts_once(harness: Harness, group: dict[str, object]) -> None:
+    """Two bot processes on one database: the old one stops at 19:59:30, the new one starts at 20:01:10, and the
+    old one (still finishing) runs once more — one post for the week."""
+    gid, clock = group["chat"], group["clock"]
+    old = harness.services
+    await run_due_posts(old, harness.app.bot)  # 19:00: last week's missed post, caught up
+    clock.now = POST_TIME - timedelta(minutes=1)
+    assert await run_due_posts(old, harness.app.bot) == []
+
+    new = await Services.start(harness.settings, cpu=old.cpu)
+    try:
+        new.clock = lambda: POST_TIME + timedelta(minutes=1, seconds=10)
+        (result,) = await run_due_posts(new, harness.app.bot)
+        assert (result.week.isoformat(), result.status) == ("2026-11-23", "posted")
+        clock.now = POST_TIME + timedelta(minutes=1, seconds=20)
+        assert await run_due_posts(old, harness.app.bot) == []
+        assert await run_due_posts(new, harness.app.bot) == []
+    finally:
+        await new.close()
+    posts = [m for m in harness.bot_messages(gid) if "This week's smiles" in text_of(m)]
+    assert [("Nov 16" in text_of(m), "Nov 23" in text_of(m)) for m in posts] == [(True, False), (False, True)]
