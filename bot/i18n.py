@@ -231,7 +231,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "ko": "아직 알아본 사람이 없어요. ‘올린 사람별’을 눌러 보세요.",
         "en": "Nobody has been recognised yet. Try “by uploader”.",
     },
-    "rank.chart_empty": {"ko": "아직 웃음이 없어요 🙂", "en": "No smiles yet 🙂"},
+    "rank.chart_empty": {"ko": "아직 웃음이 없어요", "en": "No smiles yet"},
     "rank.points_axis": {"ko": "웃음 점수", "en": "smile points"},
     "rank.btn_week": {"ko": "이번 주", "en": "This week"},
     "rank.btn_all": {"ko": "전체", "en": "All time"},

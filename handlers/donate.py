@@ -44,9 +44,13 @@ RECEIPT_GROUP = -2  # before the album's photo handlers: a receipt is not an alb
 def _contributor_lines(contributors: tuple[Contributor, ...], language: str) -> list[str]:
     lines = []
     for index, c in enumerate(contributors[:CONTRIBUTOR_LINES]):
-        name = html.escape(c.name) if c.name else t(language, "donate.anonymous")
+        name = html.escape(_shorten(c.name)) if c.name else t(language, "donate.anonymous")
         lines.append(t(language, "donate.contributor", n=index + 1, name=name, amount=won(c.won), points=c.points))
     return lines
+
+
+def _shorten(name: str, limit: int = 32) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 def _charity_link(charity: Charity, language: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -56,7 +57,9 @@ def _colour(place: int) -> str:
 def render_leaderboard(spec: ChartSpec) -> bytes:
     """A horizontal bar chart, best at the top; ties share a colour because they share a place."""
     bars = spec.bars[:MAX_BARS]
-    with plt.rc_context({"font.family": _font_families(), "font.size": 12}):
+    with warnings.catch_warnings(), plt.rc_context({"font.family": _font_families(), "font.size": 12}):
+        # Names may hold emoji no installed font draws: they show as boxes, which is no reason to fill the logs.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
         height = 2.2 + 0.55 * max(len(bars), 3)
         figure, axes = plt.subplots(figsize=(8, height), dpi=100)
         try:

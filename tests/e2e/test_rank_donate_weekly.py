@@ -16,6 +16,7 @@ from sqlalchemy import delete, update
 from bot.services import Services
 from ranking.ledger_csv import from_csv
 from scheduler.weekly import run_due_posts, weekly_posts_job
+from storage.albums import NewMedia
 from storage.faces import FaceStore, NewFace, NewPerson
 from storage.models import Chat, Face, Photo, WeeklyPostStatus
 from tests.e2e.harness import Harness, noisy_jpeg, text_of
@@ -281,3 +282,28 @@ async def test_a_restart_across_the_scheduled_minute_posts_once(harness: Harness
         await new.close()
     posts = [m for m in harness.bot_messages(gid) if "This week's smiles" in text_of(m)]
     assert [("Nov 16" in text_of(m), "Nov 23" in text_of(m)) for m in posts] == [(True, False), (False, True)]
+
+
+async def test_a_failed_send_is_retried_next_run_and_an_unknown_chat_is_marked_gone(
+    harness: Harness, group: dict[str, object]
+) -> None:
+    gid, clock, svc = group["chat"], group["clock"], harness.services
+    ghost = -4242  # a chat Telegram no longer knows ("chat not found")
+    await svc.albums.remember(chat_id=ghost, chat_type="group", chat_title="Ghost")
+    await svc.schedules.set_schedule(ghost, hour=20, now=RULE_SET_AT)
+    saved = await svc.albums.save(ghost, NewMedia(data=noisy_jpeg(901, size=(160, 120)), mime="image/jpeg"))
+    await _set_smiles(harness, saved.photo.id, datetime(2026, 11, 24, tzinfo=UTC), [40])
+    await run_due_posts(svc, harness.app.bot)  # 19:00: last week's catch-up for the group (the ghost has none)
+    await harness.reply(gid, lambda m: "Nov 16 – Nov 22" in text_of(m))
+
+    clock.now = POST_TIME
+    harness.emu.inject_fault("sendPhoto", "500", count=1)
+    results = {r.chat_id: r.status for r in await run_due_posts(svc, harness.app.bot)}
+    assert results == {ghost: None, gid: WeeklyPostStatus.posted}, "a server error gives the ghost's claim back"
+    clock.now = POST_TIME + timedelta(minutes=1)
+    assert [(r.chat_id, r.status) for r in await run_due_posts(svc, harness.app.bot)] == [
+        (ghost, WeeklyPostStatus.chat_gone)
+    ]
+    assert [r for r in await run_due_posts(svc, harness.app.bot)] == []
+    async with svc.db.session() as session:
+        assert (await session.get(Chat, ghost)).left_at is not None
