@@ -75,6 +75,16 @@ async def _pressed(harness: Harness, chat_id: int, message_id: int, check: str) 
     return await harness.emu.wait_for(edited, timeout=10)
 
 
+async def _settled_posts(harness: Harness, chat_id: int) -> list[tuple[str, int | None]]:
+    """The chat's weekly-post rows once no run is still between claiming and finishing one."""
+    for _ in range(200):
+        posts = await harness.services.schedules.posts(chat_id)
+        if all(p.status != WeeklyPostStatus.claimed for p in posts):
+            return [(p.status, p.message_id) for p in posts]
+        await asyncio.sleep(0.05)
+    raise TimeoutError("a weekly post stayed claimed")
+
+
 @pytest.fixture
 async def group(harness: Harness) -> dict[str, object]:
     emu = harness.emu
@@ -226,6 +236,13 @@ async def test_weekly_post_goes_out_once_and_a_chat_that_removed_the_bot_is_skip
     (photo,) = await harness.services.albums.page(gone["id"], 0, 1)
     await _set_smiles(harness, photo.id, datetime(2026, 11, 24, tzinfo=UTC), [50])
     emu.remove_bot_from_chat(gone["id"], users["carol"]["id"])
+    for _ in range(100):  # the my_chat_member update marks the chat left …
+        if gone["id"] not in {p.chat_id for p in await harness.services.schedules.active_plans()}:
+            break
+        await asyncio.sleep(0.05)
+    assert gone["id"] not in {p.chat_id for p in await harness.services.schedules.active_plans()}
+    async with harness.services.db.session() as session:  # … but say that update was lost (bot down > 24 h)
+        await session.exec(update(Chat).where(Chat.id == gone["id"]).values(left_at=None))
 
     # Sunday 19:00: last week's slot (Sunday 11-22 20:00) passed without a post since /settings: caught up, once.
     (caught_up,) = await run_due_posts(harness.services, harness.app.bot)
@@ -244,13 +261,15 @@ async def test_weekly_post_goes_out_once_and_a_chat_that_removed_the_bot_is_skip
     assert "(before the weekly cap: ₩3,400)" in caption
     assert "Pledges only" in caption and len(caption) <= 1024
 
+    await _settled_posts(harness, gid)  # the job's run has finished …
+    await _settled_posts(harness, gone["id"])
     again = await asyncio.gather(*(run_due_posts(harness.services, harness.app.bot) for _ in range(3)))
     assert again == [[], [], []], "overlapping runs after the post do nothing"
     clock.now = POST_TIME + timedelta(days=1)
     assert await run_due_posts(harness.services, harness.app.bot) == []
     posts = [m for m in harness.bot_messages(gid) if "This week's smiles" in text_of(m)]
     assert [m.message_id for m in posts] == [late.message_id, post.message_id]
-    assert [(p.status, p.message_id) for p in await harness.services.schedules.posts(gid)] == [
+    assert await _settled_posts(harness, gid) == [
         (WeeklyPostStatus.posted, late.message_id),
         (WeeklyPostStatus.posted, post.message_id),
     ]
