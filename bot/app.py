@@ -17,10 +17,11 @@ from bot.services import Services
 from bot.workers import CpuPool
 from handlers import register_all
 from handlers.common import SERVICES_KEY
+from scheduler.weekly import start_weekly_posts
 
 log = logging.getLogger(__name__)
 
-MENU_COMMANDS = ("start", "album", "privacy", "forget", "lang", "help")
+MENU_COMMANDS = ("start", "album", "rank", "donate", "settings", "privacy", "forget", "lang", "help")
 
 
 def build_application(
@@ -57,6 +58,7 @@ async def _post_init(app: Application) -> None:
         settings, cpu=app.bot_data["shared_cpu"], fetcher=app.bot_data["booth_fetcher"]
     )
     await set_command_menu(app)
+    start_weekly_posts(app)
     log.info("Bot @%s ready", app.bot.username)
 
 

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from booths import SafeFetcher
 from bot.config import Settings
 from bot.workers import CpuPool
+from ranking.charities import SHIPPED_LIST, load_charities
 from storage.albums import AlbumStore
 from storage.blobs import BlobStore
 from storage.db import Database
+from storage.ledger import LedgerStore
+from storage.models import utcnow
+from storage.ranking import RankingStore
+from storage.schedule import ScheduleStore
 
 
 @dataclass
@@ -19,7 +26,11 @@ class Services:
     albums: AlbumStore
     cpu: CpuPool
     fetcher: SafeFetcher
+    ranking: RankingStore
+    ledger: LedgerStore
+    schedules: ScheduleStore
     owns_cpu: bool = True
+    clock: Callable[[], datetime] = utcnow  # now, in UTC; tests set a controllable clock
 
     @classmethod
     async def start(
@@ -31,6 +42,7 @@ class Services:
         await db.migrate()
         albums = AlbumStore(db, BlobStore(settings.blob_dir))
         await albums.sweep_orphan_blobs()
+        charities = load_charities(settings.charities_file or SHIPPED_LIST)
         owns_cpu = cpu is None
         return cls(
             settings=settings,
@@ -38,6 +50,9 @@ class Services:
             albums=albums,
             cpu=cpu or CpuPool(settings.analysis_workers),
             fetcher=fetcher or SafeFetcher(),
+            ranking=RankingStore(db, settings.timezone),
+            ledger=LedgerStore(db, charities, settings.timezone),
+            schedules=ScheduleStore(db, settings.timezone),
             owns_cpu=owns_cpu,
         )
 

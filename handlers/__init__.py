@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
-from handlers import album, errors, privacy, qr, start, uploads
+from handlers import album, donate, errors, membership, privacy, qr, rank, settings, start, uploads
 from handlers.common import remember_update
 
-FEATURES = (start, uploads, qr, album, privacy)
+FEATURES = (start, uploads, qr, album, rank, donate, settings, privacy, membership)
 
 
 def register_all(app: Application) -> None:
