@@ -1,4 +1,4 @@
-"""The sample booth on loopback: a download page per example code, like the pages booth QR codes open."""
+"""The sample booth on loopback: a download page per example code (photo and making-of video), like a booth's."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ text-decoration:none;font-weight:bold}}</style></head>
 <body><h1>📸 Sample booth</h1><p>네컷 사진 다운로드 · Download your 4-cut photo ({code})</p>
 <img src="{photo}" alt="4-cut photo"><br>
 <a class="btn-download" href="{photo}" download>사진 다운로드 · Download photo</a>
+<a class="btn-download" href="{video}" download>동영상 다운로드 · Download video</a>
 <p><small>Made up by the ChooseCheese playground; nothing here is a real booth.</small></p></body></html>
 """
 
@@ -26,8 +27,8 @@ async def booth_page(request: web.Request) -> web.Response:
     if item is None or not item.live:
         # Booth servers answer 404 once the photo is deleted (booths.fetch.EXPIRED_STATUSES).
         return web.Response(status=404, text="이 사진은 삭제되었어요 · This photo has been deleted")
-    photo = f"{BOOTH_PATH}{item.code}/photo.jpg"
-    page = _PAGE.format(photo=html.escape(photo), code=html.escape(item.code))
+    photo, video = (f"{BOOTH_PATH}{item.code}/{name}" for name in ("photo.jpg", "video.mp4"))
+    page = _PAGE.format(photo=html.escape(photo), video=html.escape(video), code=html.escape(item.code))
     return web.Response(text=page, content_type="text/html")
 
 
@@ -38,6 +39,14 @@ async def booth_photo(request: web.Request) -> web.Response:
     return web.Response(body=item.original, content_type="image/jpeg")
 
 
+async def booth_video(request: web.Request) -> web.Response:
+    item = example(request.match_info["code"])
+    if item is None or not item.live:
+        return web.Response(status=404, text="not found")
+    return web.Response(body=item.video, content_type="video/mp4")
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get(BOOTH_PATH + "{code}", booth_page)
     app.router.add_get(BOOTH_PATH + "{code}/photo.jpg", booth_photo)
+    app.router.add_get(BOOTH_PATH + "{code}/video.mp4", booth_video)

@@ -10,8 +10,10 @@ top-level domain: the name can never reach a real server.
 from __future__ import annotations
 
 import math
+import tempfile
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -24,6 +26,7 @@ SEED = 20260607
 PRINT_SCALE = 2  # make_print draws at strip-preview size; booth originals are larger
 PHONE_SIZE = (960, 1280)  # width, height of the phone photo
 JPEG_QUALITY = 90
+VIDEO_SIZE = (480, 336)  # width, height: even numbers, as MPEG-4 wants
 
 _SKIN = ((224, 189, 160), (198, 152, 120), (241, 211, 186), (160, 116, 88))
 _SHIRTS = ((235, 94, 85), (85, 160, 235), (120, 200, 130), (250, 200, 80), (190, 120, 220), (60, 60, 70))
@@ -36,6 +39,7 @@ class Example:
     live: bool  # False: the booth says the photo is gone (an expired link)
     original: bytes  # the booth's file, what the bot should file in the album
     phone_photo: bytes  # what a person sends: the printed strip photographed on a table
+    video: bytes  # the booth's making-of clip: the four shots one after another
 
     @property
     def url(self) -> str:
@@ -135,13 +139,41 @@ def _jpeg(image_bgr: np.ndarray) -> bytes:
     return encoded.tobytes()
 
 
+def making_of(frames: list[np.ndarray], fps: int = 12, seconds_per_shot: float = 0.8) -> bytes:
+    """An MP4 (MPEG-4 Part 2, the encoder OpenCV's wheels carry) of the shots with short cross-fades."""
+    height, width = VIDEO_SIZE[1], VIDEO_SIZE[0]
+    shots = [cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA) for frame in frames]
+    hold, fade = round(fps * seconds_per_shot), fps // 3
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "making-of.mp4"
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+        if not writer.isOpened():
+            raise RuntimeError("OpenCV cannot write MP4 here")
+        try:
+            for index, shot in enumerate(shots):
+                for _ in range(hold):
+                    writer.write(shot)
+                following = shots[(index + 1) % len(shots)]
+                for step in range(1, fade + 1):
+                    writer.write(cv2.addWeighted(shot, 1 - step / (fade + 1), following, step / (fade + 1), 0))
+        finally:
+            writer.release()
+        return path.read_bytes()
+
+
 def make_example(code: str, index: int, *, live: bool = True) -> Example:
     rng = np.random.default_rng((SEED, index))
     frames = [cartoon_frame(rng) for _ in range(4)]
     example_url = f"https://{BOOTH_HOST}{BOOTH_PATH}{code}"
     strip, _corners, _layout = make_print(frames, example_url, rng)
     strip = cv2.resize(strip, None, fx=PRINT_SCALE, fy=PRINT_SCALE, interpolation=cv2.INTER_CUBIC)
-    return Example(code=code, live=live, original=_jpeg(strip), phone_photo=_jpeg(phone_photo(strip, rng)))
+    return Example(
+        code=code,
+        live=live,
+        original=_jpeg(strip),
+        phone_photo=_jpeg(phone_photo(strip, rng)),
+        video=making_of(frames),
+    )
 
 
 @cache

@@ -303,19 +303,29 @@ function mediaNode(message, inGrid) {
     });
   }
   if (message.video) {
-    return h("video", { class: "photo", src: `/api/files/${encodeURIComponent(message.video.file_id)}`, controls: true, preload: "metadata" });
+    const href = `/api/files/${encodeURIComponent(message.video.file_id)}`;
+    const video = h("video", { class: "photo", src: href, controls: true, preload: "metadata" });
+    // Not every browser decodes every MP4 codec: then offer the file instead of a black box.
+    video.addEventListener("error", () => video.replaceWith(fileNode({ ...message.video, file_name: message.video.file_name || "video.mp4" }, "🎬", inGrid)));
+    return video;
   }
-  if (message.document) {
-    const doc = message.document;
-    const href = `/api/files/${encodeURIComponent(doc.file_id)}`;
-    const icon = doc.thumbnail ? h("img", { src: `/api/files/${encodeURIComponent(doc.thumbnail.file_id)}`, alt: "" }) : "📄";
-    return h(
-      "a",
-      { href, download: doc.file_name || "file", class: inGrid ? "cell" : "" },
-      h("div", { class: "document" }, h("div", { class: "icon" }, icon), h("div", {}, h("div", { class: "name" }, doc.file_name || "File"), h("div", { class: "size" }, bytes(doc.file_size)))),
-    );
-  }
+  if (message.document) return fileNode(message.document, "📄", inGrid);
   return null;
+}
+
+function fileNode(file, symbol, inGrid) {
+  const href = `/api/files/${encodeURIComponent(file.file_id)}`;
+  const icon = file.thumbnail ? h("img", { src: `/api/files/${encodeURIComponent(file.thumbnail.file_id)}`, alt: "" }) : symbol;
+  return h(
+    "a",
+    { href, download: file.file_name || "file", class: `file-link${inGrid ? " cell" : ""}` },
+    h(
+      "div",
+      { class: "document" },
+      h("div", { class: "icon" }, icon),
+      h("div", {}, h("div", { class: "name" }, file.file_name || "File"), h("div", { class: "size" }, bytes(file.file_size))),
+    ),
+  );
 }
 
 function bytes(size) {

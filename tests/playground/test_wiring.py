@@ -11,6 +11,7 @@ import pytest
 from playground.emulator import MessageRecord
 from playground.samples import BOOTH_HOST, examples
 from playground.session import MARKER, Playground, PlaygroundDataError, fresh_data_dir
+from storage.models import MediaKind
 from tests.e2e.harness import noisy_jpeg
 
 
@@ -162,6 +163,9 @@ async def test_example_photos_run_the_qr_flow_against_the_sample_booth(
     assert {item.original for item in live} <= stored, "the booth's originals, byte for byte"
     assert {photo.source_url for photo in photos if photo.source == "qr"} == {item.url for item in live}
     assert len(photos) == 3, "two originals and the phone photo of the expired strip"
+    videos = await albums.page(mina["id"], 0, 10, kind=MediaKind.video)
+    assert {albums.read(video) for video in videos} == {item.video for item in live}, "the making-of clips"
+    await playground.emu.wait_for(lambda: sum(bool(m.video) for m in playground.emu.bot_messages(mina["id"])) == 2, 15)
 
 
 async def test_the_server_answers_loopback_names_only(playground: Playground, http: aiohttp.ClientSession) -> None:
