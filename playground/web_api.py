@@ -141,7 +141,7 @@ async def events(request: web.Request) -> web.StreamResponse:
                 break
             if event.get("type") not in QUIET_EVENTS:
                 await response.write(f"data: {_dumps(event)}\n\n".encode())
-    except (ConnectionResetError, asyncio.CancelledError):
+    except ConnectionResetError:  # the page was closed or reloaded
         pass
     finally:
         unsubscribe()

@@ -202,8 +202,10 @@ function renderChatList() {
     const unread = messages.filter((m) => m.message_id > seen && m.from.id !== S.me).length;
     const action = currentAction(chat.id);
     let who = "";
-    if (last && !serviceText(last) && chat.type !== "private") who = last.from.id === S.me ? "You: " : `${nameOf(last.from)}: `;
-    else if (last && last.from.id === S.me) who = "You: ";
+    if (last && !serviceText(last)) {
+      if (last.from.id === S.me) who = "You: ";
+      else if (chat.type !== "private") who = `${nameOf(last.from)}: `;
+    }
     return h(
       "div",
       {
@@ -306,7 +308,8 @@ function mediaNode(message, inGrid) {
     const href = `/api/files/${encodeURIComponent(message.video.file_id)}`;
     const video = h("video", { class: "photo", src: href, controls: true, preload: "metadata" });
     // Not every browser decodes every MP4 codec: then offer the file instead of a black box.
-    video.addEventListener("error", () => video.replaceWith(fileNode({ ...message.video, file_name: message.video.file_name || "video.mp4" }, "🎬", inGrid)));
+    const fallback = { ...message.video, label: "Video · this browser cannot play it", file_name: "video.mp4" };
+    video.addEventListener("error", () => video.replaceWith(fileNode(fallback, "🎬", inGrid)));
     return video;
   }
   if (message.document) return fileNode(message.document, "📄", inGrid);
@@ -323,7 +326,7 @@ function fileNode(file, symbol, inGrid) {
       "div",
       { class: "document" },
       h("div", { class: "icon" }, icon),
-      h("div", {}, h("div", { class: "name" }, file.file_name || "File"), h("div", { class: "size" }, bytes(file.file_size))),
+      h("div", {}, h("div", { class: "name" }, file.label || file.file_name || "File"), h("div", { class: "size" }, bytes(file.file_size))),
     ),
   );
 }

@@ -137,3 +137,27 @@ async def test_a_dropped_album_in_the_group_and_an_alert_for_a_non_admin(page: P
     await page.locator(".row.bot", has_text="Choose a language.").get_by_role("button", name="English").click()
     await expect(page.locator("#alert-dialog")).to_be_visible()
     await expect(page.locator("#alert-text")).to_have_text("Only group admins can change the group's language.")
+
+
+async def test_markup_in_messages_is_shown_as_text_and_entities_nest(page: Page, playground: Playground) -> None:
+    await page.select_option("#identity", person_id(playground, "Mina"))
+    attack = '<img src=x onerror="window.pwned = 1"> <b>not bold</b>'
+    await send(page, attack)
+    mine = page.locator(".row.out", has_text="not bold")
+    await expect(mine.locator(".text")).to_have_text(attack)
+    await expect(mine.locator(".text img, .text b")).to_have_count(0)
+
+    mina = int(person_id(playground, "Mina"))
+    await as_the_bot(
+        playground,
+        "sendMessage",
+        chat_id=mina,
+        parse_mode="HTML",
+        text='📸 <b>bold <i>both</i></b> &lt;script&gt; <a href="javascript:alert(1)">js</a> <a href="https://example.org/x">ok</a>',
+    )
+    reply = page.locator(".row.bot", has_text="bold both")
+    await expect(reply.locator("b i")).to_have_text("both")  # nested, offsets counted in UTF-16 after the emoji
+    await expect(reply.locator(".text")).to_contain_text("<script>")
+    await expect(reply.locator("a")).to_have_count(1)  # the javascript: link is not a link
+    await expect(reply.locator("a")).to_have_attribute("href", "https://example.org/x")
+    assert await page.evaluate("window.pwned") is None
