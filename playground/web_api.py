@@ -98,20 +98,21 @@ async def index(_request: web.Request) -> web.FileResponse:
 
 
 def page_state(emu: BotApiEmulator) -> dict[str, Any]:
-    """What the page draws: people, chats, members, the live messages of every chat, the bot's command menus."""
-    state = emu.state
-    commands: dict[str, list[dict[str, str]]] = {}
-    for (scope, language), entries in state.commands.items():
-        if scope == "default":
-            commands[language or "default"] = entries
+    """What the page draws: the emulator's snapshot (live messages only) plus the bot's command menus."""
+    snapshot = emu.snapshot()
+    commands = {
+        language or "default": entries
+        for (scope, language), entries in emu.state.commands.items()
+        if scope == "default"
+    }
     return {
-        "bot": emu.bot_user,
-        "users": [user for user in state.users.values() if not user.get("is_bot")],
-        "chats": list(state.chats.values()),
-        "members": {str(chat_id): {str(u): s for u, s in m.items()} for chat_id, m in state.members.items()},
+        "bot": snapshot["bot"],
+        "users": [user for user in snapshot["users"] if not user.get("is_bot")],
+        "chats": snapshot["chats"],
+        "members": snapshot["members"],
         "messages": {
-            str(chat_id): [record.message for record in records.values() if not record.deleted]
-            for chat_id, records in state.messages.items()
+            chat_id: [record["message"] for record in records if not record["deleted"]]
+            for chat_id, records in snapshot["messages"].items()
         },
         "commands": commands,
         "examples": len(examples()),

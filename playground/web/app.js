@@ -397,7 +397,8 @@ function messageNode(item, chat, isNew) {
   if (textMessage) {
     const text = textMessage.text !== undefined ? textMessage.text : textMessage.caption;
     const entities = textMessage.text !== undefined ? textMessage.entities : textMessage.caption_entities;
-    bubble.append(h("div", { class: "text" }, window.renderEntities(text || "", entities, { command: sendCommand })));
+    const shown = window.withAutoEntities(text || "", entities);
+    bubble.append(h("div", { class: "text" }, window.renderEntities(text || "", shown, { command: sendCommand })));
   } else if (!isMedia) {
     bubble.append(h("div", { class: "text" }, h("i", {}, "Unsupported message")));
   }

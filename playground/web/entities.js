@@ -97,4 +97,29 @@ function renderEntities(text, entities, handlers = {}) {
   return root;
 }
 
+// Telegram also marks /commands, @mentions and links in messages whose sender sent no entity for them.
+const AUTO_ENTITIES = [
+  ["bot_command", /(?<![\w/@])\/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![\w/])/g],
+  ["mention", /(?<![\w@])@[A-Za-z][A-Za-z0-9_]{3,31}\b/g],
+  ["url", /\bhttps?:\/\/[^\s<>"]+/gi],
+];
+const OPAQUE = new Set(["code", "pre", "text_link", "url", "bot_command", "mention", "email", "text_mention"]);
+
+function withAutoEntities(text, entities) {
+  const all = [...(entities || [])];
+  const taken = all.filter((e) => OPAQUE.has(e.type));
+  for (const [type, pattern] of AUTO_ENTITIES) {
+    for (const match of text.matchAll(pattern)) {
+      const start = match.index;
+      const end = start + match[0].length;
+      if (taken.some((e) => start < e.offset + e.length && e.offset < end)) continue;
+      const entity = { type, offset: start, length: match[0].length };
+      all.push(entity);
+      taken.push(entity);
+    }
+  }
+  return all;
+}
+
 window.renderEntities = renderEntities;
+window.withAutoEntities = withAutoEntities;

@@ -72,6 +72,9 @@ async def test_start_a_photo_and_an_inline_button(page: Page, playground: Playgr
     await expect(welcome).to_be_visible()
     await expect(welcome.locator("b").first).to_have_text("ChooseCheese")  # HTML formatting drawn from the entities
 
+    await welcome.locator(".command", has_text="/help").click()  # commands in the bot's text are links
+    await expect(page.locator(".row.bot", has_text="How it works")).to_be_visible()
+
     alex = int(person_id(playground, "Alex"))
     await as_the_bot(playground, "sendChatAction", chat_id=alex, action="upload_photo")
     await expect(page.locator("#chat-subtitle")).to_have_text("ChooseCheese is sending photo…")
