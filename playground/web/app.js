@@ -31,6 +31,7 @@ const S = {
   pending: new Map(), // callback_query_id -> button element
   rendered: new Map(), // item key -> {node, signature}
   pendingFiles: [],
+  replyTo: null, // the message the next text answers (double-click a message)
 };
 
 const $ = (selector) => document.querySelector(selector);
@@ -405,6 +406,8 @@ function messageNode(item, chat, isNew) {
   bubble.append(h("div", { class: "footer" }, edited ? h("span", { class: "edited" }, "edited") : null, h("span", { class: "time" }, clock(first.date))));
   const body = h("div", { class: "msg" }, bubble, item.messages.map(keyboardNode).filter(Boolean));
   const showAvatar = chat.type !== "private" && !outgoing;
+  bubble.addEventListener("dblclick", () => setReply(first));
+  bubble.title = "Double-click to reply";
   return h(
     "div",
     {
@@ -510,6 +513,7 @@ function render() {
 
 function openChat(chatId) {
   S.chatId = chatId;
+  setReply(null);
   $("#app").classList.add("in-chat");
   closeCommands();
   render();
@@ -518,7 +522,18 @@ function openChat(chatId) {
 
 async function sendText(text) {
   if (!text.trim()) return;
-  await api("/api/messages", { chat_id: S.chatId, user_id: S.me, text });
+  const reply = S.replyTo && S.replyTo.chat.id === S.chatId ? S.replyTo.message_id : null;
+  setReply(null);
+  await api("/api/messages", { chat_id: S.chatId, user_id: S.me, text, reply_to_message_id: reply });
+}
+
+function setReply(message) {
+  S.replyTo = message;
+  $("#reply-bar").hidden = !message;
+  if (!message) return;
+  $("#reply-who").textContent = message.from.id === S.me ? "You" : nameOf(message.from);
+  $("#reply-what").textContent = preview(message);
+  $("#composer-input").focus();
 }
 
 function sendCommand(command) {
@@ -627,7 +642,10 @@ function wire() {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       $("#composer").requestSubmit();
-    } else if (event.key === "Escape") closeCommands();
+    } else if (event.key === "Escape") {
+      closeCommands();
+      setReply(null);
+    }
   });
   input.addEventListener("input", () => {
     input.style.height = "auto";
@@ -667,6 +685,7 @@ function wire() {
       button.disabled = false;
     }
   });
+  $("#reply-cancel").addEventListener("click", () => setReply(null));
   $("#back").addEventListener("click", () => $("#app").classList.remove("in-chat"));
   $("#viewer").addEventListener("click", () => ($("#viewer").hidden = true));
   const chat = $("#chat");

@@ -164,3 +164,11 @@ async def test_markup_in_messages_is_shown_as_text_and_entities_nest(page: Page,
     await expect(reply.locator("a")).to_have_count(1)  # the javascript: link is not a link
     await expect(reply.locator("a")).to_have_attribute("href", "https://example.org/x")
     assert await page.evaluate("window.pwned") is None
+
+    await reply.locator(".bubble").dblclick()
+    await expect(page.locator("#reply-bar")).to_be_visible()
+    await send(page, "thanks!")
+    answer = page.locator(".row.out", has_text="thanks!")
+    await expect(answer.locator(".quote .who")).to_have_text("ChooseCheese")
+    (sent,) = [m for m in playground.emu.chat_messages(mina) if m.text == "thanks!"]
+    assert sent.message["reply_to_message"]["from"]["is_bot"]
