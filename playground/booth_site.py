@@ -16,10 +16,10 @@ a.btn-download{{display:inline-block;margin:1em;padding:.6em 1.4em;background:#f
 text-decoration:none;font-weight:bold}}</style></head>
 <body><h1>📸 Sample booth</h1><p>네컷 사진 다운로드 · Download your 4-cut photo ({code})</p>
 <img src="{photo}" alt="4-cut photo"><br>
-<a class="btn-download" href="{photo}" download>사진 다운로드 · Download photo</a>
-<a class="btn-download" href="{video}" download>동영상 다운로드 · Download video</a>
+<a class="btn-download" href="{photo}" download>사진 다운로드 · Download photo</a>{video}
 <p><small>Made up by the ChooseCheese playground; nothing here is a real booth.</small></p></body></html>
 """
+_VIDEO_LINK = '\n<a class="btn-download" href="{video}" download>동영상 다운로드 · Download video</a>'
 
 
 async def booth_page(request: web.Request) -> web.Response:
@@ -28,7 +28,8 @@ async def booth_page(request: web.Request) -> web.Response:
         # Booth servers answer 404 once the photo is deleted (booths.fetch.EXPIRED_STATUSES).
         return web.Response(status=404, text="이 사진은 삭제되었어요 · This photo has been deleted")
     photo, video = (f"{BOOTH_PATH}{item.code}/{name}" for name in ("photo.jpg", "video.mp4"))
-    page = _PAGE.format(photo=html.escape(photo), video=html.escape(video), code=html.escape(item.code))
+    video_link = _VIDEO_LINK.format(video=html.escape(video)) if item.video else ""
+    page = _PAGE.format(photo=html.escape(photo), video=video_link, code=html.escape(item.code))
     return web.Response(text=page, content_type="text/html")
 
 
@@ -41,7 +42,7 @@ async def booth_photo(request: web.Request) -> web.Response:
 
 async def booth_video(request: web.Request) -> web.Response:
     item = example(request.match_info["code"])
-    if item is None or not item.live:
+    if item is None or not item.live or item.video is None:
         return web.Response(status=404, text="not found")
     return web.Response(body=item.video, content_type="video/mp4")
 

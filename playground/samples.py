@@ -39,7 +39,7 @@ class Example:
     live: bool  # False: the booth says the photo is gone (an expired link)
     original: bytes  # the booth's file, what the bot should file in the album
     phone_photo: bytes  # what a person sends: the printed strip photographed on a table
-    video: bytes  # the booth's making-of clip: the four shots one after another
+    video: bytes | None  # the booth's making-of clip (the four shots in turn), when this booth offers one
 
     @property
     def url(self) -> str:
@@ -161,7 +161,7 @@ def making_of(frames: list[np.ndarray], fps: int = 12, seconds_per_shot: float =
         return path.read_bytes()
 
 
-def make_example(code: str, index: int, *, live: bool = True) -> Example:
+def make_example(code: str, index: int, *, live: bool = True, with_video: bool = True) -> Example:
     rng = np.random.default_rng((SEED, index))
     frames = [cartoon_frame(rng) for _ in range(4)]
     example_url = f"https://{BOOTH_HOST}{BOOTH_PATH}{code}"
@@ -172,16 +172,17 @@ def make_example(code: str, index: int, *, live: bool = True) -> Example:
         live=live,
         original=_jpeg(strip),
         phone_photo=_jpeg(phone_photo(strip, rng)),
-        video=making_of(frames),
+        video=making_of(frames) if with_video else None,
     )
 
 
 @cache
 def examples() -> tuple[Example, ...]:
-    """Three strips: two the booth still has, one it has deleted (the bot then keeps the phone photo)."""
+    """Three strips: two the booth still has (one with a making-of clip), one it has deleted (the bot then keeps
+    the phone photo)."""
     return (
         make_example("Hq3xZ8mK", 0),
-        make_example("Vb7LpT2w", 1),
+        make_example("Vb7LpT2w", 1, with_video=False),
         make_example("Gone0ld5", 2, live=False),
     )
 

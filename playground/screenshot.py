@@ -27,20 +27,20 @@ def _person(playground: Playground, name: str) -> dict:
 async def _scene(playground: Playground) -> dict:
     emu, group = playground.emu, playground.world.group["id"]
     minjun, mina, jisoo = (_person(playground, name) for name in ("민준", "Mina", "지수"))
-    live, other, expired = examples()
+    with_clip, without_clip, expired = examples()
 
-    def done() -> int:
-        return sum((m.text or "").startswith(("✅", "⚠️")) for m in emu.bot_messages(group))
+    def answered(*prefixes: str) -> int:
+        return sum((m.text or m.caption or "").startswith(prefixes) for m in emu.bot_messages(group))
 
-    async def post_strip(sender: dict, photo: bytes) -> None:
-        before = done()
+    async def post_strip(sender: dict, photo: bytes, *, clip: bool = False) -> None:
+        statuses, clips = answered("✅", "⚠️"), answered("🎬")
         await emu.send_photo(group, sender["id"], photo)
-        await emu.wait_for(lambda: done() > before, 30)
+        await emu.wait_for(lambda: answered("✅", "⚠️") > statuses and (not clip or answered("🎬") > clips), 30)
 
     await post_strip(jisoo, expired.phone_photo)
-    await post_strip(mina, other.phone_photo)
+    await post_strip(mina, with_clip.phone_photo, clip=True)
     await emu.send_text(group, minjun["id"], "오늘 찍은 네컷! 📸")
-    await post_strip(minjun, live.phone_photo)
+    await post_strip(minjun, without_clip.phone_photo)
     await emu.send_text(group, mina["id"], "/album")
     await emu.wait_for(lambda: any(m.reply_markup for m in emu.bot_messages(group)), 30)
     return mina

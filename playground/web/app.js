@@ -385,7 +385,7 @@ function messageNode(item, chat, isNew) {
   const edited = item.messages.some((m) => m.edit_date);
   const isMedia = media.length > 0;
   const bubble = h("div", { class: `bubble${isMedia ? " media" : ""}${isMedia && !textMessage ? " no-caption" : ""}` });
-  if (chat.type !== "private" && !outgoing) bubble.append(h("div", { class: `sender n${colour(first.from.id)}` }, nameOf(first.from)));
+  if (chat.type !== "private" && !outgoing) bubble.append(h("div", { class: `sender name-c${colour(first.from.id)}` }, nameOf(first.from)));
   const quote = quoteNode(first);
   if (quote) bubble.append(quote);
   if (isMedia) {

@@ -149,6 +149,8 @@ async def test_markup_in_messages_is_shown_as_text_and_entities_nest(page: Page,
     mine = page.locator(".row.out", has_text="not bold")
     await expect(mine.locator(".text")).to_have_text(attack)
     await expect(mine.locator(".text img, .text b")).to_have_count(0)
+    hints = page.locator(".row.bot", has_text="Send a photo of the QR code")  # the bot's answer to plain text
+    await expect(hints).to_have_count(1)
 
     mina = int(person_id(playground, "Mina"))
     await as_the_bot(
@@ -172,3 +174,4 @@ async def test_markup_in_messages_is_shown_as_text_and_entities_nest(page: Page,
     await expect(answer.locator(".quote .who")).to_have_text("ChooseCheese")
     (sent,) = [m for m in playground.emu.chat_messages(mina) if m.text == "thanks!"]
     assert sent.message["reply_to_message"]["from"]["is_bot"]
+    await expect(hints).to_have_count(2)
