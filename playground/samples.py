@@ -183,7 +183,7 @@ def examples() -> tuple[Example, ...]:
     return (
         make_example("Hq3xZ8mK", 0),
         make_example("Vb7LpT2w", 1, with_video=False),
-        make_example("Gone0ld5", 2, live=False),
+        make_example("Gone0ld5", 2, live=False, with_video=False),
     )
 
 

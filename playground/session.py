@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,7 +18,7 @@ from bot.app import build_application, running_application
 from bot.config import Settings
 from bot.workers import CpuPool
 from playground.emulator import BotApiEmulator
-from playground.samples import BOOTH_HOST
+from playground.samples import BOOTH_HOST, examples
 from playground.web_api import start_web
 from playground.world import World, seed_world
 
@@ -80,6 +81,7 @@ async def running_playground(
 ) -> AsyncIterator[Playground]:
     """Start everything (port None: PLAYGROUND_PORT; 0: any free port); stop it all, in reverse, on exit."""
     data_dir = fresh_data_dir(playground_data_dir(settings))
+    await asyncio.to_thread(examples)  # drawn once (a few seconds of CPU), off the event loop
     async with BotApiEmulator(
         token=TOKEN, privacy_mode=False, bot_first_name=BOT_NAME, bot_username=BOT_USERNAME
     ) as emu:
