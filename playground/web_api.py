@@ -9,12 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
-from yarl import URL
 
 from booths.sniff import SNIFF_BYTES, sniff
 from playground import booth_site
@@ -31,11 +30,10 @@ QUIET_EVENTS = frozenset({"update", "callback_query"})
 HEARTBEAT_S = 15.0
 EMULATOR_KEY = web.AppKey("emulator", BotApiEmulator)
 STREAMS_KEY = web.AppKey("streams", set)
-_LOG = logging.getLogger(__name__)
 
 
 class BadAction(Exception):
-    """A request the page should not have made (unknown chat, not a member, empty message …)."""
+    """A request the page should not have made (missing ids, an empty message, no file …)."""
 
 
 def _host_name(request: web.Request) -> str:
@@ -55,7 +53,7 @@ async def loopback_only(request: web.Request, handler: Any) -> web.StreamRespons
     elif host not in LOOPBACK_NAMES:
         raise web.HTTPForbidden(text="The playground answers on 127.0.0.1 only.")
     origin = request.headers.get("Origin")
-    if request.method not in ("GET", "HEAD") and origin and URL(origin).host not in {"127.0.0.1", "localhost", "::1"}:
+    if request.method not in ("GET", "HEAD") and origin and origin != f"{request.scheme}://{request.host}":
         raise web.HTTPForbidden(text="Cross-site request refused.")
     return await handler(request)
 
@@ -164,7 +162,7 @@ async def get_file(request: web.Request) -> web.Response:
     headers = {"Cache-Control": "max-age=86400, immutable", "X-Content-Type-Options": "nosniff"}
     if sniffed is None:
         name = stored.meta.get("file_name") or Path(stored.file_path).name
-        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{URL.build(path=name).raw_path}"
+        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
         content_type = "application/octet-stream"
     else:
         content_type = sniffed.mime

@@ -29,6 +29,7 @@ const S = {
   seen: new Map(), // chat id -> highest message id seen while the chat was open
   actions: new Map(), // chat id -> {action, until}
   pending: new Map(), // callback_query_id -> button element
+  early: new Map(), // callback_query_id -> answer that arrived before the press request returned
   rendered: new Map(), // item key -> {node, signature}
   pendingFiles: [],
   replyTo: null, // the message the next text answers (double-click a message)
@@ -545,6 +546,12 @@ async function press(message, data, node) {
   try {
     const reply = await api("/api/press", { chat_id: message.chat.id, user_id: S.me, message_id: message.message_id, data });
     S.pending.set(reply.callback_query_id, node);
+    const early = S.early.get(reply.callback_query_id);
+    if (early) {
+      S.early.delete(reply.callback_query_id);
+      answered(early);
+      return;
+    }
     setTimeout(() => node.classList.remove("loading"), 15000); // Telegram gives up waiting after 15 s
   } catch (_error) {
     node.classList.remove("loading");
@@ -553,7 +560,12 @@ async function press(message, data, node) {
 
 function answered(answer) {
   const node = S.pending.get(answer.callback_query_id);
-  if (!node) return;
+  if (!node) {
+    // The bot can answer before our press request has returned: keep the answer for a moment.
+    S.early.set(answer.callback_query_id, answer);
+    setTimeout(() => S.early.delete(answer.callback_query_id), 15000);
+    return;
+  }
   S.pending.delete(answer.callback_query_id);
   node.classList.remove("loading");
   if (!answer.text) return;

@@ -7,6 +7,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from yarl import URL
 
 from playground.emulator import MessageRecord
 from playground.samples import BOOTH_HOST, examples
@@ -178,6 +179,11 @@ async def test_the_server_answers_loopback_names_only(playground: Playground, ht
         playground.url + "api/messages", json=body, headers={"Origin": "https://attacker.example"}
     ) as response:
         assert response.status == 403, "another site's page posting to the playground"
+    other_port = URL(playground.url).port + 1
+    async with http.post(
+        playground.url + "api/messages", json=body, headers={"Origin": f"http://127.0.0.1:{other_port}"}
+    ) as response:
+        assert response.status == 403, "nor a page served by another program on this machine"
     async with http.get(playground.url + "api/state", headers={"Host": BOOTH_HOST}) as response:
         assert response.status == 404, "the sample booth's name serves the booth pages only"
     code = examples()[0].code
