@@ -195,8 +195,8 @@ async def test_the_server_answers_loopback_names_only(playground: Playground, ht
 async def test_the_page_and_its_scripts_are_served(playground: Playground, http: aiohttp.ClientSession) -> None:
     async with http.get(playground.url) as response:
         page = await response.text()
-    assert "/static/app.js" in page and "/static/entities.js" in page
-    for name in ("app.js", "entities.js", "style.css"):
+    assert all(f"/static/{name}.js" in page for name in ("app", "messages", "entities"))
+    for name in ("app.js", "messages.js", "entities.js", "style.css"):
         async with http.get(playground.url + f"static/{name}") as response:
             assert response.status == 200, name
 
