@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 import zxingcpp
 
-from vision.qr_regions import Region, candidate_regions
+from vision.qr_regions import Region, candidate_regions, crop_pitch
 from vision.qr_variants import WHOLE_IMAGE_VARIANTS, crop_variants, resize
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,12 @@ WIDE_SEARCH_REGIONS = 3
 TYPICAL_MODULES = 29
 MAX_REGION_UPSCALE = 6.0
 MAX_REGIONS = 8
+# zbar has no local binariser of its own and is ~5x slower than zxing on crops: it only gets the two
+# thresholded crop variants it decodes beyond zxing.
+PYZBAR_CROP_VARIANTS = frozenset({"unsharp-strong-otsu", "unsharp-wide-local2"})
+# Last-resort pass on large photos: this many whole-image variants; rotations only up to this side.
+LARGE_IMAGE_VARIANTS = 3
+MAX_ROTATION_SIDE = 1100
 # zxing's own finder search needs ~3 px per module; Telegram-sized photos of prints give 1.3-2.5.
 UPSCALE_FACTOR = 2.0
 
@@ -230,17 +236,20 @@ def _scale_matrix(scale: float, offset_x: float = 0.0, offset_y: float = 0.0) ->
 # --------------------------------------------------------------------------- cascade
 
 
-def _attempts(grey: np.ndarray) -> Iterator[tuple[str, np.ndarray]]:
-    for variant_name, variant in WHOLE_IMAGE_VARIANTS:
+def _attempts(grey: np.ndarray, count: int) -> Iterator[tuple[str, np.ndarray]]:
+    for variant_name, variant in WHOLE_IMAGE_VARIANTS[:count]:
         prepared = variant(grey)
         for backend in REGION_BACKENDS:
             yield f"{backend}/{variant_name}", prepared
 
 
-def _module_estimate(region: Region) -> float:
-    """Module pitch in the region's pixels: measured from run lengths when known, else from the code size."""
+def _module_estimate(region: Region, crop: np.ndarray) -> float:
+    """Module pitch in the region's pixels: measured from run lengths, else guessed from the code size."""
     if region.module_px > 0:
         return region.module_px
+    measured = crop_pitch(crop)
+    if measured > 0:
+        return measured
     side = region.code_side or max(region.x1 - region.x0, region.y1 - region.y0) / 1.7
     return side / TYPICAL_MODULES
 
@@ -251,14 +260,15 @@ def _try_region(
     crop = grey[region.y0 : region.y1, region.x0 : region.x1]
     if min(crop.shape) < MIN_SIDE_PX // 2:
         return False
-    pitch = max(0.5, _module_estimate(region))
+    pitch = max(0.5, _module_estimate(region, crop))
     for target in module_targets:
         scale = min(MAX_REGION_UPSCALE, max(1.0, target / pitch))
         scaled = resize(crop, scale) if scale > 1 else crop
         # Crop coordinates -> working image -> input image.
         crop_to_input = to_input @ _scale_matrix(scale, region.x0, region.y0)
         for variant_name, prepared in crop_variants(scaled, max(2.0, pitch * scale)):
-            for backend in REGION_BACKENDS:
+            backends = REGION_BACKENDS if variant_name in PYZBAR_CROP_VARIANTS else ("zxing",)
+            for backend in backends:
                 hits = BACKENDS[backend](prepared)
                 if hits:
                     label = f"{backend}/{variant_name}/region:{region.source}:x{scale:.1f}"
@@ -266,13 +276,19 @@ def _try_region(
     return False
 
 
-def _whole_image_scales(grey: np.ndarray) -> list[float]:
+def _whole_image_passes(grey: np.ndarray) -> tuple[list[float], int]:
+    """Scales for the last-resort whole-image pass, and how many variants to try at each.
+
+    Small photos (webcam shots, crops) are cheap to upscale and try every variant on. On large photos the
+    region stage has already looked closely at every code-like place, so only a cheap downscaled look is
+    left (a code so large and soft that the detectors' finder search missed it).
+    """
     long_side = max(grey.shape)
     if long_side <= 500:
-        return [2.0, 3.0]
+        return [2.0, 3.0], len(WHOLE_IMAGE_VARIANTS)
     if long_side <= 1100:
-        return [2.0]
-    return [1.0, 1100 / long_side]
+        return [2.0], len(WHOLE_IMAGE_VARIANTS)
+    return [1100 / long_side, 550 / long_side], LARGE_IMAGE_VARIANTS
 
 
 def _upscaled_zxing(work: np.ndarray, work_to_input: np.ndarray, results: _Results) -> list[np.ndarray]:
@@ -347,13 +363,16 @@ def decode_qr(image: np.ndarray) -> list[QrCode]:
     if results.codes:
         return results.codes
 
-    # 3. Whole image at other scales with every variant, then small rotations.
-    for scale in _whole_image_scales(grey):
+    # 3. Whole image at other scales with image variants, then (small photos) rotations.
+    scales, variant_count = _whole_image_passes(grey)
+    for scale in scales:
         scaled = resize(grey, scale) if scale != 1 else grey
-        for label, prepared in _attempts(scaled):
+        for label, prepared in _attempts(scaled, variant_count):
             backend = label.split("/", 1)[0]
             if results.add(BACKENDS[backend](prepared), _scale_matrix(scale), f"{label}/full:x{scale:.2f}"):
                 return results.codes
+    if max(work.shape) > MAX_ROTATION_SIDE:
+        return results.codes
     for degrees in (15.0, -15.0, 45.0):
         rotated, back = _rotated(work, degrees)
         for backend in REGION_BACKENDS:
