@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 import zxingcpp
 
-from vision.qr_regions import Region, candidate_regions, crop_pitch
+from vision.qr_regions import Region, candidate_regions, crop_pitch, outline_regions
 from vision.qr_variants import WHOLE_IMAGE_VARIANTS, crop_variants, resize
 
 log = logging.getLogger(__name__)
@@ -343,17 +343,23 @@ def decode_qr(image: np.ndarray) -> list[QrCode]:
     zbar_scale = min(1.0, MAX_PYZBAR_SIDE / max(grey.shape))
     zbar_grey = resize(grey, zbar_scale) if zbar_scale < 1 else grey
     results.add(_pyzbar_hits(zbar_grey), _scale_matrix(zbar_scale), "pyzbar/full")
-    if results.codes:
-        return results.codes
 
     # 2. Small codes: zxing at twice the resolution, then candidate regions cropped and upscaled.
+    # When the fast path already read a code, only the cheap part runs: the 2x pass and the places where
+    # a decoder saw a symbol it could not read (a second, smaller code in the same photo).
+    thorough = not results.codes
     work_scale = min(1.0, MAX_SEARCH_SIDE / max(grey.shape))
     work = resize(grey, work_scale) if work_scale < 1 else grey
     work_to_input = _scale_matrix(work_scale)
     failed = [outline * work_scale for outline in failed] + _upscaled_zxing(work, work_to_input, results)
-    if results.codes:
+    if thorough and results.codes:
         return results.codes
-    for rank, region in enumerate(candidate_regions(work, failed, skip=[], limit=MAX_REGIONS)):
+    decoded = [np.array(code.polygon, dtype=np.float64) * work_scale for code in results.codes]
+    if thorough:
+        regions = candidate_regions(work, failed, skip=decoded, limit=MAX_REGIONS)
+    else:
+        regions = outline_regions(work, failed, skip=decoded, limit=MAX_REGIONS)
+    for rank, region in enumerate(regions):
         targets = REGION_MODULE_PX if rank < WIDE_SEARCH_REGIONS else REGION_MODULE_PX[:1]
         if work_scale < 1:
             # Crop from full resolution when we downscaled to search: more pixels per module.

@@ -229,10 +229,21 @@ def candidate_regions(
     ``failed_outlines`` are outlines a decoder found but could not read; boxes whose centre lies inside
     one of the ``skip`` outlines (codes already decoded) are dropped.
     """
-    shape = grey.shape
-    ordered = [polygon_region(p, shape, "decoder-position") for p in failed_outlines]
+    ordered = [polygon_region(p, grey.shape, "decoder-position") for p in failed_outlines]
     ordered += module_cluster_regions(grey)[: 2 * limit]
     ordered += sorted(finder_regions(grey), key=lambda r: r.area)
+    return _distinct(ordered, grey.shape, skip, limit)
+
+
+def outline_regions(
+    grey: np.ndarray, failed_outlines: list[np.ndarray], skip: list[np.ndarray], limit: int
+) -> list[Region]:
+    """Only the boxes around ``failed_outlines`` (no search of the image): the cheap subset."""
+    ordered = [polygon_region(p, grey.shape, "decoder-position") for p in failed_outlines]
+    return _distinct(ordered, grey.shape, skip, limit)
+
+
+def _distinct(ordered: list[Region], shape: tuple[int, ...], skip: list[np.ndarray], limit: int) -> list[Region]:
     kept: list[Region] = []
     for region in ordered:
         if region.area < 21**2 or region.area > 0.9 * shape[0] * shape[1]:
