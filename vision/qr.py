@@ -48,9 +48,11 @@ MAX_REGIONS = 8
 # zbar has no local binariser of its own and is ~5x slower than zxing on crops: it only gets the two
 # thresholded crop variants it decodes beyond zxing.
 PYZBAR_CROP_VARIANTS = frozenset({"unsharp-strong-otsu", "unsharp-wide-local2"})
-# Last-resort pass on large photos: this many whole-image variants; rotations only up to this side.
-LARGE_IMAGE_VARIANTS = 3
-MAX_ROTATION_SIDE = 1100
+# The last-resort whole-image pass (upscales, variants, rotations) runs on photos up to this side
+# (webcam-sized shots); above it, it costs seconds and read nothing the region stage missed.
+SMALL_PHOTO_SIDE = 640
+# Upscaled crops are capped at this side: a real code needs < 400 px at 6 px per module.
+MAX_CROP_SIDE = 640
 # zxing's own finder search needs ~3 px per module; Telegram-sized photos of prints give 1.3-2.5.
 UPSCALE_FACTOR = 2.0
 
@@ -236,8 +238,8 @@ def _scale_matrix(scale: float, offset_x: float = 0.0, offset_y: float = 0.0) ->
 # --------------------------------------------------------------------------- cascade
 
 
-def _attempts(grey: np.ndarray, count: int) -> Iterator[tuple[str, np.ndarray]]:
-    for variant_name, variant in WHOLE_IMAGE_VARIANTS[:count]:
+def _attempts(grey: np.ndarray) -> Iterator[tuple[str, np.ndarray]]:
+    for variant_name, variant in WHOLE_IMAGE_VARIANTS:
         prepared = variant(grey)
         for backend in REGION_BACKENDS:
             yield f"{backend}/{variant_name}", prepared
@@ -262,7 +264,7 @@ def _try_region(
         return False
     pitch = max(0.5, _module_estimate(region, crop))
     for target in module_targets:
-        scale = min(MAX_REGION_UPSCALE, max(1.0, target / pitch))
+        scale = max(1.0, min(MAX_REGION_UPSCALE, MAX_CROP_SIDE / max(crop.shape), target / pitch))
         scaled = resize(crop, scale) if scale > 1 else crop
         # Crop coordinates -> working image -> input image.
         crop_to_input = to_input @ _scale_matrix(scale, region.x0, region.y0)
@@ -276,19 +278,9 @@ def _try_region(
     return False
 
 
-def _whole_image_passes(grey: np.ndarray) -> tuple[list[float], int]:
-    """Scales for the last-resort whole-image pass, and how many variants to try at each.
-
-    Small photos (webcam shots, crops) are cheap to upscale and try every variant on. On large photos the
-    region stage has already looked closely at every code-like place, so only a cheap downscaled look is
-    left (a code so large and soft that the detectors' finder search missed it).
-    """
-    long_side = max(grey.shape)
-    if long_side <= 500:
-        return [2.0, 3.0], len(WHOLE_IMAGE_VARIANTS)
-    if long_side <= 1100:
-        return [2.0], len(WHOLE_IMAGE_VARIANTS)
-    return [1100 / long_side, 550 / long_side], LARGE_IMAGE_VARIANTS
+def _whole_image_scales(grey: np.ndarray) -> list[float]:
+    """Upscales for the last-resort pass on small photos (webcam shots, crops), where it is cheap."""
+    return [2.0, 3.0] if max(grey.shape) <= 500 else [2.0]
 
 
 def _upscaled_zxing(work: np.ndarray, work_to_input: np.ndarray, results: _Results) -> list[np.ndarray]:
@@ -369,16 +361,17 @@ def decode_qr(image: np.ndarray) -> list[QrCode]:
     if results.codes:
         return results.codes
 
-    # 3. Whole image at other scales with image variants, then (small photos) rotations.
-    scales, variant_count = _whole_image_passes(grey)
-    for scale in scales:
-        scaled = resize(grey, scale) if scale != 1 else grey
-        for label, prepared in _attempts(scaled, variant_count):
+    # 3. Small photos only: the whole image upscaled with every variant, then small rotations. On larger
+    # photos the region stage has looked closely at every code-like place, and zxing's own downscaled
+    # passes (try_downscale) in the fast path cover codes too large and soft for the finder search.
+    if max(grey.shape) > SMALL_PHOTO_SIDE:
+        return results.codes
+    for scale in _whole_image_scales(grey):
+        scaled = resize(grey, scale)
+        for label, prepared in _attempts(scaled):
             backend = label.split("/", 1)[0]
             if results.add(BACKENDS[backend](prepared), _scale_matrix(scale), f"{label}/full:x{scale:.2f}"):
                 return results.codes
-    if max(work.shape) > MAX_ROTATION_SIDE:
-        return results.codes
     for degrees in (15.0, -15.0, 45.0):
         rotated, back = _rotated(work, degrees)
         for backend in REGION_BACKENDS:
