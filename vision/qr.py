@@ -3,11 +3,13 @@
 ``decode_qr`` runs a cascade and stops as early as it can:
 
 1. fast path: zxing-cpp and zbar (pyzbar) on the whole grey image;
-2. candidate regions: places where a code probably is (zxing positions of codes it found but could not
-   decode, OpenCV's detector, clusters of finder-pattern-like nested squares), each cropped, upscaled
-   to a few pixels per module and retried through a list of image variants (CLAHE, sharpening, Otsu and
-   adaptive binarisation, inversion) until one decodes;
-3. whole-image variants at other scales (upscale small photos, downscale huge ones), then small rotations.
+2. small codes: zxing on the image upscaled 2x (cubic), then candidate regions (outlines a decoder saw
+   but could not read, square clusters of dark modules, finder-pattern pairs; see ``vision.qr_regions``),
+   each cropped, upscaled to 4 and 6 px per module using a run-length estimate of the module pitch, and
+   retried through sharpening and local-threshold variants sized in modules (``vision.qr_variants``).
+   When the fast path already read a code, only the 2x pass and the unread outlines are tried, so a
+   second, smaller code in the same photo is still returned;
+3. webcam-sized photos only: the whole image upscaled with every variant, then small rotations.
 
 Pure: numpy arrays in, dataclasses out. Every result's polygon is mapped back to input-image pixels.
 """
