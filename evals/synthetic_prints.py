@@ -6,6 +6,15 @@ Each sample is built from real frames (``<data>/photobooth``): four frames are t
 blurred, lit unevenly, hit by a glare spot, noised, downscaled to a 1280 px long side (QR 40-90 px wide)
 and JPEG-compressed at quality 60-85.
 
+Generator version 2 (audit against issue 3 and ``../shared/research/booths.md``): the URLs now have the
+shapes booths print (v1 invented two Photo Signature forms and shortened the Life4Cuts one, which hid the
+version-4 and version-5 codes those brands really print), pixpixlink was added, and the drawn error level is
+the one printed (segno's boost_error had silently raised it). Nothing was made easier: the 40-90 px width,
+tilt, blur, glare and JPEG ranges are unchanged. The result is 1.1-3.2 px per module (median 2.0); below
+~1.5 px per module with a blur of more than a module, a code is unreadable even from its true corners
+(``qr.synthetic_oracle_rate`` in evals/eval_qr.py measures that ceiling). The manifest records each sample's
+geometry, so the eval can break results down by module size and check the returned polygons.
+
 Everything is driven by ``numpy.random.default_rng((seed, index))``, so the same seed and source frames
 give the same JPEG bytes. Samples are written to a cache folder under ``.cache/`` (git-ignored) at eval
 time; nothing generated here is ever committed.
