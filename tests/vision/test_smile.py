@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -12,6 +11,7 @@ import pytest
 
 from evals.common import eval_data_dir
 from evals.smile_data import FEATURES, load_smile_set, read_rgb
+from vision.faces import DetectedFace
 from vision.smile import (
     MEASUREMENTS,
     MODEL_JSON,
@@ -117,9 +117,10 @@ def test_smile_score_crop_uses_the_shared_scorer(labelled_sample) -> None:
     assert smile_score_crop(smiling[0]) == SmileScorer.shared().read(smiling[0]).score
 
 
-@dataclass(frozen=True)
-class _Face:
-    box: tuple[int, int, int, int]
+def _face(box: tuple[int, int, int, int]) -> DetectedFace:
+    x, y, w, h = box
+    eyes = ((x + 0.3 * w, y + 0.4 * h), (x + 0.7 * w, y + 0.4 * h))
+    return DetectedFace(box=box, score=0.9, landmarks=(*eyes, (x + 0.5 * w, y + 0.6 * h), (x, y), (x + w, y)))
 
 
 def test_smile_scores_crop_each_face_of_a_photo(labelled_sample) -> None:
@@ -127,7 +128,7 @@ def test_smile_scores_crop_each_face_of_a_photo(labelled_sample) -> None:
     photo = np.full((200, 400, 3), 90, dtype=np.uint8)
     photo[60:124, 40:104] = smiling[0]
     photo[60:124, 260:324] = neutral[0]
-    faces = [_Face((40, 60, 64, 64)), _Face((260, 60, 64, 64)), _Face((390, 190, 30, 30))]
+    faces = [_face((40, 60, 64, 64)), _face((260, 60, 64, 64)), _face((390, 190, 30, 30))]
     scores = smile_scores(photo, faces)
     assert len(scores) == 3
     assert scores[0] > 50 > scores[1]
