@@ -8,12 +8,16 @@ METRIC smile.cv_accuracy / smile.cv_auc    10-fold CV of the same recipe (script
                                            score the held-out fold: the honest generalisation figure on this set
 METRIC smile.*_face_found                  the same on the crops where the landmarker found a face
 METRIC smile.no_face_rate                  share of crops scored NO_FACE_SCORE
+METRIC smile.cv_calibration_error          held-out scores vs the share really smiling, per score decile (ECE, 0–1)
+METRIC smile.cv_median_score_neutral / _smiling   median held-out score of each class (faces found)
 METRIC smile.baseline_accuracy / _auc      one raw blendshape (mouthSmileLeft/Right averaged, mirror views averaged)
                                            at its natural threshold 0.5; _best_accuracy: at its best threshold in
                                            hindsight (an optimistic baseline)
 METRIC smile.<variant>_cv_accuracy / _auc  CV scores of greyscale / half-size / 4× upscaled / greyscale central-80 %
                                            copies of the held-out crops (robustness to other sources)
 METRIC smile.ms_per_face                   mean wall time of SmileScorer.read per 64×64 crop (two landmarker runs)
+METRIC smile.cpu_ms_per_face               the same in CPU time of this process (all its threads): less distorted
+                                           than wall time when other jobs share the cores
 """
 
 from __future__ import annotations
@@ -73,6 +77,9 @@ def run(data: Path | None) -> None:
     metric("smile.cv_accuracy", _accuracy(labels, held_out, 50.0))
     metric("smile.cv_auc", roc_auc(labels, held_out))
     metric("smile.cv_accuracy_face_found", _accuracy(labels[found], held_out[found], 50.0))
+    metric("smile.cv_calibration_error", _calibration_error(labels[found], held_out[found]))
+    metric("smile.cv_median_score_neutral", float(np.median(held_out[found & (labels == 0)])))
+    metric("smile.cv_median_score_smiling", float(np.median(held_out[found & (labels == 1)])))
     metric("smile.cv_auc_face_found", roc_auc(labels[found], held_out[found]))
 
     baseline = np.nan_to_num(colour[:, MEASUREMENTS.index(BASELINE_FEATURE)], nan=0.5)
@@ -90,10 +97,22 @@ def run(data: Path | None) -> None:
 
     timed = [read_rgb(path) for path in crops.files[:TIMED_CROPS]]
     scorer.read(timed[0])  # warm-up
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     for crop in timed:
         scorer.read(crop)
     metric("smile.ms_per_face", 1000.0 * (time.perf_counter() - started) / len(timed))
+    metric("smile.cpu_ms_per_face", 1000.0 * (time.process_time() - started_cpu) / len(timed))
+
+
+def _calibration_error(labels: np.ndarray, scores: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error: |share labelled smiling - mean score/100| per score decile, weighted by count."""
+    which = np.minimum((scores / 100.0 * bins).astype(int), bins - 1)
+    error = 0.0
+    for b in range(bins):
+        members = which == b
+        if members.any():
+            error += members.mean() * abs(labels[members].mean() - scores[members].mean() / 100.0)
+    return float(error)
 
 
 def _held_out_scores(views: dict[str, np.ndarray], labels: np.ndarray, test_variant: str) -> np.ndarray:
