@@ -1,0 +1,209 @@
+"""Smile data and fitting shared by ``scripts/fit_smile.py`` and ``evals/eval_smile.py``.
+
+The labelled crops are read from ``<eval data>/smile`` (never copied into the repo). Measurements of each crop are
+cached under ``.cache/smile`` keyed by the measuring code, so refits and evals do not rerun the landmarker.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from evals.common import REPO_ROOT
+from vision import smile
+from vision.smile import MEASUREMENTS, SmileScorer, model_inputs
+
+CACHE_DIR = REPO_ROOT / ".cache" / "smile"
+BASELINE_FEATURE = "bs.mouthSmile"
+
+# The fitting recipe (scripts/fit_smile.py ships it; evals/eval_smile.py cross-validates exactly this).
+# Few features on purpose (600 crops): the smile blendshape, the mouth's shape and whether teeth show. Chosen by
+# 10-fold CV among a handful of sets (all 52 blendshapes + geometry did no better held out; see README "Measured").
+FEATURES: tuple[str, ...] = (
+    "bs.mouthSmile",
+    "geo.mouth_width",
+    "geo.mouth_open",
+    "geo.lip_height",
+    "geo.corner_lift",
+    "geo.corner_to_nose",
+    "look.mouth_brightness",
+    "look.teeth_area",
+)
+L2 = 0.03
+# Greyscale and half-size copies join the fitting data, so the model does not lean on colour or sharpness.
+TRAIN_VARIANTS: tuple[str, ...] = ("colour", "grey", "half")
+
+
+@dataclass(frozen=True)
+class LabelledCrops:
+    files: tuple[Path, ...]
+    labels: np.ndarray  # 1 smiling, 0 not
+
+
+def load_smile_set(smile_dir: Path) -> LabelledCrops:
+    files, labels = [], []
+    with (smile_dir / "labels.csv").open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            files.append(smile_dir / row["file"])
+            labels.append(int(row["smile"]))
+    return LabelledCrops(tuple(files), np.array(labels, dtype=np.int64))
+
+
+def read_rgb(path: Path) -> np.ndarray:
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise ValueError(f"cannot read {path}")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def _grey(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+
+
+def _resized(factor: float) -> Callable[[np.ndarray], np.ndarray]:
+    def apply(rgb: np.ndarray) -> np.ndarray:
+        size = max(8, round(rgb.shape[1] * factor)), max(8, round(rgb.shape[0] * factor))
+        return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC)
+
+    return apply
+
+
+def _tight(rgb: np.ndarray) -> np.ndarray:
+    """The central 80 %: a tighter crop than the set's Haar boxes."""
+    h, w = rgb.shape[:2]
+    return rgb[round(h * 0.1) : round(h * 0.9), round(w * 0.1) : round(w * 0.9)]
+
+
+# Robustness variants of the labelled crops (the hidden sets include greyscale tight crops and big web photos).
+VARIANTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "colour": lambda rgb: rgb,
+    "grey": _grey,
+    "half": _resized(0.5),
+    "x4": _resized(4.0),
+    "grey_tight": lambda rgb: _grey(_tight(rgb)),
+}
+
+
+# What decides a crop's measurements: a cached row is reused only while all of these are unchanged.
+_MEASURING_CODE = (
+    smile._as_rgb,
+    smile.prepare_view,
+    smile._geometry,
+    smile._polygon_mask,
+    smile._appearance,
+    smile.measurements_of,
+    smile.SmileScorer.__init__,
+    smile.SmileScorer._view_measurements,
+    smile.SmileScorer._first_view,
+    smile.SmileScorer._with_mirror,
+    smile.SmileScorer.measure,
+)
+
+
+def _code_key(variant: str, mirror: bool) -> str:
+    parts = [inspect.getsource(code) for code in _MEASURING_CODE]
+    parts += [repr(value) for value in (MEASUREMENTS, smile.ATTEMPTS, smile.VIEW_SIZE, variant, mirror)]
+    parts += [inspect.getsource(VARIANTS[variant]) if variant in VARIANTS else ""]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def measure_set(
+    crops: LabelledCrops, scorer: SmileScorer, variant: str = "colour", *, use_cache: bool = True
+) -> np.ndarray:
+    """(N, len(MEASUREMENTS)) measurements of every crop under `variant`; rows of NaN where no face was found."""
+    cache = CACHE_DIR / f"{variant}-{_code_key(variant, scorer.mirror)}-{len(crops.files)}.npy"
+    if use_cache and cache.is_file():
+        return np.load(cache)
+    transform = VARIANTS[variant]
+    rows = np.full((len(crops.files), len(MEASUREMENTS)), np.nan)
+    for index, path in enumerate(crops.files):
+        measured = scorer.measure(transform(read_rgb(path)))
+        if measured is not None:
+            rows[index] = measured
+    if use_cache:
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        np.save(cache, rows)
+    return rows
+
+
+@dataclass(frozen=True)
+class LogisticFit:
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def probability(self, measurements: np.ndarray) -> np.ndarray:
+        x = (model_inputs(measurements, self.features) - self.mean) / self.scale
+        return 1.0 / (1.0 + np.exp(-(x @ self.coef + self.intercept)))
+
+
+def fit_logistic(measurements: np.ndarray, labels: np.ndarray, features: tuple[str, ...], l2: float) -> LogisticFit:
+    """L2-penalised logistic regression on standardised features, by Newton's method (the intercept is not penalised).
+
+    `l2` is the penalty per sample: the objective is mean log-loss + l2/2·|coef|².
+    """
+    x = model_inputs(measurements, features)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    design = np.hstack([np.ones((len(x), 1)), (x - mean) / scale])
+    penalty = np.full(design.shape[1], l2 * len(x))
+    penalty[0] = 0.0
+    weights = np.zeros(design.shape[1])
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-(design @ weights)))
+        gradient = design.T @ (p - labels) + penalty * weights
+        hessian = (design * (p * (1 - p))[:, None]).T @ design + np.diag(penalty) + 1e-9 * np.eye(len(weights))
+        step = np.linalg.solve(hessian, gradient)
+        weights -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return LogisticFit(features, mean, scale, weights[1:], float(weights[0]))
+
+
+def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
+    """Area under the ROC curve (Mann-Whitney, ties counted half)."""
+    positive, negative = scores[labels == 1], scores[labels == 0]
+    greater = (positive[:, None] > negative[None, :]).sum()
+    ties = (positive[:, None] == negative[None, :]).sum()
+    return float((greater + 0.5 * ties) / (len(positive) * len(negative)))
+
+
+def fold_ids(count: int, folds: int, seed: int = 7) -> np.ndarray:
+    return np.random.default_rng(seed).permutation(count) % folds
+
+
+def cross_validated(
+    views: dict[str, np.ndarray],
+    labels: np.ndarray,
+    features: tuple[str, ...] = FEATURES,
+    l2: float = L2,
+    train_variants: tuple[str, ...] = TRAIN_VARIANTS,
+    test_variant: str = "colour",
+    folds: int = 10,
+) -> np.ndarray:
+    """Held-out P(smile) of each crop of `test_variant`, from fits on the other folds' crops of `train_variants`.
+
+    `views` maps a variant name to its measurements (rows = the same crops). A crop's own fold never helps to
+    score it, in any variant. NaN rows (no face) are left out of fitting and give NaN.
+    """
+    ids = fold_ids(len(labels), folds)
+    test = views[test_variant]
+    held_out = np.full(len(labels), np.nan)
+    for fold in range(folds):
+        train = ids != fold
+        x = np.vstack([views[name][train] for name in train_variants])
+        y = np.concatenate([labels[train]] * len(train_variants))
+        usable = ~np.isnan(x).any(axis=1)
+        fit = fit_logistic(x[usable], y[usable], features, l2)
+        scored = ~train & ~np.isnan(test).any(axis=1)
+        held_out[scored] = fit.probability(test[scored])
+    return held_out
