@@ -1,0 +1,336 @@
+"""Split a photo-booth file into its frames ("cuts"): 1x4 strips, 2x2 / 2x3 grids, doubled sheets, single photos.
+
+How: the print's background (white, black, coloured) shows up as long straight runs of near-uniform colour between
+the frames. On a downscaled, deskewed copy we mark rows (then, inside each row band, columns) whose pixels nearly all
+match that row's median colour; the non-uniform runs are frame bands. A grid is accepted only when its frames are
+alike in size, have booth-like aspect ratios, cover most of the file and form a known layout; anything else (party
+photos with strong straight edges, uniform walls or skies) stays "single". A sheet that holds the strip twice is
+recognised by correlating the left half's cells with the right half's (or top with bottom).
+
+Layout names are columns x rows as photo-booth prints are named: "1x4" is the vertical strip of four frames, "4x1" the
+horizontal one, "2x3" two columns of three; `CutLayout.rows` / `.cols` say it without ambiguity.
+Pure: an RGB uint8 array in, dataclasses out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+ANALYSIS_SIDE = 640  # the long side the analysis runs at
+SKEW_SIDE = 320  # the long side the skew search runs at
+SKEW_LIMIT_DEG = 3.0
+COLOUR_TOLERANCE = 20.0  # max channel difference (0-255) from the run's median colour that still counts as uniform
+SEPARATOR_FRACTION = 0.9  # share of a row's pixels that must be uniform for the row to be background
+MIN_BAND_FRACTION = 0.03  # non-uniform runs thinner than this (of the side) are noise inside a gutter
+SIZE_TOLERANCE = 0.12  # frames of one grid differ by at most this much in width and height
+BACKGROUND_TOLERANCE = 32.0  # a gutter's colour is within this of the margin's colour
+RING_SHARE = 0.5  # one colour covers this share of the outer ring: the print has a margin of that colour
+EDGE_INSET = 2  # pixels inside a frame's edge where the edge test looks (past the blur)
+EDGE_CONTENT = 0.5  # share of an edge line that must differ from the gutter beside it: frames are rectangles
+MIN_COVERAGE = 0.4  # the frames cover at least this share of the file
+ASPECT_RANGE = (0.45, 2.3)  # width / height of one booth frame
+DUPLICATE_NCC = 0.85  # mean correlation of paired cells that makes two halves one strip printed twice
+
+# (cols, rows) of one copy of the strip that booths print. Two frames are left out on purpose: one uniform band
+# across a photo would otherwise split it.
+KNOWN_LAYOUTS = frozenset({(1, 4), (4, 1), (2, 2), (2, 3), (3, 2), (1, 3), (3, 1), (2, 4), (4, 2), (1, 6), (6, 1)})
+
+
+@dataclass(frozen=True)
+class Frame:
+    index: int  # 0-based, reading order
+    box: tuple[int, int, int, int]  # x, y, w, h in the full image
+
+
+@dataclass(frozen=True)
+class CutLayout:
+    kind: str  # "single", or "<cols>x<rows>" of one copy: "1x4" vertical strip, "4x1", "2x2", "2x3", ...
+    frames: tuple[Frame, ...]  # of ONE copy of the strip
+    duplicated: bool  # the file holds the strip twice (Life4Cuts prints two strips side by side)
+
+    @property
+    def cols(self) -> int:
+        return 1 if self.kind == "single" else int(self.kind.split("x")[0])
+
+    @property
+    def rows(self) -> int:
+        return 1 if self.kind == "single" else int(self.kind.split("x")[1])
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """Frames found on the analysis image: row spans (y0, y1) x column spans (x0, x1), end-exclusive."""
+
+    rows: tuple[tuple[int, int], ...]
+    cols: tuple[tuple[int, int], ...]
+
+    def box(self, r: int, c: int) -> tuple[int, int, int, int]:
+        (y0, y1), (x0, x1) = self.rows[r], self.cols[c]
+        return x0, y0, x1 - x0, y1 - y0
+
+    def transposed(self) -> _Grid:
+        return _Grid(rows=self.cols, cols=self.rows)
+
+
+def split_cuts(rgb: np.ndarray) -> CutLayout:
+    """The frames of a 4-cut file in reading order; a plain photo comes back as one "single" frame."""
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"expected an RGB array (H, W, 3), got shape {rgb.shape}")
+    height, width = rgb.shape[:2]
+    single = CutLayout(kind="single", frames=(Frame(0, (0, 0, width, height)),), duplicated=False)
+    if min(height, width) < 32:
+        return single
+    small, scale = _downscale(rgb, ANALYSIS_SIDE)
+    angle = _estimate_skew(small)
+    work = _rotate(small, angle) if angle else small
+    blurred = cv2.GaussianBlur(work, (3, 3), 0).astype(np.int16)
+    grid = _best_grid(blurred)
+    if grid is None:
+        return single
+    grid, duplicated = _drop_duplicate_copy(blurred, grid)
+    if (len(grid.cols), len(grid.rows)) not in KNOWN_LAYOUTS:
+        return single
+    frames = []
+    for r in range(len(grid.rows)):
+        for c in range(len(grid.cols)):
+            box = _to_original(grid.box(r, c), angle, work.shape, scale, (width, height))
+            frames.append(Frame(len(frames), box))
+    return CutLayout(kind=f"{len(grid.cols)}x{len(grid.rows)}", frames=tuple(frames), duplicated=duplicated)
+
+
+def _downscale(rgb: np.ndarray, side: int) -> tuple[np.ndarray, float]:
+    height, width = rgb.shape[:2]
+    scale = min(1.0, side / max(height, width))
+    if scale == 1.0:
+        return np.ascontiguousarray(rgb), 1.0
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), scale
+
+
+def _rotate(image: np.ndarray, angle: float) -> np.ndarray:
+    height, width = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    return cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _estimate_skew(small: np.ndarray) -> float:
+    """The rotation (degrees, for cv2.getRotationMatrix2D) that makes long edges axis-aligned; 0 when none is better.
+
+    Projection-profile search: when the frames' edges are level, the row sums of vertical gradients (and the column
+    sums of horizontal ones) are sharpest.
+    """
+    tiny, _ = _downscale(small, SKEW_SIDE)
+    grey = cv2.cvtColor(tiny, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    gy = np.abs(cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3))
+    gx = np.abs(cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3))
+    stacked = np.dstack([gy, gx])
+
+    def sharpness(angle: float) -> float:
+        rotated = _rotate(stacked, angle) if angle else stacked
+        rows = rotated[:, :, 0].sum(axis=1)
+        cols = rotated[:, :, 1].sum(axis=0)
+        return float(np.square(np.diff(rows)).sum() + np.square(np.diff(cols)).sum())
+
+    level = sharpness(0.0)
+    coarse = {a: sharpness(a) for a in np.arange(-SKEW_LIMIT_DEG, SKEW_LIMIT_DEG + 0.01, 1.0)}
+    centre = max(coarse, key=coarse.__getitem__)
+    fine = {a: sharpness(a) for a in np.arange(centre - 0.75, centre + 0.76, 0.25)}
+    fine.update(coarse)
+    best = max(fine, key=fine.__getitem__)
+    # a photo without long edges gives a flat curve: keep it as it is
+    if abs(best) < 0.2 or fine[best] < level * 1.08:
+        return 0.0
+    return float(best)
+
+
+def _line_stats(image: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row (axis=0) or column (axis=1): median colour (N, 3) and the share of pixels within tolerance of it."""
+    lines = image if axis == 0 else image.transpose(1, 0, 2)
+    samples = lines[:, :: max(1, lines.shape[1] // 320)]  # plenty to estimate a share and a median
+    median = np.median(samples[:, :: max(1, samples.shape[1] // 64)], axis=1).astype(np.int16)
+    deviation = np.abs(samples - median[:, None, :]).max(axis=2)
+    return median, (deviation <= COLOUR_TOLERANCE).mean(axis=1)
+
+
+def _separators(image: np.ndarray, axis: int, background: np.ndarray | None) -> np.ndarray:
+    """Lines that are background: near-uniform and, when the print's background colour is known, of that colour."""
+    median, share = _line_stats(image, axis)
+    uniform = share >= SEPARATOR_FRACTION
+    if background is not None:
+        uniform &= np.abs(median - background).max(axis=1) <= BACKGROUND_TOLERANCE
+    return uniform
+
+
+def _background_colour(image: np.ndarray) -> np.ndarray | None:
+    """The colour of the print's outer margin: the dominant colour of the outer ring, if one colour dominates."""
+    height, width = image.shape[:2]
+    ring = max(2, round(0.015 * min(height, width)))
+    pixels = np.concatenate(
+        [
+            image[:ring].reshape(-1, 3),
+            image[-ring:].reshape(-1, 3),
+            image[:, :ring].reshape(-1, 3),
+            image[:, -ring:].reshape(-1, 3),
+        ]
+    )
+    bins = (pixels[:, 0] // 16) * 256 + (pixels[:, 1] // 16) * 16 + pixels[:, 2] // 16
+    mode = int(np.bincount(bins).argmax())
+    colour = np.median(pixels[bins == mode], axis=0).astype(np.int16)
+    share = float((np.abs(pixels - colour).max(axis=1) <= COLOUR_TOLERANCE).mean())
+    return colour if share >= RING_SHARE else None
+
+
+def _bands(separator: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of non-separator lines, thin ones dropped as noise inside a gutter."""
+    busy = np.concatenate([[False], ~separator, [False]])
+    edges = np.flatnonzero(np.diff(busy.astype(np.int8)))
+    runs = list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+    minimum = max(2, round(MIN_BAND_FRACTION * len(separator)))
+    return [(a, b) for a, b in runs if b - a >= minimum]
+
+
+def _best_grid(image: np.ndarray) -> _Grid | None:
+    """Try rows first (then columns across those rows) and columns first; keep the better valid grid."""
+    background = _background_colour(image)
+    candidates = list(_grids_rows_first(image, background))
+    candidates += [g.transposed() for g in _grids_rows_first(image.transpose(1, 0, 2), background)]
+    valid = [g for g in candidates if _plausible(g, image.shape) and _straight_edges(image, g)]
+    if not valid:
+        return None
+    return max(valid, key=lambda g: (len(g.rows) * len(g.cols), _coverage(g, image.shape)))
+
+
+def _grids_rows_first(image: np.ndarray, background: np.ndarray | None) -> list[_Grid]:
+    """Row bands of alike height (frames; logo and caption bands differ), then the columns across them."""
+    row_bands = _bands(_separators(image, 0, background))
+    grids = []
+    start = 0
+    for i in range(1, len(row_bands) + 1):
+        if i < len(row_bands) and _alike([*row_bands[start:i], row_bands[i]]):
+            continue
+        group = row_bands[start:i]
+        stacked = np.concatenate([image[y0:y1] for y0, y1 in group])
+        cols = _bands(_separators(stacked, 1, background))
+        if cols:
+            grids.append(_Grid(rows=tuple(group), cols=tuple(cols)))
+        start = i
+    return grids
+
+
+def _alike(spans: list[tuple[int, int]]) -> bool:
+    lengths = [b - a for a, b in spans]
+    return min(lengths) >= (1 - SIZE_TOLERANCE) * max(lengths)
+
+
+def _coverage(grid: _Grid, shape: tuple[int, ...]) -> float:
+    area = sum(y1 - y0 for y0, y1 in grid.rows) * sum(x1 - x0 for x0, x1 in grid.cols)
+    return area / float(shape[0] * shape[1])
+
+
+def _plausible(grid: _Grid, shape: tuple[int, ...]) -> bool:
+    n_rows, n_cols = len(grid.rows), len(grid.cols)
+    if n_rows * n_cols < 3:
+        return False
+    shape_ok = (n_cols, n_rows) in KNOWN_LAYOUTS or _halves(n_cols, n_rows)
+    if not shape_ok:
+        return False
+    if not _alike(list(grid.rows)) or not _alike(list(grid.cols)):
+        return False
+    heights = [b - a for a, b in grid.rows]
+    widths = [b - a for a, b in grid.cols]
+    aspect = float(np.median(widths)) / float(np.median(heights))
+    if not ASPECT_RANGE[0] <= aspect <= ASPECT_RANGE[1]:
+        return False
+    return _coverage(grid, shape) >= MIN_COVERAGE
+
+
+def _straight_edges(image: np.ndarray, grid: _Grid) -> bool:
+    """Frames are rectangles: just inside each edge the picture differs from the gutter just outside it.
+
+    A false grid on a photo (people against a plain wall) has silhouettes, not straight edges, beside its "gutters".
+    """
+    height, width = image.shape[:2]
+    shares = []
+    for r in range(len(grid.rows)):
+        for c in range(len(grid.cols)):
+            x, y, w, h = grid.box(r, c)
+            x1, y1 = x + w - 1, y + h - 1
+            edges = (
+                (image[y - EDGE_INSET, x : x1 + 1], image[y + EDGE_INSET, x : x1 + 1], y - EDGE_INSET >= 0),
+                (
+                    image[min(y1 + EDGE_INSET, height - 1), x : x1 + 1],
+                    image[y1 - EDGE_INSET, x : x1 + 1],
+                    y1 + EDGE_INSET < height,
+                ),
+                (image[y : y1 + 1, x - EDGE_INSET], image[y : y1 + 1, x + EDGE_INSET], x - EDGE_INSET >= 0),
+                (
+                    image[y : y1 + 1, min(x1 + EDGE_INSET, width - 1)],
+                    image[y : y1 + 1, x1 - EDGE_INSET],
+                    x1 + EDGE_INSET < width,
+                ),
+            )
+            for outside, inside, present in edges:
+                if present:
+                    gutter = np.median(outside, axis=0).astype(np.int16)
+                    shares.append(float((np.abs(inside - gutter).max(axis=1) > COLOUR_TOLERANCE).mean()))
+    return not shares or float(np.mean(shares)) >= EDGE_CONTENT
+
+
+def _halves(n_cols: int, n_rows: int) -> bool:
+    """A doubled sheet: half of it (by columns or by rows) is a known layout."""
+    return (n_cols % 2 == 0 and (n_cols // 2, n_rows) in KNOWN_LAYOUTS) or (
+        n_rows % 2 == 0 and (n_cols, n_rows // 2) in KNOWN_LAYOUTS
+    )
+
+
+def _cell(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    x, y, w, h = box
+    inset_x, inset_y = w // 10, h // 10  # the edges carry residual misalignment, not content
+    crop = image[y + inset_y : y + h - inset_y, x + inset_x : x + w - inset_x].astype(np.float32).mean(axis=2)
+    small = cv2.resize(crop, (24, 24), interpolation=cv2.INTER_AREA).ravel()
+    small -= small.mean()
+    norm = float(np.linalg.norm(small))
+    return small / norm if norm > 1e-6 else small
+
+
+def _halves_match(image: np.ndarray, grid: _Grid, by_cols: bool) -> bool:
+    n_rows, n_cols = len(grid.rows), len(grid.cols)
+    pairs = []
+    for r in range(n_rows if by_cols else n_rows // 2):
+        for c in range(n_cols // 2 if by_cols else n_cols):
+            r2, c2 = (r, c + n_cols // 2) if by_cols else (r + n_rows // 2, c)
+            pairs.append(float(_cell(image, grid.box(r, c)) @ _cell(image, grid.box(r2, c2))))
+    return bool(pairs) and float(np.mean(pairs)) >= DUPLICATE_NCC and min(pairs) >= DUPLICATE_NCC - 0.15
+
+
+def _drop_duplicate_copy(image: np.ndarray, grid: _Grid) -> tuple[_Grid, bool]:
+    n_rows, n_cols = len(grid.rows), len(grid.cols)
+    if n_cols % 2 == 0 and (n_cols // 2, n_rows) in KNOWN_LAYOUTS and _halves_match(image, grid, by_cols=True):
+        return _Grid(rows=grid.rows, cols=grid.cols[: n_cols // 2]), True
+    if n_rows % 2 == 0 and (n_cols, n_rows // 2) in KNOWN_LAYOUTS and _halves_match(image, grid, by_cols=False):
+        return _Grid(rows=grid.rows[: n_rows // 2], cols=grid.cols), True
+    return grid, False
+
+
+def _to_original(
+    box: tuple[int, int, int, int],
+    angle: float,
+    work_shape: tuple[int, ...],
+    scale: float,
+    size: tuple[int, int],
+) -> tuple[int, int, int, int]:
+    """A box on the deskewed analysis image as the upright box of the same size and centre in the original."""
+    x, y, w, h = box
+    cx, cy = x + w / 2, y + h / 2
+    if angle:
+        work_h, work_w = work_shape[:2]
+        inverse = cv2.getRotationMatrix2D((work_w / 2, work_h / 2), -angle, 1.0)
+        cx, cy = (inverse @ np.array([cx, cy, 1.0])).tolist()
+    width, height = size
+    bw, bh = min(width, round(w / scale)), min(height, round(h / scale))
+    bx = int(np.clip(round(cx / scale - bw / 2), 0, width - bw))
+    by = int(np.clip(round(cy / scale - bh / 2), 0, height - bh))
+    return bx, by, int(bw), int(bh)
