@@ -20,7 +20,9 @@ import cv2
 import numpy as np
 
 ANALYSIS_SIDE = 640  # the long side the analysis runs at
-SKEW_SIDE = 320  # the long side the skew search runs at
+LINE_SAMPLES = 200  # pixels sampled along a line to judge whether it is uniform
+REFERENCE_SAMPLES = 15
+SKEW_SIDE = 256  # the long side the skew search runs at
 SKEW_LIMIT_DEG = 3.0
 COLOUR_TOLERANCE = 20.0  # max channel difference (0-255) from the run's median colour that still counts as uniform
 SEPARATOR_FRACTION = 0.9  # share of a row's pixels that must be uniform for the row to be background
@@ -84,13 +86,18 @@ def split_cuts(rgb: np.ndarray) -> CutLayout:
     if min(height, width) < 32:
         return single
     small, scale = _downscale(rgb, ANALYSIS_SIDE)
-    angle = _estimate_skew(small)
-    work = _rotate(small, angle) if angle else small
-    blurred = cv2.GaussianBlur(work, (3, 3), 0).astype(np.int16)
-    grid = _best_grid(blurred)
-    if grid is None:
-        return single
-    grid, duplicated = _drop_duplicate_copy(blurred, grid)
+    angle = 0.0
+    work = cv2.GaussianBlur(small, (3, 3), 0)
+    grid = _best_grid(work)
+    if grid is None:  # booth files are upright; a scan or a photo of the print may be a little rotated
+        angle = _estimate_skew(small)
+        if not angle:
+            return single
+        work = cv2.GaussianBlur(_rotate(small, angle), (3, 3), 0)
+        grid = _best_grid(work)
+        if grid is None:
+            return single
+    grid, duplicated = _drop_duplicate_copy(work.astype(np.int16), grid)
     if (len(grid.cols), len(grid.rows)) not in KNOWN_LAYOUTS:
         return single
     frames = []
@@ -102,12 +109,18 @@ def split_cuts(rgb: np.ndarray) -> CutLayout:
 
 
 def _downscale(rgb: np.ndarray, side: int) -> tuple[np.ndarray, float]:
+    """Shrink so the long side is at most `side`: Gaussian pyramid halvings (fast, anti-aliased), then bilinear."""
     height, width = rgb.shape[:2]
     scale = min(1.0, side / max(height, width))
     if scale == 1.0:
         return np.ascontiguousarray(rgb), 1.0
+    image = rgb
+    while max(image.shape[:2]) >= 2 * side:
+        image = cv2.pyrDown(image)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), scale
+    if image.shape[1] != size[0] or image.shape[0] != size[1]:
+        image = cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
+    return image, scale
 
 
 def _rotate(image: np.ndarray, angle: float) -> np.ndarray:
@@ -123,15 +136,20 @@ def _estimate_skew(small: np.ndarray) -> float:
     sums of horizontal ones) are sharpest.
     """
     tiny, _ = _downscale(small, SKEW_SIDE)
-    grey = cv2.cvtColor(tiny, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    gy = np.abs(cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3))
-    gx = np.abs(cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3))
-    stacked = np.dstack([gy, gx])
+    grey = cv2.cvtColor(tiny, cv2.COLOR_RGB2GRAY)
+    gy = cv2.convertScaleAbs(cv2.Sobel(grey, cv2.CV_16S, 0, 1, ksize=3), alpha=0.25)
+    gx = cv2.convertScaleAbs(cv2.Sobel(grey, cv2.CV_16S, 1, 0, ksize=3), alpha=0.25)
+    stacked = cv2.merge([gy, gx])
+    height, width = grey.shape
 
     def sharpness(angle: float) -> float:
-        rotated = _rotate(stacked, angle) if angle else stacked
-        rows = rotated[:, :, 0].sum(axis=1)
-        cols = rotated[:, :, 1].sum(axis=0)
+        if angle:
+            matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+            rotated = cv2.warpAffine(stacked, matrix, (width, height), flags=cv2.INTER_NEAREST)
+        else:
+            rotated = stacked
+        rows = rotated[:, :, 0].sum(axis=1, dtype=np.float64)
+        cols = rotated[:, :, 1].sum(axis=0, dtype=np.float64)
         return float(np.square(np.diff(rows)).sum() + np.square(np.diff(cols)).sum())
 
     level = sharpness(0.0)
@@ -146,18 +164,20 @@ def _estimate_skew(small: np.ndarray) -> float:
     return float(best)
 
 
-def _line_stats(image: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per row (axis=0) or column (axis=1): median colour (N, 3) and the share of pixels within tolerance of it."""
-    lines = image if axis == 0 else image.transpose(1, 0, 2)
-    samples = lines[:, :: max(1, lines.shape[1] // 320)]  # plenty to estimate a share and a median
-    median = np.median(samples[:, :: max(1, samples.shape[1] // 64)], axis=1).astype(np.int16)
-    deviation = np.abs(samples - median[:, None, :]).max(axis=2)
-    return median, (deviation <= COLOUR_TOLERANCE).mean(axis=1)
+def _line_stats(planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per line of planar (3, N, L) pixels: median colour (N, 3) and the share of pixels within tolerance of it."""
+    samples = planes[:, :, :: max(1, planes.shape[2] // LINE_SAMPLES)]
+    # the reference colour: a median of a few pixels is inside the uniform majority of any >=90 % uniform line
+    median = np.median(samples[:, :, :: max(1, samples.shape[2] // REFERENCE_SAMPLES)], axis=2).astype(np.int16)
+    deviation = np.abs(samples[0] - median[0][:, None])
+    for channel in (1, 2):
+        np.maximum(deviation, np.abs(samples[channel] - median[channel][:, None]), out=deviation)
+    return median.T, (deviation <= COLOUR_TOLERANCE).mean(axis=1)
 
 
-def _separators(image: np.ndarray, axis: int, background: np.ndarray | None) -> np.ndarray:
+def _separators(planes: np.ndarray, background: np.ndarray | None) -> np.ndarray:
     """Lines that are background: near-uniform and, when the print's background colour is known, of that colour."""
-    median, share = _line_stats(image, axis)
+    median, share = _line_stats(planes)
     uniform = share >= SEPARATOR_FRACTION
     if background is not None:
         uniform &= np.abs(median - background).max(axis=1) <= BACKGROUND_TOLERANCE
@@ -192,30 +212,36 @@ def _bands(separator: np.ndarray) -> list[tuple[int, int]]:
     return [(a, b) for a, b in runs if b - a >= minimum]
 
 
-def _best_grid(image: np.ndarray) -> _Grid | None:
+def _best_grid(work: np.ndarray) -> _Grid | None:
     """Try rows first (then columns across those rows) and columns first; keep the better valid grid."""
+    image = work.astype(np.int16)
+    planes = np.ascontiguousarray(image.transpose(2, 0, 1))  # (3, H, W): lines are rows
+    planes_t = planes.transpose(0, 2, 1)  # (3, W, H) view: lines are columns
     background = _background_colour(image)
-    candidates = list(_grids_rows_first(image, background))
-    candidates += [g.transposed() for g in _grids_rows_first(image.transpose(1, 0, 2), background)]
+    candidates = _grids_lines_first(planes, planes_t, background)
+    candidates += [g.transposed() for g in _grids_lines_first(planes_t, planes, background)]
     valid = [g for g in candidates if _plausible(g, image.shape) and _straight_edges(image, g)]
     if not valid:
         return None
     return max(valid, key=lambda g: (len(g.rows) * len(g.cols), _coverage(g, image.shape)))
 
 
-def _grids_rows_first(image: np.ndarray, background: np.ndarray | None) -> list[_Grid]:
-    """Row bands of alike height (frames; logo and caption bands differ), then the columns across them."""
-    row_bands = _bands(_separators(image, 0, background))
+def _grids_lines_first(planes: np.ndarray, crossing: np.ndarray, background: np.ndarray | None) -> list[_Grid]:
+    """Bands of lines of alike size (frames; logo and caption bands differ), then the crossing bands across them.
+
+    `planes` holds the lines as (3, N, L) and `crossing` the same pixels transposed, (3, L, N).
+    """
+    bands = _bands(_separators(planes, background))
     grids = []
     start = 0
-    for i in range(1, len(row_bands) + 1):
-        if i < len(row_bands) and _alike([*row_bands[start:i], row_bands[i]]):
+    for i in range(1, len(bands) + 1):
+        if i < len(bands) and _alike([*bands[start:i], bands[i]]):
             continue
-        group = row_bands[start:i]
-        stacked = np.concatenate([image[y0:y1] for y0, y1 in group])
-        cols = _bands(_separators(stacked, 1, background))
-        if cols:
-            grids.append(_Grid(rows=tuple(group), cols=tuple(cols)))
+        group = bands[start:i]
+        stacked = np.concatenate([crossing[:, :, a:b] for a, b in group], axis=2)
+        across = _bands(_separators(stacked, background))
+        if across:
+            grids.append(_Grid(rows=tuple(group), cols=tuple(across)))
         start = i
     return grids
 
