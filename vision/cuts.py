@@ -86,17 +86,16 @@ def split_cuts(rgb: np.ndarray) -> CutLayout:
     if min(height, width) < 32:
         return single
     small, scale = _downscale(rgb, ANALYSIS_SIDE)
-    angle = 0.0
-    work = cv2.GaussianBlur(small, (3, 3), 0)
+    # a scan or a photo of the print may be a little rotated; booth files are upright (angle 0)
+    angle = _estimate_skew(small)
+    work = cv2.GaussianBlur(_rotate(small, angle) if angle else small, (3, 3), 0)
     grid = _best_grid(work)
-    if grid is None:  # booth files are upright; a scan or a photo of the print may be a little rotated
-        angle = _estimate_skew(small)
-        if not angle:
-            return single
-        work = cv2.GaussianBlur(_rotate(small, angle), (3, 3), 0)
+    if grid is None and angle:
+        angle = 0.0
+        work = cv2.GaussianBlur(small, (3, 3), 0)
         grid = _best_grid(work)
-        if grid is None:
-            return single
+    if grid is None:
+        return single
     grid, duplicated = _drop_duplicate_copy(work.astype(np.int16), grid)
     if (len(grid.cols), len(grid.rows)) not in KNOWN_LAYOUTS:
         return single
@@ -104,6 +103,8 @@ def split_cuts(rgb: np.ndarray) -> CutLayout:
     for r in range(len(grid.rows)):
         for c in range(len(grid.cols)):
             box = _to_original(grid.box(r, c), angle, work.shape, scale, (width, height))
+            if not angle:
+                box = _refine_box(rgb, box, _gutters(grid, r, c, work.shape), scale)
             frames.append(Frame(len(frames), box))
     return CutLayout(kind=f"{len(grid.cols)}x{len(grid.rows)}", frames=tuple(frames), duplicated=duplicated)
 
@@ -339,6 +340,61 @@ def _drop_duplicate_copy(image: np.ndarray, grid: _Grid) -> tuple[_Grid, bool]:
     if n_rows % 2 == 0 and (n_cols, n_rows // 2) in KNOWN_LAYOUTS and _halves_match(image, grid, by_cols=False):
         return _Grid(rows=grid.rows[: n_rows // 2], cols=grid.cols), True
     return grid, False
+
+
+def _gutters(grid: _Grid, r: int, c: int, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """Background widths (analysis pixels) above, below, left and right of frame (r, c)."""
+    (y0, y1), (x0, x1) = grid.rows[r], grid.cols[c]
+    above = y0 - (grid.rows[r - 1][1] if r else 0)
+    below = (grid.rows[r + 1][0] if r + 1 < len(grid.rows) else shape[0]) - y1
+    left = x0 - (grid.cols[c - 1][1] if c else 0)
+    right = (grid.cols[c + 1][0] if c + 1 < len(grid.cols) else shape[1]) - x1
+    return above, below, left, right
+
+
+def _refine_box(
+    rgb: np.ndarray, box: tuple[int, int, int, int], gutters: tuple[int, int, int, int], scale: float
+) -> tuple[int, int, int, int]:
+    """Move each edge of a box found at analysis scale to the exact gutter/picture transition in the full image."""
+    height, width = rgb.shape[:2]
+    reach = int(np.ceil(1.5 / scale)) + 2  # the analysis pixel, the blur and a margin
+    # the reference line outside an edge must stay inside the gutter, short of the neighbouring frame
+    above, below, left_gap, right_gap = (min(reach, max(1, int(g / scale) // 2)) for g in gutters)
+    x, y, w, h = box
+    left, top, right, bottom = x, y, x + w, y + h  # right/bottom exclusive
+    step_x, step_y = max(1, w // 120), max(1, h // 120)
+
+    def row(yy: int) -> np.ndarray:
+        return rgb[yy, left + w // 20 : right - w // 20 : step_x].astype(np.int16)
+
+    def col(xx: int) -> np.ndarray:
+        return rgb[top + h // 20 : bottom - h // 20 : step_y, xx].astype(np.int16)
+
+    def transition(outside: int, inward: int, line) -> int | None:
+        """First line, going inward from `outside`, that is no longer mostly gutter colour."""
+        limit = width if line is col else height
+        if not 0 <= outside < limit:
+            return None
+        gutter = np.median(line(outside), axis=0)
+        for k in range(1, 2 * reach + 2):
+            pos = outside + inward * k
+            if not 0 <= pos < limit:
+                return None
+            if (np.abs(line(pos) - gutter).max(axis=1) <= COLOUR_TOLERANCE).mean() < 0.5:
+                return pos
+        return None
+
+    new_top = transition(top - above, 1, row)
+    new_bottom = transition(bottom - 1 + below, -1, row)
+    new_left = transition(left - left_gap, 1, col)
+    new_right = transition(right - 1 + right_gap, -1, col)
+    top = new_top if new_top is not None else top
+    bottom = new_bottom + 1 if new_bottom is not None else bottom
+    left = new_left if new_left is not None else left
+    right = new_right + 1 if new_right is not None else right
+    if right - left < w // 2 or bottom - top < h // 2:  # the picture itself looked like gutter: keep the coarse box
+        return box
+    return left, top, right - left, bottom - top
 
 
 def _to_original(
