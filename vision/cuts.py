@@ -30,6 +30,11 @@ MIN_BAND_FRACTION = 0.03  # non-uniform runs thinner than this (of the side) are
 SIZE_TOLERANCE = 0.12  # frames of one grid differ by at most this much in width and height
 BACKGROUND_TOLERANCE = 32.0  # a gutter's colour is within this of the margin's colour
 RING_SHARE = 0.5  # one colour covers this share of the outer ring: the print has a margin of that colour
+PATTERN_FRACTION = 0.5  # on a decorated background, a gutter line is at least half margin colour
+PATTERN_CONTENT = 0.7  # ... and a frame line, across the frame columns, at least this much picture
+PATTERN_SIZE_TOLERANCE = 0.2  # masks and leaves blur a frame's extent there
+TEMPLATE_FILL = 0.6  # the picture fills this much of its cell (an oval fills 0.79)
+TEMPLATE_AGREEMENT = 0.8  # IoU of each cell's picture mask with the cells' common mask
 EDGE_INSET = 2  # pixels inside a frame's edge where the edge test looks (past the blur)
 EDGE_CONTENT = 0.5  # share of an edge line that must differ from the gutter beside it: frames are rectangles
 MIN_COVERAGE = 0.4  # the frames cover at least this share of the file
@@ -222,9 +227,80 @@ def _best_grid(work: np.ndarray) -> _Grid | None:
     candidates = _grids_lines_first(planes, planes_t, background)
     candidates += [g.transposed() for g in _grids_lines_first(planes_t, planes, background)]
     valid = [g for g in candidates if _plausible(g, image.shape) and _straight_edges(image, g)]
+    if not valid and background is not None:
+        valid = _grids_on_pattern(image, background)
     if not valid:
         return None
     return max(valid, key=lambda g: (len(g.rows) * len(g.cols), _coverage(g, image.shape)))
+
+
+def _grids_on_pattern(image: np.ndarray, background: np.ndarray) -> list[_Grid]:
+    """Frames on a decorated background (leaves, confetti, oval masks): gutters are lines MOSTLY of the margin colour.
+
+    Looser than the uniform-line test, so it asks more of the result: a margin on every side, and cells of one
+    template shape (the same mask, e.g. all rectangles or all ovals, filling most of each cell).
+    """
+    content = np.abs(image - background).max(axis=2) > COLOUR_TOLERANCE
+    grids = []
+    for mask, transpose in ((content, False), (content.T, True)):
+        rows = _largest_alike_group(_bands(mask.mean(axis=1) < PATTERN_FRACTION))
+        for _ in range(2):  # columns across the frame rows, then rows across the frame columns, and again
+            if not rows:
+                break
+            cols = _bands(mask[np.r_[tuple(slice(a, b) for a, b in rows)]].mean(axis=0) < PATTERN_FRACTION)
+            if not cols:
+                rows = []
+                break
+            # across the frame columns a frame's line is nearly all picture, a margin with leaves is not
+            rows = _largest_alike_group(
+                _bands(mask[:, np.r_[tuple(slice(a, b) for a, b in cols)]].mean(axis=1) < PATTERN_CONTENT)
+            )
+        if rows and cols:
+            grid = _Grid(rows=tuple(rows), cols=tuple(cols))
+            grids.append(grid.transposed() if transpose else grid)
+    return [
+        g
+        for g in grids
+        if _plausible(g, image.shape, PATTERN_SIZE_TOLERANCE)
+        and _has_margins(g, image.shape)
+        and _one_template(content, g)
+    ]
+
+
+def _largest_alike_group(bands: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    best: list[tuple[int, int]] = []
+    start = 0
+    for i in range(1, len(bands) + 1):
+        if i < len(bands) and _alike([*bands[start:i], bands[i]], PATTERN_SIZE_TOLERANCE):
+            continue
+        group = bands[start:i]
+        if sum(b - a for a, b in group) > sum(b - a for a, b in best):
+            best = group
+        start = i
+    return best
+
+
+def _has_margins(grid: _Grid, shape: tuple[int, ...]) -> bool:
+    height, width = shape[:2]
+    return grid.rows[0][0] > 0 and grid.rows[-1][1] < height and grid.cols[0][0] > 0 and grid.cols[-1][1] < width
+
+
+def _one_template(content: np.ndarray, grid: _Grid) -> bool:
+    """Every cell holds the same picture shape, filling most of it: what a print template makes and a photo does not."""
+    masks = []
+    for r in range(len(grid.rows)):
+        for c in range(len(grid.cols)):
+            x, y, w, h = grid.box(r, c)
+            cell = content[y : y + h, x : x + w].astype(np.float32)
+            masks.append(cv2.resize(cell, (16, 16), interpolation=cv2.INTER_AREA) > 0.5)
+    if min(float(m.mean()) for m in masks) < TEMPLATE_FILL:
+        return False
+    reference = np.mean(masks, axis=0) > 0.5
+    for mask in masks:
+        union = np.logical_or(mask, reference).sum()
+        if union and np.logical_and(mask, reference).sum() / union < TEMPLATE_AGREEMENT:
+            return False
+    return True
 
 
 def _grids_lines_first(planes: np.ndarray, crossing: np.ndarray, background: np.ndarray | None) -> list[_Grid]:
@@ -247,9 +323,9 @@ def _grids_lines_first(planes: np.ndarray, crossing: np.ndarray, background: np.
     return grids
 
 
-def _alike(spans: list[tuple[int, int]]) -> bool:
+def _alike(spans: list[tuple[int, int]], tolerance: float = SIZE_TOLERANCE) -> bool:
     lengths = [b - a for a, b in spans]
-    return min(lengths) >= (1 - SIZE_TOLERANCE) * max(lengths)
+    return min(lengths) >= (1 - tolerance) * max(lengths)
 
 
 def _coverage(grid: _Grid, shape: tuple[int, ...]) -> float:
@@ -257,14 +333,14 @@ def _coverage(grid: _Grid, shape: tuple[int, ...]) -> float:
     return area / float(shape[0] * shape[1])
 
 
-def _plausible(grid: _Grid, shape: tuple[int, ...]) -> bool:
+def _plausible(grid: _Grid, shape: tuple[int, ...], tolerance: float = SIZE_TOLERANCE) -> bool:
     n_rows, n_cols = len(grid.rows), len(grid.cols)
     if n_rows * n_cols < 3:
         return False
     shape_ok = (n_cols, n_rows) in KNOWN_LAYOUTS or _halves(n_cols, n_rows)
     if not shape_ok:
         return False
-    if not _alike(list(grid.rows)) or not _alike(list(grid.cols)):
+    if not _alike(list(grid.rows), tolerance) or not _alike(list(grid.cols), tolerance):
         return False
     heights = [b - a for a, b in grid.rows]
     widths = [b - a for a, b in grid.cols]
