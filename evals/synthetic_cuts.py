@@ -127,8 +127,14 @@ def make_cut(
     jpeg_quality: int | None = None,
     photos: Sequence[np.ndarray] = (),
     background: tuple[int, int, int] | None = None,
+    pattern: bool = False,
+    stickers: int = 0,
 ) -> SyntheticCut:
-    """A print of `layout` (cols, rows) with known frame boxes (of the first copy when `duplicated`)."""
+    """A print of `layout` (cols, rows) with known frame boxes (of the first copy when `duplicated`).
+
+    `pattern` scatters pastel leaves on the background (under the frames); `stickers` small shapes drawn over the
+    frames' corners and across the gutters, as decorated booth templates do.
+    """
     cols, rows = layout
     bg = np.array(background if background is not None else BACKGROUNDS[int(rng.integers(0, len(BACKGROUNDS)))])
     lo, hi = LAYOUT_ASPECTS.get(layout, (0.8, 1.25))
@@ -142,6 +148,8 @@ def make_cut(
     strip_h = 2 * margin + rows * frame_h + (rows - 1) * gap + (band_h + gap if band_h else 0)
     strip = np.empty((strip_h, strip_w, 3), dtype=np.uint8)
     strip[:] = bg
+    if pattern:
+        _scatter_leaves(strip, rng, bg)
     boxes = []
     top = margin + (band_h + gap if band_top else 0)
     for r in range(rows):
@@ -155,6 +163,11 @@ def make_cut(
     if band_h:
         band_y = margin if band_top else strip_h - margin - band_h
         strip[band_y : band_y + band_h, margin : strip_w - margin] = _logo_band(strip_w - 2 * margin, band_h, bg, rng)
+    for _ in range(stickers):
+        x, y, w, h = boxes[int(rng.integers(0, len(boxes)))]
+        corner = (x + w * int(rng.integers(0, 2)), y + h * int(rng.integers(0, 2)))
+        colour = tuple(int(v) for v in rng.integers(0, 256, 3))
+        cv2.circle(strip, corner, max(4, min(w, h) // 14), colour, -1, cv2.LINE_AA)
     sheet = np.concatenate([strip, strip], axis=1) if duplicated else strip
     if duplicated and rng.random() < 0.5:  # the cutting guide between the two strips
         sheet[:, strip_w - 1 : strip_w + 1] = np.clip(bg.astype(int) - 60, 0, 255) if bg.mean() > 60 else bg + 60
@@ -162,6 +175,15 @@ def make_cut(
     if jpeg_quality is not None:
         image = jpeg_roundtrip(image, jpeg_quality)
     return SyntheticCut(rgb=image, kind=f"{cols}x{rows}", duplicated=duplicated, boxes=tuple(boxes))
+
+
+def _scatter_leaves(canvas: np.ndarray, rng: np.random.Generator, bg: np.ndarray) -> None:
+    h, w = canvas.shape[:2]
+    for _ in range(int(rng.integers(8, 20))):
+        colour = tuple(int(v) for v in np.clip(bg.astype(int) + rng.integers(-90, 40, 3), 0, 255))
+        centre = (int(rng.integers(0, w)), int(rng.integers(0, h)))
+        axes = (int(rng.integers(w // 30 + 2, w // 8 + 3)), int(rng.integers(w // 80 + 1, w // 30 + 2)))
+        cv2.ellipse(canvas, centre, axes, float(rng.uniform(0, 180)), 0, 360, colour, -1, cv2.LINE_AA)
 
 
 def _rotate_with_boxes(
@@ -195,7 +217,9 @@ def jpeg_roundtrip(rgb: np.ndarray, quality: int) -> np.ndarray:
 def tempting_photo(rng: np.random.Generator, width: int = 1280, height: int = 853) -> np.ndarray:
     """A plain photo that is easy to split by mistake: a plain wall, blobs standing apart, long straight lines."""
     wall = rng.integers(120, 250, 3).astype(np.float32)
-    shade = np.linspace(float(rng.uniform(0.9, 1.0)), float(rng.uniform(0.9, 1.0)), width, dtype=np.float32)
+    flat = rng.random() < 0.5  # a studio backdrop: one colour all round, like a print's margin
+    low, high = (1.0, 1.0) if flat else (float(rng.uniform(0.9, 1.0)), float(rng.uniform(0.9, 1.0)))
+    shade = np.linspace(low, high, width, dtype=np.float32)
     image = np.broadcast_to(wall * shade[None, :, None], (height, width, 3)).copy()
     kind = int(rng.integers(0, 3))
     if kind == 0:  # people against a plain wall, with gaps of wall between them down to the floor
@@ -248,6 +272,7 @@ def synthetic_set(seed: int = DEFAULT_SEED, count: int = 120, photos: Sequence[n
         rotation = float(rng.uniform(-2.0, 2.0)) if rng.random() < 0.4 else 0.0
         quality = int(rng.integers(60, 95)) if rng.random() < 0.8 else None
         width = int(rng.integers(160, 340)) if layout != (1, 4) else int(rng.integers(240, 420))
+        decorated = rng.random() < 0.2
         samples.append(
             make_cut(
                 rng,
@@ -257,6 +282,8 @@ def synthetic_set(seed: int = DEFAULT_SEED, count: int = 120, photos: Sequence[n
                 rotation_deg=rotation,
                 jpeg_quality=quality,
                 photos=photos,
+                pattern=decorated,
+                stickers=int(rng.integers(1, 5)) if decorated or rng.random() < 0.2 else 0,
             )
         )
     return samples

@@ -227,20 +227,23 @@ def _best_grid(work: np.ndarray) -> _Grid | None:
     candidates = _grids_lines_first(planes, planes_t, background)
     candidates += [g.transposed() for g in _grids_lines_first(planes_t, planes, background)]
     valid = [g for g in candidates if _plausible(g, image.shape) and _straight_edges(image, g)]
-    if not valid and background is not None:
-        valid = _grids_on_pattern(image, background)
+    if background is not None:  # decorations crossing a gutter can hide frames from the strict test
+        valid += _grids_on_pattern(image, planes, background)
     if not valid:
         return None
     return max(valid, key=lambda g: (len(g.rows) * len(g.cols), _coverage(g, image.shape)))
 
 
-def _grids_on_pattern(image: np.ndarray, background: np.ndarray) -> list[_Grid]:
+def _grids_on_pattern(image: np.ndarray, planes: np.ndarray, background: np.ndarray) -> list[_Grid]:
     """Frames on a decorated background (leaves, confetti, oval masks): gutters are lines MOSTLY of the margin colour.
 
     Looser than the uniform-line test, so it asks more of the result: a margin on every side, and cells of one
     template shape (the same mask, e.g. all rectangles or all ovals, filling most of each cell).
     """
-    content = np.abs(image - background).max(axis=2) > COLOUR_TOLERANCE
+    deviation = np.abs(planes[0] - background[0])
+    for channel in (1, 2):
+        np.maximum(deviation, np.abs(planes[channel] - background[channel]), out=deviation)
+    content = (deviation > COLOUR_TOLERANCE).astype(np.float32)
     grids = []
     for mask, transpose in ((content, False), (content.T, True)):
         rows = _largest_alike_group(_bands(mask.mean(axis=1) < PATTERN_FRACTION))
@@ -291,7 +294,7 @@ def _one_template(content: np.ndarray, grid: _Grid) -> bool:
     for r in range(len(grid.rows)):
         for c in range(len(grid.cols)):
             x, y, w, h = grid.box(r, c)
-            cell = content[y : y + h, x : x + w].astype(np.float32)
+            cell = np.ascontiguousarray(content[y : y + h, x : x + w], dtype=np.float32)
             masks.append(cv2.resize(cell, (16, 16), interpolation=cv2.INTER_AREA) > 0.5)
     if min(float(m.mean()) for m in masks) < TEMPLATE_FILL:
         return False
