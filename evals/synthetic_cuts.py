@@ -271,7 +271,7 @@ def synthetic_set(seed: int = DEFAULT_SEED, count: int = 120, photos: Sequence[n
         duplicated = layout == (1, 4) and rng.random() < 0.5
         rotation = float(rng.uniform(-2.0, 2.0)) if rng.random() < 0.4 else 0.0
         quality = int(rng.integers(60, 95)) if rng.random() < 0.8 else None
-        width = int(rng.integers(160, 340)) if layout != (1, 4) else int(rng.integers(240, 420))
+        width = int(rng.integers(160, 340)) if layout != (1, 4) else int(rng.integers(240, 560))
         decorated = rng.random() < 0.2
         samples.append(
             make_cut(

@@ -311,19 +311,48 @@ def _grids_lines_first(planes: np.ndarray, crossing: np.ndarray, background: np.
 
     `planes` holds the lines as (3, N, L) and `crossing` the same pixels transposed, (3, L, N).
     """
-    bands = _bands(_separators(planes, background))
-    grids = []
+    separator = _separators(planes, background)
+    bands = _bands(separator)
+    groups = []
     start = 0
     for i in range(1, len(bands) + 1):
         if i < len(bands) and _alike([*bands[start:i], bands[i]]):
             continue
-        group = bands[start:i]
+        groups.append(bands[start:i])
+        extended = _extend_regular(bands[start:i], separator)
+        if extended != groups[-1]:
+            groups.append(extended)
+        start = i
+    grids = []
+    for group in groups:
         stacked = np.concatenate([crossing[:, :, a:b] for a, b in group], axis=2)
         across = _bands(_separators(stacked, background))
         if across:
             grids.append(_Grid(rows=tuple(group), cols=tuple(across)))
-        start = i
     return grids
+
+
+def _extend_regular(group: list[tuple[int, int]], separator: np.ndarray) -> list[tuple[int, int]]:
+    """Add the frames a regular grid predicts next to `group` where the picture is at least half there.
+
+    A dark photo on a black border (or a white one on white) loses its edges to the gutter test; the template's
+    regular pitch says where it is.
+    """
+    if len(group) < 2:
+        return group
+    size = round(float(np.median([b - a for a, b in group])))
+    pitch = round(float(np.median(np.diff([a for a, _ in group]))))
+    if pitch <= size:
+        return group
+    busy = ~separator
+    extended = list(group)
+    while extended[-1][0] + pitch + size <= len(busy) and busy[extended[-1][0] + pitch :][:size].mean() >= 0.5:
+        start = extended[-1][0] + pitch
+        extended.append((start, start + size))
+    while extended[0][0] - pitch >= 0 and busy[extended[0][0] - pitch :][:size].mean() >= 0.5:
+        start = extended[0][0] - pitch
+        extended.insert(0, (start, start + size))
+    return extended
 
 
 def _alike(spans: list[tuple[int, int]], tolerance: float = SIZE_TOLERANCE) -> bool:

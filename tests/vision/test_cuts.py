@@ -173,3 +173,13 @@ def test_real_collages_split_into_four() -> None:
         areas = [w * h for _, _, w, h in boxes]
         assert min(areas) > 0.8 * max(areas)
         assert sum(areas) > 0.35 * rgb.shape[0] * rgb.shape[1]
+
+
+@pytest.mark.parametrize("duplicated", [False, True])
+def test_full_resolution_life4cuts_sheet(duplicated: bool) -> None:
+    # a 2x6-inch strip at 300 dpi is about 600 x 1800 px; the 4x6 sheet holds two of them
+    sample = make_cut(np.random.default_rng(97), (1, 4), duplicated=duplicated, frame_width=540, jpeg_quality=90)
+    assert sample.rgb.shape[0] > 1500
+    result = split_cuts(sample.rgb)
+    assert (result.kind, result.duplicated) == ("1x4", duplicated)
+    assert_frames_match(result, sample, tolerance_px=4)
