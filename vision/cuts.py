@@ -1,19 +1,28 @@
 """Split a photo-booth file into its frames ("cuts"): 1x4 strips, 2x2 / 2x3 grids, doubled sheets, single photos.
 
-How: the print's background (white, black, coloured) shows up as long straight runs of near-uniform colour between
-the frames. On a downscaled, deskewed copy we mark rows (then, inside each row band, columns) whose pixels nearly all
-match that row's median colour; the non-uniform runs are frame bands. A grid is accepted only when its frames are
-alike in size, have booth-like aspect ratios, cover most of the file and form a known layout; anything else (party
-photos with strong straight edges, uniform walls or skies) stays "single". A sheet that holds the strip twice is
-recognised by correlating the left half's cells with the right half's (or top with bottom).
+How, on a downscaled (640 px) and, when needed, deskewed copy (projection-profile search, within 3 degrees):
+1. Gutters are lines (rows, then columns across the chosen row bands, and the other way round) whose pixels nearly
+   all match the line's median colour and, when the outer ring shows one margin colour, that colour. The runs
+   between them are frame bands; bands of alike size form the grid (logo, date and caption bands differ in size), and
+   a regular pitch adds a frame whose dark (or pale) picture melted into a border of its colour.
+2. On a decorated background (leaves, stickers across gutters, oval masks) the same is done with lines that are
+   mostly margin colour, with stricter checks: margins on every side and one picture shape in every cell.
+3. A grid counts only with frames of alike size, booth-like aspect ratios, most of the file covered, a known
+   layout, and straight edges (the picture differs from the gutter all along each frame's edge). Anything else —
+   party photos with strong straight lines, plain walls or skies, people standing apart against a backdrop — stays
+   "single".
+4. A sheet holding the strip twice (Life4Cuts prints two identical strips side by side) is recognised by correlating
+   the cells of one half with the other's; only the first copy's frames are returned.
+5. Frame edges are moved to the exact gutter/picture transition in the full-resolution image.
 
-Layout names are columns x rows as photo-booth prints are named: "1x4" is the vertical strip of four frames, "4x1" the
-horizontal one, "2x3" two columns of three; `CutLayout.rows` / `.cols` say it without ambiguity.
+Layout names are columns x rows, as photo-booth prints are named: "1x4" is the vertical strip of four frames, "4x1"
+the horizontal one, "2x3" two columns of three; `CutLayout.cols` / `.rows` say it without ambiguity.
 Pure: an RGB uint8 array in, dataclasses out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -39,7 +48,9 @@ EDGE_INSET = 2  # pixels inside a frame's edge where the edge test looks (past t
 EDGE_CONTENT = 0.5  # share of an edge line that must differ from the gutter beside it: frames are rectangles
 MIN_COVERAGE = 0.4  # the frames cover at least this share of the file
 ASPECT_RANGE = (0.45, 2.3)  # width / height of one booth frame
-DUPLICATE_NCC = 0.85  # mean correlation of paired cells that makes two halves one strip printed twice
+# Correlation of paired cells (32x32 grey) that makes two halves one strip printed twice. Copies of one print
+# correlate above 0.99 even through JPEG at quality 60; consecutive shots of the same pose stay below.
+DUPLICATE_NCC = 0.97
 
 # (cols, rows) of one copy of the strip that booths print. Two frames are left out on purpose: one uniform band
 # across a photo would otherwise split it.
@@ -425,7 +436,7 @@ def _cell(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     x, y, w, h = box
     inset_x, inset_y = w // 10, h // 10  # the edges carry residual misalignment, not content
     crop = image[y + inset_y : y + h - inset_y, x + inset_x : x + w - inset_x].astype(np.float32).mean(axis=2)
-    small = cv2.resize(crop, (24, 24), interpolation=cv2.INTER_AREA).ravel()
+    small = cv2.resize(crop, (32, 32), interpolation=cv2.INTER_AREA).ravel()
     small -= small.mean()
     norm = float(np.linalg.norm(small))
     return small / norm if norm > 1e-6 else small
@@ -438,7 +449,7 @@ def _halves_match(image: np.ndarray, grid: _Grid, by_cols: bool) -> bool:
         for c in range(n_cols // 2 if by_cols else n_cols):
             r2, c2 = (r, c + n_cols // 2) if by_cols else (r + n_rows // 2, c)
             pairs.append(float(_cell(image, grid.box(r, c)) @ _cell(image, grid.box(r2, c2))))
-    return bool(pairs) and float(np.mean(pairs)) >= DUPLICATE_NCC and min(pairs) >= DUPLICATE_NCC - 0.15
+    return bool(pairs) and min(pairs) >= DUPLICATE_NCC
 
 
 def _drop_duplicate_copy(image: np.ndarray, grid: _Grid) -> tuple[_Grid, bool]:
@@ -478,7 +489,7 @@ def _refine_box(
     def col(xx: int) -> np.ndarray:
         return rgb[top + h // 20 : bottom - h // 20 : step_y, xx].astype(np.int16)
 
-    def transition(outside: int, inward: int, line) -> int | None:
+    def transition(outside: int, inward: int, line: Callable[[int], np.ndarray]) -> int | None:
         """First line, going inward from `outside`, that is no longer mostly gutter colour."""
         limit = width if line is col else height
         if not 0 <= outside < limit:

@@ -97,6 +97,21 @@ def test_two_different_strips_side_by_side_are_not_a_duplicate() -> None:
     assert np.abs(got - np.array(expected)).max() <= 3
 
 
+def test_similar_consecutive_shots_are_not_a_duplicate() -> None:
+    # a booth takes its shots seconds apart: same people, same pose, slightly moved
+    rng = np.random.default_rng(56)
+    sample = make_cut(rng, (2, 3), background=WHITE, frame_width=260)
+    sheet = sample.rgb.copy()
+    _, _, w, h = sample.boxes[0]
+    base = generated_frame(rng, w + 8, h + 8, avoid=np.array(WHITE))
+    for x, y, _, _ in sample.boxes:
+        dx, dy = (int(v) for v in rng.integers(0, 9, 2))
+        shot = base[dy : dy + h, dx : dx + w].astype(np.int16) + rng.integers(-6, 7, (h, w, 3))
+        sheet[y : y + h, x : x + w] = np.clip(shot, 0, 255).astype(np.uint8)
+    result = split_cuts(sheet)
+    assert (result.kind, result.duplicated, len(result.frames)) == ("2x3", False, 6)
+
+
 def test_doubled_2x2_sheet_is_recognised() -> None:
     sample = make_cut(np.random.default_rng(61), (2, 2), duplicated=True, background=BLACK)
     result = split_cuts(sample.rgb)
