@@ -48,9 +48,10 @@ EDGE_INSET = 2  # pixels inside a frame's edge where the edge test looks (past t
 EDGE_CONTENT = 0.5  # share of an edge line that must differ from the gutter beside it: frames are rectangles
 MIN_COVERAGE = 0.4  # the frames cover at least this share of the file
 ASPECT_RANGE = (0.45, 2.3)  # width / height of one booth frame
-# Correlation of paired cells (32x32 grey) that makes two halves one strip printed twice. Copies of one print
-# correlate above 0.99 even through JPEG at quality 60; consecutive shots of the same pose stay below.
+# Correlation of paired cells (grey, analysis scale) that makes two halves one strip printed twice. Copies of one
+# print correlate above 0.99 even through JPEG at quality 60; consecutive shots of the same pose stay below.
 DUPLICATE_NCC = 0.97
+DUPLICATE_SHIFT = 3  # pixels the two copies' boxes may be off by
 
 # (cols, rows) of one copy of the strip that booths print. Two frames are left out on purpose: one uniform band
 # across a photo would otherwise split it.
@@ -467,23 +468,28 @@ def _halves(n_cols: int, n_rows: int) -> bool:
     )
 
 
-def _cell(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
-    x, y, w, h = box
-    inset_x, inset_y = w // 10, h // 10  # the edges carry residual misalignment, not content
-    crop = image[y + inset_y : y + h - inset_y, x + inset_x : x + w - inset_x].astype(np.float32).mean(axis=2)
-    small = cv2.resize(crop, (32, 32), interpolation=cv2.INTER_AREA).ravel()
-    small -= small.mean()
-    norm = float(np.linalg.norm(small))
-    return small / norm if norm > 1e-6 else small
+def _pair_correlation(grey: np.ndarray, a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Best normalised correlation of cell a's middle with cell b, allowing the few pixels the boxes may be off by."""
+    x, y, w, h = a
+    inset_x, inset_y = w // 10 + DUPLICATE_SHIFT, h // 10 + DUPLICATE_SHIFT
+    template = grey[y + inset_y : y + h - inset_y, x + inset_x : x + w - inset_x]
+    bx, by = b[0] + inset_x - DUPLICATE_SHIFT, b[1] + inset_y - DUPLICATE_SHIFT
+    if bx < 0 or by < 0 or template.size == 0:
+        return 0.0
+    window = grey[by : by + template.shape[0] + 2 * DUPLICATE_SHIFT, bx : bx + template.shape[1] + 2 * DUPLICATE_SHIFT]
+    if window.shape[0] < template.shape[0] or window.shape[1] < template.shape[1] or template.std() < 1.0:
+        return 0.0
+    return float(cv2.matchTemplate(window, template, cv2.TM_CCOEFF_NORMED).max())
 
 
 def _halves_match(image: np.ndarray, grid: _Grid, by_cols: bool) -> bool:
+    grey = image.astype(np.float32).mean(axis=2)
     n_rows, n_cols = len(grid.rows), len(grid.cols)
     pairs = []
     for r in range(n_rows if by_cols else n_rows // 2):
         for c in range(n_cols // 2 if by_cols else n_cols):
             r2, c2 = (r, c + n_cols // 2) if by_cols else (r + n_rows // 2, c)
-            pairs.append(float(_cell(image, grid.box(r, c)) @ _cell(image, grid.box(r2, c2))))
+            pairs.append(_pair_correlation(grey, grid.box(r, c), grid.box(r2, c2)))
     return bool(pairs) and min(pairs) >= DUPLICATE_NCC
 
 
