@@ -8,6 +8,8 @@ METRIC faces.excess             faces found beyond `most`, over all counted imag
 METRIC faces.found_on_empty     faces found on images whose annotator saw none (balloons, QR screen)
 METRIC faces.images             images counted
 METRIC faces.ms_per_image       detect_faces time per image (decoded RGB in, all cores)
+METRIC faces.tight_crop_recall  64×64 GENKI face crops (``<data>/smile``) with a face found: every crop holds one
+METRIC faces.tight_crop_grey_recall   the same crops in greyscale
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from evals.common import metric, skip
 from vision.faces import detect_faces
@@ -50,7 +54,24 @@ def load_counts(photobooth_dir: Path) -> list[CountLabel]:
     return labels
 
 
+def eval_tight_crops(smile_dir: Path) -> None:
+    with (smile_dir / "labels.csv").open(newline="", encoding="utf-8") as handle:
+        files = [row["file"] for row in csv.DictReader(handle)]
+    colour = grey = 0
+    for name in files:
+        rgb = load_rgb((smile_dir / name).read_bytes())
+        colour += bool(detect_faces(rgb))
+        grey += bool(detect_faces(np.ascontiguousarray(rgb.mean(axis=2).astype(np.uint8))))
+    metric("faces.tight_crop_recall", colour / max(1, len(files)))
+    metric("faces.tight_crop_grey_recall", grey / max(1, len(files)))
+
+
 def run(data: Path | None) -> None:
+    smile_dir = data / "smile" if data else None
+    if smile_dir is not None and (smile_dir / "labels.csv").is_file():
+        eval_tight_crops(smile_dir)
+    else:
+        skip("faces: no <data>/smile/labels.csv; tight-crop recall skipped")
     photobooth_dir = data / "photobooth" if data else None
     if photobooth_dir is None or not (photobooth_dir / "labels.csv").is_file():
         skip("faces: no <data>/photobooth/labels.csv; face detection metrics skipped")
