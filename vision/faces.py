@@ -1,0 +1,190 @@
+"""Face detection with 5 landmarks (YuNet, `yuface`) and 128-d identity embeddings (dlib ResNet, 5-point alignment).
+
+Pure functions: RGB uint8 arrays in, dataclasses / arrays out. Models load once per process (`FaceModels.shared()`),
+so the worker pool pays for them once. Measured choices and figures: README.md, "Measured" → "Faces".
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+import cv2
+import numpy as np
+
+from vision.model_store import model_path
+
+# YuNet (libfacedetection) slows down and loses accuracy on inputs larger than ~960 px; each pass runs at most this.
+DETECTOR_MAX_SIDE = 960
+# Detector confidence below this is mostly textures and hands (measured on the photobooth set: evals/eval_faces.py).
+MIN_SCORE = 0.6
+# YuNet finds faces down to ~10 px; upscale small images so a face of `min_size` reaches this many detector pixels.
+DETECTOR_MIN_FACE = 20
+# A face filling the whole image (tight crops) is missed by anchor-based detectors: pad with a replicated border.
+TIGHT_CROP_PAD = 0.35
+NMS_IOU = 0.4
+CHIP_SIZE = 150
+CHIP_PADDING = 0.25
+EMBEDDING_DIM = 128
+
+Box = tuple[int, int, int, int]
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class DetectedFace:
+    box: Box  # x, y, w, h in the given image's pixels
+    score: float  # detector confidence 0–1
+    # 5 points in image pixels: right eye, left eye, nose tip, right mouth corner, left mouth corner, where "right"
+    # is the person's right, i.e. the viewer's left: the first eye has the smaller x on an upright frontal face.
+    landmarks: tuple[Point, ...]
+
+
+class FaceModels:
+    """The dlib landmark and embedding networks (YuNet is compiled into `yuface`), loaded once per process."""
+
+    _shared: ClassVar[FaceModels | None] = None
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self) -> None:
+        import dlib  # imported here so that importing vision.faces stays cheap for code that only needs the types
+
+        self._dlib = dlib
+        self.shape_predictor = dlib.shape_predictor(str(model_path("dlib_5_landmarks")))
+        self.embedder = dlib.face_recognition_model_v1(str(model_path("dlib_face_embedder")))
+
+    @classmethod
+    def shared(cls) -> FaceModels:
+        if cls._shared is None:
+            with cls._lock:
+                if cls._shared is None:
+                    cls._shared = cls()
+        return cls._shared
+
+    def align(self, rgb: np.ndarray, face: DetectedFace):  # -> dlib.full_object_detection
+        x, y, w, h = _dlib_box(face)
+        rect = self._dlib.rectangle(int(x), int(y), int(x + w), int(y + h))
+        return self.shape_predictor(rgb, rect)
+
+    def chips(self, rgb: np.ndarray, faces: Sequence[DetectedFace]) -> list[np.ndarray]:
+        """Aligned 150×150 face chips (the embedder's input), one per face."""
+        shapes = self._dlib.full_object_detections()
+        for face in faces:
+            shapes.append(self.align(rgb, face))
+        return list(self._dlib.get_face_chips(rgb, shapes, size=CHIP_SIZE, padding=CHIP_PADDING))
+
+    def embed_chips(self, chips: Sequence[np.ndarray]) -> np.ndarray:
+        if not chips:
+            return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+        vectors = self.embedder.compute_face_descriptor(list(chips))
+        return np.asarray([np.asarray(v) for v in vectors], dtype=np.float32)
+
+
+def as_rgb(image: np.ndarray) -> np.ndarray:
+    """A contiguous (H, W, 3) uint8 RGB view of `image`: greyscale is repeated, an alpha channel is dropped."""
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f"expected a numpy array, got {type(image).__name__}")
+    if image.dtype != np.uint8:
+        raise ValueError(f"expected a uint8 image, got dtype {image.dtype}")
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    if image.ndim == 2:
+        image = np.repeat(image[:, :, None], 3, axis=2)
+    elif image.ndim != 3 or image.shape[2] not in (3, 4):
+        raise ValueError(f"expected an (H, W), (H, W, 3) or (H, W, 4) image, got shape {image.shape}")
+    return np.ascontiguousarray(image[:, :, :3])
+
+
+def detect_faces(rgb: np.ndarray, *, min_size: int = 24) -> list[DetectedFace]:
+    """Faces at least `min_size` px wide (in `rgb`'s pixels), best score first."""
+    rgb = as_rgb(rgb)
+    height, width = rgb.shape[:2]
+    if min(height, width) < max(8, min_size // 2):
+        return []
+    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    found: list[DetectedFace] = []
+    for scale, pad in _passes(width, height, min_size):
+        found.extend(_detect_pass(bgr, scale, pad))
+    kept = _non_max_suppression(found)
+    return [face for face in kept if face.box[2] >= min_size and face.score >= MIN_SCORE]
+
+
+def embed_faces(rgb: np.ndarray, faces: Sequence[DetectedFace]) -> np.ndarray:
+    """(N, 128) float32 identity embeddings, L2-normalised (so cosine distance = 1 - dot, and L2² = 2·cosine)."""
+    if not faces:
+        return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+    models = FaceModels.shared()
+    vectors = models.embed_chips(models.chips(as_rgb(rgb), faces))
+    return l2_normalise(vectors)
+
+
+def l2_normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def _passes(width: int, height: int, min_size: int) -> list[tuple[float, int]]:
+    """(scale, border) per detector pass: the whole image at working scale, plus a padded one for small images."""
+    longest = max(width, height)
+    scale = min(DETECTOR_MAX_SIDE / longest, max(1.0, DETECTOR_MIN_FACE / max(1, min_size)))
+    passes = [(scale, 0)]
+    if longest * scale <= DETECTOR_MAX_SIDE / 2:
+        # Small images are often tight face crops; a border gives the detector the context its anchors expect.
+        passes.append((scale, round(TIGHT_CROP_PAD * longest * scale)))
+    return passes
+
+
+def _detect_pass(bgr: np.ndarray, scale: float, pad: int) -> list[DetectedFace]:
+    import yuface
+
+    image = bgr
+    if abs(scale - 1.0) > 1e-3:
+        interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        image = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=interpolation)
+    if pad:
+        image = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    raw = yuface.c_detect(np.ascontiguousarray(image))
+    height, width = bgr.shape[:2]
+    faces = []
+    for row in np.asarray(raw, dtype=np.float64):
+        score = row[0] / 100.0
+        x, y, w, h = ((row[1:5] - [pad, pad, 0, 0]) / scale).tolist()
+        points = (row[5:15].reshape(5, 2) - pad) / scale
+        x0, y0 = max(0.0, x), max(0.0, y)
+        x1, y1 = min(float(width), x + w), min(float(height), y + h)
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            continue
+        box = (round(x0), round(y0), round(x1 - x0), round(y1 - y0))
+        faces.append(DetectedFace(box, float(score), tuple((float(px), float(py)) for px, py in points)))
+    return faces
+
+
+def _iou(a: Box, b: Box) -> float:
+    ax1, ay1, bx1, by1 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
+    iw = max(0, min(ax1, bx1) - max(a[0], b[0]))
+    ih = max(0, min(ay1, by1) - max(a[1], b[1]))
+    inter = iw * ih
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _non_max_suppression(faces: list[DetectedFace]) -> list[DetectedFace]:
+    kept: list[DetectedFace] = []
+    for face in sorted(faces, key=lambda f: f.score, reverse=True):
+        if all(_iou(face.box, other.box) < NMS_IOU for other in kept):
+            kept.append(face)
+    return kept
+
+
+def _dlib_box(face: DetectedFace) -> tuple[float, float, float, float]:
+    """The box dlib's 5-point predictor was trained on: square, around eyes and mouth (YuNet's includes forehead)."""
+    points = np.asarray(face.landmarks)
+    eyes = points[:2].mean(axis=0)
+    mouth = points[3:].mean(axis=0)
+    centre = (eyes + mouth) / 2
+    eye_to_mouth = float(np.linalg.norm(mouth - eyes))
+    eye_span = float(np.linalg.norm(points[1] - points[0]))
+    side = max(2.0, 2.2 * max(eye_to_mouth, 0.9 * eye_span))
+    return centre[0] - side / 2, centre[1] - side / 2, side, side
