@@ -1,0 +1,143 @@
+"""Smile scorer: calibrated on real labelled crops, defined on bad input, model file consistent with the code."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from evals.common import eval_data_dir
+from evals.smile_data import FEATURES, load_smile_set, read_rgb
+from vision.smile import (
+    MEASUREMENTS,
+    MODEL_JSON,
+    NO_FACE_SCORE,
+    SmileModel,
+    SmileScorer,
+    crop_face,
+    prepare_view,
+    smile_score_crop,
+    smile_scores,
+)
+
+SAMPLE_PER_CLASS = 12
+
+
+def _smile_dir() -> Path:
+    data = eval_data_dir()
+    if data is None or not (data / "smile" / "labels.csv").is_file():
+        pytest.skip("needs ../shared/eval/smile (or EVAL_DATA=<dir>): labelled GENKI-4K crops are not in the repo")
+    return data / "smile"
+
+
+@pytest.fixture(scope="module")
+def labelled_sample() -> tuple[list[np.ndarray], list[np.ndarray]]:
+    crops = load_smile_set(_smile_dir())
+    smiling = [read_rgb(p) for p, y in zip(crops.files, crops.labels, strict=True) if y == 1][:SAMPLE_PER_CLASS]
+    neutral = [read_rgb(p) for p, y in zip(crops.files, crops.labels, strict=True) if y == 0][:SAMPLE_PER_CLASS]
+    return smiling, neutral
+
+
+@pytest.fixture(scope="module")
+def scorer() -> SmileScorer:
+    return SmileScorer.shared()
+
+
+def test_model_json_loads_and_its_features_are_the_recipe_and_measured() -> None:
+    model = SmileModel.load()
+    raw = json.loads(MODEL_JSON.read_text(encoding="utf-8"))
+    assert model.features == tuple(raw["features"]) == FEATURES
+    assert set(model.features) <= set(MEASUREMENTS)
+    assert np.all(model.scale > 0)
+    assert model.coef[model.features.index("bs.mouthSmile")] > 0, "more smile blendshape must mean more smile"
+
+
+def test_model_json_with_an_unknown_feature_is_refused(tmp_path: Path) -> None:
+    raw = json.loads(MODEL_JSON.read_text(encoding="utf-8"))
+    raw["features"][0] = "bs.notABlendshape"
+    broken = tmp_path / "smile_model.json"
+    broken.write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(ValueError, match="notABlendshape"):
+        SmileModel.load(broken)
+
+
+def test_smiles_score_far_above_neutral_faces(labelled_sample, scorer: SmileScorer) -> None:
+    smiling, neutral = labelled_sample
+    smile_scores_ = [scorer.read(crop).score for crop in smiling]
+    neutral_scores = [scorer.read(crop).score for crop in neutral]
+    assert all(0.0 <= s <= 100.0 for s in smile_scores_ + neutral_scores)
+    assert np.mean(smile_scores_) - np.mean(neutral_scores) > 40
+    assert np.median(neutral_scores) < 30
+    assert np.median(smile_scores_) > 70
+
+
+def test_greyscale_input_scores_like_colour(labelled_sample, scorer: SmileScorer) -> None:
+    smiling, neutral = labelled_sample
+    for crop in (smiling[0], neutral[0]):
+        grey = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)
+        as_2d, as_3d = scorer.read(grey), scorer.read(np.repeat(grey[:, :, None], 3, axis=2))
+        assert as_2d == as_3d
+        assert as_2d.face_found
+    assert scorer.read(cv2.cvtColor(smiling[0], cv2.COLOR_RGB2GRAY)).score > 50
+    assert scorer.read(cv2.cvtColor(neutral[0], cv2.COLOR_RGB2GRAY)).score < 50
+
+
+def test_a_big_upscaled_crop_keeps_its_verdict(labelled_sample, scorer: SmileScorer) -> None:
+    smiling, neutral = labelled_sample
+    big_smile = cv2.resize(smiling[0], (640, 640), interpolation=cv2.INTER_CUBIC)
+    big_neutral = cv2.resize(neutral[0], (640, 640), interpolation=cv2.INTER_CUBIC)
+    assert scorer.read(big_smile).score > 50 > scorer.read(big_neutral).score
+
+
+def test_a_non_face_crop_is_flagged_with_the_defined_score(scorer: SmileScorer) -> None:
+    rng = np.random.default_rng(3)
+    noise = rng.integers(0, 256, size=(96, 96, 3), dtype=np.uint8)
+    flat = np.full((80, 80, 3), 200, dtype=np.uint8)
+    for crop in (noise, flat):
+        reading = scorer.read(crop)
+        assert not reading.face_found
+        assert reading.score == NO_FACE_SCORE
+
+
+def test_tiny_and_empty_crops_do_not_raise(scorer: SmileScorer) -> None:
+    tiny = np.full((3, 2, 3), 120, dtype=np.uint8)
+    assert scorer.read(tiny).score == NO_FACE_SCORE
+    assert scorer.read(np.zeros((0, 0, 3), dtype=np.uint8)).face_found is False
+    with pytest.raises(ValueError, match="RGB"):
+        scorer.read(np.zeros((10, 10, 2), dtype=np.uint8))
+
+
+def test_smile_score_crop_uses_the_shared_scorer(labelled_sample) -> None:
+    smiling, _ = labelled_sample
+    assert SmileScorer.shared() is SmileScorer.shared()
+    assert smile_score_crop(smiling[0]) == SmileScorer.shared().read(smiling[0]).score
+
+
+@dataclass(frozen=True)
+class _Face:
+    box: tuple[int, int, int, int]
+
+
+def test_smile_scores_crop_each_face_of_a_photo(labelled_sample) -> None:
+    smiling, neutral = labelled_sample
+    photo = np.full((200, 400, 3), 90, dtype=np.uint8)
+    photo[60:124, 40:104] = smiling[0]
+    photo[60:124, 260:324] = neutral[0]
+    faces = [_Face((40, 60, 64, 64)), _Face((260, 60, 64, 64)), _Face((390, 190, 30, 30))]
+    scores = smile_scores(photo, faces)
+    assert len(scores) == 3
+    assert scores[0] > 50 > scores[1]
+    assert scores[2] == NO_FACE_SCORE  # a box hanging off the corner: a sliver of background, no face
+
+
+def test_crop_face_and_prepare_view_geometry() -> None:
+    image = np.zeros((100, 200, 3), dtype=np.uint8)
+    crop = crop_face(image, (90, 40, 20, 20), margin=0.5)
+    assert crop.shape == (40, 40, 3)
+    assert crop_face(image, (0, 0, 20, 20), margin=0.5).shape == (30, 30, 3)  # clipped at the image edge
+    view = prepare_view(np.zeros((30, 60, 3), dtype=np.uint8), margin=0.25, size=128)
+    assert view.shape == (128, 128, 3)
