@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from booths import SafeFetcher
 from bot.config import Settings
 from bot.workers import CpuPool
+from pipeline.analysis import AnalysisHook, PhotoAnalyser
 from storage.albums import AlbumStore
 from storage.blobs import BlobStore
 from storage.db import Database
+from storage.faces import FaceStore
 
 
 @dataclass
@@ -19,7 +21,15 @@ class Services:
     albums: AlbumStore
     cpu: CpuPool
     fetcher: SafeFetcher
+    faces: FaceStore
+    analyser: PhotoAnalyser
     owns_cpu: bool = True
+    # Called with each photo's FiledAnalysis once its faces are recorded and filed into people (the ledger
+    # hooks in here). The analyser holds this same list.
+    after_analysis: list[AnalysisHook] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.analyser.hooks = self.after_analysis
 
     @classmethod
     async def start(
@@ -32,16 +42,21 @@ class Services:
         albums = AlbumStore(db, BlobStore(settings.blob_dir))
         await albums.sweep_orphan_blobs()
         owns_cpu = cpu is None
+        cpu = cpu or CpuPool(settings.analysis_workers)
+        faces = FaceStore(db)
         return cls(
             settings=settings,
             db=db,
             albums=albums,
-            cpu=cpu or CpuPool(settings.analysis_workers),
+            cpu=cpu,
             fetcher=fetcher or SafeFetcher(),
+            faces=faces,
+            analyser=PhotoAnalyser(albums, faces, cpu, settings.max_image_pixels),
             owns_cpu=owns_cpu,
         )
 
     async def close(self) -> None:
+        await self.analyser.close()
         await self.fetcher.close()
         if self.owns_cpu:
             self.cpu.shutdown()

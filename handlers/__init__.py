@@ -5,10 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
-from handlers import album, errors, privacy, qr, start, uploads
+from handlers import album, errors, people, privacy, qr, start, uploads
 from handlers.common import remember_update
 
-FEATURES = (start, uploads, qr, album, privacy)
+# people before qr: a reply naming a person must reach people, not the booth-link text handler.
+FEATURES = (start, uploads, people, qr, album, privacy)
 
 
 def register_all(app: Application) -> None:
