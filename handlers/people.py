@@ -387,17 +387,19 @@ async def remove_face(
 
 
 async def ask_name(update: Update, context: ContextTypes.DEFAULT_TYPE, person_id: int, language: str) -> None:
-    """A question the member answers by replying (ForceReply); in groups it mentions them, so only they are asked."""
+    """A question answered by replying (ForceReply). In groups it addresses the member who pressed the button; an
+    @username mention makes the reply field open for them only (selective), without one it opens for everyone."""
     query = update.callback_query
     chat, user = update.effective_chat, update.effective_user
     person = await services(context).faces.person(person_id)
-    who = ""
+    who, selective = "", False
     if chat.type != ChatType.PRIVATE and user is not None:
-        who = f'<a href="tg://user?id={user.id}">{html.escape(user.first_name)}</a>, '
+        selective = bool(user.username)
+        who = f"@{user.username}, " if user.username else f"{html.escape(user.first_name)}, "
     prompt = await context.bot.send_message(
         chat.id,
         t(language, "people.ask_name", who=who, name=display_name(person_id, person.name, language), max=NAME_MAX),
-        reply_markup=ForceReply(selective=True, input_field_placeholder=t(language, "people.name_placeholder")),
+        reply_markup=ForceReply(selective=selective, input_field_placeholder=t(language, "people.name_placeholder")),
     )
     prompts: NamePrompts = context.bot_data.setdefault(NAME_PROMPTS_KEY, {})
     prompts[(chat.id, prompt.message_id)] = NamePrompt(person_id, query.message.message_id if query else None)
