@@ -1,0 +1,191 @@
+"""Person-album clustering on LFW people (``<data>/identity``), through the real incremental path.
+
+Every photo is analysed as the bot does it (detect_faces → embed_faces, every face in the photo), the photos arrive
+one by one in a seeded shuffled order (assign_incremental after each), then one full recluster. The label belongs to
+the photo's central face, so only central faces are scored; the other faces take part in the clustering.
+Deferred faces (None) count as people of their own.
+
+METRIC identity.pairwise_precision / _recall / _f1     after the re-cluster (the state the bot converges to)
+METRIC identity.bcubed_precision / _recall / _f1       the same, BCubed
+METRIC identity.incremental_pairwise_*                 after the last incremental step, before the re-cluster
+METRIC identity.deferred_share                         central faces left unassigned after the re-cluster
+METRIC identity.heldout_pairwise_f1                    MAX_DISTANCE chosen on half the people (seeded), F1 on the others
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from evals.common import metric, skip
+from vision import clustering
+from vision.clustering import ClusterFace, PersonRef, assign_incremental, recluster
+from vision.faces import detect_faces, embed_faces
+from vision.images import load_rgb
+
+ORDER_SEED = 20261201
+SPLIT_SEED = 7
+THRESHOLD_GRID = tuple(round(0.40 + 0.05 * i, 2) for i in range(9))
+
+
+@dataclass(frozen=True)
+class IdentityPhoto:
+    photo_id: int
+    identity: str
+    faces: tuple[ClusterFace, ...]
+    central_face_id: int | None  # None: no face found
+
+
+def load_photos(identity_dir: Path) -> list[IdentityPhoto]:
+    photos, next_face = [], 0
+    with (identity_dir / "labels.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for photo_id, row in enumerate(rows):
+        rgb = load_rgb((identity_dir / row["file"]).read_bytes())
+        found = detect_faces(rgb)
+        vectors = embed_faces(rgb, found)
+        faces = []
+        for vector in vectors:
+            faces.append(ClusterFace(next_face, photo_id, vector, None, False, frozenset()))
+            next_face += 1
+        central = _central(rgb.shape, found)
+        central_id = faces[central].id if central is not None else None
+        photos.append(IdentityPhoto(photo_id, row["identity"], tuple(faces), central_id))
+    return photos
+
+
+def _central(shape: tuple[int, ...], found: Sequence) -> int | None:
+    if not found:
+        return None
+    centre = np.array([shape[1] / 2, shape[0] / 2])
+    offsets = [np.linalg.norm(np.array(f.box[:2]) + np.array(f.box[2:]) / 2 - centre) for f in found]
+    return int(np.argmin(offsets))
+
+
+class Album:
+    """What the bot keeps: faces with their current person, new person ids handed out as clusters appear."""
+
+    def __init__(self) -> None:
+        self.faces: dict[int, ClusterFace] = {}
+        self.next_person = 1
+
+    def add(self, faces: Sequence[ClusterFace]) -> None:
+        for face in faces:
+            self.faces[face.id] = face
+
+    def apply(self, assignment: dict[int, PersonRef]) -> None:
+        fresh: dict[str, int] = {}
+        for face_id, ref in assignment.items():
+            if isinstance(ref, str):
+                if ref not in fresh:
+                    fresh[ref] = self.next_person
+                    self.next_person += 1
+                ref = fresh[ref]
+            self.faces[face_id] = replace(self.faces[face_id], person_id=ref)
+
+    def people_of(self, face_ids: Sequence[int]) -> list[object]:
+        # a deferred face is a person of its own
+        return [self.faces[i].person_id if self.faces[i].person_id is not None else f"alone:{i}" for i in face_ids]
+
+
+def pairwise(truth: Sequence[str], predicted: Sequence[object]) -> tuple[float, float, float]:
+    truth_a, pred_a = np.asarray(truth), np.asarray(predicted, dtype=object)
+    same = truth_a[:, None] == truth_a[None, :]
+    together = pred_a[:, None] == pred_a[None, :]
+    upper = np.triu_indices(len(truth_a), 1)
+    same, together = same[upper], together[upper]
+    hits = int((same & together).sum())
+    precision = hits / max(1, int(together.sum()))
+    recall = hits / max(1, int(same.sum()))
+    return precision, recall, _f1(precision, recall)
+
+
+def bcubed(truth: Sequence[str], predicted: Sequence[object]) -> tuple[float, float, float]:
+    truth_a, pred_a = np.asarray(truth), np.asarray(predicted, dtype=object)
+    same = truth_a[:, None] == truth_a[None, :]
+    together = pred_a[:, None] == pred_a[None, :]
+    both = (same & together).sum(axis=1)
+    precision = float(np.mean(both / together.sum(axis=1)))
+    recall = float(np.mean(both / same.sum(axis=1)))
+    return precision, recall, _f1(precision, recall)
+
+
+def _f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    incremental: list[object]
+    final: list[object]
+    truth: list[str]
+
+
+def simulate(photos: Sequence[IdentityPhoto], seed: int = ORDER_SEED) -> Outcome:
+    """Photos arrive one by one in a shuffled order, then one full re-cluster."""
+    order = list(photos)
+    random.Random(seed).shuffle(order)
+    album = Album()
+    for photo in order:
+        album.add(photo.faces)
+        result = assign_incremental(list(album.faces.values()), [f.id for f in photo.faces])
+        album.apply(result.assignment)
+    scored = [p for p in photos if p.central_face_id is not None]
+    central = [p.central_face_id for p in scored]
+    incremental = album.people_of(central)  # type: ignore[arg-type]
+    album.apply(recluster(list(album.faces.values())).assignment)
+    return Outcome(incremental, album.people_of(central), [p.identity for p in scored])  # type: ignore[arg-type]
+
+
+def _with_threshold(threshold: float, run: Callable[[], Outcome]) -> Outcome:
+    saved = clustering.MAX_DISTANCE
+    clustering.MAX_DISTANCE = threshold
+    try:
+        return run()
+    finally:
+        clustering.MAX_DISTANCE = saved
+
+
+def heldout_f1(photos: Sequence[IdentityPhoto]) -> tuple[float, float]:
+    """(threshold chosen on half the people, pairwise F1 on the other half at that threshold)."""
+    people = sorted({p.identity for p in photos})
+    random.Random(SPLIT_SEED).shuffle(people)
+    chosen_half = set(people[: len(people) // 2])
+    fit = [p for p in photos if p.identity in chosen_half]
+    held = [p for p in photos if p.identity not in chosen_half]
+    scores = {}
+    for threshold in THRESHOLD_GRID:
+        outcome = _with_threshold(threshold, lambda: simulate(fit))
+        scores[threshold] = pairwise(outcome.truth, outcome.final)[2]
+    best = max(THRESHOLD_GRID, key=lambda t: (scores[t], -abs(t - clustering.MAX_DISTANCE)))
+    held_out = _with_threshold(best, lambda: simulate(held))
+    return best, pairwise(held_out.truth, held_out.final)[2]
+
+
+def run(data: Path | None) -> None:
+    identity_dir = data / "identity" if data else None
+    if identity_dir is None or not (identity_dir / "labels.csv").is_file():
+        skip("identity: no <data>/identity/labels.csv; identity metrics skipped")
+        return
+    photos = load_photos(identity_dir)
+    outcome = simulate(photos)
+    for prefix, predicted in (("identity.incremental_", outcome.incremental), ("identity.", outcome.final)):
+        precision, recall, f1 = pairwise(outcome.truth, predicted)
+        metric(f"{prefix}pairwise_precision", precision)
+        metric(f"{prefix}pairwise_recall", recall)
+        metric(f"{prefix}pairwise_f1", f1)
+    precision, recall, f1 = bcubed(outcome.truth, outcome.final)
+    metric("identity.bcubed_precision", precision)
+    metric("identity.bcubed_recall", recall)
+    metric("identity.bcubed_f1", f1)
+    metric("identity.deferred_share", sum(isinstance(p, str) for p in outcome.final) / max(1, len(outcome.final)))
+    metric("identity.photos_without_face", sum(p.central_face_id is None for p in photos))
+    metric("identity.max_distance", clustering.MAX_DISTANCE)
+    chosen, held_f1 = heldout_f1(photos)
+    metric("identity.heldout_chosen_max_distance", chosen)
+    metric("identity.heldout_pairwise_f1", held_f1)
