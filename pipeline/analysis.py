@@ -166,6 +166,7 @@ def _cluster_faces(stored: Sequence[StoredFace]) -> list[ClusterFace]:
             person_id=face.person_id,
             manual=face.manual,
             excluded=face.excluded_people,
+            frame=face.frame,
         )
         for face in stored
         if face.embedding.shape == (EMBEDDING_SIZE,)

@@ -13,7 +13,7 @@ from playground.emulator import BotApiEmulator, MessageRecord
 from storage.albums import AlbumStore, NewMedia
 from storage.blobs import BlobStore
 from storage.db import Database
-from tests.e2e.face_photos import identity_photos, side_by_side
+from tests.e2e.face_photos import identity_photos, side_by_side, strip_of_pairs
 from tests.e2e.harness import TOKEN, Harness, text_of
 
 TILE = 300  # side_by_side: the left person's face is at x < 300
@@ -32,8 +32,9 @@ def _group(harness: Harness) -> tuple[dict, dict, dict]:
     return alice, bob, group
 
 
-async def _send_pairs(harness: Harness, chat_id: int, user_id: int, count: int = 2) -> dict[int, str]:
-    """`count` photos of the same two people (A and B, sides swapped each time); face id → 'A' or 'B'."""
+async def _send_pairs(harness: Harness, chat_id: int, user_id: int, count: int = 3) -> dict[int, str]:
+    """`count` photos of the same two people (A and B, sides swapped each time); face id → 'A' or 'B'.
+    Three faces make a person (vision.clustering.MIN_FACES), so the default forms A and B."""
     a_photos, b_photos = identity_photos(2, count)
     who: dict[int, str] = {}
     for index, (a, b) in enumerate(zip(a_photos, b_photos, strict=True)):
@@ -78,17 +79,37 @@ async def _open_people(harness: Harness, chat_id: int, user_id: int) -> MessageR
 
 
 async def test_two_photos_of_the_same_people_form_two_persons(harness: Harness) -> None:
+    """A phone photo of A and B, then their 4-cut strip: two people, each in both photos."""
     alice, _bob, group = _group(harness)
-    who = await _send_pairs(harness, group["id"], alice["id"])
-    labels = await _people_by_label(harness, group["id"], who)
-    assert set(labels) == {"A", "B"}
-    for person in await harness.services.faces.people(group["id"]):
-        assert (person.face_count, person.photo_count) == (2, 2)
+    chat = group["id"]
+    a_photos, b_photos = identity_photos(2, 5)
+    await harness.emu.send_photo(chat, alice["id"], side_by_side([a_photos[0], b_photos[0]]))
+    await harness.reply(chat, predicate=lambda m: "2 faces" in text_of(m), timeout=60)
+    pairs = [
+        [a_photos[1], b_photos[1]],
+        [b_photos[2], a_photos[2]],
+        [a_photos[3], b_photos[3]],
+        [b_photos[4], a_photos[4]],
+    ]
+    await harness.emu.send_photo(chat, alice["id"], strip_of_pairs(pairs))
+    await harness.reply(chat, predicate=lambda m: "8 faces" in text_of(m), timeout=60)
 
-    sheet = await _open_people(harness, group["id"], alice["id"])
+    people = await harness.services.faces.people(chat)
+    assert sorted((p.face_count, p.photo_count) for p in people) == [(5, 2), (5, 2)]
+    phone, strip = sorted(p.id for p in await harness.services.albums.page(chat, 0, 10))
+    for person in people:
+        faces = await harness.services.faces.faces_of_person(person.id)
+        in_phone = [f for f in faces if f.photo_id == phone]
+        in_strip = sorted((f for f in faces if f.photo_id == strip), key=lambda f: f.frame)
+        starts_left = in_phone[0].box[0] < TILE
+        # In the strip the pairs alternate sides frame by frame: A, B | B, A | A, B | B, A.
+        expected = [starts_left, not starts_left, starts_left, not starts_left]
+        assert [f.box[0] < 20 + 240 for f in in_strip] == expected, "each person holds one identity only"
+
+    sheet = await _open_people(harness, chat, alice["id"])
     assert sheet.photo, "a contact sheet picture"
     assert "People · 2" in text_of(sheet)
-    assert {f"pp:o:{labels['A']}", f"pp:o:{labels['B']}"} <= set(_buttons(sheet))
+    assert {f"pp:o:{p.id}" for p in people} <= set(_buttons(sheet))
 
 
 async def test_rename_from_the_buttons_is_validated_escaped_and_credited(harness: Harness) -> None:
@@ -98,7 +119,7 @@ async def test_rename_from_the_buttons_is_validated_escaped_and_credited(harness
     sheet = await _open_people(harness, group["id"], bob["id"])
 
     await harness.emu.press_button(group["id"], bob["id"], sheet.message_id, f"pp:o:{person_a}")
-    card = await _edited(harness, group["id"], sheet.message_id, "2 photos · 2 faces")
+    card = await _edited(harness, group["id"], sheet.message_id, "3 photos · 3 faces")
     await harness.emu.press_button(group["id"], bob["id"], card.message_id, f"pp:n:{person_a}")
     prompt = await harness.reply(group["id"], predicate=lambda m: "Reply to this message" in text_of(m))
     assert prompt.reply_markup and prompt.reply_markup.get("force_reply") is True
@@ -118,7 +139,7 @@ async def test_rename_from_the_buttons_is_validated_escaped_and_credited(harness
     person = await harness.services.faces.person(person_a)
     assert person is not None and person.name == "<b>지수</b>"
     assert {who[f.id] for f in await harness.services.faces.faces_of_person(person_a)} == {"A"}
-    assert len(await harness.services.faces.faces_of_person(person_a)) == 2, "a named person keeps their faces"
+    assert len(await harness.services.faces.faces_of_person(person_a)) == 3, "a named person keeps their faces"
 
 
 async def test_merge_and_remove_from_the_buttons_survive_a_full_recluster(harness: Harness) -> None:
@@ -131,7 +152,7 @@ async def test_merge_and_remove_from_the_buttons_survive_a_full_recluster(harnes
 
     # A deliberate mistake: merge B into A …
     await harness.emu.press_button(chat, bob["id"], sheet.message_id, f"pp:o:{a}")
-    await _edited(harness, chat, sheet.message_id, "2 faces")
+    await _edited(harness, chat, sheet.message_id, "3 faces")
     await harness.emu.press_button(chat, bob["id"], sheet.message_id, f"pp:m:{a}:0")
     picker = await _edited(harness, chat, sheet.message_id, "Who else is")
     assert f"pp:mw:{a}:{b}" in _buttons(picker)
@@ -139,19 +160,19 @@ async def test_merge_and_remove_from_the_buttons_survive_a_full_recluster(harnes
     confirm = await _edited(harness, chat, sheet.message_id, "into one person?")
     await harness.emu.press_button(chat, bob["id"], confirm.message_id, f"pp:mc:{a}:{b}")
     merged = await _edited(harness, chat, sheet.message_id, "Merged")
-    assert "(by Bob)" in text_of(merged) and "4 faces" in text_of(merged)
+    assert "(by Bob)" in text_of(merged) and "6 faces" in text_of(merged)
     assert await harness.services.faces.person(b) is None
     (only,) = await harness.services.faces.people(chat)
-    assert only.id == a and only.face_count == 4
+    assert only.id == a and only.face_count == 6
 
     await harness.services.analyser.recluster(chat)
-    assert [p.face_count for p in await harness.services.faces.people(chat)] == [4], "a merge survives re-clustering"
+    assert [p.face_count for p in await harness.services.faces.people(chat)] == [6], "a merge survives re-clustering"
 
     # … then undo it face by face with "remove a wrong face".
     await harness.emu.press_button(chat, bob["id"], sheet.message_id, f"pp:r:{a}:0")
     remover = await _edited(harness, chat, sheet.message_id, "Tap the number of a face")
     b_faces = [f.id for f in await harness.services.faces.faces_of_person(a) if who[f.id] == "B"]
-    assert len(b_faces) == 2
+    assert len(b_faces) == 3
     for face_id in b_faces:
         button = next(data for data in _buttons(remover) if data.startswith(f"pp:rf:{a}:{face_id}:"))
         before = len(harness.emu.message(chat, sheet.message_id).history)
@@ -167,7 +188,9 @@ async def test_merge_and_remove_from_the_buttons_survive_a_full_recluster(harnes
     assert {who[f.id] for f in await harness.services.faces.faces_of_person(a)} == {"A"}, (
         "removed faces never go back to the person they were taken from"
     )
-    assert len(await harness.services.faces.faces_of_person(a)) == 2
+    assert len(await harness.services.faces.faces_of_person(a)) == 3
+    b_people = {f.person_id for f in await harness.services.faces.chat_faces(chat) if f.id in b_faces}
+    assert len(b_people) == 1 and None not in b_people and a not in b_people, "B is a person of their own again"
 
 
 async def test_hide_unhide_and_a_persons_photos(harness: Harness) -> None:
@@ -178,7 +201,7 @@ async def test_hide_unhide_and_a_persons_photos(harness: Harness) -> None:
     a = labels["A"]
     sheet = await _open_people(harness, chat, alice["id"])
     await harness.emu.press_button(chat, alice["id"], sheet.message_id, f"pp:o:{a}")
-    await _edited(harness, chat, sheet.message_id, "2 faces")
+    await _edited(harness, chat, sheet.message_id, "3 faces")
     await harness.emu.press_button(chat, alice["id"], sheet.message_id, f"pp:h:{a}")
     await _edited(harness, chat, sheet.message_id, "Hidden")
     assert [p.id for p in await harness.services.faces.people(chat)] == [labels["B"]]
@@ -195,9 +218,9 @@ async def test_hide_unhide_and_a_persons_photos(harness: Harness) -> None:
     assert len(await harness.services.faces.people(chat)) == 2
 
     await harness.emu.press_button(chat, alice["id"], fresh.message_id, f"pp:ph:{a}:0")
-    nav = await harness.reply(chat, predicate=lambda m: "page 1/1 · 2 photos" in text_of(m), timeout=30)
+    nav = await harness.reply(chat, predicate=lambda m: "page 1/1 · 3 photos" in text_of(m), timeout=30)
     album = [m for m in harness.bot_messages(chat) if m.photo and m.message.get("media_group_id")]
-    assert len(album) >= 2 and nav.message_id > album[-1].message_id
+    assert len(album) == 3 and nav.message_id > album[-1].message_id
 
 
 async def test_a_stale_button_says_the_person_is_gone(harness: Harness) -> None:
@@ -223,7 +246,7 @@ async def test_people_is_empty_at_first(harness: Harness) -> None:
 
 async def test_photos_a_restart_interrupted_are_analysed_on_start(tmp_path: Path, cpu_pool: CpuPool) -> None:
     """Saved, then the bot died before the analysis: the next start analyses and files it, nothing lost."""
-    (a1, a2), (b1, b2) = identity_photos(2, 2)
+    a_photos, b_photos = identity_photos(2, 3)
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     db = Database(f"sqlite+aiosqlite:///{data_dir / 'choosecheese.sqlite3'}")
@@ -232,7 +255,7 @@ async def test_photos_a_restart_interrupted_are_analysed_on_start(tmp_path: Path
     await albums.remember(chat_id=-100, chat_type="group", chat_title="G", user_id=7, first_name="A")
     ids = [
         (await albums.save(-100, NewMedia(data=side_by_side(pair), mime="image/jpeg"))).photo.id
-        for pair in ([a1, b1], [a2, b2])
+        for pair in zip(a_photos, b_photos, strict=True)
     ]
     await db.dispose()
 
@@ -260,4 +283,4 @@ async def test_photos_a_restart_interrupted_are_analysed_on_start(tmp_path: Path
             for photo_id in ids:
                 assert len(await svc.faces.faces_of_photo(photo_id)) == 2
             people = await svc.faces.people(-100)
-            assert sorted(p.photo_count for p in people) == [2, 2], "and filed into two people"
+            assert sorted(p.photo_count for p in people) == [3, 3], "and filed into two people"
