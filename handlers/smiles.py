@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 from telegram import InputMediaPhoto, Message, ReplyParameters
 from telegram.constants import ChatAction
@@ -19,9 +20,21 @@ from pipeline.pictures import smiles_picture
 CHAT_ACTION_EVERY_S = 4.5  # Telegram shows a chat action for about five seconds
 
 
+ACTIONS_KEY = "chat_actions"
+
+
+@dataclass
+class _ShownAction:
+    task: asyncio.Task[None]
+    users: int = 0
+
+
 @contextlib.asynccontextmanager
 async def showing_action(context: ContextTypes.DEFAULT_TYPE, chat_id: int, action: str) -> AsyncIterator[None]:
-    """Keep `action` ("sending a photo…") visible in the chat while the block runs."""
+    """Keep `action` ("sending a photo…") visible in the chat while the block runs. Twenty photos analysed at once
+    share one repeating action per chat: chat actions count against Telegram's per-chat rate limits too."""
+    shown: dict[tuple[int, str], _ShownAction] = context.bot_data.setdefault(ACTIONS_KEY, {})
+    key = (chat_id, action)
 
     async def repeat() -> None:
         while True:
@@ -29,13 +42,19 @@ async def showing_action(context: ContextTypes.DEFAULT_TYPE, chat_id: int, actio
                 await context.bot.send_chat_action(chat_id, action)
             await asyncio.sleep(CHAT_ACTION_EVERY_S)
 
-    task = asyncio.create_task(repeat())
+    entry = shown.get(key)
+    if entry is None:
+        entry = shown[key] = _ShownAction(asyncio.create_task(repeat()))
+    entry.users += 1
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        entry.users -= 1
+        if entry.users == 0 and shown.get(key) is entry:
+            del shown[key]
+            entry.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await entry.task
 
 
 async def analyse(context: ContextTypes.DEFAULT_TYPE, chat_id: int, photo_id: int) -> FiledAnalysis | None:
