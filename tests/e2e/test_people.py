@@ -184,7 +184,7 @@ async def test_merge_and_remove_from_the_buttons_survive_a_full_recluster(harnes
         assert "Face removed" in text_of(remover) and "(by Bob)" in text_of(remover)
     assert {who[f.id] for f in await harness.services.faces.faces_of_person(a)} == {"A"}
 
-    await harness.services.analyser.recluster(chat)
+    await harness.services.analyser.recluster_all()  # what the nightly job runs
     assert {who[f.id] for f in await harness.services.faces.faces_of_person(a)} == {"A"}, (
         "removed faces never go back to the person they were taken from"
     )
@@ -242,6 +242,8 @@ async def test_people_is_empty_at_first(harness: Harness) -> None:
     chat = harness.emu.create_chat("private", user=user)
     await harness.emu.send_text(chat["id"], user["id"], "/people")
     assert "사람 앨범이 비어" in text_of(await harness.reply(chat["id"]))
+    (job,) = harness.app.job_queue.get_jobs_by_name("people:recluster")
+    assert job.next_t is not None, "the nightly re-cluster is scheduled"
 
 
 async def test_photos_a_restart_interrupted_are_analysed_on_start(tmp_path: Path, cpu_pool: CpuPool) -> None:
