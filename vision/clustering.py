@@ -1,14 +1,18 @@
 """Person albums: grouping a chat's face embeddings into people, incrementally and by periodic full re-clusters.
 
-Learned from Immich (core points, a maximum distance, deferred uncertain faces, a nightly re-cluster) with choices
-measured on LFW (evals/eval_identity.py, README "Measured" → "Faces"):
+Learned from Immich (core points, a maximum distance, deferred uncertain faces, a periodic re-cluster) with choices
+measured on LFW (evals/eval_identity.py; README "Measured" → "Faces"):
 
-- Distance: Ward linkage on L2-normalised dlib embeddings. Between two groups of faces it is
-  sqrt(2·na·nb / (na + nb)) · ‖mean_a − mean_b‖; for two single faces it is their Euclidean distance, so
-  MAX_DISTANCE = 0.6 is dlib's published same-person threshold. Ward held pairwise F1 ≥ 0.97 from 0.55 to 0.80 on
-  held-out people, where average and complete linkage each peak in a band 0.01 wide (cosine) and fall off sharply.
-- Core: a new person is formed only by at least MIN_FACES faces that lie within MAX_DISTANCE (Ward) of one another;
-  fewer stay deferred (None) until more photos arrive or the next re-cluster.
+- Distance: Ward linkage on L2-normalised dlib embeddings: between two groups of faces
+  sqrt(2·na·nb / (na + nb)) · ‖mean_a − mean_b‖ (for two faces, their Euclidean distance). Its expected value for
+  two groups of one person does not grow with their sizes, while for two people it does, so big groups separate
+  look-alikes (Serena/Venus Williams) that pairwise distances cannot. Average and complete linkage on cosine
+  distance each peaked in a band 0.01 wide and fell off sharply on held-out people; Ward held a plateau.
+- Two limits: groups merge up to MAX_DISTANCE; two cores (≥ CORE_SIZE faces each, means reliable) up to
+  CORE_MERGE_DISTANCE. Chosen on half of the people at 3, 6 and 12 photos each, reported on the other half.
+- Core: a new person needs MIN_FACES faces; smaller groups stay deferred (None) until more photos arrive.
+- Incremental: a face joins the person whose Ward distance to it is at most ATTACH_DISTANCE (where other people
+  start), unless a second person is about as close; the rest pool with earlier deferred faces into new cores.
 - Cannot-link: two faces of one picture (same photo and frame) never join one person; manual faces never move;
   a face never joins a person it is excluded from.
 """
@@ -21,9 +25,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MAX_DISTANCE = 0.6
-# One face joins an existing person when its Ward distance to that person is at most this: the 99th percentile of
-# same-person distances, where different people start (evals/eval_identity.py prints both distributions).
+MAX_DISTANCE = 0.5
+CORE_MERGE_DISTANCE = 0.6
+CORE_SIZE = 4
+# One face joins an existing person when its Ward distance to that person is at most this: below the 1st percentile
+# of distances to other people (0.44 for 3-face people, 0.48 for 11) while keeping most of one's own (99th pct.
+# 0.44-0.46); evals/eval_identity.py prints both. Faces that miss wait in the pool for a core or the re-cluster.
 ATTACH_DISTANCE = 0.42
 MIN_FACES = 3
 # A face whose two best people are both within reach and nearly equally close is left for a member to decide.
@@ -103,7 +110,8 @@ def recluster(all_faces: Sequence[ClusterFace]) -> Clustering:
             groups.append([index])
     groups = list(seeds.values()) + groups
     cannot = _cannot_link(movable, groups)
-    clusters = ward_agglomerate(np.stack([f.embedding for f in movable]), groups, cannot, MAX_DISTANCE)
+    vectors = np.stack([f.embedding for f in movable])
+    clusters = ward_agglomerate(vectors, groups, cannot, MAX_DISTANCE, CORE_MERGE_DISTANCE, CORE_SIZE)
     assignment: dict[int, PersonRef] = {f.id: None for f in fixed_none}
     assignment.update(_name_clusters(movable, clusters))
     return Clustering(assignment)
@@ -114,11 +122,16 @@ def ward_agglomerate(
     groups: Sequence[Sequence[int]],
     cannot: np.ndarray,
     max_distance: float,
+    core_distance: float | None = None,
+    core_size: int = 1,
 ) -> list[list[int]]:
-    """Merge `groups` (lists of row indices into `embeddings`) bottom-up by Ward distance up to `max_distance`.
+    """Merge `groups` (lists of row indices into `embeddings`) bottom-up by Ward distance.
 
-    `cannot[i, j]` forbids merging groups i and j (and, transitively, whatever they become part of).
+    Two groups merge while their Ward distance is at most `max_distance`, or `core_distance` when both already hold
+    `core_size` faces (a core's mean is reliable enough to take a looser limit). Merges go in order of distance
+    relative to the applicable limit. `cannot[i, j]` forbids merging groups i and j (and whatever they become).
     """
+    limits = (max_distance, core_distance if core_distance is not None else max_distance, core_size)
     count = len(groups)
     if count == 0:
         return []
@@ -129,13 +142,13 @@ def ward_agglomerate(
     alive = np.ones(count, dtype=bool)
     blocked = np.array(cannot, dtype=bool, copy=True)
     np.fill_diagonal(blocked, True)
-    dist = _ward_rows(sums, sizes, np.arange(count), sums, sizes)
+    dist = _ward_rows(sums, sizes, np.arange(count), limits)
     dist[blocked] = np.inf
     nearest = dist.argmin(axis=1)
     nearest_d = dist[np.arange(count), nearest]
     while True:
         a = int(np.argmin(nearest_d))
-        if not np.isfinite(nearest_d[a]) or nearest_d[a] > max_distance:
+        if not np.isfinite(nearest_d[a]) or nearest_d[a] > 1.0:
             break
         b = int(nearest[a])
         sums[a] += sums[b]
@@ -145,7 +158,7 @@ def ward_agglomerate(
         alive[b] = False
         blocked[a] |= blocked[b]
         blocked[:, a] = blocked[a]
-        row = _ward_rows(sums, sizes, np.array([a]), sums, sizes)[0]
+        row = _ward_rows(sums, sizes, np.array([a]), limits)[0]
         row[blocked[a] | ~alive] = np.inf
         dist[a], dist[:, a] = row, row
         dist[b], dist[:, b] = np.inf, np.inf
@@ -160,14 +173,16 @@ def ward_agglomerate(
     return [m for m in members if m]
 
 
-def _ward_rows(
-    sums: np.ndarray, sizes: np.ndarray, rows: np.ndarray, all_sums: np.ndarray, all_sizes: np.ndarray
-) -> np.ndarray:
-    centres = sums[rows] / sizes[rows, None]
-    others = all_sums / all_sizes[:, None]
-    sq = (centres**2).sum(axis=1)[:, None] + (others**2).sum(axis=1)[None, :] - 2 * centres @ others.T
-    na, nb = sizes[rows, None], all_sizes[None, :]
-    return np.sqrt(np.maximum(sq, 0.0) * 2 * na * nb / (na + nb))
+def _ward_rows(sums: np.ndarray, sizes: np.ndarray, rows: np.ndarray, limits: tuple[float, float, int]) -> np.ndarray:
+    """Ward distances from groups `rows` to every group, divided by the limit that applies to each pair."""
+    max_distance, core_distance, core_size = limits
+    centres = sums / sizes[:, None]
+    mine = centres[rows]
+    sq = (mine**2).sum(axis=1)[:, None] + (centres**2).sum(axis=1)[None, :] - 2 * mine @ centres.T
+    na, nb = sizes[rows, None], sizes[None, :]
+    ward = np.sqrt(np.maximum(sq, 0.0) * 2 * na * nb / (na + nb))
+    both_cores = (na >= core_size) & (nb >= core_size)
+    return ward / np.where(both_cores, core_distance, max_distance)
 
 
 def _unique(faces: Sequence[ClusterFace]) -> list[ClusterFace]:
