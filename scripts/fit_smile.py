@@ -44,12 +44,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     crops = load_smile_set(data / "smile")
     scorer = SmileScorer()
-    views = [measure_set(crops, scorer, variant) for variant in TRAIN_VARIANTS]
-    x = np.vstack(views)
+    views = {variant: measure_set(crops, scorer, variant) for variant in TRAIN_VARIANTS}
+    x = np.vstack(list(views.values()))
     y = np.concatenate([crops.labels] * len(views))
     usable = ~np.isnan(x).any(axis=1)
     fit = fit_logistic(x[usable], y[usable], FEATURES, L2)
-    held_out = cross_validated(views, crops.labels, FEATURES, L2)
+    held_out = cross_validated(views, crops.labels)
     found = ~np.isnan(held_out)
     cv_accuracy = float(((held_out[found] > 0.5) == crops.labels[found]).mean())
     cv_auc = roc_auc(crops.labels[found], held_out[found])

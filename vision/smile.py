@@ -11,8 +11,8 @@ How a score is made (the recipe; the coefficients are fitted by ``scripts/fit_sm
 4. A logistic regression (standardised features, L2 penalty) turns them into P(smiling); the score is 100·P.
 
 So a score of 80 means: faces that look like this were labelled "smiling" about 80 % of the time in our fitting data
-(GENKI-4K web photos). When the landmarker finds no face even after retries, the score is ``NO_FACE_SCORE`` and
-``SmileReading.face_found`` is False.
+(GENKI-4K web photos). When the landmarker finds no face even after retries, the score is ``NO_FACE_SCORE`` (50,
+"cannot tell") and ``SmileReading.face_found`` is False.
 """
 
 from __future__ import annotations
@@ -22,21 +22,22 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
 
+from vision.faces import DetectedFace
 from vision.model_store import model_path
-
-if TYPE_CHECKING:
-    from vision.faces import DetectedFace
 
 MODEL_JSON = Path(__file__).with_name("smile_model.json")
 VIEW_SIZE = 256
-NO_FACE_SCORE = 0.0
-# (margin added on each side as a fraction of the crop side, output side in px): tried in order until a face is found.
-ATTEMPTS: tuple[tuple[float, int], ...] = ((0.25, VIEW_SIZE), (0.05, VIEW_SIZE), (0.6, VIEW_SIZE), (0.25, 160))
+# The score of a crop where the landmarker finds no face: P = 0.5, "cannot tell" (SmileReading.face_found is False).
+NO_FACE_SCORE = 50.0
+# (margin on each side as a fraction of the crop side, how it is filled): tried in order until a face is found.
+# Repeated edge pixels suit the usual crop; a plain grey frame rescues tight or tiny crops (measured on GENKI-4K
+# crops shrunk to 32 px or cut to their central 80 %: it finds most real faces the first attempt misses).
+ATTEMPTS: tuple[tuple[float, str], ...] = ((0.25, "edge"), (0.4, "grey"), (0.1, "grey"), (0.0, "edge"))
 # Margin around a detector box before cropping from the full photo (fraction of the box side, each side).
 BOX_MARGIN = 0.25
 
@@ -66,9 +67,15 @@ _PAIRED = (
 )
 _SINGLE = ("browInnerUp", "cheekPuff", "jawOpen", "mouthClose", "mouthFunnel", "mouthPucker", "mouthRollLower")
 GEOMETRY = ("mouth_width", "mouth_open", "lip_height", "corner_lift", "corner_to_nose")
-MEASUREMENTS: tuple[str, ...] = tuple(f"bs.{name}" for name in (*_PAIRED, *_SINGLE)) + tuple(
-    f"geo.{name}" for name in GEOMETRY
+APPEARANCE = ("mouth_brightness", "teeth_area")
+MEASUREMENTS: tuple[str, ...] = (
+    tuple(f"bs.{name}" for name in (*_PAIRED, *_SINGLE))
+    + tuple(f"geo.{name}" for name in GEOMETRY)
+    + tuple(f"look.{name}" for name in APPEARANCE)
 )
+# Lip contours of the face mesh, in order around the polygon.
+INNER_LIPS = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95)
+OUTER_LIPS = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146)
 
 
 @dataclass(frozen=True)
@@ -93,15 +100,20 @@ def _as_rgb(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(array)
 
 
-def prepare_view(crop: np.ndarray, margin: float, size: int) -> np.ndarray:
-    """The crop with `margin` (fraction of its side) of repeated edge pixels on each side, resized to size×size."""
+def prepare_view(crop: np.ndarray, margin: float, size: int = VIEW_SIZE, fill: str = "edge") -> np.ndarray:
+    """The crop made square with `margin` (fraction of its side) added on each side, resized to size×size.
+
+    `fill` is "edge" (repeat the edge pixels) or "grey" (a plain mid-grey frame).
+    """
     height, width = crop.shape[:2]
     side = max(height, width)
     pad = round(side * margin)
     pad_y, pad_x = pad + (side - height) // 2, pad + (side - width) // 2
-    padded = cv2.copyMakeBorder(
-        crop, pad_y, side + 2 * pad - height - pad_y, pad_x, side + 2 * pad - width - pad_x, cv2.BORDER_REPLICATE
-    )
+    border = (pad_y, side + 2 * pad - height - pad_y, pad_x, side + 2 * pad - width - pad_x)
+    if fill == "grey":
+        padded = cv2.copyMakeBorder(crop, *border, cv2.BORDER_CONSTANT, value=(128, 128, 128))
+    else:
+        padded = cv2.copyMakeBorder(crop, *border, cv2.BORDER_REPLICATE)
     interpolation = cv2.INTER_AREA if padded.shape[0] > size else cv2.INTER_CUBIC
     return cv2.resize(padded, (size, size), interpolation=interpolation)
 
@@ -125,18 +137,60 @@ def _geometry(points: np.ndarray) -> dict[str, float]:
     }
 
 
-def measurements_of(blendshapes: dict[str, float], points: np.ndarray) -> np.ndarray:
-    """One view's MEASUREMENTS vector from the landmarker's blendshapes (by name) and landmarks (pixels)."""
+def _polygon_mask(shape: tuple[int, int], points: np.ndarray) -> np.ndarray:
+    mask = np.zeros(shape, dtype=np.uint8)
+    cv2.fillPoly(mask, [np.round(points).astype(np.int32)], 1)
+    return mask.astype(bool)
+
+
+def _appearance(view: np.ndarray, points: np.ndarray) -> dict[str, float]:
+    """Brightness inside the lips against the face's own skin: visible teeth are the bright part of a broad smile.
+
+    Lightness only (no colour), so greyscale photos measure the same. Units: skin standard deviations, and
+    inter-ocular distances squared for the area.
+    """
+    lightness = cv2.cvtColor(view, cv2.COLOR_RGB2GRAY).astype(np.float64)
+    shape = lightness.shape
+    inner = _polygon_mask(shape, points[list(INNER_LIPS)])
+    face = _polygon_mask(shape, cv2.convexHull(np.round(points).astype(np.float32))[:, 0])
+    skin = lightness[face & ~_polygon_mask(shape, points[list(OUTER_LIPS)])]
+    if skin.size < 16 or inner.sum() < 3:
+        return {"mouth_brightness": 0.0, "teeth_area": 0.0}
+    centre, spread = float(np.median(skin)), float(skin.std()) + 1e-6
+    iod_squared = float(np.sum((points[LEFT_EYE_OUTER] - points[RIGHT_EYE_OUTER]) ** 2)) or 1.0
+    mouth = lightness[inner]
+    return {
+        "mouth_brightness": (float(mouth.mean()) - centre) / spread,
+        "teeth_area": float((mouth > centre).sum()) / iod_squared,
+    }
+
+
+def measurements_of(blendshapes: dict[str, float], points: np.ndarray, view: np.ndarray) -> np.ndarray:
+    """One view's MEASUREMENTS vector from the landmarker's blendshapes (by name), landmarks (px) and the view."""
     values = [(blendshapes[f"{name}Left"] + blendshapes[f"{name}Right"]) / 2 for name in _PAIRED]
     values += [blendshapes[name] for name in _SINGLE]
     geometry = _geometry(points)
     values += [geometry[name] for name in GEOMETRY]
+    appearance = _appearance(view, points)
+    values += [appearance[name] for name in APPEARANCE]
     return np.array(values, dtype=np.float64)
+
+
+def model_inputs(measurements: np.ndarray, features: Sequence[str]) -> np.ndarray:
+    """The columns `features` of MEASUREMENTS rows as the model sees them.
+
+    Blendshapes enter as square roots: neutral faces crowd near 0, and the root spreads them apart.
+    """
+    columns = np.array([MEASUREMENTS.index(name) for name in features])
+    inputs = np.asarray(measurements, dtype=np.float64)[..., columns]
+    blendshape = np.array([name.startswith("bs.") for name in features])
+    inputs[..., blendshape] = np.sqrt(np.clip(inputs[..., blendshape], 0.0, None))
+    return inputs
 
 
 @dataclass(frozen=True)
 class SmileModel:
-    """Logistic regression over named MEASUREMENTS: P = sigmoid(intercept + coef · (x - mean) / scale)."""
+    """Logistic regression over named MEASUREMENTS: P = sigmoid(intercept + coef · (model_inputs - mean) / scale)."""
 
     features: tuple[str, ...]
     mean: np.ndarray
@@ -157,12 +211,9 @@ class SmileModel:
             raise ValueError(f"{path}: mean, scale and coef must each have {len(features)} values")
         return cls(features, *arrays, float(raw["intercept"]), dict(raw.get("info", {})))
 
-    def columns(self) -> np.ndarray:
-        return np.array([MEASUREMENTS.index(name) for name in self.features])
-
     def probability(self, measurements: np.ndarray) -> np.ndarray:
         """P(smiling) for measurement vectors (..., len(MEASUREMENTS))."""
-        x = (np.asarray(measurements)[..., self.columns()] - self.mean) / self.scale
+        x = (model_inputs(measurements, self.features) - self.mean) / self.scale
         return 1.0 / (1.0 + np.exp(-(x @ self.coef + self.intercept)))
 
 
@@ -215,15 +266,15 @@ class SmileScorer:
         distances = [np.hypot(*(face.mean(axis=0) - size / 2)) for face in faces]
         best = int(np.argmin(distances))
         blendshapes = {c.category_name: c.score for c in result.face_blendshapes[best]}
-        return measurements_of(blendshapes, faces[best])
+        return measurements_of(blendshapes, faces[best], view)
 
     def measure(self, crop: np.ndarray) -> np.ndarray | None:
         """MEASUREMENTS of a face crop (mirror views averaged), or None when no attempt finds a face."""
         rgb = _as_rgb(crop)
         if min(rgb.shape[:2]) < 1:
             return None
-        for margin, size in ATTEMPTS:
-            view = prepare_view(rgb, margin, size)
+        for margin, fill in ATTEMPTS:
+            view = prepare_view(rgb, margin, VIEW_SIZE, fill)
             found = self._view_measurements(view)
             if found is None:
                 continue
