@@ -1,26 +1,37 @@
 """Split a photo-booth file into its frames ("cuts"): 1x4 strips, 2x2 / 2x3 grids, doubled sheets, single photos.
 
-How: the print's background (white, black, coloured) shows up as long straight runs of near-uniform colour between
-the frames. On a downscaled, deskewed copy we mark rows (then, inside each row band, columns) whose pixels nearly all
-match that row's median colour; the non-uniform runs are frame bands. A grid is accepted only when its frames are
-alike in size, have booth-like aspect ratios, cover most of the file and form a known layout; anything else (party
-photos with strong straight edges, uniform walls or skies) stays "single". A sheet that holds the strip twice is
-recognised by correlating the left half's cells with the right half's (or top with bottom).
+How, on a downscaled (640 px) and, when needed, deskewed copy (projection-profile search, within 3 degrees):
+1. Gutters are lines (rows, then columns across the chosen row bands, and the other way round) whose pixels nearly
+   all match the line's median colour and, when the outer ring shows one margin colour, that colour. The runs
+   between them are frame bands; bands of alike size form the grid (logo, date and caption bands differ in size), and
+   a regular pitch adds a frame whose dark (or pale) picture melted into a border of its colour.
+2. On a decorated background (leaves, stickers across gutters, oval masks) the same is done with lines that are
+   mostly margin colour, with stricter checks: margins on every side and one picture shape in every cell.
+3. A grid counts only with frames of alike size, booth-like aspect ratios, most of the file covered, a known
+   layout, and straight edges (the picture differs from the gutter all along each frame's edge). Anything else —
+   party photos with strong straight lines, plain walls or skies, people standing apart against a backdrop — stays
+   "single".
+4. A sheet holding the strip twice (Life4Cuts prints two identical strips side by side) is recognised by correlating
+   the cells of one half with the other's; only the first copy's frames are returned.
+5. Frame edges are moved to the exact gutter/picture transition in the full-resolution image.
 
-Layout names are columns x rows as photo-booth prints are named: "1x4" is the vertical strip of four frames, "4x1" the
-horizontal one, "2x3" two columns of three; `CutLayout.rows` / `.cols` say it without ambiguity.
+Layout names are columns x rows, as photo-booth prints are named: "1x4" is the vertical strip of four frames, "4x1"
+the horizontal one, "2x3" two columns of three; `CutLayout.cols` / `.rows` say it without ambiguity.
 Pure: an RGB uint8 array in, dataclasses out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 ANALYSIS_SIDE = 640  # the long side the analysis runs at
-SKEW_SIDE = 320  # the long side the skew search runs at
+LINE_SAMPLES = 200  # pixels sampled along a line to judge whether it is uniform
+REFERENCE_SAMPLES = 15
+SKEW_SIDE = 256  # the long side the skew search runs at
 SKEW_LIMIT_DEG = 3.0
 COLOUR_TOLERANCE = 20.0  # max channel difference (0-255) from the run's median colour that still counts as uniform
 SEPARATOR_FRACTION = 0.9  # share of a row's pixels that must be uniform for the row to be background
@@ -28,11 +39,18 @@ MIN_BAND_FRACTION = 0.03  # non-uniform runs thinner than this (of the side) are
 SIZE_TOLERANCE = 0.12  # frames of one grid differ by at most this much in width and height
 BACKGROUND_TOLERANCE = 32.0  # a gutter's colour is within this of the margin's colour
 RING_SHARE = 0.5  # one colour covers this share of the outer ring: the print has a margin of that colour
+PATTERN_FRACTION = 0.5  # on a decorated background, a gutter line is at least half margin colour
+PATTERN_CONTENT = 0.7  # ... and a frame line, across the frame columns, at least this much picture
+PATTERN_SIZE_TOLERANCE = 0.2  # masks and leaves blur a frame's extent there
+TEMPLATE_FILL = 0.6  # the picture fills this much of its cell (an oval fills 0.79)
+TEMPLATE_AGREEMENT = 0.8  # IoU of each cell's picture mask with the cells' common mask
 EDGE_INSET = 2  # pixels inside a frame's edge where the edge test looks (past the blur)
 EDGE_CONTENT = 0.5  # share of an edge line that must differ from the gutter beside it: frames are rectangles
 MIN_COVERAGE = 0.4  # the frames cover at least this share of the file
 ASPECT_RANGE = (0.45, 2.3)  # width / height of one booth frame
-DUPLICATE_NCC = 0.85  # mean correlation of paired cells that makes two halves one strip printed twice
+# Correlation of paired cells (32x32 grey) that makes two halves one strip printed twice. Copies of one print
+# correlate above 0.99 even through JPEG at quality 60; consecutive shots of the same pose stay below.
+DUPLICATE_NCC = 0.97
 
 # (cols, rows) of one copy of the strip that booths print. Two frames are left out on purpose: one uniform band
 # across a photo would otherwise split it.
@@ -84,30 +102,42 @@ def split_cuts(rgb: np.ndarray) -> CutLayout:
     if min(height, width) < 32:
         return single
     small, scale = _downscale(rgb, ANALYSIS_SIDE)
+    # a scan or a photo of the print may be a little rotated; booth files are upright (angle 0)
     angle = _estimate_skew(small)
-    work = _rotate(small, angle) if angle else small
-    blurred = cv2.GaussianBlur(work, (3, 3), 0).astype(np.int16)
-    grid = _best_grid(blurred)
+    work = cv2.GaussianBlur(_rotate(small, angle) if angle else small, (3, 3), 0)
+    grid = _best_grid(work)
+    if grid is None and angle:
+        angle = 0.0
+        work = cv2.GaussianBlur(small, (3, 3), 0)
+        grid = _best_grid(work)
     if grid is None:
         return single
-    grid, duplicated = _drop_duplicate_copy(blurred, grid)
+    grid, duplicated = _drop_duplicate_copy(work.astype(np.int16), grid)
     if (len(grid.cols), len(grid.rows)) not in KNOWN_LAYOUTS:
         return single
     frames = []
     for r in range(len(grid.rows)):
         for c in range(len(grid.cols)):
             box = _to_original(grid.box(r, c), angle, work.shape, scale, (width, height))
+            if not angle:
+                box = _refine_box(rgb, box, _gutters(grid, r, c, work.shape), scale)
             frames.append(Frame(len(frames), box))
     return CutLayout(kind=f"{len(grid.cols)}x{len(grid.rows)}", frames=tuple(frames), duplicated=duplicated)
 
 
 def _downscale(rgb: np.ndarray, side: int) -> tuple[np.ndarray, float]:
+    """Shrink so the long side is at most `side`: Gaussian pyramid halvings (fast, anti-aliased), then bilinear."""
     height, width = rgb.shape[:2]
     scale = min(1.0, side / max(height, width))
     if scale == 1.0:
         return np.ascontiguousarray(rgb), 1.0
+    image = rgb
+    while max(image.shape[:2]) >= 2 * side:
+        image = cv2.pyrDown(image)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), scale
+    if image.shape[1] != size[0] or image.shape[0] != size[1]:
+        image = cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
+    return image, scale
 
 
 def _rotate(image: np.ndarray, angle: float) -> np.ndarray:
@@ -123,15 +153,20 @@ def _estimate_skew(small: np.ndarray) -> float:
     sums of horizontal ones) are sharpest.
     """
     tiny, _ = _downscale(small, SKEW_SIDE)
-    grey = cv2.cvtColor(tiny, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    gy = np.abs(cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3))
-    gx = np.abs(cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3))
-    stacked = np.dstack([gy, gx])
+    grey = cv2.cvtColor(tiny, cv2.COLOR_RGB2GRAY)
+    gy = cv2.convertScaleAbs(cv2.Sobel(grey, cv2.CV_16S, 0, 1, ksize=3), alpha=0.25)
+    gx = cv2.convertScaleAbs(cv2.Sobel(grey, cv2.CV_16S, 1, 0, ksize=3), alpha=0.25)
+    stacked = cv2.merge([gy, gx])
+    height, width = grey.shape
 
     def sharpness(angle: float) -> float:
-        rotated = _rotate(stacked, angle) if angle else stacked
-        rows = rotated[:, :, 0].sum(axis=1)
-        cols = rotated[:, :, 1].sum(axis=0)
+        if angle:
+            matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+            rotated = cv2.warpAffine(stacked, matrix, (width, height), flags=cv2.INTER_NEAREST)
+        else:
+            rotated = stacked
+        rows = rotated[:, :, 0].sum(axis=1, dtype=np.float64)
+        cols = rotated[:, :, 1].sum(axis=0, dtype=np.float64)
         return float(np.square(np.diff(rows)).sum() + np.square(np.diff(cols)).sum())
 
     level = sharpness(0.0)
@@ -146,18 +181,20 @@ def _estimate_skew(small: np.ndarray) -> float:
     return float(best)
 
 
-def _line_stats(image: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per row (axis=0) or column (axis=1): median colour (N, 3) and the share of pixels within tolerance of it."""
-    lines = image if axis == 0 else image.transpose(1, 0, 2)
-    samples = lines[:, :: max(1, lines.shape[1] // 320)]  # plenty to estimate a share and a median
-    median = np.median(samples[:, :: max(1, samples.shape[1] // 64)], axis=1).astype(np.int16)
-    deviation = np.abs(samples - median[:, None, :]).max(axis=2)
-    return median, (deviation <= COLOUR_TOLERANCE).mean(axis=1)
+def _line_stats(planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per line of planar (3, N, L) pixels: median colour (N, 3) and the share of pixels within tolerance of it."""
+    samples = planes[:, :, :: max(1, planes.shape[2] // LINE_SAMPLES)]
+    # the reference colour: a median of a few pixels is inside the uniform majority of any >=90 % uniform line
+    median = np.median(samples[:, :, :: max(1, samples.shape[2] // REFERENCE_SAMPLES)], axis=2).astype(np.int16)
+    deviation = np.abs(samples[0] - median[0][:, None])
+    for channel in (1, 2):
+        np.maximum(deviation, np.abs(samples[channel] - median[channel][:, None]), out=deviation)
+    return median.T, (deviation <= COLOUR_TOLERANCE).mean(axis=1)
 
 
-def _separators(image: np.ndarray, axis: int, background: np.ndarray | None) -> np.ndarray:
+def _separators(planes: np.ndarray, background: np.ndarray | None) -> np.ndarray:
     """Lines that are background: near-uniform and, when the print's background colour is known, of that colour."""
-    median, share = _line_stats(image, axis)
+    median, share = _line_stats(planes)
     uniform = share >= SEPARATOR_FRACTION
     if background is not None:
         uniform &= np.abs(median - background).max(axis=1) <= BACKGROUND_TOLERANCE
@@ -192,37 +229,146 @@ def _bands(separator: np.ndarray) -> list[tuple[int, int]]:
     return [(a, b) for a, b in runs if b - a >= minimum]
 
 
-def _best_grid(image: np.ndarray) -> _Grid | None:
+def _best_grid(work: np.ndarray) -> _Grid | None:
     """Try rows first (then columns across those rows) and columns first; keep the better valid grid."""
+    image = work.astype(np.int16)
+    planes = np.ascontiguousarray(image.transpose(2, 0, 1))  # (3, H, W): lines are rows
+    planes_t = planes.transpose(0, 2, 1)  # (3, W, H) view: lines are columns
     background = _background_colour(image)
-    candidates = list(_grids_rows_first(image, background))
-    candidates += [g.transposed() for g in _grids_rows_first(image.transpose(1, 0, 2), background)]
+    candidates = _grids_lines_first(planes, planes_t, background)
+    candidates += [g.transposed() for g in _grids_lines_first(planes_t, planes, background)]
     valid = [g for g in candidates if _plausible(g, image.shape) and _straight_edges(image, g)]
+    if background is not None:  # decorations crossing a gutter can hide frames from the strict test
+        valid += _grids_on_pattern(image, planes, background)
     if not valid:
         return None
     return max(valid, key=lambda g: (len(g.rows) * len(g.cols), _coverage(g, image.shape)))
 
 
-def _grids_rows_first(image: np.ndarray, background: np.ndarray | None) -> list[_Grid]:
-    """Row bands of alike height (frames; logo and caption bands differ), then the columns across them."""
-    row_bands = _bands(_separators(image, 0, background))
+def _grids_on_pattern(image: np.ndarray, planes: np.ndarray, background: np.ndarray) -> list[_Grid]:
+    """Frames on a decorated background (leaves, confetti, oval masks): gutters are lines MOSTLY of the margin colour.
+
+    Looser than the uniform-line test, so it asks more of the result: a margin on every side, and cells of one
+    template shape (the same mask, e.g. all rectangles or all ovals, filling most of each cell).
+    """
+    deviation = np.abs(planes[0] - background[0])
+    for channel in (1, 2):
+        np.maximum(deviation, np.abs(planes[channel] - background[channel]), out=deviation)
+    content = (deviation > COLOUR_TOLERANCE).astype(np.float32)
     grids = []
+    for mask, transpose in ((content, False), (content.T, True)):
+        rows = _largest_alike_group(_bands(mask.mean(axis=1) < PATTERN_FRACTION))
+        for _ in range(2):  # columns across the frame rows, then rows across the frame columns, and again
+            if not rows:
+                break
+            cols = _bands(mask[np.r_[tuple(slice(a, b) for a, b in rows)]].mean(axis=0) < PATTERN_FRACTION)
+            if not cols:
+                rows = []
+                break
+            # across the frame columns a frame's line is nearly all picture, a margin with leaves is not
+            rows = _largest_alike_group(
+                _bands(mask[:, np.r_[tuple(slice(a, b) for a, b in cols)]].mean(axis=1) < PATTERN_CONTENT)
+            )
+        if rows and cols:
+            grid = _Grid(rows=tuple(rows), cols=tuple(cols))
+            grids.append(grid.transposed() if transpose else grid)
+    return [
+        g
+        for g in grids
+        if _plausible(g, image.shape, PATTERN_SIZE_TOLERANCE)
+        and _has_margins(g, image.shape)
+        and _one_template(content, g)
+    ]
+
+
+def _largest_alike_group(bands: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    best: list[tuple[int, int]] = []
     start = 0
-    for i in range(1, len(row_bands) + 1):
-        if i < len(row_bands) and _alike([*row_bands[start:i], row_bands[i]]):
+    for i in range(1, len(bands) + 1):
+        if i < len(bands) and _alike([*bands[start:i], bands[i]], PATTERN_SIZE_TOLERANCE):
             continue
-        group = row_bands[start:i]
-        stacked = np.concatenate([image[y0:y1] for y0, y1 in group])
-        cols = _bands(_separators(stacked, 1, background))
-        if cols:
-            grids.append(_Grid(rows=tuple(group), cols=tuple(cols)))
+        group = bands[start:i]
+        if sum(b - a for a, b in group) > sum(b - a for a, b in best):
+            best = group
         start = i
+    return best
+
+
+def _has_margins(grid: _Grid, shape: tuple[int, ...]) -> bool:
+    height, width = shape[:2]
+    return grid.rows[0][0] > 0 and grid.rows[-1][1] < height and grid.cols[0][0] > 0 and grid.cols[-1][1] < width
+
+
+def _one_template(content: np.ndarray, grid: _Grid) -> bool:
+    """Every cell holds the same picture shape, filling most of it: what a print template makes and a photo does not."""
+    masks = []
+    for r in range(len(grid.rows)):
+        for c in range(len(grid.cols)):
+            x, y, w, h = grid.box(r, c)
+            cell = np.ascontiguousarray(content[y : y + h, x : x + w], dtype=np.float32)
+            masks.append(cv2.resize(cell, (16, 16), interpolation=cv2.INTER_AREA) > 0.5)
+    if min(float(m.mean()) for m in masks) < TEMPLATE_FILL:
+        return False
+    reference = np.mean(masks, axis=0) > 0.5
+    for mask in masks:
+        union = np.logical_or(mask, reference).sum()
+        if union and np.logical_and(mask, reference).sum() / union < TEMPLATE_AGREEMENT:
+            return False
+    return True
+
+
+def _grids_lines_first(planes: np.ndarray, crossing: np.ndarray, background: np.ndarray | None) -> list[_Grid]:
+    """Bands of lines of alike size (frames; logo and caption bands differ), then the crossing bands across them.
+
+    `planes` holds the lines as (3, N, L) and `crossing` the same pixels transposed, (3, L, N).
+    """
+    separator = _separators(planes, background)
+    bands = _bands(separator)
+    groups = []
+    start = 0
+    for i in range(1, len(bands) + 1):
+        if i < len(bands) and _alike([*bands[start:i], bands[i]]):
+            continue
+        groups.append(bands[start:i])
+        extended = _extend_regular(bands[start:i], separator)
+        if extended != groups[-1]:
+            groups.append(extended)
+        start = i
+    grids = []
+    for group in groups:
+        stacked = np.concatenate([crossing[:, :, a:b] for a, b in group], axis=2)
+        across = _bands(_separators(stacked, background))
+        if across:
+            grids.append(_Grid(rows=tuple(group), cols=tuple(across)))
     return grids
 
 
-def _alike(spans: list[tuple[int, int]]) -> bool:
+def _extend_regular(group: list[tuple[int, int]], separator: np.ndarray) -> list[tuple[int, int]]:
+    """Add the frames a regular grid predicts next to `group` where the picture is at least half there.
+
+    A dark photo on a black border (or a white one on white) loses its edges to the gutter test; the template's
+    regular pitch says where it is.
+    """
+    if len(group) < 2:
+        return group
+    size = round(float(np.median([b - a for a, b in group])))
+    pitch = round(float(np.median(np.diff([a for a, _ in group]))))
+    if pitch <= size:
+        return group
+    busy = ~separator
+    extended = list(group)
+    while extended[-1][0] + pitch + size <= len(busy) and busy[extended[-1][0] + pitch :][:size].mean() >= 0.5:
+        start = extended[-1][0] + pitch
+        extended.append((start, start + size))
+    while extended[0][0] - pitch >= 0 and busy[extended[0][0] - pitch :][:size].mean() >= 0.5:
+        start = extended[0][0] - pitch
+        extended.insert(0, (start, start + size))
+    return extended
+
+
+def _alike(spans: list[tuple[int, int]], tolerance: float = SIZE_TOLERANCE) -> bool:
     lengths = [b - a for a, b in spans]
-    return min(lengths) >= (1 - SIZE_TOLERANCE) * max(lengths)
+    return min(lengths) >= (1 - tolerance) * max(lengths)
 
 
 def _coverage(grid: _Grid, shape: tuple[int, ...]) -> float:
@@ -230,14 +376,14 @@ def _coverage(grid: _Grid, shape: tuple[int, ...]) -> float:
     return area / float(shape[0] * shape[1])
 
 
-def _plausible(grid: _Grid, shape: tuple[int, ...]) -> bool:
+def _plausible(grid: _Grid, shape: tuple[int, ...], tolerance: float = SIZE_TOLERANCE) -> bool:
     n_rows, n_cols = len(grid.rows), len(grid.cols)
     if n_rows * n_cols < 3:
         return False
     shape_ok = (n_cols, n_rows) in KNOWN_LAYOUTS or _halves(n_cols, n_rows)
     if not shape_ok:
         return False
-    if not _alike(list(grid.rows)) or not _alike(list(grid.cols)):
+    if not _alike(list(grid.rows), tolerance) or not _alike(list(grid.cols), tolerance):
         return False
     heights = [b - a for a, b in grid.rows]
     widths = [b - a for a, b in grid.cols]
@@ -290,7 +436,7 @@ def _cell(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     x, y, w, h = box
     inset_x, inset_y = w // 10, h // 10  # the edges carry residual misalignment, not content
     crop = image[y + inset_y : y + h - inset_y, x + inset_x : x + w - inset_x].astype(np.float32).mean(axis=2)
-    small = cv2.resize(crop, (24, 24), interpolation=cv2.INTER_AREA).ravel()
+    small = cv2.resize(crop, (32, 32), interpolation=cv2.INTER_AREA).ravel()
     small -= small.mean()
     norm = float(np.linalg.norm(small))
     return small / norm if norm > 1e-6 else small
@@ -303,7 +449,7 @@ def _halves_match(image: np.ndarray, grid: _Grid, by_cols: bool) -> bool:
         for c in range(n_cols // 2 if by_cols else n_cols):
             r2, c2 = (r, c + n_cols // 2) if by_cols else (r + n_rows // 2, c)
             pairs.append(float(_cell(image, grid.box(r, c)) @ _cell(image, grid.box(r2, c2))))
-    return bool(pairs) and float(np.mean(pairs)) >= DUPLICATE_NCC and min(pairs) >= DUPLICATE_NCC - 0.15
+    return bool(pairs) and min(pairs) >= DUPLICATE_NCC
 
 
 def _drop_duplicate_copy(image: np.ndarray, grid: _Grid) -> tuple[_Grid, bool]:
@@ -313,6 +459,61 @@ def _drop_duplicate_copy(image: np.ndarray, grid: _Grid) -> tuple[_Grid, bool]:
     if n_rows % 2 == 0 and (n_cols, n_rows // 2) in KNOWN_LAYOUTS and _halves_match(image, grid, by_cols=False):
         return _Grid(rows=grid.rows[: n_rows // 2], cols=grid.cols), True
     return grid, False
+
+
+def _gutters(grid: _Grid, r: int, c: int, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """Background widths (analysis pixels) above, below, left and right of frame (r, c)."""
+    (y0, y1), (x0, x1) = grid.rows[r], grid.cols[c]
+    above = y0 - (grid.rows[r - 1][1] if r else 0)
+    below = (grid.rows[r + 1][0] if r + 1 < len(grid.rows) else shape[0]) - y1
+    left = x0 - (grid.cols[c - 1][1] if c else 0)
+    right = (grid.cols[c + 1][0] if c + 1 < len(grid.cols) else shape[1]) - x1
+    return above, below, left, right
+
+
+def _refine_box(
+    rgb: np.ndarray, box: tuple[int, int, int, int], gutters: tuple[int, int, int, int], scale: float
+) -> tuple[int, int, int, int]:
+    """Move each edge of a box found at analysis scale to the exact gutter/picture transition in the full image."""
+    height, width = rgb.shape[:2]
+    reach = int(np.ceil(1.5 / scale)) + 2  # the analysis pixel, the blur and a margin
+    # the reference line outside an edge must stay inside the gutter, short of the neighbouring frame
+    above, below, left_gap, right_gap = (min(reach, max(1, int(g / scale) // 2)) for g in gutters)
+    x, y, w, h = box
+    left, top, right, bottom = x, y, x + w, y + h  # right/bottom exclusive
+    step_x, step_y = max(1, w // 120), max(1, h // 120)
+
+    def row(yy: int) -> np.ndarray:
+        return rgb[yy, left + w // 20 : right - w // 20 : step_x].astype(np.int16)
+
+    def col(xx: int) -> np.ndarray:
+        return rgb[top + h // 20 : bottom - h // 20 : step_y, xx].astype(np.int16)
+
+    def transition(outside: int, inward: int, line: Callable[[int], np.ndarray]) -> int | None:
+        """First line, going inward from `outside`, that is no longer mostly gutter colour."""
+        limit = width if line is col else height
+        if not 0 <= outside < limit:
+            return None
+        gutter = np.median(line(outside), axis=0)
+        for k in range(1, 2 * reach + 2):
+            pos = outside + inward * k
+            if not 0 <= pos < limit:
+                return None
+            if (np.abs(line(pos) - gutter).max(axis=1) <= COLOUR_TOLERANCE).mean() < 0.5:
+                return pos
+        return None
+
+    new_top = transition(top - above, 1, row)
+    new_bottom = transition(bottom - 1 + below, -1, row)
+    new_left = transition(left - left_gap, 1, col)
+    new_right = transition(right - 1 + right_gap, -1, col)
+    top = new_top if new_top is not None else top
+    bottom = new_bottom + 1 if new_bottom is not None else bottom
+    left = new_left if new_left is not None else left
+    right = new_right + 1 if new_right is not None else right
+    if right - left < w // 2 or bottom - top < h // 2:  # the picture itself looked like gutter: keep the coarse box
+        return box
+    return left, top, right - left, bottom - top
 
 
 def _to_original(
