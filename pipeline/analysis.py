@@ -23,12 +23,15 @@ from vision.clustering import ClusterFace, Clustering, assign_incremental, reclu
 from vision.cuts import split_cuts
 from vision.faces import DetectedFace, detect_faces, embed_faces
 from vision.images import ImageRejected, load_rgb
-from vision.smile import smile_scores
+from vision.smile import smile_readings
 
 log = logging.getLogger(__name__)
 
 EMBEDDING_SIZE = 128
 RECLUSTER_EVERY_FACES = 40  # a full re-cluster of a chat after this many new faces (and once a day)
+# A detection the smile model's landmarker cannot read as a face either is kept only when the detector is this sure:
+# on ../shared/eval/photobooth every such detection below it was a balloon, a texture or a smudge of a crowd.
+UNREAD_MIN_DETECTION = 0.9
 
 
 # ----- worker side ----------------------------------------------------------------------------------------
@@ -84,19 +87,26 @@ def analyse_rgb(rgb: np.ndarray, times: StageTimes | None = None) -> PhotoAnalys
             found = sorted(detect_faces(crop), key=lambda face: (face.box[0], face.box[1]))  # left to right
         if not found:
             continue
-        # Embedding and smile work on the frame crop: a face's margin never reaches into the next cut.
-        with _timed(times, "embedding"):
-            embeddings = np.asarray(embed_faces(crop, found), dtype=np.float32)
+        # Smile and embedding work on the frame crop: a face's margin never reaches into the next cut.
         with _timed(times, "smile"):
-            smiles = smile_scores(crop, found)
-        for face, embedding, smile in zip(found, embeddings, smiles, strict=True):
+            readings = smile_readings(crop, found)
+        kept = [
+            (face, reading)
+            for face, reading in zip(found, readings, strict=True)
+            if reading.face_found or face.score >= UNREAD_MIN_DETECTION
+        ]
+        if not kept:
+            continue
+        with _timed(times, "embedding"):
+            embeddings = np.asarray(embed_faces(crop, [face for face, _ in kept]), dtype=np.float32)
+        for (face, reading), embedding in zip(kept, embeddings, strict=True):
             full = _shifted(face, x, y)
             faces.append(
                 AnalysedFace(
                     frame=frame.index,
                     box=tuple(round(v) for v in full.box),  # type: ignore[arg-type]
                     detection_score=float(face.score),
-                    smile=float(min(max(smile, 0.0), 100.0)),
+                    smile=float(min(max(reading.score, 0.0), 100.0)),
                     embedding=embedding,
                 )
             )

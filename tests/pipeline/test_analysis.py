@@ -146,3 +146,10 @@ async def test_people_form_from_three_faces_and_corrections_survive_the_periodic
     assert all(a_person in by_id[i].excluded_people and by_id[i].person_id != a_person for i in b_faces)
     others = {by_id[i].person_id for i in b_faces}
     assert len(others) == 1 and None not in others, "the removed faces form their own person again"
+
+
+def test_balloons_the_detector_half_believes_are_not_faces() -> None:
+    """pibooth's overlay collage: faces hidden behind balloons. YuNet sees two 'faces' (0.76, 0.84), the smile
+    model's landmarker finds no face in either: they are left out instead of scoring 'cannot tell' points."""
+    analysis = analyse_photo(group_photo("pibooth_collage_overlay.jpg"), 60_000_000)
+    assert analysis.faces == ()
