@@ -133,7 +133,7 @@ async def send_smiles_of_many(
     with_faces = [filed for filed in analyses if filed is not None and filed.faces]
     lines = [header]
     for number, filed in enumerate(analyses, start=1):
-        if filed is not None and filed.fresh:
+        if filed is None or filed.fresh:  # None: the analysis failed (it is retried on the next start)
             lines.append(t(language, "smile.photo_line", number=number, line=outcome_line(filed, language)))
     if with_faces:
         best = max(with_faces, key=lambda filed: filed.points)

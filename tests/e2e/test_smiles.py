@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from pipeline.analysis import smile_points
+from bot.workers import CpuPool
+from pipeline.analysis import analyse_photo, smile_points
 from tests.e2e.face_photos import group_photo, identity_photos, rotated_with_exif, side_by_side
 from tests.e2e.harness import Harness, noisy_jpeg, text_of
 
@@ -119,3 +123,30 @@ async def test_the_bot_answers_other_messages_while_it_analyses(harness: Harness
     assert "How it works" in text_of(first), "/help is not kept waiting behind a big photo"
     second = await harness.reply(chat["id"], timeout=60)
     assert second.photo and "Smile points" in text_of(second)
+
+
+class _CrashingAnalysis:
+    """The worker pool as seen when a worker process dies in the middle of a face analysis."""
+
+    def __init__(self, pool: CpuPool) -> None:
+        self.pool = pool
+
+    async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if fn is analyse_photo:
+            raise BrokenProcessPool("a worker died")
+        return await self.pool.run(fn, *args, **kwargs)
+
+
+async def test_a_failed_analysis_keeps_the_photo_and_is_retried(harness: Harness) -> None:
+    user, chat = _private(harness)
+    analyser = harness.services.analyser
+    analyser.cpu = _CrashingAnalysis(analyser.cpu)  # type: ignore[assignment]
+    await harness.emu.send_photo(chat["id"], user["id"], group_photo("pexels-polina-tankilevitch-5848780.jpg"))
+    reply = text_of(await harness.reply(chat["id"], timeout=60))
+    assert "Saved to the album" in reply and "could not look for faces" in reply and "safe in the album" in reply
+    (photo,) = await harness.services.albums.page(chat["id"], 0, 10)
+    assert photo.analysed_at is None, "left for the next start"
+
+    analyser.cpu = analyser.cpu.pool  # type: ignore[attr-defined]
+    assert await analyser.resume() == 1
+    assert len(await harness.services.faces.faces_of_photo(photo.id)) == 3
