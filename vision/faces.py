@@ -25,6 +25,13 @@ DETECTOR_MIN_FACE = 20
 # A face filling the whole image (tight crops) is missed by anchor-based detectors: pad with a replicated border.
 TIGHT_CROP_PAD = 0.35
 NMS_IOU = 0.4
+# A box lying mostly inside a better one is the same face found twice (a chin-and-mouth box inside the full face).
+NMS_INSIDE = 0.7
+# Faces this small (original pixels) are still searched in large photos, by tiles at a finer scale that makes them
+# TILE_FACE_PX detector pixels (YuNet still finds 10-12 px faces; 20 would cost 4x more tiles on camera originals).
+SMALL_FACE = 40
+TILE_FACE_PX = 12
+TILE_OVERLAP = 0.2
 CHIP_SIZE = 150
 CHIP_PADDING = 0.25
 EMBEDDING_DIM = 128
@@ -98,15 +105,29 @@ def as_rgb(image: np.ndarray) -> np.ndarray:
 
 
 def detect_faces(rgb: np.ndarray, *, min_size: int = 24) -> list[DetectedFace]:
-    """Faces at least `min_size` px wide (in `rgb`'s pixels), best score first."""
+    """Faces at least `min_size` px wide (in `rgb`'s pixels), best score first.
+
+    One pass over the whole image at working scale (≤ DETECTOR_MAX_SIDE); small images also get a padded pass (tight
+    crops); large ones, where a SMALL_FACE would shrink below what YuNet sees, also get overlapping tiles at a finer
+    scale. Greyscale (H, W) and RGBA arrays are accepted; anything else raises ValueError / TypeError.
+    """
     rgb = as_rgb(rgb)
     height, width = rgb.shape[:2]
     if min(height, width) < max(8, min_size // 2):
         return []
-    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    # Shrink once to the finest scale any pass needs; every pass works from that copy.
+    working = _working_scale(width, height, min_size)
+    tile_scale = _tile_scale(width, height, min_size)
+    base = min(1.0, max(working, tile_scale or 0.0))
+    small = rgb if base == 1.0 else cv2.resize(rgb, None, fx=base, fy=base, interpolation=cv2.INTER_AREA)
+    bgr = cv2.cvtColor(small, cv2.COLOR_RGB2BGR)
+    frame = _Frame(base, width, height)
     found: list[DetectedFace] = []
     for scale, pad in _passes(width, height, min_size):
-        found.extend(_detect_pass(bgr, scale, pad))
+        found.extend(_detect_pass(bgr, scale / base, pad, frame))
+    if tile_scale is not None:
+        for x, y, tile in _tiles(bgr, tile_scale / base):
+            found.extend(_detect_pass(tile, tile_scale / base, 0, frame, (x, y)))
     kept = _non_max_suppression(found)
     return [face for face in kept if face.box[2] >= min_size and face.score >= MIN_SCORE]
 
@@ -125,10 +146,14 @@ def l2_normalise(vectors: np.ndarray) -> np.ndarray:
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
+def _working_scale(width: int, height: int, min_size: int) -> float:
+    return min(DETECTOR_MAX_SIDE / max(width, height), max(1.0, DETECTOR_MIN_FACE / max(1, min_size)))
+
+
 def _passes(width: int, height: int, min_size: int) -> list[tuple[float, int]]:
-    """(scale, border) per detector pass: the whole image at working scale, plus a padded one for small images."""
+    """(scale, border) per whole-image pass: the working scale, plus a padded one for small images."""
     longest = max(width, height)
-    scale = min(DETECTOR_MAX_SIDE / longest, max(1.0, DETECTOR_MIN_FACE / max(1, min_size)))
+    scale = _working_scale(width, height, min_size)
     passes = [(scale, 0)]
     if longest * scale <= DETECTOR_MAX_SIDE / 2:
         # Small images are often tight face crops; a border gives the detector the context its anchors expect.
@@ -136,8 +161,39 @@ def _passes(width: int, height: int, min_size: int) -> list[tuple[float, int]]:
     return passes
 
 
-def _detect_pass(bgr: np.ndarray, scale: float, pad: int) -> list[DetectedFace]:
-    import yuface
+def _tile_scale(width: int, height: int, min_size: int) -> float | None:
+    """The scale making max(min_size, SMALL_FACE) px faces TILE_FACE_PX wide, if the working pass makes them smaller."""
+    wanted = TILE_FACE_PX / max(min_size, SMALL_FACE)
+    if wanted <= _working_scale(width, height, min_size) * 1.25:
+        return None
+    return min(1.0, wanted)
+
+
+def _tiles(bgr: np.ndarray, scale: float):
+    """Overlapping crops of `bgr` that are DETECTOR_MAX_SIDE px wide once scaled, with their offsets."""
+    height, width = bgr.shape[:2]
+    side = int(DETECTOR_MAX_SIDE / scale)
+    step = int(side * (1 - TILE_OVERLAP))
+    ys = [*range(0, max(1, height - side), step), max(0, height - side)]
+    xs = [*range(0, max(1, width - side), step), max(0, width - side)]
+    for y in sorted(set(ys)):
+        for x in sorted(set(xs)):
+            yield x, y, bgr[y : y + side, x : x + side]
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """How detector coordinates go back to the caller's image: divide by `base`, clip to width × height."""
+
+    base: float
+    width: int
+    height: int
+
+
+def _detect_pass(
+    bgr: np.ndarray, scale: float, pad: int, frame: _Frame, offset: tuple[int, int] = (0, 0)
+) -> list[DetectedFace]:
+    import yuface  # the compiled YuNet; imported on first use so that the types above import fast
 
     image = bgr
     if abs(scale - 1.0) > 1e-3:
@@ -145,35 +201,35 @@ def _detect_pass(bgr: np.ndarray, scale: float, pad: int) -> list[DetectedFace]:
         image = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=interpolation)
     if pad:
         image = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-    raw = yuface.c_detect(np.ascontiguousarray(image))
-    height, width = bgr.shape[:2]
+    raw = np.asarray(yuface.c_detect(np.ascontiguousarray(image)), dtype=np.float64)
+    shift = np.array(offset, dtype=np.float64)
     faces = []
-    for row in np.asarray(raw, dtype=np.float64):
-        score = row[0] / 100.0
-        x, y, w, h = ((row[1:5] - [pad, pad, 0, 0]) / scale).tolist()
-        points = (row[5:15].reshape(5, 2) - pad) / scale
-        x0, y0 = max(0.0, x), max(0.0, y)
-        x1, y1 = min(float(width), x + w), min(float(height), y + h)
+    for row in raw:
+        corner = ((row[1:3] - pad) / scale + shift) / frame.base
+        size = row[3:5] / scale / frame.base
+        points = ((row[5:15].reshape(5, 2) - pad) / scale + shift) / frame.base
+        x0, y0 = max(0.0, corner[0]), max(0.0, corner[1])
+        x1, y1 = min(float(frame.width), corner[0] + size[0]), min(float(frame.height), corner[1] + size[1])
         if x1 - x0 < 2 or y1 - y0 < 2:
             continue
         box = (round(x0), round(y0), round(x1 - x0), round(y1 - y0))
-        faces.append(DetectedFace(box, float(score), tuple((float(px), float(py)) for px, py in points)))
+        landmarks = tuple((float(px), float(py)) for px, py in points)
+        faces.append(DetectedFace(box, float(row[0]) / 100.0, landmarks))
     return faces
 
 
-def _iou(a: Box, b: Box) -> float:
+def _overlaps(a: Box, b: Box) -> bool:
     ax1, ay1, bx1, by1 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
-    iw = max(0, min(ax1, bx1) - max(a[0], b[0]))
-    ih = max(0, min(ay1, by1) - max(a[1], b[1]))
-    inter = iw * ih
+    inter = max(0, min(ax1, bx1) - max(a[0], b[0])) * max(0, min(ay1, by1) - max(a[1], b[1]))
+    smaller = min(a[2] * a[3], b[2] * b[3])
     union = a[2] * a[3] + b[2] * b[3] - inter
-    return inter / union if union > 0 else 0.0
+    return union > 0 and (inter / union >= NMS_IOU or inter / max(1, smaller) >= NMS_INSIDE)
 
 
 def _non_max_suppression(faces: list[DetectedFace]) -> list[DetectedFace]:
     kept: list[DetectedFace] = []
     for face in sorted(faces, key=lambda f: f.score, reverse=True):
-        if all(_iou(face.box, other.box) < NMS_IOU for other in kept):
+        if not any(_overlaps(face.box, other.box) for other in kept):
             kept.append(face)
     return kept
 
