@@ -1,13 +1,14 @@
 """Per-face smile score 0–100 from MediaPipe FaceLandmarker blendshapes and landmark geometry.
 
-How a score is made (the recipe; the coefficients are fitted by ``scripts/fit_smile.py``):
-1. The face crop is given a margin (edge pixels repeated) and resized to a square of ``VIEW_SIZE`` px, because the
-   landmarker's own detector is short-range and wants a face that fills much of the picture.
+How a score is made (the recipe; the coefficients are fitted by ``scripts/fit_smile.py``, figures in README.md):
+1. The face crop is given a margin and resized to a square of ``VIEW_SIZE`` px, because the landmarker's own
+   detector is short-range and wants a face that fills much of the picture (``ATTEMPTS``: edge pixels repeated
+   first, then a plain grey frame for tight or tiny crops).
 2. FaceLandmarker returns 52 blendshapes and 478 landmarks. The same is done for the mirrored crop; the two views
    are averaged, which cancels part of the landmarker's noise and any left/right bias.
-3. Features (listed in smile_model.json): left/right-averaged blendshapes (smile, dimple, stretch, jaw open, ...)
-   and geometry in units of the inter-ocular distance after removing head roll (mouth width, mouth opening,
-   how far the mouth corners sit above the lip centre).
+3. Features (named in smile_model.json, computed here as ``MEASUREMENTS``): left/right-averaged blendshapes, mouth
+   geometry in inter-ocular units after levelling the eyes (width, opening, lip height, corner lift) and mouth
+   appearance (brightness inside the lips against the face's skin: visible teeth).
 4. A logistic regression (standardised features, L2 penalty) turns them into P(smiling); the score is 100·P.
 
 So a score of 80 means: faces that look like this were labelled "smiling" about 80 % of the time in our fitting data
