@@ -129,11 +129,14 @@ def make_cut(
     background: tuple[int, int, int] | None = None,
     pattern: bool = False,
     stickers: int = 0,
+    gradient: float = 0.0,
+    corner_radius: int = 0,
 ) -> SyntheticCut:
     """A print of `layout` (cols, rows) with known frame boxes (of the first copy when `duplicated`).
 
     `pattern` scatters pastel leaves on the background (under the frames); `stickers` small shapes drawn over the
-    frames' corners and across the gutters, as decorated booth templates do.
+    frames' corners and across the gutters, as decorated booth templates do. `gradient` shades the background by up
+    to that many levels from one side to the other (pastel gradient templates); `corner_radius` rounds the frames.
     """
     cols, rows = layout
     bg = np.array(background if background is not None else BACKGROUNDS[int(rng.integers(0, len(BACKGROUNDS)))])
@@ -148,6 +151,11 @@ def make_cut(
     strip_h = 2 * margin + rows * frame_h + (rows - 1) * gap + (band_h + gap if band_h else 0)
     strip = np.empty((strip_h, strip_w, 3), dtype=np.uint8)
     strip[:] = bg
+    if gradient:
+        ramp = np.linspace(0.0, gradient, strip_w if rng.random() < 0.5 else strip_h, dtype=np.float32)
+        ramp = ramp[None, :, None] if ramp.size == strip_w else ramp[:, None, None]
+        direction = -1.0 if bg.mean() > 128 else 1.0
+        strip[:] = np.clip(bg + direction * np.broadcast_to(ramp, strip.shape), 0, 255).astype(np.uint8)
     if pattern:
         _scatter_leaves(strip, rng, bg)
     boxes = []
@@ -158,7 +166,11 @@ def make_cut(
             content = photo_frame(photos, rng, frame_w, frame_h) if photos else None
             if content is None:
                 content = generated_frame(rng, frame_w, frame_h, avoid=bg)
-            strip[y : y + frame_h, x : x + frame_w] = content
+            if corner_radius:
+                inside = _rounded_mask(frame_w, frame_h, corner_radius)
+                strip[y : y + frame_h, x : x + frame_w][inside] = content[inside]
+            else:
+                strip[y : y + frame_h, x : x + frame_w] = content
             boxes.append((x, y, frame_w, frame_h))
     if band_h:
         band_y = margin if band_top else strip_h - margin - band_h
@@ -175,6 +187,16 @@ def make_cut(
     if jpeg_quality is not None:
         image = jpeg_roundtrip(image, jpeg_quality)
     return SyntheticCut(rgb=image, kind=f"{cols}x{rows}", duplicated=duplicated, boxes=tuple(boxes))
+
+
+def _rounded_mask(width: int, height: int, radius: int) -> np.ndarray:
+    mask = np.zeros((height, width), dtype=np.uint8)
+    cv2.rectangle(mask, (radius, 0), (width - 1 - radius, height - 1), 1, -1)
+    cv2.rectangle(mask, (0, radius), (width - 1, height - 1 - radius), 1, -1)
+    for cx, cy in ((radius, radius), (width - 1 - radius, radius), (radius, height - 1 - radius)):
+        cv2.circle(mask, (cx, cy), radius, 1, -1)
+    cv2.circle(mask, (width - 1 - radius, height - 1 - radius), radius, 1, -1)
+    return mask.astype(bool)
 
 
 def _scatter_leaves(canvas: np.ndarray, rng: np.random.Generator, bg: np.ndarray) -> None:
@@ -284,6 +306,8 @@ def synthetic_set(seed: int = DEFAULT_SEED, count: int = 120, photos: Sequence[n
                 photos=photos,
                 pattern=decorated,
                 stickers=int(rng.integers(1, 5)) if decorated or rng.random() < 0.2 else 0,
+                gradient=float(rng.uniform(20, 70)) if rng.random() < 0.15 else 0.0,
+                corner_radius=int(rng.integers(4, max(5, width // 12))) if rng.random() < 0.25 else 0,
             )
         )
     return samples

@@ -48,9 +48,10 @@ EDGE_INSET = 2  # pixels inside a frame's edge where the edge test looks (past t
 EDGE_CONTENT = 0.5  # share of an edge line that must differ from the gutter beside it: frames are rectangles
 MIN_COVERAGE = 0.4  # the frames cover at least this share of the file
 ASPECT_RANGE = (0.45, 2.3)  # width / height of one booth frame
-# Correlation of paired cells (32x32 grey) that makes two halves one strip printed twice. Copies of one print
-# correlate above 0.99 even through JPEG at quality 60; consecutive shots of the same pose stay below.
+# Correlation of paired cells (grey, analysis scale) that makes two halves one strip printed twice. Copies of one
+# print correlate above 0.99 even through JPEG at quality 60; consecutive shots of the same pose stay below.
 DUPLICATE_NCC = 0.97
+DUPLICATE_SHIFT = 3  # pixels the two copies' boxes may be off by
 
 # (cols, rows) of one copy of the strip that booths print. Two frames are left out on purpose: one uniform band
 # across a photo would otherwise split it.
@@ -201,23 +202,60 @@ def _separators(planes: np.ndarray, background: np.ndarray | None) -> np.ndarray
     return uniform
 
 
-def _background_colour(image: np.ndarray) -> np.ndarray | None:
-    """The colour of the print's outer margin: the dominant colour of the outer ring, if one colour dominates."""
+def _background_model(image: np.ndarray) -> np.ndarray | None:
+    """The print's margin colour as (3, 3) coefficients (rows: 1, x, y), or None when the file has no such margin.
+
+    Fitted to the outer ring as a plane per channel (a + b*x + c*y), so a gradient template works like a plain one;
+    robust: the fit is repeated on the ring pixels it explains.
+    """
     height, width = image.shape[:2]
     ring = max(2, round(0.015 * min(height, width)))
-    pixels = np.concatenate(
-        [
-            image[:ring].reshape(-1, 3),
-            image[-ring:].reshape(-1, 3),
-            image[:, :ring].reshape(-1, 3),
-            image[:, -ring:].reshape(-1, 3),
-        ]
+    ys, xs = np.arange(height, dtype=np.float32), np.arange(width, dtype=np.float32)
+    strips = (  # (pixels, x, y) of the four sides of the ring
+        (image[:ring], xs[None, :], ys[:ring, None]),
+        (image[-ring:], xs[None, :], ys[-ring:, None]),
+        (image[:, :ring], xs[None, :ring], ys[:, None]),
+        (image[:, -ring:], xs[None, -ring:], ys[:, None]),
     )
+    total = sum(p.shape[0] * p.shape[1] for p, _, _ in strips)
+    step = max(1, total // 3000)
+    pixels = np.concatenate([p.reshape(-1, 3)[::step] for p, _, _ in strips]).astype(np.float32)
+    x_ring = np.concatenate([np.broadcast_to(x, p.shape[:2]).ravel()[::step] for p, x, _ in strips])
+    y_ring = np.concatenate([np.broadcast_to(y, p.shape[:2]).ravel()[::step] for p, _, y in strips])
+    design = np.column_stack([np.ones_like(x_ring), x_ring, y_ring])
     bins = (pixels[:, 0] // 16) * 256 + (pixels[:, 1] // 16) * 16 + pixels[:, 2] // 16
-    mode = int(np.bincount(bins).argmax())
-    colour = np.median(pixels[bins == mode], axis=0).astype(np.int16)
-    share = float((np.abs(pixels - colour).max(axis=1) <= COLOUR_TOLERANCE).mean())
-    return colour if share >= RING_SHARE else None
+    inliers = bins == np.bincount(bins.astype(np.int64)).argmax()  # start from the commonest colour
+    for _ in range(3):
+        if inliers.sum() < 3:
+            return None
+        coefficients, *_ = np.linalg.lstsq(design[inliers], pixels[inliers], rcond=None)  # (3, 3): rows 1, x, y
+        residual = np.abs(design @ coefficients - pixels).max(axis=1)
+        inliers = residual <= COLOUR_TOLERANCE
+    if inliers.mean() < RING_SHARE:
+        return None
+    return coefficients
+
+
+def _field_deviation(planes: np.ndarray, model: np.ndarray) -> np.ndarray:
+    """Per pixel, the largest channel difference from the margin colour the model predicts there."""
+    _, height, width = planes.shape
+    xs, ys = np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32)
+    deviation = np.zeros((height, width), dtype=np.float32)
+    for channel in range(3):
+        base, per_x, per_y = model[:, channel]
+        expected = (base + per_x * xs)[None, :] + (per_y * ys)[:, None]
+        np.maximum(deviation, np.abs(planes[channel] - expected), out=deviation)
+    return deviation
+
+
+def _flat_colour(model: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray | None:
+    """The margin colour when it is one colour (the strict gutter test needs one); None for gradients."""
+    if model is None:
+        return None
+    height, width = shape[:2]
+    if (np.abs(model[1]) * width + np.abs(model[2]) * height).max() > COLOUR_TOLERANCE:
+        return None
+    return np.clip(model[0] + model[1] * width / 2 + model[2] * height / 2, 0, 255).astype(np.int16)
 
 
 def _bands(separator: np.ndarray) -> list[tuple[int, int]]:
@@ -234,27 +272,25 @@ def _best_grid(work: np.ndarray) -> _Grid | None:
     image = work.astype(np.int16)
     planes = np.ascontiguousarray(image.transpose(2, 0, 1))  # (3, H, W): lines are rows
     planes_t = planes.transpose(0, 2, 1)  # (3, W, H) view: lines are columns
-    background = _background_colour(image)
+    model = _background_model(image)
+    background = _flat_colour(model, image.shape)
     candidates = _grids_lines_first(planes, planes_t, background)
     candidates += [g.transposed() for g in _grids_lines_first(planes_t, planes, background)]
     valid = [g for g in candidates if _plausible(g, image.shape) and _straight_edges(image, g)]
-    if background is not None:  # decorations crossing a gutter can hide frames from the strict test
-        valid += _grids_on_pattern(image, planes, background)
+    if model is not None:  # decorations across gutters, or a gradient, can hide frames from the strict test
+        valid += _grids_on_pattern(image, planes, model)
     if not valid:
         return None
     return max(valid, key=lambda g: (len(g.rows) * len(g.cols), _coverage(g, image.shape)))
 
 
-def _grids_on_pattern(image: np.ndarray, planes: np.ndarray, background: np.ndarray) -> list[_Grid]:
+def _grids_on_pattern(image: np.ndarray, planes: np.ndarray, model: np.ndarray) -> list[_Grid]:
     """Frames on a decorated background (leaves, confetti, oval masks): gutters are lines MOSTLY of the margin colour.
 
     Looser than the uniform-line test, so it asks more of the result: a margin on every side, and cells of one
     template shape (the same mask, e.g. all rectangles or all ovals, filling most of each cell).
     """
-    deviation = np.abs(planes[0] - background[0])
-    for channel in (1, 2):
-        np.maximum(deviation, np.abs(planes[channel] - background[channel]), out=deviation)
-    content = (deviation > COLOUR_TOLERANCE).astype(np.float32)
+    content = (_field_deviation(planes, model) > COLOUR_TOLERANCE).astype(np.float32)
     grids = []
     for mask, transpose in ((content, False), (content.T, True)):
         rows = _largest_alike_group(_bands(mask.mean(axis=1) < PATTERN_FRACTION))
@@ -432,23 +468,28 @@ def _halves(n_cols: int, n_rows: int) -> bool:
     )
 
 
-def _cell(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
-    x, y, w, h = box
-    inset_x, inset_y = w // 10, h // 10  # the edges carry residual misalignment, not content
-    crop = image[y + inset_y : y + h - inset_y, x + inset_x : x + w - inset_x].astype(np.float32).mean(axis=2)
-    small = cv2.resize(crop, (32, 32), interpolation=cv2.INTER_AREA).ravel()
-    small -= small.mean()
-    norm = float(np.linalg.norm(small))
-    return small / norm if norm > 1e-6 else small
+def _pair_correlation(grey: np.ndarray, a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Best normalised correlation of cell a's middle with cell b, allowing the few pixels the boxes may be off by."""
+    x, y, w, h = a
+    inset_x, inset_y = w // 10 + DUPLICATE_SHIFT, h // 10 + DUPLICATE_SHIFT
+    template = grey[y + inset_y : y + h - inset_y, x + inset_x : x + w - inset_x]
+    bx, by = b[0] + inset_x - DUPLICATE_SHIFT, b[1] + inset_y - DUPLICATE_SHIFT
+    if bx < 0 or by < 0 or template.size == 0:
+        return 0.0
+    window = grey[by : by + template.shape[0] + 2 * DUPLICATE_SHIFT, bx : bx + template.shape[1] + 2 * DUPLICATE_SHIFT]
+    if window.shape[0] < template.shape[0] or window.shape[1] < template.shape[1] or template.std() < 1.0:
+        return 0.0
+    return float(cv2.matchTemplate(window, template, cv2.TM_CCOEFF_NORMED).max())
 
 
 def _halves_match(image: np.ndarray, grid: _Grid, by_cols: bool) -> bool:
+    grey = image.astype(np.float32).mean(axis=2)
     n_rows, n_cols = len(grid.rows), len(grid.cols)
     pairs = []
     for r in range(n_rows if by_cols else n_rows // 2):
         for c in range(n_cols // 2 if by_cols else n_cols):
             r2, c2 = (r, c + n_cols // 2) if by_cols else (r + n_rows // 2, c)
-            pairs.append(float(_cell(image, grid.box(r, c)) @ _cell(image, grid.box(r2, c2))))
+            pairs.append(_pair_correlation(grey, grid.box(r, c), grid.box(r2, c2)))
     return bool(pairs) and min(pairs) >= DUPLICATE_NCC
 
 
@@ -494,7 +535,7 @@ def _refine_box(
         limit = width if line is col else height
         if not 0 <= outside < limit:
             return None
-        gutter = np.median(line(outside), axis=0)
+        gutter = line(outside)  # compared pixel by pixel: a gradient background changes along the edge
         for k in range(1, 2 * reach + 2):
             pos = outside + inward * k
             if not 0 <= pos < limit:
