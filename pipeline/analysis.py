@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from bot.workers import CpuPool
 from storage.albums import AlbumStore
 from storage.faces import FaceStore, NewFace, NewPerson, StoredFace
 from vision.clustering import ClusterFace, Clustering, assign_incremental, recluster
-from vision.cuts import split_cuts
+from vision.cuts import Frame, split_cuts
 from vision.faces import DetectedFace, detect_faces, embed_faces
 from vision.images import ImageRejected, load_rgb
 from vision.smile import smile_readings
@@ -66,54 +66,50 @@ def _timed(times: StageTimes | None, stage: str) -> Iterator[None]:
             times[stage] = times.get(stage, 0.0) + time.perf_counter() - started
 
 
-def _shifted(face: DetectedFace, dx: int, dy: int) -> DetectedFace:
-    x, y, w, h = face.box
-    return replace(
-        face,
-        box=(x + dx, y + dy, w, h),
-        landmarks=tuple((px + dx, py + dy) for px, py in face.landmarks),
-    )
+def _faces_by_frame(faces: list[DetectedFace], frames: Sequence[Frame]) -> list[tuple[int, DetectedFace]]:
+    """(frame index, face) in reading order: each face goes to the frame holding its centre. Faces in no frame of the
+    copy (the second copy of a doubled strip, a logo band, the margin) are left out: every face is counted once."""
+    placed = []
+    for face in faces:
+        x, y, w, h = face.box
+        cx, cy = x + w / 2, y + h / 2
+        for frame in frames:
+            fx, fy, fw, fh = frame.box
+            if fx <= cx < fx + fw and fy <= cy < fy + fh:
+                placed.append((frame.index, face))
+                break
+    return sorted(placed, key=lambda item: (item[0], item[1].box[0], item[1].box[1]))
 
 
 def analyse_rgb(rgb: np.ndarray, times: StageTimes | None = None) -> PhotoAnalysis:
-    """Cuts first, so a strip printed twice is counted once and each face is searched for in its own frame."""
+    """Cuts first, so a strip printed twice is counted once. Faces are detected, read and embedded on the whole
+    image (the way evals/eval_faces.py and eval_smile.py measure those steps; one detector run instead of one per
+    frame) and then counted frame by frame."""
     with _timed(times, "cuts"):
         layout = split_cuts(rgb)
-    faces: list[AnalysedFace] = []
-    for frame in layout.frames:
-        x, y, w, h = frame.box
-        crop = np.ascontiguousarray(rgb[y : y + h, x : x + w])
-        with _timed(times, "detection"):
-            found = sorted(detect_faces(crop), key=lambda face: (face.box[0], face.box[1]))  # left to right
-        if not found:
-            continue
-        # Smile and embedding work on the frame crop: a face's margin never reaches into the next cut.
-        with _timed(times, "smile"):
-            readings = smile_readings(crop, found)
-        kept = [
-            (face, reading)
-            for face, reading in zip(found, readings, strict=True)
-            if reading.face_found or face.score >= UNREAD_MIN_DETECTION
-        ]
-        if not kept:
-            continue
-        with _timed(times, "embedding"):
-            embeddings = np.asarray(embed_faces(crop, [face for face, _ in kept]), dtype=np.float32)
-        for (face, reading), embedding in zip(kept, embeddings, strict=True):
-            full = _shifted(face, x, y)
-            faces.append(
-                AnalysedFace(
-                    frame=frame.index,
-                    box=tuple(round(v) for v in full.box),  # type: ignore[arg-type]
-                    detection_score=float(face.score),
-                    smile=float(min(max(reading.score, 0.0), 100.0)),
-                    embedding=embedding,
-                )
-            )
-    height, width = rgb.shape[:2]
-    return PhotoAnalysis(
-        width=width, height=height, layout_kind=layout.kind, duplicated=layout.duplicated, faces=tuple(faces)
+    with _timed(times, "detection"):
+        placed = _faces_by_frame(detect_faces(rgb), layout.frames)
+    with _timed(times, "smile"):
+        readings = smile_readings(rgb, [face for _, face in placed]) if placed else []
+    kept = [
+        (frame, face, reading)
+        for (frame, face), reading in zip(placed, readings, strict=True)
+        if reading.face_found or face.score >= UNREAD_MIN_DETECTION
+    ]
+    with _timed(times, "embedding"):
+        embeddings = np.asarray(embed_faces(rgb, [face for _, face, _ in kept]), dtype=np.float32)
+    faces = tuple(
+        AnalysedFace(
+            frame=frame,
+            box=tuple(round(v) for v in face.box),  # type: ignore[arg-type]
+            detection_score=float(face.score),
+            smile=float(min(max(reading.score, 0.0), 100.0)),
+            embedding=embedding,
+        )
+        for (frame, face, reading), embedding in zip(kept, embeddings, strict=True)
     )
+    height, width = rgb.shape[:2]
+    return PhotoAnalysis(width=width, height=height, layout_kind=layout.kind, duplicated=layout.duplicated, faces=faces)
 
 
 def analyse_photo(data: bytes, max_pixels: int) -> PhotoAnalysis:

@@ -45,6 +45,7 @@ async def test_privacy_says_what_is_stored_and_where(harness: Harness) -> None:
     await harness.emu.send_text(chat["id"], user["id"], "/privacy")
     reply = text_of(await harness.reply(chat["id"]))
     assert "only on the server" in reply and "/forget" in reply and "Nothing" in reply
+    assert "face embedding" in reply and "128 numbers" in reply and "smile score" in reply, "faces named precisely"
 
 
 async def test_forget_erases_everything_after_confirmation_and_only_for_admins(harness: Harness) -> None:
