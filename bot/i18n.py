@@ -216,8 +216,14 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "en": "🏆 Biggest smiles: photo {number} ({points} points)",
     },
     "people.empty": {
-        "ko": "아직 사람 앨범이 비어 있어요. 얼굴이 나온 사진을 보내면 같은 사람끼리 모아 드려요.",
-        "en": "No people yet. Send photos with faces and I will gather each person's photos.",
+        "ko": (
+            "아직 사람 앨범이 비어 있어요. 얼굴이 나온 사진을 보내 주세요. "
+            "한 사람의 얼굴이 {n}번 나오면 (네컷의 컷마다 한 번) 그 사람의 앨범을 만들어요."
+        ),
+        "en": (
+            "No people yet. Send photos with faces: once someone's face has turned up {n} times (each cut of a "
+            "strip counts), they get an album of their own."
+        ),
     },
     "people.sheet": {
         "ko": "👥 <b>사람 앨범</b> · {count}명 · {page}/{pages}쪽\n번호를 누르면 그 사람을 열어요.",

@@ -35,6 +35,7 @@ from handlers.keyboards import pager_row
 from pipeline.analysis import smile_points
 from pipeline.pictures import faces_sheet
 from storage.faces import PersonSummary, StoredFace
+from vision.clustering import MIN_FACES
 
 PREFIX = "pp:"
 CALLBACK_PATTERN = rf"^{PREFIX}[a-z]+(:\d+)*$"
@@ -277,7 +278,7 @@ async def people_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     message = update.effective_message
     view = await list_view(context, message.chat_id, language, page=0, hidden=False)
     if view is None:
-        await message.reply_text(t(language, "people.empty"))
+        await message.reply_text(t(language, "people.empty", n=MIN_FACES))
         return
     await context.bot.send_photo(message.chat_id, view.picture, caption=view.caption, reply_markup=view.keyboard)
 
@@ -304,7 +305,7 @@ async def _show_or_list(
         await _show(update, view)
         return
     with contextlib.suppress(BadRequest):
-        await update.callback_query.edit_message_caption(_with_note(t(language, "people.empty"), note))
+        await update.callback_query.edit_message_caption(_with_note(t(language, "people.empty", n=MIN_FACES), note))
 
 
 async def people_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
