@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from telegram import Update
 
 from bot.app import build_application
 from bot.config import Settings
+from vision.model_store import MODEL_DIR_ENV
 
 BOTFATHER_HELP = """\
 No TELEGRAM_BOT_TOKEN is set, so the bot cannot talk to Telegram yet.
@@ -28,6 +30,9 @@ def configure_logging() -> None:
 def main() -> int:
     configure_logging()
     settings = Settings()
+    if settings.model_dir:
+        # Worker processes inherit the environment: a MODEL_DIR from .env must reach them too.
+        os.environ[MODEL_DIR_ENV] = str(settings.model_dir)
     if settings.telegram_bot_token is None and not settings.bot_api_base_url:
         print(BOTFATHER_HELP, file=sys.stderr)
         from playground.run import run_playground

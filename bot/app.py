@@ -17,10 +17,11 @@ from bot.services import Services
 from bot.workers import CpuPool
 from handlers import register_all
 from handlers.common import SERVICES_KEY
+from scheduler.weekly import start_weekly_posts
 
 log = logging.getLogger(__name__)
 
-MENU_COMMANDS = ("start", "album", "people", "privacy", "forget", "lang", "help")
+MENU_COMMANDS = ("start", "album", "people", "rank", "donate", "settings", "privacy", "forget", "lang", "help")
 
 
 def build_application(
@@ -59,6 +60,7 @@ async def _post_init(app: Application) -> None:
     # Photos a restart interrupted (saved, not analysed yet) are analysed again, in the background.
     app.bot_data[SERVICES_KEY].analyser.start_resume()
     await set_command_menu(app)
+    start_weekly_posts(app)
     log.info("Bot @%s ready", app.bot.username)
 
 

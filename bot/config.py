@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     album_page_size: int = 6
     media_group_wait_s: float = Field(default=1.5, description="Quiet time before answering a sent album")
     analysis_workers: int = Field(default=1, description="Processes for face and QR work")
+    model_dir: Path | None = Field(default=None, description="Model cache (vision.model_store); default ~/.cache")
+    charities_file: Path | None = Field(default=None, description="TOML list of nonprofits; the shipped one if empty")
+    weekly_post_check_s: float = Field(default=60, description="How often due weekly posts are looked for; 0 = never")
 
     @field_validator(
         "telegram_bot_token",
@@ -45,6 +48,8 @@ class Settings(BaseSettings):
         "webhook_secret",
         "bot_api_base_url",
         "bot_api_base_file_url",
+        "model_dir",
+        "charities_file",
         mode="before",
     )
     @classmethod

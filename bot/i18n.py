@@ -27,16 +27,23 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "• 네컷 QR 사진 또는 QR 링크 → 원본 사진(과 영상)을 앨범에 저장\n"
             "• 사진·파일(JPEG, PNG, HEIC, WebP)·앨범 전송 → 그대로 저장 (같은 파일은 한 번만)\n"
             "• 저장한 사진마다 얼굴에 상자와 웃음 점수를 그려서 보여 드려요\n\n"
-            "<b>웃음 점수</b>\n"
-            "얼굴마다 0–100점: 무표정은 낮게, 활짝 웃으면 높게, 표정을 읽을 수 없으면 50점 "
-            "(이 서버에서 얼굴 표정을 분석해요). "
-            "사진의 점수는 얼굴 점수의 합이에요. 네컷은 컷마다 얼굴을 찾고, 같은 네컷이 두 줄 인쇄된 파일은 "
-            "한 줄만 세요. 얼굴 하나는 한 번만 세요.\n\n"
             "<b>명령어</b>\n"
             "/album — 앨범 보기\n"
             "/people — 사람 앨범: 얼굴별로 모은 사진, 이름 붙이기, 합치기, 잘못 들어간 얼굴 빼기, 숨기기\n"
+            "/rank — 웃음 랭킹 (이번 주/전체, 사람별/올린 사람별)\n"
+            "/donate — 웃음을 기부 약정으로 (기부처, 규칙, 장부 CSV)\n"
+            "/settings — 주간 결산 요일·시간·시간대\n"
             "/lang — 언어 바꾸기 (한국어/English)\n"
             "/help — 이 도움말\n\n"
+            "<b>웃음 점수</b>\n"
+            "• 얼굴 하나의 점수 = 웃음 점수(0–100)를 반올림한 정수: 무표정은 낮게, 활짝 웃으면 높게, "
+            "표정을 읽을 수 없으면 50 (이 서버에서 분석해요)\n"
+            "• 네컷은 컷마다 얼굴을 세고, 같은 네컷이 두 번 인쇄된 파일은 한 번만 세요\n"
+            "• 사진 한 장의 점수 = 그 사진 속 얼굴 점수의 합 (얼굴마다 한 번)\n"
+            "• 사람별 = 그 사람 얼굴들의 점수 합 · 올린 사람별 = 그 사람이 올린 사진들의 점수 합\n"
+            "• 한 주 = 채팅 시간대로 월요일 0시 – 일요일 24시. "
+            "주간 결산(기본: 일요일 20시)은 그 주의 그때까지를 세요.\n"
+            "• 기부는 약정만 기록해요. 봇은 돈을 받거나 보내지 않아요.\n\n"
             "사진은 이 봇이 돌아가는 서버에만 저장돼요."
         ),
         "en": (
@@ -44,15 +51,23 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "• A photo of a 4-cut QR, or the QR link → the original photo (and video) goes to the album\n"
             "• Photos, files (JPEG, PNG, HEIC, WebP) and albums → saved as they are (the same file only once)\n"
             "• Every saved photo comes back with a box and smile points on each face\n\n"
-            "<b>Smile points</b>\n"
-            "Each face gets 0–100: a neutral face scores low, a broad smile high, 50 when the expression cannot be "
-            "read (worked out on this server). A photo's points are the sum over its faces. 4-cut strips are "
-            "searched cut by cut, a file that holds the strip twice counts once, and every face counts once.\n\n"
             "<b>Commands</b>\n"
             "/album — browse the album\n"
             "/people — person albums: photos by face, naming, merging, removing a wrong face, hiding\n"
+            "/rank — smile ranking (this week/all time, by person/by uploader)\n"
+            "/donate — turn smiles into pledges to a nonprofit (choice, rule, CSV ledger)\n"
+            "/settings — day, time and timezone of the weekly post\n"
             "/lang — change language (한국어/English)\n"
             "/help — this help\n\n"
+            "<b>Smile points</b>\n"
+            "• a face's points = its smile score (0–100) rounded to a whole number: a neutral face scores low, a "
+            "broad smile high, 50 when the expression cannot be read (worked out on this server)\n"
+            "• 4-cut strips are counted cut by cut; a file that holds the strip twice counts once\n"
+            "• a photo's points = the sum over its faces (each face counted once)\n"
+            "• by person = the points of that person's faces · by uploader = the points of the photos they sent\n"
+            "• a week = Monday 00:00 – Sunday 24:00 in the chat's timezone; the weekly post (default Sunday "
+            "20:00) counts the week so far\n"
+            "• donations are pledges only: the bot never collects or sends money\n\n"
             "Photos are stored only on the server this bot runs on."
         ),
     },
@@ -308,6 +323,233 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "cmd.help": {"ko": "도움말", "en": "Help"},
     "cmd.album": {"ko": "앨범 보기", "en": "Browse the album"},
     "cmd.lang": {"ko": "언어 바꾸기", "en": "Change language"},
+    "rank.title_week": {"ko": "😊 <b>웃음 랭킹 · 이번 주</b>", "en": "😊 <b>Smile ranking · this week</b>"},
+    "rank.title_all": {"ko": "😊 <b>웃음 랭킹 · 전체</b>", "en": "😊 <b>Smile ranking · all time</b>"},
+    "rank.chart_week": {"ko": "웃음 랭킹 · 이번 주", "en": "Smile ranking · this week"},
+    "rank.chart_all": {"ko": "웃음 랭킹 · 전체", "en": "Smile ranking · all time"},
+    "rank.all_time": {"ko": "처음부터 지금까지", "en": "since the start"},
+    "rank.by_person": {"ko": "사람별", "en": "by person"},
+    "rank.by_member": {"ko": "올린 사람별", "en": "by uploader"},
+    "rank.person_n": {"ko": "사람 {n}", "en": "Person {n}"},
+    "rank.line": {
+        "ko": "{place} {name} — {points}점 · 사진 {photos}장",
+        "en": "{place} {name} — {points} pts · {photos} photo(s)",
+    },
+    "rank.more": {"ko": "… 그리고 {n}명 더", "en": "… and {n} more"},
+    "rank.totals": {
+        "ko": "📸 사진 {photos}장 · 웃음 점수 모두 {points}점",
+        "en": "📸 {photos} photo(s) · {points} smile points in all",
+    },
+    "rank.empty_week": {
+        "ko": "이번 주에는 아직 웃음이 없어요. 네컷 사진을 보내 보세요!",
+        "en": "No smiles yet this week. Send some 4-cut photos!",
+    },
+    "rank.empty_all": {
+        "ko": "아직 웃음이 없어요. 네컷 사진을 보내 보세요!",
+        "en": "No smiles yet. Send some 4-cut photos!",
+    },
+    "rank.empty_person": {
+        "ko": "아직 알아본 사람이 없어요. ‘올린 사람별’을 눌러 보세요.",
+        "en": "Nobody has been recognised yet. Try “by uploader”.",
+    },
+    "rank.chart_empty": {"ko": "아직 웃음이 없어요", "en": "No smiles yet"},
+    "rank.points_axis": {"ko": "웃음 점수", "en": "smile points"},
+    "rank.btn_week": {"ko": "이번 주", "en": "This week"},
+    "rank.btn_all": {"ko": "전체", "en": "All time"},
+    "rank.btn_person": {"ko": "사람별", "en": "By person"},
+    "rank.btn_member": {"ko": "올린 사람별", "en": "By uploader"},
+    "weekly.title": {"ko": "🗓 <b>이번 주 웃음 결산</b> · {week}", "en": "🗓 <b>This week's smiles</b> · {week}"},
+    "weekly.pledged": {
+        "ko": "💝 이번 주 웃음으로 {charity}에 {amount}을 약정했어요.",
+        "en": "💝 This week's smiles pledged {amount} to {charity}.",
+    },
+    "weekly.capped": {
+        "ko": "(주간 한도 적용 전 {gross})",
+        "en": "(before the weekly cap: {gross})",
+    },
+    "donate.title": {"ko": "💝 <b>웃음 기부</b>", "en": "💝 <b>Smile donations</b>"},
+    "donate.pledges_only": {
+        "ko": (
+            "약정만 기록해요: 이 봇은 돈을 받거나 보내지 않아요. 기부는 여러분이 직접 하고, "
+            "관리자가 그 주를 ‘기부 완료’로 표시해요."
+        ),
+        "en": (
+            "Pledges only: this bot never collects or sends money. You donate yourselves, and an admin marks "
+            "the week as donated."
+        ),
+    },
+    "donate.pledges_only_short": {
+        "ko": "약정일 뿐이에요. 봇은 돈을 옮기지 않아요 · /donate",
+        "en": "Pledges only; the bot moves no money · /donate",
+    },
+    "donate.no_charity": {
+        "ko": "기부처: 아직 안 골랐어요 (관리자가 ‘기부처 고르기’로 골라요)",
+        "en": "Nonprofit: not chosen yet (admins: “Choose nonprofit”)",
+    },
+    "donate.no_charity_short": {"ko": "(기부처 미정)", "en": "(no nonprofit chosen yet)"},
+    "donate.charity": {"ko": "기부처: {charity}", "en": "Nonprofit: {charity}"},
+    "donate.no_rule": {
+        "ko": "약정 규칙: 아직 없어요 (관리자: /donate rule 10 5000 → 웃음 1점당 ₩10, 주 ₩5,000까지)",
+        "en": "Pledge rule: none yet (admins: /donate rule 10 5000 → ₩10 per smile point, at most ₩5,000 a week)",
+    },
+    "donate.rule": {
+        "ko": "약정 규칙: 웃음 1점당 {rate} · 주간 한도 없음",
+        "en": "Rule: {rate} per smile point · no weekly cap",
+    },
+    "donate.rule_capped": {
+        "ko": "약정 규칙: 웃음 1점당 {rate} · 한 주 최대 {cap}",
+        "en": "Rule: {rate} per smile point · at most {cap} a week",
+    },
+    "donate.this_week": {
+        "ko": "이번 주 ({week}): 웃음 {points}점 → {amount}",
+        "en": "This week ({week}): {points} points → {amount}",
+    },
+    "donate.totals": {
+        "ko": "아직 기부 안 한 약정: {open} ({weeks}주) · 기부 완료: {donated}",
+        "en": "Pledged, not yet donated: {open} ({weeks} week(s)) · donated: {donated}",
+    },
+    "donate.week_closed": {
+        "ko": "✅ 이번 주는 기부 완료로 닫혔어요.",
+        "en": "✅ This week is marked donated and closed.",
+    },
+    "donate.contributors_week": {"ko": "<b>이번 주에 웃음을 보탠 사람</b>", "en": "<b>Contributors this week</b>"},
+    "donate.contributors_all": {"ko": "<b>지금까지</b>", "en": "<b>All time</b>"},
+    "donate.contributor": {"ko": "{n}. {name} — {amount} ({points}점)", "en": "{n}. {name} — {amount} ({points} pts)"},
+    "donate.anonymous": {"ko": "(지워진 사용자)", "en": "(forgotten member)"},
+    "donate.btn_charity": {"ko": "🏛 기부처 고르기", "en": "🏛 Choose nonprofit"},
+    "donate.btn_rule": {"ko": "⚖️ 약정 규칙", "en": "⚖️ Pledge rule"},
+    "donate.btn_csv": {"ko": "📄 CSV 내보내기", "en": "📄 Export CSV"},
+    "donate.btn_close": {"ko": "✅ 기부 완료 표시", "en": "✅ Mark week donated"},
+    "donate.btn_back": {"ko": "↩ 돌아가기", "en": "↩ Back"},
+    "donate.btn_rate": {"ko": "1점당 {rate}", "en": "{rate}/point"},
+    "donate.btn_cap": {"ko": "주 {cap}", "en": "{cap}/week"},
+    "donate.btn_no_cap": {"ko": "한도 없음", "en": "No cap"},
+    "donate.usage": {
+        "ko": (
+            "/donate — 약정 현황\n/donate rule 10 5000 — 1점당 ₩10, 주 ₩5,000까지 (관리자)\n"
+            "/donate add https://… 이름 — 기부처 추가 (관리자)\n/donate csv — 장부 내보내기\n"
+            "/donate done — 기부 완료 표시 (관리자)"
+        ),
+        "en": (
+            "/donate — pledges so far\n/donate rule 10 5000 — ₩10 per point, at most ₩5,000 a week (admins)\n"
+            "/donate add https://… Name — add a nonprofit (admins)\n/donate csv — export the ledger\n"
+            "/donate done — mark a week donated (admins)"
+        ),
+    },
+    "donate.admins_only": {
+        "ko": "죄송해요, 기부 설정은 그룹 관리자만 바꿀 수 있어요. 현황은 누구나 볼 수 있어요.",
+        "en": "Sorry, only group admins can change donations. Everyone can look at them.",
+    },
+    "donate.rule_usage": {
+        "ko": (
+            "이렇게 써 주세요: /donate rule &lt;1점당 원&gt; [주간 한도 원 | none]\n"
+            "예: /donate rule 10 5000 (1점당 최대 {max_rate}, 한도 최대 {max_cap})"
+        ),
+        "en": (
+            "Please write: /donate rule &lt;won per point&gt; [weekly cap in won | none]\n"
+            "e.g. /donate rule 10 5000 (at most {max_rate} per point, cap at most {max_cap})"
+        ),
+    },
+    "donate.rule_saved": {"ko": "저장했어요 ✓ {rule}", "en": "Saved ✓ {rule}"},
+    "donate.rule_choose": {
+        "ko": "웃음 1점당 금액과 주간 한도를 골라 주세요. 다른 금액은 /donate rule 10 5000 처럼 보내요.",
+        "en": "Choose an amount per smile point and a weekly cap. For other amounts send e.g. /donate rule 10 5000.",
+    },
+    "donate.add_usage": {
+        "ko": "이렇게 써 주세요: /donate add https://공식사이트 기부처 이름 (이름은 {max}자까지)",
+        "en": "Please write: /donate add https://official-site Name of the nonprofit (name up to {max} characters)",
+    },
+    "donate.added": {"ko": "기부처로 정했어요 ✓ {charity}", "en": "Nonprofit set ✓ {charity}"},
+    "donate.csv_empty": {"ko": "아직 장부에 약정이 없어요.", "en": "The ledger has no pledges yet."},
+    "donate.csv_caption": {
+        "ko": "📄 약정 장부 · {rows}줄 (약정 기록일 뿐, 결제 내역이 아니에요)",
+        "en": "📄 Pledge ledger · {rows} row(s) (pledges, not payments)",
+    },
+    "donate.charity_choose": {"ko": "<b>기부처를 골라 주세요</b> (관리자)", "en": "<b>Choose a nonprofit</b> (admins)"},
+    "donate.charity_add_hint": {
+        "ko": "목록에 없으면: /donate add https://공식사이트 이름 ({max}자까지)",
+        "en": "Not listed? /donate add https://official-site Name (up to {max} characters)",
+    },
+    "donate.charity_saved_short": {"ko": "기부처를 저장했어요 ✓", "en": "Nonprofit saved ✓"},
+    "donate.expired": {
+        "ko": "이 버튼은 더 이상 쓸 수 없어요. /donate 를 다시 보내 주세요.",
+        "en": "This button has expired. Send /donate again.",
+    },
+    "donate.close_choose": {
+        "ko": "어느 주를 기부 완료로 표시할까요? 표시한 주는 닫혀서 더 바뀌지 않아요.",
+        "en": "Which week did you donate? A week marked donated is closed and never changes again.",
+    },
+    "donate.close_none": {"ko": "기부할 약정이 남은 주가 없어요.", "en": "No week has pledges left to donate."},
+    "donate.close_already_closed": {"ko": "그 주는 이미 기부 완료예요.", "en": "That week is already marked donated."},
+    "donate.close_nothing_pledged": {"ko": "그 주에는 약정이 없어요.", "en": "That week has no pledges."},
+    "donate.close_no_rule": {
+        "ko": "먼저 기부처와 약정 규칙을 정해 주세요.",
+        "en": "Choose a nonprofit and a pledge rule first.",
+    },
+    "donate.closed": {
+        "ko": (
+            "✅ {week} 주를 기부 완료로 닫았어요: {amount} → {charity}\n"
+            "영수증 사진이 있으면 이 메시지에 답장으로 보내 주세요 (선택)."
+        ),
+        "en": (
+            "✅ Week {week} marked donated and closed: {amount} → {charity}\n"
+            "If you have a receipt, reply to this message with its photo (optional)."
+        ),
+    },
+    "donate.receipt_saved": {"ko": "🧾 {week} 주 영수증을 저장했어요.", "en": "🧾 Receipt saved for the week {week}."},
+    "settings.title": {"ko": "⚙️ <b>주간 결산 설정</b>", "en": "⚙️ <b>Weekly post</b>"},
+    "settings.schedule": {
+        "ko": "매주 {day} {time} ({tz})에 이번 주 랭킹과 약정을 올려요.\n다음 결산: {next}",
+        "en": "Every {day} at {time} ({tz}) I post the week's ranking and pledges.\nNext post: {next}",
+    },
+    "settings.off": {
+        "ko": "주간 결산이 꺼져 있어요. (시간대 {tz})",
+        "en": "The weekly post is off. (timezone {tz})",
+    },
+    "settings.help": {
+        "ko": (
+            "한 주는 월요일 0시부터 일요일 24시까지(채팅의 시간대)예요. 결산은 그 주의 그때까지의 사진을 세요.\n"
+            "바꾸기 (관리자): 아래 버튼, 또는 /settings day sun · /settings time 20:00 · "
+            "/settings tz Asia/Seoul · /settings off"
+        ),
+        "en": (
+            "A week runs Monday 00:00 to Sunday 24:00 in the chat's timezone; the post counts that week's photos "
+            "so far.\nChange it (admins): the buttons, or /settings day sun · /settings time 20:00 · "
+            "/settings tz Asia/Seoul · /settings off"
+        ),
+    },
+    "settings.btn_on": {"ko": "🔔 주간 결산 켜기", "en": "🔔 Turn the weekly post on"},
+    "settings.btn_off": {"ko": "🔕 주간 결산 끄기", "en": "🔕 Turn the weekly post off"},
+    "settings.admins_only": {
+        "ko": "죄송해요, 설정은 그룹 관리자만 바꿀 수 있어요.",
+        "en": "Sorry, only group admins can change the settings.",
+    },
+    "settings.usage": {
+        "ko": "이렇게 써 주세요: /settings day sun · /settings time 20:00 · /settings tz Asia/Seoul · /settings on|off",
+        "en": "Please write: /settings day sun · /settings time 20:00 · /settings tz Asia/Seoul · /settings on|off",
+    },
+    "settings.bad_timezone": {
+        "ko": "모르는 시간대예요. Asia/Seoul, Europe/Berlin 처럼 IANA 이름으로 써 주세요.",
+        "en": "I do not know that timezone. Please use an IANA name such as Asia/Seoul or Europe/Berlin.",
+    },
+    "settings.saved": {"ko": "저장했어요 ✓", "en": "Saved ✓"},
+    "settings.day0": {"ko": "월요일", "en": "Monday"},
+    "settings.short0": {"ko": "월", "en": "Mo"},
+    "settings.day1": {"ko": "화요일", "en": "Tuesday"},
+    "settings.short1": {"ko": "화", "en": "Tu"},
+    "settings.day2": {"ko": "수요일", "en": "Wednesday"},
+    "settings.short2": {"ko": "수", "en": "We"},
+    "settings.day3": {"ko": "목요일", "en": "Thursday"},
+    "settings.short3": {"ko": "목", "en": "Th"},
+    "settings.day4": {"ko": "금요일", "en": "Friday"},
+    "settings.short4": {"ko": "금", "en": "Fr"},
+    "settings.day5": {"ko": "토요일", "en": "Saturday"},
+    "settings.short5": {"ko": "토", "en": "Sa"},
+    "settings.day6": {"ko": "일요일", "en": "Sunday"},
+    "settings.short6": {"ko": "일", "en": "Su"},
+    "cmd.rank": {"ko": "웃음 랭킹", "en": "Smile ranking"},
+    "cmd.donate": {"ko": "웃음 기부 약정", "en": "Smile pledges to a nonprofit"},
+    "cmd.settings": {"ko": "주간 결산 설정", "en": "Weekly post settings"},
 }
 
 

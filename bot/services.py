@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from booths import SafeFetcher
 from bot.config import Settings
 from bot.workers import CpuPool
 from pipeline.analysis import AnalysisHook, PhotoAnalyser
+from ranking.charities import SHIPPED_LIST, load_charities
 from storage.albums import AlbumStore
 from storage.blobs import BlobStore
 from storage.db import Database
 from storage.faces import FaceStore
+from storage.ledger import LedgerStore
+from storage.models import utcnow
+from storage.ranking import RankingStore
+from storage.schedule import ScheduleStore
 
 
 @dataclass
@@ -23,7 +30,11 @@ class Services:
     fetcher: SafeFetcher
     faces: FaceStore
     analyser: PhotoAnalyser
+    ranking: RankingStore
+    ledger: LedgerStore
+    schedules: ScheduleStore
     owns_cpu: bool = True
+    clock: Callable[[], datetime] = utcnow  # now, in UTC; tests set a controllable clock
     # Called with each photo's FiledAnalysis once its faces are recorded and filed into people (the ledger
     # hooks in here). The analyser holds this same list.
     after_analysis: list[AnalysisHook] = field(default_factory=list)
@@ -41,6 +52,7 @@ class Services:
         await db.migrate()
         albums = AlbumStore(db, BlobStore(settings.blob_dir))
         await albums.sweep_orphan_blobs()
+        charities = load_charities(settings.charities_file or SHIPPED_LIST)
         owns_cpu = cpu is None
         cpu = cpu or CpuPool(settings.analysis_workers)
         faces = FaceStore(db)
@@ -52,6 +64,9 @@ class Services:
             fetcher=fetcher or SafeFetcher(),
             faces=faces,
             analyser=PhotoAnalyser(albums, faces, cpu, settings.max_image_pixels),
+            ranking=RankingStore(db, settings.timezone),
+            ledger=LedgerStore(db, charities, settings.timezone),
+            schedules=ScheduleStore(db, settings.timezone),
             owns_cpu=owns_cpu,
         )
 

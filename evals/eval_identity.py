@@ -11,6 +11,8 @@ METRIC identity.incremental_pairwise_*                 after the last incrementa
 METRIC identity.deferred_share                         central faces left unassigned after the re-cluster
 METRIC identity.sparse3_pairwise_f1                    3 photos per person instead of 12
 METRIC identity.attach_same_person_p99 / _other_person_p01   Ward distance of a face to a person's mean
+METRIC identity.batch_<linkage>_best_f1 / _threshold   batch clustering of the central faces: average, complete,
+                                                       single (cosine) and Ward, each at its best threshold
 METRIC identity.heldout_*                              MAX_DISTANCE chosen on half the people (seeded), mean F1
                                                        over 3, 6 and 12 photos per person; F1 on the other half
 """
@@ -217,6 +219,65 @@ def attach_distances(photos: Sequence[IdentityPhoto]) -> tuple[float, float]:
     return float(np.percentile(same, 99)), float(np.percentile(other, 1))
 
 
+def lance_williams(distances: np.ndarray, threshold: float, linkage: str) -> np.ndarray:
+    """Plain batch agglomeration with average/complete/single linkage (for the comparison only): labels per row."""
+    count = len(distances)
+    dist = distances.astype(np.float64).copy()
+    np.fill_diagonal(dist, np.inf)
+    sizes = np.ones(count)
+    labels = np.arange(count)
+    alive = np.ones(count, dtype=bool)
+    while alive.sum() > 1:
+        masked = np.where(alive[:, None] & alive[None, :], dist, np.inf)
+        a, b = np.unravel_index(int(np.argmin(masked)), masked.shape)
+        if masked[a, b] > threshold:
+            break
+        if linkage == "average":
+            row = (sizes[a] * dist[a] + sizes[b] * dist[b]) / (sizes[a] + sizes[b])
+        elif linkage == "complete":
+            row = np.maximum(dist[a], dist[b])
+        else:
+            row = np.minimum(dist[a], dist[b])
+        dist[a], dist[:, a] = row, row
+        dist[a, a] = np.inf
+        sizes[a] += sizes[b]
+        alive[b] = False
+        labels[labels == b] = a
+    return labels
+
+
+def compare_linkages(photos: Sequence[IdentityPhoto]) -> dict[str, tuple[float, float]]:
+    """Best batch pairwise F1 and its threshold per linkage on the central faces (why Ward): name -> (f1, t)."""
+    central = {f.id: f for p in photos for f in p.faces}
+    scored = [p for p in photos if p.central_face_id is not None]
+    vectors = np.stack([central[p.central_face_id].embedding for p in scored]).astype(np.float64)
+    truth = [p.identity for p in scored]
+    cosine = 1 - vectors @ vectors.T
+    grids = {
+        "average": [round(0.04 + 0.005 * i, 3) for i in range(13)],
+        "complete": [round(0.06 + 0.005 * i, 3) for i in range(13)],
+        "single": [round(0.02 + 0.005 * i, 3) for i in range(9)],
+        "ward": [round(0.40 + 0.05 * i, 2) for i in range(9)],
+    }
+    best: dict[str, tuple[float, float]] = {}
+    for name, grid in grids.items():
+        curve = []
+        for threshold in grid:
+            if name == "ward":
+                groups = [[i] for i in range(len(scored))]
+                no_links = np.zeros((len(scored), len(scored)), dtype=bool)
+                clusters = clustering.ward_agglomerate(vectors, groups, no_links, threshold)
+                labels = np.empty(len(scored), dtype=int)
+                for index, members in enumerate(clusters):
+                    labels[members] = index
+            else:
+                labels = lance_williams(cosine, threshold, name)
+            curve.append((pairwise(truth, list(labels))[2], threshold))
+        print(f"# identity linkage {name}: " + " ".join(f"{t}:{f:.3f}" for f, t in curve), flush=True)
+        best[name] = max(curve)
+    return best
+
+
 def run(data: Path | None) -> None:
     identity_dir = data / "identity" if data else None
     if identity_dir is None or not (identity_dir / "labels.csv").is_file():
@@ -241,6 +302,9 @@ def run(data: Path | None) -> None:
     same_p99, other_p01 = attach_distances(photos)
     metric("identity.attach_same_person_p99", same_p99)
     metric("identity.attach_other_person_p01", other_p01)
+    for name, (f1, threshold) in compare_linkages(photos).items():
+        metric(f"identity.batch_{name}_best_f1", f1)
+        metric(f"identity.batch_{name}_best_threshold", threshold)
     chosen, held_density, held_all = heldout_f1(photos)
     metric("identity.heldout_chosen_max_distance", chosen)
     metric("identity.heldout_pairwise_f1_densities", held_density)

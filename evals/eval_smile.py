@@ -3,9 +3,11 @@
 A score ≥ 50 counts as "smiling". A crop where the landmarker finds no face scores NO_FACE_SCORE (50, "cannot
 tell") like at run time; about 5 % of this set are such crops (necks, ties, half faces: the set's Haar-cascade misses).
 
-METRIC smile.accuracy / smile.auc          the shipped model (vision/smile_model.json): FITTED ON THIS SET
+METRIC smile.accuracy / smile.auc          the shipped model (vision/smile_model.json, FITTED ON THIS SET) through
+                                           SmileScorer.read, as the bot runs it (mirror view only when unsure)
 METRIC smile.cv_accuracy / smile.cv_auc    10-fold CV of the same recipe (scripts/fit_smile.py): refit on 9 folds,
                                            score the held-out fold: the honest generalisation figure on this set
+                                           (from the cached measurements, mirror view always averaged)
 METRIC smile.*_face_found                  the same on the crops where the landmarker found a face
 METRIC smile.no_face_rate                  share of crops scored NO_FACE_SCORE
 METRIC smile.cv_calibration_error          held-out scores vs the share really smiling, per score decile (ECE, 0–1)
@@ -15,7 +17,7 @@ METRIC smile.baseline_accuracy / _auc      one raw blendshape (mouthSmileLeft/Ri
                                            hindsight (an optimistic baseline)
 METRIC smile.<variant>_cv_accuracy / _auc  CV scores of greyscale / half-size / 4× upscaled / greyscale central-80 %
                                            copies of the held-out crops (robustness to other sources)
-METRIC smile.ms_per_face                   mean wall time of SmileScorer.read per 64×64 crop (two landmarker runs)
+METRIC smile.ms_per_face                   mean wall time of SmileScorer.read per 64×64 crop (1–2 landmarker runs)
 METRIC smile.cpu_ms_per_face               the same in CPU time of this process (all its threads): less distorted
                                            than wall time when other jobs share the cores
 """
@@ -37,17 +39,7 @@ from evals.smile_data import (
     read_rgb,
     roc_auc,
 )
-from vision.smile import MEASUREMENTS, NO_FACE_SCORE, SmileModel, SmileScorer
-
-TIMED_CROPS = 60
-
-
-def _scores(model: SmileModel, measurements: np.ndarray) -> np.ndarray:
-    """Shipped scores 0–100 for measurement rows, NO_FACE_SCORE where no face was found."""
-    found = ~np.isnan(measurements).any(axis=1)
-    scores = np.full(len(measurements), NO_FACE_SCORE)
-    scores[found] = 100.0 * model.probability(measurements[found])
-    return scores
+from vision.smile import MEASUREMENTS, NO_FACE_SCORE, SmileScorer
 
 
 def _accuracy(labels: np.ndarray, scores: np.ndarray, threshold: float) -> float:
@@ -62,12 +54,11 @@ def run(data: Path | None) -> None:
     crops = load_smile_set(smile_dir)
     labels = crops.labels
     scorer = SmileScorer()
-    model = scorer.model
     views = {name: measure_set(crops, scorer, name) for name in VARIANTS}
     colour = views["colour"]
     found = ~np.isnan(colour).any(axis=1)
 
-    scores = _scores(model, colour)
+    scores, wall_ms, cpu_ms = _run_time_scores(scorer, crops.files)
     metric("smile.accuracy", _accuracy(labels, scores, 50.0))
     metric("smile.auc", roc_auc(labels, scores))
     metric("smile.no_face_rate", float(1.0 - found.mean()))
@@ -94,14 +85,19 @@ def run(data: Path | None) -> None:
         metric(f"smile.{name}_cv_accuracy", _accuracy(labels, variant_scores, 50.0))
         metric(f"smile.{name}_cv_auc", roc_auc(labels, variant_scores))
         metric(f"smile.{name}_no_face_rate", float(np.isnan(measured).any(axis=1).mean()))
+    metric("smile.ms_per_face", wall_ms)
+    metric("smile.cpu_ms_per_face", cpu_ms)
 
-    timed = [read_rgb(path) for path in crops.files[:TIMED_CROPS]]
-    scorer.read(timed[0])  # warm-up
+
+def _run_time_scores(scorer: SmileScorer, files: tuple[Path, ...]) -> tuple[np.ndarray, float, float]:
+    """Scores through SmileScorer.read, the path the bot runs, and its mean wall and CPU ms per crop."""
+    crops = [read_rgb(path) for path in files]
+    scorer.read(crops[0])  # warm-up
     started, started_cpu = time.perf_counter(), time.process_time()
-    for crop in timed:
-        scorer.read(crop)
-    metric("smile.ms_per_face", 1000.0 * (time.perf_counter() - started) / len(timed))
-    metric("smile.cpu_ms_per_face", 1000.0 * (time.process_time() - started_cpu) / len(timed))
+    scores = np.array([scorer.read(crop).score for crop in crops])
+    wall_ms = 1000.0 * (time.perf_counter() - started) / len(crops)
+    cpu_ms = 1000.0 * (time.process_time() - started_cpu) / len(crops)
+    return scores, wall_ms, cpu_ms
 
 
 def _calibration_error(labels: np.ndarray, scores: np.ndarray, bins: int = 10) -> float:

@@ -101,6 +101,8 @@ _MEASURING_CODE = (
     smile.measurements_of,
     smile.SmileScorer.__init__,
     smile.SmileScorer._view_measurements,
+    smile.SmileScorer._first_view,
+    smile.SmileScorer._with_mirror,
     smile.SmileScorer.measure,
 )
 

@@ -6,6 +6,15 @@ Each sample is built from real frames (``<data>/photobooth``): four frames are t
 blurred, lit unevenly, hit by a glare spot, noised, downscaled to a 1280 px long side (QR 40-90 px wide)
 and JPEG-compressed at quality 60-85.
 
+Generator version 2 (audit against issue 3 and ``../shared/research/booths.md``): the URLs now have the
+shapes booths print (v1 invented two Photo Signature forms and shortened the Life4Cuts one, which hid the
+version-4 and version-5 codes those brands really print), pixpixlink was added, and the drawn error level is
+the one printed (segno's boost_error had silently raised it). Nothing was made easier: the 40-90 px width,
+tilt, blur, glare and JPEG ranges are unchanged. The result is 1.1-3.2 px per module (median 2.0); below
+~1.5 px per module with a blur of more than a module, a code is unreadable even from its true corners
+(``qr.synthetic_oracle_rate`` in evals/eval_qr.py measures that ceiling). The manifest records each sample's
+geometry, so the eval can break results down by module size and check the returned polygons.
+
 Everything is driven by ``numpy.random.default_rng((seed, index))``, so the same seed and source frames
 give the same JPEG bytes. Samples are written to a cache folder under ``.cache/`` (git-ignored) at eval
 time; nothing generated here is ever committed.
@@ -26,7 +35,7 @@ import segno
 
 from evals.common import REPO_ROOT
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 DEFAULT_SEED = 20240607
 DEFAULT_COUNT = 200
 OUTPUT_LONG_SIDE = 1280
@@ -42,39 +51,109 @@ _ALNUM = string.ascii_letters + string.digits
 
 
 @dataclass(frozen=True)
+class Capture:
+    """How the print was photographed (output-pixel units)."""
+
+    jpeg: bytes
+    qr_corners: np.ndarray  # (4, 2) symbol corners without quiet zone, in output pixels
+    qr_width_px: float
+    tilt_deg: float
+    defocus_px: float
+    motion_px: float
+    quality: int
+
+
+@dataclass(frozen=True)
 class SyntheticPrint:
     name: str
     jpeg: bytes
     text: str
-    qr_width_px: float
+    brand: str
     layout: str
+    qr_version: int
+    qr_error: str
+    qr_corners: np.ndarray
+    qr_width_px: float
+    tilt_deg: float
+    defocus_px: float
+    motion_px: float
+    quality: int
+
+    @property
+    def px_per_module(self) -> float:
+        return self.qr_width_px / (17 + 4 * self.qr_version)
 
 
 def _token(rng: np.random.Generator, length: int, alphabet: str = _ALNUM) -> str:
     return "".join(alphabet[i] for i in rng.integers(0, len(alphabet), size=length))
 
 
-def booth_url(rng: np.random.Generator) -> str:
-    """A URL shaped like the ones Korean photo-booth brands print on their strips."""
-    brand = int(rng.integers(0, 6))
-    digits = string.digits
-    if brand == 0:
-        return f"https://qr.seobuk.kr/s/{_token(rng, 8)}"
-    if brand == 1:
-        return f"http://haru1.mx2.co.kr/@HA{_token(rng, 10, string.ascii_uppercase + digits)}"
-    if brand == 2:
-        return f"https://pgshort.aprd.io/{_token(rng, 7)}"
-    if brand == 3:
-        day = f"2024{int(rng.integers(1, 13)):02d}{int(rng.integers(1, 29)):02d}"
-        return f"http://l4c01.lifejuin.biz/QRImage/{day}/{_token(rng, 10, string.ascii_uppercase + digits)}/index.html"
-    if brand == 4:
-        return f"https://photoqr3.kr/view/{_token(rng, 12, string.ascii_lowercase + digits)}"
-    return f"https://photoqr3.kr/{_token(rng, 6, digits)}/{_token(rng, 6)}"
+# Shapes of the URLs booths really print (../shared/research/booths.md), one entry per brand.
+_SEOUL_DISTRICTS = ("MPO", "GNM", "JGU", "SDM", "YSN", "SCH", "GWJ", "SGB")
+_BOOTH_NAMES = ("YEONNAM", "HONGDAE", "SINCHON", "GANGNAM", "SEONGSU", "JAMSIL", "MYEONGDONG", "KONDAE")
+
+
+def _photoism(rng: np.random.Generator) -> str:
+    # qr.seobuk.kr/s/<7 chars>; the code may contain ~ _ . (8ijZsg_, RQ1Tl~L, IMfkz6.).
+    return f"https://qr.seobuk.kr/s/{_token(rng, 7, _ALNUM + '~_.')}"
+
+
+def _harufilm(rng: np.random.Generator) -> str:
+    # http only, haru<N>.mx2.co.kr/@HA<9 chars> (HA006XEb7Nh).
+    return f"http://haru{int(rng.integers(1, 10))}.mx2.co.kr/@HA{_token(rng, 9)}"
+
+
+def _photogray(rng: np.random.Generator) -> str:
+    return f"https://pgshort.aprd.io/{_token(rng, 7)}"
+
+
+def _life4cuts(rng: np.random.Generator) -> str:
+    # l4c01.lifejuin.biz/QRImage/20230606/SEL.MPO.YEONNAM02/161723678/index.html: the longest shape in use.
+    day = f"202{int(rng.integers(3, 6))}{int(rng.integers(1, 13)):02d}{int(rng.integers(1, 29)):02d}"
+    district = _SEOUL_DISTRICTS[int(rng.integers(0, len(_SEOUL_DISTRICTS)))]
+    booth = f"SEL.{district}.{_BOOTH_NAMES[int(rng.integers(0, len(_BOOTH_NAMES)))]}{int(rng.integers(1, 10)):02d}"
+    host = f"l4c0{int(rng.integers(1, 3))}.lifejuin.biz"
+    return f"http://{host}/QRImage/{day}/{booth}/{_token(rng, 9, string.digits)}/index.html"
+
+
+def _photo_signature(rng: np.random.Generator) -> str:
+    # photoqr.kr/R/dsshop04/210322/011811/index.html (also photoqr2.kr, photoqr3.kr).
+    host = ("photoqr.kr", "photoqr2.kr", "photoqr3.kr")[int(rng.integers(0, 3))]
+    shop = f"{_token(rng, 6, string.ascii_lowercase)}{int(rng.integers(1, 30)):02d}"
+    day = f"2{int(rng.integers(3, 6))}{int(rng.integers(1, 13)):02d}{int(rng.integers(1, 29)):02d}"
+    time = f"{int(rng.integers(0, 24)):02d}{int(rng.integers(0, 60)):02d}{int(rng.integers(0, 60)):02d}"
+    return f"http://{host}/R/{shop}/{day}/{time}/index.html"
+
+
+def _pixpixlink(rng: np.random.Generator) -> str:
+    # t.pixpixlink.com/g4?d=T4797&i=SoaVlwvw (PLAN.B STUDIO / OLDMOON).
+    return f"https://t.pixpixlink.com/g4?d=T{_token(rng, 4, string.digits)}&i={_token(rng, 8)}"
+
+
+BRANDS = {
+    "photoism": _photoism,
+    "harufilm": _harufilm,
+    "photogray": _photogray,
+    "life4cuts": _life4cuts,
+    "photosignature": _photo_signature,
+    "pixpixlink": _pixpixlink,
+}
+
+
+def booth_url(rng: np.random.Generator) -> tuple[str, str]:
+    """A (brand, URL) pair shaped like the URLs Korean photo-booth brands print on their strips."""
+    brand = list(BRANDS)[int(rng.integers(0, len(BRANDS)))]
+    return brand, BRANDS[brand](rng)
+
+
+def qr_symbol(text: str, error: str) -> segno.QRCode:
+    # boost_error=False: the error level drawn is the one printed (segno would silently raise it).
+    return segno.make(text, error=error, micro=False, boost_error=False)
 
 
 def qr_image(text: str, error: str, module_px: int) -> np.ndarray:
     """Grey QR symbol with a 4-module quiet zone, ``module_px`` pixels per module."""
-    matrix = np.array(segno.make(text, error=error, micro=False).matrix, dtype=np.uint8)
+    matrix = np.array(qr_symbol(text, error).matrix, dtype=np.uint8)
     symbol = np.where(matrix > 0, 0, 255).astype(np.uint8)
     symbol = np.pad(symbol, 4, constant_values=255)
     return np.kron(symbol, np.ones((module_px, module_px), dtype=np.uint8))
@@ -111,10 +190,13 @@ def _logo_band(
     return band
 
 
-def make_print(frames: Sequence[np.ndarray], url: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, str]:
+def make_print(
+    frames: Sequence[np.ndarray], url: str, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, str, segno.QRCode]:
     """Tile four frames into a strip with a logo band and a QR code.
 
-    Returns the BGR print, the QR symbol's 4 corners (without quiet zone) in print coordinates and the layout name.
+    Returns the BGR print, the QR symbol's 4 corners (without quiet zone) in print coordinates, the layout
+    name and the printed symbol.
     """
     layout = "1x4" if rng.random() < 0.6 else "2x2"
     cell_w, cell_h = (300, 210) if layout == "1x4" else (280, 380)
@@ -140,7 +222,8 @@ def make_print(frames: Sequence[np.ndarray], url: str, rng: np.random.Generator)
     )
     # The QR sits at the right of the logo band on a white patch, as booth strips print it.
     error = "l" if rng.random() < 0.3 else "m"
-    matrix_modules = len(segno.make(url, error=error, micro=False).matrix)
+    printed = qr_symbol(url, error)
+    matrix_modules = printed.symbol_size(border=0)[0]
     module_px = max(2, round((band_h - 10) / (matrix_modules + 8)))
     symbol = qr_image(url, error, module_px)
     size = symbol.shape[0]
@@ -153,7 +236,7 @@ def make_print(frames: Sequence[np.ndarray], url: str, rng: np.random.Generator)
     # Printing: slightly muted contrast and a warm/cool cast.
     sheet = sheet.astype(np.float32) * float(rng.uniform(0.85, 0.97)) + float(rng.uniform(5, 20))
     sheet *= rng.uniform(0.94, 1.06, 3).astype(np.float32)
-    return np.clip(sheet, 0, 255).astype(np.uint8), corners, layout
+    return np.clip(sheet, 0, 255).astype(np.uint8), corners, layout, printed
 
 
 def _rotation(tilt_x: float, tilt_y: float, roll: float) -> np.ndarray:
@@ -166,11 +249,11 @@ def _rotation(tilt_x: float, tilt_y: float, roll: float) -> np.ndarray:
 
 def _camera_homography(
     print_size: tuple[int, int], qr_corners: np.ndarray, canvas: tuple[int, int], rng: np.random.Generator
-) -> tuple[np.ndarray, float]:
+) -> tuple[np.ndarray, float, float]:
     """Homography from print pixels to canvas pixels for a tilted phone camera.
 
     The scale is chosen so the projected QR ends up 40-90 px wide at output resolution.
-    Returns the homography and the projected QR width in output pixels.
+    Returns the homography, the projected QR width in output pixels and the tilt in degrees.
     """
     canvas_w, canvas_h = canvas
     tilt = float(rng.uniform(0, MAX_TILT_DEG))
@@ -193,7 +276,7 @@ def _camera_homography(
     homography = cv2.getPerspectiveTransform(src.astype(np.float32), projected.astype(np.float32))
     qr_projected = cv2.perspectiveTransform(qr_corners[None].astype(np.float32), homography)[0]
     edges = np.linalg.norm(np.roll(qr_projected, -1, axis=0) - qr_projected, axis=1)
-    return homography, float(edges.mean()) / RENDER_OVERSAMPLE
+    return homography, float(edges.mean()) / RENDER_OVERSAMPLE, tilt
 
 
 def _background(frames: Sequence[np.ndarray], width: int, height: int, rng: np.random.Generator) -> np.ndarray:
@@ -250,12 +333,12 @@ def _lighting(image: np.ndarray, qr_centre: np.ndarray, rng: np.random.Generator
 
 def photograph(
     print_bgr: np.ndarray, qr_corners: np.ndarray, frames: Sequence[np.ndarray], rng: np.random.Generator
-) -> tuple[bytes, float]:
-    """Render a phone photo of ``print_bgr``; returns JPEG bytes and the QR width in output pixels."""
+) -> Capture:
+    """Render a phone photo of ``print_bgr``."""
     portrait = rng.random() < 0.5
     out_w, out_h = (960, OUTPUT_LONG_SIDE) if portrait else (OUTPUT_LONG_SIDE, 960)
     canvas_w, canvas_h = out_w * RENDER_OVERSAMPLE, out_h * RENDER_OVERSAMPLE
-    homography, qr_width = _camera_homography(
+    homography, qr_width, tilt = _camera_homography(
         (print_bgr.shape[1], print_bgr.shape[0]), qr_corners, (canvas_w, canvas_h), rng
     )
     scene = _background(frames, canvas_w, canvas_h, rng)
@@ -268,20 +351,30 @@ def photograph(
     defocus = float(rng.uniform(0.0, 1.6)) * RENDER_OVERSAMPLE
     if defocus >= 1.0:
         scene = cv2.filter2D(scene, -1, _disk_kernel(defocus))
+    length = 0.0
     if rng.random() < 0.5:
         length = float(rng.uniform(1.0, 3.0)) * RENDER_OVERSAMPLE
         scene = cv2.filter2D(scene, -1, _motion_kernel(length, float(rng.uniform(0, 180))))
     small = cv2.resize(scene, (out_w, out_h), interpolation=cv2.INTER_AREA)
     # Lighting varies smoothly, so it is applied at output resolution (4x fewer pixels to shade).
-    qr_centre = cv2.perspectiveTransform(qr_corners[None].astype(np.float32), homography)[0].mean(axis=0)
-    lit = _lighting(small, qr_centre / RENDER_OVERSAMPLE, rng)
+    projected = cv2.perspectiveTransform(qr_corners[None].astype(np.float32), homography)[0] / RENDER_OVERSAMPLE
+    lit = _lighting(small, projected.mean(axis=0), rng)
     noisy = lit + rng.normal(0, float(rng.uniform(1.5, 5.0)), small.shape).astype(np.float32)
     final = np.clip(noisy, 0, 255).astype(np.uint8)
     quality = int(rng.integers(JPEG_QUALITY_RANGE[0], JPEG_QUALITY_RANGE[1] + 1))
     ok, encoded = cv2.imencode(".jpg", final, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise RuntimeError("JPEG encoding failed")
-    return encoded.tobytes(), qr_width
+    return Capture(
+        jpeg=encoded.tobytes(),
+        # Pixel centres: output pixel i covers oversampled pixels [2i, 2i + 2).
+        qr_corners=projected.astype(np.float64) - 0.5 + 0.5 / RENDER_OVERSAMPLE,
+        qr_width_px=qr_width,
+        tilt_deg=tilt,
+        defocus_px=defocus / RENDER_OVERSAMPLE if defocus >= 1.0 else 0.0,
+        motion_px=length / RENDER_OVERSAMPLE,
+        quality=quality,
+    )
 
 
 def generate_print(frames: Sequence[np.ndarray], seed: int, index: int) -> SyntheticPrint:
@@ -289,10 +382,24 @@ def generate_print(frames: Sequence[np.ndarray], seed: int, index: int) -> Synth
     if not frames:
         raise ValueError("at least one source frame is needed")
     rng = np.random.default_rng((seed, index))
-    url = booth_url(rng)
-    sheet, corners, layout = make_print(frames, url, rng)
-    jpeg, qr_width = photograph(sheet, corners, frames, rng)
-    return SyntheticPrint(name=f"print_{index:04d}.jpg", jpeg=jpeg, text=url, qr_width_px=qr_width, layout=layout)
+    brand, url = booth_url(rng)
+    sheet, corners, layout, symbol = make_print(frames, url, rng)
+    shot = photograph(sheet, corners, frames, rng)
+    return SyntheticPrint(
+        name=f"print_{index:04d}.jpg",
+        jpeg=shot.jpeg,
+        text=url,
+        brand=brand,
+        layout=layout,
+        qr_version=int(symbol.version),
+        qr_error=symbol.error,
+        qr_corners=shot.qr_corners,
+        qr_width_px=shot.qr_width_px,
+        tilt_deg=shot.tilt_deg,
+        defocus_px=shot.defocus_px,
+        motion_px=shot.motion_px,
+        quality=shot.quality,
+    )
 
 
 def load_frames(photobooth_dir: Path, max_side: int = 900) -> list[np.ndarray]:
@@ -321,10 +428,55 @@ def _frames_fingerprint(photobooth_dir: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+@dataclass(frozen=True)
+class CachedPrint:
+    """One generated sample on disk with what the eval needs to break results down."""
+
+    path: Path
+    text: str
+    brand: str
+    qr_version: int
+    qr_corners: np.ndarray
+    px_per_module: float
+    defocus_px: float
+    motion_px: float
+
+
+def _manifest_entry(sample: SyntheticPrint) -> dict[str, object]:
+    return {
+        "name": sample.name,
+        "text": sample.text,
+        "brand": sample.brand,
+        "layout": sample.layout,
+        "qr_version": sample.qr_version,
+        "qr_error": sample.qr_error,
+        "qr_corners": [[round(float(x), 2), round(float(y), 2)] for x, y in sample.qr_corners],
+        "qr_width_px": round(sample.qr_width_px, 1),
+        "px_per_module": round(sample.px_per_module, 3),
+        "tilt_deg": round(sample.tilt_deg, 1),
+        "defocus_px": round(sample.defocus_px, 2),
+        "motion_px": round(sample.motion_px, 2),
+        "jpeg_quality": sample.quality,
+    }
+
+
+def _cached(folder: Path, entry: dict) -> CachedPrint:
+    return CachedPrint(
+        path=folder / entry["name"],
+        text=entry["text"],
+        brand=entry["brand"],
+        qr_version=int(entry["qr_version"]),
+        qr_corners=np.array(entry["qr_corners"], dtype=np.float64),
+        px_per_module=float(entry["px_per_module"]),
+        defocus_px=float(entry["defocus_px"]),
+        motion_px=float(entry["motion_px"]),
+    )
+
+
 def cached_prints(
     data: Path, seed: int = DEFAULT_SEED, count: int = DEFAULT_COUNT, cache_root: Path | None = None
-) -> list[tuple[Path, str]]:
-    """Generate (or reuse) the sample set in a cache folder; returns (jpeg path, expected text) pairs."""
+) -> list[CachedPrint]:
+    """Generate (or reuse) the sample set in a cache folder under ``.cache/`` (git-ignored)."""
     photobooth_dir = data / "photobooth"
     key = f"v{GENERATOR_VERSION}_s{seed}_n{count}_{_frames_fingerprint(photobooth_dir)}"
     folder = (cache_root or REPO_ROOT / ".cache" / "synthetic_prints") / key
@@ -332,20 +484,13 @@ def cached_prints(
     if manifest.is_file():
         entries = json.loads(manifest.read_text())
         if all((folder / e["name"]).is_file() for e in entries):
-            return [(folder / e["name"], e["text"]) for e in entries]
+            return [_cached(folder, e) for e in entries]
     frames = load_frames(photobooth_dir)
     folder.mkdir(parents=True, exist_ok=True)
     entries = []
     for index in range(count):
         sample = generate_print(frames, seed, index)
         (folder / sample.name).write_bytes(sample.jpeg)
-        entries.append(
-            {
-                "name": sample.name,
-                "text": sample.text,
-                "qr_width_px": round(sample.qr_width_px, 1),
-                "layout": sample.layout,
-            }
-        )
+        entries.append(_manifest_entry(sample))
     manifest.write_text(json.dumps(entries, indent=1))
-    return [(folder / e["name"], e["text"]) for e in entries]
+    return [_cached(folder, e) for e in entries]

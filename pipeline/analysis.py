@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.workers import CpuPool
+from ranking.points import face_points
 from storage.albums import AlbumStore
 from storage.faces import FaceStore, NewFace, NewPerson, StoredFace
 from vision.clustering import ClusterFace, Clustering, assign_incremental, recluster
@@ -118,8 +119,8 @@ def analyse_photo(data: bytes, max_pixels: int) -> PhotoAnalysis:
 
 
 def smile_points(score: float) -> int:
-    """A face's smile points: its 0–100 smile score rounded to a whole number."""
-    return int(min(max(round(score), 0), 100))
+    """A face's smile points: its 0–100 smile score rounded to a whole number (one definition: ranking.points)."""
+    return face_points(score)
 
 
 # ----- async side -----------------------------------------------------------------------------------------

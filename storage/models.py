@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Date, DateTime, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -136,3 +136,110 @@ class FaceExclusion(SQLModel, table=True):
 
     face_id: int = Field(foreign_key="face.id", ondelete="CASCADE", primary_key=True)
     person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", primary_key=True)
+
+
+class PledgeStatus(StrEnum):
+    active = "active"
+    void = "void"  # its photo was deleted while the week was still open
+
+
+class WeeklyPostStatus(StrEnum):
+    claimed = "claimed"  # a run owns this week's post and is sending it
+    posted = "posted"
+    empty = "empty"  # the week had no photos: nothing was sent
+    chat_gone = "chat_gone"  # the bot was removed from the chat
+    failed = "failed"  # Telegram refused the post for good (logged)
+
+
+class ChatSchedule(SQLModel, table=True):
+    """When the weekly post goes out: local weekday (0 = Monday … 6 = Sunday) and time in the chat's timezone."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), primary_key=True))
+    weekday: int = 6
+    hour: int = 20
+    minute: int = 0
+    enabled: bool = True
+    since: datetime = _when(description="Slots before this moment are never posted (a new schedule starts here)")
+
+
+class WeeklyPost(SQLModel, table=True):
+    """One row per chat and week, claimed before posting: the database makes the weekly post happen once."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), primary_key=True))
+    week_start: date = Field(sa_column=Column(Date, primary_key=True))
+    status: str = Field(default=WeeklyPostStatus.claimed, max_length=16)
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    claimed_at: datetime = _when()
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class DonationRule(SQLModel, table=True):
+    """A chat's chosen nonprofit and pledge rule. Pledges only: no money is ever moved by the bot."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), primary_key=True))
+    charity_key: str | None = Field(default=None, max_length=32)
+    won_per_point: int | None = Field(default=None, description="₩ pledged per smile point; None = no pledges yet")
+    weekly_cap_won: int | None = Field(default=None, description="Most ₩ pledged in one week; None = no cap")
+    since: datetime | None = Field(
+        default=None,
+        sa_type=DateTime(timezone=True),
+        description="When a rate was first set: older photos pledge nothing",
+    )
+    updated_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    updated_at: datetime = _when()
+
+
+class CustomCharity(SQLModel, table=True):
+    """A nonprofit a chat's admin added to the shipped list."""
+
+    __table_args__ = (UniqueConstraint("chat_id", "url", name="uq_customcharity_chat_url"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False))
+    name: str = Field(max_length=64)
+    url: str = Field(max_length=255)
+    added_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    created_at: datetime = _when()
+
+
+class Pledge(SQLModel, table=True):
+    """The ledger: one row per photo that pledged smile points. Amounts are frozen when the week is closed."""
+
+    __table_args__ = (
+        UniqueConstraint("chat_id", "photo_id", name="uq_pledge_chat_photo"),
+        Index("ix_pledge_chat_week", "chat_id", "week_start"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False))
+    week_start: date = Field(sa_column=Column(Date, nullable=False), description="Monday, in the chat's timezone")
+    photo_id: int | None = Field(default=None, foreign_key="photo.id", ondelete="SET NULL")
+    sender_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, ForeignKey("tg_user.id", ondelete="SET NULL"), nullable=True)
+    )
+    photo_taken_at: datetime = Field(sa_type=DateTime(timezone=True), description="Orders pledges for the cap")
+    points: int
+    status: str = Field(default=PledgeStatus.active, max_length=8)
+    anonymised: bool = Field(default=False, description="/forget removed its links to photos and people")
+    won_per_point: int | None = Field(default=None, description="Set when the week is closed")
+    amount_won: int | None = Field(default=None, description="Set when the week is closed (after the cap)")
+    created_at: datetime = _when()
+    voided_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class DonationWeek(SQLModel, table=True):
+    """A week an admin marked as actually donated: closed, its pledges frozen."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), primary_key=True))
+    week_start: date = Field(sa_column=Column(Date, primary_key=True))
+    total_won: int
+    pledges: int
+    points: int
+    won_per_point: int
+    weekly_cap_won: int | None = None
+    charity_name: str = Field(max_length=64)
+    charity_url: str = Field(max_length=255)
+    closed_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    closed_at: datetime = _when()
+    receipt_file_id: str | None = Field(default=None, max_length=255)
+    receipt_prompt_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))

@@ -1,15 +1,20 @@
-"""/forget: erase a chat's photos, files, faces, embeddings and people in one transaction."""
+"""/forget: erase a chat's photos, files, faces, embeddings and people in one transaction.
+
+The pledge ledger is anonymised, not erased: weeks, points and amounts stay (a donation is a fact the chat may still
+need), every link to a photo, a person or a member goes.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.blobs import BlobStore
 from storage.db import Database
-from storage.models import Face, Person, Photo
+from storage.models import CustomCharity, DonationRule, DonationWeek, Face, Person, Photo, Pledge
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,7 @@ class Forgotten:
     faces: int
     people: int
     files: int
+    pledges: int = 0
 
 
 async def forget_chat(db: Database, blobs: BlobStore, chat_id: int) -> Forgotten:
@@ -27,6 +33,7 @@ async def forget_chat(db: Database, blobs: BlobStore, chat_id: int) -> Forgotten
         digests = set(rows)
         faces = (await session.exec(select(func.count()).select_from(Face).where(Face.chat_id == chat_id))).one()
         people = (await session.exec(select(func.count()).select_from(Person).where(Person.chat_id == chat_id))).one()
+        pledges = await _anonymise_ledger(session, chat_id)
         await session.exec(delete(Face).where(Face.chat_id == chat_id))
         await session.exec(delete(Person).where(Person.chat_id == chat_id))
         # Videos point at their photo: remove children first so no foreign key waits on the order of deletes.
@@ -44,4 +51,19 @@ async def forget_chat(db: Database, blobs: BlobStore, chat_id: int) -> Forgotten
         if blobs.exists(digest):
             blobs.delete(digest)
             removed += 1
-    return Forgotten(photos=photos, faces=int(faces), people=int(people), files=removed)
+    return Forgotten(photos=photos, faces=int(faces), people=int(people), files=removed, pledges=pledges)
+
+
+async def _anonymise_ledger(session: AsyncSession, chat_id: int) -> int:
+    """Before the photos go: unlink the ledger so their deletion does not void pledges that were made."""
+    result = await session.exec(
+        update(Pledge).where(Pledge.chat_id == chat_id).values(photo_id=None, sender_id=None, anonymised=True)
+    )
+    await session.exec(
+        update(DonationWeek)
+        .where(DonationWeek.chat_id == chat_id)
+        .values(closed_by=None, receipt_file_id=None, receipt_prompt_message_id=None)
+    )
+    await session.exec(update(DonationRule).where(DonationRule.chat_id == chat_id).values(updated_by=None))
+    await session.exec(update(CustomCharity).where(CustomCharity.chat_id == chat_id).values(added_by=None))
+    return int(result.rowcount or 0)

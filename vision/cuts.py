@@ -193,12 +193,18 @@ def _line_stats(planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return median.T, (deviation <= COLOUR_TOLERANCE).mean(axis=1)
 
 
-def _separators(planes: np.ndarray, background: np.ndarray | None) -> np.ndarray:
-    """Lines that are background: near-uniform and, when the print's background colour is known, of that colour."""
+def _separators(planes: np.ndarray, background: np.ndarray | None, on_margin: np.ndarray | None) -> np.ndarray:
+    """Lines that are background: near-uniform and, when the print's background colour is known, of that colour.
+
+    `on_margin` (N, L), for gradient margins: 1 where a pixel has the colour the margin has there; a line of those
+    is background too.
+    """
     median, share = _line_stats(planes)
     uniform = share >= SEPARATOR_FRACTION
     if background is not None:
         uniform &= np.abs(median - background).max(axis=1) <= BACKGROUND_TOLERANCE
+    if on_margin is not None:
+        uniform |= on_margin.mean(axis=1) >= SEPARATOR_FRACTION
     return uniform
 
 
@@ -223,14 +229,13 @@ def _background_model(image: np.ndarray) -> np.ndarray | None:
     x_ring = np.concatenate([np.broadcast_to(x, p.shape[:2]).ravel()[::step] for p, x, _ in strips])
     y_ring = np.concatenate([np.broadcast_to(y, p.shape[:2]).ravel()[::step] for p, _, y in strips])
     design = np.column_stack([np.ones_like(x_ring), x_ring, y_ring])
-    bins = (pixels[:, 0] // 16) * 256 + (pixels[:, 1] // 16) * 16 + pixels[:, 2] // 16
-    inliers = bins == np.bincount(bins.astype(np.int64)).argmax()  # start from the commonest colour
-    for _ in range(3):
+    inliers = np.ones(len(pixels), dtype=bool)
+    for threshold in (4 * COLOUR_TOLERANCE, 2 * COLOUR_TOLERANCE, COLOUR_TOLERANCE, COLOUR_TOLERANCE):
         if inliers.sum() < 3:
             return None
         coefficients, *_ = np.linalg.lstsq(design[inliers], pixels[inliers], rcond=None)  # (3, 3): rows 1, x, y
         residual = np.abs(design @ coefficients - pixels).max(axis=1)
-        inliers = residual <= COLOUR_TOLERANCE
+        inliers = residual <= threshold
     if inliers.mean() < RING_SHARE:
         return None
     return coefficients
@@ -274,8 +279,12 @@ def _best_grid(work: np.ndarray) -> _Grid | None:
     planes_t = planes.transpose(0, 2, 1)  # (3, W, H) view: lines are columns
     model = _background_model(image)
     background = _flat_colour(model, image.shape)
-    candidates = _grids_lines_first(planes, planes_t, background)
-    candidates += [g.transposed() for g in _grids_lines_first(planes_t, planes, background)]
+    on_margin = None
+    if model is not None and background is None:
+        on_margin = (_field_deviation(planes, model) <= COLOUR_TOLERANCE).astype(np.float32)
+    on_margin_t = on_margin.T if on_margin is not None else None
+    candidates = _grids_lines_first(planes, planes_t, background, on_margin, on_margin_t)
+    candidates += [g.transposed() for g in _grids_lines_first(planes_t, planes, background, on_margin_t, on_margin)]
     valid = [g for g in candidates if _plausible(g, image.shape) and _straight_edges(image, g)]
     if model is not None:  # decorations across gutters, or a gradient, can hide frames from the strict test
         valid += _grids_on_pattern(image, planes, model)
@@ -353,12 +362,19 @@ def _one_template(content: np.ndarray, grid: _Grid) -> bool:
     return True
 
 
-def _grids_lines_first(planes: np.ndarray, crossing: np.ndarray, background: np.ndarray | None) -> list[_Grid]:
+def _grids_lines_first(
+    planes: np.ndarray,
+    crossing: np.ndarray,
+    background: np.ndarray | None,
+    on_margin: np.ndarray | None,
+    on_margin_crossing: np.ndarray | None,
+) -> list[_Grid]:
     """Bands of lines of alike size (frames; logo and caption bands differ), then the crossing bands across them.
 
-    `planes` holds the lines as (3, N, L) and `crossing` the same pixels transposed, (3, L, N).
+    `planes` holds the lines as (3, N, L) and `crossing` the same pixels transposed, (3, L, N); the margin masks
+    likewise (N, L) and (L, N).
     """
-    separator = _separators(planes, background)
+    separator = _separators(planes, background, on_margin)
     bands = _bands(separator)
     groups = []
     start = 0
@@ -373,7 +389,10 @@ def _grids_lines_first(planes: np.ndarray, crossing: np.ndarray, background: np.
     grids = []
     for group in groups:
         stacked = np.concatenate([crossing[:, :, a:b] for a, b in group], axis=2)
-        across = _bands(_separators(stacked, background))
+        stacked_margin = None
+        if on_margin_crossing is not None:
+            stacked_margin = np.concatenate([on_margin_crossing[:, a:b] for a, b in group], axis=1)
+        across = _bands(_separators(stacked, background, stacked_margin))
         if across:
             grids.append(_Grid(rows=tuple(group), cols=tuple(across)))
     return grids

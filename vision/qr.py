@@ -3,11 +3,13 @@
 ``decode_qr`` runs a cascade and stops as early as it can:
 
 1. fast path: zxing-cpp and zbar (pyzbar) on the whole grey image;
-2. candidate regions: places where a code probably is (zxing positions of codes it found but could not
-   decode, OpenCV's detector, clusters of finder-pattern-like nested squares), each cropped, upscaled
-   to a few pixels per module and retried through a list of image variants (CLAHE, sharpening, Otsu and
-   adaptive binarisation, inversion) until one decodes;
-3. whole-image variants at other scales (upscale small photos, downscale huge ones), then small rotations.
+2. small codes: zxing on the image upscaled 2x (cubic), then candidate regions (outlines a decoder saw
+   but could not read, square clusters of dark modules, finder-pattern pairs; see ``vision.qr_regions``),
+   each cropped, upscaled to 4 and 6 px per module using a run-length estimate of the module pitch, and
+   retried through sharpening and local-threshold variants sized in modules (``vision.qr_variants``).
+   When the fast path already read a code, only the 2x pass and the unread outlines are tried, so a
+   second, smaller code in the same photo is still returned;
+3. webcam-sized photos only: the whole image upscaled with every variant, then small rotations.
 
 Pure: numpy arrays in, dataclasses out. Every result's polygon is mapped back to input-image pixels.
 """
@@ -23,6 +25,9 @@ import cv2
 import numpy as np
 import zxingcpp
 
+from vision.qr_regions import Region, candidate_regions, crop_pitch, outline_regions
+from vision.qr_variants import WHOLE_IMAGE_VARIANTS, crop_variants, resize
+
 log = logging.getLogger(__name__)
 
 Point = tuple[int, int]
@@ -34,10 +39,24 @@ MIN_SIDE_PX = 21
 # Working resolution caps: zbar gets slow and finder search noisy above these long sides.
 MAX_PYZBAR_SIDE = 2000
 MAX_SEARCH_SIDE = 1600
-# Crops are rescaled so a candidate region is about this wide: ~6-10 px per module for versions 1-10.
-REGION_TARGET_PX = 360
+# Candidate crops are rescaled to about this many px per module (the estimate can be off by ~30 %, so
+# the most promising regions get a second scale); TYPICAL_MODULES (version 3) turns a code's size into a
+# pitch when no run lengths were measured.
+REGION_MODULE_PX = (4.0, 6.0)
+WIDE_SEARCH_REGIONS = 3
+TYPICAL_MODULES = 29
 MAX_REGION_UPSCALE = 6.0
 MAX_REGIONS = 8
+# zbar has no local binariser of its own and is ~5x slower than zxing on crops: it only gets the two
+# thresholded crop variants it decodes beyond zxing.
+PYZBAR_CROP_VARIANTS = frozenset({"unsharp-strong-otsu", "unsharp-wide-local2"})
+# The last-resort whole-image pass (upscales, variants, rotations) runs on photos up to this side
+# (webcam-sized shots); above it, it costs seconds and read nothing the region stage missed.
+SMALL_PHOTO_SIDE = 640
+# Upscaled crops are capped at this side: a real code needs < 400 px at 6 px per module.
+MAX_CROP_SIDE = 640
+# zxing's own finder search needs ~3 px per module; Telegram-sized photos of prints give 1.3-2.5.
+UPSCALE_FACTOR = 2.0
 
 
 @dataclass(frozen=True)
@@ -45,27 +64,6 @@ class QrCode:
     text: str
     polygon: Polygon
     decoder: str
-
-
-@dataclass(frozen=True)
-class _Region:
-    """An axis-aligned candidate box in working-image pixels."""
-
-    x0: int
-    y0: int
-    x1: int
-    y1: int
-    source: str
-
-    @property
-    def area(self) -> int:
-        return max(0, self.x1 - self.x0) * max(0, self.y1 - self.y0)
-
-    def overlap(self, other: _Region) -> float:
-        ix = max(0, min(self.x1, other.x1) - max(self.x0, other.x0))
-        iy = max(0, min(self.y1, other.y1) - max(self.y0, other.y0))
-        inter = ix * iy
-        return inter / max(1, min(self.area, other.area))
 
 
 # --------------------------------------------------------------------------- input handling
@@ -110,11 +108,15 @@ def _as_uint8(image: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- decoder backends
 
 
+def _zxing_read(grey: np.ndarray, **options: object) -> list[zxingcpp.Barcode]:
+    return zxingcpp.read_barcodes(
+        grey, formats=zxingcpp.BarcodeFormat.QRCode, text_mode=zxingcpp.TextMode.Plain, **options
+    )
+
+
 def _zxing_hits(grey: np.ndarray) -> list[RawHit]:
     hits = []
-    for barcode in zxingcpp.read_barcodes(
-        grey, formats=zxingcpp.BarcodeFormat.QRCode, text_mode=zxingcpp.TextMode.Plain
-    ):
+    for barcode in _zxing_read(grey):
         if barcode.valid and barcode.text:
             hits.append((barcode.text, _zxing_polygon(barcode.position)))
     return hits
@@ -123,12 +125,6 @@ def _zxing_hits(grey: np.ndarray) -> list[RawHit]:
 def _zxing_polygon(position: zxingcpp.Position) -> np.ndarray:
     corners = (position.top_left, position.top_right, position.bottom_right, position.bottom_left)
     return np.array([[p.x, p.y] for p in corners], dtype=np.float64)
-
-
-def _zxing_failed_positions(grey: np.ndarray) -> list[np.ndarray]:
-    """Where zxing found a QR symbol but could not decode it."""
-    found = zxingcpp.read_barcodes(grey, formats=zxingcpp.BarcodeFormat.QRCode, return_errors=True, try_downscale=True)
-    return [_zxing_polygon(b.position) for b in found if not b.valid]
 
 
 @cache
@@ -181,6 +177,8 @@ BACKENDS: dict[str, Callable[[np.ndarray], list[RawHit]]] = {
     "pyzbar": _pyzbar_hits,
     "opencv": _opencv_hits,
 }
+# The cascade's decoders: OpenCV's decoder adds nothing to these two on camera photos and is slower.
+REGION_BACKENDS = ("zxing", "pyzbar")
 
 
 def decode_single(image: np.ndarray, decoder: str) -> list[QrCode]:
@@ -239,201 +237,69 @@ def _scale_matrix(scale: float, offset_x: float = 0.0, offset_y: float = 0.0) ->
     return np.array([[1 / scale, 0, offset_x], [0, 1 / scale, offset_y], [0, 0, 1]], dtype=np.float64)
 
 
-# --------------------------------------------------------------------------- image variants
-
-
-def _clahe(grey: np.ndarray) -> np.ndarray:
-    tiles = max(2, min(8, min(grey.shape) // 64))
-    return cv2.createCLAHE(clipLimit=2.5, tileGridSize=(tiles, tiles)).apply(grey)
-
-
-def _sharpen(grey: np.ndarray) -> np.ndarray:
-    sigma = max(1.0, min(grey.shape) / 300)
-    blurred = cv2.GaussianBlur(grey, (0, 0), sigma)
-    return cv2.addWeighted(grey, 2.0, blurred, -1.0, 0)
-
-
-def _otsu(grey: np.ndarray) -> np.ndarray:
-    smoothed = cv2.GaussianBlur(grey, (3, 3), 0)
-    return cv2.threshold(smoothed, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]
-
-
-def _adaptive(grey: np.ndarray) -> np.ndarray:
-    block = max(11, (min(grey.shape) // 12) | 1)
-    return cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, 5)
-
-
-def _sharp_otsu(grey: np.ndarray) -> np.ndarray:
-    return _otsu(_sharpen(_clahe(grey)))
-
-
-def _invert(grey: np.ndarray) -> np.ndarray:
-    return cv2.bitwise_not(grey)
-
-
-def _denoise(grey: np.ndarray) -> np.ndarray:
-    return cv2.medianBlur(grey, 3)
-
-
-# Ordered cheapest / most often useful first; each variant is tried with every backend before the next.
-VARIANTS: tuple[tuple[str, Callable[[np.ndarray], np.ndarray]], ...] = (
-    ("plain", lambda g: g),
-    ("clahe", _clahe),
-    ("sharpen", _sharpen),
-    ("otsu", _otsu),
-    ("adaptive", _adaptive),
-    ("clahe-sharpen-otsu", _sharp_otsu),
-    ("median", _denoise),
-    ("invert", _invert),
-)
-REGION_BACKENDS = ("zxing", "pyzbar")
-
-
-def _resize(grey: np.ndarray, scale: float) -> np.ndarray:
-    interpolation = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
-    return cv2.resize(grey, None, fx=scale, fy=scale, interpolation=interpolation)
-
-
-# --------------------------------------------------------------------------- candidate regions
-
-
-def _finder_centres(grey: np.ndarray) -> list[tuple[float, float, float]]:
-    """Centres and sizes of nested dark/light/dark squares (QR finder patterns) in a binarised image."""
-    found: list[tuple[float, float, float]] = []
-    for binary in (_adaptive(grey), _otsu(grey)):
-        contours, hierarchy = cv2.findContours(255 - binary, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
-        if hierarchy is None:
-            continue
-        tree = hierarchy[0]
-        for index, contour in enumerate(contours):
-            child = tree[index][2]
-            if child < 0 or tree[child][2] < 0:
-                continue
-            grandchild = tree[child][2]
-            outer_area = cv2.contourArea(contour)
-            inner_area = cv2.contourArea(contours[grandchild])
-            if outer_area < 16 or inner_area <= 0:
-                continue
-            # Finder pattern: 7x7 outer, 3x3 core -> area ratio ~5.4, loose for blur and perspective.
-            if not 2.0 < outer_area / inner_area < 14.0:
-                continue
-            x, y, w, h = cv2.boundingRect(contour)
-            if not 0.5 < w / max(h, 1) < 2.0:
-                continue
-            if cv2.contourArea(cv2.convexHull(contour)) > 1.35 * outer_area:
-                continue
-            found.append((x + w / 2, y + h / 2, float(max(w, h))))
-    return found
-
-
-def _finder_regions(grey: np.ndarray) -> list[_Region]:
-    """Boxes around pairs of similar finder patterns at plausible QR distances."""
-    centres = _finder_centres(grey)
-    # Merge duplicates found by both binarisations.
-    unique: list[tuple[float, float, float]] = []
-    for cx, cy, size in sorted(centres, key=lambda c: -c[2]):
-        if all(np.hypot(cx - ux, cy - uy) > 0.5 * max(size, us) for ux, uy, us in unique):
-            unique.append((cx, cy, size))
-    unique = unique[:40]
-    height, width = grey.shape
-    regions = []
-    for i, (ax, ay, asize) in enumerate(unique):
-        for bx, by, bsize in unique[i + 1 :]:
-            if not 0.6 < asize / bsize < 1.6:
-                continue
-            distance = float(np.hypot(ax - bx, ay - by))
-            size = (asize + bsize) / 2
-            # Finder centres are 14 modules apart in version 1 and ~3x that in version 10, over 7-module finders.
-            if not 1.8 * size < distance < 9.0 * size:
-                continue
-            half = 1.25 * distance + size
-            mx, my = (ax + bx) / 2, (ay + by) / 2
-            regions.append(
-                _Region(
-                    max(0, int(mx - half)),
-                    max(0, int(my - half)),
-                    min(width, int(mx + half)),
-                    min(height, int(my + half)),
-                    "finder",
-                )
-            )
-    return regions
-
-
-def _polygon_region(polygon: np.ndarray, shape: tuple[int, int], source: str, margin: float = 0.35) -> _Region:
-    height, width = shape
-    x0, y0 = polygon.min(axis=0)
-    x1, y1 = polygon.max(axis=0)
-    pad = margin * max(x1 - x0, y1 - y0, 8)
-    return _Region(
-        max(0, int(x0 - pad)), max(0, int(y0 - pad)), min(width, int(x1 + pad)), min(height, int(y1 + pad)), source
-    )
-
-
-def _opencv_regions(grey: np.ndarray) -> list[_Region]:
-    regions = []
-    for detector in (cv2.QRCodeDetectorAruco(), cv2.QRCodeDetector()):
-        try:
-            ok, points = detector.detectMulti(grey)
-        except cv2.error:
-            continue
-        if ok and points is not None:
-            regions.extend(_polygon_region(np.asarray(q, dtype=np.float64), grey.shape, "opencv") for q in points)
-        if regions:
-            break
-    return regions
-
-
-def _candidate_regions(grey: np.ndarray) -> list[_Region]:
-    shape = grey.shape
-    regions = [_polygon_region(p, shape, "zxing-position") for p in _zxing_failed_positions(grey)]
-    regions += _opencv_regions(grey)
-    regions += sorted(_finder_regions(grey), key=lambda r: r.area)
-    kept: list[_Region] = []
-    for region in regions:
-        if region.area < MIN_SIDE_PX**2 or region.area > 0.9 * shape[0] * shape[1]:
-            continue
-        if any(region.overlap(other) > 0.7 for other in kept):
-            continue
-        kept.append(region)
-        if len(kept) >= MAX_REGIONS:
-            break
-    return kept
-
-
 # --------------------------------------------------------------------------- cascade
 
 
 def _attempts(grey: np.ndarray) -> Iterator[tuple[str, np.ndarray]]:
-    for variant_name, variant in VARIANTS:
+    for variant_name, variant in WHOLE_IMAGE_VARIANTS:
         prepared = variant(grey)
         for backend in REGION_BACKENDS:
             yield f"{backend}/{variant_name}", prepared
 
 
-def _try_region(grey: np.ndarray, region: _Region, to_input: np.ndarray, results: _Results) -> bool:
+def _module_estimate(region: Region, crop: np.ndarray) -> float:
+    """Module pitch in the region's pixels: measured from run lengths, else guessed from the code size."""
+    if region.module_px > 0:
+        return region.module_px
+    measured = crop_pitch(crop)
+    if measured > 0:
+        return measured
+    side = region.code_side or max(region.x1 - region.x0, region.y1 - region.y0) / 1.7
+    return side / TYPICAL_MODULES
+
+
+def _try_region(
+    grey: np.ndarray, region: Region, to_input: np.ndarray, results: _Results, module_targets: tuple[float, ...]
+) -> bool:
     crop = grey[region.y0 : region.y1, region.x0 : region.x1]
-    side = max(crop.shape)
-    scale = min(MAX_REGION_UPSCALE, max(1.0, REGION_TARGET_PX / side))
-    scaled = _resize(crop, scale) if scale > 1 else crop
-    # Crop coordinates -> working image -> input image.
-    crop_to_input = to_input @ _scale_matrix(scale, region.x0, region.y0)
-    for label, prepared in _attempts(scaled):
-        backend = label.split("/", 1)[0]
-        hits = BACKENDS[backend](prepared)
-        if hits:
-            results.add(hits, crop_to_input, f"{label}/region:{region.source}:x{scale:.1f}")
-            return True
+    if min(crop.shape) < MIN_SIDE_PX // 2:
+        return False
+    pitch = max(0.5, _module_estimate(region, crop))
+    for target in module_targets:
+        scale = max(1.0, min(MAX_REGION_UPSCALE, MAX_CROP_SIDE / max(crop.shape), target / pitch))
+        scaled = resize(crop, scale) if scale > 1 else crop
+        # Crop coordinates -> working image -> input image.
+        crop_to_input = to_input @ _scale_matrix(scale, region.x0, region.y0)
+        for variant_name, prepared in crop_variants(scaled, max(2.0, pitch * scale)):
+            backends = REGION_BACKENDS if variant_name in PYZBAR_CROP_VARIANTS else ("zxing",)
+            for backend in backends:
+                hits = BACKENDS[backend](prepared)
+                if hits:
+                    label = f"{backend}/{variant_name}/region:{region.source}:x{scale:.1f}"
+                    return results.add(hits, crop_to_input, label) > 0
     return False
 
 
 def _whole_image_scales(grey: np.ndarray) -> list[float]:
-    long_side = max(grey.shape)
-    if long_side <= 500:
-        return [2.0, 3.0]
-    if long_side <= 1100:
-        return [2.0]
-    return [1.0, 1100 / long_side]
+    """Upscales for the last-resort pass on small photos (webcam shots, crops), where it is cheap."""
+    return [2.0, 3.0] if max(grey.shape) <= 500 else [2.0]
+
+
+def _upscaled_zxing(work: np.ndarray, work_to_input: np.ndarray, results: _Results) -> list[np.ndarray]:
+    """zxing on the working image upscaled 2x: its finder search needs ~3 px per module.
+
+    Returns outlines of symbols it saw but could not read, in working-image pixels, for the region stage.
+    """
+    up = resize(work, UPSCALE_FACTOR)
+    to_input = work_to_input @ _scale_matrix(UPSCALE_FACTOR)
+    failed = []
+    for barcode in _zxing_read(up, try_downscale=False, return_errors=True):
+        outline = _zxing_polygon(barcode.position)
+        if barcode.valid and barcode.text:
+            results.add([(barcode.text, outline)], to_input, f"zxing/full:x{UPSCALE_FACTOR:.0f}")
+        else:
+            failed.append(outline / UPSCALE_FACTOR)
+    return failed
 
 
 def _rotated(grey: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
@@ -462,36 +328,48 @@ def decode_qr(image: np.ndarray) -> list[QrCode]:
     identity = np.eye(3)
 
     # 1. Fast path on the whole image.
-    results.add(_zxing_hits(grey), identity, "zxing/full")
-    zbar_scale = min(1.0, MAX_PYZBAR_SIDE / max(grey.shape))
-    zbar_grey = _resize(grey, zbar_scale) if zbar_scale < 1 else grey
-    results.add(_pyzbar_hits(zbar_grey), _scale_matrix(zbar_scale), "pyzbar/full")
-    if results.codes:
-        return results.codes
-
-    # 2. Candidate regions, searched at a bounded working resolution.
-    work_scale = min(1.0, MAX_SEARCH_SIDE / max(grey.shape))
-    work = _resize(grey, work_scale) if work_scale < 1 else grey
-    work_to_input = _scale_matrix(work_scale)
-    for region in _candidate_regions(work):
-        # Crop from full resolution when we downscaled to search: more pixels per module.
-        if work_scale < 1:
-            full_region = _Region(
-                int(region.x0 / work_scale),
-                int(region.y0 / work_scale),
-                int(region.x1 / work_scale),
-                int(region.y1 / work_scale),
-                region.source,
-            )
-            _try_region(grey, full_region, identity, results)
+    failed = []
+    for barcode in _zxing_read(grey, return_errors=True):
+        if barcode.valid and barcode.text:
+            results.add([(barcode.text, _zxing_polygon(barcode.position))], identity, "zxing/full")
         else:
-            _try_region(work, region, work_to_input, results)
+            failed.append(_zxing_polygon(barcode.position))
+    zbar_scale = min(1.0, MAX_PYZBAR_SIDE / max(grey.shape))
+    zbar_grey = resize(grey, zbar_scale) if zbar_scale < 1 else grey
+    results.add(_pyzbar_hits(zbar_grey), _scale_matrix(zbar_scale), "pyzbar/full")
+
+    # 2. Small codes: zxing at twice the resolution, then candidate regions cropped and upscaled.
+    # When the fast path already read a code, only the cheap part runs: the 2x pass and the places where
+    # a decoder saw a symbol it could not read (a second, smaller code in the same photo).
+    thorough = not results.codes
+    work_scale = min(1.0, MAX_SEARCH_SIDE / max(grey.shape))
+    work = resize(grey, work_scale) if work_scale < 1 else grey
+    work_to_input = _scale_matrix(work_scale)
+    failed = [outline * work_scale for outline in failed] + _upscaled_zxing(work, work_to_input, results)
+    if thorough and results.codes:
+        return results.codes
+    decoded = [np.array(code.polygon, dtype=np.float64) * work_scale for code in results.codes]
+    if thorough:
+        regions = candidate_regions(work, failed, skip=decoded, limit=MAX_REGIONS)
+    else:
+        regions = outline_regions(work, failed, skip=decoded, limit=MAX_REGIONS)
+    for rank, region in enumerate(regions):
+        targets = REGION_MODULE_PX if rank < WIDE_SEARCH_REGIONS else REGION_MODULE_PX[:1]
+        if work_scale < 1:
+            # Crop from full resolution when we downscaled to search: more pixels per module.
+            _try_region(grey, region.scaled(1 / work_scale), identity, results, targets)
+        else:
+            _try_region(work, region, work_to_input, results, targets)
     if results.codes:
         return results.codes
 
-    # 3. Whole image at other scales with every variant, then small rotations.
+    # 3. Small photos only: the whole image upscaled with every variant, then small rotations. On larger
+    # photos the region stage has looked closely at every code-like place, and zxing's own downscaled
+    # passes (try_downscale) in the fast path cover codes too large and soft for the finder search.
+    if max(grey.shape) > SMALL_PHOTO_SIDE:
+        return results.codes
     for scale in _whole_image_scales(grey):
-        scaled = _resize(grey, scale) if scale != 1 else grey
+        scaled = resize(grey, scale)
         for label, prepared in _attempts(scaled):
             backend = label.split("/", 1)[0]
             if results.add(BACKENDS[backend](prepared), _scale_matrix(scale), f"{label}/full:x{scale:.2f}"):

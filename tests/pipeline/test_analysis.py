@@ -44,7 +44,7 @@ async def _save(albums: AlbumStore, data: bytes) -> int:
 
 
 def test_smile_points_are_the_rounded_score_within_0_to_100() -> None:
-    assert [smile_points(s) for s in (-3.0, 0.4, 49.5, 87.6, 100.0, 130.0)] == [0, 0, 50, 88, 100, 100]
+    assert [smile_points(s) for s in (-3.0, 0.4, 49.5, 50.5, 87.6, 100.0, 130.0)] == [0, 0, 50, 51, 88, 100, 100]
 
 
 def test_analyse_photo_finds_each_face_once_with_full_image_boxes() -> None:

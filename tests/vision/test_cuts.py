@@ -198,3 +198,21 @@ def test_full_resolution_life4cuts_sheet(duplicated: bool) -> None:
     result = split_cuts(sample.rgb)
     assert (result.kind, result.duplicated) == ("1x4", duplicated)
     assert_frames_match(result, sample, tolerance_px=4)
+
+
+@pytest.mark.parametrize(
+    ("layout", "options"),
+    [
+        ((1, 4), {"gradient": 60.0}),
+        ((2, 2), {"gradient": 45.0, "background": PINK}),
+        ((2, 3), {"corner_radius": 24}),
+        ((1, 4), {"pattern": True, "stickers": 3}),
+        ((2, 2), {"pattern": True, "background": WHITE}),
+    ],
+)
+def test_decorated_templates(layout: tuple[int, int], options: dict) -> None:
+    """Gradient backgrounds, rounded frames, leaves under and stickers over the gutters (Korean booth templates)."""
+    sample = make_cut(np.random.default_rng(101), layout, frame_width=280, jpeg_quality=85, **options)
+    result = split_cuts(sample.rgb)
+    assert result.kind == sample.kind
+    assert min(box_iou(f.box, b) for f, b in zip(result.frames, sample.boxes, strict=True)) > 0.85

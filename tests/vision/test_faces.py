@@ -152,3 +152,11 @@ def test_missing_model_names_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyP
             FaceModels()
     finally:
         model_store._checked_path.cache_clear()
+
+
+def test_faces_of_a_cut_view_embed_like_a_copy() -> None:
+    rgb = _eval_image(GROUP_PHOTO)
+    view = rgb[100:, 200:]  # a frame of a strip is a non-contiguous view into the file's array
+    faces = detect_faces(view)
+    assert len(faces) == 5
+    np.testing.assert_allclose(embed_faces(view, faces), embed_faces(view.copy(), faces), atol=1e-5)

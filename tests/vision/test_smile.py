@@ -17,6 +17,8 @@ from vision.smile import (
     MEASUREMENTS,
     MODEL_JSON,
     NO_FACE_SCORE,
+    SURE_ABOVE,
+    SURE_BELOW,
     SmileModel,
     SmileScorer,
     crop_face,
@@ -108,6 +110,18 @@ def test_concurrent_reads_match_sequential_ones(labelled_sample) -> None:
     with ThreadPoolExecutor(max_workers=3) as pool:
         concurrent = list(pool.map(scorer.read, crops))
     assert concurrent == sequential
+
+
+def test_the_mirror_view_is_consulted_only_when_the_first_view_is_unsure(labelled_sample, scorer) -> None:
+    smiling, neutral = labelled_sample
+    one_view = SmileScorer(mirror=False)
+    single = [one_view.read(crop).score for crop in smiling + neutral]
+    both = [scorer.read(crop).score for crop in smiling + neutral]
+    for first, final in zip(single, both, strict=True):
+        if first < SURE_BELOW * 100 - 0.1 or first > SURE_ABOVE * 100 + 0.1:  # clear of the rounding at the edges
+            assert final == first
+    unsure = [i for i, first in enumerate(single) if SURE_BELOW * 100 < first < SURE_ABOVE * 100]
+    assert any(both[i] != single[i] for i in unsure) or not unsure
 
 
 def test_a_big_upscaled_crop_keeps_its_verdict(labelled_sample, scorer: SmileScorer) -> None:

@@ -1,0 +1,391 @@
+"""/donate: the chat's nonprofit, pledge rule, tally, contributors, CSV export and donated weeks.
+
+Pledges only: nothing here takes or sends money. Admins (getChatMember) choose the nonprofit, set the rule and
+mark weeks donated; everyone can look and export.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from datetime import date
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.i18n import t
+from bot.reports import current_week
+from handlers.common import is_chat_admin, language_of, services
+from handlers.keyboards import pager_row
+from ranking.charities import MAX_NAME, Charity, valid_url
+from ranking.ledger_csv import to_csv
+from ranking.pledges import MAX_WEEKLY_CAP_WON, MAX_WON_PER_POINT
+from ranking.report import week_label, won
+from storage.ledger import ChatDonations, CloseOutcome, Contributor
+
+CB = "don:"
+CHARITY_PAGE = 6
+RATE_PRESETS = (10, 50, 100, 500)
+CAP_PRESETS = (None, 10_000, 30_000, 50_000)
+CONTRIBUTOR_LINES = 5
+OPEN_WEEK_BUTTONS = 8
+RECEIPT_GROUP = -2  # before the album's photo handlers: a receipt is not an album photo
+
+
+# ----- texts ----------------------------------------------------------------------------------------------------
+def _contributor_lines(contributors: tuple[Contributor, ...], language: str) -> list[str]:
+    lines = []
+    for index, c in enumerate(contributors[:CONTRIBUTOR_LINES]):
+        name = html.escape(_shorten(c.name)) if c.name else t(language, "donate.anonymous")
+        lines.append(t(language, "donate.contributor", n=index + 1, name=name, amount=won(c.won), points=c.points))
+    return lines
+
+
+def _shorten(name: str, limit: int = 32) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def _charity_link(charity: Charity, language: str) -> str:
+    return f'<a href="{html.escape(charity.url, quote=True)}">{html.escape(charity.name(language))}</a>'
+
+
+def overview_text(donations: ChatDonations, this_week: date, language: str) -> str:
+    lines = [t(language, "donate.title"), t(language, "donate.pledges_only"), ""]
+    if donations.charity is None:
+        lines.append(t(language, "donate.no_charity"))
+    else:
+        lines.append(t(language, "donate.charity", charity=_charity_link(donations.charity, language)))
+    if donations.rule is None:
+        lines.append(t(language, "donate.no_rule"))
+    else:
+        cap = donations.rule.weekly_cap_won
+        key = "donate.rule_capped" if cap is not None else "donate.rule"
+        lines.append(t(language, key, rate=won(donations.rule.won_per_point), cap=won(cap or 0)))
+    week = donations.week(this_week)
+    lines += [
+        "",
+        t(
+            language,
+            "donate.this_week",
+            week=week_label(this_week, language),
+            points=f"{week.points:,}",
+            amount=won(week.won),
+        ),
+        t(
+            language,
+            "donate.totals",
+            open=won(donations.open_won),
+            weeks=len(donations.open_weeks),
+            donated=won(donations.donated_won),
+        ),
+    ]
+    if week.closed is not None:
+        lines.append(t(language, "donate.week_closed"))
+    if week.contributors:
+        lines += ["", t(language, "donate.contributors_week"), *_contributor_lines(week.contributors, language)]
+    everyone = donations.contributors()
+    if everyone:
+        lines += ["", t(language, "donate.contributors_all"), *_contributor_lines(everyone, language)]
+    return "\n".join(lines)
+
+
+def overview_keyboard(language: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t(language, "donate.btn_charity"), callback_data=f"{CB}ch:0"),
+                InlineKeyboardButton(t(language, "donate.btn_rule"), callback_data=f"{CB}rule"),
+            ],
+            [
+                InlineKeyboardButton(t(language, "donate.btn_csv"), callback_data=f"{CB}csv"),
+                InlineKeyboardButton(t(language, "donate.btn_close"), callback_data=f"{CB}close"),
+            ],
+        ]
+    )
+
+
+def _back(language: str) -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(t(language, "donate.btn_back"), callback_data=f"{CB}back")]
+
+
+# ----- commands -------------------------------------------------------------------------------------------------
+async def donate_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    args = context.args or []
+    sub = args[0].lower() if args else ""
+    if sub == "rule":
+        await _rule_command(update, context, args[1:])
+    elif sub == "add":
+        await _add_command(update, context, args[1:])
+    elif sub == "csv":
+        await _send_csv(update, context)
+    elif sub == "done":
+        await _show_open_weeks(update, context, edit=False)
+    elif sub:
+        await update.effective_message.reply_text(t(await language_of(update, context), "donate.usage"))
+    else:
+        text, keyboard = await _overview(update, context)
+        await update.effective_message.reply_text(text, reply_markup=keyboard, disable_web_page_preview=True)
+
+
+async def _overview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[str, InlineKeyboardMarkup]:
+    svc = services(context)
+    chat_id = update.effective_chat.id
+    language = await language_of(update, context)
+    donations = await svc.ledger.donations(chat_id)
+    return overview_text(donations, await current_week(svc, chat_id), language), overview_keyboard(language)
+
+
+async def _refuse_unless_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """True (and a polite refusal sent) when the user may not change the chat's donations."""
+    if await is_chat_admin(update, context):
+        return False
+    language = await language_of(update, context)
+    if update.callback_query is not None:
+        await update.callback_query.answer(t(language, "donate.admins_only"), show_alert=True)
+    else:
+        await update.effective_message.reply_text(t(language, "donate.admins_only"))
+    return True
+
+
+def _parse_won(text: str) -> int | None:
+    cleaned = text.replace(",", "").replace("₩", "").replace("원", "").strip()
+    return int(cleaned) if cleaned.isdigit() else None
+
+
+async def _rule_command(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]) -> None:
+    language = await language_of(update, context)
+    if await _refuse_unless_admin(update, context):
+        return
+    rate = _parse_won(args[0]) if args else None
+    cap_text = args[1].lower() if len(args) > 1 else "none"
+    cap = None if cap_text in ("none", "0", "-", "없음") else _parse_won(cap_text)
+    if (
+        len(args) not in (1, 2)
+        or rate is None
+        or not 1 <= rate <= MAX_WON_PER_POINT
+        or (cap_text not in ("none", "0", "-", "없음") and (cap is None or cap > MAX_WEEKLY_CAP_WON))
+    ):
+        await update.effective_message.reply_text(
+            t(language, "donate.rule_usage", max_rate=won(MAX_WON_PER_POINT), max_cap=won(MAX_WEEKLY_CAP_WON))
+        )
+        return
+    svc = services(context)
+    await svc.ledger.set_rule(update.effective_chat.id, rate, cap, update.effective_user.id, now=svc.clock())
+    await update.effective_message.reply_text(_rule_saved_text(rate, cap, language))
+
+
+def _rule_saved_text(rate: int, cap: int | None, language: str) -> str:
+    key = "donate.rule_capped" if cap is not None else "donate.rule"
+    return t(language, "donate.rule_saved", rule=t(language, key, rate=won(rate), cap=won(cap or 0)))
+
+
+async def _add_command(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]) -> None:
+    language = await language_of(update, context)
+    if await _refuse_unless_admin(update, context):
+        return
+    url = args[0] if args else ""
+    name = " ".join(args[1:]).strip()
+    if not valid_url(url) or not name or len(name) > MAX_NAME:
+        await update.effective_message.reply_text(t(language, "donate.add_usage", max=MAX_NAME))
+        return
+    svc = services(context)
+    charity = await svc.ledger.add_charity(update.effective_chat.id, name, url, update.effective_user.id)
+    await svc.ledger.set_charity(update.effective_chat.id, charity.key, update.effective_user.id)
+    await update.effective_message.reply_text(
+        t(language, "donate.added", charity=_charity_link(charity, language)), disable_web_page_preview=True
+    )
+
+
+async def _send_csv(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    chat_id = update.effective_chat.id
+    language = await language_of(update, context)
+    rows = await svc.ledger.ledger_rows(chat_id, language)
+    if not rows:
+        await context.bot.send_message(chat_id, t(language, "donate.csv_empty"))
+        return
+    await context.bot.send_document(
+        chat_id,
+        to_csv(rows),
+        filename=f"choosecheese-pledges-{abs(chat_id)}.csv",
+        caption=t(language, "donate.csv_caption", rows=len(rows)),
+    )
+
+
+# ----- buttons --------------------------------------------------------------------------------------------------
+async def donate_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    action, _, arg = (query.data or "").removeprefix(CB).partition(":")
+    language = await language_of(update, context)
+    if action == "back":
+        await query.answer()
+        text, keyboard = await _overview(update, context)
+        await query.edit_message_text(text, reply_markup=keyboard, disable_web_page_preview=True)
+    elif action == "ch":
+        await query.answer()
+        await _show_charities(update, context, int(arg) if arg.isdigit() else 0, language)
+    elif action == "pick":
+        await _pick_charity(update, context, arg, language)
+    elif action == "rule":
+        await query.answer()
+        await query.edit_message_text(t(language, "donate.rule_choose"), reply_markup=_rule_keyboard(language))
+    elif action in ("rate", "cap"):
+        await _preset(update, context, action, arg, language)
+    elif action == "csv":
+        await query.answer()
+        await _send_csv(update, context)
+    elif action == "close" and not arg:
+        await query.answer()
+        await _show_open_weeks(update, context, edit=True)
+    elif action == "close":
+        await _close_week(update, context, arg, language)
+    else:
+        await query.answer()
+
+
+async def _show_charities(update: Update, context: ContextTypes.DEFAULT_TYPE, page: int, language: str) -> None:
+    charities = await services(context).ledger.charities(update.effective_chat.id)
+    pages = max(1, math.ceil(len(charities) / CHARITY_PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = charities[page * CHARITY_PAGE : (page + 1) * CHARITY_PAGE]
+    rows = [[InlineKeyboardButton(c.name(language), callback_data=f"{CB}pick:{c.key}")] for c in shown]
+    if pages > 1:
+        rows.append(pager_row(f"{CB}ch:", page, pages, language))
+    rows.append(_back(language))
+    lines = [t(language, "donate.charity_choose"), ""]
+    lines += [f"• {_charity_link(c, language)}" for c in shown]
+    lines += ["", t(language, "donate.charity_add_hint", max=MAX_NAME)]
+    await update.callback_query.edit_message_text(
+        "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows), disable_web_page_preview=True
+    )
+
+
+async def _pick_charity(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, language: str) -> None:
+    if await _refuse_unless_admin(update, context):
+        return
+    svc = services(context)
+    chat_id = update.effective_chat.id
+    charity = await svc.ledger.charity(chat_id, key)
+    if charity is None:
+        await update.callback_query.answer(t(language, "donate.expired"), show_alert=True)
+        return
+    await svc.ledger.set_charity(chat_id, charity.key, update.effective_user.id)
+    await update.callback_query.answer(t(language, "donate.charity_saved_short"))
+    text, keyboard = await _overview(update, context)
+    await update.callback_query.edit_message_text(text, reply_markup=keyboard, disable_web_page_preview=True)
+
+
+def _rule_keyboard(language: str) -> InlineKeyboardMarkup:
+    rates = [
+        InlineKeyboardButton(t(language, "donate.btn_rate", rate=won(r)), callback_data=f"{CB}rate:{r}")
+        for r in RATE_PRESETS
+    ]
+    caps = [
+        InlineKeyboardButton(
+            t(language, "donate.btn_cap", cap=won(c)) if c else t(language, "donate.btn_no_cap"),
+            callback_data=f"{CB}cap:{c or 'none'}",
+        )
+        for c in CAP_PRESETS
+    ]
+    return InlineKeyboardMarkup([rates, caps, _back(language)])
+
+
+async def _preset(update: Update, context: ContextTypes.DEFAULT_TYPE, action: str, arg: str, language: str) -> None:
+    if await _refuse_unless_admin(update, context):
+        return
+    svc = services(context)
+    chat_id = update.effective_chat.id
+    current = (await svc.ledger.donations(chat_id, reconcile=False)).rule
+    if action == "rate":
+        rate, cap = int(arg), current.weekly_cap_won if current else None
+    else:
+        rate, cap = (current.won_per_point if current else RATE_PRESETS[0]), (None if arg == "none" else int(arg))
+    await svc.ledger.set_rule(chat_id, rate, cap, update.effective_user.id, now=svc.clock())
+    await update.callback_query.answer(_rule_saved_text(rate, cap, language))
+    text, keyboard = await _overview(update, context)
+    await update.callback_query.edit_message_text(text, reply_markup=keyboard, disable_web_page_preview=True)
+
+
+async def _show_open_weeks(update: Update, context: ContextTypes.DEFAULT_TYPE, edit: bool) -> None:
+    language = await language_of(update, context)
+    if await _refuse_unless_admin(update, context):
+        return
+    donations = await services(context).ledger.donations(update.effective_chat.id)
+    weeks = donations.open_weeks[-OPEN_WEEK_BUTTONS:]
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{week_label(w.week, language)} · {won(w.won)}", callback_data=f"{CB}close:{w.week:%Y%m%d}"
+            )
+        ]
+        for w in reversed(weeks)
+    ]
+    rows.append(_back(language))
+    text = t(language, "donate.close_choose") if weeks else t(language, "donate.close_none")
+    if edit:
+        await update.callback_query.edit_message_text(text, reply_markup=InlineKeyboardMarkup(rows))
+    else:
+        await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def _close_week(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: str, language: str) -> None:
+    query = update.callback_query
+    if await _refuse_unless_admin(update, context):
+        return
+    try:
+        monday = date(int(arg[:4]), int(arg[4:6]), int(arg[6:8]))
+    except ValueError:
+        await query.answer(t(language, "donate.expired"), show_alert=True)
+        return
+    svc = services(context)
+    chat_id = update.effective_chat.id
+    closing = await svc.ledger.close_week(chat_id, monday, update.effective_user.id, language)
+    if closing.outcome is not CloseOutcome.closed or closing.week is None:
+        await query.answer(t(language, f"donate.close_{closing.outcome}"), show_alert=True)
+        return
+    await query.answer()
+    week = closing.week
+    await svc.ledger.set_receipt_prompt(chat_id, monday, query.message.message_id)  # before a reply can come
+    await query.edit_message_text(
+        t(
+            language,
+            "donate.closed",
+            week=week_label(monday, language),
+            amount=won(week.total_won),
+            charity=f'<a href="{html.escape(week.charity_url, quote=True)}">{html.escape(week.charity_name)}</a>',
+        ),
+        disable_web_page_preview=True,
+    )
+
+
+async def receipt_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A photo replying to a 'week donated' message is that week's receipt (admins), not an album photo."""
+    message = update.effective_message
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+        return
+    svc = services(context)
+    if not await svc.ledger.is_receipt_prompt(message.chat_id, replied.message_id):
+        return
+    language = await language_of(update, context)
+    if not await is_chat_admin(update, context):
+        await message.reply_text(t(language, "donate.admins_only"))
+        raise ApplicationHandlerStop
+    week = await svc.ledger.attach_receipt(message.chat_id, replied.message_id, message.photo[-1].file_id)
+    if week is not None:
+        await message.reply_text(t(language, "donate.receipt_saved", week=week_label(week.week_start, language)))
+    raise ApplicationHandlerStop
+
+
+def register(app: Application) -> None:
+    app.add_handler(MessageHandler(filters.PHOTO & filters.REPLY, receipt_photo), group=RECEIPT_GROUP)
+    app.add_handler(CommandHandler("donate", donate_command, block=False))
+    app.add_handler(CallbackQueryHandler(donate_button, pattern=f"^{CB}", block=False))

@@ -1,0 +1,75 @@
+"""/rank: the chat's smile ranking as a chart with a short summary, switched in place with inline buttons."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.i18n import t
+from bot.reports import rank_picture
+from handlers.common import language_of, services
+from handlers.keyboards import NOOP
+from ranking.board import Period, RankBy
+from ranking.report import RankView
+
+RANK_CALLBACK = "rank:"
+_DEFAULT_VIEW = RankView(Period.week, RankBy.person)
+
+
+def rank_keyboard(view: RankView, language: str) -> InlineKeyboardMarkup:
+    """Week / all time and person / uploader; the current choice is marked and does nothing when pressed."""
+
+    def button(label_key: str, target: RankView, selected: bool) -> InlineKeyboardButton:
+        label = t(language, label_key)
+        if selected:
+            return InlineKeyboardButton(f"• {label}", callback_data=NOOP)
+        return InlineKeyboardButton(label, callback_data=f"{RANK_CALLBACK}{target.period}:{target.by}")
+
+    return InlineKeyboardMarkup(
+        [
+            [
+                button(f"rank.btn_{period}", RankView(period, view.by), period is view.period)
+                for period in (Period.week, Period.all)
+            ],
+            [
+                button(f"rank.btn_{by}", RankView(view.period, by), by is view.by)
+                for by in (RankBy.person, RankBy.member)
+            ],
+        ]
+    )
+
+
+def parse_view(data: str) -> RankView | None:
+    try:
+        period, by = data.removeprefix(RANK_CALLBACK).split(":")
+        return RankView(Period(period), RankBy(by))
+    except ValueError:
+        return None
+
+
+async def rank_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    language = await language_of(update, context)
+    picture = await rank_picture(services(context), update.effective_chat.id, _DEFAULT_VIEW, language)
+    await update.effective_message.reply_photo(
+        picture.png, caption=picture.caption, reply_markup=rank_keyboard(_DEFAULT_VIEW, language)
+    )
+
+
+async def rank_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    view = parse_view(query.data or "")
+    await query.answer()
+    if view is None:
+        return
+    language = await language_of(update, context)
+    picture = await rank_picture(services(context), update.effective_chat.id, view, language)
+    await query.edit_message_media(
+        InputMediaPhoto(picture.png, caption=picture.caption), reply_markup=rank_keyboard(view, language)
+    )
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("rank", rank_command, block=False))
+    app.add_handler(
+        CallbackQueryHandler(rank_button, pattern=rf"^{RANK_CALLBACK}(week|all):(person|member)$", block=False)
+    )

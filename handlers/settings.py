@@ -1,0 +1,144 @@
+"""/settings: when the weekly post goes out (day, time, timezone, on/off). Changes are for admins."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo, available_timezones
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.i18n import t
+from handlers.common import is_chat_admin, language_of, services
+from handlers.keyboards import NOOP
+from scheduler.timing import next_slot
+from scheduler.weekly import schedule_of
+from storage.schedule import ChatPlan
+
+CB = "set:"
+TIMEZONE_BUTTONS = ("Asia/Seoul", "Asia/Tokyo", "UTC", "Europe/London", "America/Los_Angeles")
+_DAY_WORDS = {
+    **{name: i for i, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
+    **{name: i for i, name in enumerate(("월", "화", "수", "목", "금", "토", "일"))},
+}
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def day_name(weekday: int, language: str) -> str:
+    return t(language, f"settings.day{weekday}")
+
+
+def settings_text(plan: ChatPlan, language: str, now: datetime) -> str:
+    lines = [t(language, "settings.title")]
+    if plan.enabled:
+        upcoming = next_slot(now, schedule_of(plan)).astimezone(ZoneInfo(plan.timezone))
+        lines.append(
+            t(
+                language,
+                "settings.schedule",
+                day=day_name(plan.weekday, language),
+                time=f"{plan.hour:02d}:{plan.minute:02d}",
+                tz=plan.timezone,
+                next=f"{upcoming:%Y-%m-%d %H:%M}",
+            )
+        )
+    else:
+        lines.append(t(language, "settings.off", tz=plan.timezone))
+    lines += ["", t(language, "settings.help")]
+    return "\n".join(lines)
+
+
+def settings_keyboard(plan: ChatPlan, language: str) -> InlineKeyboardMarkup:
+    def pick(label: str, data: str, selected: bool) -> InlineKeyboardButton:
+        return InlineKeyboardButton(f"•{label}" if selected else label, callback_data=NOOP if selected else data)
+
+    days = [pick(t(language, f"settings.short{d}"), f"{CB}d:{d}", d == plan.weekday) for d in range(7)]
+    time_row = [
+        InlineKeyboardButton("−1h", callback_data=f"{CB}h:{(plan.hour - 1) % 24}"),
+        InlineKeyboardButton(f"{plan.hour:02d}:{plan.minute:02d}", callback_data=NOOP),
+        InlineKeyboardButton("+1h", callback_data=f"{CB}h:{(plan.hour + 1) % 24}"),
+        pick(":00", f"{CB}m:0", plan.minute == 0),
+        pick(":30", f"{CB}m:30", plan.minute == 30),
+    ]
+    zones = [pick(z.split("/")[-1].replace("_", " "), f"{CB}tz:{z}", z == plan.timezone) for z in TIMEZONE_BUTTONS]
+    toggle = InlineKeyboardButton(
+        t(language, "settings.btn_off" if plan.enabled else "settings.btn_on"),
+        callback_data=f"{CB}{'off' if plan.enabled else 'on'}",
+    )
+    return InlineKeyboardMarkup([days, time_row, zones[:3], zones[3:], [toggle]])
+
+
+async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    chat_id = update.effective_chat.id
+    language = await language_of(update, context)
+    args = context.args or []
+    admin = await is_chat_admin(update, context)
+    if args:
+        if not admin:
+            await update.effective_message.reply_text(t(language, "settings.admins_only"))
+            return
+        error = await _apply_args(update, context, args)
+        if error:
+            await update.effective_message.reply_text(t(language, error))
+            return
+    plan = await svc.schedules.plan(chat_id)
+    await update.effective_message.reply_text(
+        settings_text(plan, language, svc.clock()) + ("" if admin else "\n" + t(language, "settings.admins_only")),
+        reply_markup=settings_keyboard(plan, language) if admin else None,
+    )
+
+
+async def _apply_args(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]) -> str | None:
+    """Apply `/settings day sun`, `time 20:00`, `tz Europe/Berlin`, `on`, `off`; returns an error text key."""
+    svc = services(context)
+    chat_id = update.effective_chat.id
+    what = args[0].lower()
+    value = args[1] if len(args) > 1 else ""
+    if what in ("on", "off") and len(args) == 1:
+        await svc.schedules.set_schedule(chat_id, enabled=what == "on", now=svc.clock())
+    elif what in ("day", "요일") and value.lower() in _DAY_WORDS:
+        await svc.schedules.set_schedule(chat_id, weekday=_DAY_WORDS[value.lower()], now=svc.clock())
+    elif what in ("time", "시간") and _TIME.match(value):
+        hour, minute = (int(part) for part in value.split(":"))
+        await svc.schedules.set_schedule(chat_id, hour=hour, minute=minute, now=svc.clock())
+    elif what in ("tz", "timezone", "시간대") and value in available_timezones():
+        await svc.schedules.set_timezone(chat_id, value, now=svc.clock())
+    elif what in ("tz", "timezone", "시간대"):
+        return "settings.bad_timezone"
+    else:
+        return "settings.usage"
+    return None
+
+
+async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    language = await language_of(update, context)
+    if not await is_chat_admin(update, context):
+        await query.answer(t(language, "settings.admins_only"), show_alert=True)
+        return
+    svc = services(context)
+    chat_id = update.effective_chat.id
+    action, _, value = (query.data or "").removeprefix(CB).partition(":")
+    now = svc.clock()
+    if action == "d" and value.isdigit() and int(value) < 7:
+        plan = await svc.schedules.set_schedule(chat_id, weekday=int(value), now=now)
+    elif action == "h" and value.isdigit() and int(value) < 24:
+        plan = await svc.schedules.set_schedule(chat_id, hour=int(value), now=now)
+    elif action == "m" and value in ("0", "30"):
+        plan = await svc.schedules.set_schedule(chat_id, minute=int(value), now=now)
+    elif action == "tz" and value in TIMEZONE_BUTTONS:
+        plan = await svc.schedules.set_timezone(chat_id, value, now=now)
+    elif action in ("on", "off"):
+        plan = await svc.schedules.set_schedule(chat_id, enabled=action == "on", now=now)
+    else:
+        await query.answer()
+        return
+    await query.answer(t(language, "settings.saved"))
+    await query.edit_message_text(settings_text(plan, language, now), reply_markup=settings_keyboard(plan, language))
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("settings", settings_command))
+    app.add_handler(CallbackQueryHandler(settings_button, pattern=f"^{CB}"))

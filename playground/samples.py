@@ -1,0 +1,191 @@
+"""Example photos for the playground, all drawn here: cartoon 4-cut strips whose QR codes point at a sample booth.
+
+Each example is a printed strip (four generated cartoon frames tiled by `evals.synthetic_prints.make_print`, with a
+QR code for ``https://booth.choosecheese.test/booth/<code>``) and a "phone photo" of it lying on a table. The
+playground serves the booth page and the strip's original on loopback, and routes that host there through the
+bot's SafeFetcher, so the whole QR → booth download → album flow runs with no real booth. ``.test`` is a reserved
+top-level domain: the name can never reach a real server.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from evals.synthetic_prints import make_print
+
+BOOTH_HOST = "booth.choosecheese.test"
+BOOTH_PATH = "/booth/"
+SEED = 20260607
+PRINT_SCALE = 2  # make_print draws at strip-preview size; booth originals are larger
+PHONE_SIZE = (960, 1280)  # width, height of the phone photo
+JPEG_QUALITY = 90
+VIDEO_SIZE = (480, 336)  # width, height: even numbers, as MPEG-4 wants
+
+_SKIN = ((224, 189, 160), (198, 152, 120), (241, 211, 186), (160, 116, 88))
+_SHIRTS = ((235, 94, 85), (85, 160, 235), (120, 200, 130), (250, 200, 80), (190, 120, 220), (60, 60, 70))
+_SKIES = (((255, 214, 224), (255, 245, 200)), ((200, 230, 255), (235, 220, 255)), ((210, 245, 225), (255, 240, 210)))
+
+
+@dataclass(frozen=True)
+class Example:
+    code: str
+    live: bool  # False: the booth says the photo is gone (an expired link)
+    original: bytes  # the booth's file, what the bot should file in the album
+    phone_photo: bytes  # what a person sends: the printed strip photographed on a table
+    video: bytes | None  # the booth's making-of clip (the four shots in turn), when this booth offers one
+
+    @property
+    def url(self) -> str:
+        return f"https://{BOOTH_HOST}{BOOTH_PATH}{self.code}"
+
+
+def _gradient(width: int, height: int, top: tuple[int, int, int], bottom: tuple[int, int, int]) -> np.ndarray:
+    ramp = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None, None]
+    image = np.array(top, np.float32) * (1 - ramp) + np.array(bottom, np.float32) * ramp
+    return np.repeat(image, width, axis=1).astype(np.uint8)
+
+
+def _heart(canvas: np.ndarray, centre: tuple[int, int], size: int, colour: tuple[int, int, int]) -> None:
+    x, y = centre
+    r = max(2, size // 4)
+    cv2.circle(canvas, (x - r, y), r, colour, -1, cv2.LINE_AA)
+    cv2.circle(canvas, (x + r, y), r, colour, -1, cv2.LINE_AA)
+    points = np.array([[x - 2 * r, y + r // 3], [x + 2 * r, y + r // 3], [x, y + 2 * r + r // 2]], np.int32)
+    cv2.fillConvexPoly(canvas, points, colour, cv2.LINE_AA)
+
+
+def _person(canvas: np.ndarray, x: int, ground: int, height: int, rng: np.random.Generator) -> None:
+    """A cartoon person: body, head, eyes, smile and a pose (V sign, finger heart or arms up)."""
+    head_r = height // 6
+    skin = _SKIN[int(rng.integers(len(_SKIN)))][::-1]  # BGR
+    shirt = _SHIRTS[int(rng.integers(len(_SHIRTS)))][::-1]
+    hair = tuple(int(v) for v in rng.integers(20, 90, 3))
+    head_y = ground - height + head_r
+    body_top = head_y + head_r
+    cv2.ellipse(canvas, (x, ground), (int(head_r * 1.5), ground - body_top), 0, 180, 360, shirt, -1, cv2.LINE_AA)
+    cv2.circle(canvas, (x, head_y), head_r, skin, -1, cv2.LINE_AA)
+    cv2.ellipse(canvas, (x, head_y - head_r // 4), (head_r, int(head_r * 0.8)), 0, 180, 360, hair, -1, cv2.LINE_AA)
+    eye_dx, eye_y = head_r // 3, head_y + head_r // 8
+    for side in (-1, 1):
+        cv2.circle(canvas, (x + side * eye_dx, eye_y), max(2, head_r // 9), (40, 40, 40), -1, cv2.LINE_AA)
+        cv2.circle(canvas, (x + side * eye_dx * 2, eye_y + head_r // 3), head_r // 7, (170, 170, 250), -1)
+    mouth = (x, head_y + head_r // 2)
+    cv2.ellipse(canvas, mouth, (head_r // 3, head_r // 5), 0, 0, 180, (60, 40, 160), max(2, head_r // 12), cv2.LINE_AA)
+    pose = int(rng.integers(3))
+    hand = (x + int(head_r * 1.6), head_y + head_r // 2)
+    arm_from = (x + head_r, body_top + head_r // 2)
+    thickness = max(3, head_r // 4)
+    if pose == 0:  # V sign next to the face
+        cv2.line(canvas, arm_from, hand, skin, thickness, cv2.LINE_AA)
+        for spread in (-0.35, 0.35):
+            tip = (hand[0] + int(head_r * math.sin(spread) * 0.9), hand[1] - int(head_r * 0.9))
+            cv2.line(canvas, hand, tip, skin, max(2, thickness // 2), cv2.LINE_AA)
+    elif pose == 1:  # finger heart
+        cv2.line(canvas, arm_from, hand, skin, thickness, cv2.LINE_AA)
+        _heart(canvas, (hand[0], hand[1] - head_r // 2), head_r // 2, (90, 60, 240))
+    else:  # both arms up, cheering
+        for side in (-1, 1):
+            start = (x + side * head_r, body_top + head_r // 2)
+            cv2.line(canvas, start, (x + side * int(head_r * 1.9), head_y - head_r), skin, thickness, cv2.LINE_AA)
+
+
+def cartoon_frame(rng: np.random.Generator, size: tuple[int, int] = (600, 420)) -> np.ndarray:
+    """One booth shot: a pastel backdrop, one to three smiling cartoon people, a few hearts (BGR)."""
+    width, height = size
+    top, bottom = _SKIES[int(rng.integers(len(_SKIES)))]
+    frame = _gradient(width, height, top[::-1], bottom[::-1])
+    for _ in range(int(rng.integers(3, 7))):
+        centre = (int(rng.integers(20, width - 20)), int(rng.integers(20, height // 2)))
+        _heart(frame, centre, int(rng.integers(14, 30)), (180, 170, 255))
+    people = int(rng.integers(1, 4))
+    for index in range(people):
+        x = int(width * (index + 1) / (people + 1) + rng.integers(-20, 21))
+        _person(frame, x, height + 10, int(height * rng.uniform(0.7, 0.9)), rng)
+    return frame
+
+
+def phone_photo(print_bgr: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The strip lying on a wooden table, slightly turned, photographed from above (BGR)."""
+    out_w, out_h = PHONE_SIZE
+    grain = rng.normal(0, 6, (out_h // 8, out_w // 8)).astype(np.float32)
+    grain = cv2.resize(grain, (out_w, out_h))
+    stripes = 8 * np.sin(np.linspace(0, 18 * math.pi, out_w, dtype=np.float32))[None, :]
+    wood = np.array((70, 110, 160), np.float32)[None, None, :] + (grain + stripes)[:, :, None]
+    table = np.clip(wood, 0, 255).astype(np.uint8)
+    h, w = print_bgr.shape[:2]
+    scale = min(0.86 * out_h / h, 0.86 * out_w / w)
+    angle = float(rng.uniform(-5, 5))
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, scale)
+    matrix[:, 2] += (out_w / 2 - w / 2, out_h / 2 - h / 2)
+    placed = cv2.warpAffine(print_bgr, matrix, (out_w, out_h), flags=cv2.INTER_AREA)
+    mask = cv2.warpAffine(np.full((h, w), 255, np.uint8), matrix, (out_w, out_h))
+    shadow = cv2.GaussianBlur(np.roll(mask, (14, 10), axis=(0, 1)), (0, 0), 9).astype(np.float32) / 255
+    table = (table.astype(np.float32) * (1 - 0.45 * shadow[:, :, None])).astype(np.uint8)
+    alpha = (mask.astype(np.float32) / 255)[:, :, None]
+    return (placed * alpha + table * (1 - alpha)).astype(np.uint8)
+
+
+def _jpeg(image_bgr: np.ndarray) -> bytes:
+    ok, encoded = cv2.imencode(".jpg", image_bgr, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    return encoded.tobytes()
+
+
+def making_of(frames: list[np.ndarray], fps: int = 12, seconds_per_shot: float = 0.8) -> bytes:
+    """An MP4 (MPEG-4 Part 2, the encoder OpenCV's wheels carry) of the shots with short cross-fades."""
+    height, width = VIDEO_SIZE[1], VIDEO_SIZE[0]
+    shots = [cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA) for frame in frames]
+    hold, fade = round(fps * seconds_per_shot), fps // 3
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "making-of.mp4"
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+        if not writer.isOpened():
+            raise RuntimeError("OpenCV cannot write MP4 here")
+        try:
+            for index, shot in enumerate(shots):
+                for _ in range(hold):
+                    writer.write(shot)
+                following = shots[(index + 1) % len(shots)]
+                for step in range(1, fade + 1):
+                    writer.write(cv2.addWeighted(shot, 1 - step / (fade + 1), following, step / (fade + 1), 0))
+        finally:
+            writer.release()
+        return path.read_bytes()
+
+
+def make_example(code: str, index: int, *, live: bool = True, with_video: bool = True) -> Example:
+    rng = np.random.default_rng((SEED, index))
+    frames = [cartoon_frame(rng) for _ in range(4)]
+    example_url = f"https://{BOOTH_HOST}{BOOTH_PATH}{code}"
+    strip, _corners, _layout = make_print(frames, example_url, rng)
+    strip = cv2.resize(strip, None, fx=PRINT_SCALE, fy=PRINT_SCALE, interpolation=cv2.INTER_CUBIC)
+    return Example(
+        code=code,
+        live=live,
+        original=_jpeg(strip),
+        phone_photo=_jpeg(phone_photo(strip, rng)),
+        video=making_of(frames) if with_video else None,
+    )
+
+
+@cache
+def examples() -> tuple[Example, ...]:
+    """Three strips: two the booth still has (one with a making-of clip), one it has deleted (the bot then keeps
+    the phone photo)."""
+    return (
+        make_example("Hq3xZ8mK", 0),
+        make_example("Vb7LpT2w", 1, with_video=False),
+        make_example("Gone0ld5", 2, live=False, with_video=False),
+    )
+
+
+def example(code: str) -> Example | None:
+    return next((item for item in examples() if item.code == code), None)

@@ -1,0 +1,92 @@
+"""Leaderboard pictures: standings in, PNG bytes out (matplotlib, Agg backend, Hangul font when installed)."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib import font_manager
+from matplotlib import pyplot as plt
+
+from vision.render import FONT_CANDIDATES
+
+MAX_BARS = 10
+_GOLD, _SILVER, _BRONZE, _OTHER = "#f5b700", "#9aa5b1", "#c97b3c", "#7aa6d8"
+
+
+@dataclass(frozen=True)
+class Bar:
+    place: int
+    label: str
+    points: int
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    title: str
+    subtitle: str
+    bars: tuple[Bar, ...]
+    empty_text: str
+    points_label: str
+
+
+@cache
+def _font_families() -> list[str]:
+    """Register the installed Hangul-capable fonts (regular and bold); DejaVu Sans is the fallback for the rest."""
+    families: list[str] = []
+    for path in FONT_CANDIDATES:
+        if path.exists() and "dejavu" not in path.name.lower():
+            font_manager.fontManager.addfont(str(path))
+            name = font_manager.FontProperties(fname=str(path)).get_name()
+            if name not in families:
+                families.append(name)
+    return [*families, "DejaVu Sans"]
+
+
+def _colour(place: int) -> str:
+    return {1: _GOLD, 2: _SILVER, 3: _BRONZE}.get(place, _OTHER)
+
+
+def render_leaderboard(spec: ChartSpec) -> bytes:
+    """A horizontal bar chart, best at the top; ties share a colour because they share a place."""
+    bars = spec.bars[:MAX_BARS]
+    with warnings.catch_warnings(), plt.rc_context({"font.family": _font_families(), "font.size": 12}):
+        # Names may hold emoji no installed font draws: they show as boxes, which is no reason to fill the logs.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        height = 2.2 + 0.55 * max(len(bars), 3)
+        figure, axes = plt.subplots(figsize=(8, height), dpi=100)
+        try:
+            figure.suptitle(spec.title, fontsize=17, x=0.02, ha="left")
+            axes.set_title(spec.subtitle, fontsize=11, loc="left", color="#555555")
+            if not bars:
+                axes.text(0.5, 0.5, spec.empty_text, ha="center", va="center", fontsize=15, transform=axes.transAxes)
+                axes.set_axis_off()
+            else:
+                _draw_bars(axes, bars, spec.points_label)
+            figure.tight_layout()
+            out = io.BytesIO()
+            figure.savefig(out, format="png")
+            return out.getvalue()
+        finally:
+            plt.close(figure)
+
+
+def _draw_bars(axes: plt.Axes, bars: Sequence[Bar], points_label: str) -> None:
+    positions = list(range(len(bars)))[::-1]
+    values = [bar.points for bar in bars]
+    axes.barh(positions, values, color=[_colour(bar.place) for bar in bars], height=0.6)
+    axes.set_yticks(positions, [f"{bar.place}. {bar.label}" for bar in bars])
+    top = max(values) or 1
+    axes.set_xlim(0, top * 1.18)
+    for position, value in zip(positions, values, strict=True):
+        axes.text(value + top * 0.01, position, f"{value:,}", va="center", fontsize=11)
+    axes.set_xlabel(points_label)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)

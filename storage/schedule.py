@@ -1,0 +1,177 @@
+"""Weekly-post schedules and the claims that make each chat's weekly post happen once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.albums import insert_ignoring_conflicts
+from storage.db import Database
+from storage.models import Chat, ChatSchedule, WeeklyPost, WeeklyPostStatus, utcnow
+
+
+@dataclass(frozen=True)
+class ChatPlan:
+    """What the scheduler needs to decide about one chat."""
+
+    chat_id: int
+    timezone: str
+    weekday: int
+    hour: int
+    minute: int
+    enabled: bool
+    since: datetime
+    last_week: date | None
+
+
+async def chat_timezone(session: AsyncSession, chat_id: int, default: str) -> ZoneInfo:
+    chat = await session.get(Chat, chat_id)
+    return ZoneInfo(chat.timezone if chat is not None and chat.timezone else default)
+
+
+async def insert_claiming(session: AsyncSession, table: object, values: dict[str, object]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING; True when this call inserted the row (it owns the claim)."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    result = await session.exec(insert(table).values(**values).on_conflict_do_nothing())  # type: ignore[call-overload]
+    return result.rowcount == 1
+
+
+class ScheduleStore:
+    def __init__(self, db: Database, default_timezone: str) -> None:
+        self.db = db
+        self.default_timezone = default_timezone
+
+    async def plan(self, chat_id: int) -> ChatPlan:
+        """The chat's schedule (defaults until someone changes it)."""
+        async with self.db.session() as session:
+            chat = await session.get(Chat, chat_id)
+            row = await session.get(ChatSchedule, chat_id) or ChatSchedule(chat_id=chat_id)
+            last = await self._last_week(session, chat_id)
+        return self._plan(row, chat, last)
+
+    def _plan(self, row: ChatSchedule, chat: Chat | None, last: date | None) -> ChatPlan:
+        return ChatPlan(
+            chat_id=row.chat_id,
+            timezone=(chat.timezone if chat is not None and chat.timezone else self.default_timezone),
+            weekday=row.weekday,
+            hour=row.hour,
+            minute=row.minute,
+            enabled=row.enabled,
+            since=row.since,
+            last_week=last,
+        )
+
+    @staticmethod
+    async def _last_week(session: AsyncSession, chat_id: int) -> date | None:
+        result = await session.exec(select(func.max(WeeklyPost.week_start)).where(WeeklyPost.chat_id == chat_id))
+        return result.one()
+
+    async def active_plans(self) -> list[ChatPlan]:
+        """Every chat the bot is still in with its weekly post on. A chat seen for the first time gets the default
+        schedule counting from when the chat was first seen, so it never gets posts for weeks before that."""
+        async with self.db.session() as session:
+            missing = (
+                await session.exec(
+                    select(Chat.id, Chat.created_at).where(
+                        Chat.id.not_in(select(ChatSchedule.chat_id)), Chat.left_at.is_(None)
+                    )
+                )
+            ).all()
+            for chat_id, created_at in missing:
+                await insert_ignoring_conflicts(session, ChatSchedule, {"chat_id": chat_id, "since": created_at})
+        async with self.db.session() as session:
+            rows = (
+                await session.exec(
+                    select(ChatSchedule, Chat)
+                    .join(Chat, Chat.id == ChatSchedule.chat_id)
+                    .where(Chat.left_at.is_(None), ChatSchedule.enabled.is_(True))
+                    .order_by(ChatSchedule.chat_id)
+                )
+            ).all()
+            last_weeks = dict(
+                (
+                    await session.exec(
+                        select(WeeklyPost.chat_id, func.max(WeeklyPost.week_start)).group_by(WeeklyPost.chat_id)
+                    )
+                ).all()
+            )
+        return [self._plan(row, chat, last_weeks.get(row.chat_id)) for row, chat in rows]
+
+    async def set_schedule(
+        self,
+        chat_id: int,
+        *,
+        weekday: int | None = None,
+        hour: int | None = None,
+        minute: int | None = None,
+        enabled: bool | None = None,
+        now: datetime | None = None,
+    ) -> ChatPlan:
+        """Change the schedule; a changed time starts with its next slot (a slot already passed is not posted)."""
+        now = now or utcnow()
+        async with self.db.session() as session:
+            await insert_ignoring_conflicts(session, ChatSchedule, {"chat_id": chat_id, "since": now})
+            changes: dict[str, object] = {
+                key: value
+                for key, value in (("weekday", weekday), ("hour", hour), ("minute", minute), ("enabled", enabled))
+                if value is not None
+            }
+            if changes:
+                await session.exec(
+                    update(ChatSchedule).where(ChatSchedule.chat_id == chat_id).values(**changes, since=now)
+                )
+        return await self.plan(chat_id)
+
+    async def set_timezone(self, chat_id: int, timezone: str, now: datetime | None = None) -> ChatPlan:
+        ZoneInfo(timezone)  # raises for an unknown zone
+        now = now or utcnow()
+        async with self.db.session() as session:
+            await session.exec(update(Chat).where(Chat.id == chat_id).values(timezone=timezone))
+            await insert_ignoring_conflicts(session, ChatSchedule, {"chat_id": chat_id, "since": now})
+            await session.exec(update(ChatSchedule).where(ChatSchedule.chat_id == chat_id).values(since=now))
+        return await self.plan(chat_id)
+
+    async def claim(self, chat_id: int, week: date, now: datetime | None = None) -> bool:
+        """Claim the chat's post for `week`. Only one caller ever gets True, across processes and restarts."""
+        async with self.db.session() as session:
+            return await insert_claiming(
+                session, WeeklyPost, {"chat_id": chat_id, "week_start": week, "claimed_at": now or utcnow()}
+            )
+
+    async def finish(self, chat_id: int, week: date, status: WeeklyPostStatus, message_id: int | None = None) -> None:
+        async with self.db.session() as session:
+            await session.exec(
+                update(WeeklyPost)
+                .where(WeeklyPost.chat_id == chat_id, WeeklyPost.week_start == week)
+                .values(status=status, message_id=message_id, finished_at=utcnow())
+            )
+
+    async def release(self, chat_id: int, week: date) -> None:
+        """Give a claim back after a failure worth retrying (network), so the next run can post."""
+        async with self.db.session() as session:
+            await session.exec(
+                delete(WeeklyPost).where(
+                    WeeklyPost.chat_id == chat_id,
+                    WeeklyPost.week_start == week,
+                    WeeklyPost.status == WeeklyPostStatus.claimed,
+                )
+            )
+
+    async def posts(self, chat_id: int) -> list[WeeklyPost]:
+        async with self.db.session() as session:
+            result = await session.exec(
+                select(WeeklyPost).where(WeeklyPost.chat_id == chat_id).order_by(WeeklyPost.week_start)
+            )
+            return list(result.all())
+
+    async def mark_left(self, chat_id: int, when: datetime | None = None) -> None:
+        async with self.db.session() as session:
+            await session.exec(update(Chat).where(Chat.id == chat_id).values(left_at=when or utcnow()))

@@ -1,0 +1,270 @@
+"""Where a QR code probably is in a photo, for codes too small or blurred for the decoders' own search.
+
+Two independent localisers, each returning axis-aligned boxes (``Region``) in the given image's pixels:
+
+* ``module_cluster_regions``: a QR symbol is one dense, square cluster of dark modules surrounded by a light
+  quiet zone. After a local threshold and a one-pixel dilation the modules join into one blob whose convex
+  hull is nearly a filled rectangle, about half dark, with many dark/light transitions per pixel. This
+  works on codes with only ~1.5 px per module, where finder patterns no longer show as nested squares.
+* ``finder_regions``: pairs of nested dark/light/dark squares (finder patterns) at plausible QR distances.
+
+The decoders' own "found but could not decode" positions are turned into regions by ``polygon_region``.
+(OpenCV's QR detectors were tried here too: ~140 ms per photo each and no code found that these missed.)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from vision.qr_variants import adaptive, otsu
+
+# Module clusters: blob sides (px) that can hold a code at >= ~1.3 px/module, and at most this many boxes.
+CLUSTER_MIN_SIDE = 20
+CLUSTER_MAX_SIDE = 420
+CLUSTER_LIMIT = 8
+CLUSTER_BLOCKS = (15, 31)
+
+
+@dataclass(frozen=True)
+class Region:
+    """An axis-aligned candidate box; ``code_side`` is the estimated symbol side in the same pixels."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    source: str
+    code_side: float = 0.0
+    module_px: float = 0.0  # estimated module pitch, 0 when unknown
+
+    @property
+    def area(self) -> int:
+        return max(0, self.x1 - self.x0) * max(0, self.y1 - self.y0)
+
+    def overlap(self, other: Region) -> float:
+        ix = max(0, min(self.x1, other.x1) - max(self.x0, other.x0))
+        iy = max(0, min(self.y1, other.y1) - max(self.y0, other.y0))
+        return ix * iy / max(1, min(self.area, other.area))
+
+    def scaled(self, factor: float) -> Region:
+        return Region(
+            int(self.x0 * factor),
+            int(self.y0 * factor),
+            int(np.ceil(self.x1 * factor)),
+            int(np.ceil(self.y1 * factor)),
+            self.source,
+            self.code_side * factor,
+            self.module_px * factor,
+        )
+
+
+def polygon_region(polygon: np.ndarray, shape: tuple[int, ...], source: str, margin: float = 0.35) -> Region:
+    """Box around a code outline with a margin for the quiet zone and for outline errors."""
+    height, width = shape[:2]
+    x0, y0 = polygon.min(axis=0)
+    x1, y1 = polygon.max(axis=0)
+    side = max(x1 - x0, y1 - y0, 8)
+    pad = margin * side
+    return Region(
+        max(0, int(x0 - pad)),
+        max(0, int(y0 - pad)),
+        min(width, int(x1 + pad)),
+        min(height, int(y1 + pad)),
+        source,
+        float(side),
+    )
+
+
+# --------------------------------------------------------------------------- module clusters
+
+
+def _transition_density(dark: np.ndarray) -> float:
+    """Dark/light changes per pixel along rows and columns, over the region's area."""
+    changes = np.count_nonzero(dark[:, 1:] != dark[:, :-1]) + np.count_nonzero(dark[1:, :] != dark[:-1, :])
+    return changes / (2.0 * max(1, dark.size))
+
+
+def _cluster_score(binary: np.ndarray, contour: np.ndarray) -> float | None:
+    """How QR-like one joined dark blob is (transitions per pixel), or None when it cannot be a code."""
+    x, y, w, h = cv2.boundingRect(contour)
+    if not CLUSTER_MIN_SIDE <= max(w, h) <= CLUSTER_MAX_SIDE or min(w, h) < 0.5 * max(w, h):
+        return None
+    hull = cv2.convexHull(contour)
+    hull_area = cv2.contourArea(hull)
+    _, (rect_w, rect_h), _ = cv2.minAreaRect(hull)
+    # A code seen under perspective is still a convex quadrilateral: its hull fills its bounding rectangle.
+    if hull_area < 0.5 * CLUSTER_MIN_SIDE**2 or hull_area < 0.8 * rect_w * rect_h:
+        return None
+    mask = np.zeros((h, w), np.uint8)
+    cv2.drawContours(mask, [hull - (x, y)], -1, 255, -1)
+    inside = mask > 0
+    dark = (binary[y : y + h, x : x + w] > 0) & inside
+    dark_share = np.count_nonzero(dark) / max(1, np.count_nonzero(inside))
+    if not 0.3 < dark_share < 0.8:
+        return None
+    density = _transition_density(dark) * dark.size / max(1.0, hull_area)
+    return density if density >= 0.08 else None
+
+
+def run_length_pitch(dark: np.ndarray) -> float:
+    """Module pitch from the run lengths of a binarised code (True = dark), 0.0 when there are too few runs.
+
+    Data modules are close to random bits, so dark and light runs are geometric with a mean of two
+    modules: half the mean run length is the pitch (blur merging a few runs biases it only slightly).
+    Only the middle half of rows and columns is read, where the code is when the box has a margin.
+    """
+    runs: list[np.ndarray] = []
+    for lines in (dark, dark.T):
+        for line in lines[len(lines) // 4 : 3 * len(lines) // 4]:
+            edges = np.flatnonzero(line[1:] != line[:-1])
+            if len(edges) > 2:
+                runs.append(np.diff(edges[1:-1]) if len(edges) > 4 else np.diff(edges))
+    return float(np.concatenate(runs).mean()) / 2 if runs else 0.0
+
+
+def crop_pitch(crop: np.ndarray) -> float:
+    """``run_length_pitch`` of a grey crop around a code, binarised locally."""
+    binary = cv2.adaptiveThreshold(crop, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 4)
+    height, width = crop.shape
+    # Only the central part, so background beside the code does not count.
+    return run_length_pitch(binary[height // 4 : 3 * height // 4, width // 4 : 3 * width // 4] > 0)
+
+
+def module_cluster_regions(grey: np.ndarray) -> list[Region]:
+    """Square blobs of joined dark modules, most textured first."""
+    scored: list[tuple[float, Region]] = []
+    for block in CLUSTER_BLOCKS:
+        binary = cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 4)
+        joined = cv2.dilate(binary, np.ones((3, 3), np.uint8))
+        contours, _ = cv2.findContours(joined, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        for contour in contours:
+            score = _cluster_score(binary, contour)
+            if score is not None:
+                polygon = contour.reshape(-1, 2).astype(np.float64)
+                region = polygon_region(polygon, grey.shape, "cluster")
+                tight = polygon_region(polygon, grey.shape, "cluster", margin=0.0)
+                pitch = run_length_pitch(binary[tight.y0 : tight.y1, tight.x0 : tight.x1] > 0)
+                scored.append((score, dataclasses.replace(region, module_px=pitch)))
+    scored.sort(key=lambda item: -item[0])
+    return [region for _, region in scored]
+
+
+# --------------------------------------------------------------------------- finder patterns
+
+
+def _finder_centres(grey: np.ndarray) -> list[tuple[float, float, float]]:
+    """Centres and sizes of nested dark/light/dark squares (QR finder patterns) in a binarised image."""
+    found: list[tuple[float, float, float]] = []
+    for binary in (adaptive(grey), otsu(grey)):
+        contours, hierarchy = cv2.findContours(255 - binary, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
+        if hierarchy is None:
+            continue
+        tree = hierarchy[0]
+        for index, contour in enumerate(contours):
+            child = tree[index][2]
+            if child < 0 or tree[child][2] < 0:
+                continue
+            grandchild = tree[child][2]
+            outer_area = cv2.contourArea(contour)
+            inner_area = cv2.contourArea(contours[grandchild])
+            if outer_area < 16 or inner_area <= 0:
+                continue
+            # Finder pattern: 7x7 outer, 3x3 core -> area ratio ~5.4, loose for blur and perspective.
+            if not 2.0 < outer_area / inner_area < 14.0:
+                continue
+            x, y, w, h = cv2.boundingRect(contour)
+            if not 0.5 < w / max(h, 1) < 2.0:
+                continue
+            if cv2.contourArea(cv2.convexHull(contour)) > 1.35 * outer_area:
+                continue
+            found.append((x + w / 2, y + h / 2, float(max(w, h))))
+    return found
+
+
+def finder_regions(grey: np.ndarray) -> list[Region]:
+    """Boxes around pairs of similar finder patterns at plausible QR distances."""
+    centres = _finder_centres(grey)
+    # Merge duplicates found by both binarisations.
+    unique: list[tuple[float, float, float]] = []
+    for cx, cy, size in sorted(centres, key=lambda c: -c[2]):
+        if all(np.hypot(cx - ux, cy - uy) > 0.5 * max(size, us) for ux, uy, us in unique):
+            unique.append((cx, cy, size))
+    unique = unique[:40]
+    height, width = grey.shape
+    regions = []
+    for i, (ax, ay, asize) in enumerate(unique):
+        for bx, by, bsize in unique[i + 1 :]:
+            if not 0.6 < asize / bsize < 1.6:
+                continue
+            distance = float(np.hypot(ax - bx, ay - by))
+            size = (asize + bsize) / 2
+            # Finder centres are 14 modules apart in version 1 and ~3x that in version 10, over 7-module finders.
+            if not 1.8 * size < distance < 9.0 * size:
+                continue
+            half = 1.25 * distance + size
+            mx, my = (ax + bx) / 2, (ay + by) / 2
+            regions.append(
+                Region(
+                    max(0, int(mx - half)),
+                    max(0, int(my - half)),
+                    min(width, int(mx + half)),
+                    min(height, int(my + half)),
+                    "finder",
+                    # Adjacent finders: the side is their distance plus one finder; diagonal ones overestimate.
+                    distance + size,
+                )
+            )
+    return regions
+
+
+def candidate_regions(
+    grey: np.ndarray, failed_outlines: list[np.ndarray], skip: list[np.ndarray], limit: int
+) -> list[Region]:
+    """Up to ``limit`` distinct boxes, most promising first.
+
+    ``failed_outlines`` are outlines a decoder found but could not read; boxes whose centre lies inside
+    one of the ``skip`` outlines (codes already decoded) are dropped.
+    """
+    ordered = [polygon_region(p, grey.shape, "decoder-position") for p in failed_outlines]
+    ordered += module_cluster_regions(grey)[: 2 * limit]
+    ordered += sorted(finder_regions(grey), key=lambda r: r.area)
+    return _distinct(ordered, grey.shape, skip, limit)
+
+
+def outline_regions(
+    grey: np.ndarray, failed_outlines: list[np.ndarray], skip: list[np.ndarray], limit: int
+) -> list[Region]:
+    """Only the boxes around ``failed_outlines`` (no search of the image): the cheap subset."""
+    ordered = [polygon_region(p, grey.shape, "decoder-position") for p in failed_outlines]
+    return _distinct(ordered, grey.shape, skip, limit)
+
+
+def _distinct(ordered: list[Region], shape: tuple[int, ...], skip: list[np.ndarray], limit: int) -> list[Region]:
+    kept: list[Region] = []
+    for region in ordered:
+        if region.area < 21**2 or region.area > 0.9 * shape[0] * shape[1]:
+            continue
+        if any(_same_place(region, other) for other in kept) or _inside_any(region, skip):
+            continue
+        kept.append(region)
+        if len(kept) >= limit:
+            break
+    return kept
+
+
+def _same_place(a: Region, b: Region) -> bool:
+    # Boxes of very different sizes at one place are different guesses (a decoder's outline can be off).
+    return a.overlap(b) > 0.7 and 0.5 < a.area / max(1, b.area) < 2.0
+
+
+def _inside_any(region: Region, outlines: list[np.ndarray]) -> bool:
+    centre = ((region.x0 + region.x1) / 2, (region.y0 + region.y1) / 2)
+    return any(
+        cv2.pointPolygonTest(outline.astype(np.float32).reshape(-1, 1, 2), centre, False) >= 0
+        for outline in outlines
+        if len(outline) >= 3
+    )
