@@ -9,7 +9,7 @@ from datetime import datetime
 from booths import SafeFetcher
 from bot.config import Settings
 from bot.workers import CpuPool
-from pipeline.analysis import AnalysisHook, PhotoAnalyser
+from pipeline.analysis import AnalysisHook, FiledAnalysis, PhotoAnalyser
 from ranking.charities import SHIPPED_LIST, load_charities
 from storage.albums import AlbumStore
 from storage.blobs import BlobStore
@@ -41,6 +41,11 @@ class Services:
 
     def __post_init__(self) -> None:
         self.analyser.hooks = self.after_analysis
+        self.after_analysis.append(self._pledge_smiles)
+
+    async def _pledge_smiles(self, filed: FiledAnalysis) -> None:
+        """Each freshly analysed photo enters the ledger at once (reconcile on /donate catches any miss)."""
+        await self.ledger.pledge_for_photo(filed.photo_id)
 
     @classmethod
     async def start(

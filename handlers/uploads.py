@@ -239,9 +239,12 @@ async def _answer_media_group(context: ContextTypes.DEFAULT_TYPE) -> None:
     lines.extend(dict.fromkeys(tally.problems))
     header = "\n".join(lines)
     if not tally.analyses:
-        await context.bot.send_message(
-            tally.chat_id, header, reply_parameters=ReplyParameters(tally.reply_to, allow_sending_without_reply=True)
-        )
+        if header:  # empty when every item was a booth link whose status message already said everything
+            await context.bot.send_message(
+                tally.chat_id,
+                header,
+                reply_parameters=ReplyParameters(tally.reply_to, allow_sending_without_reply=True),
+            )
         return
     analyses = [tally.analyses[message_id] for message_id in sorted(tally.analyses)]
     await send_smiles_of_many(context, tally.chat_id, tally.reply_to, analyses, tally.language, header)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import AsyncIterator
 
@@ -149,3 +150,13 @@ def test_rate_limit_per_chat() -> None:
 
 def text_of_version(version: dict) -> str:
     return version.get("text") or version.get("caption") or ""
+
+
+async def test_an_album_of_qr_photos_gets_no_empty_summary(harness: Harness, booth_site: FixtureServer) -> None:
+    """Each booth link narrates itself in its status message; the album's own summary then has nothing to add."""
+    user, chat = _private(harness)
+    await harness.emu.send_media_group(chat["id"], user["id"], [qr_photo(SHORT, seed=5), qr_photo(SHORT, seed=6)])
+    await _final_status(harness, chat["id"], "✅")
+    await asyncio.sleep(harness.settings.media_group_wait_s * 3)
+    texts = [text_of(m) for m in harness.bot_messages(chat["id"])]
+    assert all(t.strip() and t.strip() != "[]" for t in texts), texts
