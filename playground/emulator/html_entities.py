@@ -209,7 +209,11 @@ class _HtmlParser:
         if tag.name == "a":
             url = tag.argument or _text_of_last(self.out, length)
             if url.startswith("tg://user?id="):
-                entity = {**entity, "type": "text_mention", "user": {"id": int(url.split("=", 1)[1] or 0)}}
+                entity = {
+                    **entity,
+                    "type": "text_mention",
+                    "user": mentioned_user(url, _text_of_last(self.out, length)),
+                }
             elif not _looks_like_url(url):
                 return  # Telegram silently drops links it cannot parse
             else:
@@ -244,6 +248,11 @@ def _tag_argument(name: str, attributes: dict[str, str], begin: int, parser: _Ht
     if name == "span" and attributes.get("class") != "tg-spoiler":
         raise entities_error(f'Tag "span" must have class "tg-spoiler" at byte offset {parser.byte_offset(begin)}')
     return ""
+
+
+def mentioned_user(url: str, text: str) -> dict[str, Any]:
+    """The User object Telegram puts in a text_mention entity (PTB cannot parse one without is_bot/first_name)."""
+    return {"id": int(url.split("=", 1)[1] or 0), "is_bot": False, "first_name": text or "User"}
 
 
 def _text_of_last(chunks: list[str], utf16_length: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from playground.emulator.html_entities import entities_error, sort_entities, utf16_len
+from playground.emulator.html_entities import entities_error, mentioned_user, sort_entities, utf16_len
 
 RESERVED_V2 = "_*[]()~`>#+-=|{}.!"
 _V2_MARKERS = {"*": "bold", "_": "italic", "__": "underline", "~": "strikethrough", "||": "spoiler"}
@@ -143,7 +143,10 @@ class _MarkdownParser:
         url = self.src[index + 2 : url_end].replace("\\)", ")").replace("\\\\", "\\")
         if url.startswith("tg://user?id="):
             self.close(opened)
-            self.entities[-1] |= {"type": "text_mention", "user": {"id": int(url.split("=", 1)[1] or 0)}}
+            last = self.entities[-1]
+            encoded = "".join(self.out).encode("utf-16-le")
+            text = encoded[2 * last["offset"] : 2 * (last["offset"] + last["length"])].decode("utf-16-le")
+            last |= {"type": "text_mention", "user": mentioned_user(url, text)}
         else:
             self.close(opened, url=url)
         return url_end + 1

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from telegram import MessageEntity
 
 from playground.emulator.errors import ApiError
 from playground.emulator.html_entities import parse_html
@@ -73,3 +74,15 @@ def test_markdown_v2_entities_and_errors() -> None:
 def test_legacy_markdown_is_lenient_about_punctuation() -> None:
     text, entities = parse_markdown("*Done.* (ok)", version=1)
     assert text == "Done. (ok)" and entities == [{"type": "bold", "offset": 0, "length": 5}]
+
+
+@pytest.mark.parametrize(
+    ("text", "parse_mode"),
+    [('hi <a href="tg://user?id=42">Sam</a>', "HTML"), ("hi [Sam](tg://user?id=42)", "MarkdownV2")],
+)
+def test_a_user_link_becomes_a_text_mention_ptb_can_read(text: str, parse_mode: str) -> None:
+    plain, entities = parse_html(text) if parse_mode == "HTML" else parse_markdown(text, version=2)
+    (entity,) = entities
+    assert entity["type"] == "text_mention" and plain[entity["offset"] :] == "Sam"
+    parsed = MessageEntity.de_json(entity, None)
+    assert parsed.user.id == 42 and parsed.user.first_name == "Sam" and parsed.user.is_bot is False
