@@ -5,11 +5,17 @@ tell") like at run time; about 5 % of this set are such crops (necks, ties, half
 
 METRIC smile.accuracy / smile.auc          the shipped model (vision/smile_model.json, FITTED ON THIS SET) through
                                            SmileScorer.read, as the bot runs it (mirror view only when unsure)
-METRIC smile.cv_accuracy / smile.cv_auc    10-fold CV of the same recipe (scripts/fit_smile.py): refit on 9 folds,
+METRIC smile.cv_accuracy / smile.cv_auc    10-fold CV of the same recipe (scripts/fit_smile.py; main model, and the
+                                           fallback where the landmarker finds no face): refit on 9 folds,
                                            score the held-out fold: the honest generalisation figure on this set
                                            (from the cached measurements, mirror view always averaged)
 METRIC smile.*_face_found                  the same on the crops where the landmarker found a face
-METRIC smile.no_face_rate                  share of crops scored NO_FACE_SCORE
+METRIC smile.no_face_rate                  share of crops scored NO_FACE_SCORE (neither the landmarker nor the fallback
+                                           found a face)
+METRIC smile.landmarker_no_face_rate       share of crops the landmarker cannot read (before the fallback)
+METRIC smile.fallback_rate                 share of crops scored by the fallback (vision/smile_fallback.py)
+METRIC smile.fallback_cv_accuracy / _auc   10-fold CV of the fallback alone on every crop where YuNet finds a face
+                                           (real faces it could be asked about; same folds)
 METRIC smile.cv_calibration_error          held-out scores vs the share really smiling, per score decile (ECE, 0–1)
 METRIC smile.cv_median_score_neutral / _smiling   median held-out score of each class (faces found)
 METRIC smile.baseline_accuracy / _auc      one raw blendshape (mouthSmileLeft/Right averaged, mirror views averaged)
@@ -33,8 +39,11 @@ from evals.common import metric, skip
 from evals.smile_data import (
     BASELINE_FEATURE,
     VARIANTS,
+    combined_held_out,
     cross_validated,
+    fallback_cross_validated,
     load_smile_set,
+    measure_fallback_set,
     measure_set,
     read_rgb,
     roc_auc,
@@ -55,16 +64,24 @@ def run(data: Path | None) -> None:
     labels = crops.labels
     scorer = SmileScorer()
     views = {name: measure_set(crops, scorer, name) for name in VARIANTS}
+    fallback_views = {name: measure_fallback_set(crops, name) for name in VARIANTS}
     colour = views["colour"]
     found = ~np.isnan(colour).any(axis=1)
 
-    scores, wall_ms, cpu_ms = _run_time_scores(scorer, crops.files)
+    scores, sources, wall_ms, cpu_ms = _run_time_scores(scorer, crops.files)
     metric("smile.accuracy", _accuracy(labels, scores, 50.0))
     metric("smile.auc", roc_auc(labels, scores))
-    metric("smile.no_face_rate", float(1.0 - found.mean()))
+    metric("smile.no_face_rate", float(np.mean(sources == "none")))
+    metric("smile.landmarker_no_face_rate", float(1.0 - found.mean()))
+    metric("smile.fallback_rate", float(np.mean(sources == "fallback")))
     metric("smile.accuracy_face_found", _accuracy(labels[found], scores[found], 50.0))
 
-    held_out = _held_out_scores(views, labels, "colour")
+    fallback_alone = fallback_cross_validated(fallback_views, labels)
+    yunet_found = ~np.isnan(fallback_alone)
+    metric("smile.fallback_cv_accuracy", _accuracy(labels[yunet_found], fallback_alone[yunet_found], 0.5))
+    metric("smile.fallback_cv_auc", roc_auc(labels[yunet_found], fallback_alone[yunet_found]))
+
+    held_out = _held_out_scores(views, fallback_views, labels, "colour")
     metric("smile.cv_accuracy", _accuracy(labels, held_out, 50.0))
     metric("smile.cv_auc", roc_auc(labels, held_out))
     metric("smile.cv_accuracy_face_found", _accuracy(labels[found], held_out[found], 50.0))
@@ -81,23 +98,25 @@ def run(data: Path | None) -> None:
     for name, measured in views.items():
         if name == "colour":
             continue
-        variant_scores = _held_out_scores(views, labels, name)
+        variant_scores = _held_out_scores(views, fallback_views, labels, name)
         metric(f"smile.{name}_cv_accuracy", _accuracy(labels, variant_scores, 50.0))
         metric(f"smile.{name}_cv_auc", roc_auc(labels, variant_scores))
-        metric(f"smile.{name}_no_face_rate", float(np.isnan(measured).any(axis=1).mean()))
+        neither = np.isnan(measured).any(axis=1) & np.isnan(fallback_views[name]).any(axis=1)
+        metric(f"smile.{name}_no_face_rate", float(neither.mean()))
     metric("smile.ms_per_face", wall_ms)
     metric("smile.cpu_ms_per_face", cpu_ms)
 
 
-def _run_time_scores(scorer: SmileScorer, files: tuple[Path, ...]) -> tuple[np.ndarray, float, float]:
-    """Scores through SmileScorer.read, the path the bot runs, and its mean wall and CPU ms per crop."""
+def _run_time_scores(scorer: SmileScorer, files: tuple[Path, ...]) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Scores and sources through SmileScorer.read, the path the bot runs, and its mean wall and CPU ms per crop."""
     crops = [read_rgb(path) for path in files]
     scorer.read(crops[0])  # warm-up
     started, started_cpu = time.perf_counter(), time.process_time()
-    scores = np.array([scorer.read(crop).score for crop in crops])
+    readings = [scorer.read(crop) for crop in crops]
     wall_ms = 1000.0 * (time.perf_counter() - started) / len(crops)
     cpu_ms = 1000.0 * (time.process_time() - started_cpu) / len(crops)
-    return scores, wall_ms, cpu_ms
+    scores = np.array([reading.score for reading in readings])
+    return scores, np.array([reading.source for reading in readings]), wall_ms, cpu_ms
 
 
 def _calibration_error(labels: np.ndarray, scores: np.ndarray, bins: int = 10) -> float:
@@ -111,7 +130,12 @@ def _calibration_error(labels: np.ndarray, scores: np.ndarray, bins: int = 10) -
     return float(error)
 
 
-def _held_out_scores(views: dict[str, np.ndarray], labels: np.ndarray, test_variant: str) -> np.ndarray:
-    """Cross-validated scores 0–100 of `test_variant`'s crops; NO_FACE_SCORE where no face was found."""
-    held_out = 100.0 * cross_validated(views, labels, test_variant=test_variant)
+def _held_out_scores(
+    views: dict[str, np.ndarray], fallback_views: dict[str, np.ndarray], labels: np.ndarray, test_variant: str
+) -> np.ndarray:
+    """Cross-validated scores 0–100 of `test_variant`'s crops (main model, else fallback); NO_FACE_SCORE where
+    neither found a face."""
+    main = cross_validated(views, labels, test_variant=test_variant)
+    fallback = fallback_cross_validated(fallback_views, labels, test_variant=test_variant)
+    held_out = 100.0 * combined_held_out(main, fallback)
     return np.where(np.isnan(held_out), NO_FACE_SCORE, held_out)

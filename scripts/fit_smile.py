@@ -5,8 +5,10 @@
 Recipe: every labelled crop of ``<data>/smile`` is measured by vision.smile (blendshapes + geometry, the crop and its
 mirror averaged), also under the augmentations in TRAIN_VARIANTS (greyscale, half size); an L2-penalised logistic
 regression over FEATURES is fitted on all of it (standardised features, Newton's method, evals/smile_data.py).
-Crops where the landmarker finds no face are left out. The JSON holds the feature names, the standardisation, the
-coefficients and how they were made; nothing else is needed at run time.
+Crops where the landmarker finds no face are left out. The fallback for those (vision/smile_fallback.py) is fitted
+the same way on the mouth HOG of every crop where YuNet finds a face (evals/smile_data.py FALLBACK_*). The JSON
+holds the feature names, the standardisation, the coefficients and how they were made; nothing else is needed at
+run time.
 """
 
 from __future__ import annotations
@@ -21,12 +23,18 @@ import numpy as np
 
 from evals.common import eval_data_dir
 from evals.smile_data import (
+    FALLBACK_KIND,
+    FALLBACK_L2,
     FEATURES,
     L2,
     TRAIN_VARIANTS,
+    LabelledCrops,
     cross_validated,
+    fallback_cross_validated,
     fit_logistic,
+    fit_standardised,
     load_smile_set,
+    measure_fallback_set,
     measure_set,
     roc_auc,
 )
@@ -69,10 +77,39 @@ def main(argv: list[str] | None = None) -> int:
             "cv_auc_found": round(cv_auc, 4),
             "fitted": datetime.now(UTC).strftime("%Y-%m-%d"),
         },
+        "fallback": _fallback_entry(crops),
     }
     args.out.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
+
+
+def _fallback_entry(crops: LabelledCrops) -> dict:
+    views = {variant: measure_fallback_set(crops, variant) for variant in TRAIN_VARIANTS}
+    x = np.vstack(list(views.values()))
+    y = np.concatenate([crops.labels] * len(views))
+    usable = ~np.isnan(x).any(axis=1)
+    fit = fit_standardised(x[usable], y[usable], FALLBACK_L2)
+    held_out = fallback_cross_validated(views, crops.labels)
+    found = ~np.isnan(held_out)
+    accuracy = float(((held_out[found] > 0.5) == crops.labels[found]).mean())
+    auc = roc_auc(crops.labels[found], held_out[found])
+    count = f"{found.sum()}/{len(found)}"
+    print(f"fallback 10-fold CV on crops YuNet finds ({count}): accuracy {accuracy:.4f}, AUC {auc:.4f}")
+    return {
+        "kind": FALLBACK_KIND,
+        "mean": fit.mean.round(6).tolist(),
+        "scale": fit.scale.round(6).tolist(),
+        "coef": fit.coef.round(6).tolist(),
+        "intercept": round(fit.intercept, 6),
+        "info": {
+            "recipe": "scripts/fit_smile.py: L2 logistic regression on the standardised mouth HOG of dlib's chip",
+            "l2_per_sample": FALLBACK_L2,
+            "rows": int(usable.sum()),
+            "cv_accuracy_yunet_found": round(accuracy, 4),
+            "cv_auc_yunet_found": round(auc, 4),
+        },
+    }
 
 
 if __name__ == "__main__":

@@ -13,8 +13,9 @@ How a score is made (the recipe; the coefficients are fitted by ``scripts/fit_sm
 4. A logistic regression (standardised features, L2 penalty) turns them into P(smiling); the score is 100·P.
 
 So a score of 80 means: faces that look like this were labelled "smiling" about 80 % of the time in our fitting data
-(GENKI-4K web photos). When the landmarker finds no face even after retries, the score is ``NO_FACE_SCORE`` (50,
-"cannot tell") and ``SmileReading.face_found`` is False.
+(GENKI-4K web photos). When the landmarker finds no face even after retries, a second opinion is asked
+(vision/smile_fallback.py: YuNet + dlib alignment, the mouth's gradients; ``SmileReading.source`` is "fallback").
+Only when that finds no face either is the score ``NO_FACE_SCORE`` (50, "cannot tell"), ``face_found`` False.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import numpy as np
 
 from vision.faces import DetectedFace
 from vision.model_store import model_path
+from vision.smile_fallback import FallbackModel, aligned_chip, chip_features
 
 MODEL_JSON = Path(__file__).with_name("smile_model.json")
 VIEW_SIZE = 256
@@ -86,7 +88,11 @@ OUTER_LIPS = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 31
 @dataclass(frozen=True)
 class SmileReading:
     score: float  # 0–100, 100·P(smiling)
-    face_found: bool  # False: the landmarker saw no face in the crop; score is NO_FACE_SCORE
+    face_found: bool  # False: neither the landmarker nor the fallback saw a face in the crop; score is NO_FACE_SCORE
+    source: str = "landmarker"  # "landmarker", "fallback" (YuNet + dlib, vision/smile_fallback.py) or "none"
+
+
+NO_FACE = SmileReading(NO_FACE_SCORE, face_found=False, source="none")
 
 
 def _as_rgb(image: np.ndarray) -> np.ndarray:
@@ -203,6 +209,7 @@ class SmileModel:
     coef: np.ndarray
     intercept: float
     info: dict[str, Any]
+    fallback: FallbackModel | None = None  # for crops the landmarker cannot read
 
     @classmethod
     def load(cls, path: Path = MODEL_JSON) -> SmileModel:
@@ -214,7 +221,8 @@ class SmileModel:
         arrays = [np.asarray(raw[key], dtype=np.float64) for key in ("mean", "scale", "coef")]
         if any(array.shape != (len(features),) for array in arrays):
             raise ValueError(f"{path}: mean, scale and coef must each have {len(features)} values")
-        return cls(features, *arrays, float(raw["intercept"]), dict(raw.get("info", {})))
+        fallback = FallbackModel.from_json(raw["fallback"]) if "fallback" in raw else None
+        return cls(features, *arrays, float(raw["intercept"]), dict(raw.get("info", {})), fallback)
 
     def probability(self, measurements: np.ndarray) -> np.ndarray:
         """P(smiling) for measurement vectors (..., len(MEASUREMENTS))."""
@@ -299,14 +307,23 @@ class SmileScorer:
     def read(self, crop: np.ndarray) -> SmileReading:
         """The crop's smile reading. The mirror view (a second landmarker run) is only looked at when the first view
         leaves the verdict open (SURE_BELOW < P < SURE_ABOVE): beyond those, averaging never flipped a verdict."""
-        first = self._first_view(_as_rgb(crop))
+        rgb = _as_rgb(crop)
+        first = self._first_view(rgb)
         if first is None:
-            return SmileReading(NO_FACE_SCORE, face_found=False)
+            return self._fallback_reading(rgb)
         view, found = first
         probability = float(self.model.probability(found))
         if self.mirror and SURE_BELOW < probability < SURE_ABOVE:
             probability = float(self.model.probability(self._with_mirror(view, found)))
         return SmileReading(round(100.0 * probability, 1), face_found=True)
+
+    def _fallback_reading(self, rgb: np.ndarray) -> SmileReading:
+        fallback = self.model.fallback
+        chip = aligned_chip(rgb) if fallback is not None and min(rgb.shape[:2]) >= 1 else None
+        if fallback is None or chip is None:
+            return NO_FACE
+        probability = float(fallback.probability(chip_features(chip, fallback.kind)))
+        return SmileReading(round(100.0 * probability, 1), face_found=True, source="fallback")
 
 
 def crop_face(rgb: np.ndarray, box: tuple[int, int, int, int], margin: float = BOX_MARGIN) -> np.ndarray:
@@ -330,7 +347,7 @@ def smile_readings(rgb: np.ndarray, faces: Sequence[DetectedFace]) -> list[Smile
     readings = []
     for face in faces:
         crop = crop_face(rgb, face.box)
-        readings.append(scorer.read(crop) if crop.size else SmileReading(NO_FACE_SCORE, face_found=False))
+        readings.append(scorer.read(crop) if crop.size else NO_FACE)
     return readings
 
 

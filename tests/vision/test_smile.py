@@ -26,6 +26,7 @@ from vision.smile import (
     smile_score_crop,
     smile_scores,
 )
+from vision.smile_fallback import FALLBACK_KINDS, FallbackModel, hog
 
 SAMPLE_PER_CLASS = 12
 
@@ -139,6 +140,7 @@ def test_a_non_face_crop_is_flagged_with_the_defined_score(scorer: SmileScorer) 
         reading = scorer.read(crop)
         assert not reading.face_found
         assert reading.score == NO_FACE_SCORE
+        assert reading.source == "none"
 
 
 def test_tiny_and_empty_crops_do_not_raise(scorer: SmileScorer) -> None:
@@ -147,6 +149,38 @@ def test_tiny_and_empty_crops_do_not_raise(scorer: SmileScorer) -> None:
     assert scorer.read(np.zeros((0, 0, 3), dtype=np.uint8)).face_found is False
     with pytest.raises(ValueError, match="RGB"):
         scorer.read(np.zeros((10, 10, 2), dtype=np.uint8))
+
+
+def test_model_json_ships_a_fallback_of_a_known_kind() -> None:
+    fallback = SmileModel.load().fallback
+    assert fallback is not None and fallback.kind in FALLBACK_KINDS
+    assert fallback.mean.shape == fallback.coef.shape == fallback.scale.shape
+    assert len(fallback.coef) == len(hog(np.zeros((32, 64), dtype=np.uint8)))
+    with pytest.raises(ValueError, match="kind"):
+        FallbackModel.from_json({"kind": "tea_leaves", "mean": [0], "scale": [1], "coef": [1], "intercept": 0})
+
+
+def test_a_face_the_landmarker_cannot_read_gets_a_fallback_score(scorer: SmileScorer) -> None:
+    """file2720 (neutral) cut to its central 80 % in greyscale: FaceLandmarker finds no face in any attempt, YuNet
+    does; the fallback reads it (the landmarker's NO_FACE_SCORE would say "cannot tell")."""
+    crop = cv2.cvtColor(read_rgb(_smile_dir() / "images" / "file2720.jpg")[6:58, 6:58], cv2.COLOR_RGB2GRAY)
+    assert scorer.measure(crop) is None, "the landmarker now reads this crop: pick another for the fallback test"
+    reading = scorer.read(crop)
+    assert reading.face_found and reading.source == "fallback"
+    assert reading.score < 50  # labelled not smiling
+
+
+def test_fallback_scores_separate_smiles_on_faces_it_is_shown(labelled_sample) -> None:
+    """The fallback alone (as if the landmarker had failed) still tells smiles from neutral faces."""
+    smiling, neutral = labelled_sample
+    scorer = SmileScorer.shared()
+    smile_readings_ = [scorer._fallback_reading(crop) for crop in smiling]
+    neutral_readings = [scorer._fallback_reading(crop) for crop in neutral]
+    read = [r for r in smile_readings_ + neutral_readings if r.source == "fallback"]
+    assert len(read) >= 0.8 * (len(smiling) + len(neutral))  # YuNet finds ~95 % of these crops
+    smile_mean = np.mean([r.score for r in smile_readings_ if r.source == "fallback"])
+    neutral_mean = np.mean([r.score for r in neutral_readings if r.source == "fallback"])
+    assert smile_mean - neutral_mean > 30
 
 
 def test_smile_score_crop_uses_the_shared_scorer(labelled_sample) -> None:
