@@ -92,26 +92,42 @@ def kernel_image(kernel: BlurKernel, scale: float) -> np.ndarray:
     return psf / psf.sum()
 
 
+class WienerFilter:
+    """Wiener deconvolution of one uint8 image by many kernels: the image's spectrum is computed once.
+
+    Borders are mirrored so they do not ring; ``max_kernel`` bounds the kernels' side (their spread).
+    """
+
+    def __init__(self, grey: np.ndarray, max_kernel: int) -> None:
+        self.shape = grey.shape
+        self.pad = max_kernel
+        image = cv2.copyMakeBorder(grey.astype(np.float32) / 255.0, *(self.pad,) * 4, cv2.BORDER_REFLECT)
+        height, width = cv2.getOptimalDFTSize(image.shape[0]), cv2.getOptimalDFTSize(image.shape[1])
+        image = cv2.copyMakeBorder(image, 0, height - image.shape[0], 0, width - image.shape[1], cv2.BORDER_REFLECT)
+        self.spectrum = cv2.dft(image, flags=cv2.DFT_COMPLEX_OUTPUT)
+
+    def kernel_spectrum(self, psf: np.ndarray) -> np.ndarray:
+        # The kernel's centre goes to the origin so the result is not shifted.
+        spread = np.zeros(self.spectrum.shape[:2], np.float32)
+        kh, kw = psf.shape
+        spread[:kh, :kw] = psf
+        spread = np.roll(spread, (-(kh // 2), -(kw // 2)), axis=(0, 1))
+        return cv2.dft(spread, flags=cv2.DFT_COMPLEX_OUTPUT)
+
+    def restore(self, kernel_f: np.ndarray, nsr: float) -> np.ndarray:
+        # image * conj(kernel) / (|kernel|^2 + nsr): the filter is conj(kernel) scaled per frequency.
+        gain = 1.0 / (kernel_f[..., 0] ** 2 + kernel_f[..., 1] ** 2 + nsr)
+        filter_f = kernel_f * gain[..., None]
+        product = cv2.mulSpectrums(self.spectrum, filter_f, 0, conjB=True)
+        restored = cv2.idft(product, flags=cv2.DFT_SCALE | cv2.DFT_REAL_OUTPUT)
+        restored = restored[self.pad : self.pad + self.shape[0], self.pad : self.pad + self.shape[1]]
+        return np.clip(restored * 255.0, 0, 255).astype(np.uint8)
+
+
 def wiener(grey: np.ndarray, psf: np.ndarray, nsr: float) -> np.ndarray:
-    """Wiener deconvolution of a uint8 image by ``psf``; borders are mirrored so they do not ring."""
-    pad = max(psf.shape)
-    image = cv2.copyMakeBorder(grey.astype(np.float32) / 255.0, pad, pad, pad, pad, cv2.BORDER_REFLECT)
-    height, width = cv2.getOptimalDFTSize(image.shape[0]), cv2.getOptimalDFTSize(image.shape[1])
-    image = cv2.copyMakeBorder(image, 0, height - image.shape[0], 0, width - image.shape[1], cv2.BORDER_REFLECT)
-    # The kernel's centre goes to the origin so the result is not shifted.
-    spread = np.zeros((height, width), np.float32)
-    kh, kw = psf.shape
-    spread[:kh, :kw] = psf
-    spread = np.roll(spread, (-(kh // 2), -(kw // 2)), axis=(0, 1))
-    image_f = cv2.dft(image, flags=cv2.DFT_COMPLEX_OUTPUT)
-    kernel_f = cv2.dft(spread, flags=cv2.DFT_COMPLEX_OUTPUT)
-    power = kernel_f[..., 0] ** 2 + kernel_f[..., 1] ** 2 + nsr
-    # image * conj(kernel) / (|kernel|^2 + nsr)
-    real = (image_f[..., 0] * kernel_f[..., 0] + image_f[..., 1] * kernel_f[..., 1]) / power
-    imag = (image_f[..., 1] * kernel_f[..., 0] - image_f[..., 0] * kernel_f[..., 1]) / power
-    restored = cv2.idft(np.dstack([real, imag]), flags=cv2.DFT_SCALE | cv2.DFT_REAL_OUTPUT)
-    restored = restored[pad : pad + grey.shape[0], pad : pad + grey.shape[1]]
-    return np.clip(restored * 255.0, 0, 255).astype(np.uint8)
+    """Wiener deconvolution of a uint8 image by ``psf`` with noise-to-signal ratio ``nsr``."""
+    restorer = WienerFilter(grey, max(psf.shape))
+    return restorer.restore(restorer.kernel_spectrum(psf), nsr)
 
 
 def motion_direction(grey: np.ndarray) -> tuple[float, float]:
@@ -143,7 +159,10 @@ def blur_kernels(grey: np.ndarray) -> list[BlurKernel]:
 def deblurred_variants(crop: np.ndarray, scale: float) -> Iterator[tuple[str, np.ndarray]]:
     """Wiener-deconvolved copies of ``crop`` (photo pixels) upscaled by ``scale``, lazily."""
     upscaled = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-    for kernel in blur_kernels(crop):
-        psf = kernel_image(kernel, scale)
+    kernels = blur_kernels(crop)
+    psfs = [kernel_image(kernel, scale) for kernel in kernels]
+    restorer = WienerFilter(upscaled, max(psf.shape[0] for psf in psfs))
+    for kernel, psf in zip(kernels, psfs, strict=True):
+        kernel_f = restorer.kernel_spectrum(psf)
         for nsr in WIENER_NSR:
-            yield f"wiener-{kernel.label}-n{nsr:g}", wiener(upscaled, psf, nsr)
+            yield f"wiener-{kernel.label}-n{nsr:g}", restorer.restore(kernel_f, nsr)
