@@ -121,7 +121,7 @@ def _quiet_zone_share(binary: np.ndarray, x: int, y: int, w: int, h: int) -> flo
     right beside them; ranking by this keeps a small code among the first candidates.
     """
     height, width = binary.shape
-    gap, ring = max(1, round(0.04 * max(w, h))), max(2, round(0.1 * max(w, h)))
+    gap, ring = 1, max(2, round(0.06 * max(w, h)))
     x0, y0 = max(0, x - gap - ring), max(0, y - gap - ring)
     x1, y1 = min(width, x + w + gap + ring), min(height, y + h + gap + ring)
     outer = binary[y0:y1, x0:x1] > 0
@@ -157,14 +157,25 @@ def crop_pitch(crop: np.ndarray) -> float:
     return run_length_pitch(binary[height // 4 : 3 * height // 4, width // 4 : 3 * width // 4] > 0)
 
 
+def _blob_outlines(binary: np.ndarray) -> list[np.ndarray]:
+    """Outer boundaries of every dark blob, also of blobs that lie inside a hole of another one.
+
+    A code on the white patch of a dark-framed print sits inside the ring that the frame's edge leaves
+    in a local threshold: external contours alone would return only that ring.
+    """
+    contours, hierarchy = cv2.findContours(binary, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if hierarchy is None:
+        return []
+    return [contour for contour, links in zip(contours, hierarchy[0], strict=True) if links[3] < 0]
+
+
 def module_cluster_regions(grey: np.ndarray) -> list[Region]:
     """Square blobs of joined dark modules, most textured first."""
     scored: list[tuple[float, Region]] = []
     for block in CLUSTER_BLOCKS:
         binary = cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 4)
         joined = cv2.dilate(binary, np.ones((3, 3), np.uint8))
-        contours, _ = cv2.findContours(joined, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        for contour in contours:
+        for contour in _blob_outlines(joined):
             score = _cluster_score(binary, contour)
             if score is not None:
                 polygon = contour.reshape(-1, 2).astype(np.float64)
