@@ -65,7 +65,7 @@ MAX_CROP_SIDE = 640
 # DEBLUR_REGIONS regions, at DEBLUR_MODULE_PX px per module, and stops after DEBLUR_BUDGET_S seconds.
 DEBLUR_MAX_PITCH = 2.4
 DEBLUR_REGIONS = 8
-DEBLUR_MODULE_PX = 6.0
+DEBLUR_MODULE_PX = 7.5
 DEBLUR_BUDGET_S = 1.5
 # zxing's own finder search needs ~3 px per module; Telegram-sized photos of prints give 1.3-2.5.
 UPSCALE_FACTOR = 2.0
