@@ -18,10 +18,12 @@ $(STAMP): pyproject.toml $(NODEPS) vision/models.toml scripts/system-deps.sh
 	$(PY) -m pip install --quiet -e ".[dev]"
 	if [ -f requirements-nodeps.txt ]; then $(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt; fi
 	$(PY) -m vision.model_store fetch
+	$(PY) -m vision.embedder_onnx
 	touch $(STAMP)
 
 models: setup
 	$(PY) -m vision.model_store fetch
+	$(PY) -m vision.embedder_onnx
 
 run: setup
 	$(PY) -m bot

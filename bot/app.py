@@ -21,7 +21,7 @@ from scheduler.weekly import start_weekly_posts
 
 log = logging.getLogger(__name__)
 
-MENU_COMMANDS = ("start", "album", "rank", "donate", "settings", "privacy", "forget", "lang", "help")
+MENU_COMMANDS = ("start", "album", "people", "rank", "donate", "settings", "privacy", "forget", "lang", "help")
 
 
 def build_application(
@@ -57,6 +57,8 @@ async def _post_init(app: Application) -> None:
     app.bot_data[SERVICES_KEY] = await Services.start(
         settings, cpu=app.bot_data["shared_cpu"], fetcher=app.bot_data["booth_fetcher"]
     )
+    # Photos a restart interrupted (saved, not analysed yet) are analysed again, in the background.
+    app.bot_data[SERVICES_KEY].analyser.start_resume()
     await set_command_menu(app)
     start_weekly_posts(app)
     log.info("Bot @%s ready", app.bot.username)

@@ -25,16 +25,20 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "ko": (
             "<b>사용법</b>\n"
             "• 네컷 QR 사진 또는 QR 링크 → 원본 사진(과 영상)을 앨범에 저장\n"
-            "• 사진·파일(JPEG, PNG, HEIC, WebP)·앨범 전송 → 그대로 저장 (같은 파일은 한 번만)\n\n"
+            "• 사진·파일(JPEG, PNG, HEIC, WebP)·앨범 전송 → 그대로 저장 (같은 파일은 한 번만)\n"
+            "• 저장한 사진마다 얼굴에 상자와 웃음 점수를 그려서 보여 드려요\n\n"
             "<b>명령어</b>\n"
             "/album — 앨범 보기\n"
+            "/people — 사람 앨범: 얼굴별로 모은 사진, 이름 붙이기, 합치기, 잘못 들어간 얼굴 빼기, 숨기기\n"
             "/rank — 웃음 랭킹 (이번 주/전체, 사람별/올린 사람별)\n"
             "/donate — 웃음을 기부 약정으로 (기부처, 규칙, 장부 CSV)\n"
             "/settings — 주간 결산 요일·시간·시간대\n"
             "/lang — 언어 바꾸기 (한국어/English)\n"
             "/help — 이 도움말\n\n"
             "<b>웃음 점수</b>\n"
-            "• 얼굴 하나의 점수 = 웃음 점수(0–100)를 반올림한 정수\n"
+            "• 얼굴 하나의 점수 = 웃음 점수(0–100)를 반올림한 정수: 무표정은 낮게, 활짝 웃으면 높게, "
+            "표정을 읽을 수 없으면 50 (이 서버에서 분석해요)\n"
+            "• 네컷은 컷마다 얼굴을 세고, 같은 네컷이 두 번 인쇄된 파일은 한 번만 세요\n"
             "• 사진 한 장의 점수 = 그 사진 속 얼굴 점수의 합 (얼굴마다 한 번)\n"
             "• 사람별 = 그 사람 얼굴들의 점수 합 · 올린 사람별 = 그 사람이 올린 사진들의 점수 합\n"
             "• 한 주 = 채팅 시간대로 월요일 0시 – 일요일 24시. "
@@ -45,16 +49,20 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "en": (
             "<b>How it works</b>\n"
             "• A photo of a 4-cut QR, or the QR link → the original photo (and video) goes to the album\n"
-            "• Photos, files (JPEG, PNG, HEIC, WebP) and albums → saved as they are (the same file only once)\n\n"
+            "• Photos, files (JPEG, PNG, HEIC, WebP) and albums → saved as they are (the same file only once)\n"
+            "• Every saved photo comes back with a box and smile points on each face\n\n"
             "<b>Commands</b>\n"
             "/album — browse the album\n"
+            "/people — person albums: photos by face, naming, merging, removing a wrong face, hiding\n"
             "/rank — smile ranking (this week/all time, by person/by uploader)\n"
             "/donate — turn smiles into pledges to a nonprofit (choice, rule, CSV ledger)\n"
             "/settings — day, time and timezone of the weekly post\n"
             "/lang — change language (한국어/English)\n"
             "/help — this help\n\n"
             "<b>Smile points</b>\n"
-            "• a face's points = its smile score (0–100) rounded to a whole number\n"
+            "• a face's points = its smile score (0–100) rounded to a whole number: a neutral face scores low, a "
+            "broad smile high, 50 when the expression cannot be read (worked out on this server)\n"
+            "• 4-cut strips are counted cut by cut; a file that holds the strip twice counts once\n"
             "• a photo's points = the sum over its faces (each face counted once)\n"
             "• by person = the points of that person's faces · by uploader = the points of the photos they sent\n"
             "• a week = Monday 00:00 – Sunday 24:00 in the chat's timezone; the weekly post (default Sunday "
@@ -161,7 +169,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "얼굴은 생체정보라서 조심스럽게 다뤄요.\n\n"
             "<b>저장하는 것</b> (이 봇이 돌아가는 서버에만)\n"
             "• 보내주신 사진·영상과 부스에서 받은 원본\n"
-            "• 얼굴 위치, 웃음 점수, 얼굴 특징값(사람 앨범용 숫자 128개)\n"
+            "• 사진 속 얼굴마다: 위치(상자), 웃음 점수(0–100), 얼굴 특징값(임베딩: 얼굴 모양에서 계산한 숫자 128개. "
+            "같은 사람의 얼굴을 모으는 데만 써요)\n"
+            "• 사람 앨범: 어떤 얼굴이 어떤 사람인지, 여러분이 고친 내용(합치기, 빼기, 숨기기)\n"
             "• 사람 이름(여러분이 붙인 것), 누가 어떤 사진을 올렸는지\n\n"
             "<b>밖으로 보내는 것</b>\n"
             "• 없어요. 얼굴 분석은 모두 이 서버 안에서 해요. QR 링크는 보내주신 그 주소에서만 사진을 받아와요.\n\n"
@@ -173,7 +183,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
             "Faces are biometric data, so we handle them with care.\n\n"
             "<b>What is stored</b> (only on the server this bot runs on)\n"
             "• the photos and videos you send and the originals fetched from booths\n"
-            "• where faces are, their smile scores and face descriptors (128 numbers, for person albums)\n"
+            "• for each face in a photo: where it is (a box), its smile score (0–100) and a face embedding "
+            "(128 numbers computed from the face's shape, used only to group one person's faces)\n"
+            "• person albums: which face belongs to which person, and your corrections (merges, removals, hiding)\n"
             "• the names you give people, and who uploaded which photo\n\n"
             "<b>What leaves this server</b>\n"
             "• Nothing. Face analysis runs here. A QR link is fetched only from the address you sent.\n\n"
@@ -196,6 +208,115 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "ko": "그룹 관리자만 할 수 있어요.",
         "en": "Only group admins can do that.",
     },
+    "smile.total_one": {"ko": "😊 웃음 점수 <b>{points}</b>점", "en": "😊 Smile points: <b>{points}</b>"},
+    "smile.total": {
+        "ko": "😊 웃음 점수 <b>{points}</b>점 · 얼굴 {faces}개 ({parts})",
+        "en": "😊 Smile points: <b>{points}</b> · {faces} faces ({parts})",
+    },
+    "smile.how": {
+        "ko": "<i>얼굴마다 0–100점, 그 합계예요 · /help</i>",
+        "en": "<i>0–100 per face, added up · /help</i>",
+    },
+    "smile.no_faces": {
+        "ko": "🙂 이 사진에서는 얼굴을 찾지 못했어요. 사람이 나온 사진을 보내면 얼굴마다 웃음 점수를 알려 드려요!",
+        "en": "🙂 I found no faces in this one. Send a photo with people and I will score every smile!",
+    },
+    "smile.failed": {
+        "ko": "얼굴 분석이 이번에는 안 됐어요. 나중에 다시 해 볼게요. 사진은 앨범에 잘 있어요.",
+        "en": "I could not look for faces this time and will try again later. The photo is safe in the album.",
+    },
+    "smile.photo_line": {"ko": "{number}번 사진: {line}", "en": "Photo {number}: {line}"},
+    "smile.best": {
+        "ko": "🏆 가장 많이 웃은 사진: {number}번 ({points}점)",
+        "en": "🏆 Biggest smiles: photo {number} ({points} points)",
+    },
+    "people.empty": {
+        "ko": (
+            "아직 사람 앨범이 비어 있어요. 얼굴이 나온 사진을 보내 주세요. "
+            "한 사람의 얼굴이 {n}번 나오면 (네컷의 컷마다 한 번) 그 사람의 앨범을 만들어요."
+        ),
+        "en": (
+            "No people yet. Send photos with faces: once someone's face has turned up {n} times (each cut of a "
+            "strip counts), they get an album of their own."
+        ),
+    },
+    "people.sheet": {
+        "ko": "👥 <b>사람 앨범</b> · {count}명 · {page}/{pages}쪽\n번호를 누르면 그 사람을 열어요.",
+        "en": "👥 <b>People</b> · {count} · page {page}/{pages}\nTap a number to open someone.",
+    },
+    "people.sheet_hidden": {
+        "ko": "👥 <b>사람 앨범</b> (숨긴 사람 포함) · {count}명 · {page}/{pages}쪽\n번호를 누르면 그 사람을 열어요.",
+        "en": "👥 <b>People</b> (hidden ones too) · {count} · page {page}/{pages}\nTap a number to open someone.",
+    },
+    "people.unnamed": {"ko": "사람 {id}", "en": "Person {id}"},
+    "people.tile_photos": {"ko": "사진 {n}장", "en": "{n} photos"},
+    "people.show_hidden": {"ko": "👀 숨긴 사람 보기 ({n})", "en": "👀 Show hidden ({n})"},
+    "people.hide_hidden": {"ko": "🙈 숨긴 사람 빼고 보기", "en": "🙈 Leave hidden ones out"},
+    "people.card": {
+        "ko": "<b>{name}</b>{hidden}\n사진 {photos}장 · 얼굴 {faces}개 · 평균 웃음 {smile}점",
+        "en": "<b>{name}</b>{hidden}\n{photos} photos · {faces} faces · average smile {smile}",
+    },
+    "people.hidden_mark": {"ko": " 🙈 (숨김)", "en": " 🙈 (hidden)"},
+    "people.photos": {"ko": "📷 사진 보기", "en": "📷 Photos"},
+    "people.name": {"ko": "✏️ 이름 붙이기", "en": "✏️ Name"},
+    "people.merge": {"ko": "🔗 다른 사람과 합치기", "en": "🔗 Merge with…"},
+    "people.remove": {"ko": "✂️ 잘못 들어간 얼굴 빼기", "en": "✂️ Remove a wrong face"},
+    "people.hide": {"ko": "🙈 숨기기", "en": "🙈 Hide"},
+    "people.unhide": {"ko": "👀 다시 보이기", "en": "👀 Unhide"},
+    "people.back": {"ko": "◀ 사람 목록", "en": "◀ All people"},
+    "people.back_to_person": {"ko": "◀ 돌아가기", "en": "◀ Back"},
+    "people.gone": {
+        "ko": "그 사람은 이제 앨범에 없어요 (합쳐졌거나 지워졌어요).",
+        "en": "That person is no longer in the album (merged or removed).",
+    },
+    "people.ask_name": {
+        "ko": "✏️ {who}이 메시지에 답장으로 <b>{name}</b> 님의 이름을 보내 주세요 ({max}자까지).",
+        "en": "✏️ {who}Reply to this message with a name for <b>{name}</b> (up to {max} characters).",
+    },
+    "people.name_placeholder": {"ko": "이름", "en": "Name"},
+    "people.bad_name": {
+        "ko": "이름은 1–{max}자로 해 주세요. 질문 메시지에 다시 답장해 주세요.",
+        "en": "A name needs 1–{max} characters. Please reply to my question again.",
+    },
+    "people.named": {"ko": "✓ 새 이름: <b>{name}</b>{by}", "en": "✓ Now called <b>{name}</b>.{by}"},
+    "people.by": {"ko": " ({who} 님이 했어요)", "en": " (by {who})"},
+    "people.photos_page": {
+        "ko": "📷 <b>{name}</b> · {page}/{pages}쪽 · 사진 {count}장",
+        "en": "📷 <b>{name}</b> · page {page}/{pages} · {count} photos",
+    },
+    "people.merge_pick": {
+        "ko": "🔗 <b>{name}</b> — 같은 사람의 번호를 눌러 주세요 · {page}/{pages}쪽",
+        "en": "🔗 Who else is <b>{name}</b>? Tap their number · page {page}/{pages}",
+    },
+    "people.merge_nobody": {
+        "ko": "합칠 다른 사람이 아직 없어요.",
+        "en": "There is nobody else to merge with yet.",
+    },
+    "people.merge_confirm": {
+        "ko": "🔗 <b>{name}</b>, <b>{other}</b>: 한 사람으로 합칠까요?",
+        "en": "🔗 Merge <b>{name}</b> and <b>{other}</b> into one person?",
+    },
+    "people.merge_yes": {"ko": "✓ 합치기", "en": "✓ Merge"},
+    "people.cancel": {"ko": "취소", "en": "Cancel"},
+    "people.merged": {"ko": "✓ 합쳤어요.{by}", "en": "✓ Merged.{by}"},
+    "people.remove_pick": {
+        "ko": "✂️ <b>{name}</b> — 다른 사람인 얼굴의 번호를 눌러 주세요 · {page}/{pages}쪽",
+        "en": "✂️ Tap the number of a face that is not <b>{name}</b> · page {page}/{pages}",
+    },
+    "people.removed": {
+        "ko": "✓ 얼굴 하나를 뺐어요. 다시는 이 사람에 들어가지 않아요.{by}",
+        "en": "✓ Face removed; it will never join this person again.{by}",
+    },
+    "people.removed_last": {
+        "ko": "✓ 마지막 얼굴을 뺐어요. 이 사람은 이제 목록에 없어요.{by}",
+        "en": "✓ Removed the last face, so this person has left the list.{by}",
+    },
+    "people.hidden_now": {
+        "ko": "🙈 숨겼어요. /people 목록에 나오지 않아요.{by}",
+        "en": "🙈 Hidden: /people leaves them out now.{by}",
+    },
+    "people.shown_now": {"ko": "👀 다시 보여요.{by}", "en": "👀 Visible again.{by}"},
+    "cmd.people": {"ko": "사람 앨범", "en": "People in the photos"},
     "cmd.privacy": {"ko": "개인정보 안내", "en": "Privacy"},
     "cmd.forget": {"ko": "이 채팅의 데이터 지우기", "en": "Erase this chat's data"},
     "cmd.start": {"ko": "시작하기", "en": "Start"},

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from booths import SafeFetcher
 from bot.config import Settings
 from bot.workers import CpuPool
+from pipeline.analysis import AnalysisHook, PhotoAnalyser
 from ranking.charities import SHIPPED_LIST, load_charities
 from storage.albums import AlbumStore
 from storage.blobs import BlobStore
 from storage.db import Database
+from storage.faces import FaceStore
 from storage.ledger import LedgerStore
 from storage.models import utcnow
 from storage.ranking import RankingStore
@@ -26,11 +28,19 @@ class Services:
     albums: AlbumStore
     cpu: CpuPool
     fetcher: SafeFetcher
+    faces: FaceStore
+    analyser: PhotoAnalyser
     ranking: RankingStore
     ledger: LedgerStore
     schedules: ScheduleStore
     owns_cpu: bool = True
     clock: Callable[[], datetime] = utcnow  # now, in UTC; tests set a controllable clock
+    # Called with each photo's FiledAnalysis once its faces are recorded and filed into people (the ledger
+    # hooks in here). The analyser holds this same list.
+    after_analysis: list[AnalysisHook] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.analyser.hooks = self.after_analysis
 
     @classmethod
     async def start(
@@ -44,12 +54,16 @@ class Services:
         await albums.sweep_orphan_blobs()
         charities = load_charities(settings.charities_file or SHIPPED_LIST)
         owns_cpu = cpu is None
+        cpu = cpu or CpuPool(settings.analysis_workers)
+        faces = FaceStore(db)
         return cls(
             settings=settings,
             db=db,
             albums=albums,
-            cpu=cpu or CpuPool(settings.analysis_workers),
+            cpu=cpu,
             fetcher=fetcher or SafeFetcher(),
+            faces=faces,
+            analyser=PhotoAnalyser(albums, faces, cpu, settings.max_image_pixels),
             ranking=RankingStore(db, settings.timezone),
             ledger=LedgerStore(db, charities, settings.timezone),
             schedules=ScheduleStore(db, settings.timezone),
@@ -57,6 +71,7 @@ class Services:
         )
 
     async def close(self) -> None:
+        await self.analyser.close()
         await self.fetcher.close()
         if self.owns_cpu:
             self.cpu.shutdown()

@@ -7,11 +7,13 @@ METRIC bench.detect_ms                 detect_faces on a 1280 px group photo (Te
 METRIC bench.detect_ms_frame           detect_faces on one 4-cut frame (640 px), median
 METRIC bench.detect_ms_large           detect_faces on a 4460 px camera original (with the small-face tiles)
 METRIC bench.embed_ms_per_face         embed_faces per face (5-point alignment + 150 px chip + ResNet), median
+METRIC bench.resnet_ms_per_chip        the identity ResNet alone, per aligned chip (a batch of the group's faces)
 METRIC bench.faces_8_s                 detection on 4 frames + 8 embeddings: the face part of one strip
 METRIC bench.cluster_ms_300faces       recluster of 300 faces (30 people); also _1000faces
 METRIC bench.incremental_ms_8faces     assign_incremental of 8 new faces into 300
 METRIC bench.face_models_rss_mb        resident memory after loading the face models and running them once
 The group photos come from <data>/photobooth; without it a synthetic image is timed for detection only.
+The ResNet runs in onnxruntime on one thread; FACE_EMBEDDER=dlib times dlib's own instead (for comparison).
 """
 
 from __future__ import annotations
@@ -96,9 +98,11 @@ def bench_detection(data: Path | None) -> None:
         original = load_rgb((data / CAMERA_ORIGINAL).read_bytes())
         _timed("bench.detect_ms_large", lambda: detect_faces(original), repeats=3)
     faces = detect_faces(group)
-    FaceModels.shared()
+    models = FaceModels.configure(embedder=os.environ.get("FACE_EMBEDDER", "onnx"), threads=1)
     embed_faces(group, faces[:1])  # warm-up
     _timed("bench.embed_ms_per_face", lambda: embed_faces(group, faces), per=max(1, len(faces)))
+    chips = models.chips(group, faces)
+    _timed("bench.resnet_ms_per_chip", lambda: models.embed_chips(chips), per=max(1, len(chips)))
     frame_faces = detect_faces(frame)
 
     def strip_faces() -> None:

@@ -50,7 +50,7 @@ async def send_album_page(update: Update, context: ContextTypes.DEFAULT_TYPE, pa
     pages = math.ceil(count / size)
     page = min(max(page, 0), pages - 1)
     photos = await svc.albums.page(chat_id, page * size, size)
-    media = [InputMediaPhoto(await _photo_input(context, photo)) for photo in photos]
+    media = [InputMediaPhoto(await photo_input(context, photo)) for photo in photos]
     if len(media) == 1:
         sent: tuple[Message, ...] = (await context.bot.send_photo(chat_id, media[0].media),)
     else:
@@ -66,7 +66,7 @@ async def send_album_page(update: Update, context: ContextTypes.DEFAULT_TYPE, pa
     context.chat_data.setdefault(VIEWS_KEY, {})[nav.message_id] = [m.message_id for m in sent]
 
 
-async def _photo_input(context: ContextTypes.DEFAULT_TYPE, photo: Photo) -> str | bytes:
+async def photo_input(context: ContextTypes.DEFAULT_TYPE, photo: Photo) -> str | bytes:
     if photo.telegram_file_id:
         return photo.telegram_file_id
     svc = services(context)

@@ -14,6 +14,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 from booths import Brand, find_urls
 from bot.i18n import t
 from handlers.common import language_of, services
+from handlers.smiles import reply_with_smiles
 from pipeline.booth_intake import BoothOutcome, Stage, file_booth_link
 
 RATE_KEY = "booth_rate"
@@ -111,6 +112,12 @@ async def file_links(
         outcomes.append(outcome)
         await status.show(final_text(outcome, language))
         await _send_videos(context, message, outcome, language)
+        if outcome.created and outcome.photo is not None:
+
+            async def add_line(line: str, status: StatusMessage = status) -> None:
+                await status.show(f"{status.text}\n{line}")
+
+            await reply_with_smiles(context, message, outcome.photo.id, language, add_to_status=add_line)
     if fallback is not None and not any(outcome.ok for outcome in outcomes):
         extra = await fallback()
         if extra:

@@ -14,6 +14,8 @@ from booths import find_urls
 from bot.i18n import t
 from handlers.common import language_of, services
 from handlers.qr import file_links
+from handlers.smiles import analyse, reply_with_smiles, send_smiles_of_many
+from pipeline.analysis import FiledAnalysis
 from pipeline.tasks import UploadScan, scan_upload
 from storage.albums import NewMedia
 from storage.models import PhotoSource
@@ -35,6 +37,7 @@ class MediaGroupTally:
     saved: int = 0
     duplicates: int = 0
     problems: list[str] = field(default_factory=list)
+    analyses: dict[int, FiledAnalysis | None] = field(default_factory=dict)  # message id → its photo's faces
 
 
 class UploadTooBig(Exception):
@@ -96,12 +99,20 @@ async def _intake(
     tally = _join_media_group(context, message, language)
     try:
         outcome = await _store(update, context, message, file_id, declared_size, language)
+        if tally is not None and outcome.photo_id is not None:
+            tally.analyses[message.message_id] = await analyse(context, message.chat_id, outcome.photo_id)
     finally:
         if tally is not None:
             tally.pending -= 1
     if tally is None:
-        if not outcome.narrated:
-            await message.reply_text(outcome.text(language, await svc.albums.count(message.chat_id)))
+        if outcome.narrated:
+            return
+        header = outcome.text(language, await svc.albums.count(message.chat_id))
+        if outcome.photo_id is None:
+            await message.reply_text(header)
+        else:
+            # One answer: "saved" and the smiles together (the chat shows 'sending a photo…' meanwhile).
+            await reply_with_smiles(context, message, outcome.photo_id, language, header=header)
         return
     tally.saved += outcome.created
     tally.duplicates += outcome.duplicate
@@ -116,6 +127,7 @@ class StoreOutcome:
     duplicate: bool = False
     problem: str | None = None
     narrated: bool = False  # a booth-link status message already told the user everything
+    photo_id: int | None = None  # the photo filed just now (None: nothing new)
 
     def text(self, language: str, album_count: int) -> str:
         if self.problem:
@@ -159,17 +171,23 @@ async def _store(
                 media_group_id=message.media_group_id,
             ),
         )
-        return StoreOutcome(created=saved.created, duplicate=not saved.created)
+        return StoreOutcome(
+            created=saved.created, duplicate=not saved.created, photo_id=saved.photo.id if saved.created else None
+        )
 
     urls = find_urls("\n".join(scan.qr_texts), include_unknown=True)
     if not urls:
         return await save_upload()
 
+    kept: list[StoreOutcome] = []
+
     async def keep_upload_instead() -> str:
-        kept = await save_upload()
-        return t(language, "qr.kept_upload" if kept.created else "qr.kept_upload_duplicate")
+        kept.append(await save_upload())
+        return t(language, "qr.kept_upload" if kept[0].created else "qr.kept_upload_duplicate")
 
     await file_links(update, context, urls, fallback=keep_upload_instead)
+    if kept and kept[0].photo_id is not None:
+        await reply_with_smiles(context, message, kept[0].photo_id, language)
     return StoreOutcome(narrated=True)
 
 
@@ -219,11 +237,14 @@ async def _answer_media_group(context: ContextTypes.DEFAULT_TYPE) -> None:
             else t(tally.language, "upload.duplicate")
         )
     lines.extend(dict.fromkeys(tally.problems))
-    await context.bot.send_message(
-        tally.chat_id,
-        "\n".join(lines),
-        reply_parameters=ReplyParameters(tally.reply_to, allow_sending_without_reply=True),
-    )
+    header = "\n".join(lines)
+    if not tally.analyses:
+        await context.bot.send_message(
+            tally.chat_id, header, reply_parameters=ReplyParameters(tally.reply_to, allow_sending_without_reply=True)
+        )
+        return
+    analyses = [tally.analyses[message_id] for message_id in sorted(tally.analyses)]
+    await send_smiles_of_many(context, tally.chat_id, tally.reply_to, analyses, tally.language, header)
 
 
 def register(app: Application) -> None:

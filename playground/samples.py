@@ -165,7 +165,7 @@ def make_example(code: str, index: int, *, live: bool = True, with_video: bool =
     rng = np.random.default_rng((SEED, index))
     frames = [cartoon_frame(rng) for _ in range(4)]
     example_url = f"https://{BOOTH_HOST}{BOOTH_PATH}{code}"
-    strip, _corners, _layout = make_print(frames, example_url, rng)
+    strip, _corners, _layout, _symbol = make_print(frames, example_url, rng)
     strip = cv2.resize(strip, None, fx=PRINT_SCALE, fy=PRINT_SCALE, interpolation=cv2.INTER_CUBIC)
     return Example(
         code=code,

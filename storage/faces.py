@@ -129,6 +129,15 @@ class FaceStore:
             faces = (await session.exec(select(Face).where(Face.photo_id == photo_id).order_by(Face.id))).all()
         return [_stored(face) for face in faces]
 
+    async def faces_of_person(self, person_id: int) -> list[StoredFace]:
+        async with self.db.session() as session:
+            faces = (await session.exec(select(Face).where(Face.person_id == person_id).order_by(Face.id))).all()
+        return [_stored(face) for face in faces]
+
+    async def chats_with_faces(self) -> list[int]:
+        async with self.db.session() as session:
+            return list((await session.exec(select(Face.chat_id).distinct().order_by(Face.chat_id))).all())
+
     async def assign(self, chat_id: int, assignment: Mapping[int, int | NewPerson | None]) -> dict[int, int | None]:
         """Apply a clustering: face id → existing person id, a NewPerson token, or None (not anyone yet).
 
@@ -207,6 +216,15 @@ class FaceStore:
     async def rename(self, person_id: int, name: str | None) -> None:
         async with self.db.session() as session:
             await session.exec(update(Person).where(Person.id == person_id).values(name=name))
+
+    async def pin_faces(self, person_id: int) -> int:
+        """A member confirmed this person (named them): their faces become manual, so no re-cluster moves them.
+        Returns how many faces were pinned."""
+        async with self.db.session() as session:
+            result = await session.exec(
+                update(Face).where(Face.person_id == person_id, Face.manual.is_(False)).values(manual=True)
+            )
+            return int(result.rowcount or 0)
 
     async def set_hidden(self, person_id: int, hidden: bool) -> None:
         async with self.db.session() as session:

@@ -1,4 +1,5 @@
-"""Face detection with 5 landmarks (YuNet, `yuface`) and 128-d identity embeddings (dlib ResNet, 5-point alignment).
+"""Face detection with 5 landmarks (YuNet, `yuface`) and 128-d identity embeddings (dlib ResNet run by onnxruntime,
+5-point alignment).
 
 Pure functions: RGB uint8 arrays in, dataclasses / arrays out. Models load once per process (`FaceModels.shared()`),
 so the worker pool pays for them once. Measured choices and figures: README.md, "Measured" → "Faces".
@@ -14,6 +15,7 @@ from typing import ClassVar
 import cv2
 import numpy as np
 
+from vision import embedder_onnx
 from vision.model_store import model_path
 
 # YuNet (libfacedetection) slows down and loses accuracy on inputs larger than ~960 px; each pass runs at most this.
@@ -50,17 +52,29 @@ class DetectedFace:
 
 
 class FaceModels:
-    """The dlib landmark and embedding networks (YuNet is compiled into `yuface`), loaded once per process."""
+    """The face models, loaded once per process: dlib's 5-point predictor and the identity ResNet.
+
+    The ResNet runs as ONNX in onnxruntime (`embedder="onnx"`, vision.embedder_onnx: the same weights, built from
+    the pinned .dat at first use, ~20x faster than dlib-bin's BLAS-less convolutions); `embedder="dlib"` runs
+    dlib's own, for comparisons. `threads` is onnxruntime's intra-op thread count (None: its default).
+    YuNet is compiled into `yuface`.
+    """
 
     _shared: ClassVar[FaceModels | None] = None
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self) -> None:
+    def __init__(self, *, embedder: str = "onnx", threads: int | None = None) -> None:
         import dlib  # imported here so that importing vision.faces stays cheap for code that only needs the types
 
+        if embedder not in ("onnx", "dlib"):
+            raise ValueError(f"embedder must be 'onnx' or 'dlib', not {embedder!r}")
         self._dlib = dlib
+        self.embedder_kind = embedder
         self.shape_predictor = dlib.shape_predictor(str(model_path("dlib_5_landmarks")))
-        self.embedder = dlib.face_recognition_model_v1(str(model_path("dlib_face_embedder")))
+        if embedder == "onnx":
+            self._session = embedder_onnx.load_session(threads)
+        else:
+            self._dlib_embedder = dlib.face_recognition_model_v1(str(model_path("dlib_face_embedder")))
 
     @classmethod
     def shared(cls) -> FaceModels:
@@ -68,6 +82,13 @@ class FaceModels:
             with cls._lock:
                 if cls._shared is None:
                     cls._shared = cls()
+        return cls._shared
+
+    @classmethod
+    def configure(cls, *, embedder: str = "onnx", threads: int | None = None) -> FaceModels:
+        """Replace the shared instance (benchmarks pin one thread; comparisons pick dlib's embedder)."""
+        with cls._lock:
+            cls._shared = cls(embedder=embedder, threads=threads)
         return cls._shared
 
     def align(self, rgb: np.ndarray, face: DetectedFace):  # -> dlib.full_object_detection
@@ -83,9 +104,12 @@ class FaceModels:
         return list(self._dlib.get_face_chips(rgb, shapes, size=CHIP_SIZE, padding=CHIP_PADDING))
 
     def embed_chips(self, chips: Sequence[np.ndarray]) -> np.ndarray:
+        """(N, 128) float32 raw (not normalised) descriptors of aligned chips, as dlib computes them."""
         if not chips:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-        vectors = self.embedder.compute_face_descriptor(list(chips))
+        if self.embedder_kind == "onnx":
+            return embedder_onnx.run(self._session, chips)
+        vectors = self._dlib_embedder.compute_face_descriptor(list(chips))
         return np.asarray([np.asarray(v) for v in vectors], dtype=np.float32)
 
 

@@ -39,8 +39,9 @@ class Harness:
         return [m for m in self.emu.bot_messages(chat_id) if not m.deleted]
 
     async def reply(
-        self, chat_id: int, predicate: Callable[[MessageRecord], bool] | None = None, timeout: float = 10
+        self, chat_id: int, predicate: Callable[[MessageRecord], bool] | None = None, timeout: float = 30
     ) -> MessageRecord:
+        # 30 s: a photo's answer waits for its face analysis (one worker, on a CI machine shared with other jobs).
         return await self.emu.wait_for_bot_message(chat_id, timeout=timeout, predicate=predicate)
 
 

@@ -3,9 +3,40 @@
 from __future__ import annotations
 
 import numpy as np
+from sqlmodel import func, select
 
-from storage.faces import FaceStore, NewFace, NewPerson
+from storage.faces import NewPerson
+from storage.models import Face, FaceExclusion, Person, Photo
 from tests.e2e.harness import Harness, noisy_jpeg, text_of
+
+
+async def _add_face(harness: Harness, photo: Photo) -> int:
+    """A face row as the analysis stores it (these test photos are noise, so the analysis found none)."""
+    async with harness.services.db.session() as session:
+        face = Face(
+            chat_id=photo.chat_id,
+            photo_id=photo.id,
+            x=1,
+            y=1,
+            w=50,
+            h=50,
+            detection_score=0.9,
+            smile=70.0,
+            embedding=np.ones(128, np.float32).tobytes(),
+        )
+        session.add(face)
+        await session.flush()
+        return face.id
+
+
+async def _rows(harness: Harness, chat_id: int) -> dict[str, int]:
+    """Rows left in the face tables for one chat (exclusions: all chats), counted in the database itself."""
+    async with harness.services.db.session() as session:
+        faces = (await session.exec(select(func.count()).select_from(Face).where(Face.chat_id == chat_id))).one()
+        people = (await session.exec(select(func.count()).select_from(Person).where(Person.chat_id == chat_id))).one()
+        # Exclusions of any chat: an orphaned row (its face and person gone) must not escape the count.
+        exclusions = (await session.exec(select(func.count()).select_from(FaceExclusion))).one()
+    return {"face": int(faces), "person": int(people), "faceexclusion": int(exclusions)}
 
 
 async def test_privacy_says_what_is_stored_and_where(harness: Harness) -> None:
@@ -14,6 +45,7 @@ async def test_privacy_says_what_is_stored_and_where(harness: Harness) -> None:
     await harness.emu.send_text(chat["id"], user["id"], "/privacy")
     reply = text_of(await harness.reply(chat["id"]))
     assert "only on the server" in reply and "/forget" in reply and "Nothing" in reply
+    assert "face embedding" in reply and "128 numbers" in reply and "smile score" in reply, "faces named precisely"
 
 
 async def test_forget_erases_everything_after_confirmation_and_only_for_admins(harness: Harness) -> None:
@@ -33,16 +65,18 @@ async def test_forget_erases_everything_after_confirmation_and_only_for_admins(h
     await emu.send_document(other["id"], other_user["id"], shared, "shared.jpg", "image/jpeg")
     await harness.reply(other["id"], predicate=lambda m: "Saved" in text_of(m))
 
-    faces = FaceStore(harness.services.db)
+    faces = harness.services.faces
     photos = await harness.services.albums.page(group["id"], 0, 10)
-    token = NewPerson()
-    face_ids = []
-    for photo in photos:
-        face_ids += await faces.record_analysis(
-            photo.id, [NewFace(0, (1, 1, 50, 50), 0.9, 70.0, np.ones(128, np.float32))]
-        )
-    await faces.assign(group["id"], dict.fromkeys(face_ids, token))
+    (other_photo,) = await harness.services.albums.page(other["id"], 0, 10)
+    face_ids = [await _add_face(harness, photo) for photo in photos]
+    kept_face = await _add_face(harness, other_photo)
+    stored = await faces.assign(group["id"], dict.fromkeys(face_ids, NewPerson()))
+    await faces.assign(other["id"], {kept_face: NewPerson()})
+    person_id = stored[face_ids[0]]
+    await faces.rename(person_id, "지수")
+    await faces.remove_face(face_ids[-1])  # leaves an exclusion row behind
     assert len(await faces.people(group["id"])) == 1
+    assert await _rows(harness, group["id"]) == {"face": 3, "person": 1, "faceexclusion": 1}
     assert len(harness.stored_files()) == 3
 
     await emu.send_text(group["id"], member["id"], "/forget")
@@ -60,6 +94,8 @@ async def test_forget_erases_everything_after_confirmation_and_only_for_admins(h
     assert "3 photos, 3 faces, 1 people, 2 files" in text_of(emu.message(group["id"], prompt.message_id))
     assert await harness.album_count(group["id"]) == 0
     assert await faces.chat_faces(group["id"]) == [] and await faces.people(group["id"]) == []
+    assert await _rows(harness, group["id"]) == {"face": 0, "person": 0, "faceexclusion": 0}, "no face data left"
+    assert await _rows(harness, other["id"]) == {"face": 1, "person": 1, "faceexclusion": 0}, "other chats keep theirs"
     assert len(harness.stored_files()) == 1, "the file the other chat also has stays for it"
     assert await harness.album_count(other["id"]) == 1
 

@@ -122,3 +122,19 @@ async def test_deleting_a_photo_deletes_its_faces(stores: tuple[AlbumStore, Face
     await faces.record_analysis(p, [_face(1)])
     await albums.delete_photo(p)
     assert await faces.chat_faces(-1) == []
+
+
+async def test_a_named_persons_faces_are_pinned_and_listed(stores: tuple[AlbumStore, FaceStore]) -> None:
+    albums, faces = stores
+    p1, p2 = await _photo(albums, 1), await _photo(albums, 2)
+    (f1,) = await faces.record_analysis(p1, [_face(1)])
+    (f2,) = await faces.record_analysis(p2, [_face(2)])
+    token = NewPerson()
+    person_id = (await faces.assign(-1, {f1: token, f2: token}))[f1]
+    assert [f.id for f in await faces.faces_of_person(person_id)] == [f1, f2]
+    assert await faces.pin_faces(person_id) == 2
+    assert await faces.pin_faces(person_id) == 0, "already pinned"
+    await faces.assign(-1, {f1: NewPerson(), f2: None})
+    assert {f.person_id for f in await faces.faces_of_person(person_id)} == {person_id}
+    assert all(f.manual for f in await faces.chat_faces(-1))
+    assert await faces.chats_with_faces() == [-1]

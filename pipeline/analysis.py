@@ -1,0 +1,313 @@
+"""Faces and smiles of a filed photo: analysed in a worker, stored, and sorted into the chat's people.
+
+Worker side: `analyse_photo` (bytes in, `PhotoAnalysis` out; the models load once per worker process).
+Async side: `PhotoAnalyser.analyse_and_file` runs it in the CPU pool, records the faces once, clusters them
+into people, and calls the `after_analysis` hooks. No Telegram here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.workers import CpuPool
+from ranking.points import face_points
+from storage.albums import AlbumStore
+from storage.faces import FaceStore, NewFace, NewPerson, StoredFace
+from vision.clustering import ClusterFace, Clustering, assign_incremental, recluster
+from vision.cuts import Frame, split_cuts
+from vision.faces import DetectedFace, detect_faces, embed_faces
+from vision.images import ImageRejected, load_rgb
+from vision.smile import smile_readings
+
+log = logging.getLogger(__name__)
+
+EMBEDDING_SIZE = 128
+RECLUSTER_EVERY_FACES = 40  # a full re-cluster of a chat after this many new faces (and once a day)
+# A detection the smile model's landmarker cannot read as a face either is kept only when the detector is this sure:
+# on ../shared/eval/photobooth every such detection below it was a balloon, a texture or a smudge of a crowd.
+UNREAD_MIN_DETECTION = 0.9
+
+
+# ----- worker side ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AnalysedFace:
+    frame: int
+    box: tuple[int, int, int, int]  # x, y, w, h in the full (upright) image
+    detection_score: float
+    smile: float  # 0–100
+    embedding: np.ndarray
+
+
+@dataclass(frozen=True)
+class PhotoAnalysis:
+    width: int
+    height: int
+    layout_kind: str
+    duplicated: bool
+    faces: tuple[AnalysedFace, ...]
+
+
+StageTimes = MutableMapping[str, float]
+
+
+@contextmanager
+def _timed(times: StageTimes | None, stage: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        if times is not None:
+            times[stage] = times.get(stage, 0.0) + time.perf_counter() - started
+
+
+def _faces_by_frame(faces: list[DetectedFace], frames: Sequence[Frame]) -> list[tuple[int, DetectedFace]]:
+    """(frame index, face) in reading order: each face goes to the frame holding its centre. Faces in no frame of the
+    copy (the second copy of a doubled strip, a logo band, the margin) are left out: every face is counted once."""
+    placed = []
+    for face in faces:
+        x, y, w, h = face.box
+        cx, cy = x + w / 2, y + h / 2
+        for frame in frames:
+            fx, fy, fw, fh = frame.box
+            if fx <= cx < fx + fw and fy <= cy < fy + fh:
+                placed.append((frame.index, face))
+                break
+    return sorted(placed, key=lambda item: (item[0], item[1].box[0], item[1].box[1]))
+
+
+def analyse_rgb(rgb: np.ndarray, times: StageTimes | None = None) -> PhotoAnalysis:
+    """Cuts first, so a strip printed twice is counted once. Faces are detected, read and embedded on the whole
+    image (the way evals/eval_faces.py and eval_smile.py measure those steps; one detector run instead of one per
+    frame) and then counted frame by frame."""
+    with _timed(times, "cuts"):
+        layout = split_cuts(rgb)
+    with _timed(times, "detection"):
+        placed = _faces_by_frame(detect_faces(rgb), layout.frames)
+    with _timed(times, "smile"):
+        readings = smile_readings(rgb, [face for _, face in placed]) if placed else []
+    kept = [
+        (frame, face, reading)
+        for (frame, face), reading in zip(placed, readings, strict=True)
+        if reading.face_found or face.score >= UNREAD_MIN_DETECTION
+    ]
+    with _timed(times, "embedding"):
+        embeddings = np.asarray(embed_faces(rgb, [face for _, face, _ in kept]), dtype=np.float32)
+    faces = tuple(
+        AnalysedFace(
+            frame=frame,
+            box=tuple(round(v) for v in face.box),  # type: ignore[arg-type]
+            detection_score=float(face.score),
+            smile=float(min(max(reading.score, 0.0), 100.0)),
+            embedding=embedding,
+        )
+        for (frame, face, reading), embedding in zip(kept, embeddings, strict=True)
+    )
+    height, width = rgb.shape[:2]
+    return PhotoAnalysis(width=width, height=height, layout_kind=layout.kind, duplicated=layout.duplicated, faces=faces)
+
+
+def analyse_photo(data: bytes, max_pixels: int) -> PhotoAnalysis:
+    """Runs in bot.workers.CpuPool workers. EXIF orientation is honoured by load_rgb."""
+    return analyse_rgb(load_rgb(data, max_pixels))
+
+
+def smile_points(score: float) -> int:
+    """A face's smile points: its 0–100 smile score rounded to a whole number (one definition: ranking.points)."""
+    return face_points(score)
+
+
+# ----- async side -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FiledFace:
+    id: int
+    frame: int
+    box: tuple[int, int, int, int]
+    smile: float
+    person_id: int | None
+
+    @property
+    def points(self) -> int:
+        return smile_points(self.smile)
+
+
+@dataclass(frozen=True)
+class FiledAnalysis:
+    """A photo's faces as stored, with the people they were filed under."""
+
+    photo_id: int
+    chat_id: int
+    faces: tuple[FiledFace, ...]
+    fresh: bool  # analysed just now (False: it had been analysed before)
+
+    @property
+    def points(self) -> int:
+        """The photo's smile points: the sum over its faces, each face counted once."""
+        return sum(face.points for face in self.faces)
+
+
+AnalysisHook = Callable[[FiledAnalysis], Awaitable[None]]
+
+
+def _filed(photo_id: int, chat_id: int, faces: Sequence[StoredFace], fresh: bool) -> FiledAnalysis:
+    return FiledAnalysis(
+        photo_id=photo_id,
+        chat_id=chat_id,
+        faces=tuple(FiledFace(f.id, f.frame, f.box, f.smile, f.person_id) for f in faces),
+        fresh=fresh,
+    )
+
+
+def _cluster_faces(stored: Sequence[StoredFace]) -> list[ClusterFace]:
+    return [
+        ClusterFace(
+            id=face.id,
+            photo_id=face.photo_id,
+            embedding=face.embedding,
+            person_id=face.person_id,
+            manual=face.manual,
+            excluded=face.excluded_people,
+            frame=face.frame,
+        )
+        for face in stored
+        if face.embedding.shape == (EMBEDDING_SIZE,)
+    ]
+
+
+def _with_tokens(clustering: Clustering) -> dict[int, int | NewPerson | None]:
+    """'new:k' labels become one NewPerson token per label, so FaceStore.assign creates one person for each."""
+    tokens: dict[str, NewPerson] = {}
+    return {
+        face_id: tokens.setdefault(label, NewPerson()) if isinstance(label, str) else label
+        for face_id, label in clustering.assignment.items()
+    }
+
+
+class PhotoAnalyser:
+    """Owns the flow photo → faces → people. One per process; chats are clustered one at a time each."""
+
+    def __init__(
+        self,
+        albums: AlbumStore,
+        faces: FaceStore,
+        cpu: CpuPool,
+        max_pixels: int,
+        hooks: list[AnalysisHook] | None = None,
+        recluster_every: int = RECLUSTER_EVERY_FACES,
+    ) -> None:
+        self.albums, self.faces, self.cpu, self.max_pixels = albums, faces, cpu, max_pixels
+        self.hooks: list[AnalysisHook] = hooks if hooks is not None else []
+        self.recluster_every = recluster_every
+        self._inflight: dict[int, asyncio.Task[FiledAnalysis | None]] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._new_faces: dict[int, int] = {}
+        self._resume_task: asyncio.Task[int] | None = None
+
+    def chat_lock(self, chat_id: int) -> asyncio.Lock:
+        """Held while a chat's people change (clustering, merges, removals), so they never race."""
+        return self._locks.setdefault(chat_id, asyncio.Lock())
+
+    async def analyse_and_file(self, photo_id: int) -> FiledAnalysis | None:
+        """Analyse a stored photo once (concurrent callers share the work). None: it failed, try again later."""
+        task = self._inflight.get(photo_id)
+        if task is None:
+            task = asyncio.create_task(self._analyse_and_file(photo_id), name=f"analyse:{photo_id}")
+            self._inflight[photo_id] = task
+            task.add_done_callback(lambda _task: self._inflight.pop(photo_id, None))
+        return await asyncio.shield(task)
+
+    async def _analyse_and_file(self, photo_id: int) -> FiledAnalysis | None:
+        photo = await self.albums.get(photo_id)
+        if photo is None:
+            return None
+        if photo.analysed_at is not None:
+            return _filed(photo_id, photo.chat_id, await self.faces.faces_of_photo(photo_id), fresh=False)
+        try:
+            analysis = await self.cpu.run(analyse_photo, self.albums.read(photo), self.max_pixels)
+            found = analysis.faces
+        except (ImageRejected, FileNotFoundError) as exc:
+            # Nothing to find in it, ever: mark it analysed with no faces rather than retrying on every start.
+            log.warning("photo %s cannot be analysed: %s", photo_id, exc)
+            found = ()
+        except Exception:
+            log.exception("analysing photo %s failed; it is retried on the next start", photo_id)
+            return None
+        new_faces = [NewFace(f.frame, f.box, f.detection_score, f.smile, f.embedding) for f in found]
+        ids = await self.faces.record_analysis(photo_id, new_faces)
+        if ids:
+            try:
+                await self._file_into_people(photo.chat_id, ids)
+            except Exception:  # the faces are stored; the next re-cluster files them
+                log.exception("filing the faces of photo %s into people failed", photo_id)
+        filed = _filed(photo_id, photo.chat_id, await self.faces.faces_of_photo(photo_id), fresh=True)
+        for hook in list(self.hooks):
+            try:
+                await hook(filed)
+            except Exception:
+                log.exception("after_analysis hook %r failed for photo %s", hook, photo_id)
+        return filed
+
+    async def _file_into_people(self, chat_id: int, face_ids: Sequence[int]) -> None:
+        async with self.chat_lock(chat_id):
+            stored = await self.faces.chat_faces(chat_id)
+            waiting = {face.id for face in stored if face.person_id is None}
+            new_ids = [face_id for face_id in face_ids if face_id in waiting]
+            if not new_ids:
+                return
+            clustering = await self.cpu.run(assign_incremental, _cluster_faces(stored), new_ids)
+            await self.faces.assign(chat_id, _with_tokens(clustering))
+            self._new_faces[chat_id] = self._new_faces.get(chat_id, 0) + len(new_ids)
+            due = self._new_faces[chat_id] >= self.recluster_every
+        if due:
+            await self.recluster(chat_id)
+
+    async def recluster(self, chat_id: int) -> None:
+        """A full re-cluster of one chat. Manual corrections stay: FaceStore.assign never moves a manual face,
+        and removed faces never go back to the person they were taken from."""
+        async with self.chat_lock(chat_id):
+            self._new_faces[chat_id] = 0
+            stored = await self.faces.chat_faces(chat_id)
+            if not stored:
+                return
+            clustering = await self.cpu.run(recluster, _cluster_faces(stored))
+            await self.faces.assign(chat_id, _with_tokens(clustering))
+
+    async def recluster_all(self) -> None:
+        for chat_id in await self.faces.chats_with_faces():
+            try:
+                await self.recluster(chat_id)
+            except Exception:
+                log.exception("re-clustering chat %s failed", chat_id)
+
+    async def resume(self) -> int:
+        """Analyse every photo a restart interrupted (analysed_at still NULL). Returns how many were tried."""
+        tried: set[int] = set()
+        while True:
+            waiting = [photo for photo in await self.faces.unanalysed_photos(limit=200) if photo.id not in tried]
+            if not waiting:
+                return len(tried)
+            for photo in waiting:
+                tried.add(photo.id)
+                await self.analyse_and_file(photo.id)
+
+    def start_resume(self) -> asyncio.Task[int]:
+        self._resume_task = asyncio.create_task(self._logged_resume(), name="analysis-resume")
+        return self._resume_task
+
+    async def _logged_resume(self) -> int:
+        count = await self.resume()
+        if count:
+            log.info("resumed the analysis of %d photo(s)", count)
+        return count
+
+    async def close(self) -> None:
+        tasks = [*self._inflight.values(), *([self._resume_task] if self._resume_task else [])]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

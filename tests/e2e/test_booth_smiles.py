@@ -1,0 +1,57 @@
+"""A booth original fetched from a QR link gets the smile reply too; the link's status message stays the one place
+for the download's story."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+
+from booths import SafeFetcher
+from tests.booths.fixture_server import FakeDns, FixtureServer
+from tests.e2e.face_photos import group_photo
+from tests.e2e.harness import Harness, text_of
+
+LINK = "https://qr.seobuk.kr/s/faces01"
+
+
+@pytest.fixture
+async def booth_site() -> AsyncIterator[FixtureServer]:
+    """Photoism's shape: short link → 302 with u= → resource API → the photo."""
+    photo = group_photo("pexels-polina-tankilevitch-5848780.jpg")  # skips without ../shared/eval
+    server = FixtureServer()
+    await server.start()
+    server.redirect("qr.seobuk.kr", "/s/faces01", "https://qr.seobuk.kr/v2/?u=faces01")
+
+    async def resource(_request: web.Request) -> web.Response:
+        files = {"picFile": {"path": "https://download.seobuk.kr/tmp/faces01_Pic.jpg"}}
+        return web.json_response({"code": 200, "content": {"fileInfo": files}})
+
+    server.route("cmsapi.seobuk.kr", "/v1/etc/seq/resource", resource)
+    server.bytes_at("download.seobuk.kr", "/tmp/faces01_Pic.jpg", photo, "image/jpeg")
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def booth_fetcher(booth_site: FixtureServer) -> AsyncIterator[SafeFetcher]:
+    fetcher = SafeFetcher(
+        allow_loopback=True, host_map=booth_site.host_map(), dns_resolver=FakeDns(), deadline=5.0, read_timeout=2.0
+    )
+    yield fetcher
+    await fetcher.close()
+
+
+async def test_a_booth_original_comes_back_annotated(harness: Harness) -> None:
+    user = harness.emu.create_user("Min", language_code="en")
+    chat = harness.emu.create_chat("private", user=user)
+    await harness.emu.send_text(chat["id"], user["id"], f"our strip {LINK}")
+    picture = await harness.reply(chat["id"], predicate=lambda m: bool(m.photo), timeout=60)
+    (photo,) = await harness.services.albums.page(chat["id"], 0, 10)
+    faces = await harness.services.faces.faces_of_photo(photo.id)
+    assert len(faces) >= 2, "three women stand in front of the curtain"
+    assert f"{len(faces)} faces" in text_of(picture) and "Smile points" in text_of(picture)
+    status = next(m for m in harness.bot_messages(chat["id"]) if "✅" in text_of(m))
+    assert "Saved the original" in text_of(status)
+    assert len(harness.bot_messages(chat["id"])) == 2, "the status message and one annotated picture"
