@@ -60,8 +60,9 @@ PYZBAR_CROP_VARIANTS = frozenset({"unsharp-strong-otsu", "unsharp-wide-local2"})
 SMALL_PHOTO_SIDE = 640
 # Upscaled crops are capped at this side: a real code needs < 400 px at 6 px per module.
 MAX_CROP_SIDE = 640
-# Deblurring (vision.qr_deblur) is for codes below this pitch (photo px per module): larger ones that the
-# variants could not read are damaged by glare or occlusion, not by merged modules. It works on the first
+# Deblurring (vision.qr_deblur) is for codes below this estimated pitch (photo px per module; blur makes the
+# run-length estimate run ~10-20 % high): larger ones the variants could not read are damaged by glare or
+# occlusion rather than by merged modules (3.0 read nothing more and cost time). It works on the first
 # DEBLUR_REGIONS regions, at DEBLUR_MODULE_PX px per module, and stops after DEBLUR_BUDGET_S seconds.
 DEBLUR_MAX_PITCH = 2.4
 DEBLUR_REGIONS = 8
