@@ -27,6 +27,8 @@ CLUSTER_MIN_SIDE = 20
 CLUSTER_MAX_SIDE = 420
 CLUSTER_LIMIT = 8
 CLUSTER_BLOCKS = (15, 31)
+# A version-1 code is 21 modules across; run lengths overestimate the pitch of a blurred code by ~10-20 %.
+MIN_MODULES_ACROSS = 18
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,28 @@ def _cluster_score(binary: np.ndarray, contour: np.ndarray) -> float | None:
     if not 0.3 < dark_share < 0.8:
         return None
     density = _transition_density(dark) * dark.size / max(1.0, hull_area)
-    return density if density >= 0.08 else None
+    if density < 0.08:
+        return None
+    return density * _quiet_zone_share(binary, x, y, w, h) ** 2
+
+
+def _quiet_zone_share(binary: np.ndarray, x: int, y: int, w: int, h: int) -> float:
+    """Light share of a ring around a blob's box, a few modules out: a code's quiet zone is all light.
+
+    Textured photo regions (hair, foliage, print edges) join into blobs too, but other dark blobs lie
+    right beside them; ranking by this keeps a small code among the first candidates.
+    """
+    height, width = binary.shape
+    gap, ring = 1, max(2, round(0.06 * max(w, h)))
+    x0, y0 = max(0, x - gap - ring), max(0, y - gap - ring)
+    x1, y1 = min(width, x + w + gap + ring), min(height, y + h + gap + ring)
+    outer = binary[y0:y1, x0:x1] > 0
+    inner = np.zeros_like(outer)
+    inner[max(0, y - gap - y0) : y + h + gap - y0, max(0, x - gap - x0) : x + w + gap - x0] = True
+    ring_pixels = ~inner
+    if not ring_pixels.any():
+        return 0.0
+    return 1.0 - np.count_nonzero(outer & ring_pixels) / np.count_nonzero(ring_pixels)
 
 
 def run_length_pitch(dark: np.ndarray) -> float:
@@ -134,14 +157,25 @@ def crop_pitch(crop: np.ndarray) -> float:
     return run_length_pitch(binary[height // 4 : 3 * height // 4, width // 4 : 3 * width // 4] > 0)
 
 
+def _blob_outlines(binary: np.ndarray) -> list[np.ndarray]:
+    """Outer boundaries of every dark blob, also of blobs that lie inside a hole of another one.
+
+    A code on the white patch of a dark-framed print sits inside the ring that the frame's edge leaves
+    in a local threshold: external contours alone would return only that ring.
+    """
+    contours, hierarchy = cv2.findContours(binary, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if hierarchy is None:
+        return []
+    return [contour for contour, links in zip(contours, hierarchy[0], strict=True) if links[3] < 0]
+
+
 def module_cluster_regions(grey: np.ndarray) -> list[Region]:
     """Square blobs of joined dark modules, most textured first."""
     scored: list[tuple[float, Region]] = []
     for block in CLUSTER_BLOCKS:
         binary = cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 4)
         joined = cv2.dilate(binary, np.ones((3, 3), np.uint8))
-        contours, _ = cv2.findContours(joined, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        for contour in contours:
+        for contour in _blob_outlines(joined):
             score = _cluster_score(binary, contour)
             if score is not None:
                 polygon = contour.reshape(-1, 2).astype(np.float64)
@@ -149,8 +183,15 @@ def module_cluster_regions(grey: np.ndarray) -> list[Region]:
                 tight = polygon_region(polygon, grey.shape, "cluster", margin=0.0)
                 pitch = run_length_pitch(binary[tight.y0 : tight.y1, tight.x0 : tight.x1] > 0)
                 scored.append((score, dataclasses.replace(region, module_px=pitch)))
-    scored.sort(key=lambda item: -item[0])
+    # Blobs too few modules across to hold a version-1 code (text, hair, small print details) go last:
+    # their dense small-scale texture would otherwise outrank a real, blurred code. Blur merges runs and
+    # so undercounts modules; the bound leaves room for that.
+    scored.sort(key=lambda item: (_modules_across(item[1]) < MIN_MODULES_ACROSS, -item[0]))
     return [region for _, region in scored]
+
+
+def _modules_across(region: Region) -> float:
+    return region.code_side / region.module_px if region.module_px > 0 else float("inf")
 
 
 # --------------------------------------------------------------------------- finder patterns

@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 import segno
 
+import vision.qr
 from vision.qr import decode_qr, decode_single, to_grey
+from vision.qr_deblur import BlurKernel, disk_psf, kernel_image, motion_direction, motion_psf, wiener
 from vision.qr_regions import module_cluster_regions, run_length_pitch
 
 HARU = "http://haru1.mx2.co.kr/@HA006XEb7Nh"
@@ -227,3 +229,76 @@ def test_a_small_second_code_is_found_beside_a_large_one() -> None:
     by_text = {code.text: code for code in codes}
     assert centre_inside(by_text[PHOTOISM].polygon, symbol_quad(100, 100, large, large_modules))
     assert centre_inside(by_text[HARU].polygon, symbol_quad(950, 650, small, small_modules))
+
+
+def defocused_code_photo(text: str, width_px: float, radius_px: float, x: int, y: int, seed: int) -> np.ndarray:
+    """A code pasted into a scene rendered at 4x, defocused by a disk of ``radius_px`` output pixels, then
+    area-sampled down and JPEG-compressed: blur that spans about a module, as on a phone photo of a print."""
+    over = 4
+    modules = code_modules(text)
+    side = round(width_px * modules.shape[0] / (modules.shape[0] - 8)) * over
+    fine = cv2.resize(np.kron(modules, np.ones((16, 16), np.uint8)), (side, side), interpolation=cv2.INTER_AREA)
+    scene = photo_like(seed=seed)
+    big = paste(cv2.resize(scene, None, fx=over, fy=over, interpolation=cv2.INTER_LINEAR), fine, x * over, y * over)
+    radius = round(radius_px * over)
+    disk = np.zeros((2 * radius + 3, 2 * radius + 3), np.float32)
+    cv2.circle(disk, (radius + 1, radius + 1), radius, 1.0, -1)
+    big = cv2.filter2D(big, -1, disk / disk.sum())
+    return camera(cv2.resize(big, scene.shape[1::-1], interpolation=cv2.INTER_AREA), quality=80)
+
+
+@pytest.mark.parametrize(("text", "width"), [(HARU, 46), (LIFE4CUTS, 56)])
+def test_deconvolution_reads_a_defocused_small_code_the_variants_miss(monkeypatch, text: str, width: int) -> None:
+    # 1.5-1.6 px per module under a 1.4 px defocus disk: neighbouring modules merge.
+    image = defocused_code_photo(text, width, 1.4, 700, 400, seed=3)
+    modules = code_modules(text).shape[0] - 8
+    codes = decode_qr(image)
+    assert text in texts(codes)
+    truth = np.array([[700, 400], [700 + width, 400], [700 + width, 400 + width], [700, 400 + width]]) + (
+        4 * width / modules
+    )
+    assert centre_inside(next(c for c in codes if c.text == text).polygon, truth)
+    assert "wiener" in next(c.decoder for c in codes if c.text == text)
+    # Without the deconvolution stage the rest of the cascade misses it.
+    monkeypatch.setattr(vision.qr, "DEBLUR_REGIONS", 0)
+    assert text not in texts(decode_qr(image))
+
+
+def random_modules(seed: int, module_px: int = 6, count: int = 40) -> np.ndarray:
+    bits = np.random.default_rng(seed).integers(0, 2, (count, count)).astype(np.uint8) * 255
+    return np.kron(bits, np.ones((module_px, module_px), np.uint8))
+
+
+def test_wiener_with_the_right_kernel_restores_merged_modules() -> None:
+    sharp = random_modules(1)
+    psf = kernel_image(BlurKernel(defocus_px=1.4, motion_px=2.0, motion_deg=30.0), scale=4.0)
+    blurred = cv2.filter2D(sharp.astype(np.float32), -1, psf, borderType=cv2.BORDER_REFLECT)
+    noisy = np.clip(blurred + np.random.default_rng(2).normal(0, 2, blurred.shape), 0, 255).astype(np.uint8)
+    restored = wiener(noisy, psf, 0.01)
+    centres = (slice(3, None, 6), slice(3, None, 6))  # one pixel per module, its centre
+
+    def wrong_modules(image: np.ndarray) -> float:
+        return float(np.mean((image[centres] > 127) != (sharp[centres] > 127)))
+
+    assert wrong_modules(noisy) > 0.1
+    assert wrong_modules(restored) < 0.2 * wrong_modules(noisy)
+
+
+@pytest.mark.parametrize("angle", [0.0, 30.0, 120.0])
+def test_motion_direction_follows_the_shake(angle: float) -> None:
+    sharp = random_modules(5).astype(np.float32)
+    _, still_ratio = motion_direction(sharp.astype(np.uint8))
+    shaken = cv2.filter2D(sharp, -1, motion_psf(14.0, angle), borderType=cv2.BORDER_REFLECT).astype(np.uint8)
+    found, ratio = motion_direction(shaken)
+    assert min(abs(found - angle), 180 - abs(found - angle)) < 12
+    assert ratio < 0.7 < still_ratio
+
+
+def test_blur_kernels_are_normalised_and_centred() -> None:
+    for psf in (disk_psf(0.6), disk_psf(2.3), motion_psf(2.5, 45.0), kernel_image(BlurKernel(1.0, 1.5, 80.0), 3.0)):
+        assert psf.sum() == pytest.approx(1.0, abs=1e-5)
+        assert psf.shape[0] % 2 == 1 and psf.shape[0] == psf.shape[1]
+        ys, xs = np.mgrid[: psf.shape[0], : psf.shape[1]]
+        centre = psf.shape[0] // 2
+        assert float((psf * ys).sum()) == pytest.approx(centre, abs=0.05)
+        assert float((psf * xs).sum()) == pytest.approx(centre, abs=0.05)
