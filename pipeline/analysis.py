@@ -300,6 +300,10 @@ class PhotoAnalyser:
         self._resume_task = asyncio.create_task(self._logged_resume(), name="analysis-resume")
         return self._resume_task
 
+    async def resumed(self) -> int:
+        """Wait until the start-up resume has analysed and filed every interrupted photo; how many it tried."""
+        return await asyncio.shield(self._resume_task) if self._resume_task else 0
+
     async def _logged_resume(self) -> int:
         count = await self.resume()
         if count:
