@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 EMBEDDING_SIZE = 128
 RECLUSTER_EVERY_FACES = 40  # a full re-cluster of a chat after this many new faces (and once a day)
 # A detection the smile model's landmarker cannot read as a face either is kept only when the detector is this sure:
-# on ../shared/eval/photobooth every such detection below it was a balloon, a texture or a smudge of a crowd.
+# on ../shared/eval/photobooth every such detection below it was a balloon, a texture or a smudge of a crowd. The
+# smile fallback does not count as a second opinion here: it runs the same detector (YuNet) again.
 UNREAD_MIN_DETECTION = 0.9
 
 
@@ -95,7 +96,7 @@ def analyse_rgb(rgb: np.ndarray, times: StageTimes | None = None) -> PhotoAnalys
     kept = [
         (frame, face, reading)
         for (frame, face), reading in zip(placed, readings, strict=True)
-        if reading.face_found or face.score >= UNREAD_MIN_DETECTION
+        if reading.source == "landmarker" or face.score >= UNREAD_MIN_DETECTION
     ]
     with _timed(times, "embedding"):
         embeddings = np.asarray(embed_faces(rgb, [face for _, face, _ in kept]), dtype=np.float32)
