@@ -50,6 +50,17 @@ async def send_album_page(update: Update, context: ContextTypes.DEFAULT_TYPE, pa
     pages = math.ceil(count / size)
     page = min(max(page, 0), pages - 1)
     photos = await svc.albums.page(chat_id, page * size, size)
+    sent = await send_photos(context, chat_id, photos)
+    nav = await context.bot.send_message(
+        chat_id,
+        t(language, "album.page", page=page + 1, pages=pages, count=count),
+        reply_markup=InlineKeyboardMarkup([pager_row(ALBUM_CALLBACK, page, pages, language)]),
+    )
+    context.chat_data.setdefault(VIEWS_KEY, {})[nav.message_id] = [m.message_id for m in sent]
+
+
+async def send_photos(context: ContextTypes.DEFAULT_TYPE, chat_id: int, photos: list[Photo]) -> tuple[Message, ...]:
+    """One page of album photos as a media group (or one photo); file ids Telegram assigns are kept for resending."""
     media = [InputMediaPhoto(await photo_input(context, photo)) for photo in photos]
     if len(media) == 1:
         sent: tuple[Message, ...] = (await context.bot.send_photo(chat_id, media[0].media),)
@@ -57,13 +68,8 @@ async def send_album_page(update: Update, context: ContextTypes.DEFAULT_TYPE, pa
         sent = await context.bot.send_media_group(chat_id, media)
     for photo, message in zip(photos, sent, strict=True):
         if photo.telegram_file_id is None and message.photo:
-            await svc.albums.remember_file_id(photo.id, message.photo[-1].file_id)
-    nav = await context.bot.send_message(
-        chat_id,
-        t(language, "album.page", page=page + 1, pages=pages, count=count),
-        reply_markup=InlineKeyboardMarkup([pager_row(ALBUM_CALLBACK, page, pages, language)]),
-    )
-    context.chat_data.setdefault(VIEWS_KEY, {})[nav.message_id] = [m.message_id for m in sent]
+            await services(context).albums.remember_file_id(photo.id, message.photo[-1].file_id)
+    return sent
 
 
 async def photo_input(context: ContextTypes.DEFAULT_TYPE, photo: Photo) -> str | bytes:

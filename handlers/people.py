@@ -29,7 +29,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot.config import Settings
 from bot.i18n import t
-from handlers.album import photo_input
+from handlers.album import send_photos
 from handlers.common import language_of, services
 from handlers.keyboards import pager_row
 from pipeline.analysis import smile_points
@@ -469,14 +469,7 @@ async def send_person_photos(
     pages = math.ceil(total / size)
     page = min(max(page, 0), pages - 1)
     photos, _ = await svc.faces.photos_of(person_id, page * size, size)
-    media = [InputMediaPhoto(await photo_input(context, photo)) for photo in photos]
-    if len(media) == 1:
-        sent: tuple[Message, ...] = (await context.bot.send_photo(chat_id, media[0].media),)
-    else:
-        sent = await context.bot.send_media_group(chat_id, media)
-    for photo, message in zip(photos, sent, strict=True):
-        if photo.telegram_file_id is None and message.photo:
-            await svc.albums.remember_file_id(photo.id, message.photo[-1].file_id)
+    sent = await send_photos(context, chat_id, photos)
     person = await svc.faces.person(person_id)
     name = display_name(person_id, person.name if person else None, language)
     nav = await context.bot.send_message(
