@@ -230,6 +230,29 @@ def fold_ids(count: int, folds: int, seed: int = 7) -> np.ndarray:
     return np.random.default_rng(seed).permutation(count) % folds
 
 
+def _held_out(
+    views: dict[str, np.ndarray],
+    labels: np.ndarray,
+    fit: Callable[[np.ndarray, np.ndarray], LogisticFit | StandardisedLogistic],
+    train_variants: tuple[str, ...],
+    test_variant: str,
+    folds: int,
+) -> np.ndarray:
+    """k-fold held-out P(smile) of `test_variant`'s crops from `fit` on the other folds of `train_variants`."""
+    ids = fold_ids(len(labels), folds)
+    test = views[test_variant]
+    held_out = np.full(len(labels), np.nan)
+    for fold in range(folds):
+        train = ids != fold
+        x = np.vstack([views[name][train] for name in train_variants])
+        y = np.concatenate([labels[train]] * len(train_variants))
+        usable = ~np.isnan(x).any(axis=1)
+        model = fit(x[usable], y[usable])
+        scored = ~train & ~np.isnan(test).any(axis=1)
+        held_out[scored] = model.probability(test[scored])
+    return held_out
+
+
 def cross_validated(
     views: dict[str, np.ndarray],
     labels: np.ndarray,
@@ -244,18 +267,7 @@ def cross_validated(
     `views` maps a variant name to its measurements (rows = the same crops). A crop's own fold never helps to
     score it, in any variant. NaN rows (no face) are left out of fitting and give NaN.
     """
-    ids = fold_ids(len(labels), folds)
-    test = views[test_variant]
-    held_out = np.full(len(labels), np.nan)
-    for fold in range(folds):
-        train = ids != fold
-        x = np.vstack([views[name][train] for name in train_variants])
-        y = np.concatenate([labels[train]] * len(train_variants))
-        usable = ~np.isnan(x).any(axis=1)
-        fit = fit_logistic(x[usable], y[usable], features, l2)
-        scored = ~train & ~np.isnan(test).any(axis=1)
-        held_out[scored] = fit.probability(test[scored])
-    return held_out
+    return _held_out(views, labels, lambda x, y: fit_logistic(x, y, features, l2), train_variants, test_variant, folds)
 
 
 def fallback_cross_validated(
@@ -268,18 +280,7 @@ def fallback_cross_validated(
 ) -> np.ndarray:
     """Held-out fallback P(smile) of each crop of `test_variant` (NaN where YuNet found no face); same folds as
     `cross_validated`, `views` maps variants to measure_fallback_set tables."""
-    ids = fold_ids(len(labels), folds)
-    test = views[test_variant]
-    held_out = np.full(len(labels), np.nan)
-    for fold in range(folds):
-        train = ids != fold
-        x = np.vstack([views[name][train] for name in train_variants])
-        y = np.concatenate([labels[train]] * len(train_variants))
-        usable = ~np.isnan(x).any(axis=1)
-        fit = fit_standardised(x[usable], y[usable], l2)
-        scored = ~train & ~np.isnan(test).any(axis=1)
-        held_out[scored] = fit.probability(test[scored])
-    return held_out
+    return _held_out(views, labels, lambda x, y: fit_standardised(x, y, l2), train_variants, test_variant, folds)
 
 
 def combined_held_out(main: np.ndarray, fallback: np.ndarray) -> np.ndarray:
