@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
 import pytest
 
 from bot.config import normalise_database_url
+from bot.workers import CpuPool
 
 POSTGRES_URL_ENV = "TEST_POSTGRES_URL"
 
@@ -42,3 +43,11 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await connection.close()
+
+
+@pytest.fixture(scope="session")
+def cpu_pool() -> Iterator[CpuPool]:
+    """One worker pool (spawned processes, models loaded once per worker) for every test that needs one."""
+    pool = CpuPool(1)
+    yield pool
+    pool.shutdown()

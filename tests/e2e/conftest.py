@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -13,13 +13,6 @@ from bot.config import Settings
 from bot.workers import CpuPool
 from playground.emulator import BotApiEmulator
 from tests.e2e.harness import TOKEN, Harness
-
-
-@pytest.fixture(scope="session")
-def cpu_pool() -> Iterator[CpuPool]:
-    pool = CpuPool(1)
-    yield pool
-    pool.shutdown()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -20,13 +20,6 @@ from tests.e2e.face_photos import group_photo, identity_photos, side_by_side, st
 from tests.e2e.harness import noisy_jpeg
 
 CHAT = -42
-
-
-@pytest.fixture(scope="module")
-def pool() -> Iterator[CpuPool]:
-    cpu = CpuPool(1)
-    yield cpu
-    cpu.shutdown()
 
 
 @pytest.fixture
@@ -75,7 +68,7 @@ def test_a_strip_printed_twice_counts_each_face_once() -> None:
 
 
 async def test_analysis_is_filed_once_even_when_asked_twice_at_once(
-    stores: tuple[AlbumStore, FaceStore], pool: CpuPool
+    stores: tuple[AlbumStore, FaceStore], cpu_pool: CpuPool
 ) -> None:
     albums, faces = stores
     calls: list[FiledAnalysis] = []
@@ -83,7 +76,7 @@ async def test_analysis_is_filed_once_even_when_asked_twice_at_once(
     async def ledger(filed: FiledAnalysis) -> None:
         calls.append(filed)
 
-    analyser = PhotoAnalyser(albums, faces, pool, 60_000_000, hooks=[ledger])
+    analyser = PhotoAnalyser(albums, faces, cpu_pool, 60_000_000, hooks=[ledger])
     [a], [b] = identity_photos(2, 1)
     photo_id = await _save(albums, side_by_side([a, b]))
     first, second = await asyncio.gather(analyser.analyse_and_file(photo_id), analyser.analyse_and_file(photo_id))
@@ -94,9 +87,11 @@ async def test_analysis_is_filed_once_even_when_asked_twice_at_once(
     assert calls == [first], "the hook runs once per photo, with what was filed"
 
 
-async def test_a_photo_without_faces_is_marked_analysed(stores: tuple[AlbumStore, FaceStore], pool: CpuPool) -> None:
+async def test_a_photo_without_faces_is_marked_analysed(
+    stores: tuple[AlbumStore, FaceStore], cpu_pool: CpuPool
+) -> None:
     albums, faces = stores
-    analyser = PhotoAnalyser(albums, faces, pool, 60_000_000)
+    analyser = PhotoAnalyser(albums, faces, cpu_pool, 60_000_000)
     photo_id = await _save(albums, noisy_jpeg(7))
     filed = await analyser.analyse_and_file(photo_id)
     assert filed is not None and filed.faces == () and filed.points == 0
@@ -104,10 +99,10 @@ async def test_a_photo_without_faces_is_marked_analysed(stores: tuple[AlbumStore
 
 
 async def test_people_form_from_three_faces_and_corrections_survive_the_periodic_recluster(
-    stores: tuple[AlbumStore, FaceStore], pool: CpuPool
+    stores: tuple[AlbumStore, FaceStore], cpu_pool: CpuPool
 ) -> None:
     albums, faces = stores
-    analyser = PhotoAnalyser(albums, faces, pool, 60_000_000, recluster_every=8)
+    analyser = PhotoAnalyser(albums, faces, cpu_pool, 60_000_000, recluster_every=8)
     reclustered: list[int] = []
     original = analyser.recluster
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -11,13 +11,6 @@ import pytest
 from bot.config import Settings
 from bot.workers import CpuPool
 from playground.session import Playground, running_playground
-
-
-@pytest.fixture(scope="session")
-def cpu_pool() -> Iterator[CpuPool]:
-    pool = CpuPool(1)
-    yield pool
-    pool.shutdown()
 
 
 @pytest.fixture
