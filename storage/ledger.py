@@ -308,14 +308,7 @@ class LedgerStore:
     async def donations(self, chat_id: int, reconcile: bool = True) -> ChatDonations:
         if reconcile:
             await self.reconcile(chat_id)
-        async with self.db.session() as session:
-            rule_row = await session.get(DonationRule, chat_id)
-            pledges = (await session.exec(select(Pledge).where(Pledge.chat_id == chat_id))).all()
-            closed = {
-                w.week_start: w
-                for w in (await session.exec(select(DonationWeek).where(DonationWeek.chat_id == chat_id))).all()
-            }
-            names = await self._names(session, {p.sender_id for p in pledges if p.sender_id is not None})
+        rule_row, pledges, closed, names = await self._ledger_of(chat_id)
         rule = _rule(rule_row)
         charity = await self.charity(chat_id, rule_row.charity_key if rule_row else None)
         weeks = sorted({p.week_start for p in pledges} | set(closed))
@@ -341,15 +334,10 @@ class LedgerStore:
             )
         return ChatDonations(charity=charity, rule=rule, weeks=tuple(tallies))
 
-    @staticmethod
-    async def _names(session: AsyncSession, user_ids: set[int]) -> dict[int, str]:
-        if not user_ids:
-            return {}
-        return dict((await session.exec(select(User.id, User.first_name).where(User.id.in_(user_ids)))).all())
-
-    async def ledger_rows(self, chat_id: int, language: str) -> list[LedgerRow]:
-        """Every ledger row, oldest week first, as the CSV export shows them."""
-        await self.reconcile(chat_id)
+    async def _ledger_of(
+        self, chat_id: int
+    ) -> tuple[DonationRule | None, list[Pledge], dict[date, DonationWeek], dict[int, str]]:
+        """The chat's rule, pledges (oldest week, then filing order), closed weeks and contributors' names."""
         async with self.db.session() as session:
             rule_row = await session.get(DonationRule, chat_id)
             pledges = (
@@ -364,6 +352,18 @@ class LedgerStore:
                 for w in (await session.exec(select(DonationWeek).where(DonationWeek.chat_id == chat_id))).all()
             }
             names = await self._names(session, {p.sender_id for p in pledges if p.sender_id is not None})
+        return rule_row, list(pledges), closed, names
+
+    @staticmethod
+    async def _names(session: AsyncSession, user_ids: set[int]) -> dict[int, str]:
+        if not user_ids:
+            return {}
+        return dict((await session.exec(select(User.id, User.first_name).where(User.id.in_(user_ids)))).all())
+
+    async def ledger_rows(self, chat_id: int, language: str) -> list[LedgerRow]:
+        """Every ledger row, oldest week first, as the CSV export shows them."""
+        await self.reconcile(chat_id)
+        rule_row, pledges, closed, names = await self._ledger_of(chat_id)
         rule = _rule(rule_row)
         charity = await self.charity(chat_id, rule_row.charity_key if rule_row else None)
         amounts: dict[int, int] = {}
