@@ -30,6 +30,7 @@ import numpy as np
 import zxingcpp
 
 from vision.qr_deblur import deblurred_variants
+from vision.qr_model import align_outline, read_alignment, render
 from vision.qr_regions import Region, candidate_regions, crop_pitch, outline_regions
 from vision.qr_variants import WHOLE_IMAGE_VARIANTS, adaptive, crop_variants, otsu, resize
 
@@ -70,6 +71,13 @@ DEBLUR_MODULE_PX = 7.5
 DEBLUR_BUDGET_S = 1.5
 # zxing's own finder search needs ~3 px per module; Telegram-sized photos of prints give 1.3-2.5.
 UPSCALE_FACTOR = 2.0
+# Model-based reading (vision.qr_model) of outlines zxing found but could not decode: at most this many
+# distinct outlines, within this time. Each costs 0.1-0.5 s; photos without a code rarely yield any.
+MODEL_OUTLINES = 8
+MODEL_VERSIONS_PER_OUTLINE = 3
+MODEL_BUDGET_S = 1.5
+# The model stage also takes the outlines zxing reports on the working image upscaled this much (~25 ms).
+MODEL_OUTLINE_UPSCALE = 3.0
 
 
 @dataclass(frozen=True)
@@ -272,8 +280,14 @@ def _module_estimate(region: Region, crop: np.ndarray) -> float:
 
 
 def _try_region(
-    grey: np.ndarray, region: Region, to_input: np.ndarray, results: _Results, module_targets: tuple[float, ...]
+    grey: np.ndarray,
+    region: Region,
+    to_input: np.ndarray,
+    results: _Results,
+    module_targets: tuple[float, ...],
+    unread: list[np.ndarray],
 ) -> bool:
+    """Decode one candidate region; outlines zxing saw there but could not read go to ``unread`` (input px)."""
     crop = grey[region.y0 : region.y1, region.x0 : region.x1]
     if min(crop.shape) < MIN_SIDE_PX // 2:
         return False
@@ -283,6 +297,12 @@ def _try_region(
         scaled = resize(crop, scale) if scale > 1 else crop
         # Crop coordinates -> working image -> input image.
         crop_to_input = to_input @ _scale_matrix(scale, region.x0, region.y0)
+        for barcode in _zxing_read(scaled, try_downscale=False, return_errors=True):
+            outline = _apply_homography(crop_to_input, _zxing_polygon(barcode.position))
+            if barcode.valid and barcode.text:
+                label = f"zxing/plain/region:{region.source}:x{scale:.1f}"
+                return results.add([(barcode.text, _zxing_polygon(barcode.position))], crop_to_input, label) > 0
+            unread.append(outline)
         for variant_name, prepared in crop_variants(scaled, max(2.0, pitch * scale)):
             backends = REGION_BACKENDS if variant_name in PYZBAR_CROP_VARIANTS else ("zxing",)
             for backend in backends:
@@ -323,6 +343,43 @@ def _deblur_region(grey: np.ndarray, region: Region, to_input: np.ndarray, resul
     return False
 
 
+def _distinct_outlines(outlines: list[np.ndarray], limit: int) -> list[np.ndarray]:
+    """The first ``limit`` four-corner outlines, without near-repeats of one another."""
+    kept: list[np.ndarray] = []
+    for outline in outlines:
+        if len(kept) >= limit:
+            break
+        if len(outline) != 4:
+            continue
+        side = float(np.ptp(outline, axis=0).max())
+        if side < MIN_SIDE_PX / 2 or any(np.abs(outline - other).max() < 0.1 * side for other in kept):
+            continue
+        kept.append(outline)
+    return kept
+
+
+def _read_by_model(grey: np.ndarray, outlines: list[np.ndarray], results: _Results, deadline: float) -> bool:
+    """Model-based reading (``vision.qr_model``) of outlines in input pixels, best-aligned first.
+
+    Decoders also report outlines built from finder-like shapes that are not one code; the ECC fit of the
+    fixed patterns ranks the real ones first. Each solution is rendered clean for zxing's error correction.
+    """
+    alignments = []
+    for outline in _distinct_outlines(outlines, MODEL_OUTLINES):
+        alignments += align_outline(grey, outline)[:MODEL_VERSIONS_PER_OUTLINE]
+        if time.perf_counter() > deadline:
+            break
+    for alignment in sorted(alignments, key=lambda item: -item.fit):
+        for reading in read_alignment(grey, alignment):
+            hits = _zxing_hits(render(reading.bits))
+            if hits:
+                label = f"zxing/model-v{reading.version}-{reading.method}"
+                return results.add([(hits[0][0], reading.corners)], np.eye(3), label) > 0
+        if time.perf_counter() > deadline:
+            return False
+    return False
+
+
 def _whole_image_scales(grey: np.ndarray) -> list[float]:
     """Upscales for the last-resort pass on small photos (webcam shots, crops), where it is cheap."""
     return [2.0, 3.0] if max(grey.shape) <= 500 else [2.0]
@@ -343,6 +400,24 @@ def _upscaled_zxing(work: np.ndarray, work_to_input: np.ndarray, results: _Resul
         else:
             failed.append(outline / UPSCALE_FACTOR)
     return failed
+
+
+def _upscaled_outlines(work: np.ndarray, work_to_input: np.ndarray, results: _Results) -> list[np.ndarray]:
+    """zxing on the working image upscaled 3x: codes it reads are added, outlines it cannot read returned.
+
+    At ~1.5 px per module its finder search locates codes (to ~1 px) that it cannot sample; those outlines
+    start the model-based reading. Returned in input pixels.
+    """
+    up = resize(work, MODEL_OUTLINE_UPSCALE)
+    to_input = work_to_input @ _scale_matrix(MODEL_OUTLINE_UPSCALE)
+    outlines = []
+    for barcode in _zxing_read(up, try_downscale=False, return_errors=True):
+        outline = _zxing_polygon(barcode.position)
+        if barcode.valid and barcode.text:
+            results.add([(barcode.text, outline)], to_input, f"zxing/full:x{MODEL_OUTLINE_UPSCALE:.0f}")
+        else:
+            outlines.append(_apply_homography(to_input, outline))
+    return outlines
 
 
 def _rotated(grey: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
@@ -396,14 +471,21 @@ def decode_qr(image: np.ndarray) -> list[QrCode]:
         regions = candidate_regions(work, failed, skip=decoded, limit=MAX_REGIONS)
     else:
         regions = outline_regions(work, failed, skip=decoded, limit=MAX_REGIONS)
+    unread = [outline / work_scale for outline in failed]
+    if thorough:
+        unread = _upscaled_outlines(work, work_to_input, results) + unread
+        if results.codes:
+            return results.codes
     for rank, region in enumerate(regions):
         targets = REGION_MODULE_PX if rank < WIDE_SEARCH_REGIONS else REGION_MODULE_PX[:1]
         if work_scale < 1:
             # Crop from full resolution when we downscaled to search: more pixels per module.
-            _try_region(grey, region.scaled(1 / work_scale), identity, results, targets)
+            _try_region(grey, region.scaled(1 / work_scale), identity, results, targets, unread)
         else:
-            _try_region(work, region, work_to_input, results, targets)
+            _try_region(work, region, work_to_input, results, targets, unread)
     if results.codes:
+        return results.codes
+    if thorough and _read_by_model(grey, unread, results, time.perf_counter() + MODEL_BUDGET_S):
         return results.codes
     if thorough:
         deadline = time.perf_counter() + DEBLUR_BUDGET_S

@@ -248,18 +248,28 @@ def defocused_code_photo(text: str, width_px: float, radius_px: float, x: int, y
 
 
 @pytest.mark.parametrize(("text", "width"), [(HARU, 46), (LIFE4CUTS, 56)])
-def test_deconvolution_reads_a_defocused_small_code_the_variants_miss(monkeypatch, text: str, width: int) -> None:
+def test_model_and_deconvolution_stages_read_a_defocused_small_code_the_variants_miss(
+    monkeypatch, text: str, width: int
+) -> None:
     # 1.5-1.6 px per module under a 1.4 px defocus disk: neighbouring modules merge.
     image = defocused_code_photo(text, width, 1.4, 700, 400, seed=3)
     modules = code_modules(text).shape[0] - 8
-    codes = decode_qr(image)
-    assert text in texts(codes)
     truth = np.array([[700, 400], [700 + width, 400], [700 + width, 400 + width], [700, 400 + width]]) + (
         4 * width / modules
     )
-    assert centre_inside(next(c for c in codes if c.text == text).polygon, truth)
-    assert "wiener" in next(c.decoder for c in codes if c.text == text)
-    # Without the deconvolution stage the rest of the cascade misses it.
+
+    def read_by(stage: str) -> None:
+        codes = decode_qr(image)
+        assert text in texts(codes)
+        found = next(c for c in codes if c.text == text)
+        assert centre_inside(found.polygon, truth)
+        assert stage in found.decoder
+
+    # The model stage (vision.qr_model) comes first; without it, Wiener deconvolution reads the code.
+    read_by("model")
+    monkeypatch.setattr(vision.qr, "MODEL_OUTLINES", 0)
+    read_by("wiener")
+    # Without either stage the rest of the cascade misses it.
     monkeypatch.setattr(vision.qr, "DEBLUR_REGIONS", 0)
     assert text not in texts(decode_qr(image))
 

@@ -1,0 +1,345 @@
+"""Model-based reading of tiny, blurred QR codes whose outline a decoder found but could not read.
+
+At 1.1-2 px per module, defocus and hand shake spread every module over its neighbours; thresholding the
+photo (what zxing and zbar do) then flips a tenth of the modules, beyond what error correction repairs. But
+a QR code is mostly unknown only in its data: the finder patterns, separators, timing rows, alignment
+pattern and quiet zone are fixed. This module uses them three times:
+
+1. **Geometry.** The outline is refined to a homography by ECC alignment (``cv2.findTransformECCWithMask``)
+   of a rendering of the fixed patterns against the photo, masked to the fixed modules, for each version
+   that could fit. The correlation ranks the versions.
+2. **Blur.** The photo is rectified to ``MODULE_PX`` pixels per module. Around the fixed patterns every
+   pixel depends on known modules only, so the blur kernel (any shape: defocus disk, shake line, resampling)
+   is the least-squares solution of ``rectified = kernel * known`` there, together with the black level.
+3. **Modules.** With the kernel known, the module values are the regularised least-squares solution of
+   ``rectified = kernel * upsample(modules)``, fixed modules held by a prior (conjugate gradients, each step
+   two small convolutions). Uneven light (glare, vignetting) is fitted as smooth gain and offset fields and
+   divided out, alternating with the module solution. When the thresholded solution does not decode, a few
+   rounds of greedy flips (each module set to whichever value explains the pixels better) follow.
+
+The result is a clean bit matrix; the caller renders it and lets a standard decoder apply error correction.
+Pure numpy/OpenCV, a few tens of milliseconds per attempt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+
+import cv2
+import numpy as np
+
+MODULE_PX = 5  # rectified pixels per module
+QUIET = 3  # quiet-zone modules kept around the symbol (all light)
+KERNEL_RADIUS = 7  # rectified pixels (1.4 modules): larger kernels overfit the few fixed patterns
+MAX_VERSION = 7  # codes above version 7 at < 2.4 px per module would be over 100 px: the decoders read those
+# Alignment-pattern centres per version (ISO/IEC 18004 table E.1), versions 1-7.
+_ALIGNMENT = {1: (), 2: (6, 18), 3: (6, 22), 4: (6, 26), 5: (6, 30), 6: (6, 34), 7: (6, 22, 38)}
+_ECC_CRITERIA = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 60, 1e-5)
+# ECC correlations below this are not a QR code of that version at that place.
+MIN_FIT = 0.5
+PSF_SAMPLES = 3000  # pixels used to fit the kernel (enough for 225 unknowns, bounded cost)
+PSF_RIDGE = 1.0
+PRIOR_WEIGHT = 4.0  # how firmly fixed modules keep their value in the module solution
+SMOOTHNESS = 0.02  # pull of unknown modules towards grey, against noise amplification
+CG_STEPS = 60
+LIGHT_ROUNDS = 2
+FLIP_ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class GridReading:
+    """A candidate bit matrix (True = dark) and where its symbol lies in the image."""
+
+    bits: np.ndarray
+    version: int
+    corners: np.ndarray  # (4, 2) symbol corners without quiet zone, image pixels, in the code's orientation
+    fit: float
+    method: str  # "solved" (thresholded least squares) or "flipped" (after greedy flips)
+
+
+@dataclass(frozen=True)
+class _Grid:
+    modules: int  # symbol side in modules
+    side: int  # grid side with quiet zone
+    known: np.ndarray  # (side, side) float 0/1: module value is fixed by the standard
+    value: np.ndarray  # (side, side) float: fixed value (1 = light), 0.5 where unknown
+
+
+@cache
+def grid_for(version: int) -> _Grid:
+    """Fixed modules of a version: finders with separators, timing, alignment, dark module, quiet zone."""
+    n = 17 + 4 * version
+    known = np.zeros((n, n), bool)
+    value = np.full((n, n), 0.5, np.float32)
+    for row, col in ((0, 0), (0, n - 7), (n - 7, 0)):
+        for dr in range(-1, 8):
+            for dc in range(-1, 8):
+                r, c = row + dr, col + dc
+                if 0 <= r < n and 0 <= c < n:
+                    known[r, c] = True
+                    value[r, c] = 0.0 if max(abs(dr - 3), abs(dc - 3)) in (0, 1, 3) else 1.0
+    for i in range(8, n - 8):
+        known[6, i] = known[i, 6] = True
+        value[6, i] = value[i, 6] = 1.0 - (i % 2 == 0)
+    centres = _ALIGNMENT[version]
+    for r in centres:
+        for c in centres:
+            if (r, c) in ((6, 6), (6, centres[-1]), (centres[-1], 6)):
+                continue  # under a finder pattern
+            for dr in range(-2, 3):
+                for dc in range(-2, 3):
+                    known[r + dr, c + dc] = True
+                    value[r + dr, c + dc] = 0.0 if max(abs(dr), abs(dc)) in (0, 2) else 1.0
+    known[4 * version + 9, 8] = True
+    value[4 * version + 9, 8] = 0.0
+    side = n + 2 * QUIET
+    full_known = np.ones((side, side), np.float32)
+    full_value = np.ones((side, side), np.float32)
+    full_known[QUIET : QUIET + n, QUIET : QUIET + n] = known
+    full_value[QUIET : QUIET + n, QUIET : QUIET + n] = value
+    full_read_only = full_known.copy()
+    full_read_only.setflags(write=False)
+    full_value.setflags(write=False)
+    return _Grid(n, side, full_read_only, full_value)
+
+
+def _upsample(modules: np.ndarray) -> np.ndarray:
+    return np.kron(modules, np.ones((MODULE_PX, MODULE_PX), np.float32))
+
+
+def _block_sum(pixels: np.ndarray) -> np.ndarray:
+    side = pixels.shape[0] // MODULE_PX
+    return pixels.reshape(side, MODULE_PX, side, MODULE_PX).sum(axis=(1, 3))
+
+
+def _convolve(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    # filter2D correlates; a flipped kernel makes it a convolution (the kernel is fitted as one).
+    return cv2.filter2D(image, -1, np.ascontiguousarray(kernel[::-1, ::-1]), borderType=cv2.BORDER_REPLICATE)
+
+
+def _correlate(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    return cv2.filter2D(image, -1, kernel, borderType=cv2.BORDER_REPLICATE)
+
+
+def _symbol_corners(modules: int) -> np.ndarray:
+    """Symbol corners in rectified pixels (pixel centres: module edge k lies at k * MODULE_PX - 0.5)."""
+    lo, hi = QUIET * MODULE_PX - 0.5, (QUIET + modules) * MODULE_PX - 0.5
+    return np.array([[lo, lo], [hi, lo], [hi, hi], [lo, hi]], np.float32)
+
+
+def align(grey: np.ndarray, quad: np.ndarray, version: int) -> tuple[float, np.ndarray] | None:
+    """ECC fit of the version's fixed patterns to ``grey`` near ``quad`` (TL, TR, BR, BL in code orientation).
+
+    Returns the correlation and the homography from rectified pixels to image pixels, or None.
+    """
+    grid = grid_for(version)
+    template = cv2.GaussianBlur(_upsample(grid.value), (0, 0), 0.6 * MODULE_PX)
+    template_mask = (_upsample(grid.known) > 0).astype(np.uint8) * 255
+    start = cv2.getPerspectiveTransform(_symbol_corners(grid.modules), quad.astype(np.float32))
+    image = grey.astype(np.float32)
+    try:
+        fit, warp = cv2.findTransformECCWithMask(
+            template,
+            image,
+            template_mask,
+            np.full(image.shape, 255, np.uint8),
+            start.astype(np.float32),
+            cv2.MOTION_HOMOGRAPHY,
+            _ECC_CRITERIA,
+            5,
+        )
+    except cv2.error:  # did not converge, or the warp left the image
+        return None
+    return float(fit), warp.astype(np.float64)
+
+
+def rectify(grey: np.ndarray, to_image: np.ndarray, version: int) -> np.ndarray:
+    """The symbol and its quiet zone resampled to MODULE_PX px per module, levels scaled to about [0, 1]."""
+    side = grid_for(version).side * MODULE_PX
+    flat = cv2.warpPerspective(
+        grey.astype(np.float32),
+        to_image,
+        (side, side),
+        flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    low, high = np.percentile(flat, (2, 98))
+    return (flat - low) / max(float(high - low), 1.0)
+
+
+def fit_kernel(rectified: np.ndarray, grid: _Grid) -> tuple[np.ndarray, float]:
+    """Blur kernel and black level from the pixels whose whole neighbourhood holds fixed modules."""
+    size = 2 * KERNEL_RADIUS + 1
+    fixed = _upsample(grid.value)
+    usable = cv2.erode((_upsample(grid.known) > 0).astype(np.uint8), np.ones((size, size), np.uint8)) > 0
+    usable[:KERNEL_RADIUS] = usable[-KERNEL_RADIUS:] = False
+    usable[:, :KERNEL_RADIUS] = usable[:, -KERNEL_RADIUS:] = False
+    ys, xs = np.nonzero(usable)
+    if len(ys) > PSF_SAMPLES:
+        pick = np.linspace(0, len(ys) - 1, PSF_SAMPLES).astype(int)
+        ys, xs = ys[pick], xs[pick]
+    offsets = np.arange(-KERNEL_RADIUS, KERNEL_RADIUS + 1)
+    dy, dx = np.meshgrid(offsets, offsets, indexing="ij")
+    design = fixed[ys[:, None] - dy.ravel()[None, :], xs[:, None] - dx.ravel()[None, :]]
+    design = np.concatenate([design, np.ones((len(ys), 1), np.float32)], axis=1).astype(np.float64)
+    normal = design.T @ design + PSF_RIDGE * np.eye(design.shape[1])
+    normal[-1, -1] -= PSF_RIDGE  # the black level is not regularised
+    solution = np.linalg.solve(normal, design.T @ rectified[ys, xs].astype(np.float64))
+    return solution[:-1].reshape(size, size).astype(np.float32), float(solution[-1])
+
+
+def _module_gram(kernel: np.ndarray) -> np.ndarray:
+    """Inner products of two blurred module footprints by their offset on the module grid.
+
+    ``rectified = kernel * upsample(modules)`` is linear in the modules with shifted copies of one footprint,
+    so its normal matrix is a convolution on the module grid with this small kernel (9 x 9 for a 1.4-module
+    blur radius): solving on the 50 x 50 module grid instead of the 250 x 250 pixel image.
+    """
+    pad = KERNEL_RADIUS
+    footprint = np.zeros((MODULE_PX + 2 * pad, MODULE_PX + 2 * pad), np.float32)
+    footprint[pad : pad + MODULE_PX, pad : pad + MODULE_PX] = 1.0
+    response = _convolve(footprint, kernel).astype(np.float64)
+    size = 4 * response.shape[0]  # no wrap-around at the largest offsets
+    spectrum = np.fft.rfft2(response, s=(size, size))
+    autocorrelation = np.fft.irfft2(spectrum * np.conj(spectrum), s=(size, size))
+    reach = int(np.ceil(response.shape[0] / MODULE_PX))
+    offsets = np.arange(-reach, reach + 1) * MODULE_PX
+    return autocorrelation[np.ix_(offsets % size, offsets % size)]
+
+
+def solve_modules(rectified: np.ndarray, kernel: np.ndarray, level: float, grid: _Grid) -> np.ndarray:
+    """Regularised least-squares module values (about 0 dark, 1 light) by conjugate gradients."""
+    prior = PRIOR_WEIGHT * grid.known + SMOOTHNESS
+    gram = _module_gram(kernel)
+
+    def normal(modules: np.ndarray) -> np.ndarray:
+        return cv2.filter2D(modules, -1, gram, borderType=cv2.BORDER_CONSTANT) + prior * modules
+
+    rhs = _block_sum(_correlate(rectified - level, kernel)).astype(np.float64)
+    rhs += PRIOR_WEIGHT * grid.known * grid.value + SMOOTHNESS * 0.5
+    modules = grid.value.astype(np.float64)
+    residual = rhs - normal(modules)
+    direction = residual.copy()
+    energy = float((residual * residual).sum())
+    for _ in range(CG_STEPS):
+        if energy < 1e-10:
+            break
+        step_image = normal(direction)
+        alpha = energy / max(float((direction * step_image).sum()), 1e-12)
+        modules += alpha * direction
+        residual -= alpha * step_image
+        new_energy = float((residual * residual).sum())
+        direction = residual + (new_energy / energy) * direction
+        energy = new_energy
+    if not np.all(np.isfinite(modules)):  # a kernel fitted to something that is not this code
+        return grid.value.copy()
+    return modules.astype(np.float32)
+
+
+def _light_basis(side: int) -> np.ndarray:
+    yy, xx = np.mgrid[:side, :side].astype(np.float32) / side - 0.5
+    return np.stack([np.ones_like(xx), xx, yy, xx * yy, xx * xx, yy * yy], axis=-1).reshape(-1, 6)
+
+
+def _even_light(measured: np.ndarray, modules: np.ndarray, kernel: np.ndarray, grid: _Grid) -> np.ndarray:
+    """``measured`` with smooth gain and offset fields (quadratic) fitted to the current solution divided out."""
+    binary = np.where(grid.known > 0, grid.value, (modules > 0.5).astype(np.float32))
+    predicted = _convolve(_upsample(binary), kernel / max(float(kernel.sum()), 1e-3)).reshape(-1, 1)
+    basis = _light_basis(measured.shape[0])
+    coefficients, *_ = np.linalg.lstsq(np.hstack([basis, basis * predicted]), measured.reshape(-1), rcond=None)
+    offset = (basis @ coefficients[:6]).reshape(measured.shape)
+    gain = np.maximum((basis @ coefficients[6:]).reshape(measured.shape), 0.05)
+    return (measured - offset) / gain
+
+
+def greedy_flips(
+    rectified: np.ndarray, kernel: np.ndarray, level: float, modules: np.ndarray, grid: _Grid
+) -> np.ndarray:
+    """Binary module values improved by flipping any module whose flip lowers the squared residual."""
+    values = np.where(grid.known > 0, grid.value, (modules > 0.5).astype(np.float32))
+    residual = rectified - level - _convolve(_upsample(values), kernel)
+    pad = KERNEL_RADIUS
+    footprint = np.zeros((MODULE_PX + 2 * pad, MODULE_PX + 2 * pad), np.float32)
+    footprint[pad : pad + MODULE_PX, pad : pad + MODULE_PX] = 1.0
+    response = cv2.filter2D(footprint, -1, np.ascontiguousarray(kernel[::-1, ::-1]), borderType=cv2.BORDER_CONSTANT)
+    limit = residual.shape[0]
+    free = np.argwhere(grid.known == 0)
+    for _ in range(FLIP_ROUNDS):
+        flipped = 0
+        for row, col in free:
+            change = 1.0 - 2.0 * values[row, col]
+            y0, x0 = row * MODULE_PX - pad, col * MODULE_PX - pad
+            ys = slice(max(0, y0), min(limit, y0 + response.shape[0]))
+            xs = slice(max(0, x0), min(limit, x0 + response.shape[1]))
+            local = residual[ys, xs]
+            delta = change * response[ys.start - y0 : ys.stop - y0, xs.start - x0 : xs.stop - x0]
+            if float((local * local).sum() - ((local - delta) ** 2).sum()) > 0:
+                values[row, col] += change
+                residual[ys, xs] = local - delta
+                flipped += 1
+        if not flipped:
+            break
+    return values
+
+
+def _core(modules: np.ndarray, grid: _Grid) -> np.ndarray:
+    return modules[QUIET : QUIET + grid.modules, QUIET : QUIET + grid.modules] < 0.5
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """One version's fixed patterns fitted to an outline: ECC correlation and rectified-to-image homography."""
+
+    fit: float
+    version: int
+    to_image: np.ndarray
+
+
+def align_outline(grey: np.ndarray, quad: np.ndarray, versions: range | None = None) -> list[Alignment]:
+    """Every version whose fixed patterns fit near ``quad`` (TL, TR, BR, BL), best fit first."""
+    # ECC computes gradients over its whole input: work on a crop around the outline.
+    side = float(np.ptp(quad, axis=0).max())
+    height, width = grey.shape[:2]
+    x0, y0 = (max(0, int(v - 0.6 * side)) for v in quad.min(axis=0))
+    x1 = min(width, int(quad[:, 0].max() + 0.6 * side) + 1)
+    y1 = min(height, int(quad[:, 1].max() + 0.6 * side) + 1)
+    crop = grey[y0:y1, x0:x1]
+    shift = np.array([[1, 0, x0], [0, 1, y0], [0, 0, 1]], dtype=np.float64)
+    found = []
+    for version in versions or range(1, MAX_VERSION + 1):
+        aligned = align(crop, quad - (x0, y0), version)
+        if aligned is not None and aligned[0] >= MIN_FIT:
+            found.append(Alignment(aligned[0], version, shift @ aligned[1]))
+    return sorted(found, key=lambda item: -item.fit)
+
+
+def read_alignment(grey: np.ndarray, alignment: Alignment) -> Iterator[GridReading]:
+    """The deconvolved, thresholded module solution, then the same after greedy flips."""
+    version, to_image = alignment.version, alignment.to_image
+    grid = grid_for(version)
+    measured = rectify(grey, to_image, version)
+    rectified = measured
+    kernel, level = fit_kernel(rectified, grid)
+    modules = solve_modules(rectified, kernel, level, grid)
+    for _ in range(LIGHT_ROUNDS):
+        rectified = _even_light(measured, modules, kernel, grid)
+        kernel, level = fit_kernel(rectified, grid)
+        modules = solve_modules(rectified, kernel, level, grid)
+    corners = cv2.perspectiveTransform(_symbol_corners(grid.modules)[None], to_image)[0].astype(np.float64)
+    yield GridReading(_core(modules, grid), version, corners, alignment.fit, "solved")
+    flipped = greedy_flips(rectified, kernel, level, modules, grid)
+    yield GridReading(_core(flipped, grid), version, corners, alignment.fit, "flipped")
+
+
+def read_grid(grey: np.ndarray, quad: np.ndarray, tries: int = 3) -> Iterator[GridReading]:
+    """Candidate bit matrices for the code outlined by ``quad``: the ``tries`` best-fitting versions in turn."""
+    for alignment in align_outline(grey, quad)[:tries]:
+        yield from read_alignment(grey, alignment)
+
+
+def render(bits: np.ndarray, module_px: int = 6) -> np.ndarray:
+    """A clean grey image of a bit matrix with a 4-module quiet zone, for a standard decoder."""
+    symbol = np.pad(np.where(bits, 0, 255).astype(np.uint8), 4, constant_values=255)
+    return np.kron(symbol, np.ones((module_px, module_px), np.uint8))
