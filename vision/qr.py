@@ -9,7 +9,10 @@
    retried through sharpening and local-threshold variants sized in modules (``vision.qr_variants``).
    When the fast path already read a code, only the 2x pass and the unread outlines are tried, so a
    second, smaller code in the same photo is still returned;
-   still nothing: small codes (< ``DEBLUR_MAX_PITCH`` px per module) among the first regions are deblurred
+   still nothing: the outlines zxing found but could not read (also on the image upscaled 3x) are read
+   model-based (``vision.qr_model``: fixed patterns aligned by ECC, blur kernel fitted, modules solved by
+   least squares, the clean matrix decoded), within a time budget;
+   then small codes (< ``DEBLUR_MAX_PITCH`` px per module) among the first regions are deblurred
    by Wiener deconvolution with a small bank of defocus/motion kernels (``vision.qr_deblur``), within a
    time budget;
 3. webcam-sized photos only: the whole image upscaled with every variant, then small rotations.
