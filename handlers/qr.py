@@ -86,7 +86,7 @@ async def file_links(
     limiter: ChatRateLimit = context.bot_data.setdefault(RATE_KEY, ChatRateLimit())
     outcomes: list[BoothOutcome] = []
     status = StatusMessage(message)
-    for url in urls:
+    for index, url in enumerate(urls):
         status = StatusMessage(message)
         wait = limiter.wait_seconds(message.chat_id)
         if wait:
@@ -110,7 +110,13 @@ async def file_links(
             progress=progress,
         )
         outcomes.append(outcome)
-        await status.show(final_text(outcome, language))
+        text = final_text(outcome, language)
+        if fallback is not None and index == len(urls) - 1 and not any(item.ok for item in outcomes):
+            # One final edit that says both what failed and what was kept, not two in a row.
+            extra = await fallback()
+            fallback = None
+            text = f"{text}\n{extra}" if extra else text
+        await status.show(text)
         await _send_videos(context, message, outcome, language)
         if outcome.created and outcome.photo is not None:
 
