@@ -33,8 +33,9 @@ import numpy as np
 import zxingcpp
 
 from vision.qr_deblur import deblurred_variants
+from vision.qr_model import MAX_VERSION as MAX_MODEL_VERSION
 from vision.qr_model import align_outline, read_alignment, render
-from vision.qr_regions import Region, candidate_regions, crop_pitch, outline_regions
+from vision.qr_regions import Region, candidate_regions, crop_pitch, finder_triple_outlines, outline_regions
 from vision.qr_variants import WHOLE_IMAGE_VARIANTS, adaptive, crop_variants, otsu, resize
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 Point = tuple[int, int]
 Polygon = tuple[Point, ...]
 RawHit = tuple[str, np.ndarray]  # decoded text, polygon as float (N, 2) array in the decoded image's pixels
+Outline = tuple[np.ndarray, tuple[int, ...]]  # symbol corners (TL, TR, BR, BL) and versions to try (empty: all)
 
 # Images smaller than this on either side cannot hold a readable QR code (21 modules + quiet zone).
 MIN_SIDE_PX = 21
@@ -76,7 +78,8 @@ DEBLUR_BUDGET_S = 1.5
 UPSCALE_FACTOR = 2.0
 # Model-based reading (vision.qr_model) of outlines zxing found but could not decode: at most this many
 # distinct outlines, within this time. Each costs 0.1-0.5 s; photos without a code rarely yield any.
-MODEL_OUTLINES = 8
+MODEL_OUTLINES = 10
+MODEL_FINDER_OUTLINES = 4
 MODEL_VERSIONS_PER_OUTLINE = 3
 MODEL_BUDGET_S = 1.5
 # The model stage also takes the outlines zxing reports on the working image upscaled this much (~25 ms).
@@ -346,30 +349,30 @@ def _deblur_region(grey: np.ndarray, region: Region, to_input: np.ndarray, resul
     return False
 
 
-def _distinct_outlines(outlines: list[np.ndarray], limit: int) -> list[np.ndarray]:
+def _distinct_outlines(outlines: list[Outline], limit: int) -> list[Outline]:
     """The first ``limit`` four-corner outlines, without near-repeats of one another."""
-    kept: list[np.ndarray] = []
-    for outline in outlines:
+    kept: list[Outline] = []
+    for outline, versions in outlines:
         if len(kept) >= limit:
             break
         if len(outline) != 4:
             continue
         side = float(np.ptp(outline, axis=0).max())
-        if side < MIN_SIDE_PX / 2 or any(np.abs(outline - other).max() < 0.1 * side for other in kept):
+        if side < MIN_SIDE_PX / 2 or any(np.abs(outline - other).max() < 0.1 * side for other, _ in kept):
             continue
-        kept.append(outline)
+        kept.append((outline, versions))
     return kept
 
 
-def _read_by_model(grey: np.ndarray, outlines: list[np.ndarray], results: _Results, deadline: float) -> bool:
+def _read_by_model(grey: np.ndarray, outlines: list[Outline], results: _Results, deadline: float) -> bool:
     """Model-based reading (``vision.qr_model``) of outlines in input pixels, best-aligned first.
 
     Decoders also report outlines built from finder-like shapes that are not one code; the ECC fit of the
     fixed patterns ranks the real ones first. Each solution is rendered clean for zxing's error correction.
     """
     alignments = []
-    for outline in _distinct_outlines(outlines, MODEL_OUTLINES):
-        alignments += align_outline(grey, outline)[:MODEL_VERSIONS_PER_OUTLINE]
+    for outline, versions in _distinct_outlines(outlines, MODEL_OUTLINES):
+        alignments += align_outline(grey, outline, versions or None)[:MODEL_VERSIONS_PER_OUTLINE]
         if time.perf_counter() > deadline:
             break
     for alignment in sorted(alignments, key=lambda item: -item.fit):
@@ -381,6 +384,16 @@ def _read_by_model(grey: np.ndarray, outlines: list[np.ndarray], results: _Resul
         if time.perf_counter() > deadline:
             return False
     return False
+
+
+def _finder_outlines(work: np.ndarray, work_to_input: np.ndarray) -> list[Outline]:
+    """Outlines from matched finder triples (``vision.qr_regions``), in input pixels, the guessed version ±1."""
+    outlines = []
+    for outline, version in finder_triple_outlines(work, MODEL_FINDER_OUTLINES):
+        versions = tuple(v for v in (version, version - 1, version + 1) if 1 <= v <= MAX_MODEL_VERSION)
+        if versions:
+            outlines.append((_apply_homography(work_to_input, outline), versions))
+    return outlines
 
 
 def _whole_image_scales(grey: np.ndarray) -> list[float]:
@@ -488,8 +501,10 @@ def decode_qr(image: np.ndarray) -> list[QrCode]:
             _try_region(work, region, work_to_input, results, targets, unread)
     if results.codes:
         return results.codes
-    if thorough and _read_by_model(grey, unread, results, time.perf_counter() + MODEL_BUDGET_S):
-        return results.codes
+    if thorough:
+        outlines = [(outline, ()) for outline in unread] + _finder_outlines(work, work_to_input)
+        if _read_by_model(grey, outlines, results, time.perf_counter() + MODEL_BUDGET_S):
+            return results.codes
     if thorough:
         deadline = time.perf_counter() + DEBLUR_BUDGET_S
         for region in regions[:DEBLUR_REGIONS]:

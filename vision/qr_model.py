@@ -23,6 +23,7 @@ Pure numpy/OpenCV, a few tens of milliseconds per attempt.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -33,10 +34,18 @@ import numpy as np
 MODULE_PX = 5  # rectified pixels per module
 QUIET = 3  # quiet-zone modules kept around the symbol (all light)
 KERNEL_RADIUS = 7  # rectified pixels (1.4 modules): larger kernels overfit the few fixed patterns
+BLIND_KERNEL_RADIUS = 11  # once all modules have a value, all pixels fit the kernel: 2.2 modules
+BLIND_ROUNDS = 2
 MAX_VERSION = 7  # codes above version 7 at < 2.4 px per module would be over 100 px: the decoders read those
 # Alignment-pattern centres per version (ISO/IEC 18004 table E.1), versions 1-7.
 _ALIGNMENT = {1: (), 2: (6, 18), 3: (6, 22), 4: (6, 26), 5: (6, 30), 6: (6, 34), 7: (6, 22, 38)}
 _ECC_CRITERIA = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 60, 1e-5)
+# Realignment: blocks per side matched, the blur (modules) of the prediction, the least phase-correlation
+# peak that counts, and how many rounds of realign-and-solve.
+REALIGN_BLOCKS = 3
+REALIGN_BLUR = 0.5
+REALIGN_MIN_RESPONSE = 0.05
+REALIGN_ROUNDS = 2
 # ECC correlations below this are not a QR code of that version at that place.
 MIN_FIT = 0.5
 PSF_SAMPLES = 3000  # pixels used to fit the kernel (enough for 225 unknowns, bounded cost)
@@ -56,7 +65,7 @@ class GridReading:
     version: int
     corners: np.ndarray  # (4, 2) symbol corners without quiet zone, image pixels, in the code's orientation
     fit: float
-    method: str  # "solved" (thresholded least squares) or "flipped" (after greedy flips)
+    method: str  # "solved" (thresholded least squares), "blind" (kernel refitted on all pixels), "flipped"
 
 
 @dataclass(frozen=True)
@@ -169,25 +178,66 @@ def rectify(grey: np.ndarray, to_image: np.ndarray, version: int) -> np.ndarray:
     return (flat - low) / max(float(high - low), 1.0)
 
 
-def fit_kernel(rectified: np.ndarray, grid: _Grid) -> tuple[np.ndarray, float]:
-    """Blur kernel and black level from the pixels whose whole neighbourhood holds fixed modules."""
-    size = 2 * KERNEL_RADIUS + 1
-    fixed = _upsample(grid.value)
-    usable = cv2.erode((_upsample(grid.known) > 0).astype(np.uint8), np.ones((size, size), np.uint8)) > 0
-    usable[:KERNEL_RADIUS] = usable[-KERNEL_RADIUS:] = False
-    usable[:, :KERNEL_RADIUS] = usable[:, -KERNEL_RADIUS:] = False
+def _least_squares_kernel(
+    rectified: np.ndarray, values: np.ndarray, usable: np.ndarray, radius: int
+) -> tuple[np.ndarray, float]:
+    """Kernel (and black level) with ``rectified ~ kernel * upsample(values) + level`` on the usable pixels."""
+    usable = usable.copy()
+    usable[:radius] = usable[-radius:] = False
+    usable[:, :radius] = usable[:, -radius:] = False
     ys, xs = np.nonzero(usable)
     if len(ys) > PSF_SAMPLES:
         pick = np.linspace(0, len(ys) - 1, PSF_SAMPLES).astype(int)
         ys, xs = ys[pick], xs[pick]
-    offsets = np.arange(-KERNEL_RADIUS, KERNEL_RADIUS + 1)
+    offsets = np.arange(-radius, radius + 1)
     dy, dx = np.meshgrid(offsets, offsets, indexing="ij")
-    design = fixed[ys[:, None] - dy.ravel()[None, :], xs[:, None] - dx.ravel()[None, :]]
+    design = _upsample(values)[ys[:, None] - dy.ravel()[None, :], xs[:, None] - dx.ravel()[None, :]]
     design = np.concatenate([design, np.ones((len(ys), 1), np.float32)], axis=1).astype(np.float64)
     normal = design.T @ design + PSF_RIDGE * np.eye(design.shape[1])
     normal[-1, -1] -= PSF_RIDGE  # the black level is not regularised
     solution = np.linalg.solve(normal, design.T @ rectified[ys, xs].astype(np.float64))
+    size = 2 * radius + 1
     return solution[:-1].reshape(size, size).astype(np.float32), float(solution[-1])
+
+
+def fit_kernel(rectified: np.ndarray, grid: _Grid) -> tuple[np.ndarray, float]:
+    """Blur kernel and black level from the pixels whose whole neighbourhood holds fixed modules."""
+    size = 2 * KERNEL_RADIUS + 1
+    usable = cv2.erode((_upsample(grid.known) > 0).astype(np.uint8), np.ones((size, size), np.uint8)) > 0
+    return _least_squares_kernel(rectified, grid.value, usable, KERNEL_RADIUS)
+
+
+def refit_kernel(rectified: np.ndarray, modules: np.ndarray, grid: _Grid) -> tuple[np.ndarray, float]:
+    """Blind step: the kernel refitted on every pixel, with the current (thresholded) modules as if known.
+
+    Uses ~7x the pixels of ``fit_kernel``, so a wider kernel (``BLIND_KERNEL_RADIUS``) can be afforded: shake
+    of two modules and more no longer falls outside it. Over all pixels the normal equations come from the
+    auto- and cross-correlations of the module image and the photo (FFT), not from a design matrix. The module
+    image is taken relative to light (``values - 1``): zero in the quiet zone and beyond the border, so the
+    zero padding of the correlations is exact, and the black level is one more unknown.
+    """
+    values = np.where(grid.known > 0, grid.value, (modules > 0.5).astype(np.float32))
+    model = _upsample(values).astype(np.float64) - 1.0
+    photo = rectified.astype(np.float64)
+    size = 2 * model.shape[0]
+    spectrum = np.fft.rfft2(model, s=(size, size))
+    auto = np.fft.irfft2(spectrum * np.conj(spectrum), s=(size, size))
+    cross = np.fft.irfft2(np.fft.rfft2(photo, s=(size, size)) * np.conj(spectrum), s=(size, size))
+    radius = BLIND_KERNEL_RADIUS
+    offsets = np.arange(-radius, radius + 1)
+    dy, dx = (axis.ravel() for axis in np.meshgrid(offsets, offsets, indexing="ij"))
+    taps = len(dy)
+    normal = np.empty((taps + 1, taps + 1))
+    normal[:taps, :taps] = auto[(dy[:, None] - dy[None, :]) % size, (dx[:, None] - dx[None, :]) % size]
+    normal[:taps, :taps] += PSF_RIDGE * np.eye(taps)
+    normal[:taps, taps] = normal[taps, :taps] = model.sum()  # every shift of the module image lies inside
+    normal[taps, taps] = photo.size
+    rhs = np.append(cross[dy % size, dx % size], photo.sum())
+    solution = np.linalg.solve(normal, rhs)
+    kernel = solution[:taps].reshape(2 * radius + 1, 2 * radius + 1)
+    # photo = kernel * (model + 1) + level, and the constant solved for is kernel.sum() + level.
+    level = float(solution[taps] - kernel.sum())
+    return kernel.astype(np.float32), level
 
 
 def _module_gram(kernel: np.ndarray) -> np.ndarray:
@@ -197,7 +247,7 @@ def _module_gram(kernel: np.ndarray) -> np.ndarray:
     so its normal matrix is a convolution on the module grid with this small kernel (9 x 9 for a 1.4-module
     blur radius): solving on the 50 x 50 module grid instead of the 250 x 250 pixel image.
     """
-    pad = KERNEL_RADIUS
+    pad = kernel.shape[0] // 2
     footprint = np.zeros((MODULE_PX + 2 * pad, MODULE_PX + 2 * pad), np.float32)
     footprint[pad : pad + MODULE_PX, pad : pad + MODULE_PX] = 1.0
     response = _convolve(footprint, kernel).astype(np.float64)
@@ -260,7 +310,7 @@ def greedy_flips(
     """Binary module values improved by flipping any module whose flip lowers the squared residual."""
     values = np.where(grid.known > 0, grid.value, (modules > 0.5).astype(np.float32))
     residual = rectified - level - _convolve(_upsample(values), kernel)
-    pad = KERNEL_RADIUS
+    pad = kernel.shape[0] // 2
     footprint = np.zeros((MODULE_PX + 2 * pad, MODULE_PX + 2 * pad), np.float32)
     footprint[pad : pad + MODULE_PX, pad : pad + MODULE_PX] = 1.0
     response = cv2.filter2D(footprint, -1, np.ascontiguousarray(kernel[::-1, ::-1]), borderType=cv2.BORDER_CONSTANT)
@@ -315,10 +365,19 @@ def align_outline(grey: np.ndarray, quad: np.ndarray, versions: range | None = N
     return sorted(found, key=lambda item: -item.fit)
 
 
-def read_alignment(grey: np.ndarray, alignment: Alignment) -> Iterator[GridReading]:
-    """The deconvolved, thresholded module solution, then the same after greedy flips."""
-    version, to_image = alignment.version, alignment.to_image
-    grid = grid_for(version)
+@dataclass
+class _Solution:
+    """The module solution of one geometry, with the kernel and light correction it was solved with."""
+
+    to_image: np.ndarray
+    measured: np.ndarray
+    rectified: np.ndarray
+    kernel: np.ndarray
+    level: float
+    modules: np.ndarray
+
+
+def _solve(grey: np.ndarray, to_image: np.ndarray, grid: _Grid, version: int) -> _Solution:
     measured = rectify(grey, to_image, version)
     rectified = measured
     kernel, level = fit_kernel(rectified, grid)
@@ -327,10 +386,69 @@ def read_alignment(grey: np.ndarray, alignment: Alignment) -> Iterator[GridReadi
         rectified = _even_light(measured, modules, kernel, grid)
         kernel, level = fit_kernel(rectified, grid)
         modules = solve_modules(rectified, kernel, level, grid)
-    corners = cv2.perspectiveTransform(_symbol_corners(grid.modules)[None], to_image)[0].astype(np.float64)
-    yield GridReading(_core(modules, grid), version, corners, alignment.fit, "solved")
-    flipped = greedy_flips(rectified, kernel, level, modules, grid)
-    yield GridReading(_core(flipped, grid), version, corners, alignment.fit, "flipped")
+    return _Solution(to_image, measured, rectified, kernel, level, modules)
+
+
+def _blind_round(solution: _Solution, grid: _Grid) -> None:
+    solution.kernel, solution.level = refit_kernel(solution.rectified, solution.modules, grid)
+    solution.modules = solve_modules(solution.rectified, solution.kernel, solution.level, grid)
+    solution.rectified = _even_light(solution.measured, solution.modules, solution.kernel, grid)
+
+
+def _realign(grey: np.ndarray, solution: _Solution, grid: _Grid) -> np.ndarray | None:
+    """The homography corrected by block matching the rectified photo against the solved code.
+
+    The first alignment sees only the fixed patterns through a generic blur, which leaves ~0.3 module of
+    error at 1.5 px per module: enough to misread modules along the far edges. Here the solved modules
+    (blurred like the photo, but by a centred kernel, so no shift is absorbed) are matched block by block
+    (phase correlation, sub-pixel) and the homography is refitted to the matched block centres.
+    """
+    values = np.where(grid.known > 0, grid.value, (solution.modules > 0.5).astype(np.float32))
+    predicted = cv2.GaussianBlur(_upsample(values), (0, 0), REALIGN_BLUR * MODULE_PX)
+    observed = solution.rectified.astype(np.float32)
+    side = observed.shape[0]
+    edges = np.linspace(0, side, REALIGN_BLOCKS + 1).astype(int)
+    window = cv2.createHanningWindow((edges[1] - edges[0], edges[1] - edges[0]), cv2.CV_32F)
+    source, target = [], []
+    for y0, y1 in itertools.pairwise(edges):
+        for x0, x1 in itertools.pairwise(edges):
+            block_window = cv2.resize(window, (x1 - x0, y1 - y0))
+            (dx, dy), response = cv2.phaseCorrelate(predicted[y0:y1, x0:x1], observed[y0:y1, x0:x1], block_window)
+            if response < REALIGN_MIN_RESPONSE or max(abs(dx), abs(dy)) > 2 * MODULE_PX:
+                continue
+            centre = ((x0 + x1 - 1) / 2, (y0 + y1 - 1) / 2)
+            source.append(centre)
+            target.append((centre[0] + dx, centre[1] + dy))
+    if len(source) < 6:
+        return None
+    mapped = cv2.perspectiveTransform(np.array([target], np.float32), solution.to_image)[0]
+    refined, _ = cv2.findHomography(np.array(source, np.float32), mapped, 0)
+    return None if refined is None else refined.astype(np.float64)
+
+
+def read_alignment(grey: np.ndarray, alignment: Alignment) -> Iterator[GridReading]:
+    """Successively refined module solutions: thresholded, blind kernel rounds, realigned, greedy flips."""
+    version, grid = alignment.version, grid_for(alignment.version)
+
+    def reading(solution: _Solution, method: str) -> GridReading:
+        corners = cv2.perspectiveTransform(_symbol_corners(grid.modules)[None], solution.to_image)[0]
+        return GridReading(_core(solution.modules, grid), version, corners.astype(np.float64), alignment.fit, method)
+
+    solution = _solve(grey, alignment.to_image, grid, version)
+    yield reading(solution, "solved")
+    for _ in range(BLIND_ROUNDS):
+        _blind_round(solution, grid)
+        yield reading(solution, "blind")
+    for _ in range(REALIGN_ROUNDS):
+        refined = _realign(grey, solution, grid)
+        if refined is None:
+            break
+        solution = _solve(grey, refined, grid, version)
+        _blind_round(solution, grid)
+        yield reading(solution, "realigned")
+    flipped = greedy_flips(solution.rectified, solution.kernel, solution.level, solution.modules, grid)
+    solution.modules = flipped
+    yield reading(solution, "flipped")
 
 
 def read_grid(grey: np.ndarray, quad: np.ndarray, tries: int = 3) -> Iterator[GridReading]:

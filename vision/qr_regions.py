@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import cache
 
 import cv2
 import numpy as np
@@ -29,6 +30,11 @@ CLUSTER_LIMIT = 8
 CLUSTER_BLOCKS = (15, 31)
 # A version-1 code is 21 modules across; run lengths overestimate the pitch of a blurred code by ~10-20 %.
 MIN_MODULES_ACROSS = 18
+# Matched finders: pitches (px per module) of the correlation templates, the least correlation that counts,
+# and how many of the best spots are combined into triples.
+MATCHED_FINDER_PITCHES = (1.1, 1.3, 1.55, 1.85, 2.2)
+MATCHED_FINDER_MIN = 0.55
+MATCHED_FINDER_LIMIT = 40
 
 
 @dataclass(frozen=True)
@@ -224,6 +230,87 @@ def _finder_centres(grey: np.ndarray) -> list[tuple[float, float, float]]:
                 continue
             found.append((x + w / 2, y + h / 2, float(max(w, h))))
     return found
+
+
+@cache
+def _finder_template(pitch: float) -> np.ndarray:
+    """A finder pattern with its light separator (9 x 9 modules), area-sampled to ``pitch`` px per module."""
+    rings = np.maximum.outer(np.abs(np.arange(9) - 4), np.abs(np.arange(9) - 4))
+    pattern = np.where(np.isin(rings, (0, 1, 3)), 0.0, 1.0).astype(np.float32)
+    side = max(5, round(9 * pitch) | 1)
+    return cv2.resize(np.kron(pattern, np.ones((16, 16), np.float32)), (side, side), interpolation=cv2.INTER_AREA)
+
+
+def _matched_finders(grey: np.ndarray) -> list[tuple[float, np.ndarray, float]]:
+    """(score, centre, pitch) of finder-pattern-like spots by normalised correlation with blurred finders.
+
+    Blur merges a small finder's rings, so the nested-contour search (``_finder_centres``) no longer sees it;
+    the correlation with the whole 1:1:3:1:1 profile still peaks at its centre.
+    """
+    image = grey.astype(np.float32)
+    peaks: list[tuple[float, np.ndarray, float]] = []
+    for pitch in MATCHED_FINDER_PITCHES:
+        template = _finder_template(pitch)
+        score = cv2.matchTemplate(image, template, cv2.TM_CCOEFF_NORMED)
+        window = round(5 * pitch) | 1
+        is_peak = (score >= cv2.dilate(score, np.ones((window, window), np.uint8))) & (score > MATCHED_FINDER_MIN)
+        half = template.shape[0] // 2
+        for y, x in zip(*np.nonzero(is_peak), strict=True):
+            peaks.append((float(score[y, x]), np.array([x + half, y + half], dtype=np.float64), pitch))
+    peaks.sort(key=lambda peak: -peak[0])
+    kept: list[tuple[float, np.ndarray, float]] = []
+    for peak in peaks:
+        if all(np.linalg.norm(peak[1] - other[1]) > 3.5 * max(peak[2], other[2]) for other in kept):
+            kept.append(peak)
+            if len(kept) == MATCHED_FINDER_LIMIT:
+                break
+    return kept
+
+
+def finder_triple_outlines(grey: np.ndarray, limit: int = 6) -> list[tuple[np.ndarray, int]]:
+    """Symbol outlines (TL, TR, BR, BL in code orientation) and versions from three matched finders.
+
+    Three finders of one code form a right isosceles triangle (loosely, under up to ~25 degrees of tilt)
+    whose legs are ``modules - 7`` module pitches long; the corner finder is top-left and the code's
+    orientation follows from which side the other two lie on. Best-scoring triples first.
+    """
+    finders = _matched_finders(grey)
+    triples: list[tuple[float, np.ndarray, int]] = []
+    for corner_score, corner, corner_pitch in finders:
+        for i, (score_b, b, pitch_b) in enumerate(finders):
+            for score_c, c, pitch_c in finders[i + 1 :]:
+                if corner is b or corner is c:
+                    continue
+                pitches = (corner_pitch, pitch_b, pitch_c)
+                if max(pitches) > 1.5 * min(pitches):
+                    continue
+                leg_b, leg_c = b - corner, c - corner
+                length_b, length_c = float(np.linalg.norm(leg_b)), float(np.linalg.norm(leg_c))
+                if not 0.7 < length_b / max(length_c, 1e-6) < 1.43 or abs(leg_b @ leg_c) > 0.45 * length_b * length_c:
+                    continue
+                # Run lengths of a blurred finder read ~15 % wide, so the pitch is a little high; round down.
+                modules = (length_b + length_c) / 2 / float(np.mean(pitches)) + 7
+                version = int(np.clip(round((modules - 17) / 4 - 0.2), 1, 40))
+                if not -0.5 <= (modules - 17) / 4 <= 7.5:
+                    continue
+                # y points down: the top-right finder is the one for which the turn to bottom-left is clockwise.
+                right, below = (b, c) if leg_b[0] * leg_c[1] - leg_b[1] * leg_c[0] > 0 else (c, b)
+                outline = _outline_from_finders(corner, right, below, 17 + 4 * version)
+                triples.append((corner_score + score_b + score_c, outline, version))
+    triples.sort(key=lambda triple: -triple[0])
+    return [(outline, version) for _, outline, version in triples[:limit]]
+
+
+def _outline_from_finders(
+    top_left: np.ndarray, top_right: np.ndarray, bottom_left: np.ndarray, modules: int
+) -> np.ndarray:
+    """Symbol corners from the three finder centres (each 3.5 modules in from its corner), affine."""
+    across = (top_right - top_left) / (modules - 7)
+    down = (bottom_left - top_left) / (modules - 7)
+    tl = top_left - 3.5 * (across + down)
+    tr = top_right + 3.5 * (across - down)
+    bl = bottom_left + 3.5 * (down - across)
+    return np.array([tl, tr, tr + bl - tl, bl])
 
 
 def finder_regions(grey: np.ndarray) -> list[Region]:

@@ -179,9 +179,82 @@ def test_cascade_model_stage_reads_an_outline_and_returns_the_true_polygon() -> 
     image, corners = small_blurred_code(TEXTS[5], 5, 1.3, seed=2)
     rough = corners + np.random.default_rng(5).normal(0, 0.8, corners.shape)
     elsewhere = rough + 60.0  # a spurious outline beside it, as decoders report
-    assert len(_distinct_outlines([rough, rough + 0.5, elsewhere], limit=8)) == 2
+    assert len(_distinct_outlines([(rough, ()), (rough + 0.5, ()), (elsewhere, ())], limit=8)) == 2
     results = _Results()
-    assert _read_by_model(image, [elsewhere, rough], results, deadline=float("inf"))
+    assert _read_by_model(image, [(elsewhere, ()), (rough, (5,))], results, deadline=float("inf"))
     (code,) = results.codes
     assert code.text == TEXTS[5] and code.decoder.startswith("zxing/model-v5")
     assert np.abs(np.array(code.polygon) - corners).max() < 1.5
+
+
+@pytest.mark.parametrize("turns", [0, 1, 2, 3])
+def test_matched_finders_outline_a_blurred_tiny_code_in_its_own_orientation(turns: int) -> None:
+    from vision.qr_regions import finder_triple_outlines
+
+    image, corners = small_blurred_code(TEXTS[3], 3, 1.5, seed=4, defocus_px=1.2)
+    image = np.ascontiguousarray(np.rot90(image, turns))
+    # np.rot90 turns counter-clockwise: a point (x, y) of a W-wide image goes to (y, W - 1 - x).
+    rotated = corners.copy()
+    width = 260
+    for _ in range(turns):
+        rotated = np.stack([rotated[:, 1], width - 1 - rotated[:, 0]], axis=1)
+        width = 200 if width == 260 else 260
+    outlines = finder_triple_outlines(image)
+    assert outlines, "no finder triple found"
+    outline, version = outlines[0]
+    # The symbol's own top-left corner comes first, whichever way up the photo is.
+    assert np.abs(outline - rotated).max() < 2.0
+    assert abs(version - 3) <= 1
+
+
+def test_matched_finders_find_nothing_in_a_photo_without_a_code() -> None:
+    from vision.qr_regions import finder_triple_outlines
+
+    rng = np.random.default_rng(11)
+    texture = cv2.GaussianBlur(rng.normal(128, 50, (300, 400)), (0, 0), 2.0)
+    assert finder_triple_outlines(np.clip(texture, 0, 255).astype(np.uint8)) == []
+
+
+def test_blind_refit_recovers_a_shake_wider_than_the_fixed_pattern_kernel() -> None:
+    from vision.qr_model import BLIND_KERNEL_RADIUS, KERNEL_RADIUS, refit_kernel
+
+    bits = symbol(TEXTS[5], 5)
+    grid = grid_for(5)
+    radius = BLIND_KERNEL_RADIUS
+    # A defocus disk smeared by a 12 px (2.4 module) shake: reaches beyond KERNEL_RADIUS.
+    disk = np.zeros((2 * radius + 1,) * 2, np.float32)
+    cv2.circle(disk, (radius, radius), 3, 1.0, -1)
+    line = np.zeros_like(disk)
+    cv2.line(line, (radius - 6, radius - 3), (radius + 6, radius + 3), 1.0, 1)
+    wide = cv2.filter2D(disk, -1, line / line.sum())
+    wide /= wide.sum()
+    assert wide[:, : radius - KERNEL_RADIUS].sum() > 0.01
+    rectified = blurred_rectified(bits, wide, noise=0.02, seed=6)
+    kernel, level = refit_kernel(rectified, module_values(bits), grid)
+    assert kernel.shape == wide.shape
+    assert kernel.sum() == pytest.approx(0.9, abs=0.02)
+    assert level == pytest.approx(0.05, abs=0.02)
+    # Fine detail of a kernel is not observable through 5-px modules; its coarse shape is.
+    coarse = [cv2.GaussianBlur(k, (0, 0), 1.5).ravel() for k in (kernel, wide)]
+    assert np.corrcoef(*coarse)[0, 1] > 0.98
+
+
+def test_realignment_corrects_a_geometry_that_is_off_by_a_third_of_a_module() -> None:
+    from vision.qr_model import _realign, _solve
+
+    image, corners = small_blurred_code(TEXTS[3], 3, 1.6, seed=5, defocus_px=0.8)
+    grid = grid_for(3)
+    centre = corners.mean(axis=0)
+    off = centre + (corners - centre) * 1.02 + (0.4, -0.3)  # 2 % too large and shifted
+    to_image = cv2.getPerspectiveTransform(_symbol_corners_px(grid.modules), off.astype(np.float32))
+    solution = _solve(image, to_image.astype(np.float64), grid, 3)
+    refined = _realign(image, solution, grid)
+    assert refined is not None
+    found = cv2.perspectiveTransform(_symbol_corners_px(grid.modules)[None], refined)[0]
+    assert np.abs(found - corners).max() < 0.6 * np.abs(off - corners).max()
+
+
+def _symbol_corners_px(modules: int) -> np.ndarray:
+    from vision.qr_model import _symbol_corners
+
+    return _symbol_corners(modules)
