@@ -10,6 +10,7 @@ METRIC qr.synthetic_print_rate         synthetic prints decoded by the cascade
 METRIC qr.synthetic_ms_per_image       mean cascade time on them
 METRIC qr.synthetic_polygon_on_code    decoded prints whose returned polygon lies on the true code
 METRIC qr.synthetic_oracle_rate        decodable at all when the true corners are given (a ceiling)
+METRIC qr.synthetic_model_oracle_rate  the model-based reader (vision.qr_model) given the true corners and version
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import numpy as np
 from evals.common import metric, skip
 from evals.synthetic_prints import CachedPrint, cached_prints
 from vision.qr import BACKENDS, QrCode, decode_qr, decode_single
+from vision.qr_model import Alignment, read_alignment, render, symbol_corners
 
 CAMERA_KIND = "camera_photo"
 DEGRADE_SCALE = 0.6
@@ -137,6 +139,17 @@ def oracle_decodes(image: np.ndarray, sample: CachedPrint) -> bool:
     return False
 
 
+def model_oracle_decodes(image: np.ndarray, sample: CachedPrint) -> bool:
+    """The model-based reader's ceiling: its solver started from the true geometry, no localisation."""
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    modules = 17 + 4 * sample.qr_version
+    truth = cv2.getPerspectiveTransform(symbol_corners(modules), sample.qr_corners.astype(np.float32))
+    for reading in read_alignment(grey, Alignment(1.0, sample.qr_version, truth.astype(np.float64))):
+        if all_found((sample.text,), decode_single(render(reading.bits), "zxing")):
+            return True
+    return False
+
+
 def _polygon_on_code(codes: list[QrCode], sample: CachedPrint) -> bool:
     """The returned polygon's centre lies inside the true symbol outline (input pixels)."""
     contour = sample.qr_corners.astype(np.float32).reshape(-1, 1, 2)
@@ -169,6 +182,8 @@ def eval_synthetic(data: Path) -> None:
     metric("qr.synthetic_polygon_on_code", polygons_ok / max(1, sum(hits)))
     oracle = [oracle_decodes(image, sample) for image, sample in zip(images, samples, strict=True)]
     metric("qr.synthetic_oracle_rate", _rate(oracle))
+    model_oracle = [model_oracle_decodes(image, sample) for image, sample in zip(images, samples, strict=True)]
+    metric("qr.synthetic_model_oracle_rate", _rate(model_oracle))
     for decoder in BACKENDS:
         single = [all_found((s.text,), decode_single(image, decoder)) for image, s in zip(images, samples, strict=True)]
         metric(f"qr.synthetic_print_rate_{decoder}_only", _rate(single))

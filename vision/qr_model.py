@@ -132,7 +132,7 @@ def _correlate(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     return cv2.filter2D(image, -1, kernel, borderType=cv2.BORDER_REPLICATE)
 
 
-def _symbol_corners(modules: int) -> np.ndarray:
+def symbol_corners(modules: int) -> np.ndarray:
     """Symbol corners in rectified pixels (pixel centres: module edge k lies at k * MODULE_PX - 0.5)."""
     lo, hi = QUIET * MODULE_PX - 0.5, (QUIET + modules) * MODULE_PX - 0.5
     return np.array([[lo, lo], [hi, lo], [hi, hi], [lo, hi]], np.float32)
@@ -146,7 +146,7 @@ def align(grey: np.ndarray, quad: np.ndarray, version: int) -> tuple[float, np.n
     grid = grid_for(version)
     template = cv2.GaussianBlur(_upsample(grid.value), (0, 0), 0.6 * MODULE_PX)
     template_mask = (_upsample(grid.known) > 0).astype(np.uint8) * 255
-    start = cv2.getPerspectiveTransform(_symbol_corners(grid.modules), quad.astype(np.float32))
+    start = cv2.getPerspectiveTransform(symbol_corners(grid.modules), quad.astype(np.float32))
     image = grey.astype(np.float32)
     try:
         fit, warp = cv2.findTransformECCWithMask(
@@ -431,7 +431,7 @@ def read_alignment(grey: np.ndarray, alignment: Alignment) -> Iterator[GridReadi
     version, grid = alignment.version, grid_for(alignment.version)
 
     def reading(solution: _Solution, method: str) -> GridReading:
-        corners = cv2.perspectiveTransform(_symbol_corners(grid.modules)[None], solution.to_image)[0]
+        corners = cv2.perspectiveTransform(symbol_corners(grid.modules)[None], solution.to_image)[0]
         return GridReading(_core(solution.modules, grid), version, corners.astype(np.float64), alignment.fit, method)
 
     solution = _solve(grey, alignment.to_image, grid, version)

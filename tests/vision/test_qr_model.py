@@ -240,21 +240,15 @@ def test_blind_refit_recovers_a_shake_wider_than_the_fixed_pattern_kernel() -> N
 
 
 def test_realignment_corrects_a_geometry_that_is_off_by_a_third_of_a_module() -> None:
-    from vision.qr_model import _realign, _solve
+    from vision.qr_model import _realign, _solve, symbol_corners
 
     image, corners = small_blurred_code(TEXTS[3], 3, 1.6, seed=5, defocus_px=0.8)
     grid = grid_for(3)
     centre = corners.mean(axis=0)
     off = centre + (corners - centre) * 1.02 + (0.4, -0.3)  # 2 % too large and shifted
-    to_image = cv2.getPerspectiveTransform(_symbol_corners_px(grid.modules), off.astype(np.float32))
+    to_image = cv2.getPerspectiveTransform(symbol_corners(grid.modules), off.astype(np.float32))
     solution = _solve(image, to_image.astype(np.float64), grid, 3)
     refined = _realign(image, solution, grid)
     assert refined is not None
-    found = cv2.perspectiveTransform(_symbol_corners_px(grid.modules)[None], refined)[0]
+    found = cv2.perspectiveTransform(symbol_corners(grid.modules)[None], refined)[0]
     assert np.abs(found - corners).max() < 0.6 * np.abs(off - corners).max()
-
-
-def _symbol_corners_px(modules: int) -> np.ndarray:
-    from vision.qr_model import _symbol_corners
-
-    return _symbol_corners(modules)
