@@ -9,9 +9,10 @@
    retried through sharpening and local-threshold variants sized in modules (``vision.qr_variants``).
    When the fast path already read a code, only the 2x pass and the unread outlines are tried, so a
    second, smaller code in the same photo is still returned;
-   still nothing: the outlines zxing found but could not read (also on the image upscaled 3x) are read
-   model-based (``vision.qr_model``: fixed patterns aligned by ECC, blur kernel fitted, modules solved by
-   least squares, the clean matrix decoded), within a time budget;
+   still nothing: the outlines zxing found but could not read (also on the image upscaled 3x) and those of
+   matched finder-pattern triples (``vision.qr_regions.finder_triple_outlines``) are read model-based
+   (``vision.qr_model``: fixed patterns aligned by ECC, blur kernel fitted, modules solved by least squares,
+   the clean matrix decoded), within a time budget;
    then small codes (< ``DEBLUR_MAX_PITCH`` px per module) among the first regions are deblurred
    by Wiener deconvolution with a small bank of defocus/motion kernels (``vision.qr_deblur``), within a
    time budget;
@@ -401,39 +402,25 @@ def _whole_image_scales(grey: np.ndarray) -> list[float]:
     return [2.0, 3.0] if max(grey.shape) <= 500 else [2.0]
 
 
-def _upscaled_zxing(work: np.ndarray, work_to_input: np.ndarray, results: _Results) -> list[np.ndarray]:
-    """zxing on the working image upscaled 2x: its finder search needs ~3 px per module.
+def _upscaled_zxing(
+    work: np.ndarray, work_to_input: np.ndarray, results: _Results, factor: float = UPSCALE_FACTOR
+) -> list[np.ndarray]:
+    """zxing on the working image upscaled ``factor`` times: its finder search needs ~3 px per module.
 
-    Returns outlines of symbols it saw but could not read, in working-image pixels, for the region stage.
+    Codes it reads are added; returns the outlines of symbols it saw but could not read, in working-image
+    pixels. At 3x and ~1.5 px per module it locates codes (to ~1 px) it cannot sample: those outlines start
+    the model-based reading.
     """
-    up = resize(work, UPSCALE_FACTOR)
-    to_input = work_to_input @ _scale_matrix(UPSCALE_FACTOR)
+    up = resize(work, factor)
+    to_input = work_to_input @ _scale_matrix(factor)
     failed = []
     for barcode in _zxing_read(up, try_downscale=False, return_errors=True):
         outline = _zxing_polygon(barcode.position)
         if barcode.valid and barcode.text:
-            results.add([(barcode.text, outline)], to_input, f"zxing/full:x{UPSCALE_FACTOR:.0f}")
+            results.add([(barcode.text, outline)], to_input, f"zxing/full:x{factor:.0f}")
         else:
-            failed.append(outline / UPSCALE_FACTOR)
+            failed.append(outline / factor)
     return failed
-
-
-def _upscaled_outlines(work: np.ndarray, work_to_input: np.ndarray, results: _Results) -> list[np.ndarray]:
-    """zxing on the working image upscaled 3x: codes it reads are added, outlines it cannot read returned.
-
-    At ~1.5 px per module its finder search locates codes (to ~1 px) that it cannot sample; those outlines
-    start the model-based reading. Returned in input pixels.
-    """
-    up = resize(work, MODEL_OUTLINE_UPSCALE)
-    to_input = work_to_input @ _scale_matrix(MODEL_OUTLINE_UPSCALE)
-    outlines = []
-    for barcode in _zxing_read(up, try_downscale=False, return_errors=True):
-        outline = _zxing_polygon(barcode.position)
-        if barcode.valid and barcode.text:
-            results.add([(barcode.text, outline)], to_input, f"zxing/full:x{MODEL_OUTLINE_UPSCALE:.0f}")
-        else:
-            outlines.append(_apply_homography(to_input, outline))
-    return outlines
 
 
 def _rotated(grey: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
@@ -489,7 +476,8 @@ def decode_qr(image: np.ndarray) -> list[QrCode]:
         regions = outline_regions(work, failed, skip=decoded, limit=MAX_REGIONS)
     unread = [outline / work_scale for outline in failed]
     if thorough:
-        unread = _upscaled_outlines(work, work_to_input, results) + unread
+        outlines_3x = _upscaled_zxing(work, work_to_input, results, MODEL_OUTLINE_UPSCALE)
+        unread = [_apply_homography(work_to_input, outline) for outline in outlines_3x] + unread
         if results.codes:
             return results.codes
     for rank, region in enumerate(regions):
