@@ -10,7 +10,7 @@
    When the fast path already read a code, only the 2x pass and the unread outlines are tried, so a
    second, smaller code in the same photo is still returned;
    still nothing: the outlines zxing found but could not read (also on the image upscaled 3x) and those of
-   matched finder-pattern triples (``vision.qr_regions.finder_triple_outlines``) are read model-based
+   matched finder-pattern triples (``vision.qr_regions.finder_triples``) are read model-based
    (``vision.qr_model``: fixed patterns aligned by ECC, blur kernel fitted, modules solved by least squares,
    the clean matrix decoded), within a time budget;
    then small codes (< ``DEBLUR_MAX_PITCH`` px per module) among the first regions are deblurred
@@ -36,7 +36,15 @@ import zxingcpp
 from vision.qr_deblur import deblurred_variants
 from vision.qr_model import MAX_VERSION as MAX_MODEL_VERSION
 from vision.qr_model import align_outline, read_alignment, render
-from vision.qr_regions import Region, candidate_regions, crop_pitch, finder_triple_outlines, outline_regions
+from vision.qr_regions import (
+    Region,
+    candidate_regions,
+    crop_pitch,
+    finder_triples,
+    outline_from_finders,
+    outline_regions,
+)
+from vision.qr_soft import correct as soft_correct
 from vision.qr_variants import WHOLE_IMAGE_VARIANTS, adaptive, crop_variants, otsu, resize
 
 log = logging.getLogger(__name__)
@@ -79,7 +87,7 @@ DEBLUR_BUDGET_S = 1.5
 UPSCALE_FACTOR = 2.0
 # Model-based reading (vision.qr_model) of outlines zxing found but could not decode: at most this many
 # distinct outlines, within this time. Each costs 0.1-0.5 s; photos without a code rarely yield any.
-MODEL_OUTLINES = 10
+MODEL_OUTLINES = 16
 MODEL_FINDER_OUTLINES = 4
 MODEL_VERSIONS_PER_OUTLINE = 3
 MODEL_BUDGET_S = 1.5
@@ -351,7 +359,7 @@ def _deblur_region(grey: np.ndarray, region: Region, to_input: np.ndarray, resul
 
 
 def _distinct_outlines(outlines: list[Outline], limit: int) -> list[Outline]:
-    """The first ``limit`` four-corner outlines, without near-repeats of one another."""
+    """The first ``limit`` four-corner outlines, without near-repeats of one another (for the same versions)."""
     kept: list[Outline] = []
     for outline, versions in outlines:
         if len(kept) >= limit:
@@ -359,7 +367,9 @@ def _distinct_outlines(outlines: list[Outline], limit: int) -> list[Outline]:
         if len(outline) != 4:
             continue
         side = float(np.ptp(outline, axis=0).max())
-        if side < MIN_SIDE_PX / 2 or any(np.abs(outline - other).max() < 0.1 * side for other, _ in kept):
+        if side < MIN_SIDE_PX / 2 or any(
+            tried == versions and np.abs(outline - other).max() < 0.1 * side for other, tried in kept
+        ):
             continue
         kept.append((outline, versions))
     return kept
@@ -378,9 +388,13 @@ def _read_by_model(grey: np.ndarray, outlines: list[Outline], results: _Results,
             break
     for alignment in sorted(alignments, key=lambda item: -item.fit):
         for reading in read_alignment(grey, alignment):
-            hits = _zxing_hits(render(reading.bits))
+            hits, how = _zxing_hits(render(reading.bits)), reading.method
+            if not hits:
+                # Soft decision: the least sure codewords as erasures (twice the errors corrected).
+                corrected = soft_correct(reading.values, reading.version)
+                hits, how = (_zxing_hits(render(corrected)) if corrected is not None else []), f"{how}-soft"
             if hits:
-                label = f"zxing/model-v{reading.version}-{reading.method}"
+                label = f"zxing/model-v{reading.version}-{how}"
                 return results.add([(hits[0][0], reading.corners)], np.eye(3), label) > 0
         if time.perf_counter() > deadline:
             return False
@@ -388,12 +402,17 @@ def _read_by_model(grey: np.ndarray, outlines: list[Outline], results: _Results,
 
 
 def _finder_outlines(work: np.ndarray, work_to_input: np.ndarray) -> list[Outline]:
-    """Outlines from matched finder triples (``vision.qr_regions``), in input pixels, the guessed version ±1."""
+    """Outlines from matched finder triples (``vision.qr_regions``), in input pixels, one per plausible version.
+
+    Blur widens the finders' profile, so the module count reads high: the versions just below the estimate
+    come first. The outline depends on the version (finder centres sit 3.5 modules in), so each gets its own.
+    """
     outlines = []
-    for outline, version in finder_triple_outlines(work, MODEL_FINDER_OUTLINES):
-        versions = tuple(v for v in (version, version - 1, version + 1) if 1 <= v <= MAX_MODEL_VERSION)
-        if versions:
-            outlines.append((_apply_homography(work_to_input, outline), versions))
+    for centres, modules in finder_triples(work, MODEL_FINDER_OUTLINES):
+        guess = (modules - 17) / 4
+        for version in sorted(range(1, MAX_MODEL_VERSION + 1), key=lambda v: abs(v - guess + 0.3))[:3]:
+            outline = outline_from_finders(centres, version)
+            outlines.append((_apply_homography(work_to_input, outline), (version,)))
     return outlines
 
 

@@ -66,6 +66,7 @@ class GridReading:
     corners: np.ndarray  # (4, 2) symbol corners without quiet zone, image pixels, in the code's orientation
     fit: float
     method: str  # "solved" (thresholded least squares), "blind" (kernel refitted on all pixels), "flipped"
+    values: np.ndarray  # the module values behind ``bits`` (about 0 dark, 1 light), for soft-decision decoding
 
 
 @dataclass(frozen=True)
@@ -138,16 +139,21 @@ def symbol_corners(modules: int) -> np.ndarray:
     return np.array([[lo, lo], [hi, lo], [hi, hi], [lo, hi]], np.float32)
 
 
-def align(grey: np.ndarray, quad: np.ndarray, version: int) -> tuple[float, np.ndarray] | None:
+def align(grey: np.ndarray, quad: np.ndarray, version: int) -> list[tuple[float, np.ndarray]]:
     """ECC fit of the version's fixed patterns to ``grey`` near ``quad`` (TL, TR, BR, BL in code orientation).
 
-    Returns the correlation and the homography from rectified pixels to image pixels, or None.
+    Returns (correlation, homography from rectified pixels to image pixels) for the outline as given and, when
+    ECC converges, as refined: from a good start (finder triples, decoder outlines: ~0.5 px) ECC sometimes
+    drifts to a worse optimum, the corner without a finder first, and the correlation alone cannot tell.
     """
     grid = grid_for(version)
     template = cv2.GaussianBlur(_upsample(grid.value), (0, 0), 0.6 * MODULE_PX)
     template_mask = (_upsample(grid.known) > 0).astype(np.uint8) * 255
     start = cv2.getPerspectiveTransform(symbol_corners(grid.modules), quad.astype(np.float32))
     image = grey.astype(np.float32)
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    flat = cv2.warpPerspective(image, start, template.shape[::-1], flags=flags, borderMode=cv2.BORDER_REPLICATE)
+    found = [(float(cv2.computeECC(template, flat, template_mask)), start.astype(np.float64))]
     try:
         fit, warp = cv2.findTransformECCWithMask(
             template,
@@ -160,8 +166,8 @@ def align(grey: np.ndarray, quad: np.ndarray, version: int) -> tuple[float, np.n
             5,
         )
     except cv2.error:  # did not converge, or the warp left the image
-        return None
-    return float(fit), warp.astype(np.float64)
+        return found
+    return [(float(fit), warp.astype(np.float64)), *found]
 
 
 def rectify(grey: np.ndarray, to_image: np.ndarray, version: int) -> np.ndarray:
@@ -335,7 +341,11 @@ def greedy_flips(
 
 
 def _core(modules: np.ndarray, grid: _Grid) -> np.ndarray:
-    return modules[QUIET : QUIET + grid.modules, QUIET : QUIET + grid.modules] < 0.5
+    return _core_values(modules, grid) < 0.5
+
+
+def _core_values(modules: np.ndarray, grid: _Grid) -> np.ndarray:
+    return modules[QUIET : QUIET + grid.modules, QUIET : QUIET + grid.modules]
 
 
 @dataclass(frozen=True)
@@ -359,9 +369,9 @@ def align_outline(grey: np.ndarray, quad: np.ndarray, versions: range | None = N
     shift = np.array([[1, 0, x0], [0, 1, y0], [0, 0, 1]], dtype=np.float64)
     found = []
     for version in versions or range(1, MAX_VERSION + 1):
-        aligned = align(crop, quad - (x0, y0), version)
-        if aligned is not None and aligned[0] >= MIN_FIT:
-            found.append(Alignment(aligned[0], version, shift @ aligned[1]))
+        for fit, to_crop in align(crop, quad - (x0, y0), version):
+            if fit >= MIN_FIT:
+                found.append(Alignment(fit, version, shift @ to_crop))
     return sorted(found, key=lambda item: -item.fit)
 
 
@@ -430,9 +440,10 @@ def read_alignment(grey: np.ndarray, alignment: Alignment) -> Iterator[GridReadi
     """Successively refined module solutions: thresholded, blind kernel rounds, realigned, greedy flips."""
     version, grid = alignment.version, grid_for(alignment.version)
 
-    def reading(solution: _Solution, method: str) -> GridReading:
-        corners = cv2.perspectiveTransform(symbol_corners(grid.modules)[None], solution.to_image)[0]
-        return GridReading(_core(solution.modules, grid), version, corners.astype(np.float64), alignment.fit, method)
+    def reading(solution: _Solution, method: str, values: np.ndarray | None = None) -> GridReading:
+        corners = cv2.perspectiveTransform(symbol_corners(grid.modules)[None], solution.to_image)[0].astype(np.float64)
+        values = _core_values(solution.modules, grid) if values is None else values
+        return GridReading(_core(solution.modules, grid), version, corners, alignment.fit, method, values.copy())
 
     solution = _solve(grey, alignment.to_image, grid, version)
     yield reading(solution, "solved")
@@ -447,8 +458,10 @@ def read_alignment(grey: np.ndarray, alignment: Alignment) -> Iterator[GridReadi
         _blind_round(solution, grid)
         yield reading(solution, "realigned")
     flipped = greedy_flips(solution.rectified, solution.kernel, solution.level, solution.modules, grid)
+    # A flipped module keeps a value just across the threshold: soft decoding should doubt it first.
+    soft = np.where((flipped > 0.5) == (solution.modules > 0.5), solution.modules, 0.5 + 0.01 * (flipped - 0.5))
     solution.modules = flipped
-    yield reading(solution, "flipped")
+    yield reading(solution, "flipped", _core_values(soft, grid))
 
 
 def read_grid(grey: np.ndarray, quad: np.ndarray, tries: int = 3) -> Iterator[GridReading]:

@@ -267,15 +267,17 @@ def _matched_finders(grey: np.ndarray) -> list[tuple[float, np.ndarray, float]]:
     return kept
 
 
-def finder_triple_outlines(grey: np.ndarray, limit: int = 6) -> list[tuple[np.ndarray, int]]:
-    """Symbol outlines (TL, TR, BR, BL in code orientation) and versions from three matched finders.
+def finder_triples(grey: np.ndarray, limit: int = 6) -> list[tuple[np.ndarray, float]]:
+    """Three matched finders that can be one code: centres (top-left, top-right, bottom-left) and modules across.
 
     Three finders of one code form a right isosceles triangle (loosely, under up to ~25 degrees of tilt)
     whose legs are ``modules - 7`` module pitches long; the corner finder is top-left and the code's
-    orientation follows from which side the other two lie on. Best-scoring triples first.
+    orientation follows from which side the other two lie on. Best-scoring triples first. The module count
+    is an estimate (blur widens a finder's profile); ``outline_from_finders`` turns a triple and a version
+    into symbol corners.
     """
     finders = _matched_finders(grey)
-    triples: list[tuple[float, np.ndarray, int]] = []
+    triples: list[tuple[float, np.ndarray, float]] = []
     for corner_score, corner, corner_pitch in finders:
         for i, (score_b, b, pitch_b) in enumerate(finders):
             for score_c, c, pitch_c in finders[i + 1 :]:
@@ -288,23 +290,20 @@ def finder_triple_outlines(grey: np.ndarray, limit: int = 6) -> list[tuple[np.nd
                 length_b, length_c = float(np.linalg.norm(leg_b)), float(np.linalg.norm(leg_c))
                 if not 0.7 < length_b / max(length_c, 1e-6) < 1.43 or abs(leg_b @ leg_c) > 0.45 * length_b * length_c:
                     continue
-                # Run lengths of a blurred finder read ~15 % wide, so the pitch is a little high; round down.
                 modules = (length_b + length_c) / 2 / float(np.mean(pitches)) + 7
-                version = int(np.clip(round((modules - 17) / 4 - 0.2), 1, 40))
-                if not -0.5 <= (modules - 17) / 4 <= 7.5:
+                if not 15 <= modules <= 50:
                     continue
                 # y points down: the top-right finder is the one for which the turn to bottom-left is clockwise.
                 right, below = (b, c) if leg_b[0] * leg_c[1] - leg_b[1] * leg_c[0] > 0 else (c, b)
-                outline = _outline_from_finders(corner, right, below, 17 + 4 * version)
-                triples.append((corner_score + score_b + score_c, outline, version))
+                triples.append((corner_score + score_b + score_c, np.array([corner, right, below]), modules))
     triples.sort(key=lambda triple: -triple[0])
-    return [(outline, version) for _, outline, version in triples[:limit]]
+    return [(centres, modules) for _, centres, modules in triples[:limit]]
 
 
-def _outline_from_finders(
-    top_left: np.ndarray, top_right: np.ndarray, bottom_left: np.ndarray, modules: int
-) -> np.ndarray:
-    """Symbol corners from the three finder centres (each 3.5 modules in from its corner), affine."""
+def outline_from_finders(centres: np.ndarray, version: int) -> np.ndarray:
+    """Symbol corners (TL, TR, BR, BL) from the three finder centres, each 3.5 modules in from its corner."""
+    top_left, top_right, bottom_left = centres
+    modules = 17 + 4 * version
     across = (top_right - top_left) / (modules - 7)
     down = (bottom_left - top_left) / (modules - 7)
     tl = top_left - 3.5 * (across + down)

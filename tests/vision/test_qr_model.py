@@ -189,7 +189,7 @@ def test_cascade_model_stage_reads_an_outline_and_returns_the_true_polygon() -> 
 
 @pytest.mark.parametrize("turns", [0, 1, 2, 3])
 def test_matched_finders_outline_a_blurred_tiny_code_in_its_own_orientation(turns: int) -> None:
-    from vision.qr_regions import finder_triple_outlines
+    from vision.qr_regions import finder_triples, outline_from_finders
 
     image, corners = small_blurred_code(TEXTS[3], 3, 1.5, seed=4, defocus_px=1.2)
     image = np.ascontiguousarray(np.rot90(image, turns))
@@ -199,20 +199,20 @@ def test_matched_finders_outline_a_blurred_tiny_code_in_its_own_orientation(turn
     for _ in range(turns):
         rotated = np.stack([rotated[:, 1], width - 1 - rotated[:, 0]], axis=1)
         width = 200 if width == 260 else 260
-    outlines = finder_triple_outlines(image)
-    assert outlines, "no finder triple found"
-    outline, version = outlines[0]
+    triples = finder_triples(image)
+    assert triples, "no finder triple found"
+    centres, modules = triples[0]
+    assert abs(modules - 29) < 4  # version 3: 29 modules across
     # The symbol's own top-left corner comes first, whichever way up the photo is.
-    assert np.abs(outline - rotated).max() < 2.0
-    assert abs(version - 3) <= 1
+    assert np.abs(outline_from_finders(centres, 3) - rotated).max() < 2.0
 
 
 def test_matched_finders_find_nothing_in_a_photo_without_a_code() -> None:
-    from vision.qr_regions import finder_triple_outlines
+    from vision.qr_regions import finder_triples
 
     rng = np.random.default_rng(11)
     texture = cv2.GaussianBlur(rng.normal(128, 50, (300, 400)), (0, 0), 2.0)
-    assert finder_triple_outlines(np.clip(texture, 0, 255).astype(np.uint8)) == []
+    assert finder_triples(np.clip(texture, 0, 255).astype(np.uint8)) == []
 
 
 def test_blind_refit_recovers_a_shake_wider_than_the_fixed_pattern_kernel() -> None:
