@@ -17,7 +17,8 @@ pattern and quiet zone are fixed. This module uses them three times:
    divided out, alternating with the module solution. When the thresholded solution does not decode, a few
    rounds of greedy flips (each module set to whichever value explains the pixels better) follow.
 
-The result is a clean bit matrix; the caller renders it and lets a standard decoder apply error correction.
+The result is a clean bit matrix; the caller renders it and lets a standard decoder apply error correction
+(or first corrects it soft-decision, ``vision.qr_soft``, when that fails).
 Pure numpy/OpenCV, a few tens of milliseconds per attempt.
 """
 
