@@ -11,6 +11,7 @@ METRIC qr.synthetic_ms_per_image       mean cascade time on them
 METRIC qr.synthetic_polygon_on_code    decoded prints whose returned polygon lies on the true code
 METRIC qr.synthetic_oracle_rate        decodable at all when the true corners are given (a ceiling)
 METRIC qr.synthetic_model_oracle_rate  the model-based reader (vision.qr_model) given the true corners and version
+METRIC qr.synthetic_wrong_texts        prints for which the cascade returned a text that is not the printed one
 """
 
 from __future__ import annotations
@@ -166,11 +167,12 @@ PX_PER_MODULE_BINS = ((0.0, 1.3), (1.3, 1.6), (1.6, 2.0), (2.0, 99.0))
 def eval_synthetic(data: Path) -> None:
     samples = cached_prints(data)
     images = [cv2.imread(str(sample.path), cv2.IMREAD_COLOR) for sample in samples]
-    hits, stages, polygons_ok = [], Counter(), 0
+    hits, stages, polygons_ok, wrong = [], Counter(), 0, 0
     started = time.perf_counter()
     for image, sample in zip(images, samples, strict=True):
         codes = decode_qr(image)
         found = all_found((sample.text,), codes)
+        wrong += any(normalise(code.text) != sample.text for code in codes)
         hits.append(found)
         if found:
             stages[next(c.decoder for c in codes if normalise(c.text) == sample.text).split("/region")[0]] += 1
@@ -180,6 +182,7 @@ def eval_synthetic(data: Path) -> None:
     metric("qr.synthetic_print_rate", _rate(hits))
     metric("qr.synthetic_ms_per_image", ms)
     metric("qr.synthetic_polygon_on_code", polygons_ok / max(1, sum(hits)))
+    metric("qr.synthetic_wrong_texts", wrong)
     oracle = [oracle_decodes(image, sample) for image, sample in zip(images, samples, strict=True)]
     metric("qr.synthetic_oracle_rate", _rate(oracle))
     model_oracle = [model_oracle_decodes(image, sample) for image, sample in zip(images, samples, strict=True)]

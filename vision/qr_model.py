@@ -67,7 +67,7 @@ class GridReading:
     corners: np.ndarray  # (4, 2) symbol corners without quiet zone, image pixels, in the code's orientation
     fit: float
     method: str  # "solved" (thresholded least squares), "blind" (kernel refitted on all pixels), "flipped"
-    values: np.ndarray  # the module values behind ``bits`` (about 0 dark, 1 light), for soft-decision decoding
+    values: np.ndarray  # per module: 0..0.5 dark, 0.5..1 light, nearer 0.5 the cheaper a flip (soft decoding)
 
 
 @dataclass(frozen=True)
@@ -341,6 +341,34 @@ def greedy_flips(
     return values
 
 
+def flip_costs(rectified: np.ndarray, kernel: np.ndarray, level: float, binary: np.ndarray, grid: _Grid) -> np.ndarray:
+    """How much the squared residual grows if each module alone is flipped (negative: the flip would fit better).
+
+    Flipping module j by c (+1 or -1) adds c times its blurred footprint r_j to the prediction, so the cost is
+    |r_j|^2 - 2c <residual, r_j>: one correlation of the residual with the footprint, sampled per module. This
+    is a log-likelihood ratio under Gaussian noise, a far better confidence than the distance to 0.5.
+    """
+    residual = rectified - level - _convolve(_upsample(binary), kernel)
+    pad = kernel.shape[0] // 2
+    footprint = np.zeros((MODULE_PX + 2 * pad, MODULE_PX + 2 * pad), np.float32)
+    footprint[pad : pad + MODULE_PX, pad : pad + MODULE_PX] = 1.0
+    response = _convolve(footprint, kernel)
+    correlation = cv2.filter2D(residual.astype(np.float32), -1, response, borderType=cv2.BORDER_CONSTANT)
+    centre = MODULE_PX // 2
+    along = correlation[centre::MODULE_PX, centre::MODULE_PX]
+    return float((response * response).sum()) - 2.0 * (1.0 - 2.0 * binary) * along
+
+
+def confident_values(
+    solution_modules: np.ndarray, rectified: np.ndarray, kernel: np.ndarray, level: float, grid: _Grid
+) -> np.ndarray:
+    """Module values whose distance from 0.5 follows the flip cost: for soft-decision decoding."""
+    binary = np.where(grid.known > 0, grid.value, (solution_modules > 0.5).astype(np.float32))
+    cost = flip_costs(rectified, kernel, level, binary, grid)
+    scale = float(np.median(np.abs(cost[grid.known == 0]))) + 1e-9
+    return 0.5 + (binary - 0.5) * np.tanh(np.maximum(cost, 0.0) / scale)
+
+
 def _core(modules: np.ndarray, grid: _Grid) -> np.ndarray:
     return _core_values(modules, grid) < 0.5
 
@@ -441,10 +469,12 @@ def read_alignment(grey: np.ndarray, alignment: Alignment) -> Iterator[GridReadi
     """Successively refined module solutions: thresholded, blind kernel rounds, realigned, greedy flips."""
     version, grid = alignment.version, grid_for(alignment.version)
 
-    def reading(solution: _Solution, method: str, values: np.ndarray | None = None) -> GridReading:
+    def reading(solution: _Solution, method: str) -> GridReading:
         corners = cv2.perspectiveTransform(symbol_corners(grid.modules)[None], solution.to_image)[0].astype(np.float64)
-        values = _core_values(solution.modules, grid) if values is None else values
-        return GridReading(_core(solution.modules, grid), version, corners, alignment.fit, method, values.copy())
+        values = confident_values(solution.modules, solution.rectified, solution.kernel, solution.level, grid)
+        return GridReading(
+            _core(solution.modules, grid), version, corners, alignment.fit, method, _core_values(values, grid)
+        )
 
     solution = _solve(grey, alignment.to_image, grid, version)
     yield reading(solution, "solved")
@@ -459,10 +489,8 @@ def read_alignment(grey: np.ndarray, alignment: Alignment) -> Iterator[GridReadi
         _blind_round(solution, grid)
         yield reading(solution, "realigned")
     flipped = greedy_flips(solution.rectified, solution.kernel, solution.level, solution.modules, grid)
-    # A flipped module keeps a value just across the threshold: soft decoding should doubt it first.
-    soft = np.where((flipped > 0.5) == (solution.modules > 0.5), solution.modules, 0.5 + 0.01 * (flipped - 0.5))
     solution.modules = flipped
-    yield reading(solution, "flipped", _core_values(soft, grid))
+    yield reading(solution, "flipped")
 
 
 def read_grid(grey: np.ndarray, quad: np.ndarray, tries: int = 3) -> Iterator[GridReading]:

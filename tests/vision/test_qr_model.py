@@ -252,3 +252,20 @@ def test_realignment_corrects_a_geometry_that_is_off_by_a_third_of_a_module() ->
     assert refined is not None
     found = cv2.perspectiveTransform(symbol_corners(grid.modules)[None], refined)[0]
     assert np.abs(found - corners).max() < 0.6 * np.abs(off - corners).max()
+
+
+def test_flip_costs_single_out_the_module_that_was_read_wrong() -> None:
+    from vision.qr_model import flip_costs
+
+    bits = symbol(TEXTS[3], 3)
+    grid = grid_for(3)
+    kernel = shake_kernel()
+    rectified = blurred_rectified(bits, kernel, noise=0.0)
+    values = module_values(bits)
+    costs = flip_costs(rectified, kernel * 0.9, 0.05, values, grid)
+    free = grid.known == 0
+    assert (costs[free] > 0).all()  # every true module explains the photo better than its flip
+    row, col = np.argwhere(free)[40]
+    values[row, col] = 1.0 - values[row, col]
+    costs = flip_costs(rectified, kernel * 0.9, 0.05, values, grid)
+    assert costs[row, col] < 0 and np.argmin(np.where(free, costs, np.inf)) == row * grid.side + col

@@ -114,3 +114,14 @@ def test_too_many_confident_errors_are_refused() -> None:
 def test_unsupported_versions_are_refused() -> None:
     with pytest.raises(ValueError):
         correct(np.ones((45, 45)), 8)
+
+
+def test_spare_codewords_are_kept_unused() -> None:
+    rng = random.Random(3)
+    block = qr_rs.encode([rng.randrange(256) for _ in range(40)], 16)
+    damaged = list(block)
+    for place in (1, 5, 9, 13, 17, 21, 25):  # 7 errors: within 16 / 2, not within (16 - 4) / 2
+        damaged[place] ^= 0x5A
+    assert qr_rs.decode(damaged, 16) == block
+    assert qr_rs.decode(damaged, 16, spare=4) is None
+    assert qr_rs.decode(damaged, 16, erasures=[1, 5, 9, 13, 17, 21, 25], spare=4) == block
