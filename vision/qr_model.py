@@ -47,6 +47,7 @@ REALIGN_BLOCKS = 3
 REALIGN_BLUR = 0.5
 REALIGN_MIN_RESPONSE = 0.05
 REALIGN_ROUNDS = 2
+_REALIGN_CRITERIA = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 100, 1e-7)
 # ECC correlations below this are not a QR code of that version at that place.
 MIN_FIT = 0.5
 PSF_SAMPLES = 3000  # pixels used to fit the kernel (enough for 225 unknowns, bounded cost)
@@ -465,6 +466,36 @@ def _realign(grey: np.ndarray, solution: _Solution, grid: _Grid) -> np.ndarray |
     return None if refined is None else refined.astype(np.float64)
 
 
+def _realign_ecc(grey: np.ndarray, solution: _Solution, grid: _Grid) -> np.ndarray | None:
+    """The homography refined by ECC against the solved code blurred by a centred Gaussian.
+
+    Often closer than block matching (it fits all eight parameters at once), but it can run away where the
+    solved code is poor; ``read_alignment`` keeps whichever geometry the model then explains better.
+    """
+    values = np.where(grid.known > 0, grid.value, (solution.modules > 0.5).astype(np.float32))
+    predicted = cv2.GaussianBlur(_upsample(values), (0, 0), REALIGN_BLUR * MODULE_PX)
+    try:
+        _, warp = cv2.findTransformECC(
+            predicted,
+            grey.astype(np.float32),
+            solution.to_image.astype(np.float32),
+            cv2.MOTION_HOMOGRAPHY,
+            _REALIGN_CRITERIA,
+            None,
+            1,
+        )
+    except cv2.error:
+        return None
+    return warp.astype(np.float64)
+
+
+def _misfit(solution: _Solution, grid: _Grid) -> float:
+    """Mean squared residual of the photo against the solved, binarised code under its geometry and kernel."""
+    values = np.where(grid.known > 0, grid.value, (solution.modules > 0.5).astype(np.float32))
+    residual = solution.rectified - solution.level - _convolve(_upsample(values), solution.kernel)
+    return float(np.mean(residual * residual))
+
+
 def read_alignment(grey: np.ndarray, alignment: Alignment) -> Iterator[GridReading]:
     """Successively refined module solutions: thresholded, blind kernel rounds, realigned, greedy flips."""
     version, grid = alignment.version, grid_for(alignment.version)
@@ -482,11 +513,16 @@ def read_alignment(grey: np.ndarray, alignment: Alignment) -> Iterator[GridReadi
         _blind_round(solution, grid)
         yield reading(solution, "blind")
     for _ in range(REALIGN_ROUNDS):
-        refined = _realign(grey, solution, grid)
-        if refined is None:
+        candidates = []
+        for realign in (_realign, _realign_ecc):
+            refined = realign(grey, solution, grid)
+            if refined is not None:
+                candidate = _solve(grey, refined, grid, version)
+                _blind_round(candidate, grid)
+                candidates.append((_misfit(candidate, grid), candidate))
+        if not candidates:
             break
-        solution = _solve(grey, refined, grid, version)
-        _blind_round(solution, grid)
+        solution = min(candidates, key=lambda item: item[0])[1]
         yield reading(solution, "realigned")
     flipped = greedy_flips(solution.rectified, solution.kernel, solution.level, solution.modules, grid)
     solution.modules = flipped

@@ -30,10 +30,10 @@ CLUSTER_LIMIT = 8
 CLUSTER_BLOCKS = (15, 31)
 # A version-1 code is 21 modules across; run lengths overestimate the pitch of a blurred code by ~10-20 %.
 MIN_MODULES_ACROSS = 18
-# Matched finders: pitches (px per module) of the correlation templates, the least correlation that counts,
-# and how many of the best spots are combined into triples.
-MATCHED_FINDER_PITCHES = (1.1, 1.3, 1.55, 1.85, 2.2)
-MATCHED_FINDER_MIN = 0.55
+# Matched finders: sides (px) of the correlation templates, 9 modules each, so 1.0-2.3 px per module; the
+# least correlation that counts, and how many of the best spots are combined into triples.
+MATCHED_FINDER_SIDES = (9, 11, 13, 15, 17, 19, 21)
+MATCHED_FINDER_MIN = 0.45
 MATCHED_FINDER_LIMIT = 40
 
 
@@ -233,12 +233,14 @@ def _finder_centres(grey: np.ndarray) -> list[tuple[float, float, float]]:
 
 
 @cache
-def _finder_template(pitch: float) -> np.ndarray:
-    """A finder pattern with its light separator (9 x 9 modules), area-sampled to ``pitch`` px per module."""
+def _finder_template(side: int) -> np.ndarray:
+    """A finder pattern with its light separator (9 x 9 modules) area-sampled to ``side`` px, softened by a
+    blur of 0.4 module as a small code in a phone photo shows it (a sharp template loses half its correlation
+    at half a pixel off)."""
     rings = np.maximum.outer(np.abs(np.arange(9) - 4), np.abs(np.arange(9) - 4))
     pattern = np.where(np.isin(rings, (0, 1, 3)), 0.0, 1.0).astype(np.float32)
-    side = max(5, round(9 * pitch) | 1)
-    return cv2.resize(np.kron(pattern, np.ones((16, 16), np.float32)), (side, side), interpolation=cv2.INTER_AREA)
+    template = cv2.resize(np.kron(pattern, np.ones((16, 16), np.float32)), (side, side), interpolation=cv2.INTER_AREA)
+    return cv2.GaussianBlur(template, (0, 0), 0.4 * side / 9, borderType=cv2.BORDER_REPLICATE)
 
 
 def _matched_finders(grey: np.ndarray) -> list[tuple[float, np.ndarray, float]]:
@@ -249,8 +251,9 @@ def _matched_finders(grey: np.ndarray) -> list[tuple[float, np.ndarray, float]]:
     """
     image = grey.astype(np.float32)
     peaks: list[tuple[float, np.ndarray, float]] = []
-    for pitch in MATCHED_FINDER_PITCHES:
-        template = _finder_template(pitch)
+    for side in MATCHED_FINDER_SIDES:
+        pitch = side / 9
+        template = _finder_template(side)
         score = cv2.matchTemplate(image, template, cv2.TM_CCOEFF_NORMED)
         window = round(5 * pitch) | 1
         is_peak = (score >= cv2.dilate(score, np.ones((window, window), np.uint8))) & (score > MATCHED_FINDER_MIN)

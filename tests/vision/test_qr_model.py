@@ -269,3 +269,20 @@ def test_flip_costs_single_out_the_module_that_was_read_wrong() -> None:
     values[row, col] = 1.0 - values[row, col]
     costs = flip_costs(rectified, kernel * 0.9, 0.05, values, grid)
     assert costs[row, col] < 0 and np.argmin(np.where(free, costs, np.inf)) == row * grid.side + col
+
+
+def test_ecc_realignment_also_corrects_the_geometry_and_the_misfit_tells_which_is_better() -> None:
+    from vision.qr_model import _misfit, _realign_ecc, _solve, symbol_corners
+
+    image, corners = small_blurred_code(TEXTS[3], 3, 1.6, seed=5, defocus_px=0.8)
+    grid = grid_for(3)
+    centre = corners.mean(axis=0)
+    off = centre + (corners - centre) * 1.02 + (0.4, -0.3)
+    to_image = cv2.getPerspectiveTransform(symbol_corners(grid.modules), off.astype(np.float32)).astype(np.float64)
+    solution = _solve(image, to_image, grid, 3)
+    refined = _realign_ecc(image, solution, grid)
+    assert refined is not None
+    found = cv2.perspectiveTransform(symbol_corners(grid.modules)[None], refined)[0]
+    assert np.abs(found - corners).max() < 0.6 * np.abs(off - corners).max()
+    true_geometry = cv2.getPerspectiveTransform(symbol_corners(grid.modules), corners.astype(np.float32))
+    assert _misfit(_solve(image, true_geometry.astype(np.float64), grid, 3), grid) < _misfit(solution, grid)
