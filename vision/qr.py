@@ -93,7 +93,7 @@ MODEL_OUTLINES = 16
 MODEL_FINDER_OUTLINES = 4
 MODEL_VERSIONS_PER_OUTLINE = 3
 MODEL_MAX_ALIGNMENTS = 3
-MODEL_BUDGET_S = 4.0
+MODEL_BUDGET_S = 8.0
 # The model stage also takes the outlines zxing reports on the working image upscaled this much (~25 ms).
 MODEL_OUTLINE_UPSCALE = 3.0
 
