@@ -280,27 +280,38 @@ def finder_triples(grey: np.ndarray, limit: int = 6) -> list[tuple[np.ndarray, f
     into symbol corners.
     """
     finders = _matched_finders(grey)
-    triples: list[tuple[float, np.ndarray, float]] = []
-    for corner_score, corner, corner_pitch in finders:
-        for i, (score_b, b, pitch_b) in enumerate(finders):
-            for score_c, c, pitch_c in finders[i + 1 :]:
-                if corner is b or corner is c:
-                    continue
-                pitches = (corner_pitch, pitch_b, pitch_c)
-                if max(pitches) > 1.5 * min(pitches):
-                    continue
-                leg_b, leg_c = b - corner, c - corner
-                length_b, length_c = float(np.linalg.norm(leg_b)), float(np.linalg.norm(leg_c))
-                if not 0.7 < length_b / max(length_c, 1e-6) < 1.43 or abs(leg_b @ leg_c) > 0.45 * length_b * length_c:
-                    continue
-                modules = (length_b + length_c) / 2 / float(np.mean(pitches)) + 7
-                if not 15 <= modules <= 50:
-                    continue
-                # y points down: the top-right finder is the one for which the turn to bottom-left is clockwise.
-                right, below = (b, c) if leg_b[0] * leg_c[1] - leg_b[1] * leg_c[0] > 0 else (c, b)
-                triples.append((corner_score + score_b + score_c, np.array([corner, right, below]), modules))
-    triples.sort(key=lambda triple: -triple[0])
-    return [(centres, modules) for _, centres, modules in triples[:limit]]
+    if len(finders) < 3:
+        return []
+    scores = np.array([f[0] for f in finders])
+    centres = np.array([f[1] for f in finders])
+    pitches = np.array([f[2] for f in finders])
+    # Index arrays over every (corner, b, c) with b < c and the corner different from both.
+    corner, b, c = np.meshgrid(*(np.arange(len(finders)),) * 3, indexing="ij")
+    keep = (b < c) & (corner != b) & (corner != c)
+    corner, b, c = corner[keep], b[keep], c[keep]
+    leg_b, leg_c = centres[b] - centres[corner], centres[c] - centres[corner]
+    length_b, length_c = np.linalg.norm(leg_b, axis=1), np.linalg.norm(leg_c, axis=1)
+    three = np.stack([pitches[corner], pitches[b], pitches[c]], axis=1)
+    modules = (length_b + length_c) / 2 / three.mean(axis=1) + 7
+    ratio = length_b / np.maximum(length_c, 1e-6)
+    dot = np.abs((leg_b * leg_c).sum(axis=1))
+    good = (
+        (three.max(axis=1) <= 1.5 * three.min(axis=1))
+        & (ratio > 0.7)
+        & (ratio < 1.43)
+        & (dot <= 0.45 * length_b * length_c)
+        & (modules >= 15)
+        & (modules <= 50)
+    )
+    found = []
+    for index in np.flatnonzero(good)[np.argsort(-(scores[corner] + scores[b] + scores[c])[good], kind="stable")][
+        :limit
+    ]:
+        lb, lc = leg_b[index], leg_c[index]
+        # y points down: the top-right finder is the one for which the turn to bottom-left is clockwise.
+        right, below = (b[index], c[index]) if lb[0] * lc[1] - lb[1] * lc[0] > 0 else (c[index], b[index])
+        found.append((np.array([centres[corner[index]], centres[right], centres[below]]), float(modules[index])))
+    return found
 
 
 def outline_from_finders(centres: np.ndarray, version: int) -> np.ndarray:

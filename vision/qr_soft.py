@@ -52,6 +52,25 @@ def _format_positions(n: int) -> tuple[list[tuple[int, int]], list[tuple[int, in
     return first, second
 
 
+def format_distance(values: np.ndarray) -> int:
+    """Bits (of 30: both copies) by which the thresholded format modules miss the nearest valid format word.
+
+    A real symbol read roughly right scores 0-3; a patch of texture taken for one scores 6 or more (the 32
+    valid words lie 7 apart and both copies must agree on one).
+    """
+    copies = _format_positions(values.shape[0])
+    dark = [np.array([values[r, c] < 0.5 for r, c in copy]) for copy in copies]
+    return min(
+        int(sum(np.count_nonzero(bits != d) for d in dark))
+        for bits in (_format_bits(level, mask) for level in _LEVEL_BITS for mask in range(8))
+    )
+
+
+def _format_bits(level: str, mask: int) -> np.ndarray:
+    word = _format_word(level, mask)
+    return np.array([(word >> (14 - i)) & 1 for i in range(15)], dtype=bool)
+
+
 def read_format(values: np.ndarray) -> tuple[str, int]:
     """Error level and mask whose format word best explains both copies' module values (1 = light)."""
     n = values.shape[0]

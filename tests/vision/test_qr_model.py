@@ -290,3 +290,16 @@ def test_ecc_realignment_also_corrects_the_geometry_and_the_misfit_tells_which_i
     assert np.abs(found - corners).max() < 0.6 * np.abs(off - corners).max()
     true_geometry = cv2.getPerspectiveTransform(symbol_corners(grid.modules), corners.astype(np.float32))
     assert _misfit(_solve(image, true_geometry.astype(np.float64), grid, 3), grid) < _misfit(solution, grid)
+
+
+def test_only_plausible_first_solutions_are_refined() -> None:
+    from vision.qr_model import Alignment, read_alignment, symbol_corners
+
+    image, corners = small_blurred_code(TEXTS[3], 3, 1.4, seed=2)
+    modules = grid_for(3).modules
+    to_image = cv2.getPerspectiveTransform(symbol_corners(modules), corners.astype(np.float32)).astype(np.float64)
+    code_readings = [r.method for r in read_alignment(image, Alignment(1.0, 3, to_image))]
+    assert code_readings[0] == "solved" and len(code_readings) > 3
+    rng = np.random.default_rng(4)
+    texture = np.clip(cv2.GaussianBlur(rng.normal(128, 60, image.shape), (0, 0), 1.5), 0, 255).astype(np.uint8)
+    assert [r.method for r in read_alignment(texture, Alignment(1.0, 3, to_image))] == ["solved"]

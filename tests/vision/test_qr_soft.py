@@ -125,3 +125,16 @@ def test_spare_codewords_are_kept_unused() -> None:
     assert qr_rs.decode(damaged, 16) == block
     assert qr_rs.decode(damaged, 16, spare=4) is None
     assert qr_rs.decode(damaged, 16, erasures=[1, 5, 9, 13, 17, 21, 25], spare=4) == block
+
+
+def test_format_distance_tells_a_symbol_from_texture() -> None:
+    from vision.qr_soft import format_distance
+
+    bits = symbol("https://pgshort.aprd.io/aB3dE5f", 3, "M", 4)
+    values = np.where(bits, 0.1, 0.9)
+    assert format_distance(values) == 0
+    values[8, 0] = 1.0 - values[8, 0]  # one format module misread
+    assert format_distance(values) == 1
+    rng = np.random.default_rng(2)
+    noise = [format_distance(rng.random(bits.shape)) for _ in range(50)]
+    assert min(noise) >= 4 and np.median(noise) >= 7
