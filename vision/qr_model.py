@@ -53,8 +53,11 @@ REALIGN_ROUNDS = 3
 PLAUSIBLE_MISFIT = 0.35
 PLAUSIBLE_FORMAT_BITS = 8
 _REALIGN_CRITERIA = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 100, 1e-7)
-# ECC correlations below this are not a QR code of that version at that place.
+# ECC correlations below this are not a QR code of that version at that place; below MIN_START_FIT as given,
+# an outline is not refined at all (codes read on the eval set start at 0.65 or more, spurious finder triples in
+# photos without a code at 0.38 median).
 MIN_FIT = 0.5
+MIN_START_FIT = 0.5
 PSF_SAMPLES = 3000  # pixels used to fit the kernel (enough for 225 unknowns, bounded cost)
 PSF_RIDGE = 1.0
 PRIOR_WEIGHT = 4.0  # how firmly fixed modules keep their value in the module solution
@@ -150,8 +153,9 @@ def align(grey: np.ndarray, quad: np.ndarray, version: int) -> list[tuple[float,
     """ECC fit of the version's fixed patterns to ``grey`` near ``quad`` (TL, TR, BR, BL in code orientation).
 
     Returns (correlation, homography from rectified pixels to image pixels) for the outline as given and, when
-    ECC converges, as refined: from a good start (finder triples, decoder outlines: ~0.5 px) ECC sometimes
-    drifts to a worse optimum, the corner without a finder first, and the correlation alone cannot tell.
+    it starts plausibly and ECC converges, as refined: from a good start (finder triples, decoder outlines:
+    ~0.5 px) ECC sometimes drifts to a worse optimum, the corner without a finder first, and the correlation
+    alone cannot tell.
     """
     grid = grid_for(version)
     template = cv2.GaussianBlur(_upsample(grid.value), (0, 0), 0.6 * MODULE_PX)
@@ -161,6 +165,9 @@ def align(grey: np.ndarray, quad: np.ndarray, version: int) -> list[tuple[float,
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
     flat = cv2.warpPerspective(image, start, template.shape[::-1], flags=flags, borderMode=cv2.BORDER_REPLICATE)
     found = [(float(cv2.computeECC(template, flat, template_mask)), start.astype(np.float64))]
+    if found[0][0] < MIN_START_FIT:
+        # No code of this version starts here: ECC (the stage's largest cost) would only chase texture.
+        return found
     try:
         fit, warp = cv2.findTransformECCWithMask(
             template,
