@@ -316,11 +316,11 @@ def _try_region(
         # Crop coordinates -> working image -> input image.
         crop_to_input = to_input @ _scale_matrix(scale, region.x0, region.y0)
         for barcode in _zxing_read(scaled, try_downscale=False, return_errors=True):
-            outline = _apply_homography(crop_to_input, _zxing_polygon(barcode.position))
+            outline = _zxing_polygon(barcode.position)
             if barcode.valid and barcode.text:
                 label = f"zxing/plain/region:{region.source}:x{scale:.1f}"
-                return results.add([(barcode.text, _zxing_polygon(barcode.position))], crop_to_input, label) > 0
-            unread.append(outline)
+                return results.add([(barcode.text, outline)], crop_to_input, label) > 0
+            unread.append(_apply_homography(crop_to_input, outline))
         for variant_name, prepared in crop_variants(scaled, max(2.0, pitch * scale)):
             backends = REGION_BACKENDS if variant_name in PYZBAR_CROP_VARIANTS else ("zxing",)
             for backend in backends:
@@ -496,12 +496,11 @@ def decode_qr(image: np.ndarray) -> list[QrCode]:
         regions = candidate_regions(work, failed, skip=decoded, limit=MAX_REGIONS)
     else:
         regions = outline_regions(work, failed, skip=decoded, limit=MAX_REGIONS)
-    unread = [outline / work_scale for outline in failed]
     if thorough:
-        outlines_3x = _upscaled_zxing(work, work_to_input, results, MODEL_OUTLINE_UPSCALE)
-        unread = [_apply_homography(work_to_input, outline) for outline in outlines_3x] + unread
+        failed = _upscaled_zxing(work, work_to_input, results, MODEL_OUTLINE_UPSCALE) + failed
         if results.codes:
             return results.codes
+    unread = [_apply_homography(work_to_input, outline) for outline in failed]
     for rank, region in enumerate(regions):
         targets = REGION_MODULE_PX if rank < WIDE_SEARCH_REGIONS else REGION_MODULE_PX[:1]
         if work_scale < 1:

@@ -32,7 +32,7 @@ from functools import cache
 import cv2
 import numpy as np
 
-from vision.qr_soft import format_distance
+from vision.qr_soft import alignment_centres, format_distance
 
 MODULE_PX = 5  # rectified pixels per module
 QUIET = 3  # quiet-zone modules kept around the symbol (all light)
@@ -40,8 +40,6 @@ KERNEL_RADIUS = 7  # rectified pixels (1.4 modules): larger kernels overfit the 
 BLIND_KERNEL_RADIUS = 11  # once all modules have a value, all pixels fit the kernel: 2.2 modules
 BLIND_ROUNDS = 2
 MAX_VERSION = 7  # codes above version 7 at < 2.4 px per module would be over 100 px: the decoders read those
-# Alignment-pattern centres per version (ISO/IEC 18004 table E.1), versions 1-7.
-_ALIGNMENT = {1: (), 2: (6, 18), 3: (6, 22), 4: (6, 26), 5: (6, 30), 6: (6, 34), 7: (6, 22, 38)}
 _ECC_CRITERIA = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 60, 1e-5)
 # Realignment: blocks per side matched, the blur (modules) of the prediction, the least phase-correlation
 # peak that counts, and how many rounds of realign-and-solve.
@@ -103,15 +101,11 @@ def grid_for(version: int) -> _Grid:
     for i in range(8, n - 8):
         known[6, i] = known[i, 6] = True
         value[6, i] = value[i, 6] = 1.0 - (i % 2 == 0)
-    centres = _ALIGNMENT[version]
-    for r in centres:
-        for c in centres:
-            if (r, c) in ((6, 6), (6, centres[-1]), (centres[-1], 6)):
-                continue  # under a finder pattern
-            for dr in range(-2, 3):
-                for dc in range(-2, 3):
-                    known[r + dr, c + dc] = True
-                    value[r + dr, c + dc] = 0.0 if max(abs(dr), abs(dc)) in (0, 2) else 1.0
+    for r, c in alignment_centres(version):
+        for dr in range(-2, 3):
+            for dc in range(-2, 3):
+                known[r + dr, c + dc] = True
+                value[r + dr, c + dc] = 0.0 if max(abs(dr), abs(dc)) in (0, 2) else 1.0
     known[4 * version + 9, 8] = True
     value[4 * version + 9, 8] = 0.0
     side = n + 2 * QUIET
@@ -119,10 +113,14 @@ def grid_for(version: int) -> _Grid:
     full_value = np.ones((side, side), np.float32)
     full_known[QUIET : QUIET + n, QUIET : QUIET + n] = known
     full_value[QUIET : QUIET + n, QUIET : QUIET + n] = value
-    full_read_only = full_known.copy()
-    full_read_only.setflags(write=False)
+    full_known.setflags(write=False)
     full_value.setflags(write=False)
-    return _Grid(n, side, full_read_only, full_value)
+    return _Grid(n, side, full_known, full_value)
+
+
+def _binarised(modules: np.ndarray, grid: _Grid) -> np.ndarray:
+    """Module values thresholded at 0.5, the fixed modules at their fixed value (1 light, 0 dark)."""
+    return np.where(grid.known > 0, grid.value, (modules > 0.5).astype(np.float32))
 
 
 def _upsample(modules: np.ndarray) -> np.ndarray:
@@ -236,7 +234,7 @@ def refit_kernel(rectified: np.ndarray, modules: np.ndarray, grid: _Grid) -> tup
     image is taken relative to light (``values - 1``): zero in the quiet zone and beyond the border, so the
     zero padding of the correlations is exact, and the black level is one more unknown.
     """
-    values = np.where(grid.known > 0, grid.value, (modules > 0.5).astype(np.float32))
+    values = _binarised(modules, grid)
     model = _upsample(values).astype(np.float64) - 1.0
     photo = rectified.astype(np.float64)
     size = 2 * model.shape[0]
@@ -260,6 +258,14 @@ def refit_kernel(rectified: np.ndarray, modules: np.ndarray, grid: _Grid) -> tup
     return kernel.astype(np.float32), level
 
 
+def _module_response(kernel: np.ndarray) -> np.ndarray:
+    """One module's footprint blurred by ``kernel``, padded by the kernel's radius on every side."""
+    pad = kernel.shape[0] // 2
+    footprint = np.zeros((MODULE_PX + 2 * pad, MODULE_PX + 2 * pad), np.float32)
+    footprint[pad : pad + MODULE_PX, pad : pad + MODULE_PX] = 1.0
+    return _convolve(footprint, kernel)
+
+
 def _module_gram(kernel: np.ndarray) -> np.ndarray:
     """Inner products of two blurred module footprints by their offset on the module grid.
 
@@ -267,10 +273,7 @@ def _module_gram(kernel: np.ndarray) -> np.ndarray:
     so its normal matrix is a convolution on the module grid with this small kernel (9 x 9 for a 1.4-module
     blur radius): solving on the 50 x 50 module grid instead of the 250 x 250 pixel image.
     """
-    pad = kernel.shape[0] // 2
-    footprint = np.zeros((MODULE_PX + 2 * pad, MODULE_PX + 2 * pad), np.float32)
-    footprint[pad : pad + MODULE_PX, pad : pad + MODULE_PX] = 1.0
-    response = _convolve(footprint, kernel).astype(np.float64)
+    response = _module_response(kernel).astype(np.float64)
     size = 4 * response.shape[0]  # no wrap-around at the largest offsets
     spectrum = np.fft.rfft2(response, s=(size, size))
     autocorrelation = np.fft.irfft2(spectrum * np.conj(spectrum), s=(size, size))
@@ -315,7 +318,7 @@ def _light_basis(side: int) -> np.ndarray:
 
 def _even_light(measured: np.ndarray, modules: np.ndarray, kernel: np.ndarray, grid: _Grid) -> np.ndarray:
     """``measured`` with smooth gain and offset fields (quadratic) fitted to the current solution divided out."""
-    binary = np.where(grid.known > 0, grid.value, (modules > 0.5).astype(np.float32))
+    binary = _binarised(modules, grid)
     predicted = _convolve(_upsample(binary), kernel / max(float(kernel.sum()), 1e-3)).reshape(-1, 1)
     basis = _light_basis(measured.shape[0])
     coefficients, *_ = np.linalg.lstsq(np.hstack([basis, basis * predicted]), measured.reshape(-1), rcond=None)
@@ -328,12 +331,10 @@ def greedy_flips(
     rectified: np.ndarray, kernel: np.ndarray, level: float, modules: np.ndarray, grid: _Grid
 ) -> np.ndarray:
     """Binary module values improved by flipping any module whose flip lowers the squared residual."""
-    values = np.where(grid.known > 0, grid.value, (modules > 0.5).astype(np.float32))
+    values = _binarised(modules, grid)
     residual = rectified - level - _convolve(_upsample(values), kernel)
     pad = kernel.shape[0] // 2
-    footprint = np.zeros((MODULE_PX + 2 * pad, MODULE_PX + 2 * pad), np.float32)
-    footprint[pad : pad + MODULE_PX, pad : pad + MODULE_PX] = 1.0
-    response = cv2.filter2D(footprint, -1, np.ascontiguousarray(kernel[::-1, ::-1]), borderType=cv2.BORDER_CONSTANT)
+    response = _module_response(kernel)
     limit = residual.shape[0]
     free = np.argwhere(grid.known == 0)
     for _ in range(FLIP_ROUNDS):
@@ -362,10 +363,7 @@ def flip_costs(rectified: np.ndarray, kernel: np.ndarray, level: float, binary: 
     is a log-likelihood ratio under Gaussian noise, a far better confidence than the distance to 0.5.
     """
     residual = rectified - level - _convolve(_upsample(binary), kernel)
-    pad = kernel.shape[0] // 2
-    footprint = np.zeros((MODULE_PX + 2 * pad, MODULE_PX + 2 * pad), np.float32)
-    footprint[pad : pad + MODULE_PX, pad : pad + MODULE_PX] = 1.0
-    response = _convolve(footprint, kernel)
+    response = _module_response(kernel)
     correlation = cv2.filter2D(residual.astype(np.float32), -1, response, borderType=cv2.BORDER_CONSTANT)
     centre = MODULE_PX // 2
     along = correlation[centre::MODULE_PX, centre::MODULE_PX]
@@ -376,7 +374,7 @@ def confident_values(
     solution_modules: np.ndarray, rectified: np.ndarray, kernel: np.ndarray, level: float, grid: _Grid
 ) -> np.ndarray:
     """Module values whose distance from 0.5 follows the flip cost: for soft-decision decoding."""
-    binary = np.where(grid.known > 0, grid.value, (solution_modules > 0.5).astype(np.float32))
+    binary = _binarised(solution_modules, grid)
     cost = flip_costs(rectified, kernel, level, binary, grid)
     scale = float(np.median(np.abs(cost[grid.known == 0]))) + 1e-9
     return 0.5 + (binary - 0.5) * np.tanh(np.maximum(cost, 0.0) / scale)
@@ -455,7 +453,7 @@ def _realign(grey: np.ndarray, solution: _Solution, grid: _Grid) -> np.ndarray |
     (blurred like the photo, but by a centred kernel, so no shift is absorbed) are matched block by block
     (phase correlation, sub-pixel) and the homography is refitted to the matched block centres.
     """
-    values = np.where(grid.known > 0, grid.value, (solution.modules > 0.5).astype(np.float32))
+    values = _binarised(solution.modules, grid)
     predicted = cv2.GaussianBlur(_upsample(values), (0, 0), REALIGN_BLUR * MODULE_PX)
     observed = solution.rectified.astype(np.float32)
     side = observed.shape[0]
@@ -484,7 +482,7 @@ def _realign_ecc(grey: np.ndarray, solution: _Solution, grid: _Grid) -> np.ndarr
     Often closer than block matching (it fits all eight parameters at once), but it can run away where the
     solved code is poor; ``read_alignment`` keeps whichever geometry the model then explains better.
     """
-    values = np.where(grid.known > 0, grid.value, (solution.modules > 0.5).astype(np.float32))
+    values = _binarised(solution.modules, grid)
     predicted = cv2.GaussianBlur(_upsample(values), (0, 0), REALIGN_BLUR * MODULE_PX)
     try:
         _, warp = cv2.findTransformECC(
@@ -503,7 +501,7 @@ def _realign_ecc(grey: np.ndarray, solution: _Solution, grid: _Grid) -> np.ndarr
 
 def _misfit(solution: _Solution, grid: _Grid) -> float:
     """Mean squared residual of the photo against the solved, binarised code under its geometry and kernel."""
-    values = np.where(grid.known > 0, grid.value, (solution.modules > 0.5).astype(np.float32))
+    values = _binarised(solution.modules, grid)
     residual = solution.rectified - solution.level - _convolve(_upsample(values), solution.kernel)
     return float(np.mean(residual * residual))
 

@@ -28,6 +28,7 @@ RS_BLOCKS: dict[int, dict[str, tuple[int, tuple[tuple[int, int], ...]]]] = {
 }
 _LEVEL_BITS = {"L": 0b01, "M": 0b00, "Q": 0b11, "H": 0b10}
 _FORMAT_MASK = 0b101010000010010
+# Alignment-pattern centre rows/columns per version (ISO/IEC 18004 table E.1), versions 1-7.
 _ALIGNMENT = {1: (), 2: (6, 18), 3: (6, 22), 4: (6, 26), 5: (6, 30), 6: (6, 34), 7: (6, 22, 38)}
 # Erasure trials per block: 0, 2, 4 ... of the least sure codewords marked, always keeping SPARE_EC codewords
 # of redundancy unused, so that trying many erasure sets does not end in a wrong correction being accepted
@@ -71,6 +72,13 @@ def _format_bits(level: str, mask: int) -> np.ndarray:
     return np.array([(word >> (14 - i)) & 1 for i in range(15)], dtype=bool)
 
 
+def alignment_centres(version: int) -> list[tuple[int, int]]:
+    """(row, col) of every alignment pattern's centre: the table's grid without the three under finders."""
+    centres = _ALIGNMENT[version]
+    corners = {(centres[0], centres[0]), (centres[0], centres[-1]), (centres[-1], centres[0])} if centres else set()
+    return [(r, c) for r in centres for c in centres if (r, c) not in corners]
+
+
 def read_format(values: np.ndarray) -> tuple[str, int]:
     """Error level and mask whose format word best explains both copies' module values (1 = light)."""
     n = values.shape[0]
@@ -79,8 +87,7 @@ def read_format(values: np.ndarray) -> tuple[str, int]:
     best, best_cost = ("M", 0), np.inf
     for level in _LEVEL_BITS:
         for mask in range(8):
-            word = _format_word(level, mask)
-            bits = np.array([(word >> (14 - i)) & 1 for i in range(15)], dtype=np.float64)
+            bits = _format_bits(level, mask)
             cost = sum(float(np.abs(bits - d).sum()) for d in darkness)
             if cost < best_cost:
                 best, best_cost = (level, mask), cost
@@ -96,12 +103,8 @@ def function_modules(version: int) -> np.ndarray:
     used[:9, n - 8 :] = True
     used[n - 8 :, :9] = True
     used[6, :] = used[:, 6] = True
-    centres = _ALIGNMENT[version]
-    for r in centres:
-        for c in centres:
-            if (r, c) in ((6, 6), (6, centres[-1]), (centres[-1], 6)):
-                continue
-            used[r - 2 : r + 3, c - 2 : c + 3] = True
+    for r, c in alignment_centres(version):
+        used[r - 2 : r + 3, c - 2 : c + 3] = True
     if version >= 7:
         used[:6, n - 11 : n - 8] = True
         used[n - 11 : n - 8, :6] = True
