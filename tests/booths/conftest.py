@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from booths.fetch import SafeFetcher
-from tests.booths.fixture_server import FakeDns, FixtureServer
+from tests.booths.fixture_server import FixtureServer
 
 
 class BoothEnv:
@@ -17,16 +17,7 @@ class BoothEnv:
         self._fetchers: list[SafeFetcher] = []
 
     def fetcher(self, **overrides: Any) -> SafeFetcher:
-        options: dict[str, Any] = {
-            "allow_loopback": True,
-            "host_map": self.server.host_map(),
-            "connect_timeout": 1.0,
-            "read_timeout": 1.0,
-            "deadline": 3.0,
-            "dns_resolver": FakeDns(),  # hosts outside the host map never reach a real DNS server
-        }
-        options.update(overrides)
-        fetcher = SafeFetcher(**options)
+        fetcher = self.server.fetcher(**overrides)
         self._fetchers.append(fetcher)
         return fetcher
 

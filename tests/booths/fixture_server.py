@@ -8,10 +8,13 @@ import socket
 import struct
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 from PIL import Image
+
+from booths.fetch import SafeFetcher
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -69,6 +72,19 @@ class FixtureServer:
 
     def host_map(self) -> dict[str, tuple[str, int]]:
         return {host: ("127.0.0.1", self.port) for host, _ in self.routes}
+
+    def fetcher(self, **overrides: Any) -> SafeFetcher:
+        """A SafeFetcher that routes this server's hosts to it (loopback allowed, no real DNS); caller closes it."""
+        options: dict[str, Any] = {
+            "allow_loopback": True,
+            "host_map": self.host_map(),
+            "connect_timeout": 1.0,
+            "read_timeout": 1.0,
+            "deadline": 3.0,
+            "dns_resolver": FakeDns(),  # hosts outside the host map never reach a real DNS server
+        }
+        options.update(overrides)
+        return SafeFetcher(**options)
 
     def paths(self, host: str | None = None) -> list[str]:
         return [r.path for r in self.requests if host is None or r.host == host]

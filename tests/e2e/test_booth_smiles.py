@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 
 from booths import SafeFetcher
-from tests.booths.fixture_server import FakeDns, FixtureServer
+from tests.booths.fixture_server import FixtureServer
 from tests.e2e.face_photos import group_photo
 from tests.e2e.harness import Harness, text_of
 
@@ -36,9 +36,7 @@ async def booth_site() -> AsyncIterator[FixtureServer]:
 
 @pytest.fixture
 async def booth_fetcher(booth_site: FixtureServer) -> AsyncIterator[SafeFetcher]:
-    fetcher = SafeFetcher(
-        allow_loopback=True, host_map=booth_site.host_map(), dns_resolver=FakeDns(), deadline=5.0, read_timeout=2.0
-    )
+    fetcher = booth_site.fetcher(connect_timeout=5.0, read_timeout=2.0, deadline=5.0)
     yield fetcher
     await fetcher.close()
 

@@ -14,7 +14,7 @@ from PIL import Image
 from booths import SafeFetcher
 from handlers.qr import ChatRateLimit
 from storage.models import MediaKind
-from tests.booths.fixture_server import FakeDns, FixtureServer, mp4
+from tests.booths.fixture_server import FixtureServer, mp4
 from tests.e2e.harness import Harness, qr_photo, text_of
 
 SHORT = "https://qr.seobuk.kr/s/8ijZsg_"
@@ -59,9 +59,7 @@ async def booth_site() -> AsyncIterator[FixtureServer]:
 
 @pytest.fixture
 async def booth_fetcher(booth_site: FixtureServer) -> AsyncIterator[SafeFetcher]:
-    fetcher = SafeFetcher(
-        allow_loopback=True, host_map=booth_site.host_map(), dns_resolver=FakeDns(), deadline=5.0, read_timeout=2.0
-    )
+    fetcher = booth_site.fetcher(connect_timeout=5.0, read_timeout=2.0, deadline=5.0)
     yield fetcher
     await fetcher.close()
 
