@@ -9,7 +9,7 @@ import sys
 from telegram import Update
 
 from bot.app import build_application
-from bot.config import Settings
+from pipeline.settings import Settings
 from vision.model_store import MODEL_DIR_ENV
 
 BOTFATHER_HELP = """\
@@ -35,7 +35,7 @@ def main() -> int:
         os.environ[MODEL_DIR_ENV] = str(settings.model_dir)
     if settings.telegram_bot_token is None and not settings.bot_api_base_url:
         print(BOTFATHER_HELP, file=sys.stderr)
-        from playground.run import run_playground
+        from bot.playground_run import run_playground
 
         return run_playground(settings)
     app = build_application(settings)

@@ -5,34 +5,38 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults, ExtBot, JobQueue
 
 from booths import SafeFetcher
-from bot.config import Settings
-from bot.i18n import t
-from bot.services import Services
-from bot.workers import CpuPool
 from handlers import register_all
-from handlers.common import SERVICES_KEY
-from scheduler.weekly import start_weekly_posts
+from handlers.context import CONTEXT_TYPES, BotData, ChatContext, ChatData
+from handlers.i18n import t
+from pipeline.services import Services
+from pipeline.settings import Settings
+from pipeline.workers import CpuPool
+from scheduler import start_jobs
 
 log = logging.getLogger(__name__)
+
+BotApplication = Application[ExtBot[None], ChatContext, dict[Any, Any], ChatData, BotData, JobQueue[ChatContext]]
 
 MENU_COMMANDS = ("start", "album", "people", "rank", "donate", "settings", "privacy", "forget", "lang", "help")
 
 
 def build_application(
     settings: Settings, *, cpu: CpuPool | None = None, fetcher: SafeFetcher | None = None
-) -> Application:
+) -> BotApplication:
     """The bot. `cpu` shares one worker pool between applications (tests, playground); `fetcher` replaces the
     booth fetcher (tests and the playground point booth hosts at local servers)."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     builder = (
         ApplicationBuilder()
+        .context_types(CONTEXT_TYPES)
         .token(settings.telegram_bot_token.get_secret_value())
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         .rate_limiter(AIORateLimiter(max_retries=3))
@@ -45,26 +49,24 @@ def build_application(
     if settings.bot_api_base_file_url:
         builder = builder.base_file_url(settings.bot_api_base_file_url)
     app = builder.build()
-    app.bot_data["settings"] = settings
-    app.bot_data["shared_cpu"] = cpu
-    app.bot_data["booth_fetcher"] = fetcher
+    app.bot_data.settings = settings
+    app.bot_data.shared_cpu = cpu
+    app.bot_data.booth_fetcher = fetcher
     register_all(app)
     return app
 
 
-async def _post_init(app: Application) -> None:
-    settings: Settings = app.bot_data["settings"]
-    app.bot_data[SERVICES_KEY] = await Services.start(
-        settings, cpu=app.bot_data["shared_cpu"], fetcher=app.bot_data["booth_fetcher"]
-    )
-    # Photos a restart interrupted (saved, not analysed yet) are analysed again, in the background.
-    app.bot_data[SERVICES_KEY].analyser.start_resume()
+async def _post_init(app: BotApplication) -> None:
+    data = app.bot_data
+    if data.settings is None:
+        raise RuntimeError("build the application with build_application()")
+    data.services = await Services.start(data.settings, cpu=data.shared_cpu, fetcher=data.booth_fetcher)
     await set_command_menu(app)
-    start_weekly_posts(app)
+    start_jobs(app, data.services)
     log.info("Bot @%s ready", app.bot.username)
 
 
-async def set_command_menu(app: Application) -> None:
+async def set_command_menu(app: BotApplication) -> None:
     """The / menu in Korean for Korean clients, English for everyone else."""
     for language in ("ko", "en"):
         commands = [BotCommand(name, t(language, f"cmd.{name}")) for name in MENU_COMMANDS]
@@ -73,14 +75,14 @@ async def set_command_menu(app: Application) -> None:
         )
 
 
-async def _post_shutdown(app: Application) -> None:
-    services: Services | None = app.bot_data.pop(SERVICES_KEY, None)
+async def _post_shutdown(app: BotApplication) -> None:
+    services, app.bot_data.services = app.bot_data.services, None
     if services is not None:
         await services.close()
 
 
 @asynccontextmanager
-async def running_application(app: Application, *, poll_timeout: float = 1.0) -> AsyncIterator[Application]:
+async def running_application(app: BotApplication, *, poll_timeout: float = 1.0) -> AsyncIterator[BotApplication]:
     """Run `app` inside an existing event loop (tests, playground): what run_polling does, without owning the loop."""
     async with app:
         await _post_init(app)

@@ -88,7 +88,7 @@ def _measure(strip: bytes) -> dict[str, float]:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     # The storage side that pipeline.analysis also imports is not model memory: loaded before the baseline.
-    import bot.workers  # noqa: F401
+    import pipeline.workers  # noqa: F401
     import storage.faces  # noqa: F401
 
     before = _rss_mb()

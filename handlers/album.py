@@ -7,41 +7,40 @@ import math
 
 from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import t
-from handlers.common import language_of, services
+from handlers.context import ChatContext
+from handlers.i18n import t
 from handlers.keyboards import NOOP, pager_row
 from storage.models import Photo
 from vision.images import jpeg_preview
 
 ALBUM_CALLBACK = "album:"
-VIEWS_KEY = "album_views"
 
 
-async def album_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def album_command(update: Update, context: ChatContext) -> None:
     await send_album_page(update, context, page=0)
 
 
-async def album_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def album_button(update: Update, context: ChatContext) -> None:
     query = update.callback_query
     await query.answer()
     page = int(query.data.removeprefix(ALBUM_CALLBACK))
-    views: dict[int, list[int]] = context.chat_data.setdefault(VIEWS_KEY, {})
+    views = context.chat_data.album_views
     for message_id in [*views.pop(query.message.message_id, []), query.message.message_id]:
         with contextlib.suppress(BadRequest):  # already gone (deleted by a user, or too old to delete)
             await context.bot.delete_message(query.message.chat_id, message_id)
     await send_album_page(update, context, page=page)
 
 
-async def noop_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+async def noop_button(update: Update, _context: ChatContext) -> None:
     await update.callback_query.answer()
 
 
-async def send_album_page(update: Update, context: ContextTypes.DEFAULT_TYPE, page: int) -> None:
-    svc = services(context)
+async def send_album_page(update: Update, context: ChatContext, page: int) -> None:
+    svc = context.services
     chat_id = update.effective_chat.id
-    language = await language_of(update, context)
+    language = await context.language()
     count = await svc.albums.count(chat_id)
     if count == 0:
         await context.bot.send_message(chat_id, t(language, "album.empty"))
@@ -56,10 +55,10 @@ async def send_album_page(update: Update, context: ContextTypes.DEFAULT_TYPE, pa
         t(language, "album.page", page=page + 1, pages=pages, count=count),
         reply_markup=InlineKeyboardMarkup([pager_row(ALBUM_CALLBACK, page, pages, language)]),
     )
-    context.chat_data.setdefault(VIEWS_KEY, {})[nav.message_id] = [m.message_id for m in sent]
+    context.chat_data.album_views[nav.message_id] = [m.message_id for m in sent]
 
 
-async def send_photos(context: ContextTypes.DEFAULT_TYPE, chat_id: int, photos: list[Photo]) -> tuple[Message, ...]:
+async def send_photos(context: ChatContext, chat_id: int, photos: list[Photo]) -> tuple[Message, ...]:
     """One page of album photos as a media group (or one photo); file ids Telegram assigns are kept for resending."""
     media = [InputMediaPhoto(await photo_input(context, photo)) for photo in photos]
     if len(media) == 1:
@@ -68,14 +67,14 @@ async def send_photos(context: ContextTypes.DEFAULT_TYPE, chat_id: int, photos: 
         sent = await context.bot.send_media_group(chat_id, media)
     for photo, message in zip(photos, sent, strict=True):
         if photo.telegram_file_id is None and message.photo:
-            await services(context).albums.remember_file_id(photo.id, message.photo[-1].file_id)
+            await context.services.albums.remember_file_id(photo.id, message.photo[-1].file_id)
     return sent
 
 
-async def photo_input(context: ContextTypes.DEFAULT_TYPE, photo: Photo) -> str | bytes:
+async def photo_input(context: ChatContext, photo: Photo) -> str | bytes:
     if photo.telegram_file_id:
         return photo.telegram_file_id
-    svc = services(context)
+    svc = context.services
     data = svc.albums.read(photo)
     return await svc.cpu.run(jpeg_preview, data, 1280, 88, svc.settings.max_image_pixels)
 

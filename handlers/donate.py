@@ -16,19 +16,19 @@ from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
 
-from bot.i18n import t
-from bot.reports import current_week
-from handlers.common import is_chat_admin, language_of, services
+from handlers.common import is_chat_admin
+from handlers.context import ChatContext
+from handlers.i18n import t
 from handlers.keyboards import pager_row
+from handlers.rank_texts import week_label, won
+from handlers.reports import current_week
 from ranking.charities import MAX_NAME, Charity, valid_url
 from ranking.ledger_csv import to_csv
 from ranking.pledges import MAX_WEEKLY_CAP_WON, MAX_WON_PER_POINT
-from ranking.report import week_label, won
 from storage.ledger import ChatDonations, CloseOutcome, Contributor
 
 CB = "don:"
@@ -117,7 +117,7 @@ def _back(language: str) -> list[InlineKeyboardButton]:
 
 
 # ----- commands -------------------------------------------------------------------------------------------------
-async def donate_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def donate_command(update: Update, context: ChatContext) -> None:
     args = context.args or []
     sub = args[0].lower() if args else ""
     if sub == "rule":
@@ -129,25 +129,25 @@ async def donate_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     elif sub == "done":
         await _show_open_weeks(update, context, edit=False)
     elif sub:
-        await update.effective_message.reply_text(t(await language_of(update, context), "donate.usage"))
+        await update.effective_message.reply_text(t(await context.language(), "donate.usage"))
     else:
         text, keyboard = await _overview(update, context)
         await update.effective_message.reply_text(text, reply_markup=keyboard, disable_web_page_preview=True)
 
 
-async def _overview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[str, InlineKeyboardMarkup]:
-    svc = services(context)
+async def _overview(update: Update, context: ChatContext) -> tuple[str, InlineKeyboardMarkup]:
+    svc = context.services
     chat_id = update.effective_chat.id
-    language = await language_of(update, context)
+    language = await context.language()
     donations = await svc.ledger.donations(chat_id)
     return overview_text(donations, await current_week(svc, chat_id), language), overview_keyboard(language)
 
 
-async def _refuse_unless_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def _refuse_unless_admin(update: Update, context: ChatContext) -> bool:
     """True (and a polite refusal sent) when the user may not change the chat's donations."""
     if await is_chat_admin(update, context):
         return False
-    language = await language_of(update, context)
+    language = await context.language()
     if update.callback_query is not None:
         await update.callback_query.answer(t(language, "donate.admins_only"), show_alert=True)
     else:
@@ -160,8 +160,8 @@ def _parse_won(text: str) -> int | None:
     return int(cleaned) if cleaned.isdigit() else None
 
 
-async def _rule_command(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]) -> None:
-    language = await language_of(update, context)
+async def _rule_command(update: Update, context: ChatContext, args: list[str]) -> None:
+    language = await context.language()
     if await _refuse_unless_admin(update, context):
         return
     rate = _parse_won(args[0]) if args else None
@@ -177,7 +177,7 @@ async def _rule_command(update: Update, context: ContextTypes.DEFAULT_TYPE, args
             t(language, "donate.rule_usage", max_rate=won(MAX_WON_PER_POINT), max_cap=won(MAX_WEEKLY_CAP_WON))
         )
         return
-    svc = services(context)
+    svc = context.services
     await svc.ledger.set_rule(update.effective_chat.id, rate, cap, update.effective_user.id, now=svc.clock())
     await update.effective_message.reply_text(_rule_saved_text(rate, cap, language))
 
@@ -187,8 +187,8 @@ def _rule_saved_text(rate: int, cap: int | None, language: str) -> str:
     return t(language, "donate.rule_saved", rule=t(language, key, rate=won(rate), cap=won(cap or 0)))
 
 
-async def _add_command(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]) -> None:
-    language = await language_of(update, context)
+async def _add_command(update: Update, context: ChatContext, args: list[str]) -> None:
+    language = await context.language()
     if await _refuse_unless_admin(update, context):
         return
     url = args[0] if args else ""
@@ -196,7 +196,7 @@ async def _add_command(update: Update, context: ContextTypes.DEFAULT_TYPE, args:
     if not valid_url(url) or not name or len(name) > MAX_NAME:
         await update.effective_message.reply_text(t(language, "donate.add_usage", max=MAX_NAME))
         return
-    svc = services(context)
+    svc = context.services
     charity = await svc.ledger.add_charity(update.effective_chat.id, name, url, update.effective_user.id)
     await svc.ledger.set_charity(update.effective_chat.id, charity.key, update.effective_user.id)
     await update.effective_message.reply_text(
@@ -204,10 +204,10 @@ async def _add_command(update: Update, context: ContextTypes.DEFAULT_TYPE, args:
     )
 
 
-async def _send_csv(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
+async def _send_csv(update: Update, context: ChatContext) -> None:
+    svc = context.services
     chat_id = update.effective_chat.id
-    language = await language_of(update, context)
+    language = await context.language()
     rows = await svc.ledger.ledger_rows(chat_id, language)
     if not rows:
         await context.bot.send_message(chat_id, t(language, "donate.csv_empty"))
@@ -221,10 +221,10 @@ async def _send_csv(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 # ----- buttons --------------------------------------------------------------------------------------------------
-async def donate_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def donate_button(update: Update, context: ChatContext) -> None:
     query = update.callback_query
     action, _, arg = (query.data or "").removeprefix(CB).partition(":")
-    language = await language_of(update, context)
+    language = await context.language()
     if action == "back":
         await query.answer()
         text, keyboard = await _overview(update, context)
@@ -251,8 +251,8 @@ async def donate_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await query.answer()
 
 
-async def _show_charities(update: Update, context: ContextTypes.DEFAULT_TYPE, page: int, language: str) -> None:
-    charities = await services(context).ledger.charities(update.effective_chat.id)
+async def _show_charities(update: Update, context: ChatContext, page: int, language: str) -> None:
+    charities = await context.services.ledger.charities(update.effective_chat.id)
     pages = max(1, math.ceil(len(charities) / CHARITY_PAGE))
     page = min(max(page, 0), pages - 1)
     shown = charities[page * CHARITY_PAGE : (page + 1) * CHARITY_PAGE]
@@ -268,10 +268,10 @@ async def _show_charities(update: Update, context: ContextTypes.DEFAULT_TYPE, pa
     )
 
 
-async def _pick_charity(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, language: str) -> None:
+async def _pick_charity(update: Update, context: ChatContext, key: str, language: str) -> None:
     if await _refuse_unless_admin(update, context):
         return
-    svc = services(context)
+    svc = context.services
     chat_id = update.effective_chat.id
     charity = await svc.ledger.charity(chat_id, key)
     if charity is None:
@@ -298,10 +298,10 @@ def _rule_keyboard(language: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([rates, caps, _back(language)])
 
 
-async def _preset(update: Update, context: ContextTypes.DEFAULT_TYPE, action: str, arg: str, language: str) -> None:
+async def _preset(update: Update, context: ChatContext, action: str, arg: str, language: str) -> None:
     if await _refuse_unless_admin(update, context):
         return
-    svc = services(context)
+    svc = context.services
     chat_id = update.effective_chat.id
     current = (await svc.ledger.donations(chat_id, reconcile=False)).rule
     if action == "rate":
@@ -314,11 +314,11 @@ async def _preset(update: Update, context: ContextTypes.DEFAULT_TYPE, action: st
     await update.callback_query.edit_message_text(text, reply_markup=keyboard, disable_web_page_preview=True)
 
 
-async def _show_open_weeks(update: Update, context: ContextTypes.DEFAULT_TYPE, edit: bool) -> None:
-    language = await language_of(update, context)
+async def _show_open_weeks(update: Update, context: ChatContext, edit: bool) -> None:
+    language = await context.language()
     if await _refuse_unless_admin(update, context):
         return
-    donations = await services(context).ledger.donations(update.effective_chat.id)
+    donations = await context.services.ledger.donations(update.effective_chat.id)
     weeks = donations.open_weeks[-OPEN_WEEK_BUTTONS:]
     rows = [
         [
@@ -336,7 +336,7 @@ async def _show_open_weeks(update: Update, context: ContextTypes.DEFAULT_TYPE, e
         await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup(rows))
 
 
-async def _close_week(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: str, language: str) -> None:
+async def _close_week(update: Update, context: ChatContext, arg: str, language: str) -> None:
     query = update.callback_query
     if await _refuse_unless_admin(update, context):
         return
@@ -345,7 +345,7 @@ async def _close_week(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: s
     except ValueError:
         await query.answer(t(language, "donate.expired"), show_alert=True)
         return
-    svc = services(context)
+    svc = context.services
     chat_id = update.effective_chat.id
     closing = await svc.ledger.close_week(chat_id, monday, update.effective_user.id, language)
     if closing.outcome is not CloseOutcome.closed or closing.week is None:
@@ -366,16 +366,16 @@ async def _close_week(update: Update, context: ContextTypes.DEFAULT_TYPE, arg: s
     )
 
 
-async def receipt_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def receipt_photo(update: Update, context: ChatContext) -> None:
     """A photo replying to a 'week donated' message is that week's receipt (admins), not an album photo."""
     message = update.effective_message
     replied = message.reply_to_message
     if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
         return
-    svc = services(context)
+    svc = context.services
     if not await svc.ledger.is_receipt_prompt(message.chat_id, replied.message_id):
         return
-    language = await language_of(update, context)
+    language = await context.language()
     if not await is_chat_admin(update, context):
         await message.reply_text(t(language, "donate.admins_only"))
         raise ApplicationHandlerStop

@@ -8,15 +8,15 @@ import logging
 
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
-from bot.i18n import t
-from handlers.common import language_of
+from handlers.context import ChatContext
+from handlers.i18n import t
 
 log = logging.getLogger(__name__)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: ChatContext) -> None:
     error = context.error
     if isinstance(error, Forbidden):
         log.info("Forbidden (bot removed or blocked): %s", error)
@@ -26,7 +26,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     language = "ko"
     with contextlib.suppress(Exception):
-        language = await language_of(update, context)
+        language = await context.language()
     key = "error.busy" if isinstance(error, RetryAfter | TimedOut | NetworkError) else "error.generic"
     with contextlib.suppress(TelegramError):
         await context.bot.send_message(update.effective_chat.id, html.escape(t(language, key)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton
 
-from bot.i18n import t
+from handlers.i18n import t
 
 NOOP = "noop"
 

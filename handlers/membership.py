@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus
-from telegram.ext import Application, ChatMemberHandler, ContextTypes
+from telegram.ext import Application, ChatMemberHandler
 
-from handlers.common import services
+from handlers.context import ChatContext
 
 _GONE = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
 
 
-async def bot_membership_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def bot_membership_changed(update: Update, context: ChatContext) -> None:
     change = update.my_chat_member
     if change is not None and change.new_chat_member.status in _GONE:
         # Coming back needs no handler: any update from the chat clears left_at (handlers.common.remember_update).
-        await services(context).schedules.mark_left(change.chat.id)
+        await context.services.schedules.mark_left(change.chat.id)
 
 
 def register(app: Application) -> None:

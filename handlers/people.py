@@ -11,8 +11,7 @@ import html
 import math
 import unicodedata
 from dataclasses import dataclass
-from datetime import time as dtime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from telegram import (
     ForceReply,
@@ -25,12 +24,11 @@ from telegram import (
 )
 from telegram.constants import ChatType
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.config import Settings
-from bot.i18n import t
 from handlers.album import send_photos
-from handlers.common import language_of, services
+from handlers.context import BotData, ChatContext, NamePrompt, NamePrompts
+from handlers.i18n import t
 from handlers.keyboards import pager_row
 from pipeline.analysis import smile_points
 from pipeline.pictures import faces_sheet
@@ -42,22 +40,8 @@ CALLBACK_PATTERN = rf"^{PREFIX}[a-z]+(:\d+)*$"
 SHEET_PAGE = 8  # two rows of four
 BUTTONS_PER_ROW = 4
 NAME_MAX = 32
-NAME_PROMPTS_KEY = "people_name_prompts"
-PHOTO_VIEWS_KEY = "people_photo_views"
-RECLUSTER_AT = dtime(4, 30)
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class NamePrompt:
-    """A ForceReply question 'what is this person called?', waiting for a reply."""
-
-    person_id: int
-    card_message_id: int | None
-
-
-NamePrompts = dict[tuple[int, int], NamePrompt]  # (chat id, prompt message id) → prompt
 
 
 @dataclass(frozen=True)
@@ -107,9 +91,9 @@ def clean_name(text: str) -> str | None:
     return name
 
 
-async def _sheet(context: ContextTypes.DEFAULT_TYPE, tiles: list[tuple[StoredFace, str]]) -> bytes:
+async def _sheet(context: ChatContext, tiles: list[tuple[StoredFace, str]]) -> bytes:
     """A numbered contact sheet of faces, drawn in the worker pool (each photo read and decoded once)."""
-    svc = services(context)
+    svc = context.services
     files: dict[int, bytes] = {}
     items = []
     for face, caption in tiles:
@@ -126,16 +110,16 @@ def _tile_caption(person: PersonSummary, language: str) -> str:
     return f"({caption})" if person.hidden else caption
 
 
-async def _summary(context: ContextTypes.DEFAULT_TYPE, chat_id: int, person_id: int) -> PersonSummary | None:
-    people = await services(context).faces.people(chat_id, include_hidden=True)
+async def _summary(context: ChatContext, chat_id: int, person_id: int) -> PersonSummary | None:
+    people = await context.services.faces.people(chat_id, include_hidden=True)
     return next((person for person in people if person.id == person_id), None)
 
 
 # ----- views ---------------------------------------------------------------------------------------------
 async def list_view(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, language: str, page: int, hidden: bool, note: str | None = None
+    context: ChatContext, chat_id: int, language: str, page: int, hidden: bool, note: str | None = None
 ) -> View | None:
-    everyone = await services(context).faces.people(chat_id, include_hidden=True)
+    everyone = await context.services.faces.people(chat_id, include_hidden=True)
     hidden_count = sum(person.hidden for person in everyone)
     if not hidden and hidden_count == len(everyone):
         hidden = True  # only hidden people: show them rather than nothing
@@ -192,18 +176,18 @@ def _card_keyboard(person: PersonSummary, language: str) -> InlineKeyboardMarkup
 
 
 async def card_view(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, person_id: int, language: str, note: str | None = None
+    context: ChatContext, chat_id: int, person_id: int, language: str, note: str | None = None
 ) -> View | None:
     person = await _summary(context, chat_id, person_id)
     if person is None:
         return None
-    faces = (await services(context).faces.faces_of_person(person_id))[:SHEET_PAGE]
+    faces = (await context.services.faces.faces_of_person(person_id))[:SHEET_PAGE]
     picture = await _sheet(context, [(face, str(smile_points(face.smile))) for face in faces])
     return View(picture, _card_caption(person, language, note), _card_keyboard(person, language))
 
 
 async def remove_view(
-    context: ContextTypes.DEFAULT_TYPE,
+    context: ChatContext,
     chat_id: int,
     person_id: int,
     page: int,
@@ -213,7 +197,7 @@ async def remove_view(
     person = await _summary(context, chat_id, person_id)
     if person is None:
         return None
-    faces, page, pages = _page_of(await services(context).faces.faces_of_person(person_id), page)
+    faces, page, pages = _page_of(await context.services.faces.faces_of_person(person_id), page)
     picture = await _sheet(context, [(face, str(smile_points(face.smile))) for face in faces])
     rows = _rows(
         [_button(f"✕ {i}", f"{PREFIX}rf:{person_id}:{face.id}:{page}") for i, face in enumerate(faces, start=1)]
@@ -226,10 +210,8 @@ async def remove_view(
     return View(picture, _with_note(caption, note), InlineKeyboardMarkup(rows))
 
 
-async def merge_pick_view(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, person_id: int, page: int, language: str
-) -> View | None:
-    everyone = await services(context).faces.people(chat_id, include_hidden=True)
+async def merge_pick_view(context: ChatContext, chat_id: int, person_id: int, page: int, language: str) -> View | None:
+    everyone = await context.services.faces.people(chat_id, include_hidden=True)
     person = next((p for p in everyone if p.id == person_id), None)
     if person is None:
         return None
@@ -248,9 +230,9 @@ async def merge_pick_view(
 
 
 async def merge_confirm_view(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, person_id: int, other_id: int, language: str
+    context: ChatContext, chat_id: int, person_id: int, other_id: int, language: str
 ) -> View | None:
-    everyone = {p.id: p for p in await services(context).faces.people(chat_id, include_hidden=True)}
+    everyone = {p.id: p for p in await context.services.faces.people(chat_id, include_hidden=True)}
     person, other = everyone.get(person_id), everyone.get(other_id)
     if person is None or other is None:
         return None
@@ -273,8 +255,8 @@ async def merge_confirm_view(
 
 
 # ----- Telegram I/O --------------------------------------------------------------------------------------
-async def people_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = await language_of(update, context)
+async def people_command(update: Update, context: ChatContext) -> None:
+    language = await context.language()
     message = update.effective_message
     view = await list_view(context, message.chat_id, language, page=0, hidden=False)
     if view is None:
@@ -293,7 +275,7 @@ async def _show(update: Update, view: View) -> None:
 
 
 async def _show_or_list(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, view: View | None, language: str, note: str | None = None
+    update: Update, context: ChatContext, view: View | None, language: str, note: str | None = None
 ) -> None:
     """Show `view`; when its person is gone, say so and show the list (or that it is empty)."""
     chat_id = update.effective_chat.id
@@ -308,13 +290,13 @@ async def _show_or_list(
         await update.callback_query.edit_message_caption(_with_note(t(language, "people.empty", n=MIN_FACES), note))
 
 
-async def people_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def people_button(update: Update, context: ChatContext) -> None:
     query = update.callback_query
     action, *numbers = query.data.removeprefix(PREFIX).split(":")
     args = [int(n) for n in numbers]
-    language = await language_of(update, context)
+    language = await context.language()
     chat_id = update.effective_chat.id
-    svc = services(context)
+    svc = context.services
     if action == "l" and len(args) == 2:
         await query.answer()
         view = await list_view(context, chat_id, language, args[1], bool(args[0]))
@@ -355,9 +337,9 @@ async def people_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def merge_people(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, keep_id: int, other_id: int, language: str, by: str
+    update: Update, context: ChatContext, keep_id: int, other_id: int, language: str, by: str
 ) -> None:
-    svc = services(context)
+    svc = context.services
     chat_id = update.effective_chat.id
     other = await svc.faces.person(other_id)
     if other is None or other.chat_id != chat_id:
@@ -371,14 +353,14 @@ async def merge_people(
 
 async def remove_face(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: ChatContext,
     person_id: int,
     face_id: int,
     page: int,
     language: str,
     by: str,
 ) -> None:
-    svc = services(context)
+    svc = context.services
     chat_id = update.effective_chat.id
     if face_id in {face.id for face in await svc.faces.faces_of_person(person_id)}:
         async with svc.analyser.chat_lock(chat_id):
@@ -387,12 +369,12 @@ async def remove_face(
     await _show_or_list(update, context, view, language, note=t(language, "people.removed_last", by=by))
 
 
-async def ask_name(update: Update, context: ContextTypes.DEFAULT_TYPE, person_id: int, language: str) -> None:
+async def ask_name(update: Update, context: ChatContext, person_id: int, language: str) -> None:
     """A question answered by replying (ForceReply). In groups it addresses the member who pressed the button; an
     @username mention makes the reply field open for them only (selective), without one it opens for everyone."""
     query = update.callback_query
     chat, user = update.effective_chat, update.effective_user
-    person = await services(context).faces.person(person_id)
+    person = await context.services.faces.person(person_id)
     who, selective = "", False
     if chat.type != ChatType.PRIVATE and user is not None:
         selective = bool(user.username)
@@ -402,19 +384,19 @@ async def ask_name(update: Update, context: ContextTypes.DEFAULT_TYPE, person_id
         t(language, "people.ask_name", who=who, name=display_name(person_id, person.name, language), max=NAME_MAX),
         reply_markup=ForceReply(selective=selective, input_field_placeholder=t(language, "people.name_placeholder")),
     )
-    prompts: NamePrompts = context.bot_data.setdefault(NAME_PROMPTS_KEY, {})
+    prompts = context.bot_data.name_prompts
     prompts[(chat.id, prompt.message_id)] = NamePrompt(person_id, query.message.message_id if query else None)
 
 
-async def on_name_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_name_reply(update: Update, context: ChatContext) -> None:
     message = update.effective_message
-    language = await language_of(update, context)
-    prompts: NamePrompts = context.bot_data.setdefault(NAME_PROMPTS_KEY, {})
+    language = await context.language()
+    prompts = context.bot_data.name_prompts
     key = (message.chat_id, message.reply_to_message.message_id)
     prompt = prompts.get(key)
     if prompt is None:
         return
-    svc = services(context)
+    svc = context.services
     reply = ReplyParameters(message.message_id, allow_sending_without_reply=True)
     name = clean_name(message.text or "")
     if name is None:
@@ -434,7 +416,7 @@ async def on_name_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await _refresh_card(context, message.chat_id, prompt, language)
 
 
-async def _refresh_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, prompt: NamePrompt, language: str) -> None:
+async def _refresh_card(context: ChatContext, chat_id: int, prompt: NamePrompt, language: str) -> None:
     if prompt.card_message_id is None:
         return
     person = await _summary(context, chat_id, prompt.person_id)
@@ -449,14 +431,12 @@ async def _refresh_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, prompt
         )
 
 
-async def send_person_photos(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, person_id: int, page: int, language: str
-) -> None:
+async def send_person_photos(update: Update, context: ChatContext, person_id: int, page: int, language: str) -> None:
     """A page of the person's photos as a media group, with ◀ ▶ in a message under it (as /album does)."""
-    svc = services(context)
+    svc = context.services
     chat_id = update.effective_chat.id
     query = update.callback_query
-    views: dict[int, list[int]] = context.chat_data.setdefault(PHOTO_VIEWS_KEY, {})
+    views = context.chat_data.person_photo_views
     if query is not None and query.message.message_id in views:  # paging: the old page goes away
         for message_id in [*views.pop(query.message.message_id), query.message.message_id]:
             with contextlib.suppress(BadRequest):
@@ -492,18 +472,11 @@ class ReplyToNamePrompt(filters.MessageFilter):
         return replied is not None and (message.chat_id, replied.message_id) in self.prompts
 
 
-async def recluster_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await services(context).analyser.recluster_all()
-
-
-def register(app: Application) -> None:
-    prompts: NamePrompts = app.bot_data.setdefault(NAME_PROMPTS_KEY, {})
+def register(app: Application[Any, ChatContext, Any, Any, BotData, Any]) -> None:
+    prompts = app.bot_data.name_prompts
     app.add_handler(CommandHandler("people", people_command, block=False))
     app.add_handler(CallbackQueryHandler(people_button, pattern=CALLBACK_PATTERN, block=False))
     # Before the booth-link text handler (same group): a reply to our question is a name, not a link.
     app.add_handler(
         MessageHandler(filters.TEXT & ~filters.COMMAND & ReplyToNamePrompt(prompts), on_name_reply, block=False)
     )
-    settings: Settings | None = app.bot_data.get("settings")
-    if app.job_queue is not None and settings is not None:
-        app.job_queue.run_daily(recluster_job, time=RECLUSTER_AT.replace(tzinfo=settings.tz), name="people:recluster")

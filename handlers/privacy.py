@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import t
-from handlers.common import is_chat_admin, language_of, services
+from handlers.common import is_chat_admin
+from handlers.context import ChatContext
+from handlers.i18n import t
 from storage.privacy import forget_chat
 
 FORGET_CALLBACK = "forget:"
 
 
-async def privacy_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.effective_message.reply_text(t(await language_of(update, context), "privacy"))
+async def privacy_command(update: Update, context: ChatContext) -> None:
+    await update.effective_message.reply_text(t(await context.language(), "privacy"))
 
 
-async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = await language_of(update, context)
+async def forget_command(update: Update, context: ChatContext) -> None:
+    language = await context.language()
     if not await is_chat_admin(update, context):
         await update.effective_message.reply_text(t(language, "admins_only"))
         return
-    photos = await services(context).albums.count(update.effective_chat.id)
+    photos = await context.services.albums.count(update.effective_chat.id)
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -33,9 +34,9 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await update.effective_message.reply_text(t(language, "forget.confirm", photos=photos), reply_markup=keyboard)
 
 
-async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget_button(update: Update, context: ChatContext) -> None:
     query = update.callback_query
-    language = await language_of(update, context)
+    language = await context.language()
     if not await is_chat_admin(update, context):
         await query.answer(t(language, "admins_only"), show_alert=True)
         return
@@ -43,7 +44,7 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if query.data != f"{FORGET_CALLBACK}yes":
         await query.edit_message_text(t(language, "forget.cancelled"))
         return
-    svc = services(context)
+    svc = context.services
     done = await forget_chat(svc.db, svc.albums.blobs, update.effective_chat.id)
     await query.edit_message_text(
         t(language, "forget.done", photos=done.photos, faces=done.faces, people=done.people, files=done.files)

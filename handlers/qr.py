@@ -1,44 +1,23 @@
-"""Booth links, from a QR code in a photo or pasted as text: one status message edited through the stages."""
+"""Booth links, from a QR code in a photo or pasted as text: one status message per link, edited through the
+stages (found → downloading → saving → saved or failed), then the videos and the smiles of what was filed."""
 
 from __future__ import annotations
 
-import time
-from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from telegram import Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest
-from telegram.ext import Application, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, MessageHandler, filters
 
 from booths import Brand, find_urls
-from bot.i18n import t
-from handlers.common import language_of, services
-from handlers.smiles import reply_with_smiles
-from pipeline.booth_intake import BoothOutcome, Stage, file_booth_link
-
-RATE_KEY = "booth_rate"
-MAX_LINKS_PER_WINDOW = 8
-WINDOW_S = 60.0
-
-
-class ChatRateLimit:
-    """At most `limit` booth downloads per chat per window: QR pages must never be crawled through us."""
-
-    def __init__(self, limit: int = MAX_LINKS_PER_WINDOW, window_s: float = WINDOW_S) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._events: dict[int, deque[float]] = {}
-
-    def wait_seconds(self, chat_id: int, now: float | None = None) -> int:
-        """0 and the slot is taken, else how long until the next slot frees up."""
-        now = time.monotonic() if now is None else now
-        events = self._events.setdefault(chat_id, deque())
-        while events and now - events[0] >= self.window_s:
-            events.popleft()
-        if len(events) >= self.limit:
-            return max(1, round(self.window_s - (now - events[0])))
-        events.append(now)
-        return 0
+from handlers.context import ChatContext
+from handlers.i18n import t
+from handlers.smiles import reply_with_smiles, showing_action
+from pipeline.analysis import FiledAnalysis
+from pipeline.booth_intake import BoothOutcome, Stage
+from pipeline.intake import SavedUpload
 
 
 def brand_name(brand: Brand, language: str) -> str:
@@ -68,67 +47,67 @@ class StatusMessage:
             if "not modified" not in exc.message.lower():
                 raise
 
+    async def add_line(self, line: str) -> None:
+        await self.show(f"{self.text}\n{line}" if self.text else line)
 
-async def file_links(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    urls: list[str],
-    *,
-    fallback: Callable[[], Awaitable[str | None]] | None = None,
-) -> list[BoothOutcome]:
-    """Fetch each link's originals into the album, narrating in one status message per link.
 
-    `fallback` stores the user's own photo when no link worked and returns a line to add (or None).
-    """
-    svc = services(context)
-    message = update.effective_message
-    language = await language_of(update, context)
-    limiter: ChatRateLimit = context.bot_data.setdefault(RATE_KEY, ChatRateLimit())
-    outcomes: list[BoothOutcome] = []
-    status = StatusMessage(message)
-    for index, url in enumerate(urls):
-        status = StatusMessage(message)
-        wait = limiter.wait_seconds(message.chat_id)
-        if wait:
-            await status.show(t(language, "qr.rate_limited", seconds=wait))
-            break
+class ChatReport:
+    """The intake's progress told in the chat (pipeline.intake.IntakeReport): a status message per booth link,
+    its videos, and the smiles of each photo filed from it."""
 
-        async def progress(stage: Stage, brand: Brand, status: StatusMessage = status) -> None:
-            if stage is Stage.downloading:
-                await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_PHOTO)
-            await status.show(t(language, f"qr.{stage}", brand=brand_name(brand, language)))
+    def __init__(self, context: ChatContext, message: Message, language: str) -> None:
+        self.context, self.message, self.language = context, message, language
+        self._statuses: dict[int, StatusMessage] = {}
+        self._latest = StatusMessage(message)
 
-        user = update.effective_user
-        outcome = await file_booth_link(
-            url=url,
-            chat_id=message.chat_id,
-            sender_id=user.id if user and not user.is_bot else None,
-            albums=svc.albums,
-            fetcher=svc.fetcher,
-            cpu=svc.cpu,
-            max_pixels=svc.settings.max_image_pixels,
-            progress=progress,
+    def _status(self, index: int) -> StatusMessage:
+        if index not in self._statuses:
+            self._statuses[index] = self._latest = StatusMessage(self.message)
+        return self._statuses[index]
+
+    async def link_stage(self, index: int, stage: Stage, brand: Brand) -> None:
+        if stage is Stage.downloading:
+            await self.context.bot.send_chat_action(self.message.chat_id, ChatAction.UPLOAD_PHOTO)
+        await self._status(index).show(t(self.language, f"qr.{stage}", brand=brand_name(brand, self.language)))
+
+    async def link_rate_limited(self, index: int, seconds: int) -> None:
+        await self._status(index).show(t(self.language, "qr.rate_limited", seconds=seconds))
+
+    async def link_filed(self, index: int, outcome: BoothOutcome, kept: SavedUpload | None) -> None:
+        text = final_text(outcome, self.language)
+        if kept is not None:  # one final edit that says both what failed and what was kept, not two in a row
+            text = f"{text}\n{kept_text(kept, self.language)}"
+        await self._status(index).show(text)
+        await self._send_videos(outcome)
+
+    async def link_analysed(self, index: int, analysis: FiledAnalysis | None) -> None:
+        await reply_with_smiles(
+            self.context, self.message, analysis, self.language, add_to_status=self._status(index).add_line
         )
-        outcomes.append(outcome)
-        text = final_text(outcome, language)
-        if fallback is not None and index == len(urls) - 1 and not any(item.ok for item in outcomes):
-            # One final edit that says both what failed and what was kept, not two in a row.
-            extra = await fallback()
-            fallback = None
-            text = f"{text}\n{extra}" if extra else text
-        await status.show(text)
-        await _send_videos(context, message, outcome, language)
-        if outcome.created and outcome.photo is not None:
 
-            async def add_line(line: str, status: StatusMessage = status) -> None:
-                await status.show(f"{status.text}\n{line}")
+    async def upload_kept(self, kept: SavedUpload) -> None:
+        await self._latest.add_line(kept_text(kept, self.language))
 
-            await reply_with_smiles(context, message, outcome.photo.id, language, add_to_status=add_line)
-    if fallback is not None and not any(outcome.ok for outcome in outcomes):
-        extra = await fallback()
-        if extra:
-            await status.show(f"{status.text}\n{extra}" if status.text else extra)
-    return outcomes
+    @asynccontextmanager
+    async def analysing(self, chat_id: int) -> AsyncIterator[None]:
+        async with showing_action(self.context, chat_id, ChatAction.UPLOAD_PHOTO):
+            yield
+
+    async def _send_videos(self, outcome: BoothOutcome) -> None:
+        for saved, data in outcome.videos:
+            if not saved.created:
+                continue
+            await self.context.bot.send_chat_action(self.message.chat_id, ChatAction.UPLOAD_VIDEO)
+            await self.context.bot.send_video(
+                self.message.chat_id,
+                data,
+                caption=t(self.language, "qr.video_caption", brand=brand_name(outcome.brand, self.language)),
+                supports_streaming=True,
+            )
+
+
+def kept_text(kept: SavedUpload, language: str) -> str:
+    return t(language, "qr.kept_upload" if kept.created else "qr.kept_upload_duplicate")
 
 
 def final_text(outcome: BoothOutcome, language: str) -> str:
@@ -145,28 +124,18 @@ def final_text(outcome: BoothOutcome, language: str) -> str:
     return t(language, "qr.failed", brand=brand, reason=reason)
 
 
-async def _send_videos(
-    context: ContextTypes.DEFAULT_TYPE, message: Message, outcome: BoothOutcome, language: str
-) -> None:
-    for saved, data in outcome.videos:
-        if not saved.created:
-            continue
-        await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_VIDEO)
-        await context.bot.send_video(
-            message.chat_id,
-            data,
-            caption=t(language, "qr.video_caption", brand=brand_name(outcome.brand, language)),
-            supports_streaming=True,
-        )
-
-
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_text(update: Update, context: ChatContext) -> None:
     message = update.effective_message
+    if message is None:
+        return
     urls = find_urls(message.text or "")
+    language = await context.language()
     if urls:
-        await file_links(update, context, urls)
+        user = update.effective_user
+        sender = user.id if user and not user.is_bot else None
+        await context.services.intake.take_links(message.chat_id, sender, urls, ChatReport(context, message, language))
     elif message.chat.type == ChatType.PRIVATE:
-        await message.reply_text(t(await language_of(update, context), "qr.text_hint"))
+        await message.reply_text(t(language, "qr.text_hint"))
 
 
 def register(app: Application) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import t
-from bot.reports import rank_picture
-from handlers.common import language_of, services
+from handlers.context import ChatContext
+from handlers.i18n import t
 from handlers.keyboards import NOOP
+from handlers.rank_texts import RankView
+from handlers.reports import rank_picture
 from ranking.board import Period, RankBy
-from ranking.report import RankView
 
 RANK_CALLBACK = "rank:"
 _DEFAULT_VIEW = RankView(Period.week, RankBy.person)
@@ -47,22 +47,22 @@ def parse_view(data: str) -> RankView | None:
         return None
 
 
-async def rank_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    language = await language_of(update, context)
-    picture = await rank_picture(services(context), update.effective_chat.id, _DEFAULT_VIEW, language)
+async def rank_command(update: Update, context: ChatContext) -> None:
+    language = await context.language()
+    picture = await rank_picture(context.services, update.effective_chat.id, _DEFAULT_VIEW, language)
     await update.effective_message.reply_photo(
         picture.png, caption=picture.caption, reply_markup=rank_keyboard(_DEFAULT_VIEW, language)
     )
 
 
-async def rank_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def rank_button(update: Update, context: ChatContext) -> None:
     query = update.callback_query
     view = parse_view(query.data or "")
     await query.answer()
     if view is None:
         return
-    language = await language_of(update, context)
-    picture = await rank_picture(services(context), update.effective_chat.id, view, language)
+    language = await context.language()
+    picture = await rank_picture(context.services, update.effective_chat.id, view, language)
     await query.edit_message_media(
         InputMediaPhoto(picture.png, caption=picture.caption), reply_markup=rank_keyboard(view, language)
     )

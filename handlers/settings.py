@@ -7,13 +7,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, available_timezones
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import t
-from handlers.common import is_chat_admin, language_of, services
+from handlers.common import is_chat_admin
+from handlers.context import ChatContext
+from handlers.i18n import t
 from handlers.keyboards import NOOP
-from scheduler.timing import next_slot
-from scheduler.weekly import schedule_of
+from ranking.post_slots import next_slot
 from storage.schedule import ChatPlan
 
 CB = "set:"
@@ -32,7 +32,7 @@ def day_name(weekday: int, language: str) -> str:
 def settings_text(plan: ChatPlan, language: str, now: datetime) -> str:
     lines = [t(language, "settings.title")]
     if plan.enabled:
-        upcoming = next_slot(now, schedule_of(plan)).astimezone(ZoneInfo(plan.timezone))
+        upcoming = next_slot(now, plan.schedule).astimezone(ZoneInfo(plan.timezone))
         lines.append(
             t(
                 language,
@@ -69,10 +69,10 @@ def settings_keyboard(plan: ChatPlan, language: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([days, time_row, zones[:3], zones[3:], [toggle]])
 
 
-async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
+async def settings_command(update: Update, context: ChatContext) -> None:
+    svc = context.services
     chat_id = update.effective_chat.id
-    language = await language_of(update, context)
+    language = await context.language()
     args = context.args or []
     admin = await is_chat_admin(update, context)
     if args:
@@ -90,9 +90,9 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     )
 
 
-async def _apply_args(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]) -> str | None:
+async def _apply_args(update: Update, context: ChatContext, args: list[str]) -> str | None:
     """Apply `/settings day sun`, `time 20:00`, `tz Europe/Berlin`, `on`, `off`; returns an error text key."""
-    svc = services(context)
+    svc = context.services
     chat_id = update.effective_chat.id
     what = args[0].lower()
     value = args[1] if len(args) > 1 else ""
@@ -112,13 +112,13 @@ async def _apply_args(update: Update, context: ContextTypes.DEFAULT_TYPE, args: 
     return None
 
 
-async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def settings_button(update: Update, context: ChatContext) -> None:
     query = update.callback_query
-    language = await language_of(update, context)
+    language = await context.language()
     if not await is_chat_admin(update, context):
         await query.answer(t(language, "settings.admins_only"), show_alert=True)
         return
-    svc = services(context)
+    svc = context.services
     chat_id = update.effective_chat.id
     action, _, value = (query.data or "").removeprefix(CB).partition(":")
     now = svc.clock()

@@ -5,35 +5,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
 
 from telegram import InputMediaPhoto, Message, ReplyParameters
-from telegram.constants import ChatAction
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
-from bot.i18n import t
-from handlers.common import services
+from handlers.context import ChatContext, ShownAction
+from handlers.i18n import t
 from pipeline.analysis import FiledAnalysis
 from pipeline.pictures import smiles_picture
 
 CHAT_ACTION_EVERY_S = 4.5  # Telegram shows a chat action for about five seconds
 
 
-ACTIONS_KEY = "chat_actions"
-
-
-@dataclass
-class _ShownAction:
-    task: asyncio.Task[None]
-    users: int = 0
-
-
 @contextlib.asynccontextmanager
-async def showing_action(context: ContextTypes.DEFAULT_TYPE, chat_id: int, action: str) -> AsyncIterator[None]:
+async def showing_action(context: ChatContext, chat_id: int, action: str) -> AsyncIterator[None]:
     """Keep `action` ("sending a photo…") visible in the chat while the block runs. Twenty photos analysed at once
     share one repeating action per chat: chat actions count against Telegram's per-chat rate limits too."""
-    shown: dict[tuple[int, str], _ShownAction] = context.bot_data.setdefault(ACTIONS_KEY, {})
+    shown = context.bot_data.chat_actions
     key = (chat_id, action)
 
     async def repeat() -> None:
@@ -44,7 +32,7 @@ async def showing_action(context: ContextTypes.DEFAULT_TYPE, chat_id: int, actio
 
     entry = shown.get(key)
     if entry is None:
-        entry = shown[key] = _ShownAction(asyncio.create_task(repeat()))
+        entry = shown[key] = ShownAction(asyncio.create_task(repeat()))
     entry.users += 1
     try:
         yield
@@ -55,12 +43,6 @@ async def showing_action(context: ContextTypes.DEFAULT_TYPE, chat_id: int, actio
             entry.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await entry.task
-
-
-async def analyse(context: ContextTypes.DEFAULT_TYPE, chat_id: int, photo_id: int) -> FiledAnalysis | None:
-    """Faces and smiles of a filed photo, worked out in the process pool while the chat sees 'sending a photo'."""
-    async with showing_action(context, chat_id, ChatAction.UPLOAD_PHOTO):
-        return await services(context).analyser.analyse_and_file(photo_id)
 
 
 def points_line(filed: FiledAnalysis, language: str) -> str:
@@ -83,8 +65,8 @@ def _joined(*lines: str | None) -> str:
     return "\n".join(line for line in lines if line)
 
 
-async def annotated_picture(context: ContextTypes.DEFAULT_TYPE, filed: FiledAnalysis) -> bytes | None:
-    svc = services(context)
+async def annotated_picture(context: ChatContext, filed: FiledAnalysis) -> bytes | None:
+    svc = context.services
     photo = await svc.albums.get(filed.photo_id)
     if photo is None:  # erased meanwhile (/forget)
         return None
@@ -93,16 +75,16 @@ async def annotated_picture(context: ContextTypes.DEFAULT_TYPE, filed: FiledAnal
 
 
 async def reply_with_smiles(
-    context: ContextTypes.DEFAULT_TYPE,
+    context: ChatContext,
     message: Message,
-    photo_id: int,
+    filed: FiledAnalysis | None,
     language: str,
     header: str | None = None,
     add_to_status: Callable[[str], Awaitable[None]] | None = None,
-) -> FiledAnalysis | None:
+) -> None:
     """One reply for one filed photo: the annotated picture with `header` and the points in its caption, or,
-    without faces, `header` and a friendly line as text (or that line added to a status message)."""
-    filed = await analyse(context, message.chat_id, photo_id)
+    without faces (or when the analysis failed), `header` and a friendly line as text (or that line added to a
+    status message)."""
     reply = ReplyParameters(message.message_id, allow_sending_without_reply=True)
     picture = await annotated_picture(context, filed) if filed and filed.faces else None
     if picture is None:
@@ -110,18 +92,17 @@ async def reply_with_smiles(
             await add_to_status(outcome_line(filed, language))
         else:
             await message.reply_text(_joined(header, outcome_line(filed, language)), reply_parameters=reply)
-        return filed
+        return
     await context.bot.send_photo(
         message.chat_id,
         picture,
         caption=_joined(header, points_line(filed, language), t(language, "smile.how")),
         reply_parameters=reply,
     )
-    return filed
 
 
 async def send_smiles_of_many(
-    context: ContextTypes.DEFAULT_TYPE,
+    context: ChatContext,
     chat_id: int,
     reply_to: int,
     analyses: Sequence[FiledAnalysis | None],

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import t
-from handlers.common import is_chat_admin, services, text_for
+from handlers.common import is_chat_admin
+from handlers.context import ChatContext
+from handlers.i18n import t
 
 LANG_CALLBACK = "lang:"
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.effective_message.reply_text(await text_for(update, context, "start"))
+async def start(update: Update, context: ChatContext) -> None:
+    await update.effective_message.reply_text(t(await context.language(), "start"))
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.effective_message.reply_text(await text_for(update, context, "help"))
+async def help_command(update: Update, context: ChatContext) -> None:
+    await update.effective_message.reply_text(t(await context.language(), "help"))
 
 
 def _language_keyboard() -> InlineKeyboardMarkup:
@@ -30,43 +31,44 @@ def _language_keyboard() -> InlineKeyboardMarkup:
     )
 
 
-async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def lang_command(update: Update, context: ChatContext) -> None:
     arg = (context.args or [""])[0].lower()
     if arg in ("ko", "en"):
         await _set_language(update, context, arg)
         return
     await update.effective_message.reply_text(
-        await text_for(update, context, "lang.choose"), reply_markup=_language_keyboard()
+        t(await context.language(), "lang.choose"), reply_markup=_language_keyboard()
     )
 
 
-async def lang_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def lang_button(update: Update, context: ChatContext) -> None:
     query = update.callback_query
     language = query.data.removeprefix(LANG_CALLBACK)
     if language not in ("ko", "en"):
         await query.answer()
         return
     if not await is_chat_admin(update, context):
-        await query.answer(await text_for(update, context, "lang.admins_only"), show_alert=True)
+        await query.answer(t(await context.language(), "lang.admins_only"), show_alert=True)
         return
     await _store_language(update, context, language)
     await query.answer()
     await query.edit_message_text(t(language, "lang.set"))
 
 
-async def _set_language(update: Update, context: ContextTypes.DEFAULT_TYPE, language: str) -> None:
+async def _set_language(update: Update, context: ChatContext, language: str) -> None:
     if not await is_chat_admin(update, context):
-        await update.effective_message.reply_text(await text_for(update, context, "lang.admins_only"))
+        await update.effective_message.reply_text(t(await context.language(), "lang.admins_only"))
         return
     await _store_language(update, context, language)
     await update.effective_message.reply_text(t(language, "lang.set"))
 
 
-async def _store_language(update: Update, context: ContextTypes.DEFAULT_TYPE, language: str) -> None:
+async def _store_language(update: Update, context: ChatContext, language: str) -> None:
     chat, user = update.effective_chat, update.effective_user
-    await services(context).albums.set_language(
+    await context.services.albums.set_language(
         chat_id=chat.id, chat_type=chat.type, user_id=user.id if user else None, language=language
     )
+    context.language_changed(language)
 
 
 def register(app: Application) -> None:

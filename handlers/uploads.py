@@ -1,43 +1,24 @@
-"""Photos and image documents sent to the bot: checked, stored once, acknowledged."""
+"""Photos and image documents sent to the bot: downloaded within the size limit, handed to the intake
+(pipeline.intake), and answered once — one picture with the smiles, or one answer for a whole Telegram album."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass, field
 
 from telegram import Message, ReplyParameters, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest
-from telegram.ext import Application, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, MessageHandler, filters
 
-from booths import find_urls
-from bot.i18n import t
-from handlers.common import language_of, services
-from handlers.qr import file_links
-from handlers.smiles import analyse, reply_with_smiles, send_smiles_of_many
-from pipeline.analysis import FiledAnalysis
-from pipeline.tasks import UploadScan, scan_upload
-from storage.albums import NewMedia
-from storage.models import PhotoSource
+from handlers.context import ChatContext, MediaGroupTally
+from handlers.i18n import t
+from handlers.qr import ChatReport
+from handlers.smiles import reply_with_smiles, send_smiles_of_many
+from pipeline.intake import IncomingFile, IntakeResult
 from vision.images import ImageRejected, RejectReason
 
 log = logging.getLogger(__name__)
-
-MEDIA_GROUPS_KEY = "media_groups"
-
-
-@dataclass
-class MediaGroupTally:
-    """Items of one Telegram album (they arrive as separate updates): answered once, after the last."""
-
-    chat_id: int
-    reply_to: int
-    language: str
-    pending: int = 0
-    saved: int = 0
-    duplicates: int = 0
-    problems: list[str] = field(default_factory=list)
-    analyses: dict[int, FiledAnalysis | None] = field(default_factory=dict)  # message id → its photo's faces
 
 
 class UploadTooBig(Exception):
@@ -46,8 +27,8 @@ class UploadTooBig(Exception):
         self.size = size
 
 
-async def download_limited(context: ContextTypes.DEFAULT_TYPE, file_id: str, declared_size: int | None) -> bytes:
-    limit = services(context).settings.max_upload_bytes
+async def download_limited(context: ChatContext, file_id: str, declared_size: int | None) -> bytes:
+    limit = context.settings.max_upload_bytes
     if declared_size and declared_size > limit:
         raise UploadTooBig(declared_size)
     try:
@@ -64,7 +45,7 @@ async def download_limited(context: ContextTypes.DEFAULT_TYPE, file_id: str, dec
     return data
 
 
-def rejection_text(language: str, exc: ImageRejected, limit_mb: int) -> str:
+def rejection_text(language: str, exc: ImageRejected) -> str:
     detail = str(exc).split(": ", 1)[-1]
     if exc.reason is RejectReason.too_many_pixels:
         return t(language, "upload.too_many_pixels", detail=detail)
@@ -75,126 +56,75 @@ def too_big_text(language: str, size: int, limit_mb: int) -> str:
     return t(language, "upload.too_big", size_mb=f"{size / 1024 / 1024:.1f}", limit_mb=limit_mb)
 
 
-async def on_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_photo(update: Update, context: ChatContext) -> None:
     message = update.effective_message
-    largest = message.photo[-1]
-    await _intake(update, context, message, largest.file_id, largest.file_size)
+    if message is not None and message.photo:
+        largest = message.photo[-1]
+        await _intake(update, context, message, largest.file_id, largest.file_size)
 
 
-async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_document(update: Update, context: ChatContext) -> None:
     message = update.effective_message
-    document = message.document
-    await _intake(update, context, message, document.file_id, document.file_size)
+    if message is not None and message.document is not None:
+        document = message.document
+        await _intake(update, context, message, document.file_id, document.file_size)
 
 
 async def _intake(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    message: Message,
-    file_id: str,
-    declared_size: int | None,
+    update: Update, context: ChatContext, message: Message, file_id: str, declared_size: int | None
 ) -> None:
-    svc = services(context)
-    language = await language_of(update, context)
+    language = await context.language()
     tally = _join_media_group(context, message, language)
     try:
-        outcome = await _store(update, context, message, file_id, declared_size, language)
-        if tally is not None and outcome.photo_id is not None:
-            tally.analyses[message.message_id] = await analyse(context, message.chat_id, outcome.photo_id)
+        problem, result = await _take(update, context, message, file_id, declared_size, language)
     finally:
         if tally is not None:
             tally.pending -= 1
-    if tally is None:
-        if outcome.narrated:
-            return
-        header = outcome.text(language, await svc.albums.count(message.chat_id))
-        if outcome.photo_id is None:
-            await message.reply_text(header)
-        else:
-            # One answer: "saved" and the smiles together (the chat shows 'sending a photo…' meanwhile).
-            await reply_with_smiles(context, message, outcome.photo_id, language, header=header)
+    if tally is not None:
+        await _count_into_media_group(context, message, tally, problem, result)
         return
-    tally.saved += outcome.created
-    tally.duplicates += outcome.duplicate
-    if outcome.problem:
-        tally.problems.append(outcome.problem)
-    _schedule_media_group_reply(context, message.media_group_id, tally)
+    if result is not None and result.had_links:  # the booth-link status messages told the rest
+        if result.upload is not None and result.upload.created:
+            await reply_with_smiles(context, message, result.analysis, language)
+        return
+    upload = result.upload if result is not None else None
+    if problem is not None or upload is None:
+        await message.reply_text(problem or t(language, "upload.duplicate"))
+    elif not upload.created:
+        await message.reply_text(t(language, "upload.duplicate"))
+    else:
+        # One answer: "saved" and the smiles together (the chat shows 'sending a photo…' meanwhile).
+        header = t(language, "upload.saved", count=await context.services.albums.count(message.chat_id))
+        await reply_with_smiles(context, message, result.analysis if result else None, language, header=header)
 
 
-@dataclass(frozen=True)
-class StoreOutcome:
-    created: bool = False
-    duplicate: bool = False
-    problem: str | None = None
-    narrated: bool = False  # a booth-link status message already told the user everything
-    photo_id: int | None = None  # the photo filed just now (None: nothing new)
-
-    def text(self, language: str, album_count: int) -> str:
-        if self.problem:
-            return self.problem
-        if self.duplicate:
-            return t(language, "upload.duplicate")
-        return t(language, "upload.saved", count=album_count)
-
-
-async def _store(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    message: Message,
-    file_id: str,
-    declared_size: int | None,
-    language: str,
-) -> StoreOutcome:
-    svc = services(context)
-    limit_mb = svc.settings.max_upload_mb
+async def _take(
+    update: Update, context: ChatContext, message: Message, file_id: str, declared_size: int | None, language: str
+) -> tuple[str | None, IntakeResult | None]:
+    """(a problem to tell, None) or (None, what the intake made of the file)."""
     await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
     try:
         data = await download_limited(context, file_id, declared_size)
-        scan: UploadScan = await svc.cpu.run(scan_upload, data, svc.settings.max_image_pixels)
     except UploadTooBig as exc:
-        return StoreOutcome(problem=too_big_text(language, exc.size, limit_mb))
-    except ImageRejected as exc:
-        return StoreOutcome(problem=rejection_text(language, exc, limit_mb))
-
-    async def save_upload() -> StoreOutcome:
-        user = update.effective_user
-        saved = await svc.albums.save(
-            message.chat_id,
-            NewMedia(
-                data=data,
-                mime=scan.info.mime,
-                width=scan.info.width,
-                height=scan.info.height,
-                sender_id=user.id if user and not user.is_bot else None,
-                source=PhotoSource.upload,
-                telegram_file_id=file_id if message.photo else None,
-                media_group_id=message.media_group_id,
-            ),
-        )
-        return StoreOutcome(
-            created=saved.created, duplicate=not saved.created, photo_id=saved.photo.id if saved.created else None
-        )
-
-    urls = find_urls("\n".join(scan.qr_texts), include_unknown=True)
-    if not urls:
-        return await save_upload()
-
-    kept: list[StoreOutcome] = []
-
-    async def keep_upload_instead() -> str:
-        kept.append(await save_upload())
-        return t(language, "qr.kept_upload" if kept[0].created else "qr.kept_upload_duplicate")
-
-    await file_links(update, context, urls, fallback=keep_upload_instead)
-    if kept and kept[0].photo_id is not None:
-        await reply_with_smiles(context, message, kept[0].photo_id, language)
-    return StoreOutcome(narrated=True)
+        return too_big_text(language, exc.size, context.settings.max_upload_mb), None
+    user = update.effective_user
+    incoming = IncomingFile(
+        chat_id=message.chat_id,
+        sender_id=user.id if user and not user.is_bot else None,
+        data=data,
+        telegram_file_id=file_id if message.photo else None,
+        media_group_id=message.media_group_id,
+    )
+    result = await context.services.intake.take_file(incoming, ChatReport(context, message, language))
+    if result.rejected is not None:
+        return rejection_text(language, result.rejected), None
+    return None, result
 
 
-def _join_media_group(context: ContextTypes.DEFAULT_TYPE, message: Message, language: str) -> MediaGroupTally | None:
+def _join_media_group(context: ChatContext, message: Message, language: str) -> MediaGroupTally | None:
     if not message.media_group_id:
         return None
-    groups: dict[str, MediaGroupTally] = context.bot_data.setdefault(MEDIA_GROUPS_KEY, {})
+    groups = context.bot_data.media_groups
     key = f"{message.chat_id}:{message.media_group_id}"
     tally = groups.get(key)
     if tally is None:
@@ -203,30 +133,34 @@ def _join_media_group(context: ContextTypes.DEFAULT_TYPE, message: Message, lang
     return tally
 
 
-def _schedule_media_group_reply(
-    context: ContextTypes.DEFAULT_TYPE, media_group_id: str, tally: MediaGroupTally
+async def _count_into_media_group(
+    context: ChatContext, message: Message, tally: MediaGroupTally, problem: str | None, result: IntakeResult | None
 ) -> None:
-    """Debounced: each finished item pushes the reply back until the group has been quiet for a moment."""
-    name = f"mediagroup:{tally.chat_id}:{media_group_id}"
-    for job in context.job_queue.get_jobs_by_name(name):
-        job.schedule_removal()
-    wait = services(context).settings.media_group_wait_s
-    context.job_queue.run_once(_answer_media_group, when=wait, name=name, data=name.split(":", 1)[1])
+    """Debounced without a job: each finished item waits until the group has been quiet for `media_group_wait_s`;
+    the item that sees the quiet (nothing pending, nothing finished since) answers for all of them."""
+    if problem:
+        tally.problems.append(problem)
+    elif result is not None and not result.had_links and result.upload is not None:
+        if result.upload.created:
+            tally.saved += 1
+            tally.analyses[message.message_id] = result.analysis
+        else:
+            tally.duplicates += 1
+    elif result is not None and result.upload is not None and result.upload.created:
+        await reply_with_smiles(context, message, result.analysis, tally.language)
+    loop = asyncio.get_running_loop()
+    wait = context.settings.media_group_wait_s
+    tally.quiet_since = finished = loop.time()
+    await asyncio.sleep(wait)
+    key = f"{tally.chat_id}:{message.media_group_id}"
+    if tally.pending > 0 or tally.quiet_since != finished or context.bot_data.media_groups.get(key) is not tally:
+        return
+    del context.bot_data.media_groups[key]
+    await _answer_media_group(context, tally)
 
 
-async def _answer_media_group(context: ContextTypes.DEFAULT_TYPE) -> None:
-    key: str = context.job.data
-    groups: dict[str, MediaGroupTally] = context.bot_data.get(MEDIA_GROUPS_KEY, {})
-    tally = groups.get(key)
-    if tally is None:
-        return
-    if tally.pending > 0:
-        context.job_queue.run_once(
-            _answer_media_group, when=services(context).settings.media_group_wait_s, name=context.job.name, data=key
-        )
-        return
-    del groups[key]
-    count = await services(context).albums.count(tally.chat_id)
+async def _answer_media_group(context: ChatContext, tally: MediaGroupTally) -> None:
+    count = await context.services.albums.count(tally.chat_id)
     lines = []
     if tally.saved:
         lines.append(t(tally.language, "upload.saved_many", saved=tally.saved, count=count))

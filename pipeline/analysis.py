@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.workers import CpuPool
+from pipeline.workers import CpuPool
 from ranking.points import face_points
 from storage.albums import AlbumStore
 from storage.faces import FaceStore, NewFace, NewPerson, StoredFace
@@ -115,7 +115,7 @@ def analyse_rgb(rgb: np.ndarray, times: StageTimes | None = None) -> PhotoAnalys
 
 
 def analyse_photo(data: bytes, max_pixels: int) -> PhotoAnalysis:
-    """Runs in bot.workers.CpuPool workers. EXIF orientation is honoured by load_rgb."""
+    """Runs in pipeline.workers.CpuPool workers. EXIF orientation is honoured by load_rgb."""
     return analyse_rgb(load_rgb(data, max_pixels))
 
 

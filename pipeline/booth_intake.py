@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from booths import UNKNOWN_BRAND, BoothError, Brand, NotMedia, SafeFetcher, download, identify
-from bot.workers import CpuPool
 from pipeline.tasks import check_image
+from pipeline.workers import CpuPool
 from storage.albums import AlbumStore, NewMedia, SavedPhoto
 from storage.models import MediaKind, Photo, PhotoSource
 from vision.images import ImageRejected

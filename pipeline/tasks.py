@@ -1,4 +1,4 @@
-"""Functions that run in the worker processes (bot.workers.CpuPool): bytes in, small picklable results out."""
+"""Functions that run in the worker processes (pipeline.workers.CpuPool): bytes in, small picklable results out."""
 
 from __future__ import annotations
 

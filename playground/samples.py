@@ -1,6 +1,6 @@
 """Example photos for the playground, all drawn here: cartoon 4-cut strips whose QR codes point at a sample booth.
 
-Each example is a printed strip (four generated cartoon frames tiled by `evals.synthetic_prints.make_print`, with a
+Each example is a printed strip (four generated cartoon frames tiled by `playground.prints.make_print`, with a
 QR code for ``https://booth.choosecheese.test/booth/<code>``) and a "phone photo" of it lying on a table. The
 playground serves the booth page and the strip's original on loopback, and routes that host there through the
 bot's SafeFetcher, so the whole QR → booth download → album flow runs with no real booth. ``.test`` is a reserved
@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from evals.synthetic_prints import make_print
+from playground.prints import make_print
 
 BOOTH_HOST = "booth.choosecheese.test"
 BOOTH_PATH = "/booth/"

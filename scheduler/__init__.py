@@ -1,0 +1,21 @@
+"""Every scheduled job kind, each with the exactly-once or idempotence rule it relies on next to it:
+weekly posts (scheduler.weekly), the nightly re-cluster (scheduler.recluster), the resume of photos a restart
+interrupted (scheduler.resume). The media-group answer is no job: handlers.uploads waits for the group to go quiet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application
+
+from handlers.context import BotData, ChatContext
+from pipeline.services import Services
+from scheduler.recluster import start_nightly_recluster
+from scheduler.resume import start_resume
+from scheduler.weekly import start_weekly_posts
+
+
+def start_jobs(app: Application[Any, ChatContext, Any, Any, BotData, Any], services: Services) -> None:
+    start_resume(services)
+    start_weekly_posts(app, services.settings)
+    start_nightly_recluster(app, services.settings)

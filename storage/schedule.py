@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ranking.post_slots import PostSchedule
 from storage.albums import insert_ignoring_conflicts
 from storage.db import Database
 from storage.models import Chat, ChatSchedule, WeeklyPost, WeeklyPostStatus, utcnow
@@ -29,6 +30,10 @@ class ChatPlan:
     enabled: bool
     since: datetime
     last_week: date | None
+
+    @property
+    def schedule(self) -> PostSchedule:
+        return PostSchedule(self.timezone, self.weekday, self.hour, self.minute, self.since)
 
 
 async def chat_timezone(session: AsyncSession, chat_id: int, default: str) -> ZoneInfo:

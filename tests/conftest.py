@@ -10,8 +10,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.config import normalise_database_url
-from bot.workers import CpuPool
+from pipeline.settings import normalise_database_url
+from pipeline.workers import CpuPool
 
 POSTGRES_URL_ENV = "TEST_POSTGRES_URL"
 

@@ -9,8 +9,8 @@ import pytest
 
 from booths import SafeFetcher
 from bot.app import build_application, running_application
-from bot.config import Settings
-from bot.workers import CpuPool
+from pipeline.settings import Settings
+from pipeline.workers import CpuPool
 from playground.emulator import BotApiEmulator
 from tests.e2e.harness import TOKEN, Harness
 

@@ -10,9 +10,8 @@ from pathlib import Path
 from PIL import Image
 from telegram.ext import Application
 
-from bot.config import Settings
-from bot.services import Services
-from handlers.common import SERVICES_KEY
+from pipeline.services import Services
+from pipeline.settings import Settings
 from playground.emulator import BotApiEmulator, MessageRecord
 
 TOKEN = "123456:TEST-TOKEN"
@@ -26,7 +25,9 @@ class Harness:
 
     @property
     def services(self) -> Services:
-        return self.app.bot_data[SERVICES_KEY]
+        services = self.app.bot_data.services
+        assert services is not None, "the application is not running"
+        return services
 
     async def album_count(self, chat_id: int) -> int:
         return await self.services.albums.count(chat_id)

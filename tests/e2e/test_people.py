@@ -7,8 +7,8 @@ import asyncio
 from pathlib import Path
 
 from bot.app import build_application, running_application
-from bot.config import Settings
-from bot.workers import CpuPool
+from pipeline.settings import Settings
+from pipeline.workers import CpuPool
 from playground.emulator import BotApiEmulator, MessageRecord
 from storage.albums import AlbumStore, NewMedia
 from storage.blobs import BlobStore

@@ -12,7 +12,7 @@ from aiohttp import web
 from PIL import Image
 
 from booths import SafeFetcher
-from handlers.qr import ChatRateLimit
+from pipeline.intake import ChatRateLimit
 from storage.models import MediaKind
 from tests.booths.fixture_server import FixtureServer, mp4
 from tests.e2e.harness import Harness, qr_photo, text_of

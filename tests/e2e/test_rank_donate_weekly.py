@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from sqlalchemy import delete, update
 
-from bot.services import Services
+from pipeline.services import Services
 from ranking.ledger_csv import from_csv
 from scheduler.weekly import run_due_posts, weekly_posts_job
 from storage.albums import NewMedia

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from bot.workers import CpuPool
 from pipeline.analysis import analyse_photo, smile_points
+from pipeline.workers import CpuPool
 from tests.e2e.face_photos import group_photo, identity_photos, rotated_with_exif, side_by_side
 from tests.e2e.harness import Harness, noisy_jpeg, text_of
 

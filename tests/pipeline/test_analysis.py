@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.workers import CpuPool
 from pipeline.analysis import FiledAnalysis, PhotoAnalyser, analyse_photo, smile_points
+from pipeline.workers import CpuPool
 from storage.albums import AlbumStore, NewMedia
 from storage.blobs import BlobStore
 from storage.db import Database

@@ -8,9 +8,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.config import Settings
-from bot.workers import CpuPool
-from playground.session import Playground, running_playground
+from bot.playground import Playground, running_playground
+from pipeline.settings import Settings
+from pipeline.workers import CpuPool
 
 
 @pytest.fixture

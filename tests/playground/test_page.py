@@ -10,8 +10,8 @@ import aiohttp
 import pytest
 from playwright.async_api import BrowserContext, Page, async_playwright, expect
 
+from bot.playground import Playground
 from playground.browser import find_chromium, launch
-from playground.session import Playground
 from tests.e2e.harness import noisy_jpeg
 
 TIMEOUT_MS = 20_000  # the bot shares two cores with the rest of the test run

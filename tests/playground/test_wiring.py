@@ -9,9 +9,9 @@ import aiohttp
 import pytest
 from yarl import URL
 
+from bot.playground import MARKER, Playground, PlaygroundDataError, fresh_data_dir
 from playground.emulator import MessageRecord
 from playground.samples import BOOTH_HOST, examples
-from playground.session import MARKER, Playground, PlaygroundDataError, fresh_data_dir
 from storage.models import MediaKind
 from tests.e2e.harness import noisy_jpeg
 
@@ -157,7 +157,7 @@ async def test_example_photos_run_the_qr_flow_against_the_sample_booth(
     assert sum("Saved the original" in s for s in statuses) == 2
     (expired,) = [s for s in statuses if s.startswith("⚠️")]
     assert "expired" in expired and "I saved the photo you sent instead" in expired
-    albums = playground.app.bot_data["services"].albums
+    albums = playground.app.bot_data.services.albums
     photos = await albums.page(mina["id"], 0, 10)
     stored = {albums.read(photo) for photo in photos}
     live = [item for item in examples() if item.live]

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings, normalise_database_url
+from pipeline.settings import Settings, normalise_database_url
 
 
 def test_empty_values_from_env_file_count_as_unset(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

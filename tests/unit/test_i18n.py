@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from bot.i18n import TEXTS, normalise_language, t
+from handlers.i18n import TEXTS, normalise_language, t
 
 
 @pytest.mark.parametrize("key", sorted(TEXTS))

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image
 
+from pipeline.charts import Bar, ChartSpec, _font_families, render_leaderboard
 from ranking.board import Contribution, leaderboard, subject_labels
 from ranking.charities import CharityListError, load_charities, valid_url
-from ranking.chart import Bar, ChartSpec, _font_families, render_leaderboard
 from ranking.ledger_csv import LedgerRow, from_csv, to_csv
 from ranking.pledges import OpenPledge, Rule, allocate
 from ranking.points import face_points, photo_points, week_bounds, week_start

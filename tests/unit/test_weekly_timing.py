@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from scheduler.timing import PostSchedule, due_week, latest_slot, next_slot
+from ranking.post_slots import PostSchedule, due_week, latest_slot, next_slot
 
 SEOUL = PostSchedule("Asia/Seoul", since=datetime(2026, 1, 1, tzinfo=UTC))  # Sunday 20:00 KST = 11:00 UTC
 WEEK = date(2026, 11, 23)  # Monday of the week whose Sunday is 2026-11-29

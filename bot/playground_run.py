@@ -8,8 +8,8 @@ import logging
 import signal
 import sys
 
-from bot.config import Settings
-from playground.session import PlaygroundDataError, running_playground
+from bot.playground import PlaygroundDataError, running_playground
+from pipeline.settings import Settings
 
 _LOG = logging.getLogger(__name__)
 

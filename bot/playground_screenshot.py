@@ -1,4 +1,4 @@
-"""`python -m playground.screenshot [docs/playground.png]`: the README's picture of the playground.
+"""`python -m bot.playground_screenshot [docs/playground.png]`: the README's picture of the playground.
 
 A short scene in the group chat: a member posts a photo of a 4-cut strip (the bot fetches the original through its
 QR code from the sample booth), another asks for the album, and the page is photographed with the album's paging
@@ -12,10 +12,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bot.config import Settings
+from bot.playground import Playground, running_playground
+from pipeline.settings import Settings
 from playground.browser import find_chromium, launch
 from playground.samples import examples
-from playground.session import Playground, running_playground
 
 DEFAULT_OUTPUT = Path("docs/playground.png")
 

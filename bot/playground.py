@@ -15,8 +15,8 @@ from telegram.ext import Application
 
 from booths import SafeFetcher
 from bot.app import build_application, running_application
-from bot.config import Settings
-from bot.workers import CpuPool
+from pipeline.settings import Settings
+from pipeline.workers import CpuPool
 from playground.emulator import BotApiEmulator
 from playground.samples import BOOTH_HOST, examples
 from playground.web_api import start_web
@@ -91,9 +91,10 @@ async def running_playground(
             web_port = _bound_port(runner)
             # The sample booth's host is routed to our own server; every other booth URL is fetched as usual.
             fetcher = SafeFetcher(allow_loopback=True, host_map={BOOTH_HOST: (host, web_port)})
-            app = build_application(bot_settings(settings, emu, data_dir), cpu=cpu, fetcher=fetcher)
+            used = bot_settings(settings, emu, data_dir)
+            app = build_application(used, cpu=cpu, fetcher=fetcher)
             async with running_application(app):
-                yield Playground(emu, world, app, app.bot_data["settings"], f"http://{host}:{web_port}/")
+                yield Playground(emu, world, app, used, f"http://{host}:{web_port}/")
         finally:
             await runner.cleanup()
 

@@ -1,4 +1,4 @@
-"""Everything handlers need, built once in post_init and kept in bot_data."""
+"""Everything the handlers and jobs need, built once at start (the bot's post_init) and closed at shutdown."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from booths import SafeFetcher
-from bot.config import Settings
-from bot.workers import CpuPool
 from pipeline.analysis import AnalysisHook, FiledAnalysis, PhotoAnalyser
+from pipeline.intake import Intake
+from pipeline.settings import Settings
+from pipeline.workers import CpuPool
 from ranking.charities import SHIPPED_LIST, load_charities
 from storage.albums import AlbumStore
 from storage.blobs import BlobStore
@@ -33,6 +34,7 @@ class Services:
     ranking: RankingStore
     ledger: LedgerStore
     schedules: ScheduleStore
+    intake: Intake
     owns_cpu: bool = True
     clock: Callable[[], datetime] = utcnow  # now, in UTC; tests set a controllable clock
     # Called with each photo's FiledAnalysis once its faces are recorded and filed into people (the ledger
@@ -61,17 +63,20 @@ class Services:
         owns_cpu = cpu is None
         cpu = cpu or CpuPool(settings.analysis_workers)
         faces = FaceStore(db)
+        fetcher = fetcher or SafeFetcher()
+        analyser = PhotoAnalyser(albums, faces, cpu, settings.max_image_pixels)
         return cls(
             settings=settings,
             db=db,
             albums=albums,
             cpu=cpu,
-            fetcher=fetcher or SafeFetcher(),
+            fetcher=fetcher,
             faces=faces,
-            analyser=PhotoAnalyser(albums, faces, cpu, settings.max_image_pixels),
+            analyser=analyser,
             ranking=RankingStore(db, settings.timezone),
             ledger=LedgerStore(db, charities, settings.timezone),
             schedules=ScheduleStore(db, settings.timezone),
+            intake=Intake(settings, albums, analyser, cpu, fetcher),
             owns_cpu=owns_cpu,
         )
 

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.services import Services
+from handlers.rank_texts import RankView, WeekPledges, chart_spec, rank_caption, weekly_caption
+from pipeline.charts import render_leaderboard
+from pipeline.services import Services
 from ranking.board import Period, RankBy
-from ranking.chart import render_leaderboard
 from ranking.points import week_start
-from ranking.report import RankView, WeekPledges, chart_spec, rank_caption, weekly_caption
 
 
 @dataclass(frozen=True)

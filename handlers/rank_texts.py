@@ -6,9 +6,9 @@ import html
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.i18n import t
+from handlers.i18n import t
+from pipeline.charts import Bar, ChartSpec
 from ranking.board import Period, RankBy, RankingData, Standing, leaderboard, subject_labels
-from ranking.chart import Bar, ChartSpec
 from ranking.pledges import Rule
 
 CAPTION_LINES = 5

@@ -1,0 +1,125 @@
+"""The typed context every handler and job receives: `ContextTypes(context=ChatContext, bot_data=BotData,
+chat_data=ChatData)`, as in python-telegram-bot's contexttypesbot example. No string keys into bot_data elsewhere."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
+
+from booths import SafeFetcher
+from handlers.i18n import normalise_language
+from pipeline.analysis import FiledAnalysis
+from pipeline.services import Services
+from pipeline.settings import Settings
+from pipeline.workers import CpuPool
+
+
+@dataclass(frozen=True)
+class NamePrompt:
+    """A ForceReply question 'what is this person called?', waiting for a reply."""
+
+    person_id: int
+    card_message_id: int | None
+
+
+NamePrompts = dict[tuple[int, int], NamePrompt]  # (chat id, prompt message id) → prompt
+
+
+@dataclass
+class ShownAction:
+    """A chat action ('sending a photo…') repeated while any handler of that chat still works."""
+
+    task: asyncio.Task[None]
+    users: int = 0
+
+
+@dataclass
+class MediaGroupTally:
+    """Items of one Telegram album (they arrive as separate updates): answered once, after the last."""
+
+    chat_id: int
+    reply_to: int
+    language: str
+    pending: int = 0
+    saved: int = 0
+    duplicates: int = 0
+    problems: list[str] = field(default_factory=list)
+    analyses: dict[int, FiledAnalysis | None] = field(default_factory=dict)  # message id → its photo's faces
+    quiet_since: float = 0.0  # event-loop time of the last finished item
+
+
+class BotData:
+    """The process's bot_data. PTB creates it empty; `bot.app` fills in what it was built with, post_init the
+    services."""
+
+    def __init__(self) -> None:
+        self.settings: Settings | None = None
+        self.shared_cpu: CpuPool | None = None  # a pool shared between applications (tests, playground)
+        self.booth_fetcher: SafeFetcher | None = None  # tests and the playground point booth hosts at local servers
+        self.services: Services | None = None
+        self.name_prompts: NamePrompts = {}
+        self.media_groups: dict[str, MediaGroupTally] = {}
+        self.chat_actions: dict[tuple[int, str], ShownAction] = {}
+
+
+class ChatData:
+    """What one chat's views remember: which photo messages an album or person page sent (to delete them when
+    the page turns)."""
+
+    def __init__(self) -> None:
+        self.album_views: dict[int, list[int]] = {}
+        self.person_photo_views: dict[int, list[int]] = {}
+
+
+class ChatContext(CallbackContext[ExtBot[None], dict[Any, Any], ChatData, BotData]):
+    """Handlers' context: the services, and the update's language looked up once per update."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application, chat_id=chat_id, user_id=user_id)
+        self._update: Update | None = None
+        self._language: str | None = None
+
+    @classmethod
+    def from_update(cls, update: object, application: Application[Any, Any, Any, Any, Any, Any]) -> ChatContext:
+        context = super().from_update(update, application)
+        if isinstance(update, Update):
+            context._update = update
+        return context
+
+    @property
+    def services(self) -> Services:
+        services = self.bot_data.services
+        if services is None:
+            raise RuntimeError("the bot's services are not started (post_init has not run)")
+        return services
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    async def language(self) -> str:
+        """The language of the update's user (or, without one, its chat): the member's choice, else Telegram's."""
+        if self._language is None:
+            update = self._update
+            user = update.effective_user if update else None
+            chat = update.effective_chat if update else None
+            chosen = await self.services.albums.language(
+                user_id=user.id if user else None, chat_id=chat.id if chat else None
+            )
+            self._language = normalise_language(chosen, self.settings.default_language)
+        return self._language
+
+    def language_changed(self, language: str) -> None:
+        self._language = language
+
+
+CONTEXT_TYPES = ContextTypes(context=ChatContext, bot_data=BotData, chat_data=ChatData)

@@ -1,0 +1,66 @@
+"""The weekly post to one chat: the picture and caption of its week, sent, and the claim finished with what
+Telegram answered (posted, empty week, chat gone, failed; network trouble gives the claim back to retry)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from handlers.i18n import normalise_language
+from handlers.reports import weekly_picture
+from pipeline.services import Services
+from storage.models import WeeklyPostStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PostResult:
+    chat_id: int
+    week: date
+    status: WeeklyPostStatus | None  # None: the claim was given back (to retry)
+
+
+async def post_week(svc: Services, bot: Bot, chat_id: int, week: date) -> PostResult:
+    language = normalise_language(
+        await svc.albums.language(user_id=chat_id if chat_id > 0 else None, chat_id=chat_id),
+        svc.settings.default_language,
+    )
+    try:
+        picture = await weekly_picture(svc, chat_id, week, language)
+        if picture is None:
+            await svc.schedules.finish(chat_id, week, WeeklyPostStatus.empty)
+            return PostResult(chat_id, week, WeeklyPostStatus.empty)
+        message = await bot.send_photo(chat_id, picture.png, caption=picture.caption)
+    except Forbidden as error:
+        return await _chat_gone(svc, chat_id, week, error)
+    except BadRequest as error:
+        if "chat not found" in error.message.lower():
+            return await _chat_gone(svc, chat_id, week, error)
+        log.error("Weekly post for chat %s refused: %s", chat_id, error)
+        await svc.schedules.finish(chat_id, week, WeeklyPostStatus.failed)
+        return PostResult(chat_id, week, WeeklyPostStatus.failed)
+    except (NetworkError, RetryAfter) as error:
+        log.warning("Weekly post for chat %s will be retried: %s", chat_id, error)
+        await svc.schedules.release(chat_id, week)
+        return PostResult(chat_id, week, None)
+    except TelegramError:
+        log.exception("Weekly post for chat %s failed", chat_id)
+        await svc.schedules.finish(chat_id, week, WeeklyPostStatus.failed)
+        return PostResult(chat_id, week, WeeklyPostStatus.failed)
+    except Exception:
+        await svc.schedules.release(chat_id, week)
+        raise
+    await svc.schedules.finish(chat_id, week, WeeklyPostStatus.posted, message.message_id)
+    return PostResult(chat_id, week, WeeklyPostStatus.posted)
+
+
+async def _chat_gone(svc: Services, chat_id: int, week: date, error: TelegramError) -> PostResult:
+    log.info("Chat %s removed the bot (%s): marked left, no more weekly posts", chat_id, error)
+    await svc.schedules.mark_left(chat_id, svc.clock())
+    await svc.schedules.finish(chat_id, week, WeeklyPostStatus.chat_gone)
+    return PostResult(chat_id, week, WeeklyPostStatus.chat_gone)
