@@ -9,13 +9,14 @@ from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from handlers.callbacks import Action
 from handlers.context import ChatContext
 from handlers.i18n import t
 from handlers.keyboards import NOOP, pager_row
 from storage.models import Photo
 from vision.images import jpeg_preview
 
-ALBUM_CALLBACK = "album:"
+PAGE = Action("album", "p", int)
 
 
 async def album_command(update: Update, context: ChatContext) -> None:
@@ -25,7 +26,7 @@ async def album_command(update: Update, context: ChatContext) -> None:
 async def album_button(update: Update, context: ChatContext) -> None:
     query = update.callback_query
     await query.answer()
-    page = int(query.data.removeprefix(ALBUM_CALLBACK))
+    (page,) = PAGE.parse(query.data)
     views = context.chat_data.album_views
     for message_id in [*views.pop(query.message.message_id, []), query.message.message_id]:
         with contextlib.suppress(BadRequest):  # already gone (deleted by a user, or too old to delete)
@@ -53,7 +54,7 @@ async def send_album_page(update: Update, context: ChatContext, page: int) -> No
     nav = await context.bot.send_message(
         chat_id,
         t(language, "album.page", page=page + 1, pages=pages, count=count),
-        reply_markup=InlineKeyboardMarkup([pager_row(ALBUM_CALLBACK, page, pages, language)]),
+        reply_markup=InlineKeyboardMarkup([pager_row(PAGE.data, page, pages, language)]),
     )
     context.chat_data.album_views[nav.message_id] = [m.message_id for m in sent]
 
@@ -81,5 +82,5 @@ async def photo_input(context: ChatContext, photo: Photo) -> str | bytes:
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("album", album_command, block=False))
-    app.add_handler(CallbackQueryHandler(album_button, pattern=rf"^{ALBUM_CALLBACK}\d+$", block=False))
+    app.add_handler(PAGE.handler(album_button))
     app.add_handler(CallbackQueryHandler(noop_button, pattern=f"^{NOOP}$"))

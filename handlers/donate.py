@@ -14,12 +14,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
     filters,
 )
 
+from handlers.callbacks import Action
 from handlers.common import is_chat_admin
 from handlers.context import ChatContext
 from handlers.i18n import t
@@ -31,7 +31,15 @@ from ranking.ledger_csv import to_csv
 from ranking.pledges import MAX_WEEKLY_CAP_WON, MAX_WON_PER_POINT
 from storage.ledger import ChatDonations, CloseOutcome, Contributor
 
-CB = "don:"
+OVERVIEW = Action("don", "back")
+CHARITIES = Action("don", "ch", int)  # page
+PICK_CHARITY = Action("don", "pick", str)  # charity key
+RULE = Action("don", "rule")
+RATE = Action("don", "rate", int)  # ₩ per point
+CAP = Action("don", "cap", str)  # ₩ per week, or "none"
+CSV = Action("don", "csv")
+OPEN_WEEKS = Action("don", "close")
+CLOSE_WEEK = Action("don", "close", str)  # the week's Monday, YYYYMMDD
 CHARITY_PAGE = 6
 RATE_PRESETS = (10, 50, 100, 500)
 CAP_PRESETS = (None, 10_000, 30_000, 50_000)
@@ -101,19 +109,19 @@ def overview_keyboard(language: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(t(language, "donate.btn_charity"), callback_data=f"{CB}ch:0"),
-                InlineKeyboardButton(t(language, "donate.btn_rule"), callback_data=f"{CB}rule"),
+                InlineKeyboardButton(t(language, "donate.btn_charity"), callback_data=CHARITIES.data(0)),
+                InlineKeyboardButton(t(language, "donate.btn_rule"), callback_data=RULE.data()),
             ],
             [
-                InlineKeyboardButton(t(language, "donate.btn_csv"), callback_data=f"{CB}csv"),
-                InlineKeyboardButton(t(language, "donate.btn_close"), callback_data=f"{CB}close"),
+                InlineKeyboardButton(t(language, "donate.btn_csv"), callback_data=CSV.data()),
+                InlineKeyboardButton(t(language, "donate.btn_close"), callback_data=OPEN_WEEKS.data()),
             ],
         ]
     )
 
 
 def _back(language: str) -> list[InlineKeyboardButton]:
-    return [InlineKeyboardButton(t(language, "donate.btn_back"), callback_data=f"{CB}back")]
+    return [InlineKeyboardButton(t(language, "donate.btn_back"), callback_data=OVERVIEW.data())]
 
 
 # ----- commands -------------------------------------------------------------------------------------------------
@@ -221,34 +229,70 @@ async def _send_csv(update: Update, context: ChatContext) -> None:
 
 
 # ----- buttons --------------------------------------------------------------------------------------------------
-async def donate_button(update: Update, context: ChatContext) -> None:
-    query = update.callback_query
-    action, _, arg = (query.data or "").removeprefix(CB).partition(":")
+async def on_overview(update: Update, context: ChatContext) -> None:
+    await update.callback_query.answer()
+    text, keyboard = await _overview(update, context)
+    await update.callback_query.edit_message_text(text, reply_markup=keyboard, disable_web_page_preview=True)
+
+
+async def on_charities(update: Update, context: ChatContext) -> None:
+    (page,) = CHARITIES.parse(update.callback_query.data)
+    await update.callback_query.answer()
+    await _show_charities(update, context, page, await context.language())
+
+
+async def on_pick_charity(update: Update, context: ChatContext) -> None:
+    (key,) = PICK_CHARITY.parse(update.callback_query.data)
+    await _pick_charity(update, context, key, await context.language())
+
+
+async def on_rule(update: Update, context: ChatContext) -> None:
     language = await context.language()
-    if action == "back":
-        await query.answer()
-        text, keyboard = await _overview(update, context)
-        await query.edit_message_text(text, reply_markup=keyboard, disable_web_page_preview=True)
-    elif action == "ch":
-        await query.answer()
-        await _show_charities(update, context, int(arg) if arg.isdigit() else 0, language)
-    elif action == "pick":
-        await _pick_charity(update, context, arg, language)
-    elif action == "rule":
-        await query.answer()
-        await query.edit_message_text(t(language, "donate.rule_choose"), reply_markup=_rule_keyboard(language))
-    elif action in ("rate", "cap"):
-        await _preset(update, context, action, arg, language)
-    elif action == "csv":
-        await query.answer()
-        await _send_csv(update, context)
-    elif action == "close" and not arg:
-        await query.answer()
-        await _show_open_weeks(update, context, edit=True)
-    elif action == "close":
-        await _close_week(update, context, arg, language)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        t(language, "donate.rule_choose"), reply_markup=_rule_keyboard(language)
+    )
+
+
+async def on_rate(update: Update, context: ChatContext) -> None:
+    (rate,) = RATE.parse(update.callback_query.data)
+    await _preset(update, context, "rate", str(rate), await context.language())
+
+
+async def on_cap(update: Update, context: ChatContext) -> None:
+    (cap,) = CAP.parse(update.callback_query.data)
+    if cap == "none" or cap.isdigit():
+        await _preset(update, context, "cap", cap, await context.language())
     else:
-        await query.answer()
+        await update.callback_query.answer()
+
+
+async def on_csv(update: Update, context: ChatContext) -> None:
+    await update.callback_query.answer()
+    await _send_csv(update, context)
+
+
+async def on_open_weeks(update: Update, context: ChatContext) -> None:
+    await update.callback_query.answer()
+    await _show_open_weeks(update, context, edit=True)
+
+
+async def on_close_week(update: Update, context: ChatContext) -> None:
+    (monday,) = CLOSE_WEEK.parse(update.callback_query.data)
+    await _close_week(update, context, monday, await context.language())
+
+
+BUTTONS = (
+    (OVERVIEW, on_overview),
+    (CHARITIES, on_charities),
+    (PICK_CHARITY, on_pick_charity),
+    (RULE, on_rule),
+    (RATE, on_rate),
+    (CAP, on_cap),
+    (CSV, on_csv),
+    (OPEN_WEEKS, on_open_weeks),
+    (CLOSE_WEEK, on_close_week),
+)
 
 
 async def _show_charities(update: Update, context: ChatContext, page: int, language: str) -> None:
@@ -256,9 +300,9 @@ async def _show_charities(update: Update, context: ChatContext, page: int, langu
     pages = max(1, math.ceil(len(charities) / CHARITY_PAGE))
     page = min(max(page, 0), pages - 1)
     shown = charities[page * CHARITY_PAGE : (page + 1) * CHARITY_PAGE]
-    rows = [[InlineKeyboardButton(c.name(language), callback_data=f"{CB}pick:{c.key}")] for c in shown]
+    rows = [[InlineKeyboardButton(c.name(language), callback_data=PICK_CHARITY.data(c.key))] for c in shown]
     if pages > 1:
-        rows.append(pager_row(f"{CB}ch:", page, pages, language))
+        rows.append(pager_row(CHARITIES.data, page, pages, language))
     rows.append(_back(language))
     lines = [t(language, "donate.charity_choose"), ""]
     lines += [f"• {_charity_link(c, language)}" for c in shown]
@@ -285,13 +329,13 @@ async def _pick_charity(update: Update, context: ChatContext, key: str, language
 
 def _rule_keyboard(language: str) -> InlineKeyboardMarkup:
     rates = [
-        InlineKeyboardButton(t(language, "donate.btn_rate", rate=won(r)), callback_data=f"{CB}rate:{r}")
+        InlineKeyboardButton(t(language, "donate.btn_rate", rate=won(r)), callback_data=RATE.data(r))
         for r in RATE_PRESETS
     ]
     caps = [
         InlineKeyboardButton(
             t(language, "donate.btn_cap", cap=won(c)) if c else t(language, "donate.btn_no_cap"),
-            callback_data=f"{CB}cap:{c or 'none'}",
+            callback_data=CAP.data(c or "none"),
         )
         for c in CAP_PRESETS
     ]
@@ -323,7 +367,7 @@ async def _show_open_weeks(update: Update, context: ChatContext, edit: bool) -> 
     rows = [
         [
             InlineKeyboardButton(
-                f"{week_label(w.week, language)} · {won(w.won)}", callback_data=f"{CB}close:{w.week:%Y%m%d}"
+                f"{week_label(w.week, language)} · {won(w.won)}", callback_data=CLOSE_WEEK.data(f"{w.week:%Y%m%d}")
             )
         ]
         for w in reversed(weeks)
@@ -388,4 +432,5 @@ async def receipt_photo(update: Update, context: ChatContext) -> None:
 def register(app: Application) -> None:
     app.add_handler(MessageHandler(filters.PHOTO & filters.REPLY, receipt_photo), group=RECEIPT_GROUP)
     app.add_handler(CommandHandler("donate", donate_command, block=False))
-    app.add_handler(CallbackQueryHandler(donate_button, pattern=f"^{CB}", block=False))
+    for action, callback in BUTTONS:
+        app.add_handler(action.handler(callback))

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
+from handlers.callbacks import Action
 from handlers.common import is_chat_admin
 from handlers.context import ChatContext
 from handlers.i18n import t
 from storage.privacy import forget_chat
 
-FORGET_CALLBACK = "forget:"
+FORGET = Action("forget", "yes")
+KEEP = Action("forget", "no")
 
 
 async def privacy_command(update: Update, context: ChatContext) -> None:
@@ -26,8 +28,8 @@ async def forget_command(update: Update, context: ChatContext) -> None:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(t(language, "forget.yes"), callback_data=f"{FORGET_CALLBACK}yes"),
-                InlineKeyboardButton(t(language, "forget.no"), callback_data=f"{FORGET_CALLBACK}no"),
+                InlineKeyboardButton(t(language, "forget.yes"), callback_data=FORGET.data()),
+                InlineKeyboardButton(t(language, "forget.no"), callback_data=KEEP.data()),
             ]
         ]
     )
@@ -41,7 +43,7 @@ async def forget_button(update: Update, context: ChatContext) -> None:
         await query.answer(t(language, "admins_only"), show_alert=True)
         return
     await query.answer()
-    if query.data != f"{FORGET_CALLBACK}yes":
+    if query.data != FORGET.data():
         await query.edit_message_text(t(language, "forget.cancelled"))
         return
     svc = context.services
@@ -54,4 +56,5 @@ async def forget_button(update: Update, context: ChatContext) -> None:
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("privacy", privacy_command))
     app.add_handler(CommandHandler("forget", forget_command))
-    app.add_handler(CallbackQueryHandler(forget_button, pattern=f"^{FORGET_CALLBACK}(yes|no)$", block=False))
+    app.add_handler(FORGET.handler(forget_button))
+    app.add_handler(KEEP.handler(forget_button))

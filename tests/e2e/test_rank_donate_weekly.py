@@ -146,14 +146,14 @@ async def test_rank_shows_the_weeks_and_all_time_numbers_and_switches_with_butto
     assert "🥈 Min — 70 pts" in caption and f"🥈 Person {unnamed} — 70 pts" in caption, "a tie shares second place"
     assert caption.index("Min") < caption.index(f"Person {unnamed}")
     assert "4 photo(s) · 340 smile points" in caption
-    assert "• This week" in str(shown.reply_markup) and "rank:all:person" in shown.button_callback_data()
+    assert "• This week" in str(shown.reply_markup) and "rank:v:all:person" in shown.button_callback_data()
 
-    await harness.emu.press_button(gid, users["bob"]["id"], shown.message_id, "rank:all:person")
+    await harness.emu.press_button(gid, users["bob"]["id"], shown.message_id, "rank:v:all:person")
     caption = await _pressed(harness, gid, shown.message_id, "all time")
     assert "🥇 지수 — 235 pts" in caption and "🥈 Min — 221 pts" in caption and f"🥉 Person {unnamed} — 100" in caption
     assert "7 photo(s) · 621 smile points" in caption
 
-    await harness.emu.press_button(gid, users["carol"]["id"], shown.message_id, "rank:all:member")
+    await harness.emu.press_button(gid, users["carol"]["id"], shown.message_id, "rank:v:all:member")
     caption = await _pressed(harness, gid, shown.message_id, "by uploader")
     assert "🥇 Carol — 220 pts" in caption and "🥈 Alice — 211 pts" in caption and "🥉 Bob — 190 pts" in caption
 
