@@ -36,7 +36,7 @@ class Action:
     def pattern(self) -> re.Pattern[str]:
         parts = [re.escape(f"{self.feature}:{self.name}")]
         parts += [r"-?\d{1,18}" if field is int else TOKEN for field in self.fields]
-        return re.compile("^" + ":".join(parts) + "$")
+        return re.compile("^" + ":".join(parts) + r"\Z")
 
     def data(self, *values: int | str) -> str:
         if len(values) != len(self.fields):
