@@ -10,6 +10,7 @@ import contextlib
 import html
 import math
 import unicodedata
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -322,12 +323,20 @@ async def _pressed_on(update: Update, context: ChatContext, person_id: int) -> P
     return person
 
 
-async def on_open(update: Update, context: ChatContext) -> None:
-    (person_id,) = OPEN.parse(update.callback_query.data)
+async def _show_person_view(
+    update: Update, context: ChatContext, person_id: int, build: Callable[[int, str], Awaitable[View | None]]
+) -> None:
+    """A button that redraws the sheet with a view of one person: `build(chat_id, language)`."""
     if await _pressed_on(update, context, person_id):
         language = await context.language()
-        view = await card_view(context, update.effective_chat.id, person_id, language)
-        await _show_or_list(update, context, view, language)
+        await _show_or_list(update, context, await build(update.effective_chat.id, language), language)
+
+
+async def on_open(update: Update, context: ChatContext) -> None:
+    (person_id,) = OPEN.parse(update.callback_query.data)
+    await _show_person_view(
+        update, context, person_id, lambda chat, language: card_view(context, chat, person_id, language)
+    )
 
 
 async def on_photos(update: Update, context: ChatContext) -> None:
@@ -344,18 +353,16 @@ async def on_name(update: Update, context: ChatContext) -> None:
 
 async def on_merge_pick(update: Update, context: ChatContext) -> None:
     person_id, page = MERGE_PICK.parse(update.callback_query.data)
-    if await _pressed_on(update, context, person_id):
-        language = await context.language()
-        view = await merge_pick_view(context, update.effective_chat.id, person_id, page, language)
-        await _show_or_list(update, context, view, language)
+    await _show_person_view(
+        update, context, person_id, lambda chat, language: merge_pick_view(context, chat, person_id, page, language)
+    )
 
 
 async def on_merge_with(update: Update, context: ChatContext) -> None:
-    person_id, other_id = MERGE_WITH.parse(update.callback_query.data)
-    if await _pressed_on(update, context, person_id):
-        language = await context.language()
-        view = await merge_confirm_view(context, update.effective_chat.id, person_id, other_id, language)
-        await _show_or_list(update, context, view, language)
+    person_id, other = MERGE_WITH.parse(update.callback_query.data)
+    await _show_person_view(
+        update, context, person_id, lambda chat, language: merge_confirm_view(context, chat, person_id, other, language)
+    )
 
 
 async def on_merge_confirm(update: Update, context: ChatContext) -> None:
@@ -367,10 +374,9 @@ async def on_merge_confirm(update: Update, context: ChatContext) -> None:
 
 async def on_remove_pick(update: Update, context: ChatContext) -> None:
     person_id, page = REMOVE_PICK.parse(update.callback_query.data)
-    if await _pressed_on(update, context, person_id):
-        language = await context.language()
-        view = await remove_view(context, update.effective_chat.id, person_id, page, language)
-        await _show_or_list(update, context, view, language)
+    await _show_person_view(
+        update, context, person_id, lambda chat, language: remove_view(context, chat, person_id, page, language)
+    )
 
 
 async def on_remove_face(update: Update, context: ChatContext) -> None:
