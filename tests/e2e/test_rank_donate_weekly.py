@@ -157,7 +157,7 @@ async def test_rank_shows_the_weeks_and_all_time_numbers_and_switches_with_butto
     caption = await _pressed(harness, gid, shown.message_id, "by uploader")
     assert "🥇 Carol — 220 pts" in caption and "🥈 Alice — 211 pts" in caption and "🥉 Bob — 190 pts" in caption
 
-    await harness.emu.press_button(gid, users["carol"]["id"], shown.message_id, "rank:week:member")
+    await harness.emu.press_button(gid, users["carol"]["id"], shown.message_id, "rank:v:week:member")
     caption = await _pressed(harness, gid, shown.message_id, "this week")
     assert "🥇 Carol — 170 pts" in caption and "🥈 Bob — 100 pts · 2 photo(s)" in caption and "🥉 Alice — 70" in caption
     assert harness.emu.message(gid, shown.message_id).photo, "still a picture after the edits"
