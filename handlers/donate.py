@@ -280,7 +280,7 @@ async def _show_charities(update: Update, context: ChatContext, page: int, langu
     pages = max(1, math.ceil(len(charities) / CHARITY_PAGE))
     page = min(max(page, 0), pages - 1)
     shown = charities[page * CHARITY_PAGE : (page + 1) * CHARITY_PAGE]
-    rows = [[InlineKeyboardButton(c.name(language), callback_data=f"{CB}pick:{c.key}")] for c in shown]
+    rows = [[InlineKeyboardButton(charity_name(c, language), callback_data=f"{CB}pick:{c.key}")] for c in shown]
     if pages > 1:
         rows.append(pager_row(f"{CB}ch:", page, pages, language))
     rows.append(_back(language))
