@@ -53,7 +53,7 @@ async def send_album_page(update: Update, context: ChatContext, page: int) -> No
     sent = await send_photos(context, chat_id, photos)
     nav = await context.bot.send_message(
         chat_id,
-        t(language, "album.page", page=page + 1, pages=pages, count=count),
+        t(language, "album.page", page=page + 1, pages=pages, n=count),
         reply_markup=InlineKeyboardMarkup([pager_row(PAGE.data, page, pages, language)]),
     )
     context.chat_data.album_views[nav.message_id] = [m.message_id for m in sent]

@@ -22,9 +22,8 @@ from telegram.ext import (
 from handlers.callbacks import Action
 from handlers.common import is_chat_admin
 from handlers.context import ChatContext
-from handlers.i18n import t
+from handlers.i18n import charity_name, format_week, format_won, t
 from handlers.keyboards import pager_row
-from handlers.rank_texts import week_label, won
 from handlers.reports import current_week
 from ranking.charities import MAX_NAME, Charity, valid_url
 from ranking.ledger_csv import to_csv
@@ -53,7 +52,16 @@ def _contributor_lines(contributors: tuple[Contributor, ...], language: str) -> 
     lines = []
     for index, c in enumerate(contributors[:CONTRIBUTOR_LINES]):
         name = html.escape(_shorten(c.name)) if c.name else t(language, "donate.anonymous")
-        lines.append(t(language, "donate.contributor", n=index + 1, name=name, amount=won(c.won), points=c.points))
+        lines.append(
+            t(
+                language,
+                "donate.contributor",
+                place=index + 1,
+                name=name,
+                amount=format_won(c.won, language),
+                n=c.points,
+            )
+        )
     return lines
 
 
@@ -62,7 +70,7 @@ def _shorten(name: str, limit: int = 32) -> str:
 
 
 def _charity_link(charity: Charity, language: str) -> str:
-    return f'<a href="{html.escape(charity.url, quote=True)}">{html.escape(charity.name(language))}</a>'
+    return f'<a href="{html.escape(charity.url, quote=True)}">{html.escape(charity_name(charity, language))}</a>'
 
 
 def overview_text(donations: ChatDonations, this_week: date, language: str) -> str:
@@ -76,23 +84,30 @@ def overview_text(donations: ChatDonations, this_week: date, language: str) -> s
     else:
         cap = donations.rule.weekly_cap_won
         key = "donate.rule_capped" if cap is not None else "donate.rule"
-        lines.append(t(language, key, rate=won(donations.rule.won_per_point), cap=won(cap or 0)))
+        lines.append(
+            t(
+                language,
+                key,
+                rate=format_won(donations.rule.won_per_point, language),
+                cap=format_won(cap or 0, language),
+            )
+        )
     week = donations.week(this_week)
     lines += [
         "",
         t(
             language,
             "donate.this_week",
-            week=week_label(this_week, language),
-            points=f"{week.points:,}",
-            amount=won(week.won),
+            week=format_week(this_week, language),
+            n=week.points,
+            amount=format_won(week.won, language),
         ),
         t(
             language,
             "donate.totals",
-            open=won(donations.open_won),
-            weeks=len(donations.open_weeks),
-            donated=won(donations.donated_won),
+            open=format_won(donations.open_won, language),
+            n=len(donations.open_weeks),
+            donated=format_won(donations.donated_won, language),
         ),
     ]
     if week.closed is not None:
@@ -182,7 +197,12 @@ async def _rule_command(update: Update, context: ChatContext, args: list[str]) -
         or (cap_text not in ("none", "0", "-", "없음") and (cap is None or cap > MAX_WEEKLY_CAP_WON))
     ):
         await update.effective_message.reply_text(
-            t(language, "donate.rule_usage", max_rate=won(MAX_WON_PER_POINT), max_cap=won(MAX_WEEKLY_CAP_WON))
+            t(
+                language,
+                "donate.rule_usage",
+                max_rate=format_won(MAX_WON_PER_POINT, language),
+                max_cap=format_won(MAX_WEEKLY_CAP_WON, language),
+            )
         )
         return
     svc = context.services
@@ -192,7 +212,11 @@ async def _rule_command(update: Update, context: ChatContext, args: list[str]) -
 
 def _rule_saved_text(rate: int, cap: int | None, language: str) -> str:
     key = "donate.rule_capped" if cap is not None else "donate.rule"
-    return t(language, "donate.rule_saved", rule=t(language, key, rate=won(rate), cap=won(cap or 0)))
+    return t(
+        language,
+        "donate.rule_saved",
+        rule=t(language, key, rate=format_won(rate, language), cap=format_won(cap or 0, language)),
+    )
 
 
 async def _add_command(update: Update, context: ChatContext, args: list[str]) -> None:
@@ -216,7 +240,7 @@ async def _send_csv(update: Update, context: ChatContext) -> None:
     svc = context.services
     chat_id = update.effective_chat.id
     language = await context.language()
-    rows = await svc.ledger.ledger_rows(chat_id, language)
+    rows = await svc.ledger.ledger_rows(chat_id, lambda charity: charity_name(charity, language))
     if not rows:
         await context.bot.send_message(chat_id, t(language, "donate.csv_empty"))
         return
@@ -224,7 +248,7 @@ async def _send_csv(update: Update, context: ChatContext) -> None:
         chat_id,
         to_csv(rows),
         filename=f"choosecheese-pledges-{abs(chat_id)}.csv",
-        caption=t(language, "donate.csv_caption", rows=len(rows)),
+        caption=t(language, "donate.csv_caption", n=len(rows)),
     )
 
 
@@ -300,7 +324,7 @@ async def _show_charities(update: Update, context: ChatContext, page: int, langu
     pages = max(1, math.ceil(len(charities) / CHARITY_PAGE))
     page = min(max(page, 0), pages - 1)
     shown = charities[page * CHARITY_PAGE : (page + 1) * CHARITY_PAGE]
-    rows = [[InlineKeyboardButton(c.name(language), callback_data=PICK_CHARITY.data(c.key))] for c in shown]
+    rows = [[InlineKeyboardButton(charity_name(c, language), callback_data=PICK_CHARITY.data(c.key))] for c in shown]
     if pages > 1:
         rows.append(pager_row(CHARITIES.data, page, pages, language))
     rows.append(_back(language))
@@ -329,12 +353,12 @@ async def _pick_charity(update: Update, context: ChatContext, key: str, language
 
 def _rule_keyboard(language: str) -> InlineKeyboardMarkup:
     rates = [
-        InlineKeyboardButton(t(language, "donate.btn_rate", rate=won(r)), callback_data=RATE.data(r))
+        InlineKeyboardButton(t(language, "donate.btn_rate", rate=format_won(r, language)), callback_data=RATE.data(r))
         for r in RATE_PRESETS
     ]
     caps = [
         InlineKeyboardButton(
-            t(language, "donate.btn_cap", cap=won(c)) if c else t(language, "donate.btn_no_cap"),
+            t(language, "donate.btn_cap", cap=format_won(c, language)) if c else t(language, "donate.btn_no_cap"),
             callback_data=CAP.data(c or "none"),
         )
         for c in CAP_PRESETS
@@ -367,7 +391,8 @@ async def _show_open_weeks(update: Update, context: ChatContext, edit: bool) -> 
     rows = [
         [
             InlineKeyboardButton(
-                f"{week_label(w.week, language)} · {won(w.won)}", callback_data=CLOSE_WEEK.data(f"{w.week:%Y%m%d}")
+                f"{format_week(w.week, language)} · {format_won(w.won, language)}",
+                callback_data=CLOSE_WEEK.data(f"{w.week:%Y%m%d}"),
             )
         ]
         for w in reversed(weeks)
@@ -391,7 +416,9 @@ async def _close_week(update: Update, context: ChatContext, arg: str, language: 
         return
     svc = context.services
     chat_id = update.effective_chat.id
-    closing = await svc.ledger.close_week(chat_id, monday, update.effective_user.id, language)
+    closing = await svc.ledger.close_week(
+        chat_id, monday, update.effective_user.id, lambda charity: charity_name(charity, language)
+    )
     if closing.outcome is not CloseOutcome.closed or closing.week is None:
         await query.answer(t(language, f"donate.close_{closing.outcome}"), show_alert=True)
         return
@@ -402,8 +429,8 @@ async def _close_week(update: Update, context: ChatContext, arg: str, language: 
         t(
             language,
             "donate.closed",
-            week=week_label(monday, language),
-            amount=won(week.total_won),
+            week=format_week(monday, language),
+            amount=format_won(week.total_won, language),
             charity=f'<a href="{html.escape(week.charity_url, quote=True)}">{html.escape(week.charity_name)}</a>',
         ),
         disable_web_page_preview=True,
@@ -425,7 +452,7 @@ async def receipt_photo(update: Update, context: ChatContext) -> None:
         raise ApplicationHandlerStop
     week = await svc.ledger.attach_receipt(message.chat_id, replied.message_id, message.photo[-1].file_id)
     if week is not None:
-        await message.reply_text(t(language, "donate.receipt_saved", week=week_label(week.week_start, language)))
+        await message.reply_text(t(language, "donate.receipt_saved", week=format_week(week.week_start, language)))
     raise ApplicationHandlerStop
 
 

@@ -159,8 +159,8 @@ def _card_caption(person: PersonSummary, language: str, note: str | None = None)
         "people.card",
         name=display_name(person.id, person.name, language),
         hidden=t(language, "people.hidden_mark") if person.hidden else "",
-        photos=person.photo_count,
-        faces=person.face_count,
+        photos=t(language, "count.photos", n=person.photo_count),
+        faces=t(language, "count.faces", n=person.face_count),
         smile=smile_points(person.mean_smile),
     )
     return _with_note(caption, note)
@@ -530,7 +530,7 @@ async def send_person_photos(update: Update, context: ChatContext, person_id: in
     name = display_name(person_id, person.name if person else None, language)
     nav = await context.bot.send_message(
         chat_id,
-        t(language, "people.photos_page", name=name, page=page + 1, pages=pages, count=total),
+        t(language, "people.photos_page", name=name, page=page + 1, pages=pages, n=total),
         reply_markup=InlineKeyboardMarkup([pager_row(lambda p: PHOTOS.data(person_id, p), page, pages, language)]),
     )
     views[nav.message_id] = [message.message_id for message in sent]

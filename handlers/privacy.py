@@ -33,7 +33,7 @@ async def forget_command(update: Update, context: ChatContext) -> None:
             ]
         ]
     )
-    await update.effective_message.reply_text(t(language, "forget.confirm", photos=photos), reply_markup=keyboard)
+    await update.effective_message.reply_text(t(language, "forget.confirm", n=photos), reply_markup=keyboard)
 
 
 async def forget_button(update: Update, context: ChatContext) -> None:
@@ -49,7 +49,14 @@ async def forget_button(update: Update, context: ChatContext) -> None:
     svc = context.services
     done = await forget_chat(svc.db, svc.albums.blobs, update.effective_chat.id)
     await query.edit_message_text(
-        t(language, "forget.done", photos=done.photos, faces=done.faces, people=done.people, files=done.files)
+        t(
+            language,
+            "forget.done",
+            photos=t(language, "count.photos", n=done.photos),
+            faces=t(language, "count.faces", n=done.faces),
+            people=t(language, "count.people", n=done.people),
+            files=t(language, "count.files", n=done.files),
+        )
     )
 
 

@@ -13,7 +13,7 @@ from telegram.ext import Application, CommandHandler
 from handlers.callbacks import Action
 from handlers.common import is_chat_admin
 from handlers.context import ChatContext
-from handlers.i18n import t
+from handlers.i18n import format_moment, t, weekday_by_word, weekday_name
 from handlers.keyboards import NOOP
 from ranking.post_slots import next_slot
 from storage.schedule import ChatPlan
@@ -25,15 +25,12 @@ ZONE = Action("set", "tz", str)
 TURN_ON = Action("set", "on")
 TURN_OFF = Action("set", "off")
 TIMEZONE_BUTTONS = ("Asia/Seoul", "Asia/Tokyo", "UTC", "Europe/London", "America/Los_Angeles")
-_DAY_WORDS = {
-    **{name: i for i, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
-    **{name: i for i, name in enumerate(("월", "화", "수", "목", "금", "토", "일"))},
-}
+_DAY_WORDS = weekday_by_word()
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 def day_name(weekday: int, language: str) -> str:
-    return t(language, f"settings.day{weekday}")
+    return weekday_name(weekday, language)
 
 
 def settings_text(plan: ChatPlan, language: str, now: datetime) -> str:
@@ -47,7 +44,7 @@ def settings_text(plan: ChatPlan, language: str, now: datetime) -> str:
                 day=day_name(plan.weekday, language),
                 time=f"{plan.hour:02d}:{plan.minute:02d}",
                 tz=plan.timezone,
-                next=f"{upcoming:%Y-%m-%d %H:%M}",
+                next=format_moment(upcoming, language),
             )
         )
     else:
@@ -60,7 +57,7 @@ def settings_keyboard(plan: ChatPlan, language: str) -> InlineKeyboardMarkup:
     def pick(label: str, data: str, selected: bool) -> InlineKeyboardButton:
         return InlineKeyboardButton(f"•{label}" if selected else label, callback_data=NOOP if selected else data)
 
-    days = [pick(t(language, f"settings.short{d}"), DAY.data(d), d == plan.weekday) for d in range(7)]
+    days = [pick(weekday_name(d, language, "short"), DAY.data(d), d == plan.weekday) for d in range(7)]
     time_row = [
         InlineKeyboardButton("−1h", callback_data=HOUR.data((plan.hour - 1) % 24)),
         InlineKeyboardButton(f"{plan.hour:02d}:{plan.minute:02d}", callback_data=NOOP),
