@@ -133,6 +133,16 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "en": "The photo you sent is already in the album.",
     },
     "qr.video_caption": {"ko": "🎬 {brand} 촬영 영상", "en": "🎬 Making-of video from {brand}"},
+    "qr.video_too_big": {
+        "ko": (
+            "🎬 {brand} 영상은 {size_mb} MB라서 여기로 보낼 수 없어요. 텔레그램은 봇이 {limit_mb} MB까지만 보낼 수 "
+            "있게 해요. 영상은 앨범에 함께 보관했어요. 링크가 만료되기 전에 부스 페이지에서 받아 주세요: {url}"
+        ),
+        "en": (
+            "🎬 The {brand} video is {size_mb} MB, and Telegram lets a bot send at most {limit_mb} MB, so I can't post "
+            "it here. A copy is kept with the album. Download it from the booth's page before the link expires: {url}"
+        ),
+    },
     "qr.rate_limited": {
         "ko": "QR 링크를 너무 많이 보냈어요. {seconds}초 뒤에 다시 해 주세요.",
         "en": "That is a lot of QR links at once. Please try again in {seconds} seconds.",
