@@ -37,7 +37,7 @@ from booths.sniff import SNIFF_BYTES, MediaKind, Sniffed, sniff
 
 MB = 1024 * 1024
 PHOTO_CAP = 25 * MB
-VIDEO_CAP = 50 * MB
+VIDEO_CAP = 50 * MB  # above Telegram's 50,000,000-byte upload limit on purpose: such a video is kept, not posted
 PAGE_CAP = 2 * MB
 MIN_MEDIA_BYTES = 5 * 1024
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})

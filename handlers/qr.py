@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from telegram import Message, ReplyParameters, Update
+from telegram import LinkPreviewOptions, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest
 from telegram.ext import Application, MessageHandler, filters
@@ -18,6 +18,10 @@ from handlers.smiles import reply_with_smiles, showing_action
 from pipeline.analysis import FiledAnalysis
 from pipeline.booth_intake import BoothOutcome, Stage
 from pipeline.intake import SavedUpload
+
+# Telegram takes at most 50 MB (decimal: 50,000,000 bytes) in each file a bot uploads. Booth videos are fetched
+# up to booths.fetch.VIDEO_CAP (50 MiB), so one can be kept in the album and still be too big to post here.
+TELEGRAM_UPLOAD_LIMIT = 50_000_000
 
 
 class StatusMessage:
@@ -90,16 +94,31 @@ class ChatReport:
             yield
 
     async def _send_videos(self, outcome: BoothOutcome) -> None:
+        brand = brand_name(outcome.brand.id, self.language)
         for saved, data in outcome.videos:
             if not saved.created:
+                continue
+            if len(data) > TELEGRAM_UPLOAD_LIMIT:
+                await self.context.bot.send_message(
+                    self.message.chat_id,
+                    video_too_big_text(brand, len(data), outcome.url, self.language),
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
                 continue
             await self.context.bot.send_chat_action(self.message.chat_id, ChatAction.UPLOAD_VIDEO)
             await self.context.bot.send_video(
                 self.message.chat_id,
                 data,
-                caption=t(self.language, "qr.video_caption", brand=brand_name(outcome.brand.id, self.language)),
+                caption=t(self.language, "qr.video_caption", brand=brand),
                 supports_streaming=True,
             )
+
+
+def video_too_big_text(brand: str, size: int, url: str, language: str) -> str:
+    """Why a booth video stays out of the chat, and where to get it instead."""
+    size_mb = f"{size / 1_000_000:.1f}"
+    limit_mb = TELEGRAM_UPLOAD_LIMIT // 1_000_000
+    return t(language, "qr.video_too_big", brand=brand, size_mb=size_mb, limit_mb=limit_mb, url=url)
 
 
 def kept_text(kept: SavedUpload, language: str) -> str:

@@ -40,4 +40,5 @@ def too_many_requests(retry_after: int) -> ApiError:
 NOT_FOUND = ApiError(404, "Not Found")
 UNAUTHORIZED = ApiError(401, "Unauthorized")
 INTERNAL_ERROR = ApiError(500, "Internal Server Error")
+ENTITY_TOO_LARGE = ApiError(413, "Request Entity Too Large")  # what Telegram answers to an upload over 50 MB
 CHAT_NOT_FOUND = "chat not found"

@@ -1,7 +1,8 @@
 """Telegram's parse_mode=HTML: the tag subset, error texts and UTF-16 entity offsets of the Bot API.
 
-Follows the behaviour of TDLib's HTML parser: any ``<`` opens a tag, only ``&lt; &gt; &amp; &quot;`` and
-numeric character references are decoded, offsets in errors are UTF-8 byte offsets.
+Follows the behaviour of TDLib's HTML parser: any ``<`` opens a tag; only ``&lt; &gt; &amp; &quot;`` (case
+sensitive), decimal ``&#65`` and lower-case hex ``&#x41`` references are decoded, each with an optional ``;``; any
+other ``&`` stays as it is (``&#X41;``, ``&nbsp;``); offsets in errors are UTF-8 byte offsets.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from playground.emulator.errors import ApiError, bad_request
+from playground.emulator.links import link_problem
 
 SUPPORTED_TAGS = frozenset(
     {"a", "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "tg-spoiler", "tg-emoji", "span"}
@@ -35,12 +37,16 @@ _TAG_TO_ENTITY = {
     "blockquote": "blockquote",
 }
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-_CHAR_REFERENCE = re.compile(r"&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-zA-Z]{2,4}));")
+_DECIMAL_REFERENCE = re.compile(r"&#([0-9]*)")
+_HEX_REFERENCE = re.compile(r"&#x([0-9a-fA-F]*)")
+_NAMED_REFERENCE = re.compile(r"&([a-zA-Z]*)")
+_MAX_NUMERIC_REFERENCE = 10  # "&#" and its digits: TDLib ignores references of 10 or more characters
+_SURROGATES = re.compile("[\ud800-\udfff]")
 _SPACES = " \t\n\r\f\v"
 
 
 def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def entities_error(reason: str) -> ApiError:
@@ -74,19 +80,23 @@ class _HtmlParser:
         self.utf16_offset += utf16_len(text)
 
     def decode_reference(self, index: int) -> tuple[str, int] | None:
-        match = _CHAR_REFERENCE.match(self.src, index)
-        if not match:
-            return None
-        decimal, hexadecimal, name = match.groups()
-        if name is not None:
-            decoded = _NAMED_ENTITIES.get(name)
-            if decoded is None:
+        """The character an ``&`` reference at ``index`` stands for and where it ends, or None (kept literally)."""
+        hexadecimal = _HEX_REFERENCE.match(self.src, index)
+        decimal = None if hexadecimal else _DECIMAL_REFERENCE.match(self.src, index)
+        if hexadecimal or decimal:
+            match = hexadecimal or decimal
+            digits = match.group(1)
+            code_point = int(digits, 16 if hexadecimal else 10) if digits else 0
+            if code_point == 0 or code_point >= 0x10FFFF or match.end() - index >= _MAX_NUMERIC_REFERENCE:
                 return None
-            return decoded, match.end()
-        code_point = int(decimal) if decimal is not None else int(hexadecimal, 16)
-        if code_point == 0 or code_point > 0x10FFFF or 0xD800 <= code_point <= 0xDFFF:
-            return None
-        return chr(code_point), match.end()
+            decoded = chr(code_point)
+        else:
+            match = _NAMED_REFERENCE.match(self.src, index)
+            decoded = _NAMED_ENTITIES.get(match.group(1)) if match else None
+            if match is None or decoded is None:
+                return None
+        end = match.end()
+        return decoded, end + 1 if self.char_at(end) == ";" else end
 
     def parse(self) -> tuple[str, list[dict[str, Any]]]:
         index = 0
@@ -105,7 +115,13 @@ class _HtmlParser:
             index = self.close_tag(index) if self.char_at(index + 1) == "/" else self.open_tag(index)
         if self.open_tags:
             raise entities_error(f'Can\'t find end tag corresponding to start tag "{self.open_tags[-1].name}"')
-        return "".join(self.out), self.entities
+        text = "".join(self.out)
+        if _SURROGATES.search(text):
+            raise entities_error(
+                "Text contains invalid Unicode characters after decoding HTML entities, check for unmatched "
+                "surrogate code units"
+            )
+        return text, self.entities
 
     def open_tag(self, begin: int) -> int:
         index = begin + 1
@@ -214,8 +230,8 @@ class _HtmlParser:
                     "type": "text_mention",
                     "user": mentioned_user(url, _text_of_last(self.out, length)),
                 }
-            elif not _looks_like_url(url):
-                return  # Telegram silently drops links it cannot parse
+            elif link_problem(url) is not None:
+                return  # Telegram silently drops links it does not accept
             else:
                 entity["url"] = url
         elif tag.name == "tg-emoji":
@@ -256,12 +272,8 @@ def mentioned_user(url: str, text: str) -> dict[str, Any]:
 
 
 def _text_of_last(chunks: list[str], utf16_length: int) -> str:
-    encoded = "".join(chunks).encode("utf-16-le")
-    return encoded[len(encoded) - 2 * utf16_length :].decode("utf-16-le")
-
-
-def _looks_like_url(url: str) -> bool:
-    return bool(re.match(r"^(https?|tg|ftp)://\S+$", url, re.IGNORECASE) or re.match(r"^[\w-]+(\.[\w-]+)+", url))
+    encoded = "".join(chunks).encode("utf-16-le", "surrogatepass")
+    return encoded[len(encoded) - 2 * utf16_length :].decode("utf-16-le", "surrogatepass")
 
 
 def sort_entities(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from playground.emulator.html_entities import entities_error, mentioned_user, sort_entities, utf16_len
+from playground.emulator.links import link_problem
 
 RESERVED_V2 = "_*[]()~`>#+-=|{}.!"
 _V2_MARKERS = {"*": "bold", "_": "italic", "__": "underline", "~": "strikethrough", "||": "spoiler"}
@@ -147,8 +148,9 @@ class _MarkdownParser:
             encoded = "".join(self.out).encode("utf-16-le")
             text = encoded[2 * last["offset"] : 2 * (last["offset"] + last["length"])].decode("utf-16-le")
             last |= {"type": "text_mention", "user": mentioned_user(url, text)}
-        else:
+        elif link_problem(url) is None:
             self.close(opened, url=url)
+        # a link Telegram does not accept loses its entity, the text stays
         return url_end + 1
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from playground.emulator.errors import bad_request
 from playground.emulator.params import Params
 from playground.emulator.state import EmulatorState
-from playground.emulator.validation import bot_commands, chat_action
+from playground.emulator.validation import MAX_CALLBACK_ANSWER_LENGTH, bot_commands, chat_action
 
 _ADMIN_RIGHTS = (
     "can_manage_chat",
@@ -109,6 +109,8 @@ def answer_callback_query(state: EmulatorState, params: Params) -> bool:
     expired = pending is None or time.monotonic() - pending.created > state.callback_query_ttl
     if pending is None or pending.answered or expired:
         raise bad_request("query is too old and response timeout expired or query ID is invalid")
+    if len(params.str("text") or "") > MAX_CALLBACK_ANSWER_LENGTH:
+        raise bad_request("MESSAGE_TOO_LONG")
     pending.answered = True
     answer = {
         "callback_query_id": query_id,

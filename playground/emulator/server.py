@@ -14,13 +14,21 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from playground.emulator import methods_chat, methods_media, methods_text
-from playground.emulator.errors import INTERNAL_ERROR, NOT_FOUND, UNAUTHORIZED, ApiError, too_many_requests
+from playground.emulator.errors import (
+    ENTITY_TOO_LARGE,
+    INTERNAL_ERROR,
+    NOT_FOUND,
+    UNAUTHORIZED,
+    ApiError,
+    too_many_requests,
+)
 from playground.emulator.faults import FaultPlan
 from playground.emulator.params import Params, UploadedFile
 from playground.emulator.state import EmulatorState
 from playground.emulator.updates import UpdatePoller
 
 MAX_REQUEST_BYTES = 60 * 1024 * 1024
+MAX_UPLOAD_FILE_BYTES = 50_000_000  # Telegram's limit for each file a bot uploads: 50 MB, not 50 MiB
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _LOG = logging.getLogger(__name__)
 Handler = Callable[[EmulatorState, Params], Any]
@@ -65,9 +73,11 @@ class BotApiServer:
         try:
             params = await read_params(request)
         except web.HTTPRequestEntityTooLarge:
-            return _reply(ApiError(413, "Request Entity Too Large"))
+            return _reply(ENTITY_TOO_LARGE)
         except ApiError as error:
             return _reply(error)
+        if any(len(upload.data) > MAX_UPLOAD_FILE_BYTES for upload in params.uploads.values()):
+            return _reply(ENTITY_TOO_LARGE)
         self.state.calls.append((name, params.to_log()))
         fault = self.faults.take(name)
         if fault is not None:

@@ -7,11 +7,13 @@ from typing import Any
 
 from playground.emulator.errors import bad_request
 from playground.emulator.html_entities import parse_html, utf16_len
+from playground.emulator.links import link_problem
 from playground.emulator.params import Params
 
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
+MAX_CALLBACK_ANSWER_LENGTH = 200
 CHAT_ACTIONS = frozenset(
     {
         "typing",
@@ -82,7 +84,12 @@ def _explicit_entities(value: Any) -> list[dict[str, Any]]:
             raise bad_request('can\'t parse MessageEntity: Field "type" must be of type String')
         if not isinstance(entity.get("length"), int) or entity["length"] < 0 or entity["offset"] < 0:
             raise bad_request('can\'t parse MessageEntity: Field "length" must be of type Integer')
-    return [dict(entity) for entity in value if entity["length"] > 0]
+    # Like Telegram, a text_link whose URL it does not accept is dropped, not refused.
+    return [
+        dict(entity)
+        for entity in value
+        if entity["length"] > 0 and not (entity["type"] == "text_link" and link_problem(str(entity.get("url"))))
+    ]
 
 
 def _trim(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
@@ -166,6 +173,8 @@ def _inline_button(button: Any) -> dict[str, Any]:
         raise bad_request("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
     if not isinstance(button.get("text"), str):
         raise bad_request('can\'t parse inline keyboard button: Field "text" must be of type String')
+    if not button["text"].strip(_WHITESPACE):
+        raise bad_request("BUTTON_TEXT_INVALID")
     actions = [name for name in INLINE_BUTTON_ACTIONS if button.get(name) not in (None, "")]
     if not actions:
         raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
@@ -178,16 +187,17 @@ def _inline_button(button: Any) -> dict[str, Any]:
         data = button["callback_data"]
         if not isinstance(data, str) or len(data.encode("utf-8")) > MAX_CALLBACK_DATA_BYTES:
             raise bad_request("BUTTON_DATA_INVALID")
-    if "url" in actions and not _valid_button_url(button["url"]):
-        raise bad_request("BUTTON_URL_INVALID")
+    if "url" in actions:
+        _check_button_url(button["url"])
     return {key: value for key, value in button.items() if value is not None}
 
 
-def _valid_button_url(url: Any) -> bool:
-    if not isinstance(url, str) or not url.strip() or " " in url.strip():
-        return False
-    lowered = url.lower()
-    return lowered.startswith(("http://", "https://", "tg://")) or ("." in url and "://" not in url)
+def _check_button_url(url: Any) -> None:
+    if not isinstance(url, str):
+        raise bad_request('can\'t parse inline keyboard button: Field "url" must be of type String')
+    problem = link_problem(url)
+    if problem is not None:
+        raise bad_request(f"inline keyboard button URL '{url}' is invalid: {problem}")
 
 
 def inline_keyboard_only(markup: dict[str, Any] | None) -> dict[str, Any] | None:
