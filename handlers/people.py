@@ -30,9 +30,11 @@ from handlers.album import send_photos
 from handlers.context import BotData, ChatContext, NamePrompt, NamePrompts
 from handlers.i18n import t
 from handlers.keyboards import pager_row
+from handlers.updates import chat_data_of, chat_of, message_of, query_message_of, query_of
 from pipeline.analysis import smile_points
 from pipeline.pictures import faces_sheet
 from storage.faces import PersonSummary, StoredFace
+from storage.models import saved_id
 from vision.clustering import MIN_FACES
 
 PREFIX = "pp:"
@@ -60,7 +62,7 @@ def display_name(person_id: int, name: str | None, language: str) -> str:
 def _by(update: Update, language: str) -> str:
     """In groups, say who changed the album."""
     user = update.effective_user
-    if update.effective_chat.type == ChatType.PRIVATE or user is None:
+    if chat_of(update).type == ChatType.PRIVATE or user is None:
         return ""
     return t(language, "people.by", who=html.escape(user.first_name))
 
@@ -257,7 +259,7 @@ async def merge_confirm_view(
 # ----- Telegram I/O --------------------------------------------------------------------------------------
 async def people_command(update: Update, context: ChatContext) -> None:
     language = await context.language()
-    message = update.effective_message
+    message = message_of(update)
     view = await list_view(context, message.chat_id, language, page=0, hidden=False)
     if view is None:
         await message.reply_text(t(language, "people.empty", n=MIN_FACES))
@@ -266,7 +268,7 @@ async def people_command(update: Update, context: ChatContext) -> None:
 
 
 async def _show(update: Update, view: View) -> None:
-    query = update.callback_query
+    query = query_of(update)
     try:
         await query.edit_message_media(InputMediaPhoto(view.picture, caption=view.caption), reply_markup=view.keyboard)
     except BadRequest as exc:
@@ -278,7 +280,7 @@ async def _show_or_list(
     update: Update, context: ChatContext, view: View | None, language: str, note: str | None = None
 ) -> None:
     """Show `view`; when its person is gone, say so and show the list (or that it is empty)."""
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     if view is None:
         if note is None:
             note = t(language, "people.gone")
@@ -287,15 +289,15 @@ async def _show_or_list(
         await _show(update, view)
         return
     with contextlib.suppress(BadRequest):
-        await update.callback_query.edit_message_caption(_with_note(t(language, "people.empty", n=MIN_FACES), note))
+        await query_of(update).edit_message_caption(_with_note(t(language, "people.empty", n=MIN_FACES), note))
 
 
 async def people_button(update: Update, context: ChatContext) -> None:
-    query = update.callback_query
-    action, *numbers = query.data.removeprefix(PREFIX).split(":")
+    query = query_of(update)
+    action, *numbers = (query.data or "").removeprefix(PREFIX).split(":")
     args = [int(n) for n in numbers]
     language = await context.language()
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     svc = context.services
     if action == "l" and len(args) == 2:
         await query.answer()
@@ -311,7 +313,7 @@ async def people_button(update: Update, context: ChatContext) -> None:
         await _show_or_list(update, context, None, language)
         return
     await query.answer()
-    pid = person.id
+    pid = saved_id(person.id)
     by = _by(update, language)
     if action == "o":
         await _show_or_list(update, context, await card_view(context, chat_id, pid, language), language)
@@ -340,7 +342,7 @@ async def merge_people(
     update: Update, context: ChatContext, keep_id: int, other_id: int, language: str, by: str
 ) -> None:
     svc = context.services
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     other = await svc.faces.person(other_id)
     if other is None or other.chat_id != chat_id:
         await _show_or_list(update, context, await card_view(context, chat_id, keep_id, language), language)
@@ -361,7 +363,7 @@ async def remove_face(
     by: str,
 ) -> None:
     svc = context.services
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     if face_id in {face.id for face in await svc.faces.faces_of_person(person_id)}:
         async with svc.analyser.chat_lock(chat_id):
             await svc.faces.remove_face(face_id)
@@ -372,8 +374,8 @@ async def remove_face(
 async def ask_name(update: Update, context: ChatContext, person_id: int, language: str) -> None:
     """A question answered by replying (ForceReply). In groups it addresses the member who pressed the button; an
     @username mention makes the reply field open for them only (selective), without one it opens for everyone."""
-    query = update.callback_query
-    chat, user = update.effective_chat, update.effective_user
+    query = query_of(update)
+    chat, user = chat_of(update), update.effective_user
     person = await context.services.faces.person(person_id)
     who, selective = "", False
     if chat.type != ChatType.PRIVATE and user is not None:
@@ -381,17 +383,25 @@ async def ask_name(update: Update, context: ChatContext, person_id: int, languag
         who = f"@{user.username}, " if user.username else f"{html.escape(user.first_name)}, "
     prompt = await context.bot.send_message(
         chat.id,
-        t(language, "people.ask_name", who=who, name=display_name(person_id, person.name, language), max=NAME_MAX),
+        t(
+            language,
+            "people.ask_name",
+            who=who,
+            name=display_name(person_id, person.name if person else None, language),
+            max=NAME_MAX,
+        ),
         reply_markup=ForceReply(selective=selective, input_field_placeholder=t(language, "people.name_placeholder")),
     )
     prompts = context.bot_data.name_prompts
-    prompts[(chat.id, prompt.message_id)] = NamePrompt(person_id, query.message.message_id if query else None)
+    prompts[(chat.id, prompt.message_id)] = NamePrompt(person_id, query_message_of(query).message_id)
 
 
 async def on_name_reply(update: Update, context: ChatContext) -> None:
-    message = update.effective_message
+    message = message_of(update)
     language = await context.language()
     prompts = context.bot_data.name_prompts
+    if message.reply_to_message is None:  # the handler's filter lets only replies to a prompt through
+        return
     key = (message.chat_id, message.reply_to_message.message_id)
     prompt = prompts.get(key)
     if prompt is None:
@@ -408,8 +418,8 @@ async def on_name_reply(update: Update, context: ChatContext) -> None:
         await message.reply_text(t(language, "people.gone"), reply_parameters=reply)
         return
     async with svc.analyser.chat_lock(message.chat_id):
-        await svc.faces.rename(person.id, name)
-        await svc.faces.pin_faces(person.id)  # named = confirmed: a re-cluster keeps these faces together
+        await svc.faces.rename(saved_id(person.id), name)
+        await svc.faces.pin_faces(saved_id(person.id))  # named = confirmed: a re-cluster keeps these faces together
     await message.reply_text(
         t(language, "people.named", name=html.escape(name), by=_by(update, language)), reply_parameters=reply
     )
@@ -434,11 +444,12 @@ async def _refresh_card(context: ChatContext, chat_id: int, prompt: NamePrompt, 
 async def send_person_photos(update: Update, context: ChatContext, person_id: int, page: int, language: str) -> None:
     """A page of the person's photos as a media group, with ◀ ▶ in a message under it (as /album does)."""
     svc = context.services
-    chat_id = update.effective_chat.id
-    query = update.callback_query
-    views = context.chat_data.person_photo_views
-    if query is not None and query.message.message_id in views:  # paging: the old page goes away
-        for message_id in [*views.pop(query.message.message_id), query.message.message_id]:
+    chat_id = chat_of(update).id
+    query = query_of(update)
+    views = chat_data_of(context).person_photo_views
+    shown = query_message_of(query).message_id
+    if shown in views:  # paging: the old page goes away
+        for message_id in [*views.pop(shown), shown]:
             with contextlib.suppress(BadRequest):
                 await context.bot.delete_message(chat_id, message_id)
     size = svc.settings.album_page_size

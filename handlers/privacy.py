@@ -8,21 +8,22 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from handlers.common import is_chat_admin
 from handlers.context import ChatContext
 from handlers.i18n import t
+from handlers.updates import chat_of, message_of, query_of
 from storage.privacy import forget_chat
 
 FORGET_CALLBACK = "forget:"
 
 
 async def privacy_command(update: Update, context: ChatContext) -> None:
-    await update.effective_message.reply_text(t(await context.language(), "privacy"))
+    await message_of(update).reply_text(t(await context.language(), "privacy"))
 
 
 async def forget_command(update: Update, context: ChatContext) -> None:
     language = await context.language()
     if not await is_chat_admin(update, context):
-        await update.effective_message.reply_text(t(language, "admins_only"))
+        await message_of(update).reply_text(t(language, "admins_only"))
         return
-    photos = await context.services.albums.count(update.effective_chat.id)
+    photos = await context.services.albums.count(chat_of(update).id)
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -31,11 +32,11 @@ async def forget_command(update: Update, context: ChatContext) -> None:
             ]
         ]
     )
-    await update.effective_message.reply_text(t(language, "forget.confirm", photos=photos), reply_markup=keyboard)
+    await message_of(update).reply_text(t(language, "forget.confirm", photos=photos), reply_markup=keyboard)
 
 
 async def forget_button(update: Update, context: ChatContext) -> None:
-    query = update.callback_query
+    query = query_of(update)
     language = await context.language()
     if not await is_chat_admin(update, context):
         await query.answer(t(language, "admins_only"), show_alert=True)
@@ -45,7 +46,7 @@ async def forget_button(update: Update, context: ChatContext) -> None:
         await query.edit_message_text(t(language, "forget.cancelled"))
         return
     svc = context.services
-    done = await forget_chat(svc.db, svc.albums.blobs, update.effective_chat.id)
+    done = await forget_chat(svc.db, svc.albums.blobs, chat_of(update).id)
     await query.edit_message_text(
         t(language, "forget.done", photos=done.photos, faces=done.faces, people=done.people, files=done.files)
     )

@@ -13,6 +13,7 @@ from handlers.common import is_chat_admin
 from handlers.context import ChatContext
 from handlers.i18n import t
 from handlers.keyboards import NOOP
+from handlers.updates import chat_of, message_of, query_of
 from ranking.post_slots import next_slot
 from storage.schedule import ChatPlan
 
@@ -71,20 +72,20 @@ def settings_keyboard(plan: ChatPlan, language: str) -> InlineKeyboardMarkup:
 
 async def settings_command(update: Update, context: ChatContext) -> None:
     svc = context.services
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     language = await context.language()
     args = context.args or []
     admin = await is_chat_admin(update, context)
     if args:
         if not admin:
-            await update.effective_message.reply_text(t(language, "settings.admins_only"))
+            await message_of(update).reply_text(t(language, "settings.admins_only"))
             return
         error = await _apply_args(update, context, args)
         if error:
-            await update.effective_message.reply_text(t(language, error))
+            await message_of(update).reply_text(t(language, error))
             return
     plan = await svc.schedules.plan(chat_id)
-    await update.effective_message.reply_text(
+    await message_of(update).reply_text(
         settings_text(plan, language, svc.clock()) + ("" if admin else "\n" + t(language, "settings.admins_only")),
         reply_markup=settings_keyboard(plan, language) if admin else None,
     )
@@ -93,7 +94,7 @@ async def settings_command(update: Update, context: ChatContext) -> None:
 async def _apply_args(update: Update, context: ChatContext, args: list[str]) -> str | None:
     """Apply `/settings day sun`, `time 20:00`, `tz Europe/Berlin`, `on`, `off`; returns an error text key."""
     svc = context.services
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     what = args[0].lower()
     value = args[1] if len(args) > 1 else ""
     if what in ("on", "off") and len(args) == 1:
@@ -113,13 +114,13 @@ async def _apply_args(update: Update, context: ChatContext, args: list[str]) -> 
 
 
 async def settings_button(update: Update, context: ChatContext) -> None:
-    query = update.callback_query
+    query = query_of(update)
     language = await context.language()
     if not await is_chat_admin(update, context):
         await query.answer(t(language, "settings.admins_only"), show_alert=True)
         return
     svc = context.services
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     action, _, value = (query.data or "").removeprefix(CB).partition(":")
     now = svc.clock()
     if action == "d" and value.isdigit() and int(value) < 7:
