@@ -145,10 +145,10 @@ def simulate(photos: Sequence[IdentityPhoto], seed: int = ORDER_SEED) -> Outcome
         result = assign_incremental(list(album.faces.values()), [f.id for f in photo.faces])
         album.apply(result.assignment)
     scored = [p for p in photos if p.central_face_id is not None]
-    central = [p.central_face_id for p in scored]
-    incremental = album.people_of(central)  # type: ignore[arg-type]
+    central = [face_id for p in scored if (face_id := p.central_face_id) is not None]
+    incremental = album.people_of(central)
     album.apply(recluster(list(album.faces.values())).assignment)
-    return Outcome(incremental, album.people_of(central), [p.identity for p in scored])  # type: ignore[arg-type]
+    return Outcome(incremental, album.people_of(central), [p.identity for p in scored])
 
 
 def _with_threshold(threshold: float, run: Callable[[], T]) -> T:
