@@ -5,7 +5,7 @@
     async with SafeFetcher() as fetcher:
         result = await download(url, fetcher)   # BoothDownload(brand, source_url, photos, videos)
 
-Failures raise BoothError subclasses; `error.reason` is a stable code, `error.message_ko` a user text.
+Failures raise BoothError subclasses; `error.code` is a stable code (the bot words it; booths words nothing).
 """
 
 from booths.download import download

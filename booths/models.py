@@ -10,12 +10,13 @@ from booths.sniff import MediaKind
 
 @dataclass(frozen=True)
 class Brand:
+    """`id` is stable (the bot words it as brand.<id>); `name` is a plain English name for logs only."""
+
     id: str
-    name_ko: str
-    name_en: str
+    name: str
 
 
-UNKNOWN_BRAND = Brand("unknown", "알 수 없는 부스", "Unknown booth")
+UNKNOWN_BRAND = Brand("unknown", "Unknown booth")
 
 
 @dataclass(frozen=True)

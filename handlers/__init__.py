@@ -8,12 +8,14 @@ from telegram.ext import Application, TypeHandler
 from handlers import album, donate, errors, membership, people, privacy, qr, rank, settings, start, uploads
 from handlers.common import remember_update
 
+REMEMBER_GROUP = -10
 # people before qr: a reply naming a person must reach people, not the booth-link text handler.
 FEATURES = (start, uploads, people, qr, album, rank, donate, settings, privacy, membership)
 
 
 def register_all(app: Application) -> None:
-    app.add_handler(TypeHandler(Update, remember_update), group=-1)
+    # First of all groups, so every feature (the receipt photos in group -2 too) sees a current chat and member.
+    app.add_handler(TypeHandler(Update, remember_update), group=REMEMBER_GROUP)
     for feature in FEATURES:
         feature.register(app)
     errors.register(app)

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from handlers.callbacks import Action
 from handlers.context import ChatContext
 from handlers.i18n import t
 from handlers.keyboards import NOOP, pager_row
@@ -16,7 +17,7 @@ from handlers.updates import chat_data_of, chat_of, query_message_of, query_of
 from storage.models import Photo, saved_id
 from vision.images import jpeg_preview
 
-ALBUM_CALLBACK = "album:"
+PAGE = Action("album", "p", int)
 
 
 async def album_command(update: Update, context: ChatContext) -> None:
@@ -26,7 +27,7 @@ async def album_command(update: Update, context: ChatContext) -> None:
 async def album_button(update: Update, context: ChatContext) -> None:
     query = query_of(update)
     await query.answer()
-    page = int((query.data or "").removeprefix(ALBUM_CALLBACK))
+    (page,) = PAGE.parse(query.data)
     views = chat_data_of(context).album_views
     shown = query_message_of(query)
     for message_id in [*views.pop(shown.message_id, []), shown.message_id]:
@@ -54,8 +55,8 @@ async def send_album_page(update: Update, context: ChatContext, page: int) -> No
     sent = await send_photos(context, chat_id, photos)
     nav = await context.bot.send_message(
         chat_id,
-        t(language, "album.page", page=page + 1, pages=pages, count=count),
-        reply_markup=InlineKeyboardMarkup([pager_row(ALBUM_CALLBACK, page, pages, language)]),
+        t(language, "album.page", page=page + 1, pages=pages, n=count),
+        reply_markup=InlineKeyboardMarkup([pager_row(PAGE.data, page, pages, language)]),
     )
     chat_data_of(context).album_views[nav.message_id] = [m.message_id for m in sent]
 
@@ -83,5 +84,5 @@ async def photo_input(context: ChatContext, photo: Photo) -> str | bytes:
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("album", album_command, block=False))
-    app.add_handler(CallbackQueryHandler(album_button, pattern=rf"^{ALBUM_CALLBACK}\d+$", block=False))
+    app.add_handler(PAGE.handler(album_button))
     app.add_handler(CallbackQueryHandler(noop_button, pattern=f"^{NOOP}$"))

@@ -14,17 +14,16 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
     filters,
 )
 
+from handlers.callbacks import Action
 from handlers.common import is_chat_admin
 from handlers.context import ChatContext
-from handlers.i18n import t
+from handlers.i18n import charity_name, format_week, format_won, t
 from handlers.keyboards import pager_row
-from handlers.rank_texts import week_label, won
 from handlers.reports import current_week
 from handlers.updates import chat_of, message_of, query_message_of, query_of, user_of
 from ranking.charities import MAX_NAME, Charity, valid_url
@@ -32,7 +31,15 @@ from ranking.ledger_csv import to_csv
 from ranking.pledges import MAX_WEEKLY_CAP_WON, MAX_WON_PER_POINT
 from storage.ledger import ChatDonations, CloseOutcome, Contributor
 
-CB = "don:"
+OVERVIEW = Action("don", "back")
+CHARITIES = Action("don", "ch", int)  # page
+PICK_CHARITY = Action("don", "pick", str)  # charity key
+RULE = Action("don", "rule")
+RATE = Action("don", "rate", int)  # ₩ per point
+CAP = Action("don", "cap", str)  # ₩ per week, or "none"
+CSV = Action("don", "csv")
+OPEN_WEEKS = Action("don", "close")
+CLOSE_WEEK = Action("don", "close", str)  # the week's Monday, YYYYMMDD
 CHARITY_PAGE = 6
 RATE_PRESETS = (10, 50, 100, 500)
 CAP_PRESETS = (None, 10_000, 30_000, 50_000)
@@ -46,7 +53,16 @@ def _contributor_lines(contributors: tuple[Contributor, ...], language: str) -> 
     lines = []
     for index, c in enumerate(contributors[:CONTRIBUTOR_LINES]):
         name = html.escape(_shorten(c.name)) if c.name else t(language, "donate.anonymous")
-        lines.append(t(language, "donate.contributor", n=index + 1, name=name, amount=won(c.won), points=c.points))
+        lines.append(
+            t(
+                language,
+                "donate.contributor",
+                place=index + 1,
+                name=name,
+                amount=format_won(c.won, language),
+                n=c.points,
+            )
+        )
     return lines
 
 
@@ -55,7 +71,7 @@ def _shorten(name: str, limit: int = 32) -> str:
 
 
 def _charity_link(charity: Charity, language: str) -> str:
-    return f'<a href="{html.escape(charity.url, quote=True)}">{html.escape(charity.name(language))}</a>'
+    return f'<a href="{html.escape(charity.url, quote=True)}">{html.escape(charity_name(charity, language))}</a>'
 
 
 def overview_text(donations: ChatDonations, this_week: date, language: str) -> str:
@@ -69,23 +85,30 @@ def overview_text(donations: ChatDonations, this_week: date, language: str) -> s
     else:
         cap = donations.rule.weekly_cap_won
         key = "donate.rule_capped" if cap is not None else "donate.rule"
-        lines.append(t(language, key, rate=won(donations.rule.won_per_point), cap=won(cap or 0)))
+        lines.append(
+            t(
+                language,
+                key,
+                rate=format_won(donations.rule.won_per_point, language),
+                cap=format_won(cap or 0, language),
+            )
+        )
     week = donations.week(this_week)
     lines += [
         "",
         t(
             language,
             "donate.this_week",
-            week=week_label(this_week, language),
-            points=f"{week.points:,}",
-            amount=won(week.won),
+            week=format_week(this_week, language),
+            n=week.points,
+            amount=format_won(week.won, language),
         ),
         t(
             language,
             "donate.totals",
-            open=won(donations.open_won),
-            weeks=len(donations.open_weeks),
-            donated=won(donations.donated_won),
+            open=format_won(donations.open_won, language),
+            n=len(donations.open_weeks),
+            donated=format_won(donations.donated_won, language),
         ),
     ]
     if week.closed is not None:
@@ -102,19 +125,19 @@ def overview_keyboard(language: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(t(language, "donate.btn_charity"), callback_data=f"{CB}ch:0"),
-                InlineKeyboardButton(t(language, "donate.btn_rule"), callback_data=f"{CB}rule"),
+                InlineKeyboardButton(t(language, "donate.btn_charity"), callback_data=CHARITIES.data(0)),
+                InlineKeyboardButton(t(language, "donate.btn_rule"), callback_data=RULE.data()),
             ],
             [
-                InlineKeyboardButton(t(language, "donate.btn_csv"), callback_data=f"{CB}csv"),
-                InlineKeyboardButton(t(language, "donate.btn_close"), callback_data=f"{CB}close"),
+                InlineKeyboardButton(t(language, "donate.btn_csv"), callback_data=CSV.data()),
+                InlineKeyboardButton(t(language, "donate.btn_close"), callback_data=OPEN_WEEKS.data()),
             ],
         ]
     )
 
 
 def _back(language: str) -> list[InlineKeyboardButton]:
-    return [InlineKeyboardButton(t(language, "donate.btn_back"), callback_data=f"{CB}back")]
+    return [InlineKeyboardButton(t(language, "donate.btn_back"), callback_data=OVERVIEW.data())]
 
 
 # ----- commands -------------------------------------------------------------------------------------------------
@@ -175,7 +198,12 @@ async def _rule_command(update: Update, context: ChatContext, args: list[str]) -
         or (cap_text not in ("none", "0", "-", "없음") and (cap is None or cap > MAX_WEEKLY_CAP_WON))
     ):
         await message_of(update).reply_text(
-            t(language, "donate.rule_usage", max_rate=won(MAX_WON_PER_POINT), max_cap=won(MAX_WEEKLY_CAP_WON))
+            t(
+                language,
+                "donate.rule_usage",
+                max_rate=format_won(MAX_WON_PER_POINT, language),
+                max_cap=format_won(MAX_WEEKLY_CAP_WON, language),
+            )
         )
         return
     svc = context.services
@@ -185,7 +213,11 @@ async def _rule_command(update: Update, context: ChatContext, args: list[str]) -
 
 def _rule_saved_text(rate: int, cap: int | None, language: str) -> str:
     key = "donate.rule_capped" if cap is not None else "donate.rule"
-    return t(language, "donate.rule_saved", rule=t(language, key, rate=won(rate), cap=won(cap or 0)))
+    return t(
+        language,
+        "donate.rule_saved",
+        rule=t(language, key, rate=format_won(rate, language), cap=format_won(cap or 0, language)),
+    )
 
 
 async def _add_command(update: Update, context: ChatContext, args: list[str]) -> None:
@@ -209,7 +241,7 @@ async def _send_csv(update: Update, context: ChatContext) -> None:
     svc = context.services
     chat_id = chat_of(update).id
     language = await context.language()
-    rows = await svc.ledger.ledger_rows(chat_id, language)
+    rows = await svc.ledger.ledger_rows(chat_id, lambda charity: charity_name(charity, language))
     if not rows:
         await context.bot.send_message(chat_id, t(language, "donate.csv_empty"))
         return
@@ -217,39 +249,73 @@ async def _send_csv(update: Update, context: ChatContext) -> None:
         chat_id,
         to_csv(rows),
         filename=f"choosecheese-pledges-{abs(chat_id)}.csv",
-        caption=t(language, "donate.csv_caption", rows=len(rows)),
+        caption=t(language, "donate.csv_caption", n=len(rows)),
     )
 
 
 # ----- buttons --------------------------------------------------------------------------------------------------
-async def donate_button(update: Update, context: ChatContext) -> None:
-    query = query_of(update)
-    action, _, arg = (query.data or "").removeprefix(CB).partition(":")
+async def on_overview(update: Update, context: ChatContext) -> None:
+    await query_of(update).answer()
+    text, keyboard = await _overview(update, context)
+    await query_of(update).edit_message_text(text, reply_markup=keyboard, disable_web_page_preview=True)
+
+
+async def on_charities(update: Update, context: ChatContext) -> None:
+    (page,) = CHARITIES.parse(query_of(update).data)
+    await query_of(update).answer()
+    await _show_charities(update, context, page, await context.language())
+
+
+async def on_pick_charity(update: Update, context: ChatContext) -> None:
+    (key,) = PICK_CHARITY.parse(query_of(update).data)
+    await _pick_charity(update, context, key, await context.language())
+
+
+async def on_rule(update: Update, context: ChatContext) -> None:
     language = await context.language()
-    if action == "back":
-        await query.answer()
-        text, keyboard = await _overview(update, context)
-        await query.edit_message_text(text, reply_markup=keyboard, disable_web_page_preview=True)
-    elif action == "ch":
-        await query.answer()
-        await _show_charities(update, context, int(arg) if arg.isdigit() else 0, language)
-    elif action == "pick":
-        await _pick_charity(update, context, arg, language)
-    elif action == "rule":
-        await query.answer()
-        await query.edit_message_text(t(language, "donate.rule_choose"), reply_markup=_rule_keyboard(language))
-    elif action in ("rate", "cap"):
-        await _preset(update, context, action, arg, language)
-    elif action == "csv":
-        await query.answer()
-        await _send_csv(update, context)
-    elif action == "close" and not arg:
-        await query.answer()
-        await _show_open_weeks(update, context, edit=True)
-    elif action == "close":
-        await _close_week(update, context, arg, language)
+    await query_of(update).answer()
+    await query_of(update).edit_message_text(t(language, "donate.rule_choose"), reply_markup=_rule_keyboard(language))
+
+
+async def on_rate(update: Update, context: ChatContext) -> None:
+    (rate,) = RATE.parse(query_of(update).data)
+    await _preset(update, context, "rate", str(rate), await context.language())
+
+
+async def on_cap(update: Update, context: ChatContext) -> None:
+    (cap,) = CAP.parse(query_of(update).data)
+    if cap == "none" or cap.isdigit():
+        await _preset(update, context, "cap", cap, await context.language())
     else:
-        await query.answer()
+        await query_of(update).answer()
+
+
+async def on_csv(update: Update, context: ChatContext) -> None:
+    await query_of(update).answer()
+    await _send_csv(update, context)
+
+
+async def on_open_weeks(update: Update, context: ChatContext) -> None:
+    await query_of(update).answer()
+    await _show_open_weeks(update, context, edit=True)
+
+
+async def on_close_week(update: Update, context: ChatContext) -> None:
+    (monday,) = CLOSE_WEEK.parse(query_of(update).data)
+    await _close_week(update, context, monday, await context.language())
+
+
+BUTTONS = (
+    (OVERVIEW, on_overview),
+    (CHARITIES, on_charities),
+    (PICK_CHARITY, on_pick_charity),
+    (RULE, on_rule),
+    (RATE, on_rate),
+    (CAP, on_cap),
+    (CSV, on_csv),
+    (OPEN_WEEKS, on_open_weeks),
+    (CLOSE_WEEK, on_close_week),
+)
 
 
 async def _show_charities(update: Update, context: ChatContext, page: int, language: str) -> None:
@@ -257,9 +323,9 @@ async def _show_charities(update: Update, context: ChatContext, page: int, langu
     pages = max(1, math.ceil(len(charities) / CHARITY_PAGE))
     page = min(max(page, 0), pages - 1)
     shown = charities[page * CHARITY_PAGE : (page + 1) * CHARITY_PAGE]
-    rows = [[InlineKeyboardButton(c.name(language), callback_data=f"{CB}pick:{c.key}")] for c in shown]
+    rows = [[InlineKeyboardButton(charity_name(c, language), callback_data=PICK_CHARITY.data(c.key))] for c in shown]
     if pages > 1:
-        rows.append(pager_row(f"{CB}ch:", page, pages, language))
+        rows.append(pager_row(CHARITIES.data, page, pages, language))
     rows.append(_back(language))
     lines = [t(language, "donate.charity_choose"), ""]
     lines += [f"• {_charity_link(c, language)}" for c in shown]
@@ -286,13 +352,13 @@ async def _pick_charity(update: Update, context: ChatContext, key: str, language
 
 def _rule_keyboard(language: str) -> InlineKeyboardMarkup:
     rates = [
-        InlineKeyboardButton(t(language, "donate.btn_rate", rate=won(r)), callback_data=f"{CB}rate:{r}")
+        InlineKeyboardButton(t(language, "donate.btn_rate", rate=format_won(r, language)), callback_data=RATE.data(r))
         for r in RATE_PRESETS
     ]
     caps = [
         InlineKeyboardButton(
-            t(language, "donate.btn_cap", cap=won(c)) if c else t(language, "donate.btn_no_cap"),
-            callback_data=f"{CB}cap:{c or 'none'}",
+            t(language, "donate.btn_cap", cap=format_won(c, language)) if c else t(language, "donate.btn_no_cap"),
+            callback_data=CAP.data(c or "none"),
         )
         for c in CAP_PRESETS
     ]
@@ -324,7 +390,8 @@ async def _show_open_weeks(update: Update, context: ChatContext, edit: bool) -> 
     rows = [
         [
             InlineKeyboardButton(
-                f"{week_label(w.week, language)} · {won(w.won)}", callback_data=f"{CB}close:{w.week:%Y%m%d}"
+                f"{format_week(w.week, language)} · {format_won(w.won, language)}",
+                callback_data=CLOSE_WEEK.data(f"{w.week:%Y%m%d}"),
             )
         ]
         for w in reversed(weeks)
@@ -348,7 +415,9 @@ async def _close_week(update: Update, context: ChatContext, arg: str, language: 
         return
     svc = context.services
     chat_id = chat_of(update).id
-    closing = await svc.ledger.close_week(chat_id, monday, user_of(update).id, language)
+    closing = await svc.ledger.close_week(
+        chat_id, monday, user_of(update).id, lambda charity: charity_name(charity, language)
+    )
     if closing.outcome is not CloseOutcome.closed or closing.week is None:
         await query.answer(t(language, f"donate.close_{closing.outcome}"), show_alert=True)
         return
@@ -359,8 +428,8 @@ async def _close_week(update: Update, context: ChatContext, arg: str, language: 
         t(
             language,
             "donate.closed",
-            week=week_label(monday, language),
-            amount=won(week.total_won),
+            week=format_week(monday, language),
+            amount=format_won(week.total_won, language),
             charity=f'<a href="{html.escape(week.charity_url, quote=True)}">{html.escape(week.charity_name)}</a>',
         ),
         disable_web_page_preview=True,
@@ -382,11 +451,12 @@ async def receipt_photo(update: Update, context: ChatContext) -> None:
         raise ApplicationHandlerStop
     week = await svc.ledger.attach_receipt(message.chat_id, replied.message_id, message.photo[-1].file_id)
     if week is not None:
-        await message.reply_text(t(language, "donate.receipt_saved", week=week_label(week.week_start, language)))
+        await message.reply_text(t(language, "donate.receipt_saved", week=format_week(week.week_start, language)))
     raise ApplicationHandlerStop
 
 
 def register(app: Application) -> None:
     app.add_handler(MessageHandler(filters.PHOTO & filters.REPLY, receipt_photo), group=RECEIPT_GROUP)
     app.add_handler(CommandHandler("donate", donate_command, block=False))
-    app.add_handler(CallbackQueryHandler(donate_button, pattern=f"^{CB}", block=False))
+    for action, callback in BUTTONS:
+        app.add_handler(action.handler(callback))

@@ -1,7 +1,7 @@
 """/people: the chat's person album as contact sheets with buttons — open, name, merge, remove a face, hide.
 
 Every view is one photo message (a contact sheet) edited in place; a person's photos come as paged media
-groups like /album. Callback data: `pp:<action>[:<number>…]`, well under Telegram's 64 bytes.
+groups like /album. Each button is one `handlers.callbacks.Action` (`pp:<action>:<numbers>`) with its own handler.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import contextlib
 import html
 import math
 import unicodedata
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -24,9 +25,10 @@ from telegram import (
 )
 from telegram.constants import ChatType
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from handlers.album import send_photos
+from handlers.callbacks import Action
 from handlers.context import BotData, ChatContext, NamePrompt, NamePrompts
 from handlers.i18n import t
 from handlers.keyboards import pager_row
@@ -34,11 +36,19 @@ from handlers.updates import chat_data_of, chat_of, message_of, query_message_of
 from pipeline.analysis import smile_points
 from pipeline.pictures import faces_sheet
 from storage.faces import PersonSummary, StoredFace
-from storage.models import saved_id
+from storage.models import Person, saved_id
 from vision.clustering import MIN_FACES
 
-PREFIX = "pp:"
-CALLBACK_PATTERN = rf"^{PREFIX}[a-z]+(:\d+)*$"
+LIST = Action("pp", "l", int, int)  # hidden (0/1), page
+OPEN = Action("pp", "o", int)  # person
+PHOTOS = Action("pp", "ph", int, int)  # person, page
+NAME = Action("pp", "n", int)  # person
+MERGE_PICK = Action("pp", "m", int, int)  # person, page
+MERGE_WITH = Action("pp", "mw", int, int)  # person, other person
+MERGE_CONFIRM = Action("pp", "mc", int, int)  # person, other person
+REMOVE_PICK = Action("pp", "r", int, int)  # person, page
+REMOVE_FACE = Action("pp", "rf", int, int, int)  # person, face, page
+HIDE = Action("pp", "h", int)  # person
 SHEET_PAGE = 8  # two rows of four
 BUTTONS_PER_ROW = 4
 NAME_MAX = 32
@@ -131,15 +141,15 @@ async def list_view(
     shown, page, pages = _page_of(people, page)
     picture = await _sheet(context, [(person.cover, _tile_caption(person, language)) for person in shown])
     numbers = [
-        _button(f"{i}. {person.name[:12]}" if person.name else str(i), f"{PREFIX}o:{person.id}")
+        _button(f"{i}. {person.name[:12]}" if person.name else str(i), OPEN.data(person.id))
         for i, person in enumerate(shown, start=1)
     ]
     rows = _rows(numbers)
     if pages > 1:
-        rows.append(pager_row(f"{PREFIX}l:{int(hidden)}:", page, pages, language))
+        rows.append(pager_row(lambda p: LIST.data(int(hidden), p), page, pages, language))
     if hidden_count and hidden_count < len(everyone):
         toggle = ("people.hide_hidden", 0) if hidden else ("people.show_hidden", 1)
-        rows.append([_button(t(language, toggle[0], n=hidden_count), f"{PREFIX}l:{toggle[1]}:0")])
+        rows.append([_button(t(language, toggle[0], n=hidden_count), LIST.data(toggle[1], 0))])
     key = "people.sheet_hidden" if hidden else "people.sheet"
     caption = t(language, key, count=len(people), page=page + 1, pages=pages)
     return View(picture, _with_note(caption, note), InlineKeyboardMarkup(rows))
@@ -151,8 +161,8 @@ def _card_caption(person: PersonSummary, language: str, note: str | None = None)
         "people.card",
         name=display_name(person.id, person.name, language),
         hidden=t(language, "people.hidden_mark") if person.hidden else "",
-        photos=person.photo_count,
-        faces=person.face_count,
+        photos=t(language, "count.photos", n=person.photo_count),
+        faces=t(language, "count.faces", n=person.face_count),
         smile=smile_points(person.mean_smile),
     )
     return _with_note(caption, note)
@@ -163,16 +173,16 @@ def _card_keyboard(person: PersonSummary, language: str) -> InlineKeyboardMarkup
     hide = ("people.unhide", "people.hide")[not person.hidden]
     return InlineKeyboardMarkup(
         [
-            [_button(t(language, "people.photos"), f"{PREFIX}ph:{pid}:0")],
+            [_button(t(language, "people.photos"), PHOTOS.data(pid, 0))],
             [
-                _button(t(language, "people.name"), f"{PREFIX}n:{pid}"),
-                _button(t(language, "people.merge"), f"{PREFIX}m:{pid}:0"),
+                _button(t(language, "people.name"), NAME.data(pid)),
+                _button(t(language, "people.merge"), MERGE_PICK.data(pid, 0)),
             ],
             [
-                _button(t(language, "people.remove"), f"{PREFIX}r:{pid}:0"),
-                _button(t(language, hide), f"{PREFIX}h:{pid}"),
+                _button(t(language, "people.remove"), REMOVE_PICK.data(pid, 0)),
+                _button(t(language, hide), HIDE.data(pid)),
             ],
-            [_button(t(language, "people.back"), f"{PREFIX}l:{int(person.hidden)}:0")],
+            [_button(t(language, "people.back"), LIST.data(int(person.hidden), 0))],
         ]
     )
 
@@ -202,11 +212,11 @@ async def remove_view(
     faces, page, pages = _page_of(await context.services.faces.faces_of_person(person_id), page)
     picture = await _sheet(context, [(face, str(smile_points(face.smile))) for face in faces])
     rows = _rows(
-        [_button(f"✕ {i}", f"{PREFIX}rf:{person_id}:{face.id}:{page}") for i, face in enumerate(faces, start=1)]
+        [_button(f"✕ {i}", REMOVE_FACE.data(person_id, face.id, page)) for i, face in enumerate(faces, start=1)]
     )
     if pages > 1:
-        rows.append(pager_row(f"{PREFIX}r:{person_id}:", page, pages, language))
-    rows.append([_button(t(language, "people.back_to_person"), f"{PREFIX}o:{person_id}")])
+        rows.append(pager_row(lambda p: REMOVE_PICK.data(person_id, p), page, pages, language))
+    rows.append([_button(t(language, "people.back_to_person"), OPEN.data(person_id))])
     name = display_name(person.id, person.name, language)
     caption = t(language, "people.remove_pick", name=name, page=page + 1, pages=pages)
     return View(picture, _with_note(caption, note), InlineKeyboardMarkup(rows))
@@ -222,10 +232,10 @@ async def merge_pick_view(context: ChatContext, chat_id: int, person_id: int, pa
         return await card_view(context, chat_id, person_id, language, note=t(language, "people.merge_nobody"))
     shown, page, pages = _page_of(others, page)
     picture = await _sheet(context, [(p.cover, _tile_caption(p, language)) for p in shown])
-    rows = _rows([_button(str(i), f"{PREFIX}mw:{person_id}:{p.id}") for i, p in enumerate(shown, start=1)])
+    rows = _rows([_button(str(i), MERGE_WITH.data(person_id, p.id)) for i, p in enumerate(shown, start=1)])
     if pages > 1:
-        rows.append(pager_row(f"{PREFIX}m:{person_id}:", page, pages, language))
-    rows.append([_button(t(language, "people.back_to_person"), f"{PREFIX}o:{person_id}")])
+        rows.append(pager_row(lambda p: MERGE_PICK.data(person_id, p), page, pages, language))
+    rows.append([_button(t(language, "people.back_to_person"), OPEN.data(person_id))])
     name = display_name(person.id, person.name, language)
     caption = t(language, "people.merge_pick", name=name, page=page + 1, pages=pages)
     return View(picture, caption, InlineKeyboardMarkup(rows))
@@ -248,8 +258,8 @@ async def merge_confirm_view(
     keyboard = InlineKeyboardMarkup(
         [
             [
-                _button(t(language, "people.merge_yes"), f"{PREFIX}mc:{person_id}:{other_id}"),
-                _button(t(language, "people.cancel"), f"{PREFIX}o:{person_id}"),
+                _button(t(language, "people.merge_yes"), MERGE_CONFIRM.data(person_id, other_id)),
+                _button(t(language, "people.cancel"), OPEN.data(person_id)),
             ]
         ]
     )
@@ -292,50 +302,116 @@ async def _show_or_list(
         await query_of(update).edit_message_caption(_with_note(t(language, "people.empty", n=MIN_FACES), note))
 
 
-async def people_button(update: Update, context: ChatContext) -> None:
+async def on_list(update: Update, context: ChatContext) -> None:
     query = query_of(update)
-    action, *numbers = (query.data or "").removeprefix(PREFIX).split(":")
-    args = [int(n) for n in numbers]
+    hidden, page = LIST.parse(query.data)
+    await query.answer()
     language = await context.language()
+    view = await list_view(context, chat_of(update).id, language, page, bool(hidden))
+    await _show_or_list(update, context, view, language, note="")
+
+
+async def _pressed_on(update: Update, context: ChatContext, person_id: int) -> Person | None:
+    """The person a button names, after answering the press; None (and the list shown) when they are gone."""
+    query = query_of(update)
     chat_id = chat_of(update).id
-    svc = context.services
-    if action == "l" and len(args) == 2:
-        await query.answer()
-        view = await list_view(context, chat_id, language, args[1], bool(args[0]))
-        await _show_or_list(update, context, view, language, note="")
-        return
-    if not args:
-        await query.answer()
-        return
-    person = await svc.faces.person(args[0])
+    person = await context.services.faces.person(person_id)
     if person is None or person.chat_id != chat_id:
+        language = await context.language()
         await query.answer(t(language, "people.gone"), show_alert=True)
         await _show_or_list(update, context, None, language)
-        return
+        return None
     await query.answer()
-    pid = saved_id(person.id)
-    by = _by(update, language)
-    if action == "o":
-        await _show_or_list(update, context, await card_view(context, chat_id, pid, language), language)
-    elif action == "ph" and len(args) == 2:
-        await send_person_photos(update, context, pid, args[1], language)
-    elif action == "n":
-        await ask_name(update, context, pid, language)
-    elif action == "m" and len(args) == 2:
-        await _show_or_list(update, context, await merge_pick_view(context, chat_id, pid, args[1], language), language)
-    elif action == "mw" and len(args) == 2:
-        view = await merge_confirm_view(context, chat_id, pid, args[1], language)
-        await _show_or_list(update, context, view, language)
-    elif action == "mc" and len(args) == 2:
-        await merge_people(update, context, pid, args[1], language, by)
-    elif action == "r" and len(args) == 2:
-        await _show_or_list(update, context, await remove_view(context, chat_id, pid, args[1], language), language)
-    elif action == "rf" and len(args) == 3:
-        await remove_face(update, context, pid, args[1], args[2], language, by)
-    elif action == "h":
-        await svc.faces.set_hidden(pid, not person.hidden)
-        note = t(language, "people.shown_now" if person.hidden else "people.hidden_now", by=by)
-        await _show_or_list(update, context, await card_view(context, chat_id, pid, language, note), language)
+    return person
+
+
+async def _show_person_view(
+    update: Update, context: ChatContext, person_id: int, build: Callable[[int, str], Awaitable[View | None]]
+) -> None:
+    """A button that redraws the sheet with a view of one person: `build(chat_id, language)`."""
+    if await _pressed_on(update, context, person_id):
+        language = await context.language()
+        await _show_or_list(update, context, await build(chat_of(update).id, language), language)
+
+
+async def on_open(update: Update, context: ChatContext) -> None:
+    (person_id,) = OPEN.parse(query_of(update).data)
+    await _show_person_view(
+        update, context, person_id, lambda chat, language: card_view(context, chat, person_id, language)
+    )
+
+
+async def on_photos(update: Update, context: ChatContext) -> None:
+    person_id, page = PHOTOS.parse(query_of(update).data)
+    if await _pressed_on(update, context, person_id):
+        await send_person_photos(update, context, person_id, page, await context.language())
+
+
+async def on_name(update: Update, context: ChatContext) -> None:
+    (person_id,) = NAME.parse(query_of(update).data)
+    if await _pressed_on(update, context, person_id):
+        await ask_name(update, context, person_id, await context.language())
+
+
+async def on_merge_pick(update: Update, context: ChatContext) -> None:
+    person_id, page = MERGE_PICK.parse(query_of(update).data)
+    await _show_person_view(
+        update, context, person_id, lambda chat, language: merge_pick_view(context, chat, person_id, page, language)
+    )
+
+
+async def on_merge_with(update: Update, context: ChatContext) -> None:
+    person_id, other = MERGE_WITH.parse(query_of(update).data)
+    await _show_person_view(
+        update, context, person_id, lambda chat, language: merge_confirm_view(context, chat, person_id, other, language)
+    )
+
+
+async def on_merge_confirm(update: Update, context: ChatContext) -> None:
+    person_id, other_id = MERGE_CONFIRM.parse(query_of(update).data)
+    if await _pressed_on(update, context, person_id):
+        language = await context.language()
+        await merge_people(update, context, person_id, other_id, language, _by(update, language))
+
+
+async def on_remove_pick(update: Update, context: ChatContext) -> None:
+    person_id, page = REMOVE_PICK.parse(query_of(update).data)
+    await _show_person_view(
+        update, context, person_id, lambda chat, language: remove_view(context, chat, person_id, page, language)
+    )
+
+
+async def on_remove_face(update: Update, context: ChatContext) -> None:
+    person_id, face_id, page = REMOVE_FACE.parse(query_of(update).data)
+    if await _pressed_on(update, context, person_id):
+        language = await context.language()
+        await remove_face(update, context, person_id, face_id, page, language, _by(update, language))
+
+
+async def on_hide(update: Update, context: ChatContext) -> None:
+    (person_id,) = HIDE.parse(query_of(update).data)
+    person = await _pressed_on(update, context, person_id)
+    if person is None:
+        return
+    language = await context.language()
+    await context.services.faces.set_hidden(person_id, not person.hidden)
+    note = t(language, "people.shown_now" if person.hidden else "people.hidden_now", by=_by(update, language))
+    view = await card_view(context, chat_of(update).id, person_id, language, note)
+    await _show_or_list(update, context, view, language)
+
+
+BUTTONS = (
+    (LIST, on_list),
+    (OPEN, on_open),
+    (PHOTOS, on_photos),
+    (NAME, on_name),
+    (MERGE_PICK, on_merge_pick),
+    (MERGE_WITH, on_merge_with),
+    (MERGE_CONFIRM, on_merge_confirm),
+    (REMOVE_PICK, on_remove_pick),
+    (REMOVE_FACE, on_remove_face),
+    (HIDE, on_hide),
+)
 
 
 async def merge_people(
@@ -465,8 +541,8 @@ async def send_person_photos(update: Update, context: ChatContext, person_id: in
     name = display_name(person_id, person.name if person else None, language)
     nav = await context.bot.send_message(
         chat_id,
-        t(language, "people.photos_page", name=name, page=page + 1, pages=pages, count=total),
-        reply_markup=InlineKeyboardMarkup([pager_row(f"{PREFIX}ph:{person_id}:", page, pages, language)]),
+        t(language, "people.photos_page", name=name, page=page + 1, pages=pages, n=total),
+        reply_markup=InlineKeyboardMarkup([pager_row(lambda p: PHOTOS.data(person_id, p), page, pages, language)]),
     )
     views[nav.message_id] = [message.message_id for message in sent]
 
@@ -486,7 +562,8 @@ class ReplyToNamePrompt(filters.MessageFilter):
 def register(app: Application[Any, ChatContext, Any, Any, BotData, Any]) -> None:
     prompts = app.bot_data.name_prompts
     app.add_handler(CommandHandler("people", people_command, block=False))
-    app.add_handler(CallbackQueryHandler(people_button, pattern=CALLBACK_PATTERN, block=False))
+    for action, callback in BUTTONS:
+        app.add_handler(action.handler(callback))
     # Before the booth-link text handler (same group): a reply to our question is a name, not a link.
     app.add_handler(
         MessageHandler(filters.TEXT & ~filters.COMMAND & ReplyToNamePrompt(prompts), on_name_reply, block=False)

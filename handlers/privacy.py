@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
+from handlers.callbacks import Action
 from handlers.common import is_chat_admin
 from handlers.context import ChatContext
 from handlers.i18n import t
 from handlers.updates import chat_of, message_of, query_of
 from storage.privacy import forget_chat
 
-FORGET_CALLBACK = "forget:"
+FORGET = Action("forget", "yes")
+KEEP = Action("forget", "no")
 
 
 async def privacy_command(update: Update, context: ChatContext) -> None:
@@ -27,12 +29,12 @@ async def forget_command(update: Update, context: ChatContext) -> None:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(t(language, "forget.yes"), callback_data=f"{FORGET_CALLBACK}yes"),
-                InlineKeyboardButton(t(language, "forget.no"), callback_data=f"{FORGET_CALLBACK}no"),
+                InlineKeyboardButton(t(language, "forget.yes"), callback_data=FORGET.data()),
+                InlineKeyboardButton(t(language, "forget.no"), callback_data=KEEP.data()),
             ]
         ]
     )
-    await message_of(update).reply_text(t(language, "forget.confirm", photos=photos), reply_markup=keyboard)
+    await message_of(update).reply_text(t(language, "forget.confirm", n=photos), reply_markup=keyboard)
 
 
 async def forget_button(update: Update, context: ChatContext) -> None:
@@ -42,17 +44,25 @@ async def forget_button(update: Update, context: ChatContext) -> None:
         await query.answer(t(language, "admins_only"), show_alert=True)
         return
     await query.answer()
-    if query.data != f"{FORGET_CALLBACK}yes":
+    if query.data != FORGET.data():
         await query.edit_message_text(t(language, "forget.cancelled"))
         return
     svc = context.services
     done = await forget_chat(svc.db, svc.albums.blobs, chat_of(update).id)
     await query.edit_message_text(
-        t(language, "forget.done", photos=done.photos, faces=done.faces, people=done.people, files=done.files)
+        t(
+            language,
+            "forget.done",
+            photos=t(language, "count.photos", n=done.photos),
+            faces=t(language, "count.faces", n=done.faces),
+            people=t(language, "count.people", n=done.people),
+            files=t(language, "count.files", n=done.files),
+        )
     )
 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("privacy", privacy_command))
     app.add_handler(CommandHandler("forget", forget_command))
-    app.add_handler(CallbackQueryHandler(forget_button, pattern=f"^{FORGET_CALLBACK}(yes|no)$", block=False))
+    app.add_handler(FORGET.handler(forget_button))
+    app.add_handler(KEEP.handler(forget_button))

@@ -13,15 +13,11 @@ from telegram.ext import Application, MessageHandler, filters
 
 from booths import Brand, find_urls
 from handlers.context import ChatContext
-from handlers.i18n import t
+from handlers.i18n import booth_error_text, brand_name, t
 from handlers.smiles import reply_with_smiles, showing_action
 from pipeline.analysis import FiledAnalysis
 from pipeline.booth_intake import BoothOutcome, Stage
 from pipeline.intake import SavedUpload
-
-
-def brand_name(brand: Brand, language: str) -> str:
-    return brand.name_ko if language == "ko" else brand.name_en
 
 
 class StatusMessage:
@@ -68,7 +64,7 @@ class ChatReport:
     async def link_stage(self, index: int, stage: Stage, brand: Brand) -> None:
         if stage is Stage.downloading:
             await self.context.bot.send_chat_action(self.message.chat_id, ChatAction.UPLOAD_PHOTO)
-        await self._status(index).show(t(self.language, f"qr.{stage}", brand=brand_name(brand, self.language)))
+        await self._status(index).show(t(self.language, f"qr.{stage}", brand=brand_name(brand.id, self.language)))
 
     async def link_rate_limited(self, index: int, seconds: int) -> None:
         await self._status(index).show(t(self.language, "qr.rate_limited", seconds=seconds))
@@ -101,7 +97,7 @@ class ChatReport:
             await self.context.bot.send_video(
                 self.message.chat_id,
                 data,
-                caption=t(self.language, "qr.video_caption", brand=brand_name(outcome.brand, self.language)),
+                caption=t(self.language, "qr.video_caption", brand=brand_name(outcome.brand.id, self.language)),
                 supports_streaming=True,
             )
 
@@ -111,16 +107,16 @@ def kept_text(kept: SavedUpload, language: str) -> str:
 
 
 def final_text(outcome: BoothOutcome, language: str) -> str:
-    brand = brand_name(outcome.brand, language)
+    brand = brand_name(outcome.brand.id, language)
     if outcome.already_filed or (outcome.ok and not outcome.created):
         return t(language, "qr.already")
     if outcome.ok:
         videos = sum(saved.created for saved, _ in outcome.videos)
         if videos:
-            return t(language, "qr.saved_video", brand=brand, videos=videos)
+            return t(language, "qr.saved_video", brand=brand, n=videos)
         return t(language, "qr.saved", brand=brand)
     error = outcome.error
-    reason = (error.message_ko if language == "ko" else error.message_en) if error else ""
+    reason = booth_error_text(error.code, language) if error else ""
     return t(language, "qr.failed", brand=brand, reason=reason)
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
+from handlers.callbacks import Action
 from handlers.context import ChatContext
 from handlers.i18n import t
 from handlers.keyboards import NOOP
@@ -13,7 +14,7 @@ from handlers.reports import rank_picture
 from handlers.updates import chat_of, message_of, query_of
 from ranking.board import Period, RankBy
 
-RANK_CALLBACK = "rank:"
+VIEW = Action("rank", "v", str, str)  # period, by
 _DEFAULT_VIEW = RankView(Period.week, RankBy.person)
 
 
@@ -24,7 +25,7 @@ def rank_keyboard(view: RankView, language: str) -> InlineKeyboardMarkup:
         label = t(language, label_key)
         if selected:
             return InlineKeyboardButton(f"• {label}", callback_data=NOOP)
-        return InlineKeyboardButton(label, callback_data=f"{RANK_CALLBACK}{target.period}:{target.by}")
+        return InlineKeyboardButton(label, callback_data=VIEW.data(target.period, target.by))
 
     return InlineKeyboardMarkup(
         [
@@ -42,7 +43,7 @@ def rank_keyboard(view: RankView, language: str) -> InlineKeyboardMarkup:
 
 def parse_view(data: str) -> RankView | None:
     try:
-        period, by = data.removeprefix(RANK_CALLBACK).split(":")
+        period, by = VIEW.parse(data)
         return RankView(Period(period), RankBy(by))
     except ValueError:
         return None
@@ -71,6 +72,4 @@ async def rank_button(update: Update, context: ChatContext) -> None:
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("rank", rank_command, block=False))
-    app.add_handler(
-        CallbackQueryHandler(rank_button, pattern=rf"^{RANK_CALLBACK}(week|all):(person|member)$", block=False)
-    )
+    app.add_handler(VIEW.handler(rank_button))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from handlers.i18n import t
+from handlers.i18n import format_number, format_week, format_won, t
 from pipeline.charts import Bar, ChartSpec
 from ranking.board import Period, RankBy, RankingData, Standing, leaderboard, subject_labels
 from ranking.pledges import Rule
@@ -22,19 +22,8 @@ class RankView:
     by: RankBy
 
 
-def won(amount: int) -> str:
-    return f"₩{amount:,}"
-
-
-def week_label(monday: date, language: str) -> str:
-    sunday = monday + timedelta(days=6)
-    if language == "ko":
-        return f"{monday.month}월 {monday.day}일 – {sunday.month}월 {sunday.day}일"
-    return f"{monday:%b} {monday.day} – {sunday:%b} {sunday.day}"
-
-
 def standings(data: RankingData, by: RankBy, language: str) -> list[Standing]:
-    unnamed = (lambda pid: t(language, "rank.person_n", n=pid)) if by is RankBy.person else str
+    unnamed = (lambda pid: t(language, "rank.person_n", id=pid)) if by is RankBy.person else str
     return leaderboard(data.contributions, subject_labels(data.names, unnamed))
 
 
@@ -49,21 +38,30 @@ def standing_lines(board: list[Standing], language: str, limit: int) -> list[str
             "rank.line",
             place=_place(s.place),
             name=html.escape(s.label),
-            points=f"{s.points:,}",
-            photos=s.photos,
+            points=t(language, "count.points_short", n=s.points),
+            photos=t(language, "count.photos", n=s.photos),
         )
         for s in board[:limit]
     ]
 
 
+def totals_line(data: RankingData, language: str) -> str:
+    return t(
+        language,
+        "rank.totals",
+        photos=t(language, "count.photos", n=data.photos),
+        points=t(language, "count.smile_points", n=data.points),
+    )
+
+
 def chart_spec(data: RankingData, view: RankView, week: date, language: str) -> ChartSpec:
     board = standings(data, view.by, language)
-    period = week_label(week, language) if view.period is Period.week else t(language, "rank.all_time")
+    period = format_week(week, language) if view.period is Period.week else t(language, "rank.all_time")
     title = t(language, "rank.chart_week" if view.period is Period.week else "rank.chart_all")
     return ChartSpec(
         title=title,
         subtitle=f"{period} · {t(language, f'rank.by_{view.by}')}",
-        bars=tuple(Bar(s.place, s.label, s.points) for s in board),
+        bars=tuple(Bar(s.place, s.label, s.points, format_number(s.points, language)) for s in board),
         empty_text=t(language, "rank.chart_empty"),
         points_label=t(language, "rank.points_axis"),
     )
@@ -71,7 +69,7 @@ def chart_spec(data: RankingData, view: RankView, week: date, language: str) -> 
 
 def rank_caption(data: RankingData, view: RankView, week: date, language: str) -> str:
     board = standings(data, view.by, language)
-    period = week_label(week, language) if view.period is Period.week else t(language, "rank.all_time")
+    period = format_week(week, language) if view.period is Period.week else t(language, "rank.all_time")
     lines = [
         t(language, "rank.title_week" if view.period is Period.week else "rank.title_all"),
         f"{period} · {t(language, f'rank.by_{view.by}')}",
@@ -84,7 +82,7 @@ def rank_caption(data: RankingData, view: RankView, week: date, language: str) -
     else:
         key = "rank.empty_person" if view.by is RankBy.person and data.photos else f"rank.empty_{view.period}"
         lines.append(t(language, key))
-    lines += ["", t(language, "rank.totals", photos=data.photos, points=f"{data.points:,}")]
+    lines += ["", totals_line(data, language)]
     return "\n".join(lines)
 
 
@@ -101,23 +99,23 @@ def weekly_caption(
     people: RankingData, members: RankingData, week: date, language: str, pledges: WeekPledges | None
 ) -> str:
     """The Sunday post: the week so far, by person and by uploader, and what its smiles pledged."""
-    lines = [t(language, "weekly.title", week=week_label(week, language)), ""]
+    lines = [t(language, "weekly.title", week=format_week(week, language)), ""]
     for by, data in ((RankBy.person, people), (RankBy.member, members)):
         board = standings(data, by, language)
         if board:
             lines += [f"<b>{t(language, f'rank.by_{by}')}</b>", *standing_lines(board, language, POST_LINES), ""]
-    lines.append(t(language, "rank.totals", photos=members.photos, points=f"{members.points:,}"))
+    lines.append(totals_line(members, language))
     if pledges is not None and pledges.rule is not None:
         lines.append("")
         lines.append(
             t(
                 language,
                 "weekly.pledged",
-                amount=won(pledges.won),
+                amount=format_won(pledges.won, language),
                 charity=html.escape(pledges.charity_name or t(language, "donate.no_charity_short")),
             )
         )
         if pledges.won < pledges.gross_won:
-            lines.append(t(language, "weekly.capped", gross=won(pledges.gross_won)))
+            lines.append(t(language, "weekly.capped", gross=format_won(pledges.gross_won, language)))
         lines.append(t(language, "donate.pledges_only_short"))
     return "\n".join(lines)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from handlers.i18n import charity_name
 from handlers.rank_texts import RankView, WeekPledges, chart_spec, rank_caption, weekly_caption
 from pipeline.charts import render_leaderboard
 from pipeline.services import Services
@@ -41,7 +42,7 @@ async def weekly_picture(svc: Services, chat_id: int, week: date, language: str)
         return None
     pledges = None
     if donations.rule is not None:
-        charity = donations.charity.name(language) if donations.charity else None
+        charity = charity_name(donations.charity, language) if donations.charity else None
         pledges = WeekPledges(charity, donations.rule, tally.points, tally.won, tally.gross_won)
     by = RankBy.person if people.contributions else RankBy.member
     chart = chart_spec(people if by is RankBy.person else members, RankView(Period.week, by), week, language)

@@ -3,31 +3,35 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo, available_timezones
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CommandHandler
 
+from handlers.callbacks import Action
 from handlers.common import is_chat_admin
 from handlers.context import ChatContext
-from handlers.i18n import t
+from handlers.i18n import format_moment, t, weekday_by_word, weekday_name
 from handlers.keyboards import NOOP
 from handlers.updates import chat_of, message_of, query_of
 from ranking.post_slots import next_slot
 from storage.schedule import ChatPlan
 
-CB = "set:"
+DAY = Action("set", "d", int)  # 0 = Monday
+HOUR = Action("set", "h", int)
+MINUTE = Action("set", "m", int)
+ZONE = Action("set", "tz", str)
+TURN_ON = Action("set", "on")
+TURN_OFF = Action("set", "off")
 TIMEZONE_BUTTONS = ("Asia/Seoul", "Asia/Tokyo", "UTC", "Europe/London", "America/Los_Angeles")
-_DAY_WORDS = {
-    **{name: i for i, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
-    **{name: i for i, name in enumerate(("월", "화", "수", "목", "금", "토", "일"))},
-}
+_DAY_WORDS = weekday_by_word()
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 def day_name(weekday: int, language: str) -> str:
-    return t(language, f"settings.day{weekday}")
+    return weekday_name(weekday, language)
 
 
 def settings_text(plan: ChatPlan, language: str, now: datetime) -> str:
@@ -41,7 +45,7 @@ def settings_text(plan: ChatPlan, language: str, now: datetime) -> str:
                 day=day_name(plan.weekday, language),
                 time=f"{plan.hour:02d}:{plan.minute:02d}",
                 tz=plan.timezone,
-                next=f"{upcoming:%Y-%m-%d %H:%M}",
+                next=format_moment(upcoming, language),
             )
         )
     else:
@@ -54,18 +58,18 @@ def settings_keyboard(plan: ChatPlan, language: str) -> InlineKeyboardMarkup:
     def pick(label: str, data: str, selected: bool) -> InlineKeyboardButton:
         return InlineKeyboardButton(f"•{label}" if selected else label, callback_data=NOOP if selected else data)
 
-    days = [pick(t(language, f"settings.short{d}"), f"{CB}d:{d}", d == plan.weekday) for d in range(7)]
+    days = [pick(weekday_name(d, language, "short"), DAY.data(d), d == plan.weekday) for d in range(7)]
     time_row = [
-        InlineKeyboardButton("−1h", callback_data=f"{CB}h:{(plan.hour - 1) % 24}"),
+        InlineKeyboardButton("−1h", callback_data=HOUR.data((plan.hour - 1) % 24)),
         InlineKeyboardButton(f"{plan.hour:02d}:{plan.minute:02d}", callback_data=NOOP),
-        InlineKeyboardButton("+1h", callback_data=f"{CB}h:{(plan.hour + 1) % 24}"),
-        pick(":00", f"{CB}m:0", plan.minute == 0),
-        pick(":30", f"{CB}m:30", plan.minute == 30),
+        InlineKeyboardButton("+1h", callback_data=HOUR.data((plan.hour + 1) % 24)),
+        pick(":00", MINUTE.data(0), plan.minute == 0),
+        pick(":30", MINUTE.data(30), plan.minute == 30),
     ]
-    zones = [pick(z.split("/")[-1].replace("_", " "), f"{CB}tz:{z}", z == plan.timezone) for z in TIMEZONE_BUTTONS]
+    zones = [pick(z.split("/")[-1].replace("_", " "), ZONE.data(z), z == plan.timezone) for z in TIMEZONE_BUTTONS]
     toggle = InlineKeyboardButton(
         t(language, "settings.btn_off" if plan.enabled else "settings.btn_on"),
-        callback_data=f"{CB}{'off' if plan.enabled else 'on'}",
+        callback_data=(TURN_OFF if plan.enabled else TURN_ON).data(),
     )
     return InlineKeyboardMarkup([days, time_row, zones[:3], zones[3:], [toggle]])
 
@@ -113,33 +117,68 @@ async def _apply_args(update: Update, context: ChatContext, args: list[str]) -> 
     return None
 
 
-async def settings_button(update: Update, context: ChatContext) -> None:
+async def _change(update: Update, context: ChatContext, change: Callable[[datetime], Awaitable[ChatPlan]]) -> None:
+    """Admins only: apply `change`, confirm with a toast, and redraw the settings message."""
     query = query_of(update)
     language = await context.language()
     if not await is_chat_admin(update, context):
         await query.answer(t(language, "settings.admins_only"), show_alert=True)
         return
-    svc = context.services
-    chat_id = chat_of(update).id
-    action, _, value = (query.data or "").removeprefix(CB).partition(":")
-    now = svc.clock()
-    if action == "d" and value.isdigit() and int(value) < 7:
-        plan = await svc.schedules.set_schedule(chat_id, weekday=int(value), now=now)
-    elif action == "h" and value.isdigit() and int(value) < 24:
-        plan = await svc.schedules.set_schedule(chat_id, hour=int(value), now=now)
-    elif action == "m" and value in ("0", "30"):
-        plan = await svc.schedules.set_schedule(chat_id, minute=int(value), now=now)
-    elif action == "tz" and value in TIMEZONE_BUTTONS:
-        plan = await svc.schedules.set_timezone(chat_id, value, now=now)
-    elif action in ("on", "off"):
-        plan = await svc.schedules.set_schedule(chat_id, enabled=action == "on", now=now)
-    else:
-        await query.answer()
-        return
+    now = context.services.clock()
+    plan = await change(now)
     await query.answer(t(language, "settings.saved"))
     await query.edit_message_text(settings_text(plan, language, now), reply_markup=settings_keyboard(plan, language))
 
 
+async def on_day(update: Update, context: ChatContext) -> None:
+    (day,) = DAY.parse(query_of(update).data)
+    if 0 <= day < 7:
+        schedules, chat_id = context.services.schedules, chat_of(update).id
+        await _change(update, context, lambda now: schedules.set_schedule(chat_id, weekday=day, now=now))
+
+
+async def on_hour(update: Update, context: ChatContext) -> None:
+    (hour,) = HOUR.parse(query_of(update).data)
+    if 0 <= hour < 24:
+        schedules, chat_id = context.services.schedules, chat_of(update).id
+        await _change(update, context, lambda now: schedules.set_schedule(chat_id, hour=hour, now=now))
+
+
+async def on_minute(update: Update, context: ChatContext) -> None:
+    (minute,) = MINUTE.parse(query_of(update).data)
+    if minute in (0, 30):
+        schedules, chat_id = context.services.schedules, chat_of(update).id
+        await _change(update, context, lambda now: schedules.set_schedule(chat_id, minute=minute, now=now))
+
+
+async def on_zone(update: Update, context: ChatContext) -> None:
+    (zone,) = ZONE.parse(query_of(update).data)
+    if zone in TIMEZONE_BUTTONS:
+        schedules, chat_id = context.services.schedules, chat_of(update).id
+        await _change(update, context, lambda now: schedules.set_timezone(chat_id, zone, now=now))
+
+
+async def on_turn_on(update: Update, context: ChatContext) -> None:
+    schedules, chat_id = context.services.schedules, chat_of(update).id
+    await _change(update, context, lambda now: schedules.set_schedule(chat_id, enabled=True, now=now))
+
+
+async def on_turn_off(update: Update, context: ChatContext) -> None:
+    schedules, chat_id = context.services.schedules, chat_of(update).id
+    await _change(update, context, lambda now: schedules.set_schedule(chat_id, enabled=False, now=now))
+
+
+BUTTONS = (
+    (DAY, on_day),
+    (HOUR, on_hour),
+    (MINUTE, on_minute),
+    (ZONE, on_zone),
+    (TURN_ON, on_turn_on),
+    (TURN_OFF, on_turn_off),
+)
+
+
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("settings", settings_command))
-    app.add_handler(CallbackQueryHandler(settings_button, pattern=f"^{CB}"))
+    for action, callback in BUTTONS:
+        app.add_handler(action.handler(callback, block=True))

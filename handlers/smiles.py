@@ -50,7 +50,7 @@ def points_line(filed: FiledAnalysis, language: str) -> str:
     if len(faces) == 1:
         return t(language, "smile.total_one", points=filed.points)
     parts = " + ".join(str(face.points) for face in faces)
-    return t(language, "smile.total", points=filed.points, faces=len(faces), parts=parts)
+    return t(language, "smile.total", points=filed.points, n=len(faces), parts=parts)
 
 
 def outcome_line(filed: FiledAnalysis | None, language: str) -> str:
@@ -118,7 +118,7 @@ async def send_smiles_of_many(
             lines.append(t(language, "smile.photo_line", number=number, line=outcome_line(filed, language)))
     if with_faces:
         best = max(with_faces, key=lambda filed: filed.points)
-        lines.append(t(language, "smile.best", number=analyses.index(best) + 1, points=best.points))
+        lines.append(t(language, "smile.best", number=analyses.index(best) + 1, n=best.points))
     pictures = [picture for filed in with_faces if (picture := await annotated_picture(context, filed))]
     caption = "\n".join(lines)
     if not pictures:

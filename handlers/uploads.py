@@ -163,7 +163,7 @@ async def _answer_media_group(context: ChatContext, tally: MediaGroupTally) -> N
     count = await context.services.albums.count(tally.chat_id)
     lines = []
     if tally.saved:
-        lines.append(t(tally.language, "upload.saved_many", saved=tally.saved, count=count))
+        lines.append(t(tally.language, "upload.saved_many", n=tally.saved, count=count))
     if tally.duplicates:
         lines.append(
             t(tally.language, "upload.duplicates_in_group", n=tally.duplicates)

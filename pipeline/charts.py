@@ -26,6 +26,7 @@ class Bar:
     place: int
     label: str
     points: int
+    points_text: str  # the points as the chat's language writes numbers
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,8 @@ def _draw_bars(axes: plt.Axes, bars: Sequence[Bar], points_label: str) -> None:
     axes.set_yticks(positions, [f"{bar.place}. {bar.label}" for bar in bars])
     top = max(values) or 1
     axes.set_xlim(0, top * 1.18)
-    for position, value in zip(positions, values, strict=True):
-        axes.text(value + top * 0.01, position, f"{value:,}", va="center", fontsize=11)
+    for position, bar in zip(positions, bars, strict=True):
+        axes.text(bar.points + top * 0.01, position, bar.points_text, va="center", fontsize=11)
     axes.set_xlabel(points_label)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)

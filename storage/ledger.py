@@ -11,7 +11,7 @@ Pledges only: the bot never takes or moves money. Rules that keep the numbers ho
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -20,7 +20,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from ranking.charities import Charity, custom_id, custom_key
+from ranking.charities import Charity, chat_charity, custom_id
 from ranking.ledger_csv import LedgerRow
 from ranking.pledges import OpenPledge, Rule, allocate
 from ranking.points import as_utc, photo_points, week_start
@@ -40,6 +40,8 @@ from storage.models import (
     utcnow,
 )
 from storage.schedule import chat_timezone, insert_claiming
+
+CharityNamer = Callable[[Charity], str]  # the caller words a charity's name (the handlers' catalogue)
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ class LedgerStore:
                     select(CustomCharity).where(col(CustomCharity.chat_id) == chat_id).order_by(col(CustomCharity.id))
                 )
             ).all()
-        return [*self.shipped, *(Charity(custom_key(saved_id(c.id)), c.name, c.name, c.url) for c in custom)]
+        return [*self.shipped, *(chat_charity(saved_id(c.id), c.name, c.url) for c in custom)]
 
     async def charity(self, chat_id: int, key: str | None) -> Charity | None:
         if key is None:
@@ -140,7 +142,7 @@ class LedgerStore:
             row = await session.get(CustomCharity, charity_id)
         if row is None or row.chat_id != chat_id:
             return None
-        return Charity(custom_key(saved_id(row.id)), row.name, row.name, row.url)
+        return chat_charity(saved_id(row.id), row.name, row.url)
 
     async def add_charity(self, chat_id: int, name: str, url: str, added_by: int | None) -> Charity:
         """Add a chat's own nonprofit (the same link twice gives the existing entry)."""
@@ -153,7 +155,7 @@ class LedgerStore:
                     select(CustomCharity).where(col(CustomCharity.chat_id) == chat_id, col(CustomCharity.url) == url)
                 )
             ).one()
-        return Charity(custom_key(saved_id(row.id)), row.name, row.name, row.url)
+        return chat_charity(saved_id(row.id), row.name, row.url)
 
     async def rule_row(self, chat_id: int) -> DonationRule | None:
         async with self.db.session() as session:
@@ -372,8 +374,8 @@ class LedgerStore:
             return {}
         return dict((await session.exec(select(User.id, User.first_name).where(col(User.id).in_(user_ids)))).all())
 
-    async def ledger_rows(self, chat_id: int, language: str) -> list[LedgerRow]:
-        """Every ledger row, oldest week first, as the CSV export shows them."""
+    async def ledger_rows(self, chat_id: int, charity_name: CharityNamer) -> list[LedgerRow]:
+        """Every ledger row, oldest week first, as the CSV export shows them (open weeks name the current charity)."""
         await self.reconcile(chat_id)
         rule_row, pledges, closed, names = await self._ledger_of(chat_id)
         rule = _rule(rule_row)
@@ -395,15 +397,16 @@ class LedgerStore:
                     amount_won=amounts.get(saved_id(p.id), 0),
                     status=p.status if p.id in amounts or p.status == PledgeStatus.void else "late",
                     week_closed=week is not None,
-                    charity=week.charity_name if week else (charity.name(language) if charity else ""),
+                    charity=week.charity_name if week else (charity_name(charity) if charity else ""),
                     photo_taken_at=as_utc(p.photo_taken_at),
                 )
             )
         return rows
 
     # ----- closing a week ---------------------------------------------------------------------------------------
-    async def close_week(self, chat_id: int, monday: date, by: int | None, language: str) -> Closing:
-        """Mark the week donated: freeze its amounts under the current rule and charity. Once only."""
+    async def close_week(self, chat_id: int, monday: date, by: int | None, charity_name: CharityNamer) -> Closing:
+        """Mark the week donated: freeze its amounts under the current rule and charity (its name as worded now).
+        Once only."""
         await self.reconcile(chat_id)
         async with self.db.session() as session:
             rule_row = await session.get(DonationRule, chat_id)
@@ -429,7 +432,7 @@ class LedgerStore:
                 points=sum(p.points for p in pledges if p.id in amounts),
                 won_per_point=rule.won_per_point,
                 weekly_cap_won=rule.weekly_cap_won,
-                charity_name=charity.name(language)[:64],
+                charity_name=charity_name(charity)[:64],
                 charity_url=charity.url,
                 closed_by=by,
                 closed_at=utcnow(),

@@ -16,6 +16,7 @@ from booths.brands import (
     pixpixlink,
 )
 from booths.brands.base import BrandHandler
+from booths.models import UNKNOWN_BRAND, Brand
 
 HANDLERS: tuple[BrandHandler, ...] = (
     *life4cut.HANDLERS,
@@ -32,3 +33,8 @@ HANDLERS: tuple[BrandHandler, ...] = (
 
 def handler_for(url: URL) -> BrandHandler | None:
     return next((h for h in HANDLERS if h.matches(url)), None)
+
+
+def known_brands() -> tuple[Brand, ...]:
+    """Every brand a download can report, the unknown one included (each needs a name in the bot's catalogue)."""
+    return tuple(dict.fromkeys((*(h.brand for h in HANDLERS), UNKNOWN_BRAND)))

@@ -11,7 +11,7 @@ from booths.hosts import HostRule
 from booths.html import absolute, base_url, parse_html
 from booths.models import Brand, Extraction, MediaRef
 
-BRAND = Brand("dontlookup", "돈룩업", "Don't Look Up")
+BRAND = Brand("dontlookup", "Don't Look Up")
 HOSTS = HostRule.of(suffixes={"dontlxxkup.kr"})
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".webm")
 

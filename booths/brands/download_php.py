@@ -11,16 +11,16 @@ from booths.hosts import HostRule
 from booths.html import absolute, base_url, parse_html
 from booths.models import Brand, Extraction, MediaRef
 
-PICDOT = Brand("picdot", "픽닷", "picdot")
+PICDOT = Brand("picdot", "picdot")
 FAMILY: list[tuple[Brand, HostRule]] = [
     (PICDOT, HostRule.of(suffixes={"picdot.kr", "picdot.co.kr"})),
-    (Brand("thefilm", "더필름", "The Film"), HostRule.of(suffixes={"thefilmadmin.co.kr"})),
-    (Brand("studio808", "스튜디오808", "Studio808"), HostRule.of(exact={"mys.studio808.kr"})),
-    (Brand("shotup", "샷업", "SHOTUP"), HostRule.of(suffixes={"durishot.net"})),
-    (Brand("photoive", "포토아이브", "Photoive"), HostRule.of(suffixes={"photoive.kr"})),
-    (Brand("analogphoto", "아날로그포토", "Analog Photo"), HostRule.of(suffixes={"analogphoto.co.kr"})),
-    (Brand("photoheim", "포토하임", "Photoheim"), HostRule.of(suffixes={"selfphotobox.com"})),
-    (Brand("youngchive", "영카이브", "youngchive"), HostRule.of(exact={"kiosk.youngchive.com"})),
+    (Brand("thefilm", "The Film"), HostRule.of(suffixes={"thefilmadmin.co.kr"})),
+    (Brand("studio808", "Studio808"), HostRule.of(exact={"mys.studio808.kr"})),
+    (Brand("shotup", "SHOTUP"), HostRule.of(suffixes={"durishot.net"})),
+    (Brand("photoive", "Photoive"), HostRule.of(suffixes={"photoive.kr"})),
+    (Brand("analogphoto", "Analog Photo"), HostRule.of(suffixes={"analogphoto.co.kr"})),
+    (Brand("photoheim", "Photoheim"), HostRule.of(suffixes={"selfphotobox.com"})),
+    (Brand("youngchive", "youngchive"), HostRule.of(exact={"kiosk.youngchive.com"})),
 ]
 PICDOT_API = URL("https://api.picdot.co.kr/api/v1/transaction/qr/file")
 

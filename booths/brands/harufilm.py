@@ -11,7 +11,7 @@ from booths.hosts import HostRule
 from booths.html import absolute, base_url, parse_html
 from booths.models import Brand, Extraction, MediaRef
 
-BRAND = Brand("harufilm", "하루필름", "Harufilm")
+BRAND = Brand("harufilm", "Harufilm")
 HOSTS = HostRule.of(exact={"studio808.mx2.co.kr"}, suffixes={"q2center.kr"}, patterns=[r"haru\d*\.mx\d+\.co\.kr"])
 
 

@@ -14,7 +14,7 @@ from booths.html import absolute, base_url, parse_html
 from booths.models import Brand, Extraction, MediaRef
 from booths.sniff import MediaKind
 
-BRAND = Brand("life4cut", "인생네컷", "Life4Cuts")
+BRAND = Brand("life4cut", "Life4Cuts")
 HOSTS = HostRule.of(
     exact={"life4cut-l4c01.s3-accelerate.amazonaws.com"},
     suffixes={"life4cut.net", "life-4cut.net", "lifejuin.biz"},

@@ -15,7 +15,7 @@ from booths.hosts import HostRule
 from booths.html import absolute, base_url, parse_html
 from booths.models import Brand, Extraction, MediaRef
 
-BRAND = Brand("monomansion", "모노맨션", "Mono Mansion")
+BRAND = Brand("monomansion", "Mono Mansion")
 HOSTS = HostRule.of(suffixes={"monomansion.net", "mono-mansion.com"})
 OLD_API = URL("https://monomansion.net/api/download.php")
 _NCLOUD_JPG = re.compile(

@@ -16,7 +16,7 @@ from booths.fetch import SafeFetcher
 from booths.hosts import HostRule
 from booths.models import Brand, Extraction, MediaRef
 
-BRAND = Brand("photogray", "포토그레이", "Photogray")
+BRAND = Brand("photogray", "Photogray")
 HOSTS = HostRule.of(exact={"pgshort.aprd.io", "photogray-download.aprd.io"})
 DOWNLOAD_HOST = "photogray-download.aprd.io"
 RESOURCE = URL("https://pg-qr-resource.aprd.io")

@@ -14,7 +14,7 @@ from booths.hosts import HostRule
 from booths.html import absolute
 from booths.models import Brand, Extraction, MediaRef
 
-BRAND = Brand("photoism", "포토이즘", "Photoism")
+BRAND = Brand("photoism", "Photoism")
 HOSTS = HostRule.of(exact={"qr.seobuk.kr"}, suffixes={"seobuk.kr"})
 RESOURCE_API = URL("https://cmsapi.seobuk.kr/v1/etc/seq/resource")
 REFERER = "https://qr.seobuk.kr/"

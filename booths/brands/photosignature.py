@@ -12,7 +12,7 @@ from booths.fetch import SafeFetcher
 from booths.hosts import HostRule
 from booths.models import Brand, Extraction, MediaRef
 
-BRAND = Brand("photosignature", "포토시그니처", "Photo Signature")
+BRAND = Brand("photosignature", "Photo Signature")
 VIEWER_HOSTS = {"photosignature-viewer.web.app", "imagenetworks.web.app"}
 HOSTS = HostRule.of(exact=VIEWER_HOSTS, patterns=[r"photoqr\d*\.kr"])
 CDN = URL("https://photosignature-asset-cdn.photosignature.workers.dev/sessions")

@@ -10,7 +10,7 @@ from booths.fetch import SafeFetcher
 from booths.hosts import HostRule
 from booths.models import Brand, Extraction, MediaRef
 
-BRAND = Brand("pixpixlink", "플랜비스튜디오·올드문", "PLAN.B STUDIO / OLDMOON")
+BRAND = Brand("pixpixlink", "PLAN.B STUDIO / OLDMOON")
 HOSTS = HostRule.of(suffixes={"pixpixlink.com"})
 
 

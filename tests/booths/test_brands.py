@@ -34,7 +34,7 @@ async def test_life4cut_old_index_page(env: BoothEnv) -> None:
 
     result = await download(f"http://{host}{OLD_L4C}/index.html", env.fetcher())
 
-    assert result.brand.id == "life4cut" and result.brand.name_ko == "인생네컷"
+    assert result.brand.id == "life4cut"
     assert [p.data for p in result.photos] == [PHOTO]
     assert [v.data for v in result.videos] == [VIDEO]
     assert result.photos[0].mime == "image/jpeg" and result.videos[0].mime == "video/mp4"
@@ -178,7 +178,7 @@ async def test_photoism_code_1003_is_expired(env: BoothEnv) -> None:
 
     with pytest.raises(LinkExpired) as caught:
         await download("https://qr.seobuk.kr/s/IMfkz6.", env.fetcher())
-    assert caught.value.reason == "expired"
+    assert caught.value.code == "expired"
 
 
 # --- 하루필름 / Harufilm ---------------------------------------------------------------------------------

@@ -31,15 +31,15 @@ async def test_album_pages_in_a_private_chat(harness: Harness) -> None:
     nav = await harness.reply(chat["id"], predicate=lambda m: "Album page" in text_of(m))
     assert "1/2" in text_of(nav) and "5 photos" in text_of(nav)
     assert len(_visible_photos(harness, chat["id"])) == 3
-    assert nav.button_callback_data() == ["noop", "album:1"]
+    assert nav.button_callback_data() == ["noop", "album:p:1"]
 
-    await emu.press_button(chat["id"], user["id"], nav.message_id, "album:1")
+    await emu.press_button(chat["id"], user["id"], nav.message_id, "album:p:1")
     nav2 = await harness.reply(chat["id"], predicate=lambda m: "2/2" in text_of(m))
-    assert nav2.button_callback_data() == ["album:0", "noop"]
+    assert nav2.button_callback_data() == ["album:p:0", "noop"]
     await emu.wait_for(lambda: len(_visible_photos(harness, chat["id"])) == 2)
     assert all(m.deleted for m in emu.chat_messages(chat["id"]) if m.message_id == nav.message_id)
 
-    await emu.press_button(chat["id"], user["id"], nav2.message_id, "album:0")
+    await emu.press_button(chat["id"], user["id"], nav2.message_id, "album:p:0")
     await harness.reply(chat["id"], predicate=lambda m: "1/2" in text_of(m) and not m.deleted)
     await emu.wait_for(lambda: len(_visible_photos(harness, chat["id"])) == 3)
 

@@ -142,24 +142,24 @@ async def test_rank_shows_the_weeks_and_all_time_numbers_and_switches_with_butto
     assert shown.photo, "the ranking is a chart picture"
     caption = text_of(shown)
     assert "this week" in caption and "Nov 23 – Nov 29 · by person" in caption
-    assert "🥇 지수 — 155 pts · 2 photo(s)" in caption
+    assert "🥇 지수 — 155 pts · 2 photos" in caption
     assert "🥈 Min — 70 pts" in caption and f"🥈 Person {unnamed} — 70 pts" in caption, "a tie shares second place"
     assert caption.index("Min") < caption.index(f"Person {unnamed}")
-    assert "4 photo(s) · 340 smile points" in caption
-    assert "• This week" in str(shown.reply_markup) and "rank:all:person" in shown.button_callback_data()
+    assert "4 photos · 340 smile points" in caption
+    assert "• This week" in str(shown.reply_markup) and "rank:v:all:person" in shown.button_callback_data()
 
-    await harness.emu.press_button(gid, users["bob"]["id"], shown.message_id, "rank:all:person")
+    await harness.emu.press_button(gid, users["bob"]["id"], shown.message_id, "rank:v:all:person")
     caption = await _pressed(harness, gid, shown.message_id, "all time")
     assert "🥇 지수 — 235 pts" in caption and "🥈 Min — 221 pts" in caption and f"🥉 Person {unnamed} — 100" in caption
-    assert "7 photo(s) · 621 smile points" in caption
+    assert "7 photos · 621 smile points" in caption
 
-    await harness.emu.press_button(gid, users["carol"]["id"], shown.message_id, "rank:all:member")
+    await harness.emu.press_button(gid, users["carol"]["id"], shown.message_id, "rank:v:all:member")
     caption = await _pressed(harness, gid, shown.message_id, "by uploader")
     assert "🥇 Carol — 220 pts" in caption and "🥈 Alice — 211 pts" in caption and "🥉 Bob — 190 pts" in caption
 
-    await harness.emu.press_button(gid, users["carol"]["id"], shown.message_id, "rank:week:member")
+    await harness.emu.press_button(gid, users["carol"]["id"], shown.message_id, "rank:v:week:member")
     caption = await _pressed(harness, gid, shown.message_id, "this week")
-    assert "🥇 Carol — 170 pts" in caption and "🥈 Bob — 100 pts · 2 photo(s)" in caption and "🥉 Alice — 70" in caption
+    assert "🥇 Carol — 170 pts" in caption and "🥈 Bob — 100 pts · 2 photos" in caption and "🥉 Alice — 70" in caption
     assert harness.emu.message(gid, shown.message_id).photo, "still a picture after the edits"
 
 
@@ -175,7 +175,7 @@ async def test_donate_charity_rule_tally_contributors_csv_and_closing_a_week(
     assert "Nonprofit: not chosen yet" in text
     # Week 2: 340 points × ₩10 = ₩3,400, capped at ₩2,000 in photo order: A2 700, B2 1,000, C2 300.
     assert "This week (Nov 23 – Nov 29): 340 points → ₩2,000" in text
-    assert "Pledged, not yet donated: ₩4,000 (2 week(s)) · donated: ₩0" in text
+    assert "Pledged, not yet donated: ₩4,000 (2 weeks) · donated: ₩0" in text
     assert "1. Bob — ₩1,000 (100 pts)\n2. Alice — ₩700 (70 pts)\n3. Carol — ₩300 (170 pts)" in text
 
     await emu.press_button(gid, bob, overview.message_id, "don:ch:0")
@@ -221,7 +221,7 @@ async def test_donate_charity_rule_tally_contributors_csv_and_closing_a_week(
 
     await emu.send_text(gid, bob, "/donate")
     text = text_of(await harness.reply(gid, lambda m: "Smile donations" in text_of(m)))
-    assert "Pledged, not yet donated: ₩2,000 (1 week(s)) · donated: ₩2,000" in text
+    assert "Pledged, not yet donated: ₩2,000 (1 week) · donated: ₩2,000" in text
 
 
 async def test_weekly_post_goes_out_once_and_a_chat_that_removed_the_bot_is_skipped(

@@ -133,7 +133,18 @@ def test_shipped_charities_are_valid_and_real_links() -> None:
     charities = load_charities()
     keys = {c.key for c in charities}
     assert {"childfund", "goodneighbors", "worldvision-kr", "unicef-kr", "givedirectly", "msf"} <= keys
-    assert all(c.url.startswith("https://") and c.name_ko and c.name_en for c in charities)
+    assert all(c.url.startswith("https://") for c in charities)
+    assert not any(c.names for c in charities), "the shipped names live in the bot's catalogue"
+
+
+def test_an_operator_list_names_its_own_keys_and_may_reuse_shipped_ones(tmp_path: Path) -> None:
+    path = tmp_path / "list.toml"
+    path.write_text(
+        '[[charity]]\nkey = "foodbank"\nname_ko = "푸드뱅크"\nname_en = "Food Bank"\nurl = "https://food.example.org"\n'
+        '[[charity]]\nkey = "msf"\nurl = "https://www.msf.org"\n'
+    )
+    own, shipped = load_charities(path)
+    assert own.names == {"ko": "푸드뱅크", "en": "Food Bank"} and shipped.key == "msf" and not shipped.names
 
 
 @pytest.mark.parametrize(
@@ -143,6 +154,8 @@ def test_shipped_charities_are_valid_and_real_links() -> None:
         '[[charity]]\nkey = "Bad Key"\nname_ko = "가"\nname_en = "A"\nurl = "https://a.org"\n',
         '[[charity]]\nkey = "a"\nname_ko = "가"\nname_en = "A"\nurl = "javascript:alert(1)"\n',
         '[[charity]]\nkey = "c12"\nname_ko = "가"\nname_en = "A"\nurl = "https://a.org"\n',  # looks like a chat's own
+        '[[charity]]\nkey = "foodbank"\nurl = "https://food.example.org"\n',  # not shipped, so it needs names
+        '[[charity]]\nkey = "foodbank"\nname_en = "Food"\nurl = "https://food.example.org"\n',  # one name only
         "",
     ],
 )
@@ -159,12 +172,14 @@ def test_urls_must_be_web_links() -> None:
 
 
 def test_chart_is_a_png_with_hangul_labels_and_an_empty_state() -> None:
-    spec = ChartSpec("웃음 랭킹", "11월 23일 – 11월 29일", (Bar(1, "지수", 155), Bar(2, "Min", 70)), "없어요", "점수")
+    spec = ChartSpec(
+        "웃음 랭킹", "11월 23일 – 11월 29일", (Bar(1, "지수", 155, "155"), Bar(2, "Min", 70, "70")), "없어요", "점수"
+    )
     image = Image.open(io.BytesIO(render_leaderboard(spec)))
     assert image.format == "PNG" and image.width == 800
     empty = Image.open(io.BytesIO(render_leaderboard(ChartSpec("t", "s", (), "No smiles yet", "pts"))))
     assert empty.format == "PNG"
     hangul_fonts = [p for p in FONT_CANDIDATES if p.exists() and "dejavu" not in p.name.lower()]
     assert (_font_families()[0] != "DejaVu Sans") == bool(hangul_fonts), "a Hangul font is used when installed"
-    many = tuple(Bar(i, f"p{i}", 100 - i) for i in range(1, 30))
+    many = tuple(Bar(i, f"p{i}", 100 - i, str(100 - i)) for i in range(1, 30))
     assert Image.open(io.BytesIO(render_leaderboard(ChartSpec("t", "s", many, "", "pts")))).height > empty.height
