@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
@@ -22,7 +23,7 @@ from scheduler import start_jobs
 
 log = logging.getLogger(__name__)
 
-BotApplication = Application[ExtBot[None], ChatContext, dict[Any, Any], ChatData, BotData, JobQueue[ChatContext]]
+BotApplication = Application[ExtBot[int], ChatContext, dict[Any, Any], ChatData, BotData, JobQueue[ChatContext]]
 
 MENU_COMMANDS = ("start", "album", "people", "rank", "donate", "settings", "privacy", "forget", "lang", "help")
 
@@ -37,6 +38,7 @@ def build_application(
     builder = (
         ApplicationBuilder()
         .context_types(CONTEXT_TYPES)
+        .job_queue(JobQueue[ChatContext]())  # the default one, typed with our context
         .token(settings.telegram_bot_token.get_secret_value())
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         .rate_limiter(AIORateLimiter(max_retries=3))
@@ -87,10 +89,15 @@ async def running_application(app: BotApplication, *, poll_timeout: float = 1.0)
     async with app:
         await _post_init(app)
         await app.start()
-        await app.updater.start_polling(poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
+        updater = app.updater
+        if updater is None:
+            raise ValueError("the application was built without an updater")
+        await updater.start_polling(
+            poll_interval=0.0, timeout=timedelta(seconds=poll_timeout), allowed_updates=Update.ALL_TYPES
+        )
         try:
             yield app
         finally:
-            await app.updater.stop()
+            await updater.stop()
             await app.stop()
             await _post_shutdown(app)

@@ -18,6 +18,7 @@ The ResNet runs in onnxruntime on one thread; FACE_EMBEDDER=dlib times dlib's ow
 
 from __future__ import annotations
 
+import functools
 import os
 
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -117,7 +118,7 @@ def bench_detection(data: Path | None) -> None:
 def bench_clustering() -> None:
     for count in (300, 1000):
         faces = _synthetic_faces(count, people=count // 10)
-        _timed(f"bench.cluster_ms_{count}faces", lambda faces=faces: recluster(faces), repeats=3)
+        _timed(f"bench.cluster_ms_{count}faces", functools.partial(recluster, faces), repeats=3)
     base = _synthetic_faces(308, people=30)
     labelled = recluster(base[:300]).assignment
     fresh: dict[str, int] = {}

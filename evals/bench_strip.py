@@ -105,7 +105,8 @@ def _measure(strip: bytes) -> dict[str, float]:
     models_mb = _rss_mb() - before
 
     analyse_photo(strip, 60_000_000)  # warm-up: first-call allocations are not the steady state
-    totals, cpu_totals, stages, found, frames = [], [], {}, 0, 0
+    stages: dict[str, list[float]] = {}
+    totals, cpu_totals, found, frames = [], [], 0, 0
     for _ in range(RUNS):
         started, cpu_started = time.perf_counter(), time.process_time()
         analysis = analyse_photo(strip, 60_000_000)

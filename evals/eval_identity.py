@@ -24,6 +24,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -32,6 +33,8 @@ from vision import clustering
 from vision.clustering import ClusterFace, PersonRef, assign_incremental, recluster
 from vision.faces import detect_faces, embed_faces
 from vision.images import load_rgb
+
+T = TypeVar("T")
 
 ORDER_SEED = 20261201
 SPLIT_SEED = 7
@@ -142,13 +145,13 @@ def simulate(photos: Sequence[IdentityPhoto], seed: int = ORDER_SEED) -> Outcome
         result = assign_incremental(list(album.faces.values()), [f.id for f in photo.faces])
         album.apply(result.assignment)
     scored = [p for p in photos if p.central_face_id is not None]
-    central = [p.central_face_id for p in scored]
-    incremental = album.people_of(central)  # type: ignore[arg-type]
+    central = [face_id for p in scored if (face_id := p.central_face_id) is not None]
+    incremental = album.people_of(central)
     album.apply(recluster(list(album.faces.values())).assignment)
-    return Outcome(incremental, album.people_of(central), [p.identity for p in scored])  # type: ignore[arg-type]
+    return Outcome(incremental, album.people_of(central), [p.identity for p in scored])
 
 
-def _with_threshold(threshold: float, run: Callable[[], Outcome]) -> Outcome:
+def _with_threshold(threshold: float, run: Callable[[], T]) -> T:
     saved = clustering.MAX_DISTANCE
     clustering.MAX_DISTANCE = threshold
     try:
@@ -187,7 +190,7 @@ def heldout_f1(photos: Sequence[IdentityPhoto]) -> tuple[float, float, float]:
     chosen_half = set(people[: len(people) // 2])
     fit = [p for p in photos if p.identity in chosen_half]
     held = [p for p in photos if p.identity not in chosen_half]
-    scores = {t: _with_threshold(t, lambda t=t: _Scored(final_f1_over_densities(fit))).value for t in THRESHOLD_GRID}
+    scores = {t: _with_threshold(t, lambda: _Scored(final_f1_over_densities(fit))).value for t in THRESHOLD_GRID}
     best = max(THRESHOLD_GRID, key=lambda t: (round(scores[t], 4), -abs(t - clustering.MAX_DISTANCE)))
     held_density = _with_threshold(best, lambda: _Scored(final_f1_over_densities(held))).value
     held_all = _with_threshold(best, lambda: simulate(held))
@@ -250,7 +253,9 @@ def compare_linkages(photos: Sequence[IdentityPhoto]) -> dict[str, tuple[float, 
     """Best batch pairwise F1 and its threshold per linkage on the central faces (why Ward): name -> (f1, t)."""
     central = {f.id: f for p in photos for f in p.faces}
     scored = [p for p in photos if p.central_face_id is not None]
-    vectors = np.stack([central[p.central_face_id].embedding for p in scored]).astype(np.float64)
+    vectors = np.stack(
+        [central[face_id].embedding for p in scored if (face_id := p.central_face_id) is not None]
+    ).astype(np.float64)
     truth = [p.identity for p in scored]
     cosine = 1 - vectors @ vectors.T
     grids = {

@@ -17,6 +17,7 @@ METRIC qr.synthetic_wrong_texts        prints for which the cascade returned a t
 from __future__ import annotations
 
 import csv
+import functools
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -78,9 +79,19 @@ def _rate(hits: list[bool]) -> float:
     return sum(hits) / max(1, len(hits))
 
 
+def _decoded(image: np.ndarray | None, what: object) -> np.ndarray:
+    if image is None:
+        raise ValueError(f"OpenCV cannot read {what}")
+    return image
+
+
+def _read_bgr(path: Path) -> np.ndarray:
+    return _decoded(cv2.imread(str(path), cv2.IMREAD_COLOR), path)
+
+
 def eval_real(qr_dir: Path) -> None:
     labels = load_labels(qr_dir)
-    images = [(cv2.imread(str(item.path), cv2.IMREAD_COLOR), item.expected) for item in labels]
+    images = [(_read_bgr(item.path), item.expected) for item in labels]
     camera = [i for i, item in enumerate(labels) if item.kind == CAMERA_KIND]
     hits, ms = _score(images, decode_qr)
     metric("qr.decode_rate", _rate([hits[i] for i in camera]))
@@ -89,7 +100,7 @@ def eval_real(qr_dir: Path) -> None:
     metric("qr.camera_photos", len(camera))
     metric("qr.images_all", len(labels))
     for decoder in BACKENDS:
-        single, single_ms = _score(images, lambda image, d=decoder: decode_single(image, d))
+        single, single_ms = _score(images, functools.partial(decode_single, decoder=decoder))
         metric(f"qr.decode_rate_{decoder}_only", _rate([single[i] for i in camera]))
         metric(f"qr.decode_rate_all_{decoder}_only", _rate(single))
         metric(f"qr.ms_per_image_{decoder}_only", single_ms)
@@ -100,7 +111,7 @@ def eval_real(qr_dir: Path) -> None:
     metric("qr.decode_rate_degraded", _rate(hits))
     metric("qr.ms_per_image_degraded", ms)
     for decoder in BACKENDS:
-        single, _ = _score(degraded, lambda image, d=decoder: decode_single(image, d))
+        single, _ = _score(degraded, functools.partial(decode_single, decoder=decoder))
         metric(f"qr.decode_rate_degraded_{decoder}_only", _rate(single))
 
 
@@ -115,7 +126,7 @@ def degrade(image: np.ndarray) -> np.ndarray:
     ok, encoded = cv2.imencode(".jpg", soft, [cv2.IMWRITE_JPEG_QUALITY, DEGRADE_JPEG_QUALITY])
     if not ok:
         raise RuntimeError("JPEG encoding failed")
-    return cv2.imdecode(encoded, cv2.IMREAD_GRAYSCALE)
+    return _decoded(cv2.imdecode(encoded, cv2.IMREAD_GRAYSCALE), "degraded JPEG")
 
 
 def oracle_decodes(image: np.ndarray, sample: CachedPrint) -> bool:
@@ -166,8 +177,9 @@ PX_PER_MODULE_BINS = ((0.0, 1.3), (1.3, 1.6), (1.6, 2.0), (2.0, 99.0))
 
 def eval_synthetic(data: Path) -> None:
     samples = cached_prints(data)
-    images = [cv2.imread(str(sample.path), cv2.IMREAD_COLOR) for sample in samples]
-    hits, stages, polygons_ok, wrong = [], Counter(), 0, 0
+    images = [_read_bgr(sample.path) for sample in samples]
+    stages: Counter[str] = Counter()
+    hits, polygons_ok, wrong = [], 0, 0
     started = time.perf_counter()
     for image, sample in zip(images, samples, strict=True):
         codes = decode_qr(image)

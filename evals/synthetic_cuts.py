@@ -91,7 +91,9 @@ def photo_frame(
     photo = photos[int(rng.integers(0, len(photos)))]
     h, w = photo.shape[:2]
     scale = max(width / w, height / h) * float(rng.uniform(1.0, 1.6))
-    resized = cv2.resize(photo, (max(width, round(w * scale)), max(height, round(h * scale))), cv2.INTER_AREA)
+    # INTER_LINEAR is what this has always used: INTER_AREA, passed third, went to `dst` and was ignored.
+    # Changing it changes the generated eval data.
+    resized = cv2.resize(photo, (max(width, round(w * scale)), max(height, round(h * scale))))
     y0 = int(rng.integers(0, resized.shape[0] - height + 1))
     x0 = int(rng.integers(0, resized.shape[1] - width + 1))
     return np.ascontiguousarray(resized[y0 : y0 + height, x0 : x0 + width])
@@ -233,7 +235,10 @@ def jpeg_roundtrip(rgb: np.ndarray, quality: int) -> np.ndarray:
     ok, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:  # pragma: no cover - OpenCV encodes any uint8 image
         raise RuntimeError("JPEG encoding failed")
-    return cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    bgr = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if bgr is None:  # pragma: no cover - OpenCV decodes what it just encoded
+        raise RuntimeError("JPEG decoding failed")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 def tempting_photo(rng: np.random.Generator, width: int = 1280, height: int = 853) -> np.ndarray:
@@ -274,7 +279,7 @@ def tempting_photo(rng: np.random.Generator, width: int = 1280, height: int = 85
         horizon = int(rng.uniform(0.4, 0.7) * height)
         busy = generated_frame(rng, width, height - horizon, avoid=wall.astype(np.int64))
         image[horizon:] = busy
-    image += rng.normal(0.0, 3.0, image.shape).astype(np.float32)
+    image += np.asarray(rng.normal(0.0, 3.0, image.shape), dtype=np.float32)
     return np.clip(image, 0, 255).astype(np.uint8)
 
 

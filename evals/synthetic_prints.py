@@ -200,10 +200,10 @@ def _disk_kernel(radius: float) -> np.ndarray:
 
 def _motion_kernel(length: float, angle_deg: float) -> np.ndarray:
     size = int(np.ceil(length)) | 1
-    kernel = np.zeros((size, size), dtype=np.float32)
-    cv2.line(kernel, (0, size // 2), (size - 1, size // 2), 1.0, 1)
+    line = np.zeros((size, size), dtype=np.float32)
+    cv2.line(line, (0, size // 2), (size - 1, size // 2), 1.0, 1)
     rotate = cv2.getRotationMatrix2D((size / 2 - 0.5, size / 2 - 0.5), angle_deg, 1.0)
-    kernel = cv2.warpAffine(kernel, rotate, (size, size))
+    kernel = cv2.warpAffine(line, rotate, (size, size))
     return kernel / max(float(kernel.sum()), 1e-6)
 
 
@@ -259,7 +259,7 @@ def photograph(
     # Lighting varies smoothly, so it is applied at output resolution (4x fewer pixels to shade).
     projected = cv2.perspectiveTransform(qr_corners[None].astype(np.float32), homography)[0] / RENDER_OVERSAMPLE
     lit = _lighting(small, projected.mean(axis=0), rng)
-    noisy = lit + rng.normal(0, float(rng.uniform(1.5, 5.0)), small.shape).astype(np.float32)
+    noisy = lit + np.asarray(rng.normal(0, float(rng.uniform(1.5, 5.0)), small.shape), dtype=np.float32)
     final = np.clip(noisy, 0, 255).astype(np.uint8)
     quality = int(rng.integers(JPEG_QUALITY_RANGE[0], JPEG_QUALITY_RANGE[1] + 1))
     ok, encoded = cv2.imencode(".jpg", final, [cv2.IMWRITE_JPEG_QUALITY, quality])

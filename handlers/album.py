@@ -13,7 +13,8 @@ from handlers.callbacks import Action
 from handlers.context import ChatContext
 from handlers.i18n import t
 from handlers.keyboards import NOOP, pager_row
-from storage.models import Photo
+from handlers.updates import chat_data_of, chat_of, query_message_of, query_of
+from storage.models import Photo, saved_id
 from vision.images import jpeg_preview
 
 PAGE = Action("album", "p", int)
@@ -24,23 +25,24 @@ async def album_command(update: Update, context: ChatContext) -> None:
 
 
 async def album_button(update: Update, context: ChatContext) -> None:
-    query = update.callback_query
+    query = query_of(update)
     await query.answer()
     (page,) = PAGE.parse(query.data)
-    views = context.chat_data.album_views
-    for message_id in [*views.pop(query.message.message_id, []), query.message.message_id]:
+    views = chat_data_of(context).album_views
+    shown = query_message_of(query)
+    for message_id in [*views.pop(shown.message_id, []), shown.message_id]:
         with contextlib.suppress(BadRequest):  # already gone (deleted by a user, or too old to delete)
-            await context.bot.delete_message(query.message.chat_id, message_id)
+            await context.bot.delete_message(shown.chat_id, message_id)
     await send_album_page(update, context, page=page)
 
 
 async def noop_button(update: Update, _context: ChatContext) -> None:
-    await update.callback_query.answer()
+    await query_of(update).answer()
 
 
 async def send_album_page(update: Update, context: ChatContext, page: int) -> None:
     svc = context.services
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     language = await context.language()
     count = await svc.albums.count(chat_id)
     if count == 0:
@@ -56,7 +58,7 @@ async def send_album_page(update: Update, context: ChatContext, page: int) -> No
         t(language, "album.page", page=page + 1, pages=pages, n=count),
         reply_markup=InlineKeyboardMarkup([pager_row(PAGE.data, page, pages, language)]),
     )
-    context.chat_data.album_views[nav.message_id] = [m.message_id for m in sent]
+    chat_data_of(context).album_views[nav.message_id] = [m.message_id for m in sent]
 
 
 async def send_photos(context: ChatContext, chat_id: int, photos: list[Photo]) -> tuple[Message, ...]:
@@ -68,7 +70,7 @@ async def send_photos(context: ChatContext, chat_id: int, photos: list[Photo]) -
         sent = await context.bot.send_media_group(chat_id, media)
     for photo, message in zip(photos, sent, strict=True):
         if photo.telegram_file_id is None and message.photo:
-            await context.services.albums.remember_file_id(photo.id, message.photo[-1].file_id)
+            await context.services.albums.remember_file_id(saved_id(photo.id), message.photo[-1].file_id)
     return sent
 
 

@@ -25,6 +25,7 @@ from handlers.context import ChatContext
 from handlers.i18n import charity_name, format_week, format_won, t
 from handlers.keyboards import pager_row
 from handlers.reports import current_week
+from handlers.updates import chat_of, message_of, query_message_of, query_of, user_of
 from ranking.charities import MAX_NAME, Charity, valid_url
 from ranking.ledger_csv import to_csv
 from ranking.pledges import MAX_WEEKLY_CAP_WON, MAX_WON_PER_POINT
@@ -152,15 +153,15 @@ async def donate_command(update: Update, context: ChatContext) -> None:
     elif sub == "done":
         await _show_open_weeks(update, context, edit=False)
     elif sub:
-        await update.effective_message.reply_text(t(await context.language(), "donate.usage"))
+        await message_of(update).reply_text(t(await context.language(), "donate.usage"))
     else:
         text, keyboard = await _overview(update, context)
-        await update.effective_message.reply_text(text, reply_markup=keyboard, disable_web_page_preview=True)
+        await message_of(update).reply_text(text, reply_markup=keyboard, disable_web_page_preview=True)
 
 
 async def _overview(update: Update, context: ChatContext) -> tuple[str, InlineKeyboardMarkup]:
     svc = context.services
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     language = await context.language()
     donations = await svc.ledger.donations(chat_id)
     return overview_text(donations, await current_week(svc, chat_id), language), overview_keyboard(language)
@@ -172,9 +173,9 @@ async def _refuse_unless_admin(update: Update, context: ChatContext) -> bool:
         return False
     language = await context.language()
     if update.callback_query is not None:
-        await update.callback_query.answer(t(language, "donate.admins_only"), show_alert=True)
+        await query_of(update).answer(t(language, "donate.admins_only"), show_alert=True)
     else:
-        await update.effective_message.reply_text(t(language, "donate.admins_only"))
+        await message_of(update).reply_text(t(language, "donate.admins_only"))
     return True
 
 
@@ -196,7 +197,7 @@ async def _rule_command(update: Update, context: ChatContext, args: list[str]) -
         or not 1 <= rate <= MAX_WON_PER_POINT
         or (cap_text not in ("none", "0", "-", "없음") and (cap is None or cap > MAX_WEEKLY_CAP_WON))
     ):
-        await update.effective_message.reply_text(
+        await message_of(update).reply_text(
             t(
                 language,
                 "donate.rule_usage",
@@ -206,8 +207,8 @@ async def _rule_command(update: Update, context: ChatContext, args: list[str]) -
         )
         return
     svc = context.services
-    await svc.ledger.set_rule(update.effective_chat.id, rate, cap, update.effective_user.id, now=svc.clock())
-    await update.effective_message.reply_text(_rule_saved_text(rate, cap, language))
+    await svc.ledger.set_rule(chat_of(update).id, rate, cap, user_of(update).id, now=svc.clock())
+    await message_of(update).reply_text(_rule_saved_text(rate, cap, language))
 
 
 def _rule_saved_text(rate: int, cap: int | None, language: str) -> str:
@@ -226,19 +227,19 @@ async def _add_command(update: Update, context: ChatContext, args: list[str]) ->
     url = args[0] if args else ""
     name = " ".join(args[1:]).strip()
     if not valid_url(url) or not name or len(name) > MAX_NAME:
-        await update.effective_message.reply_text(t(language, "donate.add_usage", max=MAX_NAME))
+        await message_of(update).reply_text(t(language, "donate.add_usage", max=MAX_NAME))
         return
     svc = context.services
-    charity = await svc.ledger.add_charity(update.effective_chat.id, name, url, update.effective_user.id)
-    await svc.ledger.set_charity(update.effective_chat.id, charity.key, update.effective_user.id)
-    await update.effective_message.reply_text(
+    charity = await svc.ledger.add_charity(chat_of(update).id, name, url, user_of(update).id)
+    await svc.ledger.set_charity(chat_of(update).id, charity.key, user_of(update).id)
+    await message_of(update).reply_text(
         t(language, "donate.added", charity=_charity_link(charity, language)), disable_web_page_preview=True
     )
 
 
 async def _send_csv(update: Update, context: ChatContext) -> None:
     svc = context.services
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     language = await context.language()
     rows = await svc.ledger.ledger_rows(chat_id, lambda charity: charity_name(charity, language))
     if not rows:
@@ -254,55 +255,53 @@ async def _send_csv(update: Update, context: ChatContext) -> None:
 
 # ----- buttons --------------------------------------------------------------------------------------------------
 async def on_overview(update: Update, context: ChatContext) -> None:
-    await update.callback_query.answer()
+    await query_of(update).answer()
     text, keyboard = await _overview(update, context)
-    await update.callback_query.edit_message_text(text, reply_markup=keyboard, disable_web_page_preview=True)
+    await query_of(update).edit_message_text(text, reply_markup=keyboard, disable_web_page_preview=True)
 
 
 async def on_charities(update: Update, context: ChatContext) -> None:
-    (page,) = CHARITIES.parse(update.callback_query.data)
-    await update.callback_query.answer()
+    (page,) = CHARITIES.parse(query_of(update).data)
+    await query_of(update).answer()
     await _show_charities(update, context, page, await context.language())
 
 
 async def on_pick_charity(update: Update, context: ChatContext) -> None:
-    (key,) = PICK_CHARITY.parse(update.callback_query.data)
+    (key,) = PICK_CHARITY.parse(query_of(update).data)
     await _pick_charity(update, context, key, await context.language())
 
 
 async def on_rule(update: Update, context: ChatContext) -> None:
     language = await context.language()
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_text(
-        t(language, "donate.rule_choose"), reply_markup=_rule_keyboard(language)
-    )
+    await query_of(update).answer()
+    await query_of(update).edit_message_text(t(language, "donate.rule_choose"), reply_markup=_rule_keyboard(language))
 
 
 async def on_rate(update: Update, context: ChatContext) -> None:
-    (rate,) = RATE.parse(update.callback_query.data)
+    (rate,) = RATE.parse(query_of(update).data)
     await _preset(update, context, "rate", str(rate), await context.language())
 
 
 async def on_cap(update: Update, context: ChatContext) -> None:
-    (cap,) = CAP.parse(update.callback_query.data)
+    (cap,) = CAP.parse(query_of(update).data)
     if cap == "none" or cap.isdigit():
         await _preset(update, context, "cap", cap, await context.language())
     else:
-        await update.callback_query.answer()
+        await query_of(update).answer()
 
 
 async def on_csv(update: Update, context: ChatContext) -> None:
-    await update.callback_query.answer()
+    await query_of(update).answer()
     await _send_csv(update, context)
 
 
 async def on_open_weeks(update: Update, context: ChatContext) -> None:
-    await update.callback_query.answer()
+    await query_of(update).answer()
     await _show_open_weeks(update, context, edit=True)
 
 
 async def on_close_week(update: Update, context: ChatContext) -> None:
-    (monday,) = CLOSE_WEEK.parse(update.callback_query.data)
+    (monday,) = CLOSE_WEEK.parse(query_of(update).data)
     await _close_week(update, context, monday, await context.language())
 
 
@@ -320,7 +319,7 @@ BUTTONS = (
 
 
 async def _show_charities(update: Update, context: ChatContext, page: int, language: str) -> None:
-    charities = await context.services.ledger.charities(update.effective_chat.id)
+    charities = await context.services.ledger.charities(chat_of(update).id)
     pages = max(1, math.ceil(len(charities) / CHARITY_PAGE))
     page = min(max(page, 0), pages - 1)
     shown = charities[page * CHARITY_PAGE : (page + 1) * CHARITY_PAGE]
@@ -331,7 +330,7 @@ async def _show_charities(update: Update, context: ChatContext, page: int, langu
     lines = [t(language, "donate.charity_choose"), ""]
     lines += [f"• {_charity_link(c, language)}" for c in shown]
     lines += ["", t(language, "donate.charity_add_hint", max=MAX_NAME)]
-    await update.callback_query.edit_message_text(
+    await query_of(update).edit_message_text(
         "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows), disable_web_page_preview=True
     )
 
@@ -340,15 +339,15 @@ async def _pick_charity(update: Update, context: ChatContext, key: str, language
     if await _refuse_unless_admin(update, context):
         return
     svc = context.services
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     charity = await svc.ledger.charity(chat_id, key)
     if charity is None:
-        await update.callback_query.answer(t(language, "donate.expired"), show_alert=True)
+        await query_of(update).answer(t(language, "donate.expired"), show_alert=True)
         return
-    await svc.ledger.set_charity(chat_id, charity.key, update.effective_user.id)
-    await update.callback_query.answer(t(language, "donate.charity_saved_short"))
+    await svc.ledger.set_charity(chat_id, charity.key, user_of(update).id)
+    await query_of(update).answer(t(language, "donate.charity_saved_short"))
     text, keyboard = await _overview(update, context)
-    await update.callback_query.edit_message_text(text, reply_markup=keyboard, disable_web_page_preview=True)
+    await query_of(update).edit_message_text(text, reply_markup=keyboard, disable_web_page_preview=True)
 
 
 def _rule_keyboard(language: str) -> InlineKeyboardMarkup:
@@ -370,23 +369,23 @@ async def _preset(update: Update, context: ChatContext, action: str, arg: str, l
     if await _refuse_unless_admin(update, context):
         return
     svc = context.services
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     current = (await svc.ledger.donations(chat_id, reconcile=False)).rule
     if action == "rate":
         rate, cap = int(arg), current.weekly_cap_won if current else None
     else:
         rate, cap = (current.won_per_point if current else RATE_PRESETS[0]), (None if arg == "none" else int(arg))
-    await svc.ledger.set_rule(chat_id, rate, cap, update.effective_user.id, now=svc.clock())
-    await update.callback_query.answer(_rule_saved_text(rate, cap, language))
+    await svc.ledger.set_rule(chat_id, rate, cap, user_of(update).id, now=svc.clock())
+    await query_of(update).answer(_rule_saved_text(rate, cap, language))
     text, keyboard = await _overview(update, context)
-    await update.callback_query.edit_message_text(text, reply_markup=keyboard, disable_web_page_preview=True)
+    await query_of(update).edit_message_text(text, reply_markup=keyboard, disable_web_page_preview=True)
 
 
 async def _show_open_weeks(update: Update, context: ChatContext, edit: bool) -> None:
     language = await context.language()
     if await _refuse_unless_admin(update, context):
         return
-    donations = await context.services.ledger.donations(update.effective_chat.id)
+    donations = await context.services.ledger.donations(chat_of(update).id)
     weeks = donations.open_weeks[-OPEN_WEEK_BUTTONS:]
     rows = [
         [
@@ -400,13 +399,13 @@ async def _show_open_weeks(update: Update, context: ChatContext, edit: bool) -> 
     rows.append(_back(language))
     text = t(language, "donate.close_choose") if weeks else t(language, "donate.close_none")
     if edit:
-        await update.callback_query.edit_message_text(text, reply_markup=InlineKeyboardMarkup(rows))
+        await query_of(update).edit_message_text(text, reply_markup=InlineKeyboardMarkup(rows))
     else:
-        await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup(rows))
+        await message_of(update).reply_text(text, reply_markup=InlineKeyboardMarkup(rows))
 
 
 async def _close_week(update: Update, context: ChatContext, arg: str, language: str) -> None:
-    query = update.callback_query
+    query = query_of(update)
     if await _refuse_unless_admin(update, context):
         return
     try:
@@ -415,16 +414,16 @@ async def _close_week(update: Update, context: ChatContext, arg: str, language: 
         await query.answer(t(language, "donate.expired"), show_alert=True)
         return
     svc = context.services
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     closing = await svc.ledger.close_week(
-        chat_id, monday, update.effective_user.id, lambda charity: charity_name(charity, language)
+        chat_id, monday, user_of(update).id, lambda charity: charity_name(charity, language)
     )
     if closing.outcome is not CloseOutcome.closed or closing.week is None:
         await query.answer(t(language, f"donate.close_{closing.outcome}"), show_alert=True)
         return
     await query.answer()
     week = closing.week
-    await svc.ledger.set_receipt_prompt(chat_id, monday, query.message.message_id)  # before a reply can come
+    await svc.ledger.set_receipt_prompt(chat_id, monday, query_message_of(query).message_id)  # before a reply can come
     await query.edit_message_text(
         t(
             language,
@@ -439,7 +438,7 @@ async def _close_week(update: Update, context: ChatContext, arg: str, language: 
 
 async def receipt_photo(update: Update, context: ChatContext) -> None:
     """A photo replying to a 'week donated' message is that week's receipt (admins), not an album photo."""
-    message = update.effective_message
+    message = message_of(update)
     replied = message.reply_to_message
     if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
         return

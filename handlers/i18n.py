@@ -55,8 +55,8 @@ def load_catalogue(language: str) -> Catalogue:
     for message in catalog:
         if not message.id:
             continue  # the header
-        key = message.id[0] if isinstance(message.id, tuple) else message.id
-        texts = tuple(message.string) if message.pluralizable else (message.string,)
+        key = message.id[0] if isinstance(message.id, tuple | list) else message.id
+        texts = tuple(message.string) if isinstance(message.string, tuple | list) else (message.string or "",)
         if message.pluralizable:
             plural_keys.add(key)
         if message.fuzzy or not all(texts):
@@ -149,11 +149,14 @@ def weekday_name(weekday: int, language: str, width: Literal["wide", "short"] = 
     return get_day_names(width, locale=locale_of(language))[weekday]
 
 
+_WEEKDAY_WIDTHS: tuple[Literal["abbreviated", "wide"], ...] = ("abbreviated", "wide")
+
+
 def weekday_by_word() -> dict[str, int]:
     """Weekday names people type, in every language we speak, lower-cased → Monday = 0 ('mon', 'monday', '월')."""
     return {
         name.lower(): weekday
         for language in LANGUAGES
-        for width in ("abbreviated", "wide")
+        for width in _WEEKDAY_WIDTHS
         for weekday, name in get_day_names(width, locale=locale_of(language)).items()
     }

@@ -32,9 +32,11 @@ from handlers.callbacks import Action
 from handlers.context import BotData, ChatContext, NamePrompt, NamePrompts
 from handlers.i18n import t
 from handlers.keyboards import pager_row
+from handlers.updates import chat_data_of, chat_of, message_of, query_message_of, query_of
 from pipeline.analysis import smile_points
 from pipeline.pictures import faces_sheet
 from storage.faces import PersonSummary, StoredFace
+from storage.models import Person, saved_id
 from vision.clustering import MIN_FACES
 
 LIST = Action("pp", "l", int, int)  # hidden (0/1), page
@@ -70,7 +72,7 @@ def display_name(person_id: int, name: str | None, language: str) -> str:
 def _by(update: Update, language: str) -> str:
     """In groups, say who changed the album."""
     user = update.effective_user
-    if update.effective_chat.type == ChatType.PRIVATE or user is None:
+    if chat_of(update).type == ChatType.PRIVATE or user is None:
         return ""
     return t(language, "people.by", who=html.escape(user.first_name))
 
@@ -267,7 +269,7 @@ async def merge_confirm_view(
 # ----- Telegram I/O --------------------------------------------------------------------------------------
 async def people_command(update: Update, context: ChatContext) -> None:
     language = await context.language()
-    message = update.effective_message
+    message = message_of(update)
     view = await list_view(context, message.chat_id, language, page=0, hidden=False)
     if view is None:
         await message.reply_text(t(language, "people.empty", n=MIN_FACES))
@@ -276,7 +278,7 @@ async def people_command(update: Update, context: ChatContext) -> None:
 
 
 async def _show(update: Update, view: View) -> None:
-    query = update.callback_query
+    query = query_of(update)
     try:
         await query.edit_message_media(InputMediaPhoto(view.picture, caption=view.caption), reply_markup=view.keyboard)
     except BadRequest as exc:
@@ -288,7 +290,7 @@ async def _show_or_list(
     update: Update, context: ChatContext, view: View | None, language: str, note: str | None = None
 ) -> None:
     """Show `view`; when its person is gone, say so and show the list (or that it is empty)."""
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     if view is None:
         if note is None:
             note = t(language, "people.gone")
@@ -297,22 +299,22 @@ async def _show_or_list(
         await _show(update, view)
         return
     with contextlib.suppress(BadRequest):
-        await update.callback_query.edit_message_caption(_with_note(t(language, "people.empty", n=MIN_FACES), note))
+        await query_of(update).edit_message_caption(_with_note(t(language, "people.empty", n=MIN_FACES), note))
 
 
 async def on_list(update: Update, context: ChatContext) -> None:
-    query = update.callback_query
+    query = query_of(update)
     hidden, page = LIST.parse(query.data)
     await query.answer()
     language = await context.language()
-    view = await list_view(context, update.effective_chat.id, language, page, bool(hidden))
+    view = await list_view(context, chat_of(update).id, language, page, bool(hidden))
     await _show_or_list(update, context, view, language, note="")
 
 
-async def _pressed_on(update: Update, context: ChatContext, person_id: int) -> PersonSummary | None:
+async def _pressed_on(update: Update, context: ChatContext, person_id: int) -> Person | None:
     """The person a button names, after answering the press; None (and the list shown) when they are gone."""
-    query = update.callback_query
-    chat_id = update.effective_chat.id
+    query = query_of(update)
+    chat_id = chat_of(update).id
     person = await context.services.faces.person(person_id)
     if person is None or person.chat_id != chat_id:
         language = await context.language()
@@ -329,72 +331,72 @@ async def _show_person_view(
     """A button that redraws the sheet with a view of one person: `build(chat_id, language)`."""
     if await _pressed_on(update, context, person_id):
         language = await context.language()
-        await _show_or_list(update, context, await build(update.effective_chat.id, language), language)
+        await _show_or_list(update, context, await build(chat_of(update).id, language), language)
 
 
 async def on_open(update: Update, context: ChatContext) -> None:
-    (person_id,) = OPEN.parse(update.callback_query.data)
+    (person_id,) = OPEN.parse(query_of(update).data)
     await _show_person_view(
         update, context, person_id, lambda chat, language: card_view(context, chat, person_id, language)
     )
 
 
 async def on_photos(update: Update, context: ChatContext) -> None:
-    person_id, page = PHOTOS.parse(update.callback_query.data)
+    person_id, page = PHOTOS.parse(query_of(update).data)
     if await _pressed_on(update, context, person_id):
         await send_person_photos(update, context, person_id, page, await context.language())
 
 
 async def on_name(update: Update, context: ChatContext) -> None:
-    (person_id,) = NAME.parse(update.callback_query.data)
+    (person_id,) = NAME.parse(query_of(update).data)
     if await _pressed_on(update, context, person_id):
         await ask_name(update, context, person_id, await context.language())
 
 
 async def on_merge_pick(update: Update, context: ChatContext) -> None:
-    person_id, page = MERGE_PICK.parse(update.callback_query.data)
+    person_id, page = MERGE_PICK.parse(query_of(update).data)
     await _show_person_view(
         update, context, person_id, lambda chat, language: merge_pick_view(context, chat, person_id, page, language)
     )
 
 
 async def on_merge_with(update: Update, context: ChatContext) -> None:
-    person_id, other = MERGE_WITH.parse(update.callback_query.data)
+    person_id, other = MERGE_WITH.parse(query_of(update).data)
     await _show_person_view(
         update, context, person_id, lambda chat, language: merge_confirm_view(context, chat, person_id, other, language)
     )
 
 
 async def on_merge_confirm(update: Update, context: ChatContext) -> None:
-    person_id, other_id = MERGE_CONFIRM.parse(update.callback_query.data)
+    person_id, other_id = MERGE_CONFIRM.parse(query_of(update).data)
     if await _pressed_on(update, context, person_id):
         language = await context.language()
         await merge_people(update, context, person_id, other_id, language, _by(update, language))
 
 
 async def on_remove_pick(update: Update, context: ChatContext) -> None:
-    person_id, page = REMOVE_PICK.parse(update.callback_query.data)
+    person_id, page = REMOVE_PICK.parse(query_of(update).data)
     await _show_person_view(
         update, context, person_id, lambda chat, language: remove_view(context, chat, person_id, page, language)
     )
 
 
 async def on_remove_face(update: Update, context: ChatContext) -> None:
-    person_id, face_id, page = REMOVE_FACE.parse(update.callback_query.data)
+    person_id, face_id, page = REMOVE_FACE.parse(query_of(update).data)
     if await _pressed_on(update, context, person_id):
         language = await context.language()
         await remove_face(update, context, person_id, face_id, page, language, _by(update, language))
 
 
 async def on_hide(update: Update, context: ChatContext) -> None:
-    (person_id,) = HIDE.parse(update.callback_query.data)
+    (person_id,) = HIDE.parse(query_of(update).data)
     person = await _pressed_on(update, context, person_id)
     if person is None:
         return
     language = await context.language()
     await context.services.faces.set_hidden(person_id, not person.hidden)
     note = t(language, "people.shown_now" if person.hidden else "people.hidden_now", by=_by(update, language))
-    view = await card_view(context, update.effective_chat.id, person_id, language, note)
+    view = await card_view(context, chat_of(update).id, person_id, language, note)
     await _show_or_list(update, context, view, language)
 
 
@@ -416,7 +418,7 @@ async def merge_people(
     update: Update, context: ChatContext, keep_id: int, other_id: int, language: str, by: str
 ) -> None:
     svc = context.services
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     other = await svc.faces.person(other_id)
     if other is None or other.chat_id != chat_id:
         await _show_or_list(update, context, await card_view(context, chat_id, keep_id, language), language)
@@ -437,7 +439,7 @@ async def remove_face(
     by: str,
 ) -> None:
     svc = context.services
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     if face_id in {face.id for face in await svc.faces.faces_of_person(person_id)}:
         async with svc.analyser.chat_lock(chat_id):
             await svc.faces.remove_face(face_id)
@@ -448,8 +450,8 @@ async def remove_face(
 async def ask_name(update: Update, context: ChatContext, person_id: int, language: str) -> None:
     """A question answered by replying (ForceReply). In groups it addresses the member who pressed the button; an
     @username mention makes the reply field open for them only (selective), without one it opens for everyone."""
-    query = update.callback_query
-    chat, user = update.effective_chat, update.effective_user
+    query = query_of(update)
+    chat, user = chat_of(update), update.effective_user
     person = await context.services.faces.person(person_id)
     who, selective = "", False
     if chat.type != ChatType.PRIVATE and user is not None:
@@ -457,17 +459,25 @@ async def ask_name(update: Update, context: ChatContext, person_id: int, languag
         who = f"@{user.username}, " if user.username else f"{html.escape(user.first_name)}, "
     prompt = await context.bot.send_message(
         chat.id,
-        t(language, "people.ask_name", who=who, name=display_name(person_id, person.name, language), max=NAME_MAX),
+        t(
+            language,
+            "people.ask_name",
+            who=who,
+            name=display_name(person_id, person.name if person else None, language),
+            max=NAME_MAX,
+        ),
         reply_markup=ForceReply(selective=selective, input_field_placeholder=t(language, "people.name_placeholder")),
     )
     prompts = context.bot_data.name_prompts
-    prompts[(chat.id, prompt.message_id)] = NamePrompt(person_id, query.message.message_id if query else None)
+    prompts[(chat.id, prompt.message_id)] = NamePrompt(person_id, query_message_of(query).message_id)
 
 
 async def on_name_reply(update: Update, context: ChatContext) -> None:
-    message = update.effective_message
+    message = message_of(update)
     language = await context.language()
     prompts = context.bot_data.name_prompts
+    if message.reply_to_message is None:  # the handler's filter lets only replies to a prompt through
+        return
     key = (message.chat_id, message.reply_to_message.message_id)
     prompt = prompts.get(key)
     if prompt is None:
@@ -484,8 +494,8 @@ async def on_name_reply(update: Update, context: ChatContext) -> None:
         await message.reply_text(t(language, "people.gone"), reply_parameters=reply)
         return
     async with svc.analyser.chat_lock(message.chat_id):
-        await svc.faces.rename(person.id, name)
-        await svc.faces.pin_faces(person.id)  # named = confirmed: a re-cluster keeps these faces together
+        await svc.faces.rename(saved_id(person.id), name)
+        await svc.faces.pin_faces(saved_id(person.id))  # named = confirmed: a re-cluster keeps these faces together
     await message.reply_text(
         t(language, "people.named", name=html.escape(name), by=_by(update, language)), reply_parameters=reply
     )
@@ -510,11 +520,12 @@ async def _refresh_card(context: ChatContext, chat_id: int, prompt: NamePrompt, 
 async def send_person_photos(update: Update, context: ChatContext, person_id: int, page: int, language: str) -> None:
     """A page of the person's photos as a media group, with ◀ ▶ in a message under it (as /album does)."""
     svc = context.services
-    chat_id = update.effective_chat.id
-    query = update.callback_query
-    views = context.chat_data.person_photo_views
-    if query is not None and query.message.message_id in views:  # paging: the old page goes away
-        for message_id in [*views.pop(query.message.message_id), query.message.message_id]:
+    chat_id = chat_of(update).id
+    query = query_of(update)
+    views = chat_data_of(context).person_photo_views
+    shown = query_message_of(query).message_id
+    if shown in views:  # paging: the old page goes away
+        for message_id in [*views.pop(shown), shown]:
             with contextlib.suppress(BadRequest):
                 await context.bot.delete_message(chat_id, message_id)
     size = svc.settings.album_page_size

@@ -9,6 +9,7 @@ from handlers.callbacks import Action
 from handlers.common import is_chat_admin
 from handlers.context import ChatContext
 from handlers.i18n import t
+from handlers.updates import chat_of, message_of, query_of
 from storage.privacy import forget_chat
 
 FORGET = Action("forget", "yes")
@@ -16,15 +17,15 @@ KEEP = Action("forget", "no")
 
 
 async def privacy_command(update: Update, context: ChatContext) -> None:
-    await update.effective_message.reply_text(t(await context.language(), "privacy"))
+    await message_of(update).reply_text(t(await context.language(), "privacy"))
 
 
 async def forget_command(update: Update, context: ChatContext) -> None:
     language = await context.language()
     if not await is_chat_admin(update, context):
-        await update.effective_message.reply_text(t(language, "admins_only"))
+        await message_of(update).reply_text(t(language, "admins_only"))
         return
-    photos = await context.services.albums.count(update.effective_chat.id)
+    photos = await context.services.albums.count(chat_of(update).id)
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -33,11 +34,11 @@ async def forget_command(update: Update, context: ChatContext) -> None:
             ]
         ]
     )
-    await update.effective_message.reply_text(t(language, "forget.confirm", n=photos), reply_markup=keyboard)
+    await message_of(update).reply_text(t(language, "forget.confirm", n=photos), reply_markup=keyboard)
 
 
 async def forget_button(update: Update, context: ChatContext) -> None:
-    query = update.callback_query
+    query = query_of(update)
     language = await context.language()
     if not await is_chat_admin(update, context):
         await query.answer(t(language, "admins_only"), show_alert=True)
@@ -47,7 +48,7 @@ async def forget_button(update: Update, context: ChatContext) -> None:
         await query.edit_message_text(t(language, "forget.cancelled"))
         return
     svc = context.services
-    done = await forget_chat(svc.db, svc.albums.blobs, update.effective_chat.id)
+    done = await forget_chat(svc.db, svc.albums.blobs, chat_of(update).id)
     await query.edit_message_text(
         t(
             language,

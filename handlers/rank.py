@@ -11,6 +11,7 @@ from handlers.i18n import t
 from handlers.keyboards import NOOP
 from handlers.rank_texts import RankView
 from handlers.reports import rank_picture
+from handlers.updates import chat_of, message_of, query_of
 from ranking.board import Period, RankBy
 
 VIEW = Action("rank", "v", str, str)  # period, by
@@ -50,20 +51,20 @@ def parse_view(data: str) -> RankView | None:
 
 async def rank_command(update: Update, context: ChatContext) -> None:
     language = await context.language()
-    picture = await rank_picture(context.services, update.effective_chat.id, _DEFAULT_VIEW, language)
-    await update.effective_message.reply_photo(
+    picture = await rank_picture(context.services, chat_of(update).id, _DEFAULT_VIEW, language)
+    await message_of(update).reply_photo(
         picture.png, caption=picture.caption, reply_markup=rank_keyboard(_DEFAULT_VIEW, language)
     )
 
 
 async def rank_button(update: Update, context: ChatContext) -> None:
-    query = update.callback_query
+    query = query_of(update)
     view = parse_view(query.data or "")
     await query.answer()
     if view is None:
         return
     language = await context.language()
-    picture = await rank_picture(context.services, update.effective_chat.id, view, language)
+    picture = await rank_picture(context.services, chat_of(update).id, view, language)
     await query.edit_message_media(
         InputMediaPhoto(picture.png, caption=picture.caption), reply_markup=rank_keyboard(view, language)
     )

@@ -15,6 +15,7 @@ from handlers.common import is_chat_admin
 from handlers.context import ChatContext
 from handlers.i18n import format_moment, t, weekday_by_word, weekday_name
 from handlers.keyboards import NOOP
+from handlers.updates import chat_of, message_of, query_of
 from ranking.post_slots import next_slot
 from storage.schedule import ChatPlan
 
@@ -75,20 +76,20 @@ def settings_keyboard(plan: ChatPlan, language: str) -> InlineKeyboardMarkup:
 
 async def settings_command(update: Update, context: ChatContext) -> None:
     svc = context.services
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     language = await context.language()
     args = context.args or []
     admin = await is_chat_admin(update, context)
     if args:
         if not admin:
-            await update.effective_message.reply_text(t(language, "settings.admins_only"))
+            await message_of(update).reply_text(t(language, "settings.admins_only"))
             return
         error = await _apply_args(update, context, args)
         if error:
-            await update.effective_message.reply_text(t(language, error))
+            await message_of(update).reply_text(t(language, error))
             return
     plan = await svc.schedules.plan(chat_id)
-    await update.effective_message.reply_text(
+    await message_of(update).reply_text(
         settings_text(plan, language, svc.clock()) + ("" if admin else "\n" + t(language, "settings.admins_only")),
         reply_markup=settings_keyboard(plan, language) if admin else None,
     )
@@ -97,7 +98,7 @@ async def settings_command(update: Update, context: ChatContext) -> None:
 async def _apply_args(update: Update, context: ChatContext, args: list[str]) -> str | None:
     """Apply `/settings day sun`, `time 20:00`, `tz Europe/Berlin`, `on`, `off`; returns an error text key."""
     svc = context.services
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     what = args[0].lower()
     value = args[1] if len(args) > 1 else ""
     if what in ("on", "off") and len(args) == 1:
@@ -118,7 +119,7 @@ async def _apply_args(update: Update, context: ChatContext, args: list[str]) -> 
 
 async def _change(update: Update, context: ChatContext, change: Callable[[datetime], Awaitable[ChatPlan]]) -> None:
     """Admins only: apply `change`, confirm with a toast, and redraw the settings message."""
-    query = update.callback_query
+    query = query_of(update)
     language = await context.language()
     if not await is_chat_admin(update, context):
         await query.answer(t(language, "settings.admins_only"), show_alert=True)
@@ -130,40 +131,40 @@ async def _change(update: Update, context: ChatContext, change: Callable[[dateti
 
 
 async def on_day(update: Update, context: ChatContext) -> None:
-    (day,) = DAY.parse(update.callback_query.data)
+    (day,) = DAY.parse(query_of(update).data)
     if 0 <= day < 7:
-        schedules, chat_id = context.services.schedules, update.effective_chat.id
+        schedules, chat_id = context.services.schedules, chat_of(update).id
         await _change(update, context, lambda now: schedules.set_schedule(chat_id, weekday=day, now=now))
 
 
 async def on_hour(update: Update, context: ChatContext) -> None:
-    (hour,) = HOUR.parse(update.callback_query.data)
+    (hour,) = HOUR.parse(query_of(update).data)
     if 0 <= hour < 24:
-        schedules, chat_id = context.services.schedules, update.effective_chat.id
+        schedules, chat_id = context.services.schedules, chat_of(update).id
         await _change(update, context, lambda now: schedules.set_schedule(chat_id, hour=hour, now=now))
 
 
 async def on_minute(update: Update, context: ChatContext) -> None:
-    (minute,) = MINUTE.parse(update.callback_query.data)
+    (minute,) = MINUTE.parse(query_of(update).data)
     if minute in (0, 30):
-        schedules, chat_id = context.services.schedules, update.effective_chat.id
+        schedules, chat_id = context.services.schedules, chat_of(update).id
         await _change(update, context, lambda now: schedules.set_schedule(chat_id, minute=minute, now=now))
 
 
 async def on_zone(update: Update, context: ChatContext) -> None:
-    (zone,) = ZONE.parse(update.callback_query.data)
+    (zone,) = ZONE.parse(query_of(update).data)
     if zone in TIMEZONE_BUTTONS:
-        schedules, chat_id = context.services.schedules, update.effective_chat.id
+        schedules, chat_id = context.services.schedules, chat_of(update).id
         await _change(update, context, lambda now: schedules.set_timezone(chat_id, zone, now=now))
 
 
 async def on_turn_on(update: Update, context: ChatContext) -> None:
-    schedules, chat_id = context.services.schedules, update.effective_chat.id
+    schedules, chat_id = context.services.schedules, chat_of(update).id
     await _change(update, context, lambda now: schedules.set_schedule(chat_id, enabled=True, now=now))
 
 
 async def on_turn_off(update: Update, context: ChatContext) -> None:
-    schedules, chat_id = context.services.schedules, update.effective_chat.id
+    schedules, chat_id = context.services.schedules, chat_of(update).id
     await _change(update, context, lambda now: schedules.set_schedule(chat_id, enabled=False, now=now))
 
 

@@ -87,7 +87,7 @@ async def reply_with_smiles(
     status message)."""
     reply = ReplyParameters(message.message_id, allow_sending_without_reply=True)
     picture = await annotated_picture(context, filed) if filed and filed.faces else None
-    if picture is None:
+    if picture is None or filed is None:  # a picture is only made of a filed photo with faces
         if add_to_status is not None:
             await add_to_status(outcome_line(filed, language))
         else:

@@ -8,16 +8,17 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from handlers.common import is_chat_admin
 from handlers.context import ChatContext
 from handlers.i18n import t
+from handlers.updates import chat_of, message_of, query_of
 
 LANG_CALLBACK = "lang:"
 
 
 async def start(update: Update, context: ChatContext) -> None:
-    await update.effective_message.reply_text(t(await context.language(), "start"))
+    await message_of(update).reply_text(t(await context.language(), "start"))
 
 
 async def help_command(update: Update, context: ChatContext) -> None:
-    await update.effective_message.reply_text(t(await context.language(), "help"))
+    await message_of(update).reply_text(t(await context.language(), "help"))
 
 
 def _language_keyboard() -> InlineKeyboardMarkup:
@@ -36,14 +37,12 @@ async def lang_command(update: Update, context: ChatContext) -> None:
     if arg in ("ko", "en"):
         await _set_language(update, context, arg)
         return
-    await update.effective_message.reply_text(
-        t(await context.language(), "lang.choose"), reply_markup=_language_keyboard()
-    )
+    await message_of(update).reply_text(t(await context.language(), "lang.choose"), reply_markup=_language_keyboard())
 
 
 async def lang_button(update: Update, context: ChatContext) -> None:
-    query = update.callback_query
-    language = query.data.removeprefix(LANG_CALLBACK)
+    query = query_of(update)
+    language = (query.data or "").removeprefix(LANG_CALLBACK)
     if language not in ("ko", "en"):
         await query.answer()
         return
@@ -57,14 +56,14 @@ async def lang_button(update: Update, context: ChatContext) -> None:
 
 async def _set_language(update: Update, context: ChatContext, language: str) -> None:
     if not await is_chat_admin(update, context):
-        await update.effective_message.reply_text(t(await context.language(), "lang.admins_only"))
+        await message_of(update).reply_text(t(await context.language(), "lang.admins_only"))
         return
     await _store_language(update, context, language)
-    await update.effective_message.reply_text(t(language, "lang.set"))
+    await message_of(update).reply_text(t(language, "lang.set"))
 
 
 async def _store_language(update: Update, context: ChatContext, language: str) -> None:
-    chat, user = update.effective_chat, update.effective_user
+    chat, user = chat_of(update), update.effective_user
     await context.services.albums.set_language(
         chat_id=chat.id, chat_type=chat.type, user_id=user.id if user else None, language=language
     )

@@ -20,6 +20,7 @@ from pipeline.workers import CpuPool
 from ranking.points import face_points
 from storage.albums import AlbumStore
 from storage.faces import FaceStore, NewFace, NewPerson, StoredFace
+from storage.models import saved_id
 from vision.clustering import ClusterFace, Clustering, assign_incremental, recluster
 from vision.cuts import Frame, split_cuts
 from vision.faces import DetectedFace, detect_faces, embed_faces
@@ -83,6 +84,11 @@ def _faces_by_frame(faces: list[DetectedFace], frames: Sequence[Frame]) -> list[
     return sorted(placed, key=lambda item: (item[0], item[1].box[0], item[1].box[1]))
 
 
+def _whole_pixels(box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+    x, y, w, h = box
+    return round(x), round(y), round(w), round(h)
+
+
 def analyse_rgb(rgb: np.ndarray, times: StageTimes | None = None) -> PhotoAnalysis:
     """Cuts first, so a strip printed twice is counted once. Faces are detected, read and embedded on the whole
     image (the way evals/eval_faces.py and eval_smile.py measure those steps; one detector run instead of one per
@@ -103,7 +109,7 @@ def analyse_rgb(rgb: np.ndarray, times: StageTimes | None = None) -> PhotoAnalys
     faces = tuple(
         AnalysedFace(
             frame=frame,
-            box=tuple(round(v) for v in face.box),  # type: ignore[arg-type]
+            box=_whole_pixels(face.box),
             detection_score=float(face.score),
             smile=float(min(max(reading.score, 0.0), 100.0)),
             embedding=embedding,
@@ -294,8 +300,9 @@ class PhotoAnalyser:
             if not waiting:
                 return len(tried)
             for photo in waiting:
-                tried.add(photo.id)
-                await self.analyse_and_file(photo.id)
+                photo_id = saved_id(photo.id)
+                tried.add(photo_id)
+                await self.analyse_and_file(photo_id)
 
     def start_resume(self) -> asyncio.Task[int]:
         self._resume_task = asyncio.create_task(self._logged_resume(), name="analysis-resume")

@@ -111,6 +111,6 @@ def make_print(
     x0, y0, x1, y1 = qx + quiet, qy + quiet, qx + size - quiet, qy + size - quiet
     corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64)
     # Printing: slightly muted contrast and a warm/cool cast.
-    sheet = sheet.astype(np.float32) * float(rng.uniform(0.85, 0.97)) + float(rng.uniform(5, 20))
-    sheet *= rng.uniform(0.94, 1.06, 3).astype(np.float32)
-    return np.clip(sheet, 0, 255).astype(np.uint8), corners, layout, printed
+    toned = sheet.astype(np.float32) * float(rng.uniform(0.85, 0.97)) + float(rng.uniform(5, 20))
+    toned *= rng.uniform(0.94, 1.06, 3).astype(np.float32)
+    return np.clip(toned, 0, 255).astype(np.uint8), corners, layout, printed

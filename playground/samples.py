@@ -114,8 +114,7 @@ def cartoon_frame(rng: np.random.Generator, size: tuple[int, int] = (600, 420)) 
 def phone_photo(print_bgr: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """The strip lying on a wooden table, slightly turned, photographed from above (BGR)."""
     out_w, out_h = PHONE_SIZE
-    grain = rng.normal(0, 6, (out_h // 8, out_w // 8)).astype(np.float32)
-    grain = cv2.resize(grain, (out_w, out_h))
+    grain = cv2.resize(rng.normal(0, 6, (out_h // 8, out_w // 8)).astype(np.float32), (out_w, out_h))
     stripes = 8 * np.sin(np.linspace(0, 18 * math.pi, out_w, dtype=np.float32))[None, :]
     wood = np.array((70, 110, 160), np.float32)[None, None, :] + (grain + stripes)[:, :, None]
     table = np.clip(wood, 0, 255).astype(np.uint8)
@@ -146,7 +145,7 @@ def making_of(frames: list[np.ndarray], fps: int = 12, seconds_per_shot: float =
     hold, fade = round(fps * seconds_per_shot), fps // 3
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "making-of.mp4"
-        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, (width, height))
         if not writer.isOpened():
             raise RuntimeError("OpenCV cannot write MP4 here")
         try:

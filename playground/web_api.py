@@ -29,7 +29,7 @@ LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
 QUIET_EVENTS = frozenset({"update", "callback_query"})
 HEARTBEAT_S = 15.0
 EMULATOR_KEY = web.AppKey("emulator", BotApiEmulator)
-STREAMS_KEY = web.AppKey("streams", set)
+STREAMS_KEY = web.AppKey("streams", set[asyncio.Queue[dict[str, Any] | None]])
 
 
 class BadAction(Exception):
@@ -149,7 +149,8 @@ async def events(request: web.Request) -> web.StreamResponse:
 
 
 async def _close_streams(app: web.Application) -> None:
-    for queue in list(app[STREAMS_KEY]):
+    streams = app[STREAMS_KEY]
+    for queue in list(streams):
         queue.put_nowait(None)
 
 

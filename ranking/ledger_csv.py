@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date, datetime
+from typing import Any
 
 COLUMNS = (
     "pledge_id",
@@ -69,11 +70,13 @@ def from_csv(data: bytes) -> list[LedgerRow]:
     header = next(reader)
     if tuple(header) != COLUMNS:
         raise ValueError(f"unexpected columns: {header}")
-    types = {field.name: field.type for field in fields(LedgerRow)}
+    # Annotations are strings here (postponed evaluation), which is what _parse dispatches on.
+    types = {field.name: str(field.type) for field in fields(LedgerRow)}
     rows = []
     for cells in reader:
         values = dict(zip(COLUMNS, (_uncell(cell) for cell in cells), strict=True))
-        rows.append(LedgerRow(**{name: _parse(types[name], text) for name, text in values.items()}))
+        parsed: dict[str, Any] = {name: _parse(types[name], text) for name, text in values.items()}
+        rows.append(LedgerRow(**parsed))
     return rows
 
 

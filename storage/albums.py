@@ -9,7 +9,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.blobs import BlobStore, sha256_of
@@ -68,7 +68,7 @@ class AlbumStore:
         async with self.db.session() as session:
             await insert_ignoring_conflicts(session, Chat, {"id": chat_id, "type": chat_type, "title": chat_title})
             await session.exec(
-                update(Chat).where(Chat.id == chat_id).values(title=chat_title, type=chat_type, left_at=None)
+                update(Chat).where(col(Chat.id) == chat_id).values(title=chat_title, type=chat_type, left_at=None)
             )
             if user_id is None:
                 return
@@ -79,7 +79,7 @@ class AlbumStore:
             )
             await session.exec(
                 update(User)
-                .where(User.id == user_id)
+                .where(col(User.id) == user_id)
                 .values(first_name=first_name, username=username, language_code=language_code)
             )
             await insert_ignoring_conflicts(session, Member, {"chat_id": chat_id, "user_id": user_id})
@@ -129,18 +129,18 @@ class AlbumStore:
 
     async def _by_sha(self, chat_id: int, digest: str) -> Photo | None:
         async with self.db.session() as session:
-            result = await session.exec(select(Photo).where(Photo.chat_id == chat_id, Photo.sha256 == digest))
+            result = await session.exec(select(Photo).where(col(Photo.chat_id) == chat_id, col(Photo.sha256) == digest))
             return result.first()
 
     async def _blob_referenced(self, digest: str) -> bool:
         async with self.db.session() as session:
-            result = await session.exec(select(func.count()).select_from(Photo).where(Photo.sha256 == digest))
+            result = await session.exec(select(func.count()).select_from(Photo).where(col(Photo.sha256) == digest))
             return bool(result.one())
 
     async def find_by_source_url(self, chat_id: int, url: str) -> Photo | None:
         async with self.db.session() as session:
             result = await session.exec(
-                select(Photo).where(Photo.chat_id == chat_id, Photo.source_url == url).order_by(Photo.id)
+                select(Photo).where(col(Photo.chat_id) == chat_id, col(Photo.source_url) == url).order_by(col(Photo.id))
             )
             return result.first()
 
@@ -151,7 +151,7 @@ class AlbumStore:
     async def count(self, chat_id: int, kind: MediaKind = MediaKind.photo) -> int:
         async with self.db.session() as session:
             result = await session.exec(
-                select(func.count()).select_from(Photo).where(Photo.chat_id == chat_id, Photo.kind == kind)
+                select(func.count()).select_from(Photo).where(col(Photo.chat_id) == chat_id, col(Photo.kind) == kind)
             )
             return int(result.one())
 
@@ -160,8 +160,8 @@ class AlbumStore:
         async with self.db.session() as session:
             result = await session.exec(
                 select(Photo)
-                .where(Photo.chat_id == chat_id, Photo.kind == kind)
-                .order_by(Photo.created_at.desc(), Photo.id.desc())
+                .where(col(Photo.chat_id) == chat_id, col(Photo.kind) == kind)
+                .order_by(col(Photo.created_at).desc(), col(Photo.id).desc())
                 .offset(offset)
                 .limit(limit)
             )
@@ -172,7 +172,7 @@ class AlbumStore:
 
     async def remember_file_id(self, photo_id: int, file_id: str) -> None:
         async with self.db.session() as session:
-            await session.exec(update(Photo).where(Photo.id == photo_id).values(telegram_file_id=file_id))
+            await session.exec(update(Photo).where(col(Photo.id) == photo_id).values(telegram_file_id=file_id))
 
     async def delete_photo(self, photo_id: int) -> bool:
         async with self.db.session() as session:
@@ -201,9 +201,9 @@ class AlbumStore:
     async def set_language(self, *, chat_id: int, chat_type: str, user_id: int | None, language: str) -> None:
         async with self.db.session() as session:
             if chat_type != "private":
-                await session.exec(update(Chat).where(Chat.id == chat_id).values(language=language))
+                await session.exec(update(Chat).where(col(Chat.id) == chat_id).values(language=language))
             elif user_id is not None:
-                await session.exec(update(User).where(User.id == user_id).values(language=language))
+                await session.exec(update(User).where(col(User.id) == user_id).values(language=language))
 
     async def sweep_orphan_blobs(self) -> int:
         """Delete blobs no row points at (left by a crash between writing the file and the row)."""

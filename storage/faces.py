@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import delete, update
-from sqlmodel import func, select
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import Database
-from storage.models import Face, FaceExclusion, MediaKind, Person, Photo, utcnow
+from storage.models import Face, FaceExclusion, MediaKind, Person, Photo, saved_id, utcnow
 
 EMBEDDING_DTYPE = np.float32
 
@@ -50,7 +51,7 @@ class PersonSummary:
 
 def _stored(face: Face, excluded: frozenset[int] = frozenset()) -> StoredFace:
     return StoredFace(
-        id=face.id,
+        id=saved_id(face.id),
         photo_id=face.photo_id,
         frame=face.frame,
         box=(face.x, face.y, face.w, face.h),
@@ -77,8 +78,10 @@ class FaceStore:
             if photo is None:
                 return []
             if photo.analysed_at is not None:
-                result = await session.exec(select(Face.id).where(Face.photo_id == photo_id).order_by(Face.id))
-                return list(result.all())
+                result = await session.exec(
+                    select(col(Face.id)).where(Face.photo_id == photo_id).order_by(col(Face.id))
+                )
+                return [saved_id(face_id) for face_id in result.all()]
             rows = [
                 Face(
                     chat_id=photo.chat_id,
@@ -98,45 +101,51 @@ class FaceStore:
             photo.analysed_at = utcnow()
             session.add(photo)
             await session.flush()
-            return [row.id for row in rows]
+            return [saved_id(row.id) for row in rows]
 
     async def unanalysed_photos(self, limit: int = 50) -> list[Photo]:
         """Photos whose analysis a restart interrupted (or never started), oldest first."""
         async with self.db.session() as session:
             result = await session.exec(
                 select(Photo)
-                .where(Photo.analysed_at.is_(None), Photo.kind == MediaKind.photo)
-                .order_by(Photo.id)
+                .where(col(Photo.analysed_at).is_(None), col(Photo.kind) == MediaKind.photo)
+                .order_by(col(Photo.id))
                 .limit(limit)
             )
             return list(result.all())
 
     async def chat_faces(self, chat_id: int) -> list[StoredFace]:
         async with self.db.session() as session:
-            faces = (await session.exec(select(Face).where(Face.chat_id == chat_id).order_by(Face.id))).all()
+            faces = (await session.exec(select(Face).where(col(Face.chat_id) == chat_id).order_by(col(Face.id)))).all()
             exclusions = (
                 await session.exec(
-                    select(FaceExclusion).join(Face, Face.id == FaceExclusion.face_id).where(Face.chat_id == chat_id)
+                    select(FaceExclusion)
+                    .join(Face, col(Face.id) == col(FaceExclusion.face_id))
+                    .where(col(Face.chat_id) == chat_id)
                 )
             ).all()
         excluded: dict[int, set[int]] = {}
         for row in exclusions:
             excluded.setdefault(row.face_id, set()).add(row.person_id)
-        return [_stored(face, frozenset(excluded.get(face.id, ()))) for face in faces]
+        return [_stored(face, frozenset(excluded.get(saved_id(face.id), ()))) for face in faces]
 
     async def faces_of_photo(self, photo_id: int) -> list[StoredFace]:
         async with self.db.session() as session:
-            faces = (await session.exec(select(Face).where(Face.photo_id == photo_id).order_by(Face.id))).all()
+            faces = (
+                await session.exec(select(Face).where(col(Face.photo_id) == photo_id).order_by(col(Face.id)))
+            ).all()
         return [_stored(face) for face in faces]
 
     async def faces_of_person(self, person_id: int) -> list[StoredFace]:
         async with self.db.session() as session:
-            faces = (await session.exec(select(Face).where(Face.person_id == person_id).order_by(Face.id))).all()
+            faces = (
+                await session.exec(select(Face).where(col(Face.person_id) == person_id).order_by(col(Face.id)))
+            ).all()
         return [_stored(face) for face in faces]
 
     async def chats_with_faces(self) -> list[int]:
         async with self.db.session() as session:
-            return list((await session.exec(select(Face.chat_id).distinct().order_by(Face.chat_id))).all())
+            return list((await session.exec(select(Face.chat_id).distinct().order_by(col(Face.chat_id)))).all())
 
     async def assign(self, chat_id: int, assignment: Mapping[int, int | NewPerson | None]) -> dict[int, int | None]:
         """Apply a clustering: face id → existing person id, a NewPerson token, or None (not anyone yet).
@@ -146,11 +155,14 @@ class FaceStore:
         Returns face id → person id as stored.
         """
         async with self.db.session() as session:
-            faces = {face.id: face for face in (await session.exec(select(Face).where(Face.chat_id == chat_id))).all()}
+            faces = {
+                saved_id(face.id): face
+                for face in (await session.exec(select(Face).where(col(Face.chat_id) == chat_id))).all()
+            }
             exclusions = {
                 (row.face_id, row.person_id)
                 for row in (
-                    await session.exec(select(FaceExclusion).where(FaceExclusion.face_id.in_(list(assignment))))
+                    await session.exec(select(FaceExclusion).where(col(FaceExclusion.face_id).in_(list(assignment))))
                 ).all()
             }
             created: dict[int, int] = {}
@@ -164,7 +176,7 @@ class FaceStore:
                         person = Person(chat_id=chat_id)
                         session.add(person)
                         await session.flush()
-                        created[id(target)] = person.id
+                        created[id(target)] = saved_id(person.id)
                     target = created[id(target)]
                 if (face_id, target) in exclusions:
                     target = None
@@ -176,28 +188,30 @@ class FaceStore:
         return stored
 
     @staticmethod
-    async def _drop_empty_people(session: object, chat_id: int) -> None:
-        used = select(Face.person_id).where(Face.chat_id == chat_id, Face.person_id.is_not(None))
-        await session.exec(  # type: ignore[attr-defined]
-            delete(Person).where(Person.chat_id == chat_id, Person.name.is_(None), Person.id.not_in(used))
+    async def _drop_empty_people(session: AsyncSession, chat_id: int) -> None:
+        used = select(Face.person_id).where(col(Face.chat_id) == chat_id, col(Face.person_id).is_not(None))
+        await session.exec(
+            delete(Person).where(
+                col(Person.chat_id) == chat_id, col(Person.name).is_(None), col(Person.id).not_in(used)
+            )
         )
 
     async def people(self, chat_id: int, include_hidden: bool = False) -> list[PersonSummary]:
         """People with at least one face, most photographed first; the cover is their largest face."""
         async with self.db.session() as session:
-            query = select(Person).where(Person.chat_id == chat_id)
+            query = select(Person).where(col(Person.chat_id) == chat_id)
             if not include_hidden:
-                query = query.where(Person.hidden.is_(False))
+                query = query.where(col(Person.hidden).is_(False))
             persons = (await session.exec(query)).all()
             summaries = []
             for person in persons:
-                faces = (await session.exec(select(Face).where(Face.person_id == person.id))).all()
+                faces = (await session.exec(select(Face).where(col(Face.person_id) == person.id))).all()
                 if not faces:
                     continue
-                cover = max(faces, key=lambda f: (f.w * f.h, -f.id))
+                cover = max(faces, key=lambda f: (f.w * f.h, -saved_id(f.id)))
                 summaries.append(
                     PersonSummary(
-                        id=person.id,
+                        id=saved_id(person.id),
                         name=person.name,
                         hidden=person.hidden,
                         face_count=len(faces),
@@ -215,20 +229,20 @@ class FaceStore:
 
     async def rename(self, person_id: int, name: str | None) -> None:
         async with self.db.session() as session:
-            await session.exec(update(Person).where(Person.id == person_id).values(name=name))
+            await session.exec(update(Person).where(col(Person.id) == person_id).values(name=name))
 
     async def pin_faces(self, person_id: int) -> int:
         """A member confirmed this person (named them): their faces become manual, so no re-cluster moves them.
         Returns how many faces were pinned."""
         async with self.db.session() as session:
             result = await session.exec(
-                update(Face).where(Face.person_id == person_id, Face.manual.is_(False)).values(manual=True)
+                update(Face).where(col(Face.person_id) == person_id, col(Face.manual).is_(False)).values(manual=True)
             )
             return int(result.rowcount or 0)
 
     async def set_hidden(self, person_id: int, hidden: bool) -> None:
         async with self.db.session() as session:
-            await session.exec(update(Person).where(Person.id == person_id).values(hidden=hidden))
+            await session.exec(update(Person).where(col(Person.id) == person_id).values(hidden=hidden))
 
     async def merge(self, keep_id: int, other_id: int) -> None:
         """Everything of `other` becomes `keep`'s, pinned so a re-cluster cannot split them again."""
@@ -239,12 +253,12 @@ class FaceStore:
             if keep is None or other is None or keep.chat_id != other.chat_id:
                 raise ValueError("both people must exist in the same chat")
             await session.exec(
-                update(Face).where(Face.person_id.in_([keep_id, other_id])).values(person_id=keep_id, manual=True)
+                update(Face).where(col(Face.person_id).in_([keep_id, other_id])).values(person_id=keep_id, manual=True)
             )
             if keep.name is None and other.name:
                 keep.name = other.name
                 session.add(keep)
-            await session.exec(delete(FaceExclusion).where(FaceExclusion.person_id == other_id))
+            await session.exec(delete(FaceExclusion).where(col(FaceExclusion.person_id) == other_id))
             await session.delete(other)
 
     async def remove_face(self, face_id: int) -> int | None:
@@ -265,13 +279,13 @@ class FaceStore:
     async def photos_of(self, person_id: int, offset: int, limit: int) -> tuple[list[Photo], int]:
         """A person's photos, newest first, and how many there are."""
         async with self.db.session() as session:
-            ids = select(Face.photo_id).where(Face.person_id == person_id).distinct()
+            ids = select(Face.photo_id).where(col(Face.person_id) == person_id).distinct()
             total = (await session.exec(select(func.count()).select_from(ids.subquery()))).one()
             photos = (
                 await session.exec(
                     select(Photo)
-                    .where(Photo.id.in_(ids))
-                    .order_by(Photo.created_at.desc(), Photo.id.desc())
+                    .where(col(Photo.id).in_(ids))
+                    .order_by(col(Photo.created_at).desc(), col(Photo.id).desc())
                     .offset(offset)
                     .limit(limit)
                 )

@@ -11,13 +11,13 @@ Pledges only: the bot never takes or moves money. Rules that keep the numbers ho
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ranking.charities import Charity, chat_charity, custom_id
@@ -36,6 +36,7 @@ from storage.models import (
     Pledge,
     PledgeStatus,
     User,
+    saved_id,
     utcnow,
 )
 from storage.schedule import chat_timezone, insert_claiming
@@ -104,9 +105,9 @@ class Closing:
     week: DonationWeek | None = None
 
 
-def _merge_contributors(items: object) -> tuple[Contributor, ...]:
+def _merge_contributors(items: Iterable[Contributor]) -> tuple[Contributor, ...]:
     merged: dict[int | None, Contributor] = {}
-    for c in items:  # type: ignore[attr-defined]
+    for c in items:
         old = merged.get(c.user_id)
         merged[c.user_id] = c if old is None else Contributor(c.user_id, c.name, old.points + c.points, old.won + c.won)
     return tuple(sorted(merged.values(), key=lambda c: (-c.won, -c.points, (c.name or "").casefold(), c.user_id or 0)))
@@ -123,10 +124,10 @@ class LedgerStore:
         async with self.db.session() as session:
             custom = (
                 await session.exec(
-                    select(CustomCharity).where(CustomCharity.chat_id == chat_id).order_by(CustomCharity.id)
+                    select(CustomCharity).where(col(CustomCharity.chat_id) == chat_id).order_by(col(CustomCharity.id))
                 )
             ).all()
-        return [*self.shipped, *(chat_charity(c.id, c.name, c.url) for c in custom)]
+        return [*self.shipped, *(chat_charity(saved_id(c.id), c.name, c.url) for c in custom)]
 
     async def charity(self, chat_id: int, key: str | None) -> Charity | None:
         if key is None:
@@ -141,7 +142,7 @@ class LedgerStore:
             row = await session.get(CustomCharity, charity_id)
         if row is None or row.chat_id != chat_id:
             return None
-        return chat_charity(row.id, row.name, row.url)
+        return chat_charity(saved_id(row.id), row.name, row.url)
 
     async def add_charity(self, chat_id: int, name: str, url: str, added_by: int | None) -> Charity:
         """Add a chat's own nonprofit (the same link twice gives the existing entry)."""
@@ -151,10 +152,10 @@ class LedgerStore:
             )
             row = (
                 await session.exec(
-                    select(CustomCharity).where(CustomCharity.chat_id == chat_id, CustomCharity.url == url)
+                    select(CustomCharity).where(col(CustomCharity.chat_id) == chat_id, col(CustomCharity.url) == url)
                 )
             ).one()
-        return chat_charity(row.id, row.name, row.url)
+        return chat_charity(saved_id(row.id), row.name, row.url)
 
     async def rule_row(self, chat_id: int) -> DonationRule | None:
         async with self.db.session() as session:
@@ -173,7 +174,7 @@ class LedgerStore:
             # Pledging starts when a rate is first set: photos filed before that never pledge.
             await session.exec(
                 update(DonationRule)
-                .where(DonationRule.chat_id == chat_id, DonationRule.since.is_(None))
+                .where(col(DonationRule.chat_id) == chat_id, col(DonationRule.since).is_(None))
                 .values(since=now)
             )
         return rule
@@ -183,7 +184,7 @@ class LedgerStore:
             await insert_ignoring_conflicts(session, DonationRule, {"chat_id": chat_id})
             await session.exec(
                 update(DonationRule)
-                .where(DonationRule.chat_id == chat_id)
+                .where(col(DonationRule.chat_id) == chat_id)
                 .values(**values, updated_by=by, updated_at=utcnow())
             )
 
@@ -206,11 +207,11 @@ class LedgerStore:
             await session.exec(
                 update(Pledge)
                 .where(
-                    Pledge.chat_id == chat_id,
-                    Pledge.photo_id.is_(None),
-                    Pledge.anonymised.is_(False),
-                    Pledge.status == PledgeStatus.active,
-                    Pledge.amount_won.is_(None),
+                    col(Pledge.chat_id) == chat_id,
+                    col(Pledge.photo_id).is_(None),
+                    col(Pledge.anonymised).is_(False),
+                    col(Pledge.status) == PledgeStatus.active,
+                    col(Pledge.amount_won).is_(None),
                 )
                 .values(status=PledgeStatus.void, voided_at=now)
             )
@@ -219,31 +220,36 @@ class LedgerStore:
                 return
             # A handful of queries whatever the album's size: the photos, their faces, the rows and closed weeks.
             candidates = (
-                Photo.chat_id == chat_id,
-                Photo.kind == MediaKind.photo,
-                Photo.analysed_at.is_not(None),
-                Photo.created_at >= as_utc(rule.since),
+                col(Photo.chat_id) == chat_id,
+                col(Photo.kind) == MediaKind.photo,
+                col(Photo.analysed_at).is_not(None),
+                col(Photo.created_at) >= as_utc(rule.since),
             )
             photos = (await session.exec(select(Photo.id, Photo.sender_id, Photo.created_at).where(*candidates))).all()
             smiles = (
                 await session.exec(
-                    select(Face.photo_id, Face.smile).join(Photo, Photo.id == Face.photo_id).where(*candidates)
+                    select(Face.photo_id, Face.smile).join(Photo, col(Photo.id) == Face.photo_id).where(*candidates)
                 )
             ).all()
             existing = {
                 row.photo_id: row
                 for row in (
-                    await session.exec(select(Pledge).where(Pledge.chat_id == chat_id, Pledge.photo_id.is_not(None)))
+                    await session.exec(
+                        select(Pledge).where(col(Pledge.chat_id) == chat_id, col(Pledge.photo_id).is_not(None))
+                    )
                 ).all()
             }
             closed = set(
-                (await session.exec(select(DonationWeek.week_start).where(DonationWeek.chat_id == chat_id))).all()
+                (
+                    await session.exec(select(col(DonationWeek.week_start)).where(col(DonationWeek.chat_id) == chat_id))
+                ).all()
             )
             tz = await chat_timezone(session, chat_id, self.default_timezone)
             by_photo: dict[int, list[float]] = {}
             for photo_id, smile in smiles:
                 by_photo.setdefault(photo_id, []).append(smile)
-            for photo_id, sender_id, created_at in photos:
+            for row_id, sender_id, created_at in photos:
+                photo_id = saved_id(row_id)
                 points = photo_points(by_photo.get(photo_id, ()))
                 row = existing.get(photo_id)
                 if row is not None:
@@ -287,9 +293,11 @@ class LedgerStore:
         if photo.kind != MediaKind.photo or photo.analysed_at is None or as_utc(photo.created_at) < as_utc(rule.since):
             return None
         existing = (
-            await session.exec(select(Pledge).where(Pledge.chat_id == photo.chat_id, Pledge.photo_id == photo.id))
+            await session.exec(
+                select(Pledge).where(col(Pledge.chat_id) == photo.chat_id, col(Pledge.photo_id) == photo.id)
+            )
         ).first()
-        smiles = (await session.exec(select(Face.smile).where(Face.photo_id == photo.id))).all()
+        smiles = (await session.exec(select(Face.smile).where(col(Face.photo_id) == photo.id))).all()
         points = photo_points(smiles)
         if existing is not None:
             if existing.amount_won is None and existing.points != points:  # open week: a re-scan refreshes points
@@ -300,9 +308,11 @@ class LedgerStore:
         week = week_start(photo.created_at, tz)
         if points == 0 or await session.get(DonationWeek, (photo.chat_id, week)) is not None:
             return None
-        await self._insert(session, photo.chat_id, week, photo.id, photo.sender_id, photo.created_at, points)
+        await self._insert(session, photo.chat_id, week, saved_id(photo.id), photo.sender_id, photo.created_at, points)
         row = (
-            await session.exec(select(Pledge.id).where(Pledge.chat_id == photo.chat_id, Pledge.photo_id == photo.id))
+            await session.exec(
+                select(Pledge.id).where(col(Pledge.chat_id) == photo.chat_id, col(Pledge.photo_id) == photo.id)
+            )
         ).first()
         return row
 
@@ -318,9 +328,11 @@ class LedgerStore:
         for monday in weeks:
             in_week = [p for p in pledges if p.week_start == monday]
             amounts = _amounts(in_week, rule, closed.get(monday) is not None)
-            counted = [p for p in in_week if p.id in amounts]
+            counted = [p for p in in_week if saved_id(p.id) in amounts]
             contributors = _merge_contributors(
-                Contributor(p.sender_id, names.get(p.sender_id) if p.sender_id else None, p.points, amounts[p.id])
+                Contributor(
+                    p.sender_id, names.get(p.sender_id) if p.sender_id else None, p.points, amounts[saved_id(p.id)]
+                )
                 for p in counted
             )
             tallies.append(
@@ -345,13 +357,13 @@ class LedgerStore:
             pledges = (
                 await session.exec(
                     select(Pledge)
-                    .where(Pledge.chat_id == chat_id)
-                    .order_by(Pledge.week_start, Pledge.photo_taken_at, Pledge.id)
+                    .where(col(Pledge.chat_id) == chat_id)
+                    .order_by(col(Pledge.week_start), col(Pledge.photo_taken_at), col(Pledge.id))
                 )
             ).all()
             closed = {
                 w.week_start: w
-                for w in (await session.exec(select(DonationWeek).where(DonationWeek.chat_id == chat_id))).all()
+                for w in (await session.exec(select(DonationWeek).where(col(DonationWeek.chat_id) == chat_id))).all()
             }
             names = await self._names(session, {p.sender_id for p in pledges if p.sender_id is not None})
         return rule_row, list(pledges), closed, names
@@ -360,7 +372,7 @@ class LedgerStore:
     async def _names(session: AsyncSession, user_ids: set[int]) -> dict[int, str]:
         if not user_ids:
             return {}
-        return dict((await session.exec(select(User.id, User.first_name).where(User.id.in_(user_ids)))).all())
+        return dict((await session.exec(select(User.id, User.first_name).where(col(User.id).in_(user_ids)))).all())
 
     async def ledger_rows(self, chat_id: int, charity_name: CharityNamer) -> list[LedgerRow]:
         """Every ledger row, oldest week first, as the CSV export shows them (open weeks name the current charity)."""
@@ -376,13 +388,13 @@ class LedgerStore:
             week = closed.get(p.week_start)
             rows.append(
                 LedgerRow(
-                    pledge_id=p.id,
+                    pledge_id=saved_id(p.id),
                     week_start=p.week_start,
                     photo_id=p.photo_id,
                     member=names.get(p.sender_id, "") if p.sender_id else "",
                     points=p.points,
                     won_per_point=week.won_per_point if week else (rule.won_per_point if rule else 0),
-                    amount_won=amounts.get(p.id, 0),
+                    amount_won=amounts.get(saved_id(p.id), 0),
                     status=p.status if p.id in amounts or p.status == PledgeStatus.void else "late",
                     week_closed=week is not None,
                     charity=week.charity_name if week else (charity_name(charity) if charity else ""),
@@ -405,7 +417,9 @@ class LedgerStore:
             if await session.get(DonationWeek, (chat_id, monday)) is not None:
                 return Closing(CloseOutcome.already_closed)
             pledges = (
-                await session.exec(select(Pledge).where(Pledge.chat_id == chat_id, Pledge.week_start == monday))
+                await session.exec(
+                    select(Pledge).where(col(Pledge.chat_id) == chat_id, col(Pledge.week_start) == monday)
+                )
             ).all()
             amounts = _amounts(pledges, rule, closed=False)
             if not amounts:
@@ -427,7 +441,7 @@ class LedgerStore:
                 return Closing(CloseOutcome.already_closed)
             for pledge in pledges:
                 pledge.won_per_point = rule.won_per_point
-                pledge.amount_won = amounts.get(pledge.id, 0)
+                pledge.amount_won = amounts.get(saved_id(pledge.id), 0)
                 session.add(pledge)
         return Closing(CloseOutcome.closed, week)
 
@@ -435,7 +449,7 @@ class LedgerStore:
         async with self.db.session() as session:
             await session.exec(
                 update(DonationWeek)
-                .where(DonationWeek.chat_id == chat_id, DonationWeek.week_start == monday)
+                .where(col(DonationWeek.chat_id) == chat_id, col(DonationWeek.week_start) == monday)
                 .values(receipt_prompt_message_id=message_id)
             )
 
@@ -445,7 +459,8 @@ class LedgerStore:
             week = (
                 await session.exec(
                     select(DonationWeek).where(
-                        DonationWeek.chat_id == chat_id, DonationWeek.receipt_prompt_message_id == prompt_message_id
+                        col(DonationWeek.chat_id) == chat_id,
+                        col(DonationWeek.receipt_prompt_message_id) == prompt_message_id,
                     )
                 )
             ).first()
@@ -459,8 +474,8 @@ class LedgerStore:
         async with self.db.session() as session:
             found = (
                 await session.exec(
-                    select(DonationWeek.week_start).where(
-                        DonationWeek.chat_id == chat_id, DonationWeek.receipt_prompt_message_id == message_id
+                    select(col(DonationWeek.week_start)).where(
+                        col(DonationWeek.chat_id) == chat_id, col(DonationWeek.receipt_prompt_message_id) == message_id
                     )
                 )
             ).first()
@@ -476,8 +491,12 @@ def _rule(row: DonationRule | None) -> Rule | None:
 def _amounts(pledges: Sequence[Pledge], rule: Rule | None, closed: bool) -> dict[int, int]:
     """Pledge id → ₩ for the rows that count: frozen amounts in a closed week, the current rule in an open one."""
     if closed:
-        return {p.id: p.amount_won for p in pledges if p.amount_won is not None and p.status == PledgeStatus.active}
+        return {
+            saved_id(p.id): p.amount_won
+            for p in pledges
+            if p.amount_won is not None and p.status == PledgeStatus.active
+        }
     active = [p for p in pledges if p.status == PledgeStatus.active]
     if rule is None:
-        return dict.fromkeys((p.id for p in active), 0)
-    return allocate([OpenPledge(p.id, as_utc(p.photo_taken_at), p.points) for p in active], rule)
+        return dict.fromkeys((saved_id(p.id) for p in active), 0)
+    return allocate([OpenPledge(saved_id(p.id), as_utc(p.photo_taken_at), p.points) for p in active], rule)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, Date, DateTime, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -13,8 +14,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _when(**kwargs: object) -> object:
-    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kwargs)
+def saved_id(row_id: int | None) -> int:
+    """The primary key of a row that was read back or flushed; None there would be a bug, not data."""
+    if row_id is None:
+        raise ValueError("the row has no id: it was never flushed")
+    return row_id
+
+
+def _when(description: str | None = None) -> Any:
+    # Any, as sqlmodel's own Field() returns: the class attribute is a column default, the instance value a datetime.
+    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), description=description)
 
 
 class ChatType(StrEnum):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import delete, update
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.blobs import BlobStore
@@ -29,20 +29,22 @@ class Forgotten:
 async def forget_chat(db: Database, blobs: BlobStore, chat_id: int) -> Forgotten:
     """Delete everything biometric or personal the chat stored. Files shared with other chats stay for them."""
     async with db.session() as session:
-        rows = (await session.exec(select(Photo.sha256).where(Photo.chat_id == chat_id))).all()
+        rows = (await session.exec(select(Photo.sha256).where(col(Photo.chat_id) == chat_id))).all()
         digests = set(rows)
-        faces = (await session.exec(select(func.count()).select_from(Face).where(Face.chat_id == chat_id))).one()
-        people = (await session.exec(select(func.count()).select_from(Person).where(Person.chat_id == chat_id))).one()
+        faces = (await session.exec(select(func.count()).select_from(Face).where(col(Face.chat_id) == chat_id))).one()
+        people = (
+            await session.exec(select(func.count()).select_from(Person).where(col(Person.chat_id) == chat_id))
+        ).one()
         pledges = await _anonymise_ledger(session, chat_id)
-        await session.exec(delete(Face).where(Face.chat_id == chat_id))
-        await session.exec(delete(Person).where(Person.chat_id == chat_id))
+        await session.exec(delete(Face).where(col(Face.chat_id) == chat_id))
+        await session.exec(delete(Person).where(col(Person.chat_id) == chat_id))
         # Videos point at their photo: remove children first so no foreign key waits on the order of deletes.
-        await session.exec(delete(Photo).where(Photo.chat_id == chat_id, Photo.parent_id.is_not(None)))
-        await session.exec(delete(Photo).where(Photo.chat_id == chat_id))
+        await session.exec(delete(Photo).where(col(Photo.chat_id) == chat_id, col(Photo.parent_id).is_not(None)))
+        await session.exec(delete(Photo).where(col(Photo.chat_id) == chat_id))
         photos = len(rows)
     async with db.session() as session:
         still_used = (
-            set((await session.exec(select(Photo.sha256).where(Photo.sha256.in_(list(digests))))).all())
+            set((await session.exec(select(Photo.sha256).where(col(Photo.sha256).in_(list(digests))))).all())
             if digests
             else set()
         )
@@ -57,13 +59,13 @@ async def forget_chat(db: Database, blobs: BlobStore, chat_id: int) -> Forgotten
 async def _anonymise_ledger(session: AsyncSession, chat_id: int) -> int:
     """Before the photos go: unlink the ledger so their deletion does not void pledges that were made."""
     result = await session.exec(
-        update(Pledge).where(Pledge.chat_id == chat_id).values(photo_id=None, sender_id=None, anonymised=True)
+        update(Pledge).where(col(Pledge.chat_id) == chat_id).values(photo_id=None, sender_id=None, anonymised=True)
     )
     await session.exec(
         update(DonationWeek)
-        .where(DonationWeek.chat_id == chat_id)
+        .where(col(DonationWeek.chat_id) == chat_id)
         .values(closed_by=None, receipt_file_id=None, receipt_prompt_message_id=None)
     )
-    await session.exec(update(DonationRule).where(DonationRule.chat_id == chat_id).values(updated_by=None))
-    await session.exec(update(CustomCharity).where(CustomCharity.chat_id == chat_id).values(added_by=None))
+    await session.exec(update(DonationRule).where(col(DonationRule.chat_id) == chat_id).values(updated_by=None))
+    await session.exec(update(CustomCharity).where(col(CustomCharity.chat_id) == chat_id).values(added_by=None))
     return int(result.rowcount or 0)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from ranking.board import Contribution, RankBy, RankingData
 from ranking.points import face_points, week_bounds
 from storage.db import Database
-from storage.models import Face, MediaKind, Person, Photo, User
+from storage.models import Face, MediaKind, Person, Photo, User, saved_id
 from storage.schedule import chat_timezone
 
 
@@ -28,35 +28,43 @@ class RankingStore:
             bounds: tuple[datetime, datetime] | None = None
             if week is not None:
                 bounds = week_bounds(week, await chat_timezone(session, chat_id, self.default_timezone))
-            photo_filter = [Photo.chat_id == chat_id, Photo.kind == MediaKind.photo]
+            photo_filter = [col(Photo.chat_id) == chat_id, col(Photo.kind) == MediaKind.photo]
             if bounds is not None:
-                photo_filter += [Photo.created_at >= bounds[0], Photo.created_at < bounds[1]]
+                photo_filter += [col(Photo.created_at) >= bounds[0], col(Photo.created_at) < bounds[1]]
             faces = (
                 await session.exec(
-                    select(Face.id, Face.photo_id, Face.smile, Face.person_id, Photo.sender_id)
-                    .join(Photo, Photo.id == Face.photo_id)
+                    select(Face.photo_id, Face.smile, Face.person_id)
+                    .join(Photo, col(Photo.id) == Face.photo_id)
                     .where(*photo_filter)
                 )
             ).all()
-            photo_rows = (await session.exec(select(Photo.id, Photo.sender_id).where(*photo_filter))).all()
+            photo_rows = [
+                (saved_id(photo_id), sender)
+                for photo_id, sender in (
+                    await session.exec(select(Photo.id, Photo.sender_id).where(*photo_filter))
+                ).all()
+            ]
+            names: dict[int, str | None]
             if by is RankBy.person:
                 people = (
                     await session.exec(
-                        select(Person.id, Person.name).where(Person.chat_id == chat_id, Person.hidden.is_(False))
+                        select(Person.id, Person.name).where(
+                            col(Person.chat_id) == chat_id, col(Person.hidden).is_(False)
+                        )
                     )
                 ).all()
-                names = dict(people)
+                names = {saved_id(person_id): name for person_id, name in people}
                 contributions = [
                     Contribution(person_id, photo_id, face_points(smile))
-                    for _, photo_id, smile, person_id, _ in faces
-                    if person_id in names
+                    for photo_id, smile, person_id in faces
+                    if person_id is not None and person_id in names
                 ]
             else:
                 senders = {sender for _, sender in photo_rows if sender is not None}
-                users = (await session.exec(select(User.id, User.first_name).where(User.id.in_(senders)))).all()
+                users = (await session.exec(select(User.id, User.first_name).where(col(User.id).in_(senders)))).all()
                 names = dict(users)
                 per_photo: dict[int, int] = {photo_id: 0 for photo_id, _ in photo_rows}
-                for _, photo_id, smile, _, _ in faces:
+                for photo_id, smile, _ in faces:
                     per_photo[photo_id] += face_points(smile)
                 contributions = [
                     Contribution(sender, photo_id, per_photo[photo_id])
@@ -67,5 +75,5 @@ class RankingStore:
             contributions=tuple(contributions),
             names=names,
             photos=len(photo_rows),
-            points=sum(face_points(smile) for _, _, smile, _, _ in faces),
+            points=sum(face_points(smile) for _, smile, _ in faces),
         )

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import func, select
+from sqlmodel import SQLModel, col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ranking.post_slots import PostSchedule
@@ -41,11 +41,11 @@ async def chat_timezone(session: AsyncSession, chat_id: int, default: str) -> Zo
     return ZoneInfo(chat.timezone if chat is not None and chat.timezone else default)
 
 
-async def insert_claiming(session: AsyncSession, table: object, values: dict[str, object]) -> bool:
+async def insert_claiming(session: AsyncSession, table: type[SQLModel], values: dict[str, object]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True when this call inserted the row (it owns the claim)."""
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    result = await session.exec(insert(table).values(**values).on_conflict_do_nothing())  # type: ignore[call-overload]
+    result = await session.exec(insert(table).values(**values).on_conflict_do_nothing())
     return result.rowcount == 1
 
 
@@ -76,7 +76,7 @@ class ScheduleStore:
 
     @staticmethod
     async def _last_week(session: AsyncSession, chat_id: int) -> date | None:
-        result = await session.exec(select(func.max(WeeklyPost.week_start)).where(WeeklyPost.chat_id == chat_id))
+        result = await session.exec(select(func.max(WeeklyPost.week_start)).where(col(WeeklyPost.chat_id) == chat_id))
         return result.one()
 
     async def active_plans(self) -> list[ChatPlan]:
@@ -86,7 +86,7 @@ class ScheduleStore:
             missing = (
                 await session.exec(
                     select(Chat.id, Chat.created_at).where(
-                        Chat.id.not_in(select(ChatSchedule.chat_id)), Chat.left_at.is_(None)
+                        col(Chat.id).not_in(select(ChatSchedule.chat_id)), col(Chat.left_at).is_(None)
                     )
                 )
             ).all()
@@ -96,15 +96,15 @@ class ScheduleStore:
             rows = (
                 await session.exec(
                     select(ChatSchedule, Chat)
-                    .join(Chat, Chat.id == ChatSchedule.chat_id)
-                    .where(Chat.left_at.is_(None), ChatSchedule.enabled.is_(True))
-                    .order_by(ChatSchedule.chat_id)
+                    .join(Chat, col(Chat.id) == ChatSchedule.chat_id)
+                    .where(col(Chat.left_at).is_(None), col(ChatSchedule.enabled).is_(True))
+                    .order_by(col(ChatSchedule.chat_id))
                 )
             ).all()
             last_weeks = dict(
                 (
                     await session.exec(
-                        select(WeeklyPost.chat_id, func.max(WeeklyPost.week_start)).group_by(WeeklyPost.chat_id)
+                        select(WeeklyPost.chat_id, func.max(WeeklyPost.week_start)).group_by(col(WeeklyPost.chat_id))
                     )
                 ).all()
             )
@@ -131,7 +131,7 @@ class ScheduleStore:
             }
             if changes:
                 await session.exec(
-                    update(ChatSchedule).where(ChatSchedule.chat_id == chat_id).values(**changes, since=now)
+                    update(ChatSchedule).where(col(ChatSchedule.chat_id) == chat_id).values(**changes, since=now)
                 )
         return await self.plan(chat_id)
 
@@ -139,9 +139,9 @@ class ScheduleStore:
         ZoneInfo(timezone)  # raises for an unknown zone
         now = now or utcnow()
         async with self.db.session() as session:
-            await session.exec(update(Chat).where(Chat.id == chat_id).values(timezone=timezone))
+            await session.exec(update(Chat).where(col(Chat.id) == chat_id).values(timezone=timezone))
             await insert_ignoring_conflicts(session, ChatSchedule, {"chat_id": chat_id, "since": now})
-            await session.exec(update(ChatSchedule).where(ChatSchedule.chat_id == chat_id).values(since=now))
+            await session.exec(update(ChatSchedule).where(col(ChatSchedule.chat_id) == chat_id).values(since=now))
         return await self.plan(chat_id)
 
     async def claim(self, chat_id: int, week: date, now: datetime | None = None) -> bool:
@@ -155,7 +155,7 @@ class ScheduleStore:
         async with self.db.session() as session:
             await session.exec(
                 update(WeeklyPost)
-                .where(WeeklyPost.chat_id == chat_id, WeeklyPost.week_start == week)
+                .where(col(WeeklyPost.chat_id) == chat_id, col(WeeklyPost.week_start) == week)
                 .values(status=status, message_id=message_id, finished_at=utcnow())
             )
 
@@ -164,19 +164,19 @@ class ScheduleStore:
         async with self.db.session() as session:
             await session.exec(
                 delete(WeeklyPost).where(
-                    WeeklyPost.chat_id == chat_id,
-                    WeeklyPost.week_start == week,
-                    WeeklyPost.status == WeeklyPostStatus.claimed,
+                    col(WeeklyPost.chat_id) == chat_id,
+                    col(WeeklyPost.week_start) == week,
+                    col(WeeklyPost.status) == WeeklyPostStatus.claimed,
                 )
             )
 
     async def posts(self, chat_id: int) -> list[WeeklyPost]:
         async with self.db.session() as session:
             result = await session.exec(
-                select(WeeklyPost).where(WeeklyPost.chat_id == chat_id).order_by(WeeklyPost.week_start)
+                select(WeeklyPost).where(col(WeeklyPost.chat_id) == chat_id).order_by(col(WeeklyPost.week_start))
             )
             return list(result.all())
 
     async def mark_left(self, chat_id: int, when: datetime | None = None) -> None:
         async with self.db.session() as session:
-            await session.exec(update(Chat).where(Chat.id == chat_id).values(left_at=when or utcnow()))
+            await session.exec(update(Chat).where(col(Chat.id) == chat_id).values(left_at=when or utcnow()))

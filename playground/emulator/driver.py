@@ -278,7 +278,7 @@ class BotApiEmulator:
         """Call ``callback(event)`` (sync or async) on every change; returns an unsubscribe function."""
         return self.state.subscribe(callback)
 
-    async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:
+    async def wait_for(self, predicate: Callable[[], T | None], timeout: float = 5.0) -> T:
         """Wait until ``predicate()`` is truthy (re-checked on every state change) and return its value."""
         deadline = time.monotonic() + timeout
         while True:

@@ -164,7 +164,7 @@ class FileStore:
 
 def _open_image(data: bytes) -> Image.Image:
     try:
-        image = Image.open(io.BytesIO(data))
+        image: Image.Image = Image.open(io.BytesIO(data))
         image.load()
     except (UnidentifiedImageError, OSError, ValueError):
         raise bad_request("IMAGE_PROCESS_FAILED") from None

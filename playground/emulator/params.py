@@ -5,6 +5,7 @@ Form values are strings; nested objects arrive JSON-encoded. JSON bodies carry r
 
 from __future__ import annotations
 
+import builtins
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -48,7 +49,7 @@ class Params:
             return str(value)
         return json.dumps(value)
 
-    def int(self, name: str, error: str | None = None) -> int | None:
+    def int(self, name: builtins.str, error: builtins.str | None = None) -> builtins.int | None:
         value = self._values.get(name)
         if value is None or value == "":
             return None
@@ -61,7 +62,7 @@ class Params:
         except ValueError:
             raise bad_request(error or f"invalid {name} specified") from None
 
-    def float(self, name: str) -> float | None:
+    def float(self, name: builtins.str) -> builtins.float | None:
         value = self._values.get(name)
         if value is None or value == "":
             return None
@@ -70,7 +71,7 @@ class Params:
         except (TypeError, ValueError):
             raise bad_request(f"invalid {name} specified") from None
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def bool(self, name: builtins.str, default: builtins.bool = False) -> builtins.bool:
         value = self._values.get(name)
         if value is None:
             return default
@@ -78,7 +79,7 @@ class Params:
             return value
         return str(value).strip().lower() in _TRUE_WORDS
 
-    def json(self, name: str, error: str) -> Any:
+    def json(self, name: builtins.str, error: builtins.str) -> Any:
         """A nested object: decoded when it arrived as a JSON string, as-is from a JSON body."""
         value = self._values.get(name)
         if value is None:
@@ -90,10 +91,10 @@ class Params:
                 raise bad_request(error) from None
         return value
 
-    def upload(self, name: str) -> UploadedFile | None:
+    def upload(self, name: builtins.str) -> UploadedFile | None:
         return self.uploads.get(name)
 
-    def to_log(self) -> dict[str, Any]:
+    def to_log(self) -> dict[builtins.str, Any]:
         """JSON-able copy for ``emu.calls``; uploads are summarised, not copied."""
         logged: dict[str, Any] = dict(self._values)
         for name, upload in self.uploads.items():

@@ -214,10 +214,10 @@ class EmulatorState:
             chat_id = int(reference)
         except ValueError:
             raise bad_request(CHAT_NOT_FOUND) from None
-        chat = self.chats.get(chat_id)
-        if chat is None:
+        found = self.chats.get(chat_id)
+        if found is None:
             raise bad_request(CHAT_NOT_FOUND)
-        return chat
+        return found
 
     def status(self, chat_id: int, user_id: int) -> str:
         chat = self.chats[chat_id]

@@ -20,7 +20,7 @@ _AUTO_ENTITIES = (
 
 def detect_entities(text: str) -> list[dict[str, Any]]:
     """The entities Telegram clients attach to plain user text: commands, mentions, links."""
-    entities = []
+    entities: list[dict[str, Any]] = []
     for kind, pattern in _AUTO_ENTITIES:
         for match in pattern.finditer(text):
             offset = utf16_len(text[: match.start()])

@@ -1,0 +1,55 @@
+"""The parts of an update a handler was registered for, typed as present.
+
+PTB types `update.effective_*` and `callback_query` as optional because some kinds of update lack them. A
+CommandHandler only sees messages, which always have a chat and a message; a CallbackQueryHandler always has its
+query, and our buttons sit on messages in a chat. These accessors narrow the type for such handlers and fail
+loudly if one is ever registered for a kind of update without that part. Handlers that can see updates without a
+sender (channel posts) test `update.effective_user` themselves.
+"""
+
+from __future__ import annotations
+
+from telegram import CallbackQuery, Chat, Message, Update, User
+
+from handlers.context import ChatContext, ChatData
+
+
+class MissingPart(LookupError):
+    """A handler got an update without a part its registration promised."""
+
+
+def chat_of(update: Update) -> Chat:
+    if update.effective_chat is None:
+        raise MissingPart("update without a chat")
+    return update.effective_chat
+
+
+def message_of(update: Update) -> Message:
+    if update.effective_message is None:
+        raise MissingPart("update without a message")
+    return update.effective_message
+
+
+def user_of(update: Update) -> User:
+    if update.effective_user is None:
+        raise MissingPart("update without a sender")
+    return update.effective_user
+
+
+def query_of(update: Update) -> CallbackQuery:
+    if update.callback_query is None:
+        raise MissingPart("update without a callback query")
+    return update.callback_query
+
+
+def query_message_of(query: CallbackQuery) -> Message:
+    """The message a pressed button sits on; our buttons are never on inline or too old (inaccessible) messages."""
+    if not isinstance(query.message, Message):
+        raise MissingPart("button press without an accessible message")
+    return query.message
+
+
+def chat_data_of(context: ChatContext) -> ChatData:
+    if context.chat_data is None:
+        raise MissingPart("context without chat data (update without a chat)")
+    return context.chat_data
