@@ -82,20 +82,19 @@ class _HtmlParser:
     def decode_reference(self, index: int) -> tuple[str, int] | None:
         """The character an ``&`` reference at ``index`` stands for and where it ends, or None (kept literally)."""
         hexadecimal = _HEX_REFERENCE.match(self.src, index)
-        decimal = None if hexadecimal else _DECIMAL_REFERENCE.match(self.src, index)
-        if hexadecimal or decimal:
-            match = hexadecimal or decimal
-            digits = match.group(1)
+        numeric = hexadecimal or _DECIMAL_REFERENCE.match(self.src, index)
+        if numeric is not None:
+            digits = numeric.group(1)
             code_point = int(digits, 16 if hexadecimal else 10) if digits else 0
-            if code_point == 0 or code_point >= 0x10FFFF or match.end() - index >= _MAX_NUMERIC_REFERENCE:
+            if code_point == 0 or code_point >= 0x10FFFF or numeric.end() - index >= _MAX_NUMERIC_REFERENCE:
                 return None
-            decoded = chr(code_point)
+            decoded, end = chr(code_point), numeric.end()
         else:
-            match = _NAMED_REFERENCE.match(self.src, index)
-            decoded = _NAMED_ENTITIES.get(match.group(1)) if match else None
-            if match is None or decoded is None:
+            named = _NAMED_REFERENCE.match(self.src, index)
+            character = _NAMED_ENTITIES.get(named.group(1)) if named else None
+            if named is None or character is None:
                 return None
-        end = match.end()
+            decoded, end = character, named.end()
         return decoded, end + 1 if self.char_at(end) == ";" else end
 
     def parse(self) -> tuple[str, list[dict[str, Any]]]:
