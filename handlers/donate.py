@@ -277,7 +277,9 @@ async def on_rule(update: Update, context: ChatContext) -> None:
     current = (await context.services.ledger.donations(chat_of(update).id, reconcile=False)).rule
     text = t(language, "donate.rule_step_rate")
     if current is not None:
-        text += "\n" + t(language, "donate.rule_now", rule=_rule_text(current.won_per_point, current.weekly_cap_won, language))
+        text += "\n" + t(
+            language, "donate.rule_now", rule=_rule_text(current.won_per_point, current.weekly_cap_won, language)
+        )
     await query_of(update).edit_message_text(text, reply_markup=_rate_keyboard(language))
 
 
