@@ -53,7 +53,7 @@ async def test_a_link_to_any_page_with_a_photo_files_that_photo(harness: Harness
     chat = harness.emu.create_chat("private", user=user)
     await harness.emu.send_text(chat["id"], user["id"], f"우리 사진 {PAGE_WITH_PHOTO}")
     text = await _final(harness, chat["id"], "✅")
-    assert "그 페이지의 사진을 앨범에 저장했어요" in text
+    assert "링크의 원본을 앨범에 저장했어요" in text
     (photo,) = await harness.services.albums.page(chat["id"], 0, 5)
     assert harness.services.albums.read(photo) == PICTURE and photo.source_url == PAGE_WITH_PHOTO
     said = " ".join(text_of(m) for m in harness.bot_messages(chat["id"]))
