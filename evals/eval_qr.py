@@ -28,8 +28,7 @@ import numpy as np
 
 from evals.common import metric, skip
 from evals.synthetic_prints import CachedPrint, cached_prints
-from vision.qr import BACKENDS, QrCode, decode_qr, decode_single
-from vision.qr_model import Alignment, read_alignment, render, symbol_corners
+from vision.qr import BACKENDS, Alignment, QrCode, decode_qr, decode_single, read_alignment, render, symbol_corners
 
 CAMERA_KIND = "camera_photo"
 DEGRADE_SCALE = 0.6

@@ -35,7 +35,7 @@ from handlers.keyboards import pager_row
 from pipeline.analysis import smile_points
 from pipeline.pictures import faces_sheet
 from storage.faces import PersonSummary, StoredFace
-from vision.clustering import MIN_FACES
+from vision.faces import MIN_FACES
 
 PREFIX = "pp:"
 CALLBACK_PATTERN = rf"^{PREFIX}[a-z]+(:\d+)*$"

@@ -20,9 +20,8 @@ from bot.workers import CpuPool
 from ranking.points import face_points
 from storage.albums import AlbumStore
 from storage.faces import FaceStore, NewFace, NewPerson, StoredFace
-from vision.clustering import ClusterFace, Clustering, assign_incremental, recluster
 from vision.cuts import Frame, split_cuts
-from vision.faces import DetectedFace, detect_faces, embed_faces
+from vision.faces import ClusterFace, Clustering, DetectedFace, assign_incremental, detect_faces, embed_faces, recluster
 from vision.images import ImageRejected, load_rgb
 from vision.smile import smile_readings
 

@@ -13,9 +13,9 @@ import segno
 import segno.consts
 import zxingcpp
 
-from vision import qr_rs
-from vision.qr_model import render
-from vision.qr_soft import RS_BLOCKS, correct, data_positions, read_format
+from vision.qr import rs as qr_rs
+from vision.qr.model import render
+from vision.qr.soft import RS_BLOCKS, correct, data_positions, read_format
 
 LEVELS = {"L": segno.consts.ERROR_LEVEL_L, "M": segno.consts.ERROR_LEVEL_M, "Q": segno.consts.ERROR_LEVEL_Q}
 LEVELS["H"] = segno.consts.ERROR_LEVEL_H
@@ -128,7 +128,7 @@ def test_spare_codewords_are_kept_unused() -> None:
 
 
 def test_format_distance_tells_a_symbol_from_texture() -> None:
-    from vision.qr_soft import format_distance
+    from vision.qr.soft import format_distance
 
     bits = symbol("https://pgshort.aprd.io/aB3dE5f", 3, "M", 4)
     values = np.where(bits, 0.1, 0.9)

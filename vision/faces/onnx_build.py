@@ -1,10 +1,10 @@
 """dlib's face embedding ResNet rebuilt as an ONNX graph, run by onnxruntime (MLAS convolutions, ~4x dlib-bin's).
 
-The graph is built at first use from the pinned `.dat` (vision.dlib_reader) into the model cache, next to the
+The graph is built at first use from the pinned `.dat` (vision.faces.dlib_reader) into the model cache, next to the
 file it came from, and only kept if it reproduces dlib's own embeddings of CHECK_CHIPS synthetic chips
 (tests/vision/test_embedder_onnx.py checks real face chips). Nothing generated is ever in the repository.
 
-    python -m vision.embedder_onnx      # build (or verify) the cached graph now and print its path
+    python -m vision.faces             # build (or verify) the cached graph now and print its path
 
 The network (dlib's `dlib_face_recognition_resnet_model_v1`): conv 7×7/2 → max-pool 3×3/2 → residual blocks of
 two 3×3 convs (32, 64, 128, 256, 256 channels; the first block of a level has a stride-2 first conv and no
@@ -16,16 +16,15 @@ zero-filling the smaller one at the end of each axis (more channels, and 3×3 + 
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from vision import onnx_proto as proto
-from vision.dlib_reader import WRAPPER_VERSION, DlibFormatError, DlibNet, read_dlib_net
-from vision.model_store import ModelMissing, load_manifest, model_dir, model_path, sha256_of
+from vision.faces import onnx_proto as proto
+from vision.faces.dlib_reader import WRAPPER_VERSION, DlibFormatError, DlibNet, read_dlib_net
+from vision.models import ModelMissing, load_manifest, model_dir, model_path, sha256_of
 
 MODEL_NAME = "dlib_face_embedder"
 # Bump when the graph this module builds changes, so old cached graphs are not used.
@@ -293,7 +292,3 @@ def ensure_onnx() -> Path:
 def main() -> int:
     print(ensure_onnx())
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -14,7 +14,7 @@ from functools import cache
 
 import numpy as np
 
-from vision import qr_rs
+from vision.qr import rs as qr_rs
 
 # ISO/IEC 18004 table 9, versions 1-7: error level -> (EC codewords per block, ((blocks, data codewords), ...)).
 RS_BLOCKS: dict[int, dict[str, tuple[int, tuple[tuple[int, int], ...]]]] = {

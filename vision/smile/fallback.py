@@ -17,8 +17,9 @@ import cv2
 import numpy as np
 
 from vision.faces import DetectedFace, FaceModels, detect_faces
+from vision.smile.views import prepare_view
 
-# (margin, fill) of the views YuNet is shown, in order, as vision.smile.prepare_view makes them.
+# (margin, fill) of the views YuNet is shown, in order, as prepare_view makes them.
 FALLBACK_ATTEMPTS: tuple[tuple[float, str], ...] = ((0.25, "edge"), (0.4, "grey"))
 FALLBACK_VIEW = 256
 FALLBACK_MIN_FACE = 16
@@ -62,8 +63,6 @@ def _nearest_centre(faces: list[DetectedFace], size: int) -> DetectedFace:
 
 def aligned_chip(rgb: np.ndarray) -> np.ndarray | None:
     """dlib's aligned 150 px chip of the face YuNet finds nearest the crop's centre, or None when it finds none."""
-    from vision.smile import prepare_view  # vision.smile imports this module
-
     if min(rgb.shape[:2]) < 8:
         return None
     for margin, fill in FALLBACK_ATTEMPTS:

@@ -21,7 +21,7 @@ from functools import cache
 import cv2
 import numpy as np
 
-from vision.qr_variants import adaptive, otsu
+from vision.qr.variants import adaptive, otsu
 
 # Module clusters: blob sides (px) that can hold a code at >= ~1.3 px/module, and at most this many boxes.
 CLUSTER_MIN_SIDE = 20

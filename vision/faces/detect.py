@@ -15,8 +15,8 @@ from typing import ClassVar
 import cv2
 import numpy as np
 
-from vision import embedder_onnx
-from vision.model_store import model_path
+from vision.faces import onnx_build
+from vision.models import model_path
 
 # YuNet (libfacedetection) slows down and loses accuracy on inputs larger than ~960 px; each pass runs at most this.
 DETECTOR_MAX_SIDE = 960
@@ -72,7 +72,7 @@ class FaceModels:
         self.embedder_kind = embedder
         self.shape_predictor = dlib.shape_predictor(str(model_path("dlib_5_landmarks")))
         if embedder == "onnx":
-            self._session = embedder_onnx.load_session(threads)
+            self._session = onnx_build.load_session(threads)
         else:
             self._dlib_embedder = dlib.face_recognition_model_v1(str(model_path("dlib_face_embedder")))
 
@@ -108,7 +108,7 @@ class FaceModels:
         if not chips:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
         if self.embedder_kind == "onnx":
-            return embedder_onnx.run(self._session, chips)
+            return onnx_build.run(self._session, chips)
         vectors = self._dlib_embedder.compute_face_descriptor(list(chips))
         return np.asarray([np.asarray(v) for v in vectors], dtype=np.float32)
 

@@ -32,7 +32,7 @@ from functools import cache
 import cv2
 import numpy as np
 
-from vision.qr_soft import alignment_centres, format_distance
+from vision.qr.soft import alignment_centres, format_distance
 
 MODULE_PX = 5  # rectified pixels per module
 QUIET = 3  # quiet-zone modules kept around the symbol (all light)

@@ -33,10 +33,10 @@ import cv2
 import numpy as np
 import zxingcpp
 
-from vision.qr_deblur import deblurred_variants
-from vision.qr_model import MAX_VERSION as MAX_MODEL_VERSION
-from vision.qr_model import align_outline, read_alignment, render
-from vision.qr_regions import (
+from vision.qr.deblur import deblurred_variants
+from vision.qr.model import MAX_VERSION as MAX_MODEL_VERSION
+from vision.qr.model import align_outline, read_alignment, render
+from vision.qr.regions import (
     Region,
     candidate_regions,
     crop_pitch,
@@ -44,8 +44,8 @@ from vision.qr_regions import (
     outline_from_finders,
     outline_regions,
 )
-from vision.qr_soft import correct as soft_correct
-from vision.qr_variants import WHOLE_IMAGE_VARIANTS, adaptive, crop_variants, otsu, resize
+from vision.qr.soft import correct as soft_correct
+from vision.qr.variants import WHOLE_IMAGE_VARIANTS, adaptive, crop_variants, otsu, resize
 
 log = logging.getLogger(__name__)
 
