@@ -10,7 +10,7 @@ METRIC qr.synthetic_print_rate         synthetic prints decoded by the cascade
 METRIC qr.synthetic_ms_per_image       mean cascade time on them
 METRIC qr.synthetic_polygon_on_code    decoded prints whose returned polygon lies on the true code
 METRIC qr.synthetic_oracle_rate        decodable at all when the true corners are given (a ceiling)
-METRIC qr.synthetic_model_oracle_rate  the model-based reader (vision.qr_model) given the true corners and version
+METRIC qr.synthetic_model_oracle_rate  the model-based reader (vision.qr.model) given the true corners and version
 METRIC qr.synthetic_wrong_texts        prints for which the cascade returned a text that is not the printed one
 """
 

@@ -265,7 +265,7 @@ def test_model_and_deconvolution_stages_read_a_defocused_small_code_the_variants
         assert centre_inside(found.polygon, truth)
         assert stage in found.decoder
 
-    # The model stage (vision.qr_model) comes first; without it, Wiener deconvolution reads the code.
+    # The model stage (vision.qr.model) comes first; without it, Wiener deconvolution reads the code.
     read_by("model")
     monkeypatch.setattr(vision.qr.cascade, "MODEL_OUTLINES", 0)
     read_by("wiener")

@@ -1,4 +1,4 @@
-"""vision.qr_model: fixed patterns, kernel fit, module solution and alignment, on codes made with segno."""
+"""vision.qr.model: fixed patterns, kernel fit, module solution and alignment, on codes made with segno."""
 
 from __future__ import annotations
 

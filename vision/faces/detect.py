@@ -54,7 +54,7 @@ class DetectedFace:
 class FaceModels:
     """The face models, loaded once per process: dlib's 5-point predictor and the identity ResNet.
 
-    The ResNet runs as ONNX in onnxruntime (`embedder="onnx"`, vision.embedder_onnx: the same weights, built from
+    The ResNet runs as ONNX in onnxruntime (`embedder="onnx"`, vision.faces.onnx_build: the same weights, built from
     the pinned .dat at first use, ~20x faster than dlib-bin's BLAS-less convolutions); `embedder="dlib"` runs
     dlib's own, for comparisons. `threads` is onnxruntime's intra-op thread count (None: its default).
     YuNet is compiled into `yuface`.

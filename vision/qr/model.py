@@ -18,7 +18,7 @@ pattern and quiet zone are fixed. This module uses them three times:
    rounds of greedy flips (each module set to whichever value explains the pixels better) follow.
 
 The result is a clean bit matrix; the caller renders it and lets a standard decoder apply error correction
-(or first corrects it soft-decision, ``vision.qr_soft``, when that fails).
+(or first corrects it soft-decision, ``vision.qr.soft``, when that fails).
 Pure numpy/OpenCV, a few tens of milliseconds per attempt.
 """
 
@@ -32,7 +32,8 @@ from functools import cache
 import cv2
 import numpy as np
 
-from vision.qr.soft import alignment_centres, format_distance
+from vision.qr.soft import format_distance
+from vision.qr.spec import alignment_centres
 
 MODULE_PX = 5  # rectified pixels per module
 QUIET = 3  # quiet-zone modules kept around the symbol (all light)

@@ -5,7 +5,7 @@ aligns it into the 150 px chip the identity embedder uses (FaceModels.chips). Th
 FALLBACK_KINDS of that chip, whichever scripts/fit_smile.py measured better held out: a histogram of oriented
 gradients of the mouth region (lightness only, so greyscale measures the same) or the dlib 128-d embedding (trained
 for identity, but it carries expression too). A logistic regression fitted alongside the main model (the "fallback"
-entry of vision/smile_model.json) turns them into P(smiling). Figures: README.md, "Measured" → "Smiles".
+entry of vision/smile/smile_model.json) turns them into P(smiling). Figures: README.md, "Measured" → "Smiles".
 """
 
 from __future__ import annotations

@@ -236,7 +236,7 @@ class SmileScorer:
 
     @property
     def model(self) -> SmileModel:
-        """The fitted model (vision/smile_model.json unless one was given); measuring does not need it."""
+        """The fitted model (vision/smile/smile_model.json unless one was given); measuring does not need it."""
         if self._model is None:
             self._model = SmileModel.load()
         return self._model
