@@ -8,15 +8,18 @@ so the worker pool pays for them once. Measured choices and figures: README.md, 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import cv2
 import numpy as np
 
 from vision.faces import onnx_build
 from vision.models import model_path
+
+if TYPE_CHECKING:
+    import dlib
 
 # YuNet (libfacedetection) slows down and loses accuracy on inputs larger than ~960 px; each pass runs at most this.
 DETECTOR_MAX_SIDE = 960
@@ -91,7 +94,7 @@ class FaceModels:
             cls._shared = cls(embedder=embedder, threads=threads)
         return cls._shared
 
-    def align(self, rgb: np.ndarray, face: DetectedFace):  # -> dlib.full_object_detection
+    def align(self, rgb: np.ndarray, face: DetectedFace) -> dlib.full_object_detection:
         x, y, w, h = _dlib_box(face)
         rect = self._dlib.rectangle(int(x), int(y), int(x + w), int(y + h))
         return self.shape_predictor(rgb, rect)
@@ -182,7 +185,7 @@ def _tile_scale(width: int, height: int, min_size: int) -> float | None:
     return min(1.0, wanted)
 
 
-def _tiles(bgr: np.ndarray, scale: float):
+def _tiles(bgr: np.ndarray, scale: float) -> Iterator[tuple[int, int, np.ndarray]]:
     """Overlapping crops of `bgr` that are DETECTOR_MAX_SIDE px wide once scaled, with their offsets."""
     height, width = bgr.shape[:2]
     side = int(DETECTOR_MAX_SIDE / scale)

@@ -19,12 +19,16 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vision.faces import onnx_proto as proto
-from vision.faces.dlib_reader import WRAPPER_VERSION, DlibFormatError, DlibNet, read_dlib_net
+from vision.faces.dlib_reader import WRAPPER_VERSION, DlibFormatError, DlibNet, Layer, read_dlib_net
 from vision.models import ModelMissing, load_manifest, model_dir, model_path, sha256_of
+
+if TYPE_CHECKING:
+    import onnxruntime
 
 MODEL_NAME = "dlib_face_embedder"
 # Bump when the graph this module builds changes, so old cached graphs are not used.
@@ -57,7 +61,13 @@ class _Graph:
         self.initializers.append(proto.tensor(name, array))
         return name
 
-    def op(self, op_type: str, inputs: Sequence[str], shape: tuple[int, int, int] | None, **attributes) -> str:
+    def op(
+        self,
+        op_type: str,
+        inputs: Sequence[str],
+        shape: tuple[int, int, int] | None,
+        **attributes: int | float | Sequence[int],
+    ) -> str:
         output = self.name(op_type.lower())
         self.nodes.append(proto.node(op_type, inputs, [output], output, **attributes))
         if shape is not None:
@@ -133,7 +143,9 @@ def build_onnx(net: DlibNet, metadata: dict[str, str]) -> bytes:
     )
 
 
-def _add_layer(graph: _Graph, layer, following, current: str, tags: dict[int, str], last_tag: int) -> str:
+def _add_layer(
+    graph: _Graph, layer: Layer, following: Layer | None, current: str, tags: dict[int, str], last_tag: int
+) -> str:
     channels, rows, cols = graph.shapes[current]
     if layer.kind == "con":
         nr, nc, stride_y, stride_x, pad_y, pad_x = layer.geometry
@@ -174,14 +186,15 @@ def _add_layer(graph: _Graph, layer, following, current: str, tags: dict[int, st
         if last_tag not in tags:
             raise DlibFormatError("add_prev without a tagged input")
         other = tags[last_tag]
-        shape = tuple(max(a, b) for a, b in zip(graph.shapes[current], graph.shapes[other], strict=True))
+        (c1, r1, w1), (c2, r2, w2) = graph.shapes[current], graph.shapes[other]
+        shape = (max(c1, c2), max(r1, r2), max(w1, w2))
         return graph.op("Add", [_zero_fill(graph, current, shape), _zero_fill(graph, other, shape)], shape)
     if layer.kind == "fc":
-        weights = layer.weights["weights"]
-        if weights.shape[0] != channels * rows * cols:
-            raise DlibFormatError(f"fc expects {weights.shape[0]} inputs, gets {channels * rows * cols}")
+        matrix = layer.weights["weights"]
+        if matrix.shape[0] != channels * rows * cols:
+            raise DlibFormatError(f"fc expects {matrix.shape[0]} inputs, gets {channels * rows * cols}")
         flat = graph.op("Flatten", [current], None, axis=1)
-        return graph.op("MatMul", [flat, graph.constant("fc", weights)], (weights.shape[1], 1, 1))
+        return graph.op("MatMul", [flat, graph.constant("fc", matrix)], (matrix.shape[1], 1, 1))
     raise DlibFormatError(f"no ONNX form for dlib layer {layer.kind!r}")
 
 
@@ -222,7 +235,7 @@ def _metadata(source_sha256: str) -> dict[str, str]:
     return {"source": MODEL_NAME, "source_sha256": source_sha256, "converter_version": CONVERTER_VERSION}
 
 
-def session(path: Path, threads: int | None = None):
+def session(path: Path, threads: int | None = None) -> onnxruntime.InferenceSession:
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
@@ -232,12 +245,12 @@ def session(path: Path, threads: int | None = None):
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def run(sess, chips: Sequence[np.ndarray]) -> np.ndarray:
+def run(sess: onnxruntime.InferenceSession, chips: Sequence[np.ndarray]) -> np.ndarray:
     batch = np.stack([np.asarray(c, dtype=np.float32) for c in chips])
     return sess.run([OUTPUT], {INPUT: batch})[0].astype(np.float32)
 
 
-def _open_if_current(path: Path, source_sha256: str, threads: int | None):
+def _open_if_current(path: Path, source_sha256: str, threads: int | None) -> onnxruntime.InferenceSession | None:
     """A session on `path` if it holds this converter's graph of this .dat, else None (missing, stale, broken)."""
     if not path.is_file():
         return None
@@ -248,7 +261,7 @@ def _open_if_current(path: Path, source_sha256: str, threads: int | None):
     return sess if sess.get_modelmeta().custom_metadata_map == _metadata(source_sha256) else None
 
 
-def load_session(threads: int | None = None):
+def load_session(threads: int | None = None) -> onnxruntime.InferenceSession:
     """An onnxruntime session on the cached embedder, built (and checked against dlib) first if needed."""
     source_sha256 = load_manifest()[MODEL_NAME].sha256
     sess = _open_if_current(cached_path(), source_sha256, threads)

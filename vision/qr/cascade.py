@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from types import ModuleType
 
 import cv2
 import numpy as np
@@ -147,9 +148,17 @@ def _as_uint8(image: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- decoder backends
 
 
-def _zxing_read(grey: np.ndarray, **options: object) -> list[zxingcpp.Barcode]:
+_QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+
+
+def _zxing_read(grey: np.ndarray, *, try_downscale: bool = True, return_errors: bool = False) -> list[zxingcpp.Barcode]:
+    """zxing-cpp's QR reader; the two options and their defaults are zxing-cpp's own."""
     return zxingcpp.read_barcodes(
-        grey, formats=zxingcpp.BarcodeFormat.QRCode, text_mode=zxingcpp.TextMode.Plain, **options
+        grey,
+        formats=_QR_ONLY,
+        text_mode=zxingcpp.TextMode.Plain,
+        try_downscale=try_downscale,
+        return_errors=return_errors,
     )
 
 
@@ -167,7 +176,7 @@ def _zxing_polygon(position: zxingcpp.Position) -> np.ndarray:
 
 
 @cache
-def _pyzbar_module():
+def _pyzbar_module() -> ModuleType | None:
     try:
         from pyzbar import pyzbar
     except (ImportError, OSError) as exc:  # libzbar0 not installed: the cascade runs on zxing alone
@@ -410,7 +419,7 @@ def _finder_outlines(work: np.ndarray, work_to_input: np.ndarray) -> list[Outlin
     Blur widens the finders' profile, so the module count reads high: the versions just below the estimate
     come first. The outline depends on the version (finder centres sit 3.5 modules in), so each gets its own.
     """
-    outlines = []
+    outlines: list[Outline] = []
     for centres, modules in finder_triples(work, MODEL_FINDER_OUTLINES):
         guess = (modules - 17) / 4
         for version in sorted(range(1, MAX_MODEL_VERSION + 1), key=lambda v: abs(v - guess + 0.3))[:3]:

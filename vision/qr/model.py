@@ -25,7 +25,7 @@ Pure numpy/OpenCV, a few tens of milliseconds per attempt.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -398,7 +398,7 @@ class Alignment:
     to_image: np.ndarray
 
 
-def align_outline(grey: np.ndarray, quad: np.ndarray, versions: range | None = None) -> list[Alignment]:
+def align_outline(grey: np.ndarray, quad: np.ndarray, versions: Sequence[int] | None = None) -> list[Alignment]:
     """Every version whose fixed patterns fit near ``quad`` (TL, TR, BR, BL), best fit first."""
     # ECC computes gradients over its whole input: work on a crop around the outline.
     side = float(np.ptp(quad, axis=0).max())
@@ -486,7 +486,8 @@ def _realign_ecc(grey: np.ndarray, solution: _Solution, grid: _Grid) -> np.ndarr
     values = _binarised(solution.modules, grid)
     predicted = cv2.GaussianBlur(_upsample(values), (0, 0), REALIGN_BLUR * MODULE_PX)
     try:
-        _, warp = cv2.findTransformECC(
+        # No mask (None) with a filter size: OpenCV takes it, its stubs allow None only in the 6-argument form.
+        _, warp = cv2.findTransformECC(  # type: ignore[call-overload]
             predicted,
             grey.astype(np.float32),
             solution.to_image.astype(np.float32),

@@ -111,7 +111,7 @@ def _cluster_score(binary: np.ndarray, contour: np.ndarray) -> float | None:
     cv2.drawContours(mask, [hull - (x, y)], -1, 255, -1)
     inside = mask > 0
     dark = (binary[y : y + h, x : x + w] > 0) & inside
-    dark_share = np.count_nonzero(dark) / max(1, np.count_nonzero(inside))
+    dark_share = np.count_nonzero(dark) / max(1, int(np.count_nonzero(inside)))
     if not 0.3 < dark_share < 0.8:
         return None
     density = _transition_density(dark) * dark.size / max(1.0, hull_area)

@@ -8,6 +8,7 @@ data masks, format-bit positions) is computed here. Versions 1-40; the readers u
 from __future__ import annotations
 
 from functools import cache
+from typing import cast
 
 import numpy as np
 import segno.consts
@@ -23,7 +24,8 @@ def size(version: int) -> int:
 
 def rs_blocks(version: int, level: str) -> tuple[int, list[int]]:
     """(EC codewords per block, data codewords of each block in transmission order)."""
-    groups = segno.consts.ECC[version][segno.consts.ERROR_MAPPING[level]]
+    table = cast(dict[int, dict[int, tuple[segno.consts.EC, ...]]], segno.consts.ECC)
+    groups = table[version][segno.consts.ERROR_MAPPING[level]]
     ec = {group.num_total - group.num_data for group in groups}
     if len(ec) != 1:
         raise ValueError(f"version {version}-{level}: blocks with different EC lengths {sorted(ec)}")

@@ -102,7 +102,8 @@ class FallbackModel:
         arrays = [np.asarray(raw[key], dtype=np.float64) for key in ("mean", "scale", "coef")]
         if len({array.shape for array in arrays}) != 1:
             raise ValueError("fallback mean, scale and coef must have the same length")
-        return cls(kind, *arrays, float(raw["intercept"]), dict(raw.get("info", {})))
+        mean, scale, coef = arrays
+        return cls(kind, mean, scale, coef, float(raw["intercept"]), dict(raw.get("info", {})))
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         x = (np.asarray(features, dtype=np.float64) - self.mean) / self.scale

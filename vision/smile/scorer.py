@@ -204,7 +204,8 @@ class SmileModel:
         if any(array.shape != (len(features),) for array in arrays):
             raise ValueError(f"{path}: mean, scale and coef must each have {len(features)} values")
         fallback = FallbackModel.from_json(raw["fallback"]) if "fallback" in raw else None
-        return cls(features, *arrays, float(raw["intercept"]), dict(raw.get("info", {})), fallback)
+        mean, scale, coef = arrays
+        return cls(features, mean, scale, coef, float(raw["intercept"]), dict(raw.get("info", {})), fallback)
 
     def probability(self, measurements: np.ndarray) -> np.ndarray:
         """P(smiling) for measurement vectors (..., len(MEASUREMENTS))."""
