@@ -37,7 +37,7 @@ from pipeline.analysis import smile_points
 from pipeline.pictures import faces_sheet
 from storage.faces import PersonSummary, StoredFace
 from storage.models import Person, saved_id
-from vision.clustering import MIN_FACES
+from vision.faces import MIN_FACES
 
 LIST = Action("pp", "l", int, int)  # hidden (0/1), page
 OPEN = Action("pp", "o", int)  # person

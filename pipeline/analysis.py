@@ -21,9 +21,8 @@ from ranking.points import face_points
 from storage.albums import AlbumStore
 from storage.faces import FaceStore, NewFace, NewPerson, StoredFace
 from storage.models import saved_id
-from vision.clustering import ClusterFace, Clustering, assign_incremental, recluster
 from vision.cuts import Frame, split_cuts
-from vision.faces import DetectedFace, detect_faces, embed_faces
+from vision.faces import ClusterFace, Clustering, DetectedFace, assign_incremental, detect_faces, embed_faces, recluster
 from vision.images import ImageRejected, load_rgb
 from vision.smile import smile_readings
 

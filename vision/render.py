@@ -37,7 +37,8 @@ class FaceMark:
 def _colour(strength: float) -> tuple[int, int, int]:
     s = min(max(strength, 0.0), 1.0)
     grey, warm = np.array([150, 160, 175]), np.array([255, 196, 0])
-    return tuple(int(v) for v in grey + (warm - grey) * s)
+    red, green, blue = (int(v) for v in grey + (warm - grey) * s)
+    return red, green, blue
 
 
 def annotate_faces(rgb: np.ndarray, marks: Sequence[FaceMark], max_side: int = 1280) -> np.ndarray:

@@ -5,7 +5,7 @@ aligns it into the 150 px chip the identity embedder uses (FaceModels.chips). Th
 FALLBACK_KINDS of that chip, whichever scripts/fit_smile.py measured better held out: a histogram of oriented
 gradients of the mouth region (lightness only, so greyscale measures the same) or the dlib 128-d embedding (trained
 for identity, but it carries expression too). A logistic regression fitted alongside the main model (the "fallback"
-entry of vision/smile_model.json) turns them into P(smiling). Figures: README.md, "Measured" → "Smiles".
+entry of vision/smile/smile_model.json) turns them into P(smiling). Figures: README.md, "Measured" → "Smiles".
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ import cv2
 import numpy as np
 
 from vision.faces import DetectedFace, FaceModels, detect_faces
+from vision.smile.views import prepare_view
 
-# (margin, fill) of the views YuNet is shown, in order, as vision.smile.prepare_view makes them.
+# (margin, fill) of the views YuNet is shown, in order, as prepare_view makes them.
 FALLBACK_ATTEMPTS: tuple[tuple[float, str], ...] = ((0.25, "edge"), (0.4, "grey"))
 FALLBACK_VIEW = 256
 FALLBACK_MIN_FACE = 16
@@ -62,8 +63,6 @@ def _nearest_centre(faces: list[DetectedFace], size: int) -> DetectedFace:
 
 def aligned_chip(rgb: np.ndarray) -> np.ndarray | None:
     """dlib's aligned 150 px chip of the face YuNet finds nearest the crop's centre, or None when it finds none."""
-    from vision.smile import prepare_view  # vision.smile imports this module
-
     if min(rgb.shape[:2]) < 8:
         return None
     for margin, fill in FALLBACK_ATTEMPTS:
@@ -103,7 +102,8 @@ class FallbackModel:
         arrays = [np.asarray(raw[key], dtype=np.float64) for key in ("mean", "scale", "coef")]
         if len({array.shape for array in arrays}) != 1:
             raise ValueError("fallback mean, scale and coef must have the same length")
-        return cls(kind, *arrays, float(raw["intercept"]), dict(raw.get("info", {})))
+        mean, scale, coef = arrays
+        return cls(kind, mean, scale, coef, float(raw["intercept"]), dict(raw.get("info", {})))
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         x = (np.asarray(features, dtype=np.float64) - self.mean) / self.scale

@@ -4,17 +4,17 @@
 
 1. fast path: zxing-cpp and zbar (pyzbar) on the whole grey image;
 2. small codes: zxing on the image upscaled 2x (cubic), then candidate regions (outlines a decoder saw
-   but could not read, square clusters of dark modules, finder-pattern pairs; see ``vision.qr_regions``),
+   but could not read, square clusters of dark modules, finder-pattern pairs; see ``vision.qr.regions``),
    each cropped, upscaled to 4 and 6 px per module using a run-length estimate of the module pitch, and
-   retried through sharpening and local-threshold variants sized in modules (``vision.qr_variants``).
+   retried through sharpening and local-threshold variants sized in modules (``vision.qr.variants``).
    When the fast path already read a code, only the 2x pass and the unread outlines are tried, so a
    second, smaller code in the same photo is still returned;
    still nothing: the outlines zxing found but could not read (also on the image upscaled 3x) and those of
-   matched finder-pattern triples (``vision.qr_regions.finder_triples``) are read model-based
-   (``vision.qr_model``: fixed patterns aligned by ECC, blur kernel fitted, modules solved by least squares,
+   matched finder-pattern triples (``vision.qr.regions.finder_triples``) are read model-based
+   (``vision.qr.model``: fixed patterns aligned by ECC, blur kernel fitted, modules solved by least squares,
    the clean matrix decoded), within a time budget;
    then small codes (< ``DEBLUR_MAX_PITCH`` px per module) among the first regions are deblurred
-   by Wiener deconvolution with a small bank of defocus/motion kernels (``vision.qr_deblur``), within a
+   by Wiener deconvolution with a small bank of defocus/motion kernels (``vision.qr.deblur``), within a
    time budget;
 3. webcam-sized photos only: the whole image upscaled with every variant, then small rotations.
 
@@ -28,15 +28,16 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from types import ModuleType
 
 import cv2
 import numpy as np
 import zxingcpp
 
-from vision.qr_deblur import deblurred_variants
-from vision.qr_model import MAX_VERSION as MAX_MODEL_VERSION
-from vision.qr_model import align_outline, read_alignment, render
-from vision.qr_regions import (
+from vision.qr.deblur import deblurred_variants
+from vision.qr.model import MAX_VERSION as MAX_MODEL_VERSION
+from vision.qr.model import align_outline, read_alignment, render
+from vision.qr.regions import (
     Region,
     candidate_regions,
     crop_pitch,
@@ -44,8 +45,8 @@ from vision.qr_regions import (
     outline_from_finders,
     outline_regions,
 )
-from vision.qr_soft import correct as soft_correct
-from vision.qr_variants import WHOLE_IMAGE_VARIANTS, adaptive, crop_variants, otsu, resize
+from vision.qr.soft import correct as soft_correct
+from vision.qr.variants import WHOLE_IMAGE_VARIANTS, adaptive, crop_variants, otsu, resize
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ PYZBAR_CROP_VARIANTS = frozenset({"unsharp-strong-otsu", "unsharp-wide-local2"})
 SMALL_PHOTO_SIDE = 640
 # Upscaled crops are capped at this side: a real code needs < 400 px at 6 px per module.
 MAX_CROP_SIDE = 640
-# Deblurring (vision.qr_deblur) is for codes below this estimated pitch (photo px per module; blur makes the
+# Deblurring (vision.qr.deblur) is for codes below this estimated pitch (photo px per module; blur makes the
 # run-length estimate run ~10-20 % high): larger ones the variants could not read are damaged by glare or
 # occlusion rather than by merged modules (3.0 read nothing more and cost time). It works on the first
 # DEBLUR_REGIONS regions, at DEBLUR_MODULE_PX px per module, and stops after DEBLUR_BUDGET_S seconds.
@@ -85,7 +86,7 @@ DEBLUR_MODULE_PX = 7.5
 DEBLUR_BUDGET_S = 1.5
 # zxing's own finder search needs ~3 px per module; Telegram-sized photos of prints give 1.3-2.5.
 UPSCALE_FACTOR = 2.0
-# Model-based reading (vision.qr_model) of outlines zxing found but could not decode and of matched finder
+# Model-based reading (vision.qr.model) of outlines zxing found but could not decode and of matched finder
 # triples: at most this many distinct outlines are aligned and the best-fitting MODEL_MAX_ALIGNMENTS read
 # (every print the stage reads on the eval set was its first or second), with a wall-clock budget only as a
 # safety net, so results do not depend on the machine's speed.
@@ -147,9 +148,17 @@ def _as_uint8(image: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- decoder backends
 
 
-def _zxing_read(grey: np.ndarray, **options: object) -> list[zxingcpp.Barcode]:
+_QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+
+
+def _zxing_read(grey: np.ndarray, *, try_downscale: bool = True, return_errors: bool = False) -> list[zxingcpp.Barcode]:
+    """zxing-cpp's QR reader; the two options and their defaults are zxing-cpp's own."""
     return zxingcpp.read_barcodes(
-        grey, formats=zxingcpp.BarcodeFormat.QRCode, text_mode=zxingcpp.TextMode.Plain, **options
+        grey,
+        formats=_QR_ONLY,
+        text_mode=zxingcpp.TextMode.Plain,
+        try_downscale=try_downscale,
+        return_errors=return_errors,
     )
 
 
@@ -167,7 +176,7 @@ def _zxing_polygon(position: zxingcpp.Position) -> np.ndarray:
 
 
 @cache
-def _pyzbar_module():
+def _pyzbar_module() -> ModuleType | None:
     try:
         from pyzbar import pyzbar
     except (ImportError, OSError) as exc:  # libzbar0 not installed: the cascade runs on zxing alone
@@ -379,7 +388,7 @@ def _distinct_outlines(outlines: list[Outline], limit: int) -> list[Outline]:
 
 
 def _read_by_model(grey: np.ndarray, outlines: list[Outline], results: _Results, deadline: float) -> bool:
-    """Model-based reading (``vision.qr_model``) of outlines in input pixels, best-aligned first.
+    """Model-based reading (``vision.qr.model``) of outlines in input pixels, best-aligned first.
 
     Decoders also report outlines built from finder-like shapes that are not one code; the ECC fit of the
     fixed patterns ranks the real ones first. Each solution is rendered clean for zxing's error correction.
@@ -405,12 +414,12 @@ def _read_by_model(grey: np.ndarray, outlines: list[Outline], results: _Results,
 
 
 def _finder_outlines(work: np.ndarray, work_to_input: np.ndarray) -> list[Outline]:
-    """Outlines from matched finder triples (``vision.qr_regions``), in input pixels, one per plausible version.
+    """Outlines from matched finder triples (``vision.qr.regions``), in input pixels, one per plausible version.
 
     Blur widens the finders' profile, so the module count reads high: the versions just below the estimate
     come first. The outline depends on the version (finder centres sit 3.5 modules in), so each gets its own.
     """
-    outlines = []
+    outlines: list[Outline] = []
     for centres, modules in finder_triples(work, MODEL_FINDER_OUTLINES):
         guess = (modules - 17) / 4
         for version in sorted(range(1, MAX_MODEL_VERSION + 1), key=lambda v: abs(v - guess + 0.3))[:3]:

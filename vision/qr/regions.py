@@ -21,7 +21,7 @@ from functools import cache
 import cv2
 import numpy as np
 
-from vision.qr_variants import adaptive, otsu
+from vision.qr.variants import adaptive, otsu
 
 # Module clusters: blob sides (px) that can hold a code at >= ~1.3 px/module, and at most this many boxes.
 CLUSTER_MIN_SIDE = 20
@@ -111,7 +111,7 @@ def _cluster_score(binary: np.ndarray, contour: np.ndarray) -> float | None:
     cv2.drawContours(mask, [hull - (x, y)], -1, 255, -1)
     inside = mask > 0
     dark = (binary[y : y + h, x : x + w] > 0) & inside
-    dark_share = np.count_nonzero(dark) / max(1, np.count_nonzero(inside))
+    dark_share = np.count_nonzero(dark) / max(1, int(np.count_nonzero(inside)))
     if not 0.3 < dark_share < 0.8:
         return None
     density = _transition_density(dark) * dark.size / max(1.0, hull_area)

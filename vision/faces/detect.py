@@ -8,15 +8,18 @@ so the worker pool pays for them once. Measured choices and figures: README.md, 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import cv2
 import numpy as np
 
-from vision import embedder_onnx
-from vision.model_store import model_path
+from vision.faces import onnx_build
+from vision.models import model_path
+
+if TYPE_CHECKING:
+    import dlib
 
 # YuNet (libfacedetection) slows down and loses accuracy on inputs larger than ~960 px; each pass runs at most this.
 DETECTOR_MAX_SIDE = 960
@@ -54,7 +57,7 @@ class DetectedFace:
 class FaceModels:
     """The face models, loaded once per process: dlib's 5-point predictor and the identity ResNet.
 
-    The ResNet runs as ONNX in onnxruntime (`embedder="onnx"`, vision.embedder_onnx: the same weights, built from
+    The ResNet runs as ONNX in onnxruntime (`embedder="onnx"`, vision.faces.onnx_build: the same weights, built from
     the pinned .dat at first use, ~20x faster than dlib-bin's BLAS-less convolutions); `embedder="dlib"` runs
     dlib's own, for comparisons. `threads` is onnxruntime's intra-op thread count (None: its default).
     YuNet is compiled into `yuface`.
@@ -72,7 +75,7 @@ class FaceModels:
         self.embedder_kind = embedder
         self.shape_predictor = dlib.shape_predictor(str(model_path("dlib_5_landmarks")))
         if embedder == "onnx":
-            self._session = embedder_onnx.load_session(threads)
+            self._session = onnx_build.load_session(threads)
         else:
             self._dlib_embedder = dlib.face_recognition_model_v1(str(model_path("dlib_face_embedder")))
 
@@ -91,7 +94,7 @@ class FaceModels:
             cls._shared = cls(embedder=embedder, threads=threads)
         return cls._shared
 
-    def align(self, rgb: np.ndarray, face: DetectedFace):  # -> dlib.full_object_detection
+    def align(self, rgb: np.ndarray, face: DetectedFace) -> dlib.full_object_detection:
         x, y, w, h = _dlib_box(face)
         rect = self._dlib.rectangle(int(x), int(y), int(x + w), int(y + h))
         return self.shape_predictor(rgb, rect)
@@ -108,7 +111,7 @@ class FaceModels:
         if not chips:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
         if self.embedder_kind == "onnx":
-            return embedder_onnx.run(self._session, chips)
+            return onnx_build.run(self._session, chips)
         vectors = self._dlib_embedder.compute_face_descriptor(list(chips))
         return np.asarray([np.asarray(v) for v in vectors], dtype=np.float32)
 
@@ -182,7 +185,7 @@ def _tile_scale(width: int, height: int, min_size: int) -> float | None:
     return min(1.0, wanted)
 
 
-def _tiles(bgr: np.ndarray, scale: float):
+def _tiles(bgr: np.ndarray, scale: float) -> Iterator[tuple[int, int, np.ndarray]]:
     """Overlapping crops of `bgr` that are DETECTOR_MAX_SIDE px wide once scaled, with their offsets."""
     height, width = bgr.shape[:2]
     side = int(DETECTOR_MAX_SIDE / scale)

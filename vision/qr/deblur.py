@@ -1,6 +1,6 @@
 """Blind deconvolution of small, blurred QR crops: a small bank of blur kernels, Wiener-filtered.
 
-Below ~2 px per module, defocus and hand shake merge neighbouring modules; an unsharp mask (``qr_variants``)
+Below ~2 px per module, defocus and hand shake merge neighbouring modules; an unsharp mask (``vision.qr.variants``)
 restores only part of the contrast. Here the blur is modelled as a defocus disk convolved with a motion
 line and inverted by a Wiener filter in the frequency domain. The kernel is unknown, so a few are tried:
 

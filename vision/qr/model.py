@@ -18,21 +18,22 @@ pattern and quiet zone are fixed. This module uses them three times:
    rounds of greedy flips (each module set to whichever value explains the pixels better) follow.
 
 The result is a clean bit matrix; the caller renders it and lets a standard decoder apply error correction
-(or first corrects it soft-decision, ``vision.qr_soft``, when that fails).
+(or first corrects it soft-decision, ``vision.qr.soft``, when that fails).
 Pure numpy/OpenCV, a few tens of milliseconds per attempt.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 
 import cv2
 import numpy as np
 
-from vision.qr_soft import alignment_centres, format_distance
+from vision.qr.soft import format_distance
+from vision.qr.spec import alignment_centres
 
 MODULE_PX = 5  # rectified pixels per module
 QUIET = 3  # quiet-zone modules kept around the symbol (all light)
@@ -397,7 +398,7 @@ class Alignment:
     to_image: np.ndarray
 
 
-def align_outline(grey: np.ndarray, quad: np.ndarray, versions: range | None = None) -> list[Alignment]:
+def align_outline(grey: np.ndarray, quad: np.ndarray, versions: Sequence[int] | None = None) -> list[Alignment]:
     """Every version whose fixed patterns fit near ``quad`` (TL, TR, BR, BL), best fit first."""
     # ECC computes gradients over its whole input: work on a crop around the outline.
     side = float(np.ptp(quad, axis=0).max())
@@ -473,7 +474,8 @@ def _realign(grey: np.ndarray, solution: _Solution, grid: _Grid) -> np.ndarray |
         return None
     mapped = cv2.perspectiveTransform(np.array([target], np.float32), solution.to_image)[0]
     refined, _ = cv2.findHomography(np.array(source, np.float32), mapped, 0)
-    return None if refined is None else refined.astype(np.float64)
+    # cv2's stubs promise an array, but findHomography returns None when the points admit no homography.
+    return None if refined is None else refined.astype(np.float64)  # type: ignore[redundant-expr]
 
 
 def _realign_ecc(grey: np.ndarray, solution: _Solution, grid: _Grid) -> np.ndarray | None:
@@ -485,7 +487,8 @@ def _realign_ecc(grey: np.ndarray, solution: _Solution, grid: _Grid) -> np.ndarr
     values = _binarised(solution.modules, grid)
     predicted = cv2.GaussianBlur(_upsample(values), (0, 0), REALIGN_BLUR * MODULE_PX)
     try:
-        _, warp = cv2.findTransformECC(
+        # No mask (None) with a filter size: OpenCV takes it, its stubs allow None only in the 6-argument form.
+        _, warp = cv2.findTransformECC(  # type: ignore[call-overload]
             predicted,
             grey.astype(np.float32),
             solution.to_image.astype(np.float32),

@@ -67,7 +67,9 @@ def attribute(name: str, value: int | float | Sequence[int]) -> bytes:
     return _text(1, name) + b"".join(_int(8, v) for v in value) + _int(20, _ATTR_INTS)
 
 
-def node(op_type: str, inputs: Sequence[str], outputs: Sequence[str], name: str, **attributes) -> bytes:
+def node(
+    op_type: str, inputs: Sequence[str], outputs: Sequence[str], name: str, **attributes: int | float | Sequence[int]
+) -> bytes:
     body = b"".join(_text(1, i) for i in inputs) + b"".join(_text(2, o) for o in outputs)
     body += _text(3, name) + _text(4, op_type)
     return body + b"".join(_bytes(5, attribute(key, value)) for key, value in attributes.items())

@@ -14,7 +14,7 @@ How a score is made (the recipe; the coefficients are fitted by ``scripts/fit_sm
 
 So a score of 80 means: faces that look like this were labelled "smiling" about 80 % of the time in our fitting data
 (GENKI-4K web photos). When the landmarker finds no face even after retries, a second opinion is asked
-(vision/smile_fallback.py: YuNet + dlib alignment, the mouth's gradients; ``SmileReading.source`` is "fallback").
+(vision/smile/fallback.py: YuNet + dlib alignment, the mouth's gradients; ``SmileReading.source`` is "fallback").
 Only when that finds no face either is the score ``NO_FACE_SCORE`` (50, "cannot tell"), ``face_found`` False.
 """
 
@@ -31,11 +31,11 @@ import cv2
 import numpy as np
 
 from vision.faces import DetectedFace
-from vision.model_store import model_path
-from vision.smile_fallback import FallbackModel, aligned_chip, chip_features
+from vision.models import model_path
+from vision.smile.fallback import FallbackModel, aligned_chip, chip_features
+from vision.smile.views import VIEW_SIZE, prepare_view
 
 MODEL_JSON = Path(__file__).with_name("smile_model.json")
-VIEW_SIZE = 256
 # The score of a crop where the landmarker finds no face: P = 0.5, "cannot tell" (SmileReading.face_found is False).
 NO_FACE_SCORE = 50.0
 # (margin on each side as a fraction of the crop side, how it is filled): tried in order until a face is found.
@@ -89,7 +89,7 @@ OUTER_LIPS = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 31
 class SmileReading:
     score: float  # 0–100, 100·P(smiling)
     face_found: bool  # False: neither the landmarker nor the fallback saw a face in the crop; score is NO_FACE_SCORE
-    source: str = "landmarker"  # "landmarker", "fallback" (YuNet + dlib, vision/smile_fallback.py) or "none"
+    source: str = "landmarker"  # "landmarker", "fallback" (YuNet + dlib, vision/smile/fallback.py) or "none"
 
 
 NO_FACE = SmileReading(NO_FACE_SCORE, face_found=False, source="none")
@@ -109,24 +109,6 @@ def _as_rgb(image: np.ndarray) -> np.ndarray:
     if array.ndim != 3 or array.shape[2] != 3:
         raise ValueError(f"expected an RGB image (H, W, 3), got shape {np.shape(image)}")
     return np.ascontiguousarray(array)
-
-
-def prepare_view(crop: np.ndarray, margin: float, size: int = VIEW_SIZE, fill: str = "edge") -> np.ndarray:
-    """The crop made square with `margin` (fraction of its side) added on each side, resized to size×size.
-
-    `fill` is "edge" (repeat the edge pixels) or "grey" (a plain mid-grey frame).
-    """
-    height, width = crop.shape[:2]
-    side = max(height, width)
-    pad = round(side * margin)
-    pad_y, pad_x = pad + (side - height) // 2, pad + (side - width) // 2
-    border = (pad_y, side + 2 * pad - height - pad_y, pad_x, side + 2 * pad - width - pad_x)
-    if fill == "grey":
-        padded = cv2.copyMakeBorder(crop, *border, cv2.BORDER_CONSTANT, value=(128, 128, 128))
-    else:
-        padded = cv2.copyMakeBorder(crop, *border, cv2.BORDER_REPLICATE)
-    interpolation = cv2.INTER_AREA if padded.shape[0] > size else cv2.INTER_CUBIC
-    return cv2.resize(padded, (size, size), interpolation=interpolation)
 
 
 def _geometry(points: np.ndarray) -> dict[str, float]:
@@ -222,7 +204,8 @@ class SmileModel:
         if any(array.shape != (len(features),) for array in arrays):
             raise ValueError(f"{path}: mean, scale and coef must each have {len(features)} values")
         fallback = FallbackModel.from_json(raw["fallback"]) if "fallback" in raw else None
-        return cls(features, *arrays, float(raw["intercept"]), dict(raw.get("info", {})), fallback)
+        mean, scale, coef = arrays
+        return cls(features, mean, scale, coef, float(raw["intercept"]), dict(raw.get("info", {})), fallback)
 
     def probability(self, measurements: np.ndarray) -> np.ndarray:
         """P(smiling) for measurement vectors (..., len(MEASUREMENTS))."""
@@ -254,7 +237,7 @@ class SmileScorer:
 
     @property
     def model(self) -> SmileModel:
-        """The fitted model (vision/smile_model.json unless one was given); measuring does not need it."""
+        """The fitted model (vision/smile/smile_model.json unless one was given); measuring does not need it."""
         if self._model is None:
             self._model = SmileModel.load()
         return self._model

@@ -1,10 +1,10 @@
 """dlib's face embedding ResNet rebuilt as an ONNX graph, run by onnxruntime (MLAS convolutions, ~4x dlib-bin's).
 
-The graph is built at first use from the pinned `.dat` (vision.dlib_reader) into the model cache, next to the
+The graph is built at first use from the pinned `.dat` (vision.faces.dlib_reader) into the model cache, next to the
 file it came from, and only kept if it reproduces dlib's own embeddings of CHECK_CHIPS synthetic chips
 (tests/vision/test_embedder_onnx.py checks real face chips). Nothing generated is ever in the repository.
 
-    python -m vision.embedder_onnx      # build (or verify) the cached graph now and print its path
+    python -m vision.faces             # build (or verify) the cached graph now and print its path
 
 The network (dlib's `dlib_face_recognition_resnet_model_v1`): conv 7×7/2 → max-pool 3×3/2 → residual blocks of
 two 3×3 convs (32, 64, 128, 256, 256 channels; the first block of a level has a stride-2 first conv and no
@@ -16,16 +16,19 @@ zero-filling the smaller one at the end of each axis (more channels, and 3×3 + 
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vision import onnx_proto as proto
-from vision.dlib_reader import WRAPPER_VERSION, DlibFormatError, DlibNet, read_dlib_net
-from vision.model_store import ModelMissing, load_manifest, model_dir, model_path, sha256_of
+from vision.faces import onnx_proto as proto
+from vision.faces.dlib_reader import WRAPPER_VERSION, DlibFormatError, DlibNet, Layer, read_dlib_net
+from vision.models import ModelMissing, load_manifest, model_dir, model_path, sha256_of
+
+if TYPE_CHECKING:
+    import onnxruntime
 
 MODEL_NAME = "dlib_face_embedder"
 # Bump when the graph this module builds changes, so old cached graphs are not used.
@@ -58,7 +61,13 @@ class _Graph:
         self.initializers.append(proto.tensor(name, array))
         return name
 
-    def op(self, op_type: str, inputs: Sequence[str], shape: tuple[int, int, int] | None, **attributes) -> str:
+    def op(
+        self,
+        op_type: str,
+        inputs: Sequence[str],
+        shape: tuple[int, int, int] | None,
+        **attributes: int | float | Sequence[int],
+    ) -> str:
         output = self.name(op_type.lower())
         self.nodes.append(proto.node(op_type, inputs, [output], output, **attributes))
         if shape is not None:
@@ -134,7 +143,9 @@ def build_onnx(net: DlibNet, metadata: dict[str, str]) -> bytes:
     )
 
 
-def _add_layer(graph: _Graph, layer, following, current: str, tags: dict[int, str], last_tag: int) -> str:
+def _add_layer(
+    graph: _Graph, layer: Layer, following: Layer | None, current: str, tags: dict[int, str], last_tag: int
+) -> str:
     channels, rows, cols = graph.shapes[current]
     if layer.kind == "con":
         nr, nc, stride_y, stride_x, pad_y, pad_x = layer.geometry
@@ -175,14 +186,15 @@ def _add_layer(graph: _Graph, layer, following, current: str, tags: dict[int, st
         if last_tag not in tags:
             raise DlibFormatError("add_prev without a tagged input")
         other = tags[last_tag]
-        shape = tuple(max(a, b) for a, b in zip(graph.shapes[current], graph.shapes[other], strict=True))
+        (c1, r1, w1), (c2, r2, w2) = graph.shapes[current], graph.shapes[other]
+        shape = (max(c1, c2), max(r1, r2), max(w1, w2))
         return graph.op("Add", [_zero_fill(graph, current, shape), _zero_fill(graph, other, shape)], shape)
     if layer.kind == "fc":
-        weights = layer.weights["weights"]
-        if weights.shape[0] != channels * rows * cols:
-            raise DlibFormatError(f"fc expects {weights.shape[0]} inputs, gets {channels * rows * cols}")
+        matrix = layer.weights["weights"]
+        if matrix.shape[0] != channels * rows * cols:
+            raise DlibFormatError(f"fc expects {matrix.shape[0]} inputs, gets {channels * rows * cols}")
         flat = graph.op("Flatten", [current], None, axis=1)
-        return graph.op("MatMul", [flat, graph.constant("fc", weights)], (weights.shape[1], 1, 1))
+        return graph.op("MatMul", [flat, graph.constant("fc", matrix)], (matrix.shape[1], 1, 1))
     raise DlibFormatError(f"no ONNX form for dlib layer {layer.kind!r}")
 
 
@@ -223,7 +235,7 @@ def _metadata(source_sha256: str) -> dict[str, str]:
     return {"source": MODEL_NAME, "source_sha256": source_sha256, "converter_version": CONVERTER_VERSION}
 
 
-def session(path: Path, threads: int | None = None):
+def session(path: Path, threads: int | None = None) -> onnxruntime.InferenceSession:
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
@@ -233,12 +245,12 @@ def session(path: Path, threads: int | None = None):
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def run(sess, chips: Sequence[np.ndarray]) -> np.ndarray:
+def run(sess: onnxruntime.InferenceSession, chips: Sequence[np.ndarray]) -> np.ndarray:
     batch = np.stack([np.asarray(c, dtype=np.float32) for c in chips])
     return sess.run([OUTPUT], {INPUT: batch})[0].astype(np.float32)
 
 
-def _open_if_current(path: Path, source_sha256: str, threads: int | None):
+def _open_if_current(path: Path, source_sha256: str, threads: int | None) -> onnxruntime.InferenceSession | None:
     """A session on `path` if it holds this converter's graph of this .dat, else None (missing, stale, broken)."""
     if not path.is_file():
         return None
@@ -249,7 +261,7 @@ def _open_if_current(path: Path, source_sha256: str, threads: int | None):
     return sess if sess.get_modelmeta().custom_metadata_map == _metadata(source_sha256) else None
 
 
-def load_session(threads: int | None = None):
+def load_session(threads: int | None = None) -> onnxruntime.InferenceSession:
     """An onnxruntime session on the cached embedder, built (and checked against dlib) first if needed."""
     source_sha256 = load_manifest()[MODEL_NAME].sha256
     sess = _open_if_current(cached_path(), source_sha256, threads)
@@ -293,7 +305,3 @@ def ensure_onnx() -> Path:
 def main() -> int:
     print(ensure_onnx())
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

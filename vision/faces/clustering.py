@@ -20,7 +20,7 @@ measured on LFW (evals/eval_identity.py; README "Measured" → "Faces"):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Hashable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -225,16 +225,21 @@ def _name_clusters(faces: Sequence[ClusterFace], clusters: Sequence[Sequence[int
     for c, members in enumerate(clusters):
         manual = {faces[i].person_id for i in members if faces[i].manual}
         if manual:
-            person = int(manual.pop())  # type: ignore[arg-type]
+            manual_person = manual.pop()
+            assert manual_person is not None  # manual faces without a person are kept out of the clusters
+            person = int(manual_person)
             names[c] = person
             used.add(person)
-    overlaps = Counter(
-        (c, faces[i].person_id) for c, members in enumerate(clusters) for i in members if faces[i].person_id is not None
+    overlaps: Counter[tuple[int, int]] = Counter(
+        (c, person_id)
+        for c, members in enumerate(clusters)
+        for i in members
+        if (person_id := faces[i].person_id) is not None
     )
     for (c, person), _ in sorted(overlaps.items(), key=lambda item: (-item[1], item[0][0])):
         if c not in names and person not in used:
-            names[c] = int(person)  # type: ignore[arg-type]
-            used.add(int(person))  # type: ignore[arg-type]
+            names[c] = int(person)
+            used.add(int(person))
     assignment: dict[int, PersonRef] = {}
     fresh = 0
     for c, members in enumerate(clusters):
@@ -275,9 +280,10 @@ class _People:
         self.pictures: dict[int, set[tuple[int, int]]] = defaultdict(set)
 
     @classmethod
-    def of(cls, faces) -> _People:
+    def of(cls, faces: Iterable[ClusterFace]) -> _People:
         people = cls()
         for face in faces:
+            assert face.person_id is not None  # callers pass assigned faces only
             people.add(int(face.person_id), face)
         return people
 

@@ -1,0 +1,19 @@
+"""Faces: detection and identity embeddings (``detect``; dlib's ResNet rebuilt as ONNX by ``onnx_build`` from
+``dlib_reader``), and clustering the embeddings into people (``clustering``)."""
+
+from vision.faces.clustering import MIN_FACES, ClusterFace, Clustering, PersonRef, assign_incremental, recluster
+from vision.faces.detect import EMBEDDING_DIM, DetectedFace, FaceModels, detect_faces, embed_faces
+
+__all__ = [
+    "EMBEDDING_DIM",
+    "MIN_FACES",
+    "ClusterFace",
+    "Clustering",
+    "DetectedFace",
+    "FaceModels",
+    "PersonRef",
+    "assign_incremental",
+    "detect_faces",
+    "embed_faces",
+    "recluster",
+]
