@@ -18,10 +18,10 @@ import cv2
 import numpy as np
 
 from evals.common import REPO_ROOT
-from vision.poses import landmarks
+from vision.poses import landmarks, recognise
 from vision.poses.hand_features import FEATURES, feature_vector, hand_features
-from vision.poses.landmarks import HandLandmarks
 from vision.poses.hand_shapes import CLASSIFIED, OTHER, ShapeModel, classify_features
+from vision.poses.landmarks import HandLandmarks
 from vision.poses.recognise import gesture_hand, read_hands
 
 CACHE_DIR = REPO_ROOT / ".cache" / "poses"
@@ -57,7 +57,7 @@ def read_rgb(path: Path) -> np.ndarray:
 
 
 def _code_key() -> str:
-    parts = [inspect.getsource(landmarks), inspect.getsource(read_hands)]
+    parts = [inspect.getsource(landmarks), inspect.getsource(recognise)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
@@ -123,12 +123,13 @@ def fold_of_source(sources: tuple[str, ...], folds: int = FOLDS, seed: int = 11)
 
 
 def predict_photo(hands: list[HandLandmarks], model: ShapeModel) -> tuple[str, float]:
-    """The photo's gesture: the named shape of its gesture hand, "other" when it has none or no hand."""
-    chosen = gesture_hand(hands)
-    if chosen is None:
-        return OTHER, 0.0
-    shape = classify_features(hand_features(chosen.points, chosen.side), model)
-    return shape.name, shape.confidence
+    """The photo's gesture: the surest named shape among its hands, "other" when none has one (or no hand)."""
+    shapes = [classify_features(hand_features(hand.points, hand.side), model) for hand in hands]
+    named = [shape for shape in shapes if shape.name != OTHER]
+    if not named:
+        return OTHER, max((shape.confidence for shape in shapes), default=0.0)
+    best = max(named, key=lambda shape: shape.confidence)
+    return best.name, best.confidence
 
 
 def cross_validated(pose_set: PoseSet, measured: list[list[HandLandmarks]], l2: float = L2) -> list[str]:

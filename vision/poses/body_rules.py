@@ -119,7 +119,9 @@ def arms_crossed(person: Person) -> float:
     right_across = (right_wrist[0] - midline) * towards_left / half_span
     shoulder_y = (left_shoulder[1] + right_shoulder[1]) / 2
     low_enough = min(_ramp(w[1] - shoulder_y, 0.0, 0.5 * person.height) for w in (left_wrist, right_wrist))
-    not_too_low = min(_ramp(w[1] - shoulder_y, 3.0 * person.height, 2.0 * person.height) for w in (left_wrist, right_wrist))
+    not_too_low = min(
+        _ramp(w[1] - shoulder_y, 3.0 * person.height, 2.0 * person.height) for w in (left_wrist, right_wrist)
+    )
     return min(_ramp(left_across, -0.1, 0.3), _ramp(right_across, -0.1, 0.3)) * low_enough * not_too_low
 
 

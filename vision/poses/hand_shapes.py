@@ -33,6 +33,9 @@ MIN_CONFIDENCE = 0.5
 EXTENDED_BEND, EXTENDED_REACH = 75.0, 1.1
 FOLDED_BEND, FOLDED_REACH = 110.0, 0.95
 THUMB_OUT_REACH = 1.3
+# A V has its two fingers parted; two fingers held together ("two up") are not one. On the gesture photos parted Vs
+# measure ≥ 8° and ≥ 0.42 palm lengths between the tips, held-together fingers ≤ 4° and ≤ 0.28 (set by looking).
+V_MIN_SPREAD, V_MIN_TIPS = 6.0, 0.35
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,8 @@ def possible_shapes(features: dict[str, float]) -> set[str]:
     """The classified shapes whose necessary finger conditions hold."""
     s = finger_states(features)
     possible = set()
-    if s.not_down("index", "middle") and s.not_up("ring", "pinky"):
+    parted = features["index_middle_spread"] >= V_MIN_SPREAD and features["index_middle_tips"] >= V_MIN_TIPS
+    if s.not_down("index", "middle") and s.not_up("ring", "pinky") and parted:
         possible.add("v_sign")
     if s.not_up("index", "middle", "ring", "pinky") and s.thumb_out and features["up.thumb"] > 0.3:
         possible.add("thumbs_up")

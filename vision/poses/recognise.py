@@ -19,9 +19,11 @@ from vision.poses.hand_shapes import HandShape, classify_hand
 from vision.poses.landmarks import (
     BodyLandmarks,
     Box,
+    Crop,
     HandLandmarks,
     LandmarkModels,
     body_to_image,
+    hands_at_wrists,
     merge_hands,
     person_crop,
     to_image,
@@ -61,16 +63,39 @@ class PoseReading:
         return {hit.key for person in self.people for hit in person.poses} | {hit.key for hit in self.pairs}
 
 
-def read_hands(rgb: np.ndarray, face_boxes: Sequence[Box] = (), models: LandmarkModels | None = None):
-    """Every hand in the picture (image coordinates), each once."""
+@dataclass(frozen=True, eq=False)
+class FoundLandmarks:
+    hands: tuple[HandLandmarks, ...]  # every hand, each once, image coordinates
+    bodies: tuple[BodyLandmarks | None, ...]  # one per face box (without boxes: the picture's most visible person)
+
+
+def find_landmarks(
+    rgb: np.ndarray, face_boxes: Sequence[Box] = (), models: LandmarkModels | None = None
+) -> FoundLandmarks:
+    """Hands and bodies: the whole picture when no face is given, else a crop around each face."""
     models = models or LandmarkModels.shared()
     if not face_boxes:
-        return models.hands(rgb)
+        hands = models.hands(rgb)
+        body = models.body(rgb)
+        if body is not None:
+            hands += hands_at_wrists(rgb, body, hands, models)
+        return FoundLandmarks(tuple(merge_hands(hands)), (body,))
     found: list[HandLandmarks] = []
+    bodies = []
     for box in face_boxes:
         region, crop = person_crop(rgb, box)
-        found.extend(to_image(hand, crop) for hand in models.hands(region))
-    return merge_hands(found)
+        in_crop = [to_image(hand, crop) for hand in models.hands(region)]
+        body = _own_body(models.body(region), crop, box)
+        if body is not None:
+            in_crop += hands_at_wrists(rgb, body, in_crop, models)
+        found.extend(in_crop)
+        bodies.append(body)
+    return FoundLandmarks(tuple(merge_hands(found)), tuple(bodies))
+
+
+def read_hands(rgb: np.ndarray, face_boxes: Sequence[Box] = (), models: LandmarkModels | None = None):
+    """Every hand in the picture (image coordinates), each once."""
+    return list(find_landmarks(rgb, face_boxes, models).hands)
 
 
 def gesture_hand(hands: Sequence[HandLandmarks]) -> HandLandmarks | None:
@@ -80,9 +105,8 @@ def gesture_hand(hands: Sequence[HandLandmarks]) -> HandLandmarks | None:
     return min(hands, key=lambda hand: float(hand.centre[1]))
 
 
-def _body_of(rgb: np.ndarray, box: Box, models: LandmarkModels) -> BodyLandmarks | None:
-    region, crop = person_crop(rgb, box)
-    body = models.body(region)
+def _own_body(body: BodyLandmarks | None, crop: Crop, box: Box) -> BodyLandmarks | None:
+    """The body found in a person's crop, in image coordinates, when it is that person's."""
     if body is None:
         return None
     body = body_to_image(body, crop)
@@ -131,11 +155,12 @@ def recognise_poses(
     names such as eyeBlinkLeft) adds the face poses (wink)."""
     models = models or LandmarkModels.shared()
     boxes = [tuple(float(v) for v in box) for box in face_boxes]
-    hands = read_hands(rgb, boxes, models)
+    found = find_landmarks(rgb, boxes, models)
+    hands = found.hands
     if not boxes:
         readings = tuple(HandReading(hand, classify_hand(hand.points, hand.side), None) for hand in hands)
         return PoseReading((), (), readings)
-    bodies = [_body_of(rgb, box, models) for box in boxes]
+    bodies = list(found.bodies)
     owners = assign_hands(hands, boxes, bodies)
     readings = tuple(
         HandReading(hand, classify_hand(hand.points, hand.side), owner)
