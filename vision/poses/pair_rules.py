@@ -7,7 +7,17 @@ from itertools import permutations
 
 import numpy as np
 
-from vision.poses.body_rules import INDEX_TIP, LEFT_WRIST, RIGHT_WRIST, THUMB_TIP, WRIST, Person, _ramp
+from vision.poses.body_rules import (
+    INDEX_TIP,
+    LEFT_ELBOW,
+    LEFT_WRIST,
+    RIGHT_ELBOW,
+    RIGHT_WRIST,
+    THUMB_TIP,
+    WRIST,
+    Person,
+    _ramp,
+)
 from vision.poses.types import PoseHit
 
 MIN_CONFIDENCE = 0.5
@@ -32,22 +42,21 @@ def joint_heart(a: Person, b: Person) -> float:
     return best
 
 
-def _arm_ends(person: Person) -> list[np.ndarray]:
-    """Where the person's arms end: body wrists (even when only half visible behind a back), else hand wrists."""
-    ends = [person.body_point(i, 0.2) for i in (LEFT_WRIST, RIGHT_WRIST)]
-    found = [end for end in ends if end is not None]
-    return found or [hand.points[WRIST, :2] for hand, _ in person.hands]
-
-
 def arms_over_shoulders(a: Person, b: Person) -> float:
-    """어깨동무: a's wrist rests on one of b's shoulders."""
+    """어깨동무: one of a's arms lies along b's shoulders: its wrist at one of b's shoulders and its elbow up at
+    shoulder height (an arm reaching forward past b, e.g. for a toast, has its elbow low)."""
     if a.body is None:
         return 0.0  # a hand near b's shoulder without a's body cannot be told from b's own hand
+    shoulder_y = float(np.mean([p[1] for p in a.shoulders()]))
     best = 0.0
-    for end in _arm_ends(a):
+    for wrist_index, elbow_index in ((LEFT_WRIST, LEFT_ELBOW), (RIGHT_WRIST, RIGHT_ELBOW)):
+        wrist, elbow = a.body_point(wrist_index, 0.2), a.body_point(elbow_index, 0.3)
+        if wrist is None or elbow is None:
+            continue
+        elbow_up = _ramp(elbow[1] - shoulder_y, 0.8 * a.height, 0.3 * a.height)
         for shoulder in b.shoulders():
-            distance = float(np.linalg.norm(end - shoulder)) / b.width
-            best = max(best, _ramp(distance, 1.0, 0.5))
+            at_shoulder = _ramp(float(np.linalg.norm(wrist - shoulder)) / b.width, 0.9, 0.5)
+            best = max(best, at_shoulder * elbow_up)
     return best
 
 
