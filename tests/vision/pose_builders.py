@@ -124,8 +124,11 @@ def body(joints: dict[int, tuple[float, float]], visibility: float = 0.95) -> Bo
     return BodyLandmarks(points, seen)
 
 
-def upright_body(face: tuple[float, float, float, float], wrists: tuple[tuple[float, float], tuple[float, float]],
-                 elbows: tuple[tuple[float, float], tuple[float, float]] | None = None) -> BodyLandmarks:
+def upright_body(
+    face: tuple[float, float, float, float],
+    wrists: tuple[tuple[float, float], tuple[float, float]],
+    elbows: tuple[tuple[float, float], tuple[float, float]] | None = None,
+) -> BodyLandmarks:
     """A frontal body under `face` (left shoulder on the viewer's right) with the given (left, right) wrists."""
     x, y, w, h = face
     cx = x + w / 2
