@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from vision import model_store
-from vision.model_store import ModelMissing
+from vision import models as model_store
+from vision.models import ModelMissing
 from vision.poses import landmarks
 from vision.poses.landmarks import BODY_MODELS, HAND_MODELS, verify_installed
 from vision.poses.recognise import recognise_poses

@@ -53,7 +53,8 @@ class Person:
     def body_point(self, index: int, visibility: float = 0.5) -> np.ndarray | None:
         if self.body is None or not self.body.seen(index, visibility):
             return None
-        return self.body.points[index]
+        point: np.ndarray = self.body.points[index]
+        return point
 
     def wrists(self) -> list[np.ndarray]:
         """Both wrists when the body shows them, else the wrists of the person's hands."""
@@ -107,10 +108,11 @@ def arm_heart(person: Person) -> float:
 
 def arms_crossed(person: Person) -> float:
     """팔짱: each wrist across the body's midline at chest height, below the shoulders."""
-    points = [person.body_point(i) for i in (LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_WRIST, RIGHT_WRIST)]
-    if any(point is None for point in points):
+    left_shoulder, right_shoulder, left_wrist, right_wrist = (
+        person.body_point(i) for i in (LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_WRIST, RIGHT_WRIST)
+    )
+    if left_shoulder is None or right_shoulder is None or left_wrist is None or right_wrist is None:
         return 0.0
-    left_shoulder, right_shoulder, left_wrist, right_wrist = points  # type: ignore[misc]
     midline = (left_shoulder[0] + right_shoulder[0]) / 2
     half_span = abs(left_shoulder[0] - right_shoulder[0]) / 2 or 1.0
     # The person's left shoulder is on the side of larger x in a frontal view: find which way "left" is.

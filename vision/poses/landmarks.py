@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from vision.model_store import ModelMissing, load_manifest, sha256_of
+from vision.models import ModelMissing, load_manifest, sha256_of
 
 Box = tuple[float, float, float, float]  # x, y, w, h in pixels
 

@@ -93,7 +93,9 @@ def find_landmarks(
     return FoundLandmarks(tuple(merge_hands(found)), tuple(bodies))
 
 
-def read_hands(rgb: np.ndarray, face_boxes: Sequence[Box] = (), models: LandmarkModels | None = None):
+def read_hands(
+    rgb: np.ndarray, face_boxes: Sequence[Box] = (), models: LandmarkModels | None = None
+) -> list[HandLandmarks]:
     """Every hand in the picture (image coordinates), each once."""
     return list(find_landmarks(rgb, face_boxes, models).hands)
 
@@ -154,7 +156,7 @@ def recognise_poses(
     """Per-person and pair poses of one photo or cut. `blendshapes` (per face, optional: MediaPipe FaceLandmarker
     names such as eyeBlinkLeft) adds the face poses (wink)."""
     models = models or LandmarkModels.shared()
-    boxes = [tuple(float(v) for v in box) for box in face_boxes]
+    boxes: list[Box] = [(float(x), float(y), float(w), float(h)) for x, y, w, h in face_boxes]
     found = find_landmarks(rgb, boxes, models)
     hands = found.hands
     if not boxes:
