@@ -1,13 +1,22 @@
 """Person-album clustering on LFW people (``<data>/identity``), through the real incremental path.
 
-Every photo is analysed as the bot does it (detect_faces → embed_faces, every face in the photo), the photos arrive
-one by one in a seeded shuffled order (assign_incremental after each), then one full recluster. The label belongs to
-the photo's central face, so only central faces are scored; the other faces take part in the clustering.
-Deferred faces (None) count as people of their own.
+Every photo is analysed as the bot does it (pipeline.analysis.analyse_rgb: cuts, detection, the smile reader's
+check, embeddings, face quality), its faces become the rows FaceStore would return, and the photos arrive one by one
+in a seeded shuffled order through the bot's incremental step (pipeline.analysis.incremental_people, the function
+PhotoAnalyser._file_into_people runs), then one full recluster. The label belongs to the photo's central face, so
+only central faces are scored; the other faces take part in the clustering. Deferred faces (None) count as people
+of their own.
 
 METRIC identity.pairwise_precision / _recall / _f1     after the re-cluster (the state the bot converges to)
 METRIC identity.bcubed_precision / _recall / _f1       the same, BCubed
-METRIC identity.incremental_pairwise_*                 after the last incremental step, before the re-cluster
+METRIC identity.incremental_pairwise_*                 after the last incremental step, never re-clustered
+METRIC identity.incremental_ungated_pairwise_*         the same with the weak-evidence gate off (what the gate costs)
+METRIC identity.incremental_gated_share / _central_share   faces (all / central) the gate holds back; _<reason>_share
+METRIC identity.pipeline_pairwise_*                    after the last photo with the bot's re-cluster every
+                                                       RECLUSTER_EVERY_FACES new faces; _steps_*: pooled over the
+                                                       state after every photo (what members see along the way)
+METRIC identity.heldout_incremental_*                  ATTACH_NEIGHBOURS / CORE_NEIGHBOURS chosen on half the people,
+                                                       scored on the other half (both halves, mean)
 METRIC identity.deferred_share                         central faces left unassigned after the re-cluster
 METRIC identity.sparse3_pairwise_f1                    3 photos per person instead of 12
 METRIC identity.attach_same_person_p99 / _other_person_p01   Ward distance of a face to a person's mean
@@ -29,14 +38,15 @@ from typing import TypeVar
 import numpy as np
 
 from evals.common import metric, skip
+from pipeline.analysis import RECLUSTER_EVERY_FACES, analyse_rgb, cluster_faces, incremental_people, stored_quality
+from storage.faces import StoredFace
 from vision.faces import (
-    ClusterFace,
+    FaceQuality,
     PersonRef,
-    assign_incremental,
-    clustering,  # its MAX_DISTANCE is swept here
-    detect_faces,
-    embed_faces,
+    clustering,  # its MAX_DISTANCE, ATTACH_NEIGHBOURS and CORE_NEIGHBOURS are swept here
+    is_clear,
     recluster,
+    weak_reasons,
 )
 from vision.images import load_rgb
 
@@ -52,7 +62,7 @@ DENSITIES = (3, 6, 12)  # photos per person
 class IdentityPhoto:
     photo_id: int
     identity: str
-    faces: tuple[ClusterFace, ...]
+    faces: tuple[StoredFace, ...]  # as FaceStore.chat_faces returns them, no person yet
     central_face_id: int | None  # None: no face found
 
 
@@ -62,23 +72,37 @@ def load_photos(identity_dir: Path) -> list[IdentityPhoto]:
         rows = list(csv.DictReader(handle))
     for photo_id, row in enumerate(rows):
         rgb = load_rgb((identity_dir / row["file"]).read_bytes())
-        found = detect_faces(rgb)
-        vectors = embed_faces(rgb, found)
+        analysis = analyse_rgb(rgb)
         faces = []
-        for vector in vectors:
-            faces.append(ClusterFace(next_face, photo_id, vector, None, False, frozenset()))
+        for found in analysis.faces:
+            faces.append(
+                StoredFace(
+                    id=next_face,
+                    photo_id=photo_id,
+                    frame=found.frame,
+                    box=found.box,
+                    smile=found.smile,
+                    embedding=found.embedding,
+                    person_id=None,
+                    manual=False,
+                    excluded_people=frozenset(),
+                    detection_score=found.detection_score,
+                    yaw=found.yaw,
+                    sharpness=found.sharpness,
+                )
+            )
             next_face += 1
-        central = _central(rgb.shape, found)
+        central = _central(rgb.shape, [f.box for f in faces])
         central_id = faces[central].id if central is not None else None
         photos.append(IdentityPhoto(photo_id, row["identity"], tuple(faces), central_id))
     return photos
 
 
-def _central(shape: tuple[int, ...], found: Sequence) -> int | None:
-    if not found:
+def _central(shape: tuple[int, ...], boxes: Sequence[tuple[int, int, int, int]]) -> int | None:
+    if not boxes:
         return None
     centre = np.array([shape[1] / 2, shape[0] / 2])
-    offsets = [np.linalg.norm(np.array(f.box[:2]) + np.array(f.box[2:]) / 2 - centre) for f in found]
+    offsets = [np.linalg.norm(np.array(box[:2]) + np.array(box[2:]) / 2 - centre) for box in boxes]
     return int(np.argmin(offsets))
 
 
@@ -86,10 +110,10 @@ class Album:
     """What the bot keeps: faces with their current person, new person ids handed out as clusters appear."""
 
     def __init__(self) -> None:
-        self.faces: dict[int, ClusterFace] = {}
+        self.faces: dict[int, StoredFace] = {}
         self.next_person = 1
 
-    def add(self, faces: Sequence[ClusterFace]) -> None:
+    def add(self, faces: Sequence[StoredFace]) -> None:
         for face in faces:
             self.faces[face.id] = face
 
@@ -136,25 +160,63 @@ def _f1(precision: float, recall: float) -> float:
 
 @dataclass(frozen=True)
 class Outcome:
-    incremental: list[object]
-    final: list[object]
+    incremental: list[object]  # after the last photo (re-clustered on the way only with `recluster_every`)
+    final: list[object]  # after one more full re-cluster
     truth: list[str]
+    steps: tuple[int, int, int]  # pooled over the state after every photo: pairs together, right ones, true pairs
 
 
-def simulate(photos: Sequence[IdentityPhoto], seed: int = ORDER_SEED) -> Outcome:
-    """Photos arrive one by one in a shuffled order, then one full re-cluster."""
+def simulate(
+    photos: Sequence[IdentityPhoto],
+    seed: int = ORDER_SEED,
+    recluster_every: int | None = None,
+    gate: Callable[[FaceQuality], bool] = is_clear,
+) -> Outcome:
+    """Photos arrive one by one in a shuffled order through the bot's incremental step (and, like PhotoAnalyser, a
+    re-cluster after every `recluster_every` new faces when given), then one full re-cluster."""
     order = list(photos)
     random.Random(seed).shuffle(order)
     album = Album()
+    new_faces = 0
+    seen: list[IdentityPhoto] = []
+    steps = np.zeros(3, dtype=np.int64)
     for photo in order:
         album.add(photo.faces)
-        result = assign_incremental(list(album.faces.values()), [f.id for f in photo.faces])
-        album.apply(result.assignment)
+        result = incremental_people(list(album.faces.values()), [f.id for f in photo.faces], gate)
+        if result is not None:
+            album.apply(result.assignment)
+            new_faces += sum(f.id in result.assignment for f in photo.faces)
+        if recluster_every is not None and new_faces >= recluster_every:
+            album.apply(recluster(cluster_faces(list(album.faces.values()), gate)).assignment)
+            new_faces = 0
+        if photo.central_face_id is not None:
+            seen.append(photo)
+            steps += _pair_counts([p.identity for p in seen], album.people_of([_central_id(p) for p in seen]))
     scored = [p for p in photos if p.central_face_id is not None]
-    central = [face_id for p in scored if (face_id := p.central_face_id) is not None]
+    central = [_central_id(p) for p in scored]
     incremental = album.people_of(central)
-    album.apply(recluster(list(album.faces.values())).assignment)
-    return Outcome(incremental, album.people_of(central), [p.identity for p in scored])
+    album.apply(recluster(cluster_faces(list(album.faces.values()), gate)).assignment)
+    together, hits, same = (int(v) for v in steps)
+    return Outcome(incremental, album.people_of(central), [p.identity for p in scored], (together, hits, same))
+
+
+def _central_id(photo: IdentityPhoto) -> int:
+    assert photo.central_face_id is not None
+    return photo.central_face_id
+
+
+def _pair_counts(truth: Sequence[str], predicted: Sequence[object]) -> np.ndarray:
+    truth_a, pred_a = np.asarray(truth), np.asarray(predicted, dtype=object)
+    upper = np.triu_indices(len(truth_a), 1)
+    same = (truth_a[:, None] == truth_a[None, :])[upper]
+    together = (pred_a[:, None] == pred_a[None, :])[upper]
+    return np.array([together.sum(), (same & together).sum(), same.sum()], dtype=np.int64)
+
+
+def pooled_steps(outcome: Outcome) -> tuple[float, float]:
+    """Pairwise precision and recall pooled over the state after every photo."""
+    together, hits, same = outcome.steps
+    return hits / max(1, together), hits / max(1, same)
 
 
 def _with_threshold(threshold: float, run: Callable[[], T]) -> T:
@@ -164,6 +226,47 @@ def _with_threshold(threshold: float, run: Callable[[], T]) -> T:
         return run()
     finally:
         clustering.MAX_DISTANCE = saved
+
+
+NEIGHBOUR_GRID = ((1, 2), (1, 3), (2, 2), (2, 3), (3, 3))  # (ATTACH_NEIGHBOURS, CORE_NEIGHBOURS)
+TARGET_PRECISION = 0.97
+
+
+def _with_neighbours(attach: int, core: int, run: Callable[[], T]) -> T:
+    saved = clustering.ATTACH_NEIGHBOURS, clustering.CORE_NEIGHBOURS, clustering.NEW_PERSON_FACES
+    clustering.ATTACH_NEIGHBOURS, clustering.CORE_NEIGHBOURS, clustering.NEW_PERSON_FACES = attach, core, core + 1
+    try:
+        return run()
+    finally:
+        clustering.ATTACH_NEIGHBOURS, clustering.CORE_NEIGHBOURS, clustering.NEW_PERSON_FACES = saved
+
+
+def _incremental_scores(attach: int, core: int, photos: Sequence[IdentityPhoto]) -> tuple[float, float]:
+    outcome = _with_neighbours(attach, core, lambda: simulate(photos))
+    precision, recall, _ = pairwise(outcome.truth, outcome.incremental)
+    return precision, recall
+
+
+def heldout_incremental(photos: Sequence[IdentityPhoto]) -> tuple[float, float, list[tuple[int, int]]]:
+    """The neighbour counts chosen on one half of the people (highest incremental recall with precision ≥
+    TARGET_PRECISION, else the highest precision), scored on the other half; both halves in turn.
+
+    Returns (mean held-out precision, mean held-out recall, the choice of each fold).
+    """
+    people = sorted({p.identity for p in photos})
+    random.Random(SPLIT_SEED).shuffle(people)
+    half = set(people[: len(people) // 2])
+    folds = ([p for p in photos if p.identity in half], [p for p in photos if p.identity not in half])
+    precisions, recalls, chosen = [], [], []
+    for fit, held in (folds, folds[::-1]):
+        scores = {(attach, core): _incremental_scores(attach, core, fit) for attach, core in NEIGHBOUR_GRID}
+        passing = [k for k, (p, _) in scores.items() if p >= TARGET_PRECISION]
+        best = max(passing, key=lambda k: scores[k][1]) if passing else max(scores, key=lambda k: scores[k][0])
+        precision, recall = _incremental_scores(*best, held)
+        precisions.append(precision)
+        recalls.append(recall)
+        chosen.append(best)
+    return float(np.mean(precisions)), float(np.mean(recalls)), chosen
 
 
 def sample_per_person(photos: Sequence[IdentityPhoto], per_person: int, seed: int) -> list[IdentityPhoto]:
@@ -289,6 +392,20 @@ def compare_linkages(photos: Sequence[IdentityPhoto]) -> dict[str, tuple[float, 
     return best
 
 
+def report_gate(photos: Sequence[IdentityPhoto]) -> None:
+    """How many faces the weak-evidence gate holds back, and why (a face may have several reasons)."""
+    faces = [f for p in photos for f in p.faces]
+    central = [f for p in photos for f in p.faces if f.id == p.central_face_id]
+    metric("identity.incremental_gated_share", sum(not is_clear(stored_quality(f)) for f in faces) / max(1, len(faces)))
+    metric(
+        "identity.incremental_gated_central_share",
+        sum(not is_clear(stored_quality(f)) for f in central) / max(1, len(central)),
+    )
+    for reason in ("small", "unsure", "turned", "blurred"):
+        share = sum(reason in weak_reasons(stored_quality(f)) for f in faces) / max(1, len(faces))
+        metric(f"identity.incremental_gated_{reason}_share", share)
+
+
 def run(data: Path | None) -> None:
     identity_dir = data / "identity" if data else None
     if identity_dir is None or not (identity_dir / "labels.csv").is_file():
@@ -296,11 +413,23 @@ def run(data: Path | None) -> None:
         return
     photos = load_photos(identity_dir)
     outcome = simulate(photos)
-    for prefix, predicted in (("identity.incremental_", outcome.incremental), ("identity.", outcome.final)):
-        precision, recall, f1 = pairwise(outcome.truth, predicted)
+    ungated = simulate(photos, gate=lambda _quality: True)
+    pipeline = simulate(photos, recluster_every=RECLUSTER_EVERY_FACES)
+    for prefix, predicted, truth in (
+        ("identity.incremental_", outcome.incremental, outcome.truth),
+        ("identity.incremental_ungated_", ungated.incremental, ungated.truth),
+        ("identity.pipeline_", pipeline.incremental, pipeline.truth),
+        ("identity.", outcome.final, outcome.truth),
+    ):
+        precision, recall, f1 = pairwise(truth, predicted)
         metric(f"{prefix}pairwise_precision", precision)
         metric(f"{prefix}pairwise_recall", recall)
         metric(f"{prefix}pairwise_f1", f1)
+    for prefix, run_outcome in (("identity.incremental_steps_", outcome), ("identity.pipeline_steps_", pipeline)):
+        precision, recall = pooled_steps(run_outcome)
+        metric(f"{prefix}pairwise_precision", precision)
+        metric(f"{prefix}pairwise_recall", recall)
+    report_gate(photos)
     precision, recall, f1 = bcubed(outcome.truth, outcome.final)
     metric("identity.bcubed_precision", precision)
     metric("identity.bcubed_recall", recall)
@@ -316,6 +445,10 @@ def run(data: Path | None) -> None:
     for name, (f1, threshold) in compare_linkages(photos).items():
         metric(f"identity.batch_{name}_best_f1", f1)
         metric(f"identity.batch_{name}_best_threshold", threshold)
+    held_precision, held_recall, choices = heldout_incremental(photos)
+    print(f"# identity held-out neighbour counts (attach, core) per fold: {choices}", flush=True)
+    metric("identity.heldout_incremental_pairwise_precision", held_precision)
+    metric("identity.heldout_incremental_pairwise_recall", held_recall)
     chosen, held_density, held_all = heldout_f1(photos)
     metric("identity.heldout_chosen_max_distance", chosen)
     metric("identity.heldout_pairwise_f1_densities", held_density)

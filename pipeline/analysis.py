@@ -22,7 +22,18 @@ from storage.albums import AlbumStore
 from storage.faces import FaceStore, NewFace, NewPerson, StoredFace
 from storage.models import saved_id
 from vision.cuts import Frame, split_cuts
-from vision.faces import ClusterFace, Clustering, DetectedFace, assign_incremental, detect_faces, embed_faces, recluster
+from vision.faces import (
+    ClusterFace,
+    Clustering,
+    DetectedFace,
+    FaceQuality,
+    assign_incremental,
+    detect_faces,
+    embed_faces,
+    face_quality,
+    is_clear,
+    recluster,
+)
 from vision.images import ImageRejected, load_rgb
 from vision.smile import smile_readings
 
@@ -44,6 +55,8 @@ class AnalysedFace:
     detection_score: float
     smile: float  # 0–100
     embedding: np.ndarray
+    yaw: float | None  # head turn and sharpness: vision.faces.FaceQuality
+    sharpness: float | None
 
 
 @dataclass(frozen=True)
@@ -112,8 +125,11 @@ def analyse_rgb(rgb: np.ndarray, times: StageTimes | None = None) -> PhotoAnalys
             detection_score=float(face.score),
             smile=float(min(max(reading.score, 0.0), 100.0)),
             embedding=embedding,
+            yaw=quality.yaw,
+            sharpness=quality.sharpness,
         )
         for (frame, face, reading), embedding in zip(kept, embeddings, strict=True)
+        for quality in [face_quality(rgb, face)]
     )
     height, width = rgb.shape[:2]
     return PhotoAnalysis(width=width, height=height, layout_kind=layout.kind, duplicated=layout.duplicated, faces=faces)
@@ -170,7 +186,14 @@ def _filed(photo_id: int, chat_id: int, faces: Sequence[StoredFace], fresh: bool
     )
 
 
-def _cluster_faces(stored: Sequence[StoredFace]) -> list[ClusterFace]:
+def stored_quality(face: StoredFace) -> FaceQuality:
+    return FaceQuality(
+        size=float(min(face.box[2], face.box[3])), score=face.detection_score, yaw=face.yaw, sharpness=face.sharpness
+    )
+
+
+def cluster_faces(stored: Sequence[StoredFace], gate: Callable[[FaceQuality], bool] = is_clear) -> list[ClusterFace]:
+    """The faces as the clustering sees them; weak ones (vision.faces.is_clear) are marked, not dropped."""
     return [
         ClusterFace(
             id=face.id,
@@ -180,10 +203,23 @@ def _cluster_faces(stored: Sequence[StoredFace]) -> list[ClusterFace]:
             manual=face.manual,
             excluded=face.excluded_people,
             frame=face.frame,
+            clear=gate(stored_quality(face)),
         )
         for face in stored
         if face.embedding.shape == (EMBEDDING_SIZE,)
     ]
+
+
+def incremental_people(
+    stored: Sequence[StoredFace], face_ids: Sequence[int], gate: Callable[[FaceQuality], bool] = is_clear
+) -> Clustering | None:
+    """Where a photo's new faces (`face_ids`) go among the chat's `stored` faces; None: none of them is waiting.
+    The one incremental step of the bot (PhotoAnalyser) and of evals/eval_identity.py."""
+    waiting = {face.id for face in stored if face.person_id is None}
+    new_ids = [face_id for face_id in face_ids if face_id in waiting]
+    if not new_ids:
+        return None
+    return assign_incremental(cluster_faces(stored, gate), new_ids)
 
 
 def _with_tokens(clustering: Clustering) -> dict[int, int | NewPerson | None]:
@@ -244,7 +280,9 @@ class PhotoAnalyser:
         except Exception:
             log.exception("analysing photo %s failed; it is retried on the next start", photo_id)
             return None
-        new_faces = [NewFace(f.frame, f.box, f.detection_score, f.smile, f.embedding) for f in found]
+        new_faces = [
+            NewFace(f.frame, f.box, f.detection_score, f.smile, f.embedding, f.yaw, f.sharpness) for f in found
+        ]
         ids = await self.faces.record_analysis(photo_id, new_faces)
         if ids:
             try:
@@ -262,13 +300,13 @@ class PhotoAnalyser:
     async def _file_into_people(self, chat_id: int, face_ids: Sequence[int]) -> None:
         async with self.chat_lock(chat_id):
             stored = await self.faces.chat_faces(chat_id)
-            waiting = {face.id for face in stored if face.person_id is None}
-            new_ids = [face_id for face_id in face_ids if face_id in waiting]
-            if not new_ids:
+            clustering = await self.cpu.run(incremental_people, stored, face_ids)
+            if clustering is None:
                 return
-            clustering = await self.cpu.run(assign_incremental, _cluster_faces(stored), new_ids)
             await self.faces.assign(chat_id, _with_tokens(clustering))
-            self._new_faces[chat_id] = self._new_faces.get(chat_id, 0) + len(new_ids)
+            self._new_faces[chat_id] = self._new_faces.get(chat_id, 0) + sum(
+                i in clustering.assignment for i in face_ids
+            )
             due = self._new_faces[chat_id] >= self.recluster_every
         if due:
             await self.recluster(chat_id)
@@ -281,7 +319,7 @@ class PhotoAnalyser:
             stored = await self.faces.chat_faces(chat_id)
             if not stored:
                 return
-            clustering = await self.cpu.run(recluster, _cluster_faces(stored))
+            clustering = await self.cpu.run(recluster, cluster_faces(stored))
             await self.faces.assign(chat_id, _with_tokens(clustering))
 
     async def recluster_all(self) -> None:

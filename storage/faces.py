@@ -23,6 +23,8 @@ class NewFace:
     detection_score: float
     smile: float
     embedding: np.ndarray
+    yaw: float | None = None  # head turn and sharpness (vision.faces.FaceQuality); None: not measured
+    sharpness: float | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,9 @@ class StoredFace:
     person_id: int | None
     manual: bool
     excluded_people: frozenset[int]
+    detection_score: float
+    yaw: float | None  # None: stored before the head turn and sharpness were measured
+    sharpness: float | None
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,23 @@ def _stored(face: Face, excluded: frozenset[int] = frozenset()) -> StoredFace:
         person_id=face.person_id,
         manual=face.manual,
         excluded_people=excluded,
+        detection_score=face.detection_score,
+        yaw=face.yaw,
+        sharpness=face.sharpness,
     )
+
+
+# A cover face is near-frontal and sharp (vision.faces.FaceQuality's yaw and sharpness; on LFW the middle half of
+# faces lie within |yaw| 0.3 and above sharpness 0.18); among those the largest wins.
+COVER_MAX_YAW = 0.35
+COVER_MIN_SHARPNESS = 0.15
+
+
+def cover_rank(face: Face) -> tuple[bool, bool, int, float, int]:
+    """Sort key of a person's faces for the thumbnail, best last: frontal, sharp, largest, sharpest, oldest."""
+    frontal = face.yaw is None or abs(face.yaw) <= COVER_MAX_YAW
+    sharp = face.sharpness is None or face.sharpness >= COVER_MIN_SHARPNESS
+    return (frontal, sharp, face.w * face.h, face.sharpness or 0.0, -saved_id(face.id))
 
 
 class NewPerson:
@@ -94,6 +115,8 @@ class FaceStore:
                     detection_score=face.detection_score,
                     smile=face.smile,
                     embedding=np.asarray(face.embedding, dtype=EMBEDDING_DTYPE).tobytes(),
+                    yaw=face.yaw,
+                    sharpness=face.sharpness,
                 )
                 for face in faces
             ]
@@ -197,7 +220,7 @@ class FaceStore:
         )
 
     async def people(self, chat_id: int, include_hidden: bool = False) -> list[PersonSummary]:
-        """People with at least one face, most photographed first; the cover is their largest face."""
+        """People with at least one face, most photographed first; the cover is their best face (`cover_rank`)."""
         async with self.db.session() as session:
             query = select(Person).where(col(Person.chat_id) == chat_id)
             if not include_hidden:
@@ -208,7 +231,7 @@ class FaceStore:
                 faces = (await session.exec(select(Face).where(col(Face.person_id) == person.id))).all()
                 if not faces:
                     continue
-                cover = max(faces, key=lambda f: (f.w * f.h, -saved_id(f.id)))
+                cover = max(faces, key=cover_rank)
                 summaries.append(
                     PersonSummary(
                         id=saved_id(person.id),

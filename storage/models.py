@@ -135,6 +135,8 @@ class Face(SQLModel, table=True):
     detection_score: float
     smile: float = Field(description="0–100")
     embedding: bytes = Field(sa_type=LargeBinary)
+    yaw: float | None = Field(default=None, description="Head turn from the landmarks (vision.faces.FaceQuality)")
+    sharpness: float | None = Field(default=None, description="Laplacian sharpness (vision.faces.FaceQuality)")
     person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
     manual: bool = Field(default=False, description="Assigned by a person; re-clustering keeps it")
     created_at: datetime = _when()

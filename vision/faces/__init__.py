@@ -3,6 +3,7 @@
 
 from vision.faces.clustering import MIN_FACES, ClusterFace, Clustering, PersonRef, assign_incremental, recluster
 from vision.faces.detect import EMBEDDING_DIM, DetectedFace, FaceModels, detect_faces, embed_faces
+from vision.faces.quality import FaceQuality, face_quality, is_clear, weak_reasons
 
 __all__ = [
     "EMBEDDING_DIM",
@@ -11,9 +12,13 @@ __all__ = [
     "Clustering",
     "DetectedFace",
     "FaceModels",
+    "FaceQuality",
     "PersonRef",
     "assign_incremental",
     "detect_faces",
     "embed_faces",
+    "face_quality",
+    "is_clear",
     "recluster",
+    "weak_reasons",
 ]

@@ -12,7 +12,15 @@ measured on LFW (evals/eval_identity.py; README "Measured" → "Faces"):
   CORE_MERGE_DISTANCE. Chosen on half of the people at 3, 6 and 12 photos each, reported on the other half.
 - Core: a new person needs MIN_FACES faces; smaller groups stay deferred (None) until more photos arrive.
 - Incremental: a face joins the person whose Ward distance to it is at most ATTACH_DISTANCE (where other people
-  start), unless a second person is about as close; the rest pool with earlier deferred faces into new cores.
+  start), unless a second person is about as close, or its ATTACH_NEIGHBOURS nearest faces in the chat are not all
+  that person's; the rest pool with earlier deferred faces. A pool group starts a person only with
+  NEW_PERSON_FACES faces whose CORE_NEIGHBOURS nearest faces are all inside it. Means of a few faces cannot tell
+  look-alikes apart (pairs of different people come as close as 0.33; 1422 pairs within 0.42 on LFW), a face's
+  nearest faces can (the nearest face is the same person for 99.4 % of faces): early mixed cores and attachments
+  to them were most of the incremental merges (evals/eval_identity.py).
+- Weak evidence: a face that is not `clear` (small, unsure, turned or blurred: vision.faces.quality.is_clear)
+  never joins or starts a person incrementally and is nobody's neighbour; the re-cluster may place it with a
+  person (a whole group's mean is stronger evidence), but a new person needs MIN_FACES clear faces.
 - Cannot-link: two faces of one picture (same photo and frame) never join one person; manual faces never move;
   a face never joins a person it is excluded from.
 """
@@ -35,6 +43,11 @@ ATTACH_DISTANCE = 0.42
 MIN_FACES = 3
 # A face whose two best people are both within reach and nearly equally close is left for a member to decide.
 AMBIGUITY_MARGIN = 0.05
+# Incremental only: the nearest faces (other pictures, clear faces) that must all belong to the person a face joins,
+# and to a new person's group; chosen on LFW and reported on held-out people (README, identity.heldout_incremental_*).
+ATTACH_NEIGHBOURS = 2
+CORE_NEIGHBOURS = 3
+NEW_PERSON_FACES = CORE_NEIGHBOURS + 1  # each member's CORE_NEIGHBOURS nearest faces are the others
 
 PersonRef = int | str | None
 
@@ -49,6 +62,8 @@ class ClusterFace:
     excluded: frozenset[int] = frozenset()  # people this face must never join
     # Cuts of one 4-cut strip show the same people again: the cannot-link unit is the frame, not the file.
     frame: int = 0
+    # Enough evidence to start or join a person incrementally (vision.faces.quality.is_clear).
+    clear: bool = True
 
     @property
     def picture(self) -> tuple[int, int]:
@@ -73,19 +88,24 @@ def assign_incremental(all_faces: Sequence[ClusterFace], new_ids: Collection[int
     """
     new_ids = set(new_ids)
     faces = _unique(all_faces)
-    people = _People.of(f for f in faces if f.person_id is not None and (f.id not in new_ids or f.manual))
+    placed = [f for f in faces if f.person_id is not None and (f.id not in new_ids or f.manual)]
+    people = _People.of(placed)
+    neighbours = _Neighbours(
+        [f for f in faces if f.clear], {f.id: int(f.person_id) for f in placed if f.person_id is not None}
+    )
     open_faces = [f for f in faces if f.id in new_ids and not f.manual]
     open_faces += [f for f in faces if f.id not in new_ids and f.person_id is None and not f.manual]
     assignment: dict[int, PersonRef] = {f.id: f.person_id for f in faces if f.id in new_ids and f.manual}
     pool: list[ClusterFace] = []
     for face in open_faces:
-        person = people.best_for(face)
-        if person is None:
-            pool.append(face)
-        else:
+        person = people.best_for(face) if face.clear else None
+        if person is not None and neighbours.all_of(face, person, min(ATTACH_NEIGHBOURS, people.sizes[person])):
             assignment[face.id] = person
             people.add(person, face)
-    for index, members in enumerate(_cores(pool)):
+            neighbours.place(face.id, person)
+        else:
+            pool.append(face)
+    for index, members in enumerate(_cores([f for f in pool if f.clear], neighbours)):
         for face in members:
             assignment[face.id] = new_label(index)
     for face in pool:
@@ -245,7 +265,7 @@ def _name_clusters(faces: Sequence[ClusterFace], clusters: Sequence[Sequence[int
     for c, members in enumerate(clusters):
         if c in names:
             label: PersonRef = names[c]
-        elif len(members) >= MIN_FACES:
+        elif sum(faces[i].clear for i in members) >= MIN_FACES:
             label = new_label(fresh)
             fresh += 1
         else:
@@ -261,14 +281,50 @@ def _name_clusters(faces: Sequence[ClusterFace], clusters: Sequence[Sequence[int
     return assignment
 
 
-def _cores(pool: Sequence[ClusterFace]) -> list[list[ClusterFace]]:
-    """Groups of at least MIN_FACES pool faces close enough to form a new person."""
-    if len(pool) < MIN_FACES:
+def _cores(pool: Sequence[ClusterFace], neighbours: _Neighbours) -> list[list[ClusterFace]]:
+    """Groups of at least NEW_PERSON_FACES pool faces close enough to form a new person, each of whose members has
+    its CORE_NEIGHBOURS nearest faces inside the group."""
+    if len(pool) < NEW_PERSON_FACES:
         return []
     groups = [[i] for i in range(len(pool))]
     vectors = np.stack([f.embedding for f in pool])
     clusters = ward_agglomerate(vectors, groups, _cannot_link(pool, groups), ATTACH_DISTANCE)
-    return [[pool[i] for i in members] for members in clusters if len(members) >= MIN_FACES]
+    cores = []
+    for members in clusters:
+        group = [pool[i] for i in members]
+        ids = {f.id for f in group}
+        if len(group) >= NEW_PERSON_FACES and all(neighbours.nearest(f, CORE_NEIGHBOURS) <= ids for f in group):
+            cores.append(group)
+    return cores
+
+
+class _Neighbours:
+    """Nearest faces of the chat (clear faces of other pictures) and the person each one is in, if any."""
+
+    def __init__(self, faces: Sequence[ClusterFace], people: dict[int, int]) -> None:
+        self.ids = np.array([f.id for f in faces], dtype=np.int64)
+        self.vectors = (
+            np.stack([np.asarray(f.embedding, dtype=np.float64) for f in faces]) if faces else np.zeros((0, 0))
+        )
+        self.pictures = [f.picture for f in faces]
+        self.people = dict(people)
+
+    def place(self, face_id: int, person: int) -> None:
+        self.people[face_id] = person
+
+    def nearest(self, face: ClusterFace, count: int) -> set[int]:
+        if count <= 0 or len(self.ids) == 0:
+            return set()
+        distances = np.linalg.norm(self.vectors - np.asarray(face.embedding, dtype=np.float64), axis=1)
+        same_picture = np.array([picture == face.picture for picture in self.pictures])
+        distances[same_picture] = np.inf
+        order = np.argsort(distances)[:count]
+        return {int(self.ids[i]) for i in order if np.isfinite(distances[i])}
+
+    def all_of(self, face: ClusterFace, person: int, count: int) -> bool:
+        """Whether `face`'s `count` nearest faces are all in `person` (and there are that many)."""
+        nearest = self.nearest(face, count)
+        return len(nearest) == count and all(self.people.get(i) == person for i in nearest)
 
 
 class _People:
