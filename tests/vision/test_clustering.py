@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from evals.common import eval_data_dir
-from vision.faces import ClusterFace, assign_incremental, recluster
+from vision.faces import ClusterFace, FaceQuality, assign_incremental, recluster, weak_reasons
+from vision.faces.quality import head_yaw, sharpness
 
 DIM = 128
 SPREAD = 0.02  # per-dimension noise: same-person faces ~0.3 apart (dlib: 0.31 on average), people ~1.4 apart
@@ -117,7 +118,9 @@ def test_exclusions_are_respected() -> None:
     faces[2] = replace(faces[2], person_id=None, excluded=frozenset({9}))  # "not this person" from the button
     assert recluster(faces).assignment[2] != 9
     assert assign_incremental(faces, [2]).assignment[2] is None
-    faces.append(ClusterFace(6, 50, faces[0].embedding.copy(), None, False, frozenset()))
+    # another face between faces 0 and 1 (its nearest faces are theirs) still joins person 9
+    between = faces[0].embedding + faces[1].embedding
+    faces.append(ClusterFace(6, 50, between / np.linalg.norm(between), None, False, frozenset()))
     assert assign_incremental(faces, [6]).assignment[6] == 9
 
 
@@ -129,11 +132,12 @@ def test_incremental_joins_people_keeps_others_and_defers_strangers() -> None:
     stranger = ClusterFace(11, 101, _face_vector(centres[2], rng), None, False, frozenset())
     result = assign_incremental([*existing, newcomer, stranger], [10, 11])
     assert result.assignment == {10: 1, 11: None}
-    # two more photos of the stranger: with the deferred face they form a core, a new person of three
-    more = [ClusterFace(12 + i, 102 + i, _face_vector(centres[2], rng), None, False, frozenset()) for i in range(2)]
-    faces = [*_apply([*existing, newcomer, stranger], result.assignment), *more]
-    second = assign_incremental(faces, [12, 13]).assignment
-    assert second[11] == second[12] == second[13] and isinstance(second[11], str)
+    # two more photos of the stranger are not yet a person; a third makes a core of four, a new person
+    more = [ClusterFace(12 + i, 102 + i, _face_vector(centres[2], rng), None, False, frozenset()) for i in range(3)]
+    faces = [*_apply([*existing, newcomer, stranger], result.assignment), *more[:2]]
+    assert assign_incremental(faces, [12, 13]).assignment == {12: None, 13: None}
+    second = assign_incremental([*faces, more[2]], [14]).assignment
+    assert second[11] == second[12] == second[13] == second[14] and isinstance(second[11], str)
     assert all(face_id not in second for face_id in range(11))
 
 
@@ -211,3 +215,116 @@ def load_photos_subset(data, load_photos):
             writer.writeheader()
             writer.writerows(chosen)
         return load_photos(folder)
+
+
+# ----- the incremental rule: nearest faces -----------------------------------------------------------------------
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return (vector / np.linalg.norm(vector)).astype(np.float32)
+
+
+def _around(centre: np.ndarray, count: int, radius: float, seed: int) -> list[np.ndarray]:
+    """`count` unit vectors about `radius` from `centre`, in random directions across it."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(count):
+        direction = rng.normal(size=DIM)
+        direction -= direction @ centre * centre
+        out.append(_unit(centre + radius * direction / np.linalg.norm(direction)))
+    return out
+
+
+def test_a_face_whose_nearest_face_is_someone_else_does_not_join_a_person() -> None:
+    centre = _people(1)[0]
+    person = [ClusterFace(i, i, v, 7, False) for i, v in enumerate(_around(centre, 5, 0.2, seed=1))]
+    side = _around(centre, 1, 1.0, seed=2)[0] - centre  # one direction away from the person's centre
+    side /= np.linalg.norm(side)
+    waiting = ClusterFace(5, 5, _unit(centre + 0.27 * side), None, False)  # deferred earlier
+    newcomer = ClusterFace(6, 6, _unit(centre + 0.25 * side), None, False)
+    # close enough to the person's mean (Ward ≈ 0.32 ≤ ATTACH_DISTANCE), but nearer to each other than to its faces
+    assignment = assign_incremental([*person, waiting, newcomer], [6]).assignment
+    assert assignment[6] is None and assignment.get(5) is None
+    # without the other face in the chat it joins
+    assert assign_incremental([*person, newcomer], [6]).assignment[6] == 7
+
+
+def test_a_new_person_needs_four_faces_whose_nearest_faces_are_each_other() -> None:
+    centres = _people(2, seed=3)
+    group = [ClusterFace(i, i, v, None, False) for i, v in enumerate(_around(centres[0], 3, 0.08, seed=4))]
+    # a face near the group (Ward 0.37 from it) whose own nearest faces are a person it was taken out of
+    toward = _unit(centres[0] + 0.3 * _unit(centres[1] - centres[0]))
+    stranger = ClusterFace(3, 3, toward, None, False, frozenset({9}))
+    person = [ClusterFace(10 + i, 10 + i, v, 9, False) for i, v in enumerate(_around(toward, 4, 0.12, seed=5))]
+    assignment = assign_incremental([*person, *group, stranger], [0, 1, 2, 3]).assignment
+    assert assignment[3] is None
+    assert all(assignment[face.id] is None or assignment[face.id] != assignment[3] for face in group)
+    # four faces that are each other's nearest start a person
+    four = [ClusterFace(i, i, v, None, False) for i, v in enumerate(_around(centres[0], 4, 0.08, seed=6))]
+    labels = assign_incremental([*person, *four], [0, 1, 2, 3]).assignment
+    assert len({labels[i] for i in range(4)}) == 1 and isinstance(labels[0], str)
+
+
+# ----- the weak-evidence gate --------------------------------------------------------------------------------------
+def test_a_weak_face_never_joins_or_starts_a_person_incrementally() -> None:
+    centre = _people(1)[0]
+    person = [ClusterFace(i, i, v, 7, False) for i, v in enumerate(_around(centre, 5, 0.2, seed=7))]
+    weak = ClusterFace(5, 5, _unit(centre), None, False, clear=False)
+    assert assign_incremental([*person, weak], [5]).assignment[5] is None
+    assert assign_incremental([*person, replace(weak, clear=True)], [5]).assignment[5] == 7
+    stranger = _people(2, seed=8)[1]
+    weak_four = [
+        ClusterFace(20 + i, 20 + i, v, None, False, clear=False) for i, v in enumerate(_around(stranger, 4, 0.08, 9))
+    ]
+    assert set(assign_incremental(weak_four, [20, 21, 22, 23]).assignment.values()) == {None}
+    clear_four = [replace(face, clear=True) for face in weak_four]
+    assert None not in assign_incremental(clear_four, [20, 21, 22, 23]).assignment.values()
+
+
+def test_a_weak_face_is_nobodys_nearest_face() -> None:
+    centre = _people(1)[0]
+    person = [ClusterFace(i, i, v, 7, False) for i, v in enumerate(_around(centre, 5, 0.2, seed=10))]
+    newcomer = ClusterFace(6, 6, _unit(centre + 0.05 * _around(centre, 1, 1.0, seed=11)[0]), None, False)
+    blurred_twin = replace(newcomer, id=5, photo_id=5, clear=False)
+    assert assign_incremental([*person, blurred_twin, newcomer], [6]).assignment[6] == 7
+    assert assign_incremental([*person, replace(blurred_twin, clear=True), newcomer], [6]).assignment[6] is None
+
+
+def test_the_recluster_starts_no_person_from_weak_faces() -> None:
+    faces = [replace(face, clear=False) for face in _faces([5])]
+    assert set(recluster(faces).assignment.values()) == {None}
+    faces[:3] = [replace(face, clear=True) for face in faces[:3]]
+    assert None not in recluster(faces).assignment.values()
+
+
+FRONTAL = ((40.0, 50.0), (80.0, 50.0), (60.0, 70.0), (45.0, 90.0), (75.0, 90.0))
+
+
+def _quality(**changes: float) -> FaceQuality:
+    return replace(FaceQuality(size=60.0, score=0.92, yaw=0.0, sharpness=0.25), **changes)
+
+
+def test_each_gate_holds_back_its_kind_of_weak_face() -> None:
+    assert weak_reasons(_quality()) == ()
+    assert weak_reasons(_quality(size=28.0)) == ("small",)
+    assert weak_reasons(_quality(score=0.7)) == ("unsure",)
+    assert weak_reasons(_quality(yaw=-1.2)) == ("turned",)
+    assert weak_reasons(_quality(sharpness=0.03)) == ("blurred",)
+    assert weak_reasons(FaceQuality(size=60.0, score=0.92, yaw=None, sharpness=None)) == ()  # stored before
+
+
+def test_yaw_reads_the_nose_against_the_eyes() -> None:
+    assert abs(head_yaw(FRONTAL)) < 1e-9
+    turned = (*FRONTAL[:2], (75.0, 70.0), *FRONTAL[3:])  # the nose at the viewer's right eye's line: a near-profile
+    assert head_yaw(turned) == pytest.approx(0.75)
+    mirrored = tuple((120.0 - x, y) for x, y in turned)
+    mirrored = (mirrored[1], mirrored[0], mirrored[2], mirrored[4], mirrored[3])
+    assert head_yaw(mirrored) == pytest.approx(-0.75)
+
+
+def test_sharpness_drops_when_the_face_is_blurred() -> None:
+    import cv2
+
+    rng = np.random.default_rng(12)
+    texture = (rng.random((120, 120, 3)) * 255).astype(np.uint8)
+    blurred = cv2.GaussianBlur(texture, (0, 0), 3.0)
+    box = (10, 10, 100, 100)
+    assert sharpness(blurred, box) < 0.2 * sharpness(texture, box)
