@@ -32,9 +32,10 @@ def _group(harness: Harness) -> tuple[dict, dict, dict]:
     return alice, bob, group
 
 
-async def _send_pairs(harness: Harness, chat_id: int, user_id: int, count: int = 3) -> dict[int, str]:
+async def _send_pairs(harness: Harness, chat_id: int, user_id: int, count: int = 4) -> dict[int, str]:
     """`count` photos of the same two people (A and B, sides swapped each time); face id → 'A' or 'B'.
-    Three faces make a person (vision.faces.MIN_FACES), so the default forms A and B."""
+    Four faces that are each other's nearest start a person incrementally (vision.faces.clustering.NEW_PERSON_FACES),
+    so the default forms A and B."""
     a_photos, b_photos = identity_photos(2, count)
     who: dict[int, str] = {}
     for index, (a, b) in enumerate(zip(a_photos, b_photos, strict=True)):
@@ -119,7 +120,7 @@ async def test_rename_from_the_buttons_is_validated_escaped_and_credited(harness
     sheet = await _open_people(harness, group["id"], bob["id"])
 
     await harness.emu.press_button(group["id"], bob["id"], sheet.message_id, f"pp:o:{person_a}")
-    card = await _edited(harness, group["id"], sheet.message_id, "3 photos · 3 faces")
+    card = await _edited(harness, group["id"], sheet.message_id, "4 photos · 4 faces")
     await harness.emu.press_button(group["id"], bob["id"], card.message_id, f"pp:n:{person_a}")
     prompt = await harness.reply(group["id"], predicate=lambda m: "Reply to this message" in text_of(m))
     assert prompt.reply_markup and prompt.reply_markup.get("force_reply") is True
@@ -139,7 +140,7 @@ async def test_rename_from_the_buttons_is_validated_escaped_and_credited(harness
     person = await harness.services.faces.person(person_a)
     assert person is not None and person.name == "<b>지수</b>"
     assert {who[f.id] for f in await harness.services.faces.faces_of_person(person_a)} == {"A"}
-    assert len(await harness.services.faces.faces_of_person(person_a)) == 3, "a named person keeps their faces"
+    assert len(await harness.services.faces.faces_of_person(person_a)) == 4, "a named person keeps their faces"
 
 
 async def test_merge_and_remove_from_the_buttons_survive_a_full_recluster(harness: Harness) -> None:
@@ -152,7 +153,7 @@ async def test_merge_and_remove_from_the_buttons_survive_a_full_recluster(harnes
 
     # A deliberate mistake: merge B into A …
     await harness.emu.press_button(chat, bob["id"], sheet.message_id, f"pp:o:{a}")
-    await _edited(harness, chat, sheet.message_id, "3 faces")
+    await _edited(harness, chat, sheet.message_id, "4 faces")
     await harness.emu.press_button(chat, bob["id"], sheet.message_id, f"pp:m:{a}:0")
     picker = await _edited(harness, chat, sheet.message_id, "Who else is")
     assert f"pp:mw:{a}:{b}" in _buttons(picker)
@@ -160,19 +161,19 @@ async def test_merge_and_remove_from_the_buttons_survive_a_full_recluster(harnes
     confirm = await _edited(harness, chat, sheet.message_id, "into one person?")
     await harness.emu.press_button(chat, bob["id"], confirm.message_id, f"pp:mc:{a}:{b}")
     merged = await _edited(harness, chat, sheet.message_id, "Merged")
-    assert "(by Bob)" in text_of(merged) and "6 faces" in text_of(merged)
+    assert "(by Bob)" in text_of(merged) and "8 faces" in text_of(merged)
     assert await harness.services.faces.person(b) is None
     (only,) = await harness.services.faces.people(chat)
-    assert only.id == a and only.face_count == 6
+    assert only.id == a and only.face_count == 8
 
     await harness.services.analyser.recluster(chat)
-    assert [p.face_count for p in await harness.services.faces.people(chat)] == [6], "a merge survives re-clustering"
+    assert [p.face_count for p in await harness.services.faces.people(chat)] == [8], "a merge survives re-clustering"
 
     # … then undo it face by face with "remove a wrong face".
     await harness.emu.press_button(chat, bob["id"], sheet.message_id, f"pp:r:{a}:0")
     remover = await _edited(harness, chat, sheet.message_id, "Tap the number of a face")
     b_faces = [f.id for f in await harness.services.faces.faces_of_person(a) if who[f.id] == "B"]
-    assert len(b_faces) == 3
+    assert len(b_faces) == 4
     for face_id in b_faces:
         button = next(data for data in _buttons(remover) if data.startswith(f"pp:rf:{a}:{face_id}:"))
         before = len(harness.emu.message(chat, sheet.message_id).history)
@@ -188,7 +189,7 @@ async def test_merge_and_remove_from_the_buttons_survive_a_full_recluster(harnes
     assert {who[f.id] for f in await harness.services.faces.faces_of_person(a)} == {"A"}, (
         "removed faces never go back to the person they were taken from"
     )
-    assert len(await harness.services.faces.faces_of_person(a)) == 3
+    assert len(await harness.services.faces.faces_of_person(a)) == 4
     b_people = {f.person_id for f in await harness.services.faces.chat_faces(chat) if f.id in b_faces}
     assert len(b_people) == 1 and None not in b_people and a not in b_people, "B is a person of their own again"
 
@@ -201,7 +202,7 @@ async def test_hide_unhide_and_a_persons_photos(harness: Harness) -> None:
     a = labels["A"]
     sheet = await _open_people(harness, chat, alice["id"])
     await harness.emu.press_button(chat, alice["id"], sheet.message_id, f"pp:o:{a}")
-    await _edited(harness, chat, sheet.message_id, "3 faces")
+    await _edited(harness, chat, sheet.message_id, "4 faces")
     await harness.emu.press_button(chat, alice["id"], sheet.message_id, f"pp:h:{a}")
     await _edited(harness, chat, sheet.message_id, "Hidden")
     assert [p.id for p in await harness.services.faces.people(chat)] == [labels["B"]]
@@ -218,7 +219,7 @@ async def test_hide_unhide_and_a_persons_photos(harness: Harness) -> None:
     assert len(await harness.services.faces.people(chat)) == 2
 
     await harness.emu.press_button(chat, alice["id"], fresh.message_id, f"pp:ph:{a}:0")
-    nav = await harness.reply(chat, predicate=lambda m: "page 1/1 · 3 photos" in text_of(m), timeout=30)
+    nav = await harness.reply(chat, predicate=lambda m: "page 1/2 · 4 photos" in text_of(m), timeout=30)
     album = [m for m in harness.bot_messages(chat) if m.photo and m.message.get("media_group_id")]
     assert len(album) == 3 and nav.message_id > album[-1].message_id
 
@@ -248,7 +249,7 @@ async def test_people_is_empty_at_first(harness: Harness) -> None:
 
 async def test_photos_a_restart_interrupted_are_analysed_on_start(tmp_path: Path, cpu_pool: CpuPool) -> None:
     """Saved, then the bot died before the analysis: the next start analyses and files it, nothing lost."""
-    a_photos, b_photos = identity_photos(2, 3)
+    a_photos, b_photos = identity_photos(2, 4)
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     db = Database(f"sqlite+aiosqlite:///{data_dir / 'choosecheese.sqlite3'}")
@@ -280,4 +281,4 @@ async def test_photos_a_restart_interrupted_are_analysed_on_start(tmp_path: Path
             for photo_id in ids:
                 assert len(await svc.faces.faces_of_photo(photo_id)) == 2
             people = await svc.faces.people(-100)
-            assert sorted(p.photo_count for p in people) == [3, 3], "and filed into two people"
+            assert sorted(p.photo_count for p in people) == [4, 4], "and filed into two people"
