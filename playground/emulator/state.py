@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from playground.emulator.errors import CHAT_NOT_FOUND, bad_request, forbidden
+from playground.emulator.errors import CHAT_NOT_FOUND, ApiError, bad_request, forbidden
 from playground.emulator.media import FileStore
 
 EventCallback = Callable[[dict[str, Any]], Any]
@@ -35,6 +35,7 @@ DEFAULT_UPDATE_TYPES = frozenset(
     }
 )
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
+CHAT_UPGRADED = "Bad Request: group chat was upgraded to a supergroup chat"
 _LOG = logging.getLogger(__name__)
 
 
@@ -137,6 +138,7 @@ class EmulatorState:
         self.chats: dict[int, dict[str, Any]] = {}
         self.members: dict[int, dict[int, str]] = {}
         self.blocked_by: set[int] = set()
+        self.migrated_to: dict[int, int] = {}  # a group upgraded to a supergroup → the supergroup's id
         self.messages: dict[int, dict[int, MessageRecord]] = {}
         self.updates: list[dict[str, Any]] = []
         self.allowed_updates: frozenset[str] = DEFAULT_UPDATE_TYPES
@@ -228,7 +230,14 @@ class EmulatorState:
     def bot_status(self, chat_id: int) -> str:
         return self.status(chat_id, self.bot_user["id"])
 
+    def require_writable(self, chat: dict[str, Any]) -> None:
+        """A group upgraded to a supergroup is read-only: every write names the new id, as Telegram does."""
+        new_id = self.migrated_to.get(chat["id"])
+        if new_id is not None:
+            raise ApiError(400, CHAT_UPGRADED, {"migrate_to_chat_id": new_id})
+
     def require_bot_can_post(self, chat: dict[str, Any]) -> None:
+        self.require_writable(chat)
         if chat["type"] == "private":
             if chat["id"] in self.blocked_by:
                 raise forbidden("bot was blocked by the user")
