@@ -11,11 +11,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.locks import KeyedLocks
 from pipeline.workers import CpuPool
 from ranking.points import face_points
 from storage.albums import AlbumStore
@@ -211,13 +212,14 @@ class PhotoAnalyser:
         self.hooks: list[AnalysisHook] = hooks if hooks is not None else []
         self.recluster_every = recluster_every
         self._inflight: dict[int, asyncio.Task[FiledAnalysis | None]] = {}
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._new_faces: dict[int, int] = {}
+        self._locks: KeyedLocks[int] = KeyedLocks()
+        self._new_faces: dict[int, int] = {}  # chat → faces filed since its last re-cluster (none: 0)
         self._resume_task: asyncio.Task[int] | None = None
 
-    def chat_lock(self, chat_id: int) -> asyncio.Lock:
-        """Held while a chat's people change (clustering, merges, removals), so they never race."""
-        return self._locks.setdefault(chat_id, asyncio.Lock())
+    def chat_lock(self, chat_id: int) -> AbstractAsyncContextManager[None]:
+        """Held while a chat's people change (clustering, merges, removals, a move to a new chat id), so they
+        never race."""
+        return self._locks.hold(chat_id)
 
     async def analyse_and_file(self, photo_id: int) -> FiledAnalysis | None:
         """Analyse a stored photo once (concurrent callers share the work). None: it failed, try again later."""
@@ -277,7 +279,7 @@ class PhotoAnalyser:
         """A full re-cluster of one chat. Manual corrections stay: FaceStore.assign never moves a manual face,
         and removed faces never go back to the person they were taken from."""
         async with self.chat_lock(chat_id):
-            self._new_faces[chat_id] = 0
+            self._new_faces.pop(chat_id, None)
             stored = await self.faces.chat_faces(chat_id)
             if not stored:
                 return
@@ -285,11 +287,20 @@ class PhotoAnalyser:
             await self.faces.assign(chat_id, _with_tokens(clustering))
 
     async def recluster_all(self) -> None:
-        for chat_id in await self.faces.chats_with_faces():
+        chats = await self.faces.chats_with_faces()
+        for gone in set(self._new_faces) - set(chats):  # erased or moved: nothing left to re-cluster
+            self._new_faces.pop(gone, None)
+        for chat_id in chats:
             try:
                 await self.recluster(chat_id)
             except Exception:
                 log.exception("re-clustering chat %s failed", chat_id)
+
+    def chat_moved(self, old_chat_id: int, new_chat_id: int) -> None:
+        """The chat's faces now live under a new id (a group became a supergroup): its count goes with them."""
+        count = self._new_faces.pop(old_chat_id, 0)
+        if count:
+            self._new_faces[new_chat_id] = self._new_faces.get(new_chat_id, 0) + count
 
     async def resume(self) -> int:
         """Analyse every photo a restart interrupted (analysed_at still NULL). Returns how many were tried."""

@@ -14,6 +14,7 @@ from pipeline.workers import CpuPool
 from ranking.charities import SHIPPED_LIST, load_charities
 from storage.albums import AlbumStore
 from storage.blobs import BlobStore
+from storage.chat_move import ChatMove, move_chat
 from storage.db import Database
 from storage.faces import FaceStore
 from storage.ledger import LedgerStore
@@ -48,6 +49,14 @@ class Services:
     async def _pledge_smiles(self, filed: FiledAnalysis) -> None:
         """Each freshly analysed photo enters the ledger at once (reconcile on /donate catches any miss)."""
         await self.ledger.pledge_for_photo(filed.photo_id)
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> ChatMove:
+        """A group became a supergroup: its album, people, ledger, settings and schedule move to the new id (once;
+        again is harmless). Under the old chat's lock, so no clustering of the old id runs meanwhile."""
+        async with self.analyser.chat_lock(old_chat_id):
+            move = await move_chat(self.db, old_chat_id, new_chat_id)
+        self.analyser.chat_moved(old_chat_id, new_chat_id)
+        return move
 
     @classmethod
     async def start(
