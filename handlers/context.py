@@ -14,6 +14,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from booths import SafeFetcher
 from handlers.bounded import ExpiringMap, RecentViews
+from handlers.error_reports import ErrorReports
 from handlers.i18n import normalise_language
 from pipeline.analysis import FiledAnalysis
 from pipeline.services import Services
@@ -113,6 +114,7 @@ class BotData:
         self.name_prompts = NamePrompts()
         self.media_groups = MediaGroups()
         self.chat_actions: dict[tuple[int, str], ShownAction] = {}
+        self.error_reports = ErrorReports()
 
 
 class ChatData:
