@@ -9,15 +9,19 @@ from dataclasses import dataclass
 from functools import cache
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 
 from matplotlib import font_manager
 from matplotlib import pyplot as plt
+from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 
 from vision.render import FONT_CANDIDATES
 
 MAX_BARS = 10
+FACE_PX = 40  # a row's face picture, in pixels at the chart's 100 dpi
+FACE_PAD_PT = 36  # room left of the axis for it (points; 1 pt = 100/72 px here)
 _GOLD, _SILVER, _BRONZE, _OTHER = "#f5b700", "#9aa5b1", "#c97b3c", "#7aa6d8"
 
 
@@ -27,6 +31,7 @@ class Bar:
     label: str
     points: int
     points_text: str  # the points as the chat's language writes numbers
+    face: np.ndarray | None = None  # a person's face (square RGB), drawn between their name and their bar
 
 
 @dataclass(frozen=True)
@@ -79,11 +84,30 @@ def render_leaderboard(spec: ChartSpec) -> bytes:
             plt.close(figure)
 
 
+def _draw_face(axes: plt.Axes, face: np.ndarray, position: int) -> None:
+    picture = OffsetImage(face, zoom=FACE_PX / max(face.shape[:2]))
+    box = AnnotationBbox(
+        picture,
+        (0, position),
+        xybox=(-FACE_PAD_PT / 2, 0),
+        xycoords=("axes fraction", "data"),
+        boxcoords="offset points",
+        frameon=False,
+        annotation_clip=False,
+    )
+    axes.add_artist(box)
+
+
 def _draw_bars(axes: plt.Axes, bars: Sequence[Bar], points_label: str) -> None:
     positions = list(range(len(bars)))[::-1]
     values = [bar.points for bar in bars]
     axes.barh(positions, values, color=[_colour(bar.place) for bar in bars], height=0.6)
     axes.set_yticks(positions, [f"{bar.place}. {bar.label}" for bar in bars])
+    if any(bar.face is not None for bar in bars):
+        axes.tick_params(axis="y", pad=FACE_PAD_PT, length=0)
+        for position, bar in zip(positions, bars, strict=True):
+            if bar.face is not None:
+                _draw_face(axes, bar.face, position)
     top = max(values) or 1
     axes.set_xlim(0, top * 1.18)
     for position, bar in zip(positions, bars, strict=True):
