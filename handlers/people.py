@@ -129,6 +129,16 @@ def person_button(person: PersonSummary, language: str, data: str) -> InlineKeyb
     return _button(short, data)
 
 
+async def person_sheet(context: ChatContext, people: list[PersonSummary], language: str) -> bytes:
+    """People's tiles: face, number badge, label."""
+    return await _sheet(context, [_person_tile(person, language) for person in people])
+
+
+async def person_faces_sheet(context: ChatContext, person_id: int) -> bytes:
+    """A person's first faces, numbered, with their smile points."""
+    return await _sheet(context, _face_tiles((await context.services.faces.faces_of_person(person_id))[:SHEET_PAGE]))
+
+
 def _face_tiles(faces: list[StoredFace], first: int = 1) -> list[tuple[StoredFace, str, str]]:
     """Faces numbered from `first` (pages go on counting), each with its smile points under it."""
     return [(face, str(number), str(smile_points(face.smile))) for number, face in enumerate(faces, start=first)]
@@ -151,7 +161,7 @@ async def list_view(
     if not people:
         return None
     shown, page, pages = _page_of(people, page)
-    picture = await _sheet(context, [_person_tile(person, language) for person in shown])
+    picture = await person_sheet(context, shown, language)
     rows = _rows([person_button(person, language, OPEN.data(person.id)) for person in shown])
     if pages > 1:
         rows.append(pager_row(lambda p: LIST.data(int(hidden), p), page, pages, language))
@@ -201,8 +211,7 @@ async def card_view(
     person = await _summary(context, chat_id, person_id)
     if person is None:
         return None
-    faces = (await context.services.faces.faces_of_person(person_id))[:SHEET_PAGE]
-    picture = await _sheet(context, _face_tiles(faces))
+    picture = await person_faces_sheet(context, person_id)
     return View(picture, _card_caption(person, language, note), _card_keyboard(person, language))
 
 

@@ -46,7 +46,9 @@ async def chart_faces(svc: Services, data: RankingData, by: RankBy, language: st
             items.append((person_id, files[face.photo_id], face.box))
     if not items:
         return {}
-    crops = await svc.cpu.run(face_thumbnails, [(picture, box) for _, picture, box in items], svc.settings.max_image_pixels)
+    crops = await svc.cpu.run(
+        face_thumbnails, [(picture, box) for _, picture, box in items], svc.settings.max_image_pixels
+    )
     return {person_id: crop for (person_id, _, _), crop in zip(items, crops, strict=True)}
 
 

@@ -22,9 +22,7 @@ def smiles_picture(data: bytes, max_pixels: int, faces: Sequence[tuple[Box, int]
     return encode_jpeg(annotate_faces(load_rgb(data, max_pixels), marks), quality=88)
 
 
-def faces_sheet(
-    tiles: Sequence[tuple[bytes, Box, str, str]], max_pixels: int, columns: int = SHEET_COLUMNS
-) -> bytes:
+def faces_sheet(tiles: Sequence[tuple[bytes, Box, str, str]], max_pixels: int, columns: int = SHEET_COLUMNS) -> bytes:
     """Face thumbnails, each with a badge (a person's number, a face's place) and a caption under it. Tiles of one
     photo decode it once."""
     decoded: dict[int, np.ndarray] = {}

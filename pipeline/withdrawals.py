@@ -78,8 +78,8 @@ class Withdrawals:
                     person_id
                     for person_id, held in _faces_by_person(stored).items()
                     if claimed.get(person_id) == chat_id
-                    or (theirs := signature_of([f.embedding for f in held])) is not None
-                    and same_person(theirs, signature)
+                    or ((theirs := signature_of([f.embedding for f in held])) is not None
+                    and same_person(theirs, signature))
                 ]
                 doomed += [pid for pid, chat in claimed.items() if chat == chat_id and pid not in doomed]
                 strays = [f.id for f in stored if f.person_id is None and opted_out(f.embedding, [signature])]

@@ -103,12 +103,11 @@ class OptOutStore:
                 )
             )
 
-    async def remove(self, user_id: int, chat_id: int) -> int:
-        """'Recognise me again' in one chat: its opt-out goes (an 'everywhere' one stays). How many went."""
+    async def remove(self, user_id: int, chat_id: int | None) -> int:
+        """'Recognise me again' in one chat (an 'everywhere' one stays), or everywhere (None). How many went."""
+        scope = col(FaceOptOut.chat_id).is_(None) if chat_id is None else col(FaceOptOut.chat_id) == chat_id
         async with self.db.session() as session:
-            result = await session.exec(
-                delete(FaceOptOut).where(col(FaceOptOut.user_id) == user_id, col(FaceOptOut.chat_id) == chat_id)
-            )
+            result = await session.exec(delete(FaceOptOut).where(col(FaceOptOut.user_id) == user_id, scope))
             return int(result.rowcount or 0)
 
     async def erase(self, chat_id: int, person_ids: Sequence[int], face_ids: Sequence[int]) -> Erased:
