@@ -32,6 +32,11 @@ def _faces_by_person(faces: Sequence[StoredFace]) -> dict[int, list[StoredFace]]
     return people
 
 
+def _is_theirs(faces: Sequence[StoredFace], signature: Signature) -> bool:
+    theirs = signature_of([face.embedding for face in faces])
+    return theirs is not None and same_person(theirs, signature)
+
+
 class Withdrawals:
     def __init__(self, faces: FaceStore, opt_outs: OptOutStore, analyser: PhotoAnalyser) -> None:
         self.faces, self.opt_outs, self.analyser = faces, opt_outs, analyser
@@ -77,9 +82,7 @@ class Withdrawals:
                 doomed = [
                     person_id
                     for person_id, held in _faces_by_person(stored).items()
-                    if claimed.get(person_id) == chat_id
-                    or ((theirs := signature_of([f.embedding for f in held])) is not None
-                    and same_person(theirs, signature))
+                    if claimed.get(person_id) == chat_id or _is_theirs(held, signature)
                 ]
                 doomed += [pid for pid, chat in claimed.items() if chat == chat_id and pid not in doomed]
                 strays = [f.id for f in stored if f.person_id is None and opted_out(f.embedding, [signature])]
