@@ -20,7 +20,8 @@ from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 from vision.render import FONT_CANDIDATES
 
 MAX_BARS = 10
-FACE_PX = 40  # a row's face picture, in pixels at the chart's 100 dpi
+DPI = 100
+FACE_PX = 40  # a row's face picture, in pixels
 FACE_PAD_PT = 36  # room left of the axis for it (points; 1 pt = 100/72 px here)
 _GOLD, _SILVER, _BRONZE, _OTHER = "#f5b700", "#9aa5b1", "#c97b3c", "#7aa6d8"
 
@@ -67,7 +68,7 @@ def render_leaderboard(spec: ChartSpec) -> bytes:
         # Names may hold emoji no installed font draws: they show as boxes, which is no reason to fill the logs.
         warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
         height = 2.2 + 0.55 * max(len(bars), 3)
-        figure, axes = plt.subplots(figsize=(8, height), dpi=100)
+        figure, axes = plt.subplots(figsize=(8, height), dpi=DPI)
         try:
             figure.suptitle(spec.title, fontsize=17, x=0.02, ha="left")
             axes.set_title(spec.subtitle, fontsize=11, loc="left", color="#555555")
@@ -85,7 +86,8 @@ def render_leaderboard(spec: ChartSpec) -> bytes:
 
 
 def _draw_face(axes: plt.Axes, face: np.ndarray, position: int) -> None:
-    picture = OffsetImage(face, zoom=FACE_PX / max(face.shape[:2]))
+    # OffsetImage sizes in points (1/72 inch): FACE_PX pixels are FACE_PX · 72 / DPI points.
+    picture = OffsetImage(face, zoom=FACE_PX / max(face.shape[:2]) * 72 / DPI)
     box = AnnotationBbox(
         picture,
         (0, position),
