@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml $(NODEPS) vision/models.toml scripts/system-deps.sh
 	scripts/system-deps.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,eval]"
 	if [ -f requirements-nodeps.txt ]; then $(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt; fi
 	$(PY) -m vision.model_store fetch
 	$(PY) -m vision.embedder_onnx

@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from sklearn.metrics import accuracy_score, roc_auc_score
 
 from evals.common import metric, skip
 from evals.smile_data import (
@@ -46,13 +47,16 @@ from evals.smile_data import (
     measure_fallback_set,
     measure_set,
     read_rgb,
-    roc_auc,
 )
 from vision.smile import MEASUREMENTS, NO_FACE_SCORE, SmileScorer
 
 
 def _accuracy(labels: np.ndarray, scores: np.ndarray, threshold: float) -> float:
-    return float(((scores >= threshold) == (labels == 1)).mean())
+    return float(accuracy_score(labels, (scores >= threshold).astype(labels.dtype)))
+
+
+def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
+    return float(roc_auc_score(labels, scores))
 
 
 def run(data: Path | None) -> None:
@@ -70,7 +74,7 @@ def run(data: Path | None) -> None:
 
     scores, sources, wall_ms, cpu_ms = _run_time_scores(scorer, crops.files)
     metric("smile.accuracy", _accuracy(labels, scores, 50.0))
-    metric("smile.auc", roc_auc(labels, scores))
+    metric("smile.auc", _auc(labels, scores))
     metric("smile.no_face_rate", float(np.mean(sources == "none")))
     metric("smile.landmarker_no_face_rate", float(1.0 - found.mean()))
     metric("smile.fallback_rate", float(np.mean(sources == "fallback")))
@@ -79,28 +83,28 @@ def run(data: Path | None) -> None:
     fallback_alone = fallback_cross_validated(fallback_views, labels)
     yunet_found = ~np.isnan(fallback_alone)
     metric("smile.fallback_cv_accuracy", _accuracy(labels[yunet_found], fallback_alone[yunet_found], 0.5))
-    metric("smile.fallback_cv_auc", roc_auc(labels[yunet_found], fallback_alone[yunet_found]))
+    metric("smile.fallback_cv_auc", _auc(labels[yunet_found], fallback_alone[yunet_found]))
 
     held_out = _held_out_scores(views, fallback_views, labels, "colour")
     metric("smile.cv_accuracy", _accuracy(labels, held_out, 50.0))
-    metric("smile.cv_auc", roc_auc(labels, held_out))
+    metric("smile.cv_auc", _auc(labels, held_out))
     metric("smile.cv_accuracy_face_found", _accuracy(labels[found], held_out[found], 50.0))
     metric("smile.cv_calibration_error", _calibration_error(labels[found], held_out[found]))
     metric("smile.cv_median_score_neutral", float(np.median(held_out[found & (labels == 0)])))
     metric("smile.cv_median_score_smiling", float(np.median(held_out[found & (labels == 1)])))
-    metric("smile.cv_auc_face_found", roc_auc(labels[found], held_out[found]))
+    metric("smile.cv_auc_face_found", _auc(labels[found], held_out[found]))
 
     baseline = np.nan_to_num(colour[:, MEASUREMENTS.index(BASELINE_FEATURE)], nan=0.5)
     metric("smile.baseline_accuracy", _accuracy(labels, baseline, 0.5))
     metric("smile.baseline_best_accuracy", max(_accuracy(labels, baseline, t) for t in np.unique(baseline)))
-    metric("smile.baseline_auc", roc_auc(labels, baseline))
+    metric("smile.baseline_auc", _auc(labels, baseline))
 
     for name, measured in views.items():
         if name == "colour":
             continue
         variant_scores = _held_out_scores(views, fallback_views, labels, name)
         metric(f"smile.{name}_cv_accuracy", _accuracy(labels, variant_scores, 50.0))
-        metric(f"smile.{name}_cv_auc", roc_auc(labels, variant_scores))
+        metric(f"smile.{name}_cv_auc", _auc(labels, variant_scores))
         neither = np.isnan(measured).any(axis=1) & np.isnan(fallback_views[name]).any(axis=1)
         metric(f"smile.{name}_no_face_rate", float(neither.mean()))
     metric("smile.ms_per_face", wall_ms)

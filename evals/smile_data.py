@@ -15,6 +15,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import PredefinedSplit
+from sklearn.preprocessing import StandardScaler
 
 from evals.common import REPO_ROOT
 from vision import smile, smile_fallback
@@ -164,9 +167,14 @@ def measure_fallback_set(crops: LabelledCrops, variant: str = "colour", *, use_c
     return table
 
 
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
 @dataclass(frozen=True)
 class StandardisedLogistic:
-    """P = sigmoid(intercept + coef · (x - mean) / scale) over raw feature columns x."""
+    """P = sigmoid(intercept + coef · (x - mean) / scale) over raw feature columns x: the form smile_model.json
+    stores and vision applies at run time, so held-out scores come from the same arithmetic as the bot's."""
 
     mean: np.ndarray
     scale: np.ndarray
@@ -174,29 +182,21 @@ class StandardisedLogistic:
     intercept: float
 
     def probability(self, x: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(((x - self.mean) / self.scale) @ self.coef + self.intercept)))
+        return _sigmoid(((x - self.mean) / self.scale) @ self.coef + self.intercept)
 
 
 def fit_standardised(x: np.ndarray, labels: np.ndarray, l2: float) -> StandardisedLogistic:
-    """L2-penalised logistic regression on standardised columns, by Newton's method (the intercept is not penalised).
+    """L2-penalised logistic regression on standardised columns (the intercept is not penalised).
 
-    `l2` is the penalty per sample: the objective is mean log-loss + l2/2·|coef|².
+    `l2` is the penalty per sample: the objective is mean log-loss + l2/2·|coef|², which is scikit-learn's
+    C·(summed log-loss) + ½|coef|² with C = 1/(l2·N). Newton-Cholesky with a tight tolerance reaches the exact
+    optimum (lbfgs stops ~1e-8 short of it), so a refit reproduces the published figures.
     """
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
-    design = np.hstack([np.ones((len(x), 1)), (x - mean) / scale])
-    penalty = np.full(design.shape[1], l2 * len(x))
-    penalty[0] = 0.0
-    weights = np.zeros(design.shape[1])
-    for _ in range(100):
-        p = 1.0 / (1.0 + np.exp(-(design @ weights)))
-        gradient = design.T @ (p - labels) + penalty * weights
-        hessian = (design * (p * (1 - p))[:, None]).T @ design + np.diag(penalty) + 1e-9 * np.eye(len(weights))
-        step = np.linalg.solve(hessian, gradient)
-        weights -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return StandardisedLogistic(mean, scale, weights[1:], float(weights[0]))
+    scaler = StandardScaler().fit(x)
+    regression = LogisticRegression(C=1.0 / (l2 * len(x)), solver="newton-cholesky", tol=1e-10, max_iter=100)
+    regression.fit(scaler.transform(x), labels)
+    coef, intercept = regression.coef_[0].copy(), float(regression.intercept_[0])
+    return StandardisedLogistic(scaler.mean_, scaler.scale_, coef, intercept)
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,7 @@ class LogisticFit:
 
     def probability(self, measurements: np.ndarray) -> np.ndarray:
         x = (model_inputs(measurements, self.features) - self.mean) / self.scale
-        return 1.0 / (1.0 + np.exp(-(x @ self.coef + self.intercept)))
+        return _sigmoid(x @ self.coef + self.intercept)
 
 
 def fit_logistic(measurements: np.ndarray, labels: np.ndarray, features: tuple[str, ...], l2: float) -> LogisticFit:
@@ -218,16 +218,14 @@ def fit_logistic(measurements: np.ndarray, labels: np.ndarray, features: tuple[s
     return LogisticFit(features, fit.mean, fit.scale, fit.coef, fit.intercept)
 
 
-def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
-    """Area under the ROC curve (Mann-Whitney, ties counted half)."""
-    positive, negative = scores[labels == 1], scores[labels == 0]
-    greater = (positive[:, None] > negative[None, :]).sum()
-    ties = (positive[:, None] == negative[None, :]).sum()
-    return float((greater + 0.5 * ties) / (len(positive) * len(negative)))
+def crop_folds(labels: np.ndarray, folds: int, seed: int = 7) -> PredefinedSplit:
+    """`folds` folds of the crops (not of rows: a crop's variants always fall in its fold), by a seeded shuffle.
 
-
-def fold_ids(count: int, folds: int, seed: int = 7) -> np.ndarray:
-    return np.random.default_rng(seed).permutation(count) % folds
+    The fixed assignment every published CV figure was measured on. StratifiedKFold(shuffle, seed 7) would balance
+    the classes per fold and move the figures by up to 0.005 (smile.cv_accuracy 0.9400 -> 0.9383,
+    smile.half_cv_accuracy 0.9067 -> 0.9117), for no gain in honesty: the classes are 300 / 300.
+    """
+    return PredefinedSplit(np.random.default_rng(seed).permutation(len(labels)) % folds)
 
 
 def _held_out(
@@ -239,16 +237,14 @@ def _held_out(
     folds: int,
 ) -> np.ndarray:
     """k-fold held-out P(smile) of `test_variant`'s crops from `fit` on the other folds of `train_variants`."""
-    ids = fold_ids(len(labels), folds)
     test = views[test_variant]
     held_out = np.full(len(labels), np.nan)
-    for fold in range(folds):
-        train = ids != fold
+    for train, scored in crop_folds(labels, folds).split():
         x = np.vstack([views[name][train] for name in train_variants])
         y = np.concatenate([labels[train]] * len(train_variants))
         usable = ~np.isnan(x).any(axis=1)
         model = fit(x[usable], y[usable])
-        scored = ~train & ~np.isnan(test).any(axis=1)
+        scored = scored[~np.isnan(test[scored]).any(axis=1)]
         held_out[scored] = model.probability(test[scored])
     return held_out
 

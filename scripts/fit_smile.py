@@ -4,7 +4,7 @@
 
 Recipe: every labelled crop of ``<data>/smile`` is measured by vision.smile (blendshapes + geometry, the crop and its
 mirror averaged), also under the augmentations in TRAIN_VARIANTS (greyscale, half size); an L2-penalised logistic
-regression over FEATURES is fitted on all of it (standardised features, Newton's method, evals/smile_data.py).
+regression over FEATURES is fitted on all of it (standardised features, scikit-learn, evals/smile_data.py).
 Crops where the landmarker finds no face are left out. The fallback for those (vision/smile_fallback.py) is fitted
 the same way on the mouth HOG of every crop where YuNet finds a face (evals/smile_data.py FALLBACK_*). The JSON
 holds the feature names, the standardisation, the coefficients and how they were made; nothing else is needed at
@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from sklearn.metrics import accuracy_score, roc_auc_score
 
 from evals.common import eval_data_dir
 from evals.smile_data import (
@@ -36,7 +37,6 @@ from evals.smile_data import (
     load_smile_set,
     measure_fallback_set,
     measure_set,
-    roc_auc,
 )
 from vision.smile import MODEL_JSON, SmileScorer
 
@@ -59,8 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     fit = fit_logistic(x[usable], y[usable], FEATURES, L2)
     held_out = cross_validated(views, crops.labels)
     found = ~np.isnan(held_out)
-    cv_accuracy = float(((held_out[found] > 0.5) == crops.labels[found]).mean())
-    cv_auc = roc_auc(crops.labels[found], held_out[found])
+    cv_accuracy = float(accuracy_score(crops.labels[found], held_out[found] > 0.5))
+    cv_auc = float(roc_auc_score(crops.labels[found], held_out[found]))
     print(f"10-fold CV on crops with a face ({found.sum()}/{len(found)}): accuracy {cv_accuracy:.4f}, AUC {cv_auc:.4f}")
     model = {
         "features": list(FEATURES),
@@ -92,8 +92,8 @@ def _fallback_entry(crops: LabelledCrops) -> dict:
     fit = fit_standardised(x[usable], y[usable], FALLBACK_L2)
     held_out = fallback_cross_validated(views, crops.labels)
     found = ~np.isnan(held_out)
-    accuracy = float(((held_out[found] > 0.5) == crops.labels[found]).mean())
-    auc = roc_auc(crops.labels[found], held_out[found])
+    accuracy = float(accuracy_score(crops.labels[found], held_out[found] > 0.5))
+    auc = float(roc_auc_score(crops.labels[found], held_out[found]))
     count = f"{found.sum()}/{len(found)}"
     print(f"fallback 10-fold CV on crops YuNet finds ({count}): accuracy {accuracy:.4f}, AUC {auc:.4f}")
     return {
