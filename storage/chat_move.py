@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.albums import insert_ignoring_conflicts
 from storage.db import Database
-from storage.models import Chat, ChatType, Photo, Pledge
+from storage.models import Chat, ChatType, Person, Photo, Pledge
 
 CHAT_ID = "chat_id"
 
@@ -56,6 +56,7 @@ async def move_chat(db: Database, old_chat_id: int, new_chat_id: int) -> ChatMov
         if old is None:  # locked above
             raise RuntimeError(f"chat {old_chat_id} vanished while it was moved")
         await _merge_chat_row(session, old, new_chat_id)
+        await _number_new_people_after_the_old(session, old, new_chat_id)
         dropped = await _drop_new_duplicate_photos(session, old_chat_id, new_chat_id)
         moved: dict[str, int] = {}
         for table in chat_tables():
@@ -90,6 +91,23 @@ async def _merge_chat_row(session: AsyncSession, old: Chat, new_chat_id: int) ->
     new.created_at = min(new.created_at, old.created_at)
     session.add(new)
     await session.flush()
+
+
+async def _number_new_people_after_the_old(session: AsyncSession, old: Chat, new_chat_id: int) -> None:
+    """People numbers are unique per chat and never reused: the few people the new id made before the move are
+    numbered after the old chat's, so both keep their people (merged later by the re-cluster if they are the same)."""
+    if not old.last_person_number:
+        return
+    # Through negative numbers: the unique key is checked row by row (PostgreSQL), so n → n + k in place could
+    # meet a row not yet moved.
+    people = update(Person).where(col(Person.chat_id) == new_chat_id)
+    await session.exec(people.values(number=-col(Person.number)))
+    await session.exec(people.values(number=-col(Person.number) + old.last_person_number))
+    await session.exec(
+        update(Chat)
+        .where(col(Chat.id) == new_chat_id)
+        .values(last_person_number=col(Chat.last_person_number) + old.last_person_number)
+    )
 
 
 async def _drop_new_duplicate_photos(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> int:

@@ -22,7 +22,7 @@ from storage.ledger import CloseOutcome, LedgerStore
 from storage.models import Chat, WeeklyPostStatus
 from storage.ranking import RankingStore
 from storage.schedule import ScheduleStore
-from tests.storage.ledger_helpers import ALICE, BOB, CHAT, add_members, dated_photo, png
+from tests.storage.ledger_helpers import ALICE, BOB, CHAT, add_members, dated_photo, face, png
 
 OLD = CHAT
 NEW = -1_000_000_000_100
@@ -151,8 +151,17 @@ async def test_rows_the_new_id_got_first_give_way_to_the_old_chats(world: World)
     fresh = await world.albums.save(NEW, NewMedia(data=png(99), mime="image/png", sender_id=BOB))
     assert duplicate.created and duplicate.photo.sha256 == old_photo.sha256
 
+    gap_faces = await world.faces.record_analysis(fresh.photo.id, [face(40, 7), face(45, 8)])
+    await world.faces.assign(NEW, {gap_faces[0]: NewPerson(), gap_faces[1]: NewPerson()})
+    old_numbers = [p.number for p in await world.faces.people(OLD)]
+
     move = await move_chat(world.db, OLD, NEW)
 
+    numbers = sorted(p.number for p in await world.faces.people(NEW))
+    assert numbers == sorted([*old_numbers, max(old_numbers) + 1, max(old_numbers) + 2]), "both chats' people kept"
+    async with world.db.session() as session:
+        new_chat = await session.get(Chat, NEW)
+    assert new_chat is not None and new_chat.last_person_number == max(numbers), "numbers are never given twice"
     assert move.dropped_duplicates == 1
     assert await world.albums.get(duplicate.photo.id) is None, "the duplicate goes; the old photo keeps its history"
     assert await world.albums.get(photos[0]) is not None and await world.albums.get(fresh.photo.id) is not None
