@@ -13,6 +13,7 @@ from pipeline.settings import Settings
 from pipeline.workers import CpuPool
 from ranking.charities import SHIPPED_LIST, load_charities
 from storage.albums import AlbumStore
+from storage.answers import AnswerStore
 from storage.blobs import BlobStore
 from storage.db import Database
 from storage.faces import FaceStore
@@ -34,6 +35,7 @@ class Services:
     ranking: RankingStore
     ledger: LedgerStore
     schedules: ScheduleStore
+    answers: AnswerStore
     intake: Intake
     owns_cpu: bool = True
     clock: Callable[[], datetime] = utcnow  # now, in UTC; tests set a controllable clock
@@ -76,6 +78,7 @@ class Services:
             ranking=RankingStore(db, settings.timezone),
             ledger=LedgerStore(db, charities, settings.timezone),
             schedules=ScheduleStore(db, settings.timezone),
+            answers=AnswerStore(db),
             intake=Intake(settings, albums, analyser, cpu, fetcher),
             owns_cpu=owns_cpu,
         )

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     model_dir: Path | None = Field(default=None, description="Model cache (vision.model_store); default ~/.cache")
     charities_file: Path | None = Field(default=None, description="TOML list of nonprofits; the shipped one if empty")
     weekly_post_check_s: float = Field(default=60, description="How often due weekly posts are looked for; 0 = never")
+    digest_check_s: float = Field(default=60, description="How often quiet chats' digests are looked for; 0 = never")
 
     @field_validator(
         "telegram_bot_token",
