@@ -17,6 +17,8 @@ def item_line(item: AlbumItem, language: str) -> str | None:
         return item.problem
     if item.duplicate:
         return t(language, "album_answer.already")
+    if item.saved and item.analysis is not None and not item.analysis.faces:
+        return t(language, "album_answer.no_faces")
     if item.saved:
         return outcome_line(item.analysis, language)
     return None
@@ -32,12 +34,16 @@ def summary(tally: MediaGroupTally, count: int) -> str:
         lines.append(t(language, "album_answer.saved", sender=tally.sender, n=saved, count=count))
     for number, item in enumerate(items, start=1):
         if item.own_answer:  # a booth strip: its own answer is in the chat, a reply to that photo
-            lines.append(t(language, "album_answer.line", number=number, total=total, line=t(language, "album_answer.strip")))
+            lines.append(
+                t(language, "album_answer.line", number=number, total=total, line=t(language, "album_answer.strip"))
+            )
             continue
         line = item_line(item, language)
         if line:
             lines.append(t(language, "album_answer.line", number=number, total=total, line=line))
-    scored = [(number, item.analysis) for number, item in enumerate(items, start=1) if item.analysis and item.analysis.faces]
+    scored = [
+        (number, item.analysis) for number, item in enumerate(items, start=1) if item.analysis and item.analysis.faces
+    ]
     if len(scored) > 1:
         number, best = max(scored, key=lambda pair: pair[1].points)
         lines.append(t(language, "smile.best", number=number, n=best.points))

@@ -13,8 +13,8 @@ from telegram import Bot, Message, ReactionTypeEmoji, ReplyParameters
 from telegram.error import BadRequest, TelegramError
 
 from handlers.context import ChatContext
-from handlers.smiles import annotated_picture, outcome_line, points_line
 from handlers.i18n import t
+from handlers.smiles import annotated_picture, outcome_line, points_line
 from pipeline.analysis import FiledAnalysis
 from pipeline.intake import IntakeResult
 

@@ -51,7 +51,13 @@ def digest_text(photos: list[DigestPhoto], language: str) -> str:
     lines = [t(language, "digest.title", n=len(photos))]
     for number, photo in enumerate(shown, start=1):
         lines.append(
-            t(language, "digest.line", number=number, sender=sender_name(photo, language), line=photo_line(photo, language))
+            t(
+                language,
+                "digest.line",
+                number=number,
+                sender=sender_name(photo, language),
+                line=photo_line(photo, language),
+            )
         )
     if len(photos) > len(shown):
         lines.append(t(language, "digest.more", n=len(photos) - len(shown)))
@@ -76,7 +82,9 @@ async def chat_language(svc: Services, chat_id: int) -> str:
     return normalise_language(chosen, svc.settings.default_language)
 
 
-async def send_digest(svc: Services, bot: Bot, chat_id: int, since: datetime, photos: list[DigestPhoto]) -> DigestStatus:
+async def send_digest(
+    svc: Services, bot: Bot, chat_id: int, since: datetime, photos: list[DigestPhoto]
+) -> DigestStatus:
     """Send a claimed digest and record how it went; a failure worth retrying gives the claim back."""
     language = await chat_language(svc, chat_id)
     try:
@@ -124,7 +132,9 @@ async def on_show(update: Update, context: ChatContext) -> None:
         fresh=False,
     )
     reply = ReplyParameters(query.message.message_id, allow_sending_without_reply=True) if query.message else None
-    heading = t(language, "digest.line", number=number, sender=sender_name(entry, language), line=photo_line(entry, language))
+    heading = t(
+        language, "digest.line", number=number, sender=sender_name(entry, language), line=photo_line(entry, language)
+    )
     picture = await annotated_picture(context, filed)
     if picture is None:
         await context.bot.send_message(chat_id, heading, reply_parameters=reply)
@@ -133,7 +143,9 @@ async def on_show(update: Update, context: ChatContext) -> None:
         await context.bot.send_photo(chat_id, picture, caption=caption, reply_parameters=reply)
     for video in await svc.answers.videos_of(photo_id):
         if video.size_bytes <= TELEGRAM_UPLOAD_LIMIT:
-            await context.bot.send_video(chat_id, svc.albums.read(video), supports_streaming=True, reply_parameters=reply)
+            await context.bot.send_video(
+                chat_id, svc.albums.read(video), supports_streaming=True, reply_parameters=reply
+            )
 
 
 def register(app: Application) -> None:

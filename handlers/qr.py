@@ -86,7 +86,9 @@ class ChatReport:
         """Each new video as a reply to its strip's answer, its caption naming the strip."""
         outcome = link.outcome
         brand = brand_name(outcome.brand.id, self.language)
-        reply = ReplyParameters(answer.message_id if answer else self.message.message_id, allow_sending_without_reply=True)
+        reply = ReplyParameters(
+            answer.message_id if answer else self.message.message_id, allow_sending_without_reply=True
+        )
         for saved, data in outcome.videos:
             if not saved.created:
                 continue

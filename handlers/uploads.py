@@ -187,7 +187,9 @@ async def _answer_media_group_quietly(context: ChatContext, tally: MediaGroupTal
     problems = list(dict.fromkeys(item.problem for item in items if item.problem))
     if problems:
         await context.bot.send_message(
-            tally.chat_id, "\n".join(problems), reply_parameters=ReplyParameters(first, allow_sending_without_reply=True)
+            tally.chat_id,
+            "\n".join(problems),
+            reply_parameters=ReplyParameters(first, allow_sending_without_reply=True),
         )
 
 

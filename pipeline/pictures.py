@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-
 from PIL import Image, ImageDraw
 
 from vision.images import encode_jpeg, load_rgb

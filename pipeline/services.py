@@ -78,7 +78,7 @@ class Services:
             ranking=RankingStore(db, settings.timezone),
             ledger=LedgerStore(db, charities, settings.timezone),
             schedules=ScheduleStore(db, settings.timezone),
-            answers=AnswerStore(db),
+            answers=AnswerStore(db, settings.group_answers),
             intake=Intake(settings, albums, analyser, cpu, fetcher),
             owns_cpu=owns_cpu,
         )

@@ -1,6 +1,7 @@
 """Every scheduled job kind, each with the exactly-once or idempotence rule it relies on next to it:
 weekly posts (scheduler.weekly), quiet chats' digests (scheduler.digest), the nightly re-cluster
-(scheduler.recluster), the resume of photos a restart interrupted (scheduler.resume). The media-group answer is no job: handlers.uploads waits for the group to go quiet."""
+(scheduler.recluster), the resume of photos a restart interrupted (scheduler.resume). The media-group answer is
+no job: handlers.uploads waits for the group to go quiet."""
 
 from __future__ import annotations
 

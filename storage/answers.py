@@ -35,8 +35,8 @@ GROUP_TYPES = (ChatType.group, ChatType.supergroup)
 FIRST_DIGEST_LOOKBACK = timedelta(days=1)  # a quiet chat's first digest never reaches further back than this
 
 
-def default_mode(chat_type: str | None) -> AnswerMode:
-    return AnswerMode.quiet if chat_type in GROUP_TYPES else AnswerMode.each
+def default_mode(chat_type: str | None, group_default: AnswerMode = AnswerMode.quiet) -> AnswerMode:
+    return group_default if chat_type in GROUP_TYPES else AnswerMode.each
 
 
 @dataclass(frozen=True)
@@ -66,14 +66,15 @@ class DigestPhoto:
 
 
 class AnswerStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, group_default: AnswerMode = AnswerMode.quiet) -> None:
         self.db = db
+        self.group_default = group_default
 
     async def plan(self, chat_id: int) -> AnswerPlan:
         async with self.db.session() as session:
             chat = await session.get(Chat, chat_id)
             row = await session.get(ChatAnswers, chat_id)
-        return _plan(chat_id, chat, row)
+        return _plan(chat_id, chat, row, self.group_default)
 
     async def set_mode(self, chat_id: int, mode: AnswerMode, now: datetime | None = None) -> AnswerPlan:
         await self._change(chat_id, now, mode=mode)
@@ -89,7 +90,7 @@ class AnswerStore:
         now = as_utc(now or utcnow())
         async with self.db.session() as session:
             chat = await session.get(Chat, chat_id)
-            current = _plan(chat_id, chat, await session.get(ChatAnswers, chat_id))
+            current = _plan(chat_id, chat, await session.get(ChatAnswers, chat_id), self.group_default)
             defaults = {"chat_id": chat_id, "mode": current.mode, "digest_minutes": current.digest_minutes}
             await insert_ignoring_conflicts(session, ChatAnswers, defaults | {"changed_at": now})
             if values.get("mode", current.mode) != current.mode:
@@ -107,13 +108,13 @@ class AnswerStore:
                     .order_by(col(Chat.id))
                 )
             ).all()
-        plans = [_plan(chat.id, chat, row) for chat, row in rows]
+        plans = [_plan(chat.id, chat, row, self.group_default) for chat, row in rows]
         return [plan for plan in plans if plan.quiet]
 
     async def last_digest_until(self, chat_id: int) -> datetime | None:
         async with self.db.session() as session:
             result = await session.exec(select(func.max(ChatDigest.until)).where(col(ChatDigest.chat_id) == chat_id))
-            last = result.one()
+            last: datetime | None = result.one()
         return as_utc(last) if last is not None else None
 
     async def claim_digest(self, chat_id: int, since: datetime, until: datetime) -> bool:
@@ -227,8 +228,8 @@ def _digest_photo(photo: Photo, sender: str | None, faces: list[tuple[float, str
     )
 
 
-def _plan(chat_id: int, chat: Chat | None, row: ChatAnswers | None) -> AnswerPlan:
+def _plan(chat_id: int, chat: Chat | None, row: ChatAnswers | None, group_default: AnswerMode) -> AnswerPlan:
     if row is not None:
         return AnswerPlan(chat_id, AnswerMode(row.mode), row.digest_minutes, as_utc(row.changed_at))
     since = as_utc(chat.created_at) if chat is not None else utcnow()
-    return AnswerPlan(chat_id, default_mode(chat.type if chat else None), DEFAULT_DIGEST_MINUTES, since)
+    return AnswerPlan(chat_id, default_mode(chat.type if chat else None, group_default), DEFAULT_DIGEST_MINUTES, since)
