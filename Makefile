@@ -11,19 +11,19 @@ export TEST_POSTGRES_URL ?= $(shell scripts/find-postgres.sh)
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml $(NODEPS) vision/models.toml scripts/system-deps.sh
+$(STAMP): pyproject.toml $(NODEPS) vision/models/models.toml scripts/system-deps.sh
 	scripts/system-deps.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev,eval]"
 	if [ -f requirements-nodeps.txt ]; then $(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt; fi
-	$(PY) -m vision.model_store fetch
-	$(PY) -m vision.embedder_onnx
+	$(PY) -m vision.models fetch
+	$(PY) -m vision.faces
 	touch $(STAMP)
 
 models: setup
-	$(PY) -m vision.model_store fetch
-	$(PY) -m vision.embedder_onnx
+	$(PY) -m vision.models fetch
+	$(PY) -m vision.faces
 
 run: setup
 	$(PY) -m bot

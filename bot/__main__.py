@@ -10,7 +10,7 @@ from telegram import Update
 
 from bot.app import build_application
 from pipeline.settings import Settings
-from vision.model_store import MODEL_DIR_ENV
+from vision.models import MODEL_DIR_ENV
 
 BOTFATHER_HELP = """\
 No TELEGRAM_BOT_TOKEN is set, so the bot cannot talk to Telegram yet.

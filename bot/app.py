@@ -10,9 +10,10 @@ from typing import Any
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults, ExtBot, JobQueue
+from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot, JobQueue
 
 from booths import SafeFetcher
+from bot.rate_limit import PostingRateLimiter
 from handlers import register_all
 from handlers.context import CONTEXT_TYPES, BotData, ChatContext, ChatData
 from handlers.i18n import t
@@ -25,7 +26,19 @@ log = logging.getLogger(__name__)
 
 BotApplication = Application[ExtBot[int], ChatContext, dict[Any, Any], ChatData, BotData, JobQueue[ChatContext]]
 
-MENU_COMMANDS = ("start", "album", "people", "rank", "donate", "settings", "privacy", "forget", "lang", "help")
+MENU_COMMANDS = (
+    "start",
+    "album",
+    "people",
+    "rank",
+    "donate",
+    "settings",
+    "myface",
+    "privacy",
+    "forget",
+    "lang",
+    "help",
+)
 
 
 def build_application(
@@ -41,7 +54,7 @@ def build_application(
         .job_queue(JobQueue[ChatContext]())  # the default one, typed with our context
         .token(settings.telegram_bot_token.get_secret_value())
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(PostingRateLimiter(max_retries=3))
         .concurrent_updates(True)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

@@ -34,8 +34,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from evals.common import metric, skip  # noqa: E402
-from vision.clustering import ClusterFace, assign_incremental, recluster  # noqa: E402
-from vision.faces import FaceModels, detect_faces, embed_faces  # noqa: E402
+from vision.faces import ClusterFace, FaceModels, assign_incremental, detect_faces, embed_faces, recluster  # noqa: E402
 from vision.images import load_rgb  # noqa: E402
 
 GROUP_PHOTO = "photobooth/images/pexels-melike-benli-9041810.jpg"

@@ -29,9 +29,15 @@ from typing import TypeVar
 import numpy as np
 
 from evals.common import metric, skip
-from vision import clustering
-from vision.clustering import ClusterFace, PersonRef, assign_incremental, recluster
-from vision.faces import detect_faces, embed_faces
+from vision.faces import (
+    ClusterFace,
+    PersonRef,
+    assign_incremental,
+    clustering,  # its MAX_DISTANCE is swept here
+    detect_faces,
+    embed_faces,
+    recluster,
+)
 from vision.images import load_rgb
 
 T = TypeVar("T")

@@ -10,7 +10,7 @@ METRIC qr.synthetic_print_rate         synthetic prints decoded by the cascade
 METRIC qr.synthetic_ms_per_image       mean cascade time on them
 METRIC qr.synthetic_polygon_on_code    decoded prints whose returned polygon lies on the true code
 METRIC qr.synthetic_oracle_rate        decodable at all when the true corners are given (a ceiling)
-METRIC qr.synthetic_model_oracle_rate  the model-based reader (vision.qr_model) given the true corners and version
+METRIC qr.synthetic_model_oracle_rate  the model-based reader (vision.qr.model) given the true corners and version
 METRIC qr.synthetic_wrong_texts        prints for which the cascade returned a text that is not the printed one
 """
 
@@ -29,8 +29,7 @@ import numpy as np
 
 from evals.common import metric, skip
 from evals.synthetic_prints import CachedPrint, cached_prints
-from vision.qr import BACKENDS, QrCode, decode_qr, decode_single
-from vision.qr_model import Alignment, read_alignment, render, symbol_corners
+from vision.qr import BACKENDS, Alignment, QrCode, decode_qr, decode_single, read_alignment, render, symbol_corners
 
 CAMERA_KIND = "camera_photo"
 DEGRADE_SCALE = 0.6

@@ -3,7 +3,7 @@
 A score ≥ 50 counts as "smiling". A crop where the landmarker finds no face scores NO_FACE_SCORE (50, "cannot
 tell") like at run time; about 5 % of this set are such crops (necks, ties, half faces: the set's Haar-cascade misses).
 
-METRIC smile.accuracy / smile.auc          the shipped model (vision/smile_model.json, FITTED ON THIS SET) through
+METRIC smile.accuracy / smile.auc          the shipped model (vision/smile/smile_model.json, FITTED ON THIS SET) through
                                            SmileScorer.read, as the bot runs it (mirror view only when unsure)
 METRIC smile.cv_accuracy / smile.cv_auc    10-fold CV of the same recipe (scripts/fit_smile.py; main model, and the
                                            fallback where the landmarker finds no face): refit on 9 folds,
@@ -13,7 +13,7 @@ METRIC smile.*_face_found                  the same on the crops where the landm
 METRIC smile.no_face_rate                  share of crops scored NO_FACE_SCORE (neither the landmarker nor the fallback
                                            found a face)
 METRIC smile.landmarker_no_face_rate       share of crops the landmarker cannot read (before the fallback)
-METRIC smile.fallback_rate                 share of crops scored by the fallback (vision/smile_fallback.py)
+METRIC smile.fallback_rate                 share of crops scored by the fallback (vision/smile/fallback.py)
 METRIC smile.fallback_cv_accuracy / _auc   10-fold CV of the fallback alone on every crop where YuNet finds a face
                                            (real faces it could be asked about; same folds)
 METRIC smile.cv_calibration_error          held-out scores vs the share really smiling, per score decile (ECE, 0–1)

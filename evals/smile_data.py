@@ -20,9 +20,12 @@ from sklearn.model_selection import PredefinedSplit
 from sklearn.preprocessing import StandardScaler
 
 from evals.common import REPO_ROOT
-from vision import smile, smile_fallback
-from vision.smile import MEASUREMENTS, SmileScorer, model_inputs
-from vision.smile_fallback import aligned_chip, chip_features
+from vision.smile import MEASUREMENTS, SmileScorer, aligned_chip, chip_features, model_inputs
+
+# The measuring code's own modules: their sources key the caches below.
+from vision.smile import fallback as smile_fallback
+from vision.smile import scorer as smile
+from vision.smile import views as smile_views
 
 CACHE_DIR = REPO_ROOT / ".cache" / "smile"
 BASELINE_FEATURE = "bs.mouthSmile"
@@ -43,7 +46,7 @@ FEATURES: tuple[str, ...] = (
 L2 = 0.03
 # Greyscale and half-size copies join the fitting data, so the model does not lean on colour or sharpness.
 TRAIN_VARIANTS: tuple[str, ...] = ("colour", "grey", "half")
-# The fallback (vision/smile_fallback.py) for crops the landmarker cannot read. Fitted on every crop where YuNet finds
+# The fallback (vision/smile/fallback.py) for crops the landmarker cannot read. Fitted on every crop where YuNet finds
 # a face (real faces: the crops it is for are too few and mostly not faces). Kind and penalty chosen by nested CV
 # (penalty picked by inner 3-fold log-loss within each outer training fold among 0.01 / 0.1 / 1; 0.1 in every fold):
 # mouth HOG 0.898 / 0.958 held out against the dlib embedding's 0.695 / 0.748 (README "Measured").
@@ -104,7 +107,7 @@ VARIANTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 # What decides a crop's measurements: a cached row is reused only while all of these are unchanged.
 _MEASURING_CODE = (
     smile._as_rgb,
-    smile.prepare_view,
+    smile_views.prepare_view,
     smile._geometry,
     smile._polygon_mask,
     smile._appearance,
@@ -119,7 +122,7 @@ _MEASURING_CODE = (
 
 def _code_key(variant: str, mirror: bool) -> str:
     parts = [inspect.getsource(code) for code in _MEASURING_CODE]
-    parts += [repr(value) for value in (MEASUREMENTS, smile.ATTEMPTS, smile.VIEW_SIZE, variant, mirror)]
+    parts += [repr(value) for value in (MEASUREMENTS, smile.ATTEMPTS, smile_views.VIEW_SIZE, variant, mirror)]
     parts += [inspect.getsource(VARIANTS[variant]) if variant in VARIANTS else ""]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
@@ -144,7 +147,7 @@ def measure_set(
 
 
 def _fallback_key(variant: str) -> str:
-    parts = [inspect.getsource(smile_fallback), inspect.getsource(smile.prepare_view), FALLBACK_KIND, variant]
+    parts = [inspect.getsource(smile_fallback), inspect.getsource(smile_views.prepare_view), FALLBACK_KIND, variant]
     parts += [inspect.getsource(VARIANTS[variant])]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 

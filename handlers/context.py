@@ -4,6 +4,8 @@ chat_data=ChatData)`, as in python-telegram-bot's contexttypesbot example. No st
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +13,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from booths import SafeFetcher
+from handlers.bounded import ExpiringMap, RecentViews
 from handlers.i18n import normalise_language
 from pipeline.analysis import FiledAnalysis
 from pipeline.services import Services
@@ -26,7 +29,16 @@ class NamePrompt:
     card_message_id: int | None
 
 
-NamePrompts = dict[tuple[int, int], NamePrompt]  # (chat id, prompt message id) → prompt
+NAME_PROMPT_TTL_S = 24 * 3600  # an unanswered question is forgotten after a day …
+NAME_PROMPTS_PER_CHAT = 20  # … or when a chat has this many newer ones
+VIEWS_PER_CHAT = 20  # album and person pages whose photo messages a page turn deletes
+
+
+class NamePrompts(ExpiringMap[tuple[int, int], NamePrompt]):
+    """(chat id, prompt message id) → prompt, bounded per chat and in time."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(lambda key: key[0], ttl_s=NAME_PROMPT_TTL_S, per_group=NAME_PROMPTS_PER_CHAT, clock=clock)
 
 
 @dataclass
@@ -70,7 +82,7 @@ class BotData:
         self.shared_cpu: CpuPool | None = None  # a pool shared between applications (tests, playground)
         self.booth_fetcher: SafeFetcher | None = None  # tests and the playground point booth hosts at local servers
         self.services: Services | None = None
-        self.name_prompts: NamePrompts = {}
+        self.name_prompts = NamePrompts()
         self.media_groups: dict[str, MediaGroupTally] = {}
         self.chat_actions: dict[tuple[int, str], ShownAction] = {}
 
@@ -80,8 +92,8 @@ class ChatData:
     the page turns)."""
 
     def __init__(self) -> None:
-        self.album_views: dict[int, list[int]] = {}
-        self.person_photo_views: dict[int, list[int]] = {}
+        self.album_views = RecentViews(VIEWS_PER_CHAT)
+        self.person_photo_views = RecentViews(VIEWS_PER_CHAT)
 
 
 class ChatContext(CallbackContext[ExtBot[None], dict[Any, Any], ChatData, BotData]):

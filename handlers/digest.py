@@ -15,6 +15,7 @@ from handlers.answers import joined
 from handlers.callbacks import Action
 from handlers.context import ChatContext
 from handlers.i18n import normalise_language, t
+from handlers.person_label import person_html
 from handlers.qr import TELEGRAM_UPLOAD_LIMIT
 from handlers.smiles import annotated_picture, points_line
 from handlers.updates import chat_of, query_of
@@ -39,9 +40,9 @@ def photo_line(photo: DigestPhoto, language: str) -> str:
         return t(language, "digest.pending")
     if not photo.faces:
         return t(language, "digest.no_faces")
-    people = [html.escape(name) for name in photo.people]
-    if photo.unnamed:
-        people.append(t(language, "digest.unnamed", n=photo.unnamed))
+    people = [person_html(number, name, language) for number, name in photo.people]
+    if photo.unfiled:
+        people.append(t(language, "digest.unfiled", n=photo.unfiled))
     points = t(language, "digest.points", points=photo.points, n=photo.faces)
     return f"{points} · {t(language, 'digest.people', names=', '.join(people))}" if people else points
 

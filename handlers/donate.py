@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import math
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -22,21 +23,21 @@ from telegram.ext import (
 from handlers.callbacks import Action
 from handlers.common import is_chat_admin
 from handlers.context import ChatContext
-from handlers.i18n import charity_name, format_week, format_won, t
+from handlers.i18n import charity_name, format_moment, format_week, format_won, t
 from handlers.keyboards import pager_row
 from handlers.reports import current_week
 from handlers.updates import chat_of, message_of, query_message_of, query_of, user_of
 from ranking.charities import MAX_NAME, Charity, valid_url
 from ranking.ledger_csv import to_csv
-from ranking.pledges import MAX_WEEKLY_CAP_WON, MAX_WON_PER_POINT
+from ranking.pledges import MAX_WEEKLY_CAP_WON, MAX_WON_PER_POINT, Rule
 from storage.ledger import ChatDonations, CloseOutcome, Contributor
 
 OVERVIEW = Action("don", "back")
 CHARITIES = Action("don", "ch", int)  # page
 PICK_CHARITY = Action("don", "pick", str)  # charity key
 RULE = Action("don", "rule")
-RATE = Action("don", "rate", int)  # ₩ per point
-CAP = Action("don", "cap", str)  # ₩ per week, or "none"
+RATE = Action("don", "rate", int)  # step 1: ₩ per point (nothing saved yet)
+CAP = Action("don", "cap", int, str)  # step 2: the rate chosen in step 1, and ₩ per week or "none"; saves both
 CSV = Action("don", "csv")
 OPEN_WEEKS = Action("don", "close")
 CLOSE_WEEK = Action("don", "close", str)  # the week's Monday, YYYYMMDD
@@ -74,7 +75,7 @@ def _charity_link(charity: Charity, language: str) -> str:
     return f'<a href="{html.escape(charity.url, quote=True)}">{html.escape(charity_name(charity, language))}</a>'
 
 
-def overview_text(donations: ChatDonations, this_week: date, language: str) -> str:
+def overview_text(donations: ChatDonations, this_week: date, language: str, timezone: str = "UTC") -> str:
     lines = [t(language, "donate.title"), t(language, "donate.pledges_only"), ""]
     if donations.charity is None:
         lines.append(t(language, "donate.no_charity"))
@@ -83,16 +84,10 @@ def overview_text(donations: ChatDonations, this_week: date, language: str) -> s
     if donations.rule is None:
         lines.append(t(language, "donate.no_rule"))
     else:
-        cap = donations.rule.weekly_cap_won
-        key = "donate.rule_capped" if cap is not None else "donate.rule"
-        lines.append(
-            t(
-                language,
-                key,
-                rate=format_won(donations.rule.won_per_point, language),
-                cap=format_won(cap or 0, language),
-            )
-        )
+        lines.append(_rule_text(donations.rule.won_per_point, donations.rule.weekly_cap_won, language))
+        if donations.since is not None:  # /rank counts every photo; pledges only those filed after the rule
+            since = format_moment(donations.since.astimezone(ZoneInfo(timezone)), language)
+            lines.append(t(language, "donate.counts_since", since=since))
     week = donations.week(this_week)
     lines += [
         "",
@@ -164,11 +159,13 @@ async def _overview(update: Update, context: ChatContext) -> tuple[str, InlineKe
     chat_id = chat_of(update).id
     language = await context.language()
     donations = await svc.ledger.donations(chat_id)
-    return overview_text(donations, await current_week(svc, chat_id), language), overview_keyboard(language)
+    timezone = await svc.ranking.timezone(chat_id)
+    return overview_text(donations, await current_week(svc, chat_id), language, timezone), overview_keyboard(language)
 
 
 async def _refuse_unless_admin(update: Update, context: ChatContext) -> bool:
-    """True (and a polite refusal sent) when the user may not change the chat's donations."""
+    """True (and a polite refusal sent) when the user may not change the chat's donations. On a button, the refusal
+    is the query's one answer: callers answer only after this returned False."""
     if await is_chat_admin(update, context):
         return False
     language = await context.language()
@@ -211,13 +208,13 @@ async def _rule_command(update: Update, context: ChatContext, args: list[str]) -
     await message_of(update).reply_text(_rule_saved_text(rate, cap, language))
 
 
-def _rule_saved_text(rate: int, cap: int | None, language: str) -> str:
+def _rule_text(rate: int, cap: int | None, language: str) -> str:
     key = "donate.rule_capped" if cap is not None else "donate.rule"
-    return t(
-        language,
-        "donate.rule_saved",
-        rule=t(language, key, rate=format_won(rate, language), cap=format_won(cap or 0, language)),
-    )
+    return t(language, key, rate=format_won(rate, language), cap=format_won(cap or 0, language))
+
+
+def _rule_saved_text(rate: int, cap: int | None, language: str) -> str:
+    return t(language, "donate.rule_saved", rule=_rule_text(rate, cap, language))
 
 
 async def _add_command(update: Update, context: ChatContext, args: list[str]) -> None:
@@ -272,22 +269,51 @@ async def on_pick_charity(update: Update, context: ChatContext) -> None:
 
 
 async def on_rule(update: Update, context: ChatContext) -> None:
+    """Step 1 of 2: the amount per point. Nothing is saved until a cap is chosen in step 2."""
     language = await context.language()
+    if await _refuse_unless_admin(update, context):
+        return
     await query_of(update).answer()
-    await query_of(update).edit_message_text(t(language, "donate.rule_choose"), reply_markup=_rule_keyboard(language))
+    current = (await context.services.ledger.donations(chat_of(update).id, reconcile=False)).rule
+    text = t(language, "donate.rule_step_rate")
+    if current is not None:
+        text += "\n" + t(
+            language, "donate.rule_now", rule=_rule_text(current.won_per_point, current.weekly_cap_won, language)
+        )
+    await query_of(update).edit_message_text(text, reply_markup=_rate_keyboard(language))
 
 
 async def on_rate(update: Update, context: ChatContext) -> None:
+    """Step 2 of 2: the weekly cap for the chosen rate (the current cap can be kept)."""
     (rate,) = RATE.parse(query_of(update).data)
-    await _preset(update, context, "rate", str(rate), await context.language())
+    language = await context.language()
+    if await _refuse_unless_admin(update, context):
+        return
+    if not 1 <= rate <= MAX_WON_PER_POINT:
+        await query_of(update).answer(t(language, "donate.expired"), show_alert=True)
+        return
+    await query_of(update).answer()
+    current = (await context.services.ledger.donations(chat_of(update).id, reconcile=False)).rule
+    await query_of(update).edit_message_text(
+        t(language, "donate.rule_step_cap", rate=format_won(rate, language)),
+        reply_markup=_cap_keyboard(rate, current, language),
+    )
 
 
 async def on_cap(update: Update, context: ChatContext) -> None:
-    (cap,) = CAP.parse(query_of(update).data)
-    if cap == "none" or cap.isdigit():
-        await _preset(update, context, "cap", cap, await context.language())
-    else:
-        await query_of(update).answer()
+    (rate, cap_text) = CAP.parse(query_of(update).data)
+    language = await context.language()
+    if await _refuse_unless_admin(update, context):
+        return
+    cap = None if cap_text == "none" else int(cap_text) if cap_text.isdigit() else -1
+    if not 1 <= rate <= MAX_WON_PER_POINT or (cap is not None and not 0 < cap <= MAX_WEEKLY_CAP_WON):
+        await query_of(update).answer(t(language, "donate.expired"), show_alert=True)
+        return
+    svc = context.services
+    await svc.ledger.set_rule(chat_of(update).id, rate, cap, user_of(update).id, now=svc.clock())
+    await query_of(update).answer(_rule_saved_text(rate, cap, language))
+    text, keyboard = await _overview(update, context)
+    await query_of(update).edit_message_text(text, reply_markup=keyboard, disable_web_page_preview=True)
 
 
 async def on_csv(update: Update, context: ChatContext) -> None:
@@ -296,7 +322,6 @@ async def on_csv(update: Update, context: ChatContext) -> None:
 
 
 async def on_open_weeks(update: Update, context: ChatContext) -> None:
-    await query_of(update).answer()
     await _show_open_weeks(update, context, edit=True)
 
 
@@ -350,41 +375,40 @@ async def _pick_charity(update: Update, context: ChatContext, key: str, language
     await query_of(update).edit_message_text(text, reply_markup=keyboard, disable_web_page_preview=True)
 
 
-def _rule_keyboard(language: str) -> InlineKeyboardMarkup:
+def _rate_keyboard(language: str) -> InlineKeyboardMarkup:
     rates = [
         InlineKeyboardButton(t(language, "donate.btn_rate", rate=format_won(r, language)), callback_data=RATE.data(r))
         for r in RATE_PRESETS
     ]
+    return InlineKeyboardMarkup([rates[:2], rates[2:], _back(language)])
+
+
+def _cap_keyboard(rate: int, current: Rule | None, language: str) -> InlineKeyboardMarkup:
+    """Cap presets for `rate`; when a rule exists, its cap comes first, as "keep"."""
+
+    def cap_label(cap: int | None) -> str:
+        return t(language, "donate.btn_cap", cap=format_won(cap, language)) if cap else t(language, "donate.btn_no_cap")
+
+    rows: list[list[InlineKeyboardButton]] = []
+    if current is not None:
+        keep = current.weekly_cap_won
+        label = t(language, "donate.btn_keep_cap", cap=cap_label(keep))
+        rows.append([InlineKeyboardButton(label, callback_data=CAP.data(rate, keep or "none"))])
     caps = [
-        InlineKeyboardButton(
-            t(language, "donate.btn_cap", cap=format_won(c, language)) if c else t(language, "donate.btn_no_cap"),
-            callback_data=CAP.data(c or "none"),
-        )
+        InlineKeyboardButton(cap_label(c), callback_data=CAP.data(rate, c or "none"))
         for c in CAP_PRESETS
+        if current is None or c != current.weekly_cap_won
     ]
-    return InlineKeyboardMarkup([rates, caps, _back(language)])
-
-
-async def _preset(update: Update, context: ChatContext, action: str, arg: str, language: str) -> None:
-    if await _refuse_unless_admin(update, context):
-        return
-    svc = context.services
-    chat_id = chat_of(update).id
-    current = (await svc.ledger.donations(chat_id, reconcile=False)).rule
-    if action == "rate":
-        rate, cap = int(arg), current.weekly_cap_won if current else None
-    else:
-        rate, cap = (current.won_per_point if current else RATE_PRESETS[0]), (None if arg == "none" else int(arg))
-    await svc.ledger.set_rule(chat_id, rate, cap, user_of(update).id, now=svc.clock())
-    await query_of(update).answer(_rule_saved_text(rate, cap, language))
-    text, keyboard = await _overview(update, context)
-    await query_of(update).edit_message_text(text, reply_markup=keyboard, disable_web_page_preview=True)
+    rows += [caps[:2], caps[2:], _back(language)]
+    return InlineKeyboardMarkup([row for row in rows if row])
 
 
 async def _show_open_weeks(update: Update, context: ChatContext, edit: bool) -> None:
     language = await context.language()
     if await _refuse_unless_admin(update, context):
         return
+    if edit:
+        await query_of(update).answer()
     donations = await context.services.ledger.donations(chat_of(update).id)
     weeks = donations.open_weeks[-OPEN_WEEK_BUTTONS:]
     rows = [

@@ -25,6 +25,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 from babel.support import Translations
 
+from booths import UNKNOWN_BRAND
 from ranking.charities import Charity
 
 LANGUAGES: Final = ("ko", "en")
@@ -102,6 +103,14 @@ def t(language: str, key: str, n: int | None = None, **values: object) -> str:
 # ----- names of things lower layers only know by id ----------------------------------------------------------------
 def brand_name(brand_id: str, language: str) -> str:
     return t(language, f"brand.{brand_id}")
+
+
+def booth_text(language: str, key: str, brand_id: str, n: int | None = None, **values: object) -> str:
+    """A text about a booth link: `key` with the booth's name as {brand}, or, when the booth is unknown (a pasted
+    link, a QR of a site we do not know), `<key>_unbranded`, which leaves the name out instead of saying 'unknown'."""
+    if brand_id == UNKNOWN_BRAND.id:
+        return t(language, f"{key}_unbranded", n=n, **values)
+    return t(language, key, n=n, brand=brand_name(brand_id, language), **values)
 
 
 def booth_error_text(code: str, language: str) -> str:

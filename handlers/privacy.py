@@ -10,7 +10,7 @@ from handlers.common import is_chat_admin
 from handlers.context import ChatContext
 from handlers.i18n import t
 from handlers.updates import chat_of, message_of, query_of
-from storage.privacy import forget_chat
+from storage.privacy import Holdings, chat_holdings, forget_chat
 
 FORGET = Action("forget", "yes")
 KEEP = Action("forget", "no")
@@ -25,7 +25,7 @@ async def forget_command(update: Update, context: ChatContext) -> None:
     if not await is_chat_admin(update, context):
         await message_of(update).reply_text(t(language, "admins_only"))
         return
-    photos = await context.services.albums.count(chat_of(update).id)
+    held = await chat_holdings(context.services.db, chat_of(update).id)
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -34,7 +34,9 @@ async def forget_command(update: Update, context: ChatContext) -> None:
             ]
         ]
     )
-    await message_of(update).reply_text(t(language, "forget.confirm", n=photos), reply_markup=keyboard)
+    await message_of(update).reply_text(
+        t(language, "forget.confirm", what=holdings_text(held, language)), reply_markup=keyboard
+    )
 
 
 async def forget_button(update: Update, context: ChatContext) -> None:
@@ -50,15 +52,17 @@ async def forget_button(update: Update, context: ChatContext) -> None:
     svc = context.services
     done = await forget_chat(svc.db, svc.albums.blobs, chat_of(update).id)
     await query.edit_message_text(
-        t(
-            language,
-            "forget.done",
-            photos=t(language, "count.photos", n=done.photos),
-            faces=t(language, "count.faces", n=done.faces),
-            people=t(language, "count.people", n=done.people),
-            files=t(language, "count.files", n=done.files),
-        )
+        t(language, "forget.done", what=holdings_text(done, language), files=t(language, "count.files", n=done.files))
     )
+
+
+def holdings_text(held: Holdings, language: str) -> str:
+    """'16 photos, 1 video, 40 faces, 5 people': the same words before /forget asks and after it erased."""
+    parts = [t(language, "count.photos", n=held.photos)]
+    if held.videos:
+        parts.append(t(language, "count.videos", n=held.videos))
+    parts += [t(language, "count.faces", n=held.faces), t(language, "count.people", n=held.people)]
+    return ", ".join(parts)
 
 
 def register(app: Application) -> None:

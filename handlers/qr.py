@@ -11,10 +11,10 @@ from telegram import LinkPreviewOptions, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.ext import Application, MessageHandler, filters
 
-from booths import Brand, find_urls
+from booths import UNKNOWN_BRAND, Brand, NotMedia, find_urls
 from handlers.answers import StatusMessage, answer_photo, react_to_intake
 from handlers.context import ChatContext
-from handlers.i18n import booth_error_text, brand_name, t
+from handlers.i18n import booth_error_text, booth_text, t
 from handlers.smiles import showing_action
 from pipeline.analysis import FiledAnalysis
 from pipeline.booth_intake import BoothOutcome, Stage
@@ -45,7 +45,7 @@ class ChatReport:
             return
         if stage is Stage.downloading:
             await self.context.bot.send_chat_action(self.message.chat_id, ChatAction.UPLOAD_PHOTO)
-        await self._status(index).show(t(self.language, f"qr.{stage}", brand=brand_name(brand.id, self.language)))
+        await self._status(index).show(booth_text(self.language, f"qr.{stage}", brand.id))
 
     async def link_rate_limited(self, index: int, seconds: int) -> None:
         await self._status(index).show(t(self.language, "qr.rate_limited", seconds=seconds))
@@ -85,7 +85,7 @@ class ChatReport:
     async def _send_videos(self, link: LinkResult, answer: Message | None) -> None:
         """Each new video as a reply to its strip's answer, its caption naming the strip."""
         outcome = link.outcome
-        brand = brand_name(outcome.brand.id, self.language)
+        brand = outcome.brand.id
         reply = ReplyParameters(
             answer.message_id if answer else self.message.message_id, allow_sending_without_reply=True
         )
@@ -110,19 +110,19 @@ class ChatReport:
             )
 
 
-def video_caption(message: Message, brand: str, analysis: FiledAnalysis | None, language: str) -> str:
+def video_caption(message: Message, brand_id: str, analysis: FiledAnalysis | None, language: str) -> str:
     """Which strip a making-of video belongs to: whose, from which booth, and its points when it has faces."""
     sender = message.from_user.first_name if message.from_user else ""
     if analysis is not None and analysis.faces:
-        return t(language, "qr.video_of_strip_points", sender=sender, brand=brand, points=analysis.points)
-    return t(language, "qr.video_of_strip", sender=sender, brand=brand)
+        return booth_text(language, "qr.video_of_strip_points", brand_id, sender=sender, points=analysis.points)
+    return booth_text(language, "qr.video_of_strip", brand_id, sender=sender)
 
 
-def video_too_big_text(brand: str, size: int, url: str, language: str) -> str:
+def video_too_big_text(brand_id: str, size: int, url: str, language: str) -> str:
     """Why a booth video stays out of the chat, and where to get it instead."""
     size_mb = f"{size / 1_000_000:.1f}"
     limit_mb = TELEGRAM_UPLOAD_LIMIT // 1_000_000
-    return t(language, "qr.video_too_big", brand=brand, size_mb=size_mb, limit_mb=limit_mb, url=url)
+    return booth_text(language, "qr.video_too_big", brand_id, size_mb=size_mb, limit_mb=limit_mb, url=url)
 
 
 def kept_text(kept: SavedUpload, language: str) -> str:
@@ -130,24 +130,29 @@ def kept_text(kept: SavedUpload, language: str) -> str:
 
 
 def final_text(outcome: BoothOutcome, language: str) -> str:
-    brand = brand_name(outcome.brand.id, language)
+    brand = outcome.brand.id
     if outcome.already_filed or (outcome.ok and not outcome.created):
         return t(language, "qr.already")
     if outcome.ok:
         videos = sum(saved.created for saved, _ in outcome.videos)
         if videos:
-            return t(language, "qr.saved_video", brand=brand, n=videos)
-        return t(language, "qr.saved", brand=brand)
+            return booth_text(language, "qr.saved_video", brand, n=videos)
+        return booth_text(language, "qr.saved", brand)
     error = outcome.error
+    if brand == UNKNOWN_BRAND.id and isinstance(error, NotMedia):  # any web page: say plainly it had no photo
+        return t(language, "qr.no_photo_on_page")
     reason = booth_error_text(error.code, language) if error else ""
-    return t(language, "qr.failed", brand=brand, reason=reason)
+    return booth_text(language, "qr.failed", brand, reason=reason)
 
 
 async def on_text(update: Update, context: ChatContext) -> None:
+    """Links in a text. Known booth hosts anywhere; any other http(s) link in a private chat, or in a group when the
+    message speaks to the bot (mentions or answers it), so a news link shared among friends is not fetched."""
     message = update.effective_message
     if message is None:
         return
-    urls = find_urls(message.text or "")
+    private = message.chat.type == ChatType.PRIVATE
+    urls = find_urls(message.text or "", include_unknown=private or _addressed_to_bot(message, context))
     language = await context.language()
     if urls:
         user = update.effective_user
@@ -157,8 +162,15 @@ async def on_text(update: Update, context: ChatContext) -> None:
         result = await context.services.intake.take_links(message.chat_id, sender, urls, report)
         if quiet:
             await react_to_intake(context.bot, message, result)
-    elif message.chat.type == ChatType.PRIVATE:
+    elif private:
         await message.reply_text(t(language, "qr.text_hint"))
+
+
+def _addressed_to_bot(message: Message, context: ChatContext) -> bool:
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id:
+        return True
+    return f"@{context.bot.username}".casefold() in (message.text or "").casefold()
 
 
 def register(app: Application) -> None:

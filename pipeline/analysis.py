@@ -16,14 +16,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.face_signatures import opted_out
 from pipeline.workers import CpuPool
 from ranking.points import face_points
 from storage.albums import AlbumStore
 from storage.faces import FaceStore, NewFace, NewPerson, StoredFace
 from storage.models import saved_id
-from vision.clustering import ClusterFace, Clustering, assign_incremental, recluster
+from storage.opt_outs import OptOutStore
 from vision.cuts import Frame, split_cuts
-from vision.faces import DetectedFace, detect_faces, embed_faces
+from vision.faces import ClusterFace, Clustering, DetectedFace, assign_incremental, detect_faces, embed_faces, recluster
 from vision.images import ImageRejected, load_rgb
 from vision.smile import smile_readings
 
@@ -207,8 +208,10 @@ class PhotoAnalyser:
         max_pixels: int,
         hooks: list[AnalysisHook] | None = None,
         recluster_every: int = RECLUSTER_EVERY_FACES,
+        opt_outs: OptOutStore | None = None,
     ) -> None:
         self.albums, self.faces, self.cpu, self.max_pixels = albums, faces, cpu, max_pixels
+        self.opt_outs = opt_outs
         self.hooks: list[AnalysisHook] = hooks if hooks is not None else []
         self.recluster_every = recluster_every
         self._inflight: dict[int, asyncio.Task[FiledAnalysis | None]] = {}
@@ -245,8 +248,10 @@ class PhotoAnalyser:
         except Exception:
             log.exception("analysing photo %s failed; it is retried on the next start", photo_id)
             return None
-        new_faces = [NewFace(f.frame, f.box, f.detection_score, f.smile, f.embedding) for f in found]
-        ids = await self.faces.record_analysis(photo_id, new_faces)
+        async with self.chat_lock(photo.chat_id):  # an opt-out made meanwhile applies to this photo too
+            found = await self._not_opted_out(photo.chat_id, found)
+            new_faces = [NewFace(f.frame, f.box, f.detection_score, f.smile, f.embedding) for f in found]
+            ids = await self.faces.record_analysis(photo_id, new_faces)
         if ids:
             try:
                 await self._file_into_people(photo.chat_id, ids)
@@ -259,6 +264,11 @@ class PhotoAnalyser:
             except Exception:
                 log.exception("after_analysis hook %r failed for photo %s", hook, photo_id)
         return filed
+
+    async def _not_opted_out(self, chat_id: int, found: Sequence[AnalysedFace]) -> tuple[AnalysedFace, ...]:
+        """Faces of members who said 'stop recognising me' are not stored at all (not even their smile)."""
+        signatures = await self.opt_outs.signatures(chat_id) if self.opt_outs else []
+        return tuple(face for face in found if not opted_out(face.embedding, signatures))
 
     async def _file_into_people(self, chat_id: int, face_ids: Sequence[int]) -> None:
         async with self.chat_lock(chat_id):

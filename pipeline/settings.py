@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     album_page_size: int = 6
     media_group_wait_s: float = Field(default=1.5, description="Quiet time before answering a sent album")
     analysis_workers: int = Field(default=1, description="Processes for face and QR work")
-    model_dir: Path | None = Field(default=None, description="Model cache (vision.model_store); default ~/.cache")
+    model_dir: Path | None = Field(default=None, description="Model cache (vision.models); default ~/.cache")
     charities_file: Path | None = Field(default=None, description="TOML list of nonprofits; the shipped one if empty")
     weekly_post_check_s: float = Field(default=60, description="How often due weekly posts are looked for; 0 = never")
     group_answers: AnswerMode = Field(

@@ -1,11 +1,11 @@
-"""Fit the smile model and write vision/smile_model.json.
+"""Fit the smile model and write vision/smile/smile_model.json.
 
     .venv/bin/python scripts/fit_smile.py            # EVAL_DATA or ../shared/eval; prints cross-validated figures
 
 Recipe: every labelled crop of ``<data>/smile`` is measured by vision.smile (blendshapes + geometry, the crop and its
 mirror averaged), also under the augmentations in TRAIN_VARIANTS (greyscale, half size); an L2-penalised logistic
 regression over FEATURES is fitted on all of it (standardised features, scikit-learn, evals/smile_data.py).
-Crops where the landmarker finds no face are left out. The fallback for those (vision/smile_fallback.py) is fitted
+Crops where the landmarker finds no face are left out. The fallback for those (vision/smile/fallback.py) is fitted
 the same way on the mouth HOG of every crop where YuNet finds a face (evals/smile_data.py FALLBACK_*). The JSON
 holds the feature names, the standardisation, the coefficients and how they were made; nothing else is needed at
 run time.

@@ -60,8 +60,8 @@ class DigestPhoto:
     created_at: datetime
     faces: int
     points: int
-    people: tuple[str, ...]  # names of the named people on it
-    unnamed: int  # faces filed under people nobody has named yet, or under nobody
+    people: tuple[tuple[int, str | None], ...]  # (number, name) of each person on it, in face order
+    unfiled: int  # faces not (yet) filed under a person
     analysed: bool
 
 
@@ -197,33 +197,36 @@ class AnswerStore:
             return list(result.all())
 
 
-async def _faces_with_names(session: AsyncSession, photo_ids: list[int]) -> dict[int, list[tuple[float, str | None]]]:
+FaceRow = tuple[float, int | None, str | None]  # smile, person number, person name
+
+
+async def _faces_with_names(session: AsyncSession, photo_ids: list[int]) -> dict[int, list[FaceRow]]:
     if not photo_ids:
         return {}
     rows = (
         await session.exec(
-            select(Face.photo_id, Face.smile, Person.name)
+            select(Face.photo_id, Face.smile, Person.number, Person.name)
             .join(Person, col(Person.id) == Face.person_id, isouter=True)
             .where(col(Face.photo_id).in_(photo_ids))
             .order_by(col(Face.id))
         )
     ).all()
-    faces: dict[int, list[tuple[float, str | None]]] = {}
-    for photo_id, smile, name in rows:
-        faces.setdefault(photo_id, []).append((smile, name))
+    faces: dict[int, list[FaceRow]] = {}
+    for photo_id, smile, number, name in rows:
+        faces.setdefault(photo_id, []).append((smile, number, name))
     return faces
 
 
-def _digest_photo(photo: Photo, sender: str | None, faces: list[tuple[float, str | None]]) -> DigestPhoto:
-    names = tuple(dict.fromkeys(name for _, name in faces if name))
+def _digest_photo(photo: Photo, sender: str | None, faces: list[FaceRow]) -> DigestPhoto:
+    people = tuple(dict.fromkeys((number, name) for _, number, name in faces if number is not None))
     return DigestPhoto(
         photo_id=saved_id(photo.id),
         sender=sender,
         created_at=as_utc(photo.created_at),
         faces=len(faces),
-        points=sum(face_points(smile) for smile, _ in faces),
-        people=names,
-        unnamed=sum(1 for _, name in faces if not name),
+        points=sum(face_points(smile) for smile, _, _ in faces),
+        people=people,
+        unfiled=sum(1 for _, number, _ in faces if number is None),
         analysed=photo.analysed_at is not None,
     )
 

@@ -68,6 +68,7 @@ class ChatDonations:
     charity: Charity | None
     rule: Rule | None
     weeks: tuple[WeekTally, ...]  # every week with pledges, oldest first
+    since: datetime | None = None  # when a rate was first set: only photos filed from then on pledge (UTC)
 
     def week(self, monday: date) -> WeekTally:
         for tally in self.weeks:
@@ -346,7 +347,8 @@ class LedgerStore:
                     contributors=contributors,
                 )
             )
-        return ChatDonations(charity=charity, rule=rule, weeks=tuple(tallies))
+        since = as_utc(rule_row.since) if rule_row is not None and rule_row.since is not None else None
+        return ChatDonations(charity=charity, rule=rule, weeks=tuple(tallies), since=since)
 
     async def _ledger_of(
         self, chat_id: int

@@ -14,34 +14,59 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.blobs import BlobStore
 from storage.db import Database
-from storage.models import CustomCharity, DonationRule, DonationWeek, Face, Person, Photo, Pledge
+from storage.models import CustomCharity, DonationRule, DonationWeek, Face, MediaKind, Person, Photo, Pledge
 
 
 @dataclass(frozen=True)
-class Forgotten:
+class Holdings:
+    """What a chat's album holds, counted the same way before /forget asks and after it erased: photos (uploads
+    and booth originals) and videos (booth making-of clips, filed under their photo) apart."""
+
     photos: int
+    videos: int
     faces: int
     people: int
+
+
+@dataclass(frozen=True)
+class Forgotten(Holdings):
     files: int
     pledges: int = 0
+
+
+async def chat_holdings(db: Database, chat_id: int) -> Holdings:
+    async with db.session() as session:
+        return await _holdings(session, chat_id)
+
+
+async def _holdings(session: AsyncSession, chat_id: int) -> Holdings:
+    kinds = (
+        await session.exec(
+            select(Photo.kind, func.count()).where(col(Photo.chat_id) == chat_id).group_by(col(Photo.kind))
+        )
+    ).all()
+    by_kind = {kind: int(count) for kind, count in kinds}
+    faces = (await session.exec(select(func.count()).select_from(Face).where(col(Face.chat_id) == chat_id))).one()
+    people = (await session.exec(select(func.count()).select_from(Person).where(col(Person.chat_id) == chat_id))).one()
+    return Holdings(
+        photos=by_kind.get(MediaKind.photo, 0),
+        videos=by_kind.get(MediaKind.video, 0),
+        faces=int(faces),
+        people=int(people),
+    )
 
 
 async def forget_chat(db: Database, blobs: BlobStore, chat_id: int) -> Forgotten:
     """Delete everything biometric or personal the chat stored. Files shared with other chats stay for them."""
     async with db.session() as session:
-        rows = (await session.exec(select(Photo.sha256).where(col(Photo.chat_id) == chat_id))).all()
-        digests = set(rows)
-        faces = (await session.exec(select(func.count()).select_from(Face).where(col(Face.chat_id) == chat_id))).one()
-        people = (
-            await session.exec(select(func.count()).select_from(Person).where(col(Person.chat_id) == chat_id))
-        ).one()
+        held = await _holdings(session, chat_id)
+        digests = set((await session.exec(select(Photo.sha256).where(col(Photo.chat_id) == chat_id))).all())
         pledges = await _anonymise_ledger(session, chat_id)
         await session.exec(delete(Face).where(col(Face.chat_id) == chat_id))
         await session.exec(delete(Person).where(col(Person.chat_id) == chat_id))
         # Videos point at their photo: remove children first so no foreign key waits on the order of deletes.
         await session.exec(delete(Photo).where(col(Photo.chat_id) == chat_id, col(Photo.parent_id).is_not(None)))
         await session.exec(delete(Photo).where(col(Photo.chat_id) == chat_id))
-        photos = len(rows)
     async with db.session() as session:
         still_used = (
             set((await session.exec(select(Photo.sha256).where(col(Photo.sha256).in_(list(digests))))).all())
@@ -53,7 +78,9 @@ async def forget_chat(db: Database, blobs: BlobStore, chat_id: int) -> Forgotten
         if blobs.exists(digest):
             blobs.delete(digest)
             removed += 1
-    return Forgotten(photos=photos, faces=int(faces), people=int(people), files=removed, pledges=pledges)
+    return Forgotten(
+        photos=held.photos, videos=held.videos, faces=held.faces, people=held.people, files=removed, pledges=pledges
+    )
 
 
 async def _anonymise_ledger(session: AsyncSession, chat_id: int) -> int:

@@ -116,7 +116,7 @@ def split_cuts(rgb: np.ndarray) -> CutLayout:
     grid, duplicated = _drop_duplicate_copy(work.astype(np.int16), grid)
     if (len(grid.cols), len(grid.rows)) not in KNOWN_LAYOUTS:
         return single
-    frames = []
+    frames: list[Frame] = []
     for r in range(len(grid.rows)):
         for c in range(len(grid.cols)):
             box = _to_original(grid.box(r, c), angle, work.shape, scale, (width, height))

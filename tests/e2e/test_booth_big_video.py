@@ -96,5 +96,5 @@ async def test_a_video_just_under_the_limit_is_sent(harness: Harness) -> None:
 
 
 def test_the_explanation_in_korean_names_size_limit_and_link() -> None:
-    text = video_too_big_text("포토이즘", 52_000_000, OVER, "ko")
+    text = video_too_big_text("photoism", 52_000_000, OVER, "ko")
     assert "52.0 MB" in text and "50 MB" in text and OVER in text and "포토이즘" in text

@@ -34,7 +34,7 @@ def _group(harness: Harness) -> tuple[dict, dict, dict]:
 
 async def _send_pairs(harness: Harness, chat_id: int, user_id: int, count: int = 3) -> dict[int, str]:
     """`count` photos of the same two people (A and B, sides swapped each time); face id → 'A' or 'B'.
-    Three faces make a person (vision.clustering.MIN_FACES), so the default forms A and B."""
+    Three faces make a person (vision.faces.MIN_FACES), so the default forms A and B."""
     a_photos, b_photos = identity_photos(2, count)
     who: dict[int, str] = {}
     for index, (a, b) in enumerate(zip(a_photos, b_photos, strict=True)):

@@ -91,7 +91,9 @@ async def test_forget_erases_everything_after_confirmation_and_only_for_admins(h
     await emu.press_button(group["id"], admin["id"], prompt.message_id, "forget:yes")
     done = await emu.wait_for(lambda: "Erased" in text_of(emu.message(group["id"], prompt.message_id)) or None)
     assert done
-    assert "3 photos, 3 faces, 1 person, 2 files" in text_of(emu.message(group["id"], prompt.message_id))
+    assert "Erased: 3 photos, 3 faces, 1 person. 2 files deleted" in text_of(
+        emu.message(group["id"], prompt.message_id)
+    )
     assert await harness.album_count(group["id"]) == 0
     assert await faces.chat_faces(group["id"]) == [] and await faces.people(group["id"]) == []
     assert await _rows(harness, group["id"]) == {"face": 0, "person": 0, "faceexclusion": 0}, "no face data left"

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from vision import model_store
-from vision.model_store import ModelMissing, ModelSpec
+from vision.models import ModelMissing, ModelSpec
+from vision.models import store as model_store
 
 
 def _spec(payload: bytes, member: str = "pkg/models/m.task") -> ModelSpec:

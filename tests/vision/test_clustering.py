@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from evals.common import eval_data_dir
-from vision.clustering import ClusterFace, assign_incremental, recluster
+from vision.faces import ClusterFace, assign_incremental, recluster
 
 DIM = 128
 SPREAD = 0.02  # per-dimension noise: same-person faces ~0.3 apart (dlib: 0.31 on average), people ~1.4 apart

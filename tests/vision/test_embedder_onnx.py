@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from evals.common import eval_data_dir
-from vision import embedder_onnx
-from vision.dlib_reader import DlibFormatError, read_dlib_net
 from vision.faces import FaceModels, detect_faces
+from vision.faces import onnx_build as embedder_onnx
+from vision.faces.dlib_reader import DlibFormatError, read_dlib_net
 from vision.images import load_rgb
-from vision.model_store import ModelMissing, load_manifest, model_dir, model_path
+from vision.models import ModelMissing, load_manifest, model_dir, model_path
 
 REAL_CHIPS = 60
 

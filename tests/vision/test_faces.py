@@ -143,7 +143,7 @@ def test_embedding_of_a_greyscale_copy_stays_close() -> None:
 
 
 def test_missing_model_names_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from vision import model_store
+    from vision.models import store as model_store
 
     monkeypatch.setenv(model_store.MODEL_DIR_ENV, str(tmp_path))
     model_store._checked_path.cache_clear()

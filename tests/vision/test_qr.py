@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import segno
 
-import vision.qr
+import vision.qr.cascade
 from vision.qr import decode_qr, decode_single, to_grey
-from vision.qr_deblur import BlurKernel, disk_psf, kernel_image, motion_direction, motion_psf, wiener
-from vision.qr_regions import module_cluster_regions, run_length_pitch
+from vision.qr.deblur import BlurKernel, disk_psf, kernel_image, motion_direction, motion_psf, wiener
+from vision.qr.regions import module_cluster_regions, run_length_pitch
 
 HARU = "http://haru1.mx2.co.kr/@HA006XEb7Nh"
 PHOTOISM = "https://qr.seobuk.kr/s/8ijZsg_"
@@ -265,12 +265,12 @@ def test_model_and_deconvolution_stages_read_a_defocused_small_code_the_variants
         assert centre_inside(found.polygon, truth)
         assert stage in found.decoder
 
-    # The model stage (vision.qr_model) comes first; without it, Wiener deconvolution reads the code.
+    # The model stage (vision.qr.model) comes first; without it, Wiener deconvolution reads the code.
     read_by("model")
-    monkeypatch.setattr(vision.qr, "MODEL_OUTLINES", 0)
+    monkeypatch.setattr(vision.qr.cascade, "MODEL_OUTLINES", 0)
     read_by("wiener")
     # Without either stage the rest of the cascade misses it.
-    monkeypatch.setattr(vision.qr, "DEBLUR_REGIONS", 0)
+    monkeypatch.setattr(vision.qr.cascade, "DEBLUR_REGIONS", 0)
     assert text not in texts(decode_qr(image))
 
 

@@ -1,4 +1,4 @@
-"""vision.qr_model: fixed patterns, kernel fit, module solution and alignment, on codes made with segno."""
+"""vision.qr.model: fixed patterns, kernel fit, module solution and alignment, on codes made with segno."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import segno
 
-from vision.qr_model import (
+from vision.qr.model import (
     MODULE_PX,
     QUIET,
     _convolve,
@@ -174,7 +174,7 @@ def test_alignment_of_a_patch_without_a_code_finds_no_version() -> None:
 
 
 def test_cascade_model_stage_reads_an_outline_and_returns_the_true_polygon() -> None:
-    from vision.qr import _distinct_outlines, _read_by_model, _Results
+    from vision.qr.cascade import _distinct_outlines, _read_by_model, _Results
 
     image, corners = small_blurred_code(TEXTS[5], 5, 1.3, seed=2)
     rough = corners + np.random.default_rng(5).normal(0, 0.8, corners.shape)
@@ -189,7 +189,7 @@ def test_cascade_model_stage_reads_an_outline_and_returns_the_true_polygon() -> 
 
 @pytest.mark.parametrize("turns", [0, 1, 2, 3])
 def test_matched_finders_outline_a_blurred_tiny_code_in_its_own_orientation(turns: int) -> None:
-    from vision.qr_regions import finder_triples, outline_from_finders
+    from vision.qr.regions import finder_triples, outline_from_finders
 
     image, corners = small_blurred_code(TEXTS[3], 3, 1.5, seed=4, defocus_px=1.2)
     image = np.ascontiguousarray(np.rot90(image, turns))
@@ -209,7 +209,7 @@ def test_matched_finders_outline_a_blurred_tiny_code_in_its_own_orientation(turn
 
 def test_finder_triples_in_a_texture_lead_to_no_code() -> None:
     from vision.qr import decode_qr
-    from vision.qr_regions import finder_triples
+    from vision.qr.regions import finder_triples
 
     rng = np.random.default_rng(11)
     texture = np.clip(cv2.GaussianBlur(rng.normal(128, 50, (300, 400)), (0, 0), 2.0), 0, 255).astype(np.uint8)
@@ -220,7 +220,7 @@ def test_finder_triples_in_a_texture_lead_to_no_code() -> None:
 
 
 def test_blind_refit_recovers_a_shake_wider_than_the_fixed_pattern_kernel() -> None:
-    from vision.qr_model import BLIND_KERNEL_RADIUS, KERNEL_RADIUS, refit_kernel
+    from vision.qr.model import BLIND_KERNEL_RADIUS, KERNEL_RADIUS, refit_kernel
 
     bits = symbol(TEXTS[5], 5)
     grid = grid_for(5)
@@ -244,7 +244,7 @@ def test_blind_refit_recovers_a_shake_wider_than_the_fixed_pattern_kernel() -> N
 
 
 def test_realignment_corrects_a_geometry_that_is_off_by_a_third_of_a_module() -> None:
-    from vision.qr_model import _realign, _solve, symbol_corners
+    from vision.qr.model import _realign, _solve, symbol_corners
 
     image, corners = small_blurred_code(TEXTS[3], 3, 1.6, seed=5, defocus_px=0.8)
     grid = grid_for(3)
@@ -259,7 +259,7 @@ def test_realignment_corrects_a_geometry_that_is_off_by_a_third_of_a_module() ->
 
 
 def test_flip_costs_single_out_the_module_that_was_read_wrong() -> None:
-    from vision.qr_model import flip_costs
+    from vision.qr.model import flip_costs
 
     bits = symbol(TEXTS[3], 3)
     grid = grid_for(3)
@@ -276,7 +276,7 @@ def test_flip_costs_single_out_the_module_that_was_read_wrong() -> None:
 
 
 def test_ecc_realignment_also_corrects_the_geometry_and_the_misfit_tells_which_is_better() -> None:
-    from vision.qr_model import _misfit, _realign_ecc, _solve, symbol_corners
+    from vision.qr.model import _misfit, _realign_ecc, _solve, symbol_corners
 
     image, corners = small_blurred_code(TEXTS[3], 3, 1.6, seed=5, defocus_px=0.8)
     grid = grid_for(3)
@@ -293,7 +293,7 @@ def test_ecc_realignment_also_corrects_the_geometry_and_the_misfit_tells_which_i
 
 
 def test_only_plausible_first_solutions_are_refined() -> None:
-    from vision.qr_model import Alignment, read_alignment, symbol_corners
+    from vision.qr.model import Alignment, read_alignment, symbol_corners
 
     image, corners = small_blurred_code(TEXTS[3], 3, 1.4, seed=2)
     modules = grid_for(3).modules

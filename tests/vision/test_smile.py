@@ -13,7 +13,8 @@ import pytest
 from evals.common import eval_data_dir
 from evals.smile_data import FEATURES, load_smile_set, read_rgb
 from vision.faces import DetectedFace
-from vision.smile import (
+from vision.smile.fallback import FALLBACK_KINDS, FallbackModel, hog
+from vision.smile.scorer import (
     MEASUREMENTS,
     MODEL_JSON,
     NO_FACE_SCORE,
@@ -22,11 +23,10 @@ from vision.smile import (
     SmileModel,
     SmileScorer,
     crop_face,
-    prepare_view,
     smile_score_crop,
     smile_scores,
 )
-from vision.smile_fallback import FALLBACK_KINDS, FallbackModel, hog
+from vision.smile.views import prepare_view
 
 SAMPLE_PER_CLASS = 12
 

@@ -1,0 +1,339 @@
+"""Per-face smile score 0–100 from MediaPipe FaceLandmarker blendshapes and landmark geometry.
+
+How a score is made (the recipe; the coefficients are fitted by ``scripts/fit_smile.py``, figures in README.md):
+1. The face crop is given a margin and resized to a square of ``VIEW_SIZE`` px, because the landmarker's own
+   detector is short-range and wants a face that fills much of the picture (``ATTEMPTS``: edge pixels repeated
+   first, then a plain grey frame for tight or tiny crops).
+2. FaceLandmarker returns 52 blendshapes and 478 landmarks. The same is done for the mirrored crop (at run time only
+   when the first view leaves the verdict open); the two views are averaged, which cancels part of the landmarker's
+   noise and any left/right bias.
+3. Features (named in smile_model.json, computed here as ``MEASUREMENTS``): left/right-averaged blendshapes, mouth
+   geometry in inter-ocular units after levelling the eyes (width, opening, lip height, corner lift) and mouth
+   appearance (brightness inside the lips against the face's skin: visible teeth).
+4. A logistic regression (standardised features, L2 penalty) turns them into P(smiling); the score is 100·P.
+
+So a score of 80 means: faces that look like this were labelled "smiling" about 80 % of the time in our fitting data
+(GENKI-4K web photos). When the landmarker finds no face even after retries, a second opinion is asked
+(vision/smile/fallback.py: YuNet + dlib alignment, the mouth's gradients; ``SmileReading.source`` is "fallback").
+Only when that finds no face either is the score ``NO_FACE_SCORE`` (50, "cannot tell"), ``face_found`` False.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import cv2
+import numpy as np
+
+from vision.faces import DetectedFace
+from vision.models import model_path
+from vision.smile.fallback import FallbackModel, aligned_chip, chip_features
+from vision.smile.views import VIEW_SIZE, prepare_view
+
+MODEL_JSON = Path(__file__).with_name("smile_model.json")
+# The score of a crop where the landmarker finds no face: P = 0.5, "cannot tell" (SmileReading.face_found is False).
+NO_FACE_SCORE = 50.0
+# (margin on each side as a fraction of the crop side, how it is filled): tried in order until a face is found.
+# Repeated edge pixels suit the usual crop; a plain grey frame rescues tight or tiny crops (measured on GENKI-4K
+# crops shrunk to 32 px or cut to their central 80 %: it finds most real faces the first attempt misses).
+ATTEMPTS: tuple[tuple[float, str], ...] = ((0.25, "edge"), (0.4, "grey"), (0.1, "grey"), (0.0, "edge"))
+# A first view this sure is not checked against the mirror view (README "Measured": it never changed a verdict on
+# GENKI-4K and costs a second landmarker run; about half the faces are this clear-cut).
+SURE_BELOW, SURE_ABOVE = 0.05, 0.95
+# Margin around a detector box before cropping from the full photo (fraction of the box side, each side).
+BOX_MARGIN = 0.25
+
+# Landmark indices of the MediaPipe face mesh (image-side names: "right" = the person's right = viewer's left).
+RIGHT_EYE_OUTER, LEFT_EYE_OUTER = 33, 263
+MOUTH_RIGHT, MOUTH_LEFT = 61, 291
+LIP_INNER_TOP, LIP_INNER_BOTTOM = 13, 14
+LIP_OUTER_TOP, LIP_OUTER_BOTTOM = 0, 17
+NOSE_TIP = 1
+
+# Blendshapes that come in Left/Right pairs are averaged into one value named without the side.
+_PAIRED = (
+    "browDown",
+    "browOuterUp",
+    "cheekSquint",
+    "eyeBlink",
+    "eyeSquint",
+    "eyeWide",
+    "mouthDimple",
+    "mouthFrown",
+    "mouthLowerDown",
+    "mouthPress",
+    "mouthSmile",
+    "mouthStretch",
+    "mouthUpperUp",
+    "noseSneer",
+)
+_SINGLE = ("browInnerUp", "cheekPuff", "jawOpen", "mouthClose", "mouthFunnel", "mouthPucker", "mouthRollLower")
+GEOMETRY = ("mouth_width", "mouth_open", "lip_height", "corner_lift", "corner_to_nose")
+APPEARANCE = ("mouth_brightness", "teeth_area")
+MEASUREMENTS: tuple[str, ...] = (
+    tuple(f"bs.{name}" for name in (*_PAIRED, *_SINGLE))
+    + tuple(f"geo.{name}" for name in GEOMETRY)
+    + tuple(f"look.{name}" for name in APPEARANCE)
+)
+# Lip contours of the face mesh, in order around the polygon.
+INNER_LIPS = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95)
+OUTER_LIPS = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146)
+
+
+@dataclass(frozen=True)
+class SmileReading:
+    score: float  # 0–100, 100·P(smiling)
+    face_found: bool  # False: neither the landmarker nor the fallback saw a face in the crop; score is NO_FACE_SCORE
+    source: str = "landmarker"  # "landmarker", "fallback" (YuNet + dlib, vision/smile/fallback.py) or "none"
+
+
+NO_FACE = SmileReading(NO_FACE_SCORE, face_found=False, source="none")
+
+
+def _as_rgb(image: np.ndarray) -> np.ndarray:
+    """RGB uint8 (H, W, 3) from RGB, RGBA or greyscale input."""
+    array = np.asarray(image)
+    if array.dtype != np.uint8:
+        array = np.clip(array, 0, 255).astype(np.uint8)
+    if array.ndim == 2:
+        array = np.repeat(array[:, :, None], 3, axis=2)
+    elif array.ndim == 3 and array.shape[2] == 1:
+        array = np.repeat(array, 3, axis=2)
+    elif array.ndim == 3 and array.shape[2] == 4:
+        array = array[:, :, :3]
+    if array.ndim != 3 or array.shape[2] != 3:
+        raise ValueError(f"expected an RGB image (H, W, 3), got shape {np.shape(image)}")
+    return np.ascontiguousarray(array)
+
+
+def _geometry(points: np.ndarray) -> dict[str, float]:
+    """Mouth shape in inter-ocular units, measured after rotating the eye line level (points: (478, 2) px)."""
+    eye_vector = points[LEFT_EYE_OUTER] - points[RIGHT_EYE_OUTER]
+    iod = float(np.hypot(*eye_vector)) or 1.0
+    angle = np.arctan2(eye_vector[1], eye_vector[0])
+    cos, sin = np.cos(-angle), np.sin(-angle)
+    level = (points - points[RIGHT_EYE_OUTER]) @ np.array([[cos, sin], [-sin, cos]]) / iod
+    corners_y = (level[MOUTH_RIGHT, 1] + level[MOUTH_LEFT, 1]) / 2
+    lip_centre_y = (level[LIP_INNER_TOP, 1] + level[LIP_INNER_BOTTOM, 1]) / 2
+    return {
+        "mouth_width": float(np.hypot(*(level[MOUTH_LEFT] - level[MOUTH_RIGHT]))),
+        "mouth_open": float(level[LIP_INNER_BOTTOM, 1] - level[LIP_INNER_TOP, 1]),
+        "lip_height": float(level[LIP_OUTER_BOTTOM, 1] - level[LIP_OUTER_TOP, 1]),
+        # y grows downwards: positive when the corners are higher than the middle of the mouth
+        "corner_lift": float(lip_centre_y - corners_y),
+        "corner_to_nose": float(corners_y - level[NOSE_TIP, 1]),
+    }
+
+
+def _polygon_mask(shape: tuple[int, int], points: np.ndarray) -> np.ndarray:
+    mask = np.zeros(shape, dtype=np.uint8)
+    cv2.fillPoly(mask, [np.round(points).astype(np.int32)], 1)
+    return mask.astype(bool)
+
+
+def _appearance(view: np.ndarray, points: np.ndarray) -> dict[str, float]:
+    """Brightness inside the lips against the face's own skin: visible teeth are the bright part of a broad smile.
+
+    Lightness only (no colour), so greyscale photos measure the same. Units: skin standard deviations, and
+    inter-ocular distances squared for the area.
+    """
+    lightness = cv2.cvtColor(view, cv2.COLOR_RGB2GRAY).astype(np.float64)
+    shape = lightness.shape
+    inner = _polygon_mask(shape, points[list(INNER_LIPS)])
+    face = _polygon_mask(shape, cv2.convexHull(np.round(points).astype(np.float32))[:, 0])
+    skin = lightness[face & ~_polygon_mask(shape, points[list(OUTER_LIPS)])]
+    if skin.size < 16 or inner.sum() < 3:
+        return {"mouth_brightness": 0.0, "teeth_area": 0.0}
+    centre, spread = float(np.median(skin)), float(skin.std()) + 1e-6
+    iod_squared = float(np.sum((points[LEFT_EYE_OUTER] - points[RIGHT_EYE_OUTER]) ** 2)) or 1.0
+    mouth = lightness[inner]
+    return {
+        "mouth_brightness": (float(mouth.mean()) - centre) / spread,
+        "teeth_area": float((mouth > centre).sum()) / iod_squared,
+    }
+
+
+def measurements_of(blendshapes: dict[str, float], points: np.ndarray, view: np.ndarray) -> np.ndarray:
+    """One view's MEASUREMENTS vector from the landmarker's blendshapes (by name), landmarks (px) and the view."""
+    values = [(blendshapes[f"{name}Left"] + blendshapes[f"{name}Right"]) / 2 for name in _PAIRED]
+    values += [blendshapes[name] for name in _SINGLE]
+    geometry = _geometry(points)
+    values += [geometry[name] for name in GEOMETRY]
+    appearance = _appearance(view, points)
+    values += [appearance[name] for name in APPEARANCE]
+    return np.array(values, dtype=np.float64)
+
+
+def model_inputs(measurements: np.ndarray, features: Sequence[str]) -> np.ndarray:
+    """The columns `features` of MEASUREMENTS rows as the model sees them.
+
+    Blendshapes enter as square roots: neutral faces crowd near 0, and the root spreads them apart.
+    """
+    columns = np.array([MEASUREMENTS.index(name) for name in features])
+    inputs = np.asarray(measurements, dtype=np.float64)[..., columns]
+    blendshape = np.array([name.startswith("bs.") for name in features])
+    inputs[..., blendshape] = np.sqrt(np.clip(inputs[..., blendshape], 0.0, None))
+    return inputs
+
+
+@dataclass(frozen=True)
+class SmileModel:
+    """Logistic regression over named MEASUREMENTS: P = sigmoid(intercept + coef · (model_inputs - mean) / scale)."""
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    info: dict[str, Any]
+    fallback: FallbackModel | None = None  # for crops the landmarker cannot read
+
+    @classmethod
+    def load(cls, path: Path = MODEL_JSON) -> SmileModel:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        features = tuple(raw["features"])
+        unknown = [name for name in features if name not in MEASUREMENTS]
+        if unknown:
+            raise ValueError(f"{path}: features {unknown} are not measured by vision.smile (MEASUREMENTS)")
+        arrays = [np.asarray(raw[key], dtype=np.float64) for key in ("mean", "scale", "coef")]
+        if any(array.shape != (len(features),) for array in arrays):
+            raise ValueError(f"{path}: mean, scale and coef must each have {len(features)} values")
+        fallback = FallbackModel.from_json(raw["fallback"]) if "fallback" in raw else None
+        mean, scale, coef = arrays
+        return cls(features, mean, scale, coef, float(raw["intercept"]), dict(raw.get("info", {})), fallback)
+
+    def probability(self, measurements: np.ndarray) -> np.ndarray:
+        """P(smiling) for measurement vectors (..., len(MEASUREMENTS))."""
+        x = (model_inputs(measurements, self.features) - self.mean) / self.scale
+        return 1.0 / (1.0 + np.exp(-(x @ self.coef + self.intercept)))
+
+
+class SmileScorer:
+    """Loads the face landmarker once; `shared()` is the per-process instance. Calls are serialised by a lock."""
+
+    _shared: ClassVar[SmileScorer | None] = None
+    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, model: SmileModel | None = None, *, mirror: bool = True) -> None:
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        self._model = model
+        self.mirror = mirror
+        options = vision.FaceLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(model_path("face_landmarker"))),
+            running_mode=vision.RunningMode.IMAGE,
+            num_faces=3,
+            output_face_blendshapes=True,
+            min_face_detection_confidence=0.3,
+            min_face_presence_confidence=0.3,
+        )
+        self._landmarker = vision.FaceLandmarker.create_from_options(options)
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> SmileModel:
+        """The fitted model (vision/smile/smile_model.json unless one was given); measuring does not need it."""
+        if self._model is None:
+            self._model = SmileModel.load()
+        return self._model
+
+    @classmethod
+    def shared(cls) -> SmileScorer:
+        with cls._shared_lock:
+            if cls._shared is None:
+                cls._shared = cls()
+            return cls._shared
+
+    def _view_measurements(self, view: np.ndarray) -> np.ndarray | None:
+        """Measurements of the face nearest the view's centre, or None when the landmarker finds no face."""
+        import mediapipe as mp
+
+        with self._lock:
+            result = self._landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=view))
+        if not result.face_landmarks:
+            return None
+        size = np.array(view.shape[1::-1], dtype=np.float64)
+        faces = [np.array([(p.x, p.y) for p in marks]) * size for marks in result.face_landmarks]
+        distances = [np.hypot(*(face.mean(axis=0) - size / 2)) for face in faces]
+        best = int(np.argmin(distances))
+        blendshapes = {c.category_name: c.score for c in result.face_blendshapes[best]}
+        return measurements_of(blendshapes, faces[best], view)
+
+    def _first_view(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """(view, its measurements) of the first attempt in which the landmarker finds a face, or None."""
+        if min(rgb.shape[:2]) < 1:
+            return None
+        for margin, fill in ATTEMPTS:
+            view = prepare_view(rgb, margin, VIEW_SIZE, fill)
+            found = self._view_measurements(view)
+            if found is not None:
+                return view, found
+        return None
+
+    def _with_mirror(self, view: np.ndarray, found: np.ndarray) -> np.ndarray:
+        mirrored = self._view_measurements(np.ascontiguousarray(view[:, ::-1]))
+        return found if mirrored is None else (found + mirrored) / 2
+
+    def measure(self, crop: np.ndarray) -> np.ndarray | None:
+        """MEASUREMENTS of a face crop (mirror views averaged, when on), or None when no attempt finds a face."""
+        first = self._first_view(_as_rgb(crop))
+        if first is None:
+            return None
+        view, found = first
+        return self._with_mirror(view, found) if self.mirror else found
+
+    def read(self, crop: np.ndarray) -> SmileReading:
+        """The crop's smile reading. The mirror view (a second landmarker run) is only looked at when the first view
+        leaves the verdict open (SURE_BELOW < P < SURE_ABOVE): beyond those, averaging never flipped a verdict."""
+        rgb = _as_rgb(crop)
+        first = self._first_view(rgb)
+        if first is None:
+            return self._fallback_reading(rgb)
+        view, found = first
+        probability = float(self.model.probability(found))
+        if self.mirror and SURE_BELOW < probability < SURE_ABOVE:
+            probability = float(self.model.probability(self._with_mirror(view, found)))
+        return SmileReading(round(100.0 * probability, 1), face_found=True)
+
+    def _fallback_reading(self, rgb: np.ndarray) -> SmileReading:
+        fallback = self.model.fallback
+        chip = aligned_chip(rgb) if fallback is not None and min(rgb.shape[:2]) >= 1 else None
+        if fallback is None or chip is None:
+            return NO_FACE
+        probability = float(fallback.probability(chip_features(chip, fallback.kind)))
+        return SmileReading(round(100.0 * probability, 1), face_found=True, source="fallback")
+
+
+def crop_face(rgb: np.ndarray, box: tuple[int, int, int, int], margin: float = BOX_MARGIN) -> np.ndarray:
+    """The box grown by `margin` of its side on each side and made square, clipped to the image."""
+    x, y, w, h = box
+    side = max(w, h) * (1 + 2 * margin)
+    cx, cy = x + w / 2, y + h / 2
+    height, width = rgb.shape[:2]
+    left, top = max(0, round(cx - side / 2)), max(0, round(cy - side / 2))
+    right, bottom = min(width, round(cx + side / 2)), min(height, round(cy + side / 2))
+    return rgb[top:bottom, left:right]
+
+
+def smile_score_crop(rgb_crop: np.ndarray) -> float:
+    """Smile score 0–100 of one face crop (NO_FACE_SCORE when no face is found in it)."""
+    return SmileScorer.shared().read(rgb_crop).score
+
+
+def smile_readings(rgb: np.ndarray, faces: Sequence[DetectedFace]) -> list[SmileReading]:
+    scorer = SmileScorer.shared()
+    readings = []
+    for face in faces:
+        crop = crop_face(rgb, face.box)
+        readings.append(scorer.read(crop) if crop.size else NO_FACE)
+    return readings
+
+
+def smile_scores(rgb: np.ndarray, faces: Sequence[DetectedFace]) -> list[float]:
+    """Smile score 0–100 for each detected face of a photo, in the order given."""
+    return [reading.score for reading in smile_readings(rgb, faces)]
