@@ -7,6 +7,7 @@ from telegram.ext import Application, TypeHandler
 
 from handlers import (
     album,
+    digest,
     donate,
     errors,
     membership,
@@ -24,7 +25,7 @@ from handlers.common import remember_update
 
 REMEMBER_GROUP = -10
 # people before qr: a reply naming a person must reach people, not the booth-link text handler.
-FEATURES = (migration, start, uploads, people, qr, album, rank, donate, settings, privacy, myface, membership)
+FEATURES = (migration, start, uploads, people, qr, album, rank, donate, settings, privacy, myface, membership, digest)
 
 
 def register_all(app: Application) -> None:

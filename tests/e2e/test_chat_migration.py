@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 
+from scheduler.digest import run_due_digests
 from scheduler.weekly import run_due_posts
-from storage.models import Photo, WeeklyPostStatus
-from tests.e2e.harness import Harness, photo_with_one_smiling_face, text_of
+from storage.models import DigestStatus, Photo, WeeklyPostStatus
+from tests.e2e.harness import Harness, noisy_jpeg, photo_with_one_smiling_face, text_of
 
 MONDAY = datetime(2026, 11, 16, 1, 0, tzinfo=UTC)  # Monday 10:00 in Seoul
 POST_TIME = datetime(2026, 11, 22, 11, 0, 30, tzinfo=UTC)  # Sunday 20:00:30 in Seoul
 
-pytestmark = pytest.mark.parametrize("harness", [{"weekly_post_check_s": 0}], indirect=True)
+weekly_job_off = pytest.mark.parametrize("harness", [{"weekly_post_check_s": 0}], indirect=True)
 
 
 class Clock:
@@ -53,6 +54,7 @@ async def settled(harness: Harness, old_id: int, new_id: int) -> None:
     raise TimeoutError("the album did not move to the supergroup")
 
 
+@weekly_job_off
 @pytest.mark.parametrize("new_chat_first", [False, True], ids=["old-chat-first", "new-chat-first"])
 async def test_the_upgraded_group_keeps_its_album_settings_and_ledger(harness: Harness, new_chat_first: bool) -> None:
     emu, svc = harness.emu, harness.services
@@ -87,6 +89,7 @@ async def test_the_upgraded_group_keeps_its_album_settings_and_ledger(harness: H
     assert answer.chat_id == new["id"]
 
 
+@weekly_job_off
 async def test_the_weekly_post_follows_a_group_whose_upgrade_it_missed(harness: Harness) -> None:
     emu, svc = harness.emu, harness.services
     owner, group, photo_id = await group_with_history(harness)
@@ -106,3 +109,22 @@ async def test_the_weekly_post_follows_a_group_whose_upgrade_it_missed(harness: 
     assert group["id"] not in {plan.chat_id for plan in await svc.schedules.active_plans()}
     assert (await svc.albums.get(photo_id)).chat_id == new["id"]  # type: ignore[union-attr]
     assert await run_due_posts(svc, harness.app.bot) == [], "posted once"
+
+
+@pytest.mark.parametrize("harness", [{"group_answers": "quiet", "digest_check_s": 0}], indirect=True)
+async def test_a_quiet_groups_digest_follows_a_group_whose_upgrade_it_missed(harness: Harness) -> None:
+    emu, svc = harness.emu, harness.services
+    owner = emu.create_user("Alice", language_code="en")
+    group = emu.create_chat("group", "Cheese friends", owner)
+    sent = await emu.send_photo(group["id"], owner["id"], noisy_jpeg(43, size=(160, 120)))
+    await emu.wait_for(lambda: emu.bot_reaction(group["id"], sent["message_id"]) or None, timeout=60)
+    new = emu.upgrade_to_supergroup(group["id"], owner["id"])
+    emu.state.updates.clear()  # the service messages never reached the bot
+    later = datetime.now(UTC) + timedelta(minutes=11)
+    svc.clock = lambda: later
+
+    assert await run_due_digests(svc, harness.app.bot) == [(group["id"], DigestStatus.posted)], "due under the old id"
+    digest = await harness.reply(new["id"])
+    assert "Alice" in text_of(digest)
+    assert await harness.album_count(new["id"]) == 1 and await harness.album_count(group["id"]) == 0
+    assert await run_due_digests(svc, harness.app.bot) == [], "sent once"
