@@ -91,12 +91,12 @@ def test_a_page_shown_again_counts_as_new() -> None:
 def test_an_album_nobody_answers_is_forgotten_after_ten_idle_minutes() -> None:
     clock = Clock()
     groups = MediaGroups(clock)
-    abandoned = MediaGroupTally(chat_id=1, reply_to=5, language="en")
+    abandoned = MediaGroupTally(chat_id=1, language="en", sender="Sam", quiet=False)
     groups["1:a"] = abandoned
     abandoned.pending = 2  # two items joined …
     clock.now += 30
     abandoned.pending, abandoned.quiet_since = 0, clock.now  # … and both ended in an error: no one answers
-    working = MediaGroupTally(chat_id=2, reply_to=7, language="en")
+    working = MediaGroupTally(chat_id=2, language="en", sender="Sam", quiet=True)
     groups["2:b"] = working
     working.pending = 1
     clock.now += MEDIA_GROUP_IDLE_S - 1
@@ -110,7 +110,7 @@ def test_an_album_nobody_answers_is_forgotten_after_ten_idle_minutes() -> None:
 
 def test_an_answered_album_is_removed_by_its_answer() -> None:
     groups = MediaGroups(Clock())
-    groups["1:a"] = MediaGroupTally(chat_id=1, reply_to=5, language="en")
+    groups["1:a"] = MediaGroupTally(chat_id=1, language="en", sender="Sam", quiet=False)
     del groups["1:a"]
     assert groups.get("1:a") is None and len(groups) == 0
     assert isinstance(BotData().media_groups, MediaGroups)
