@@ -11,6 +11,7 @@ from telegram.error import TelegramError
 
 from handlers.context import ChatContext, ShownAction
 from handlers.i18n import t
+from handlers.poses import pose_lines
 from pipeline.analysis import FiledAnalysis
 from pipeline.pictures import smiles_picture
 
@@ -96,7 +97,7 @@ async def reply_with_smiles(
     await context.bot.send_photo(
         message.chat_id,
         picture,
-        caption=_joined(header, points_line(filed, language), t(language, "smile.how")),
+        caption=_joined(header, points_line(filed, language), pose_lines(filed, language), t(language, "smile.how")),
         reply_parameters=reply,
     )
 
@@ -116,11 +117,12 @@ async def send_smiles_of_many(
     for number, filed in enumerate(analyses, start=1):
         if filed is None or filed.fresh:  # None: the analysis failed (it is retried on the next start)
             lines.append(t(language, "smile.photo_line", number=number, line=outcome_line(filed, language)))
+            lines.append(pose_lines(filed, language) or "")
     if with_faces:
         best = max(with_faces, key=lambda filed: filed.points)
         lines.append(t(language, "smile.best", number=analyses.index(best) + 1, n=best.points))
     pictures = [picture for filed in with_faces if (picture := await annotated_picture(context, filed))]
-    caption = "\n".join(lines)
+    caption = "\n".join(line for line in lines if line)
     if not pictures:
         await context.bot.send_message(chat_id, caption, reply_parameters=reply)
     elif len(pictures) == 1:
