@@ -9,6 +9,7 @@ pipeline's smoke test puts one beside a real face.
 from __future__ import annotations
 
 import io
+import itertools
 
 import cv2
 import numpy as np
@@ -76,7 +77,7 @@ def draw_hand(canvas: np.ndarray, points: np.ndarray, skin: tuple[int, int, int]
     cv2.line(layer, tuple(pixels[0]), tuple(elbow), skin, int(size * 0.7), cv2.LINE_AA)
     for colour, extra in ((outline, 4), (skin, 0)):
         for chain in chains:
-            for a, b in zip(chain, chain[1:], strict=False):
+            for a, b in itertools.pairwise(chain):
                 cv2.line(layer, tuple(pixels[a]), tuple(pixels[b]), colour, width + extra, cv2.LINE_AA)
         cv2.fillConvexPoly(layer, palm, colour, cv2.LINE_AA)
     for chain in chains:

@@ -67,7 +67,7 @@ async def test_poses_are_recorded_once_per_cut_and_person_with_the_pair_poses(wo
 async def test_album_and_person_filters_count_photos_and_erasing_takes_the_poses(world, tmp_path: Path) -> None:
     db, albums, faces, poses = world
     a, b, c = [await _photo(albums, seed) for seed in (1, 2, 3)]
-    (fa1, fa2) = await faces.record_analysis(a, [_posing(1, 0, ("v_sign", 0.9)), _posing(2, 0)])
+    (_fa1, fa2) = await faces.record_analysis(a, [_posing(1, 0, ("v_sign", 0.9)), _posing(2, 0)])
     await faces.record_analysis(
         b, [_posing(3, 0, ("v_sign", 0.8)), _posing(4, 1)], [NewPairPose("bunny_ears", 0.7, (0, 1))]
     )
