@@ -10,6 +10,7 @@ into people, and calls the `after_analysis` hooks. No Telegram here.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping, Sequence
@@ -18,11 +19,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.face_signatures import opted_out
 from pipeline.workers import CpuPool
 from ranking.points import face_points
 from storage.albums import AlbumStore
 from storage.faces import FaceStore, NewFace, NewPairPose, NewPerson, StoredFace
 from storage.models import saved_id
+from storage.opt_outs import OptOutStore
 from storage.poses import PoseStore, StoredPose
 from vision.cuts import Frame, split_cuts
 from vision.faces import ClusterFace, Clustering, DetectedFace, assign_incremental, detect_faces, embed_faces, recluster
@@ -240,6 +243,19 @@ def _filed(
     )
 
 
+def _only_faces(analysis: PhotoAnalysis, keep: Sequence[int]) -> PhotoAnalysis:
+    """The analysis with only the faces at `keep`; a pair pose stays only when both its people do."""
+    renumbered = {old: new for new, old in enumerate(keep)}
+    pairs = tuple(
+        AnalysedPairPose(
+            pair.frame, PoseHit(pair.pose.key, pair.pose.confidence, tuple(renumbered[i] for i in pair.pose.people))
+        )
+        for pair in analysis.pair_poses
+        if all(i in renumbered for i in pair.pose.people)
+    )
+    return dataclasses.replace(analysis, faces=tuple(analysis.faces[i] for i in keep), pair_poses=pairs)
+
+
 def _new_faces(analysis: PhotoAnalysis) -> tuple[list[NewFace], list[NewPairPose]]:
     faces = [
         NewFace(f.frame, f.box, f.detection_score, f.smile, f.embedding, tuple((p.key, p.confidence) for p in f.poses))
@@ -288,9 +304,11 @@ class PhotoAnalyser:
         max_pixels: int,
         hooks: list[AnalysisHook] | None = None,
         recluster_every: int = RECLUSTER_EVERY_FACES,
+        opt_outs: OptOutStore | None = None,
         recognise: PoseRecogniser = recognise_poses,
     ) -> None:
         self.albums, self.faces, self.cpu, self.max_pixels = albums, faces, cpu, max_pixels
+        self.opt_outs = opt_outs
         self.poses = PoseStore(faces.db)
         self.recognise = recognise
         self.hooks: list[AnalysisHook] = hooks if hooks is not None else []
@@ -319,17 +337,20 @@ class PhotoAnalyser:
             return None
         if photo.analysed_at is not None:
             return await self._stored_analysis(photo_id, photo.chat_id, fresh=False)
+        analysis: PhotoAnalysis | None
         try:
             analysis = await self.cpu.run(analyse_photo, self.albums.read(photo), self.max_pixels, self.recognise)
-            new_faces, pair_poses = _new_faces(analysis)
         except (ImageRejected, FileNotFoundError) as exc:
             # Nothing to find in it, ever: mark it analysed with no faces rather than retrying on every start.
             log.warning("photo %s cannot be analysed: %s", photo_id, exc)
-            new_faces, pair_poses = [], []
+            analysis = None
         except Exception:
             log.exception("analysing photo %s failed; it is retried on the next start", photo_id)
             return None
-        ids = await self.faces.record_analysis(photo_id, new_faces, pair_poses)
+        async with self.chat_lock(photo.chat_id):  # an opt-out made meanwhile applies to this photo too
+            kept = await self._not_opted_out(photo.chat_id, analysis) if analysis is not None else None
+            new_faces, pair_poses = _new_faces(kept) if kept is not None else ([], [])
+            ids = await self.faces.record_analysis(photo_id, new_faces, pair_poses)
         if ids:
             try:
                 await self._file_into_people(photo.chat_id, ids)
@@ -346,6 +367,13 @@ class PhotoAnalyser:
     async def _stored_analysis(self, photo_id: int, chat_id: int, fresh: bool) -> FiledAnalysis:
         faces = await self.faces.faces_of_photo(photo_id)
         return _filed(photo_id, chat_id, faces, await self.poses.poses_of_photo(photo_id), fresh)
+
+    async def _not_opted_out(self, chat_id: int, analysis: PhotoAnalysis) -> PhotoAnalysis:
+        """Faces of members who said 'stop recognising me' are not stored at all (not even their smile or their
+        poses, nor a pair pose they are part of)."""
+        signatures = await self.opt_outs.signatures(chat_id) if self.opt_outs else []
+        keep = [i for i, face in enumerate(analysis.faces) if not opted_out(face.embedding, signatures)]
+        return _only_faces(analysis, keep)
 
     async def _file_into_people(self, chat_id: int, face_ids: Sequence[int]) -> None:
         async with self.chat_lock(chat_id):

@@ -13,6 +13,7 @@ Box = tuple[int, int, int, int]
 
 SHEET_COLUMNS = 4
 SHEET_TILE = 160
+THUMBNAIL = 96
 
 
 def smiles_picture(data: bytes, max_pixels: int, faces: Sequence[tuple[Box, int]]) -> bytes:
@@ -21,13 +22,26 @@ def smiles_picture(data: bytes, max_pixels: int, faces: Sequence[tuple[Box, int]
     return encode_jpeg(annotate_faces(load_rgb(data, max_pixels), marks), quality=88)
 
 
-def faces_sheet(tiles: Sequence[tuple[bytes, Box, str]], max_pixels: int, columns: int = SHEET_COLUMNS) -> bytes:
-    """Numbered face thumbnails with a caption under each. Tiles of one photo decode it once."""
+def faces_sheet(tiles: Sequence[tuple[bytes, Box, str, str]], max_pixels: int, columns: int = SHEET_COLUMNS) -> bytes:
+    """Face thumbnails, each with a badge (a person's number, a face's place) and a caption under it. Tiles of one
+    photo decode it once."""
     decoded: dict[int, np.ndarray] = {}
     crops = []
-    for data, box, caption in tiles:
+    for data, box, _badge, caption in tiles:
         key = id(data)
         if key not in decoded:
             decoded[key] = load_rgb(data, max_pixels)
         crops.append((face_crop(decoded[key], box, size=SHEET_TILE), caption))
-    return encode_jpeg(contact_sheet(crops, columns=columns, tile=SHEET_TILE), quality=88)
+    badges = [badge for _, _, badge, _ in tiles]
+    return encode_jpeg(contact_sheet(crops, columns=columns, tile=SHEET_TILE, badges=badges), quality=88)
+
+
+def face_thumbnails(items: Sequence[tuple[bytes, Box]], max_pixels: int, size: int = THUMBNAIL) -> list[np.ndarray]:
+    """Square RGB crops of faces (a chart's row pictures). Items of one photo decode it once."""
+    decoded: dict[int, np.ndarray] = {}
+    crops = []
+    for data, box in items:
+        if id(data) not in decoded:
+            decoded[id(data)] = load_rgb(data, max_pixels)
+        crops.append(face_crop(decoded[id(data)], box, size=size, margin=0.2))
+    return crops

@@ -10,6 +10,7 @@ from booths import SafeFetcher
 from pipeline.analysis import AnalysisHook, FiledAnalysis, PhotoAnalyser
 from pipeline.intake import Intake
 from pipeline.settings import Settings
+from pipeline.withdrawals import Withdrawals
 from pipeline.workers import CpuPool
 from ranking.charities import SHIPPED_LIST, load_charities
 from storage.albums import AlbumStore
@@ -18,6 +19,7 @@ from storage.db import Database
 from storage.faces import FaceStore
 from storage.ledger import LedgerStore
 from storage.models import utcnow
+from storage.opt_outs import OptOutStore
 from storage.poses import PoseStore
 from storage.ranking import RankingStore
 from storage.schedule import ScheduleStore
@@ -36,6 +38,8 @@ class Services:
     ledger: LedgerStore
     schedules: ScheduleStore
     intake: Intake
+    opt_outs: OptOutStore
+    withdrawals: Withdrawals
     owns_cpu: bool = True
     clock: Callable[[], datetime] = utcnow  # now, in UTC; tests set a controllable clock
     # Called with each photo's FiledAnalysis once its faces are recorded and filed into people (the ledger
@@ -67,7 +71,8 @@ class Services:
         cpu = cpu or CpuPool(settings.analysis_workers)
         faces = FaceStore(db)
         fetcher = fetcher or SafeFetcher()
-        analyser = PhotoAnalyser(albums, faces, cpu, settings.max_image_pixels)
+        opt_outs = OptOutStore(db)
+        analyser = PhotoAnalyser(albums, faces, cpu, settings.max_image_pixels, opt_outs=opt_outs)
         return cls(
             settings=settings,
             db=db,
@@ -80,6 +85,8 @@ class Services:
             ledger=LedgerStore(db, charities, settings.timezone),
             schedules=ScheduleStore(db, settings.timezone),
             intake=Intake(settings, albums, analyser, cpu, fetcher),
+            opt_outs=opt_outs,
+            withdrawals=Withdrawals(faces, opt_outs, analyser),
             owns_cpu=owns_cpu,
         )
 

@@ -11,7 +11,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import Database
-from storage.models import Face, FaceExclusion, MediaKind, Person, Photo, Pose, saved_id, utcnow
+from storage.models import Chat, Face, FaceExclusion, MediaKind, Person, Photo, Pose, saved_id, utcnow
 
 EMBEDDING_DTYPE = np.float32
 
@@ -49,12 +49,14 @@ class StoredFace:
 @dataclass(frozen=True)
 class PersonSummary:
     id: int
+    number: int  # the chat's label for them ("Person 13"), given once
     name: str | None
     hidden: bool
     face_count: int
     photo_count: int
     mean_smile: float
     cover: StoredFace
+    claimed_by: int | None = None  # the member who said "this is me"
 
 
 def _stored(face: Face, excluded: frozenset[int] = frozenset()) -> StoredFace:
@@ -69,6 +71,21 @@ def _stored(face: Face, excluded: frozenset[int] = frozenset()) -> StoredFace:
         manual=face.manual,
         excluded_people=excluded,
     )
+
+
+def best_face(faces: Sequence[Face]) -> Face:
+    """A person's thumbnail: their largest face (the oldest of equals)."""
+    return max(faces, key=lambda f: (f.w * f.h, -saved_id(f.id)))
+
+
+async def next_person_number(session: AsyncSession, chat_id: int, is_sqlite: bool) -> int:
+    """The chat's next person number: counted on the chat row, so a number is never given twice."""
+    chat = await session.get(Chat, chat_id, with_for_update=not is_sqlite)
+    if chat is None:
+        raise ValueError(f"no chat {chat_id}")
+    chat.last_person_number += 1
+    session.add(chat)
+    return chat.last_person_number
 
 
 class NewPerson:
@@ -203,7 +220,8 @@ class FaceStore:
                     continue
                 if isinstance(target, NewPerson):
                     if id(target) not in created:
-                        person = Person(chat_id=chat_id)
+                        number = await next_person_number(session, chat_id, self.db.is_sqlite)
+                        person = Person(chat_id=chat_id, number=number)
                         session.add(person)
                         await session.flush()
                         created[id(target)] = saved_id(person.id)
@@ -238,20 +256,32 @@ class FaceStore:
                 faces = (await session.exec(select(Face).where(col(Face.person_id) == person.id))).all()
                 if not faces:
                     continue
-                cover = max(faces, key=lambda f: (f.w * f.h, -saved_id(f.id)))
+                cover = best_face(faces)
                 summaries.append(
                     PersonSummary(
                         id=saved_id(person.id),
+                        number=person.number,
                         name=person.name,
                         hidden=person.hidden,
                         face_count=len(faces),
                         photo_count=len({f.photo_id for f in faces}),
                         mean_smile=float(np.mean([f.smile for f in faces])),
                         cover=_stored(cover),
+                        claimed_by=person.claimed_by,
                     )
                 )
         summaries.sort(key=lambda s: (-s.photo_count, s.id))
         return summaries
+
+    async def covers(self, person_ids: Sequence[int]) -> dict[int, StoredFace]:
+        """Each person's thumbnail face (people without faces are left out)."""
+        async with self.db.session() as session:
+            faces = (await session.exec(select(Face).where(col(Face.person_id).in_(list(person_ids))))).all()
+        by_person: dict[int, list[Face]] = {}
+        for face in faces:
+            if face.person_id is not None:
+                by_person.setdefault(face.person_id, []).append(face)
+        return {person_id: _stored(best_face(held)) for person_id, held in by_person.items()}
 
     async def person(self, person_id: int) -> Person | None:
         async with self.db.session() as session:

@@ -49,6 +49,9 @@ class Chat(SQLModel, table=True):
     title: str | None = Field(default=None, max_length=255)
     language: str | None = Field(default=None, max_length=8, description="Set by /lang in a group")
     timezone: str | None = Field(default=None, max_length=64)
+    last_person_number: int = Field(
+        default=0, sa_column_kwargs={"server_default": "0"}, description="Person numbers are never given twice"
+    )
     created_at: datetime = _when()
     left_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
@@ -105,14 +108,30 @@ class Photo(SQLModel, table=True):
 
 
 class Person(SQLModel, table=True):
-    """A person in a chat's person album: a cluster of faces, maybe named by the members."""
+    """A person in a chat's person album: a cluster of faces, maybe named by the members.
 
-    __table_args__ = (Index("ix_person_chat", "chat_id"),)
+    `number` is the person's label in the chat ("Person 13") from creation on: it never changes and is never reused.
+    """
+
+    __table_args__ = (
+        Index("ix_person_chat", "chat_id"),
+        UniqueConstraint("chat_id", "number", name="uq_person_chat_number"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False))
+    number: int
     name: str | None = Field(default=None, max_length=64)
     hidden: bool = False
+    claimed_by: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger,
+            ForeignKey("tg_user.id", ondelete="SET NULL", name="fk_person_claimed_by_tg_user"),
+            nullable=True,
+        ),
+        description="The member who said 'this is me' (/myface)",
+    )
     created_at: datetime = _when()
 
 
@@ -166,6 +185,25 @@ class FaceExclusion(SQLModel, table=True):
 
     face_id: int = Field(foreign_key="face.id", ondelete="CASCADE", primary_key=True)
     person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", primary_key=True)
+
+
+class FaceOptOut(SQLModel, table=True):
+    """'Stop recognising me': new faces this close to `signature` are not stored (pipeline.opt_outs).
+
+    `signature` is the mean of the member's face embeddings (float32 bytes) as they were when they opted out: no
+    photo and no single face is kept. `chat_id` NULL = every chat ('forget me everywhere').
+    """
+
+    __table_args__ = (Index("ix_faceoptout_chat", "chat_id"), Index("ix_faceoptout_user", "user_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), nullable=True)
+    )
+    user_id: int = Field(sa_column=Column(BigInteger, ForeignKey("tg_user.id", ondelete="CASCADE"), nullable=False))
+    signature: bytes = Field(sa_type=LargeBinary)
+    face_count: int = Field(description="How many faces the mean was taken over")
+    created_at: datetime = _when()
 
 
 class PledgeStatus(StrEnum):
