@@ -50,17 +50,26 @@ class ShownAction:
 
 
 @dataclass
+class AlbumItem:
+    """What became of one photo of a Telegram album."""
+
+    problem: str | None = None  # why it was not taken
+    saved: bool = False  # something new was filed from it
+    duplicate: bool = False  # it was in the album already
+    analysis: FiledAnalysis | None = None  # its faces, when it was filed just now
+    own_answer: bool = False  # it held a booth QR: answered on its own, like a single strip
+
+
+@dataclass
 class MediaGroupTally:
     """Items of one Telegram album (they arrive as separate updates): answered once, after the last."""
 
     chat_id: int
-    reply_to: int
     language: str
+    sender: str
+    quiet: bool  # the chat's answers are quiet: a reaction (and words only for problems)
     pending: int = 0
-    saved: int = 0
-    duplicates: int = 0
-    problems: list[str] = field(default_factory=list)
-    analyses: dict[int, FiledAnalysis | None] = field(default_factory=dict)  # message id → its photo's faces
+    items: dict[int, AlbumItem] = field(default_factory=dict)  # message id → what became of it
     quiet_since: float = 0.0  # event-loop time of the last finished item
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from PIL import Image, ImageDraw
 
 from vision.images import encode_jpeg, load_rgb
-from vision.render import FaceMark, annotate_faces, contact_sheet, face_crop
+from vision.render import FaceMark, annotate_faces, contact_sheet, face_crop, font
 
 Box = tuple[int, int, int, int]
 
@@ -16,10 +17,26 @@ SHEET_TILE = 160
 THUMBNAIL = 96
 
 
-def smiles_picture(data: bytes, max_pixels: int, faces: Sequence[tuple[Box, int]]) -> bytes:
-    """The photo with a box and its smile points on each face (points 0–100 also colour the box)."""
+def smiles_picture(data: bytes, max_pixels: int, faces: Sequence[tuple[Box, int]], badge: str | None = None) -> bytes:
+    """The photo with a box and its smile points on each face (points 0–100 also colour the box), and `badge`
+    (a photo's number in an album answer) in its top-left corner."""
     marks = [FaceMark(box=box, label=str(points), strength=points / 100) for box, points in faces]
-    return encode_jpeg(annotate_faces(load_rgb(data, max_pixels), marks), quality=88)
+    annotated = annotate_faces(load_rgb(data, max_pixels), marks)
+    return encode_jpeg(with_badge(annotated, badge) if badge else annotated, quality=88)
+
+
+def with_badge(rgb: np.ndarray, text: str) -> np.ndarray:
+    """A white-on-dark label in the corner, big enough to read in an album's thumbnail grid."""
+    image = Image.fromarray(rgb)
+    draw = ImageDraw.Draw(image)
+    size = max(24, round(max(image.size) / 14))
+    badge_font = font(size)
+    left, top, right, bottom = draw.textbbox((0, 0), text, font=badge_font)
+    pad = size // 3
+    box = (pad, pad, pad + right - left + 2 * pad, pad + bottom - top + 2 * pad)
+    draw.rounded_rectangle(box, radius=pad, fill=(25, 25, 30))
+    draw.text((2 * pad - left, 2 * pad - top), text, font=badge_font, fill=(255, 255, 255))
+    return np.asarray(image)
 
 
 def faces_sheet(tiles: Sequence[tuple[bytes, Box, str, str]], max_pixels: int, columns: int = SHEET_COLUMNS) -> bytes:

@@ -14,6 +14,7 @@ from pipeline.withdrawals import Withdrawals
 from pipeline.workers import CpuPool
 from ranking.charities import SHIPPED_LIST, load_charities
 from storage.albums import AlbumStore
+from storage.answers import AnswerStore
 from storage.blobs import BlobStore
 from storage.db import Database
 from storage.faces import FaceStore
@@ -37,6 +38,7 @@ class Services:
     ranking: RankingStore
     ledger: LedgerStore
     schedules: ScheduleStore
+    answers: AnswerStore
     intake: Intake
     opt_outs: OptOutStore
     withdrawals: Withdrawals
@@ -84,6 +86,7 @@ class Services:
             ranking=RankingStore(db, settings.timezone),
             ledger=LedgerStore(db, charities, settings.timezone),
             schedules=ScheduleStore(db, settings.timezone),
+            answers=AnswerStore(db, settings.group_answers),
             intake=Intake(settings, albums, analyser, cpu, fetcher),
             opt_outs=opt_outs,
             withdrawals=Withdrawals(faces, opt_outs, analyser),

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from storage.models import AnswerMode
+
 Language = str  # "ko" or "en"
 SUPPORTED_LANGUAGES: tuple[Language, ...] = ("ko", "en")
 
@@ -40,6 +42,10 @@ class Settings(BaseSettings):
     model_dir: Path | None = Field(default=None, description="Model cache (vision.models); default ~/.cache")
     charities_file: Path | None = Field(default=None, description="TOML list of nonprofits; the shipped one if empty")
     weekly_post_check_s: float = Field(default=60, description="How often due weekly posts are looked for; 0 = never")
+    group_answers: AnswerMode = Field(
+        default=AnswerMode.quiet, description="How groups' photos are answered until an admin chooses in /settings"
+    )
+    digest_check_s: float = Field(default=60, description="How often quiet chats' digests are looked for; 0 = never")
 
     @field_validator(
         "telegram_bot_token",

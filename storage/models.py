@@ -211,6 +211,18 @@ class PledgeStatus(StrEnum):
     void = "void"  # its photo was deleted while the week was still open
 
 
+class AnswerMode(StrEnum):
+    each = "each"  # every photo answered with its annotated picture (private chats' default)
+    quiet = "quiet"  # a reaction on each photo, a digest every few minutes (groups' default)
+
+
+class DigestStatus(StrEnum):
+    claimed = "claimed"  # a run owns this window and is sending it
+    posted = "posted"
+    empty = "empty"  # no photo in the window: nothing was sent
+    failed = "failed"  # Telegram refused it for good (logged)
+
+
 class WeeklyPostStatus(StrEnum):
     claimed = "claimed"  # a run owns this week's post and is sending it
     posted = "posted"
@@ -228,6 +240,28 @@ class ChatSchedule(SQLModel, table=True):
     minute: int = 0
     enabled: bool = True
     since: datetime = _when(description="Slots before this moment are never posted (a new schedule starts here)")
+
+
+class ChatAnswers(SQLModel, table=True):
+    """How photos are answered in a chat. No row: the default of its type (quiet in groups, each photo elsewhere)."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), primary_key=True))
+    mode: str = Field(default=AnswerMode.each, max_length=8)
+    digest_minutes: int = 10
+    changed_at: datetime = _when(description="Digests cover photos filed from here on")
+
+
+class ChatDigest(SQLModel, table=True):
+    """One quiet-mode digest: the photos filed in [since, until). The next one starts at `until`; the primary key
+    (chat, since) is the claim that makes each window go out once."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), primary_key=True))
+    since: datetime = Field(sa_column=Column(DateTime(timezone=True), primary_key=True))
+    until: datetime = Field(sa_type=DateTime(timezone=True))
+    status: str = Field(default=DigestStatus.claimed, max_length=16)
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    claimed_at: datetime = _when()
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class WeeklyPost(SQLModel, table=True):

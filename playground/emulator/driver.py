@@ -233,6 +233,11 @@ class BotApiEmulator:
     def message(self, chat_id: int, message_id: int) -> MessageRecord:
         return self.state.chat_records(chat_id)[message_id]
 
+    def bot_reaction(self, chat_id: int, message_id: int) -> list[str]:
+        """The emoji the bot has set on a message now (empty: none)."""
+        reactions = self.message(chat_id, message_id).reactions.get(self.state.bot_user["id"], [])
+        return [reaction.get("emoji") or reaction.get("custom_emoji_id", "") for reaction in reactions]
+
     def file_bytes(self, file_id: str) -> bytes:
         stored = self.state.files.get(file_id)
         if stored is None:

@@ -50,6 +50,7 @@ class MessageRecord:
     deleted: bool = False
     history: list[dict[str, Any]] = field(default_factory=list)
     sent_markup: dict[str, Any] | None = None
+    reactions: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # user id → their reactions
 
     @property
     def text(self) -> str | None:
@@ -115,6 +116,7 @@ class MessageRecord:
             "message": copy.deepcopy(self.message),
             "history": copy.deepcopy(self.history),
             "reply_markup": copy.deepcopy(self.sent_markup),
+            "reactions": copy.deepcopy(self.reactions),
         }
 
 
@@ -296,6 +298,21 @@ class EmulatorState:
                 "chat_id": record.chat_id,
                 "message_id": record.message_id,
                 "message": copy.deepcopy(record.message),
+            }
+        )
+
+    def set_bot_reaction(self, record: MessageRecord, reactions: list[dict[str, Any]], big: bool = False) -> None:
+        if reactions:
+            record.reactions[self.bot_user["id"]] = reactions
+        else:
+            record.reactions.pop(self.bot_user["id"], None)
+        self.emit(
+            {
+                "type": "reaction",
+                "chat_id": record.chat_id,
+                "message_id": record.message_id,
+                "reactions": copy.deepcopy(reactions),
+                "is_big": big,
             }
         )
 

@@ -119,7 +119,7 @@ async def test_several_photos_go_as_one_album(playground: Playground, http: aioh
     assert len(sent) == 3 and len({m["media_group_id"] for m in sent}) == 1
     assert sent[0]["caption"] == "our strips" and "caption" not in sent[1]
     reply = await playground.emu.wait_for_bot_message(mina["id"], timeout=15)
-    assert "Saved 3 photos to the album" in text_of(reply)
+    assert "Saved 3 photos from Mina to the album" in text_of(reply)
 
     file_id = sent[0]["photo"][-1]["file_id"]
     async with http.get(playground.url + f"api/files/{file_id}") as response:

@@ -1,7 +1,7 @@
 """poses
 
 Revision ID: 0006_poses
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-04 14:54:50.374527
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = '0006_poses'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
