@@ -14,6 +14,7 @@ from telegram.error import BadRequest, TelegramError
 
 from handlers.context import ChatContext
 from handlers.i18n import t
+from handlers.poses import pose_lines
 from handlers.smiles import annotated_picture, outcome_line, points_line
 from pipeline.analysis import FiledAnalysis
 from pipeline.intake import IntakeResult
@@ -83,7 +84,8 @@ async def answer_photo(
     if picture is None or filed is None:
         await status.add_line(joined(header, outcome_line(filed, language)))
         return status.message
-    caption = joined(status.text, header, points_line(filed, language), t(language, "smile.how"))
+    poses = pose_lines(filed, language)
+    caption = joined(status.text, header, points_line(filed, language), poses, t(language, "smile.how"))
     return await status.replace_with_picture(context, picture, caption)
 
 

@@ -33,16 +33,18 @@ from handlers.context import BotData, ChatContext, NamePrompt, NamePrompts
 from handlers.i18n import t
 from handlers.keyboards import pager_row
 from handlers.person_label import person_html, person_label
+from handlers.poses import pose_filter_rows, pose_name
 from handlers.updates import chat_data_of, chat_of, message_of, query_message_of, query_of
 from pipeline.analysis import smile_points
 from pipeline.pictures import faces_sheet
 from storage.faces import PersonSummary, StoredFace
-from storage.models import Person, saved_id
+from storage.models import Person, Photo, saved_id
 from vision.faces import MIN_FACES
 
 LIST = Action("pp", "l", int, int)  # hidden (0/1), page
 OPEN = Action("pp", "o", int)  # person
 PHOTOS = Action("pp", "ph", int, int)  # person, page
+PHOTOS_POSE = Action("pp", "pz", int, str, int)  # person, pose key, page
 NAME = Action("pp", "n", int)  # person
 MERGE_PICK = Action("pp", "m", int, int)  # person, page
 MERGE_WITH = Action("pp", "mw", int, int)  # person, other person
@@ -368,6 +370,12 @@ async def on_photos(update: Update, context: ChatContext) -> None:
         await send_person_photos(update, context, person_id, page, await context.language())
 
 
+async def on_photos_pose(update: Update, context: ChatContext) -> None:
+    person_id, pose, page = PHOTOS_POSE.parse(query_of(update).data)
+    if await _pressed_on(update, context, person_id):
+        await send_person_photos(update, context, person_id, page, await context.language(), pose)
+
+
 async def on_name(update: Update, context: ChatContext) -> None:
     (person_id,) = NAME.parse(query_of(update).data)
     if await _pressed_on(update, context, person_id):
@@ -425,6 +433,7 @@ BUTTONS = (
     (LIST, on_list),
     (OPEN, on_open),
     (PHOTOS, on_photos),
+    (PHOTOS_POSE, on_photos_pose),
     (NAME, on_name),
     (MERGE_PICK, on_merge_pick),
     (MERGE_WITH, on_merge_with),
@@ -541,8 +550,11 @@ async def _refresh_card(context: ChatContext, chat_id: int, prompt: NamePrompt, 
         )
 
 
-async def send_person_photos(update: Update, context: ChatContext, person_id: int, page: int, language: str) -> None:
-    """A page of the person's photos as a media group, with ◀ ▶ in a message under it (as /album does)."""
+async def send_person_photos(
+    update: Update, context: ChatContext, person_id: int, page: int, language: str, pose: str | None = None
+) -> None:
+    """A page of the person's photos (with `pose`: those where they take part in it) as a media group, with ◀ ▶ and
+    the person's pose buttons in a message under it (as /album does)."""
     svc = context.services
     chat_id = chat_of(update).id
     query = query_of(update)
@@ -553,21 +565,37 @@ async def send_person_photos(update: Update, context: ChatContext, person_id: in
             with contextlib.suppress(BadRequest):
                 await context.bot.delete_message(chat_id, message_id)
     size = svc.settings.album_page_size
-    _, total = await svc.faces.photos_of(person_id, 0, 1)
+
+    async def photos_at(offset: int, limit: int) -> tuple[list[Photo], int]:
+        if pose is None:
+            return await svc.faces.photos_of(person_id, offset, limit)
+        return await svc.poses.photos_with(chat_id, pose, offset, limit, person_id=person_id)
+
+    _, total = await photos_at(0, 1)
     if total == 0:
         await context.bot.send_message(chat_id, t(language, "people.gone"))
         return
     pages = math.ceil(total / size)
     page = min(max(page, 0), pages - 1)
-    photos, _ = await svc.faces.photos_of(person_id, page * size, size)
+    photos, _ = await photos_at(page * size, size)
     sent = await send_photos(context, chat_id, photos)
     person = await svc.faces.person(person_id)
     name = person_html(person.number, person.name, language) if person else ""
-    nav = await context.bot.send_message(
-        chat_id,
-        t(language, "people.photos_page", name=name, page=page + 1, pages=pages, n=total),
-        reply_markup=InlineKeyboardMarkup([pager_row(lambda p: PHOTOS.data(person_id, p), page, pages, language)]),
+    if pose is None:
+        text = t(language, "people.photos_page", name=name, page=page + 1, pages=pages, n=total)
+        pager = pager_row(lambda p: PHOTOS.data(person_id, p), page, pages, language)
+    else:
+        label = pose_name(pose, language)
+        text = t(language, "people.photos_pose_page", name=name, pose=label, page=page + 1, pages=pages, n=total)
+        pager = pager_row(lambda p: PHOTOS_POSE.data(person_id, pose, p), page, pages, language)
+    filters = pose_filter_rows(
+        await svc.poses.counts(chat_id, person_id),
+        lambda key: PHOTOS_POSE.data(person_id, key, 0),
+        language,
+        pose,
+        PHOTOS.data(person_id, 0),
     )
+    nav = await context.bot.send_message(chat_id, text, reply_markup=InlineKeyboardMarkup([pager, *filters]))
     views[nav.message_id] = [message.message_id for message in sent]
 
 

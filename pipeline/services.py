@@ -22,6 +22,7 @@ from storage.faces import FaceStore
 from storage.ledger import LedgerStore
 from storage.models import utcnow
 from storage.opt_outs import OptOutStore
+from storage.poses import PoseStore
 from storage.ranking import RankingStore
 from storage.schedule import ScheduleStore
 
@@ -47,8 +48,10 @@ class Services:
     # Called with each photo's FiledAnalysis once its faces are recorded and filed into people (the ledger
     # hooks in here). The analyser holds this same list.
     after_analysis: list[AnalysisHook] = field(default_factory=list)
+    poses: PoseStore = field(init=False)  # the analyser's: poses are recorded with the faces
 
     def __post_init__(self) -> None:
+        self.poses = self.analyser.poses
         self.analyser.hooks = self.after_analysis
         self.after_analysis.append(self._pledge_smiles)
 

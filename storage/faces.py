@@ -11,7 +11,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import Database
-from storage.models import Chat, Face, FaceExclusion, MediaKind, Person, Photo, saved_id, utcnow
+from storage.models import Chat, Face, FaceExclusion, MediaKind, Person, Photo, Pose, saved_id, utcnow
 
 EMBEDDING_DTYPE = np.float32
 
@@ -23,6 +23,14 @@ class NewFace:
     detection_score: float
     smile: float
     embedding: np.ndarray
+    poses: tuple[tuple[str, float], ...] = ()  # (catalogue key, confidence 0–1) of this person's own poses
+
+
+@dataclass(frozen=True)
+class NewPairPose:
+    key: str
+    confidence: float
+    faces: tuple[int, int]  # indices into the photo's NewFace list: the maker first
 
 
 @dataclass(frozen=True)
@@ -88,8 +96,11 @@ class FaceStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def record_analysis(self, photo_id: int, faces: Sequence[NewFace]) -> list[int]:
-        """Store a photo's faces and mark it analysed, atomically. Running it twice changes nothing."""
+    async def record_analysis(
+        self, photo_id: int, faces: Sequence[NewFace], pair_poses: Sequence[NewPairPose] = ()
+    ) -> list[int]:
+        """Store a photo's faces with their poses (and the pair poses) and mark it analysed, atomically. Running it
+        twice changes nothing."""
         async with self.db.session() as session:
             photo = await session.get(Photo, photo_id, with_for_update=not self.db.is_sqlite)
             if photo is None:
@@ -118,7 +129,26 @@ class FaceStore:
             photo.analysed_at = utcnow()
             session.add(photo)
             await session.flush()
-            return [saved_id(row.id) for row in rows]
+            ids = [saved_id(row.id) for row in rows]
+            poses = [
+                Pose(chat_id=photo.chat_id, photo_id=photo_id, frame=face.frame, face_id=face_id, key=key, confidence=c)
+                for face, face_id in zip(faces, ids, strict=True)
+                for key, c in face.poses
+            ]
+            poses += [
+                Pose(
+                    chat_id=photo.chat_id,
+                    photo_id=photo_id,
+                    frame=faces[pair.faces[0]].frame,
+                    face_id=ids[pair.faces[0]],
+                    partner_face_id=ids[pair.faces[1]],
+                    key=pair.key,
+                    confidence=pair.confidence,
+                )
+                for pair in pair_poses
+            ]
+            session.add_all(poses)
+            return ids
 
     async def unanalysed_photos(self, limit: int = 50) -> list[Photo]:
         """Photos whose analysis a restart interrupted (or never started), oldest first."""

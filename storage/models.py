@@ -159,6 +159,27 @@ class Face(SQLModel, table=True):
     created_at: datetime = _when()
 
 
+class Pose(SQLModel, table=True):
+    """A pose seen in one cut of a photo (a key of vision/poses/catalogue.toml): a person's own pose (`face_id`), or
+    a two-person pose (`face_id` makes it, `partner_face_id` is the other). Recorded once with the analysis."""
+
+    __table_args__ = (
+        Index("ix_pose_chat_key", "chat_id", "key"),
+        Index("ix_pose_photo", "photo_id"),
+        Index("ix_pose_face", "face_id"),
+        Index("ix_pose_partner_face", "partner_face_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False))
+    photo_id: int = Field(foreign_key="photo.id", ondelete="CASCADE")
+    frame: int = Field(default=0, description="Which cut of a 4-cut strip")
+    face_id: int = Field(foreign_key="face.id", ondelete="CASCADE")
+    partner_face_id: int | None = Field(default=None, foreign_key="face.id", ondelete="CASCADE")
+    key: str = Field(max_length=32)
+    confidence: float = Field(description="0–1")
+
+
 class FaceExclusion(SQLModel, table=True):
     """'Not this person': a face a member removed from a person never goes back to it."""
 
