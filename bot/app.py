@@ -26,7 +26,19 @@ log = logging.getLogger(__name__)
 
 BotApplication = Application[ExtBot[int], ChatContext, dict[Any, Any], ChatData, BotData, JobQueue[ChatContext]]
 
-MENU_COMMANDS = ("start", "album", "people", "rank", "donate", "settings", "privacy", "forget", "lang", "help")
+MENU_COMMANDS = (
+    "start",
+    "album",
+    "people",
+    "rank",
+    "donate",
+    "settings",
+    "myface",
+    "privacy",
+    "forget",
+    "lang",
+    "help",
+)
 
 
 def build_application(

@@ -4,9 +4,9 @@ The strip is built at run time from real face photos of ../shared/eval/identity 
 laid out like a Life4Cuts 1x4 print (about 1200x3600 pixels). It runs in a fresh spawned process pinned to one CPU
 with every thread pool at 1, so the figures are one core's and the model memory is not hidden by earlier modules.
 
-METRIC bench.strip_8faces_s      median seconds for analyse_photo (decode, cuts, detection, embedding, smile)
+METRIC bench.strip_8faces_s      median seconds for analyse_photo (decode, cuts, detection, embedding, smile, poses)
 METRIC bench.strip_8faces_cpu_s  the same in CPU seconds of the process (what a busy machine does not inflate)
-METRIC bench.strip_<stage>_s     median seconds per stage (decode, cuts, detection, embedding, smile)
+METRIC bench.strip_<stage>_s     median seconds per stage (decode, cuts, detection, embedding, smile, poses)
 METRIC bench.strip_faces_found   faces found (8 are on the strip)
 METRIC bench.strip_frames_with_faces  frames the faces were found in (4: the cuts were split)
 METRIC bench.models_rss_mb       resident memory after loading every model minus before (libraries included)
@@ -97,11 +97,13 @@ def _measure(strip: bytes) -> dict[str, float]:
     from pipeline.analysis import analyse_photo, analyse_rgb
     from vision.faces import FaceModels
     from vision.images import load_rgb
+    from vision.poses.landmarks import LandmarkModels
     from vision.smile import SmileScorer
 
     cv2.setNumThreads(1)
     FaceModels.shared()
     SmileScorer.shared()
+    LandmarkModels.shared()
     models_mb = _rss_mb() - before
 
     analyse_photo(strip, 60_000_000)  # warm-up: first-call allocations are not the steady state
@@ -139,7 +141,7 @@ def run(data: Path | None) -> None:
     strip = build_strip(_face_photos(identity))
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         result = pool.apply(_measure, (strip,))
-    for name in ("8faces", "8faces_cpu", "decode", "cuts", "detection", "embedding", "smile"):
+    for name in ("8faces", "8faces_cpu", "decode", "cuts", "detection", "embedding", "smile", "poses"):
         metric(f"bench.strip_{name}_s", result.get(f"strip_{name}_s", 0.0))
     metric("bench.strip_faces_found", int(result["strip_faces_found"]))
     metric("bench.strip_frames_with_faces", int(result["strip_frames_with_faces"]))

@@ -114,6 +114,7 @@ _MEASURING_CODE = (
     smile.measurements_of,
     smile.SmileScorer.__init__,
     smile.SmileScorer._view_measurements,
+    smile.SmileScorer._view_reading,
     smile.SmileScorer._first_view,
     smile.SmileScorer._with_mirror,
     smile.SmileScorer.measure,

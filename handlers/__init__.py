@@ -5,12 +5,27 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
-from handlers import album, donate, errors, membership, people, privacy, qr, rank, settings, start, uploads
+from handlers import (
+    album,
+    digest,
+    donate,
+    errors,
+    membership,
+    migration,
+    myface,
+    people,
+    privacy,
+    qr,
+    rank,
+    settings,
+    start,
+    uploads,
+)
 from handlers.common import remember_update
 
 REMEMBER_GROUP = -10
 # people before qr: a reply naming a person must reach people, not the booth-link text handler.
-FEATURES = (start, uploads, people, qr, album, rank, donate, settings, privacy, membership)
+FEATURES = (migration, start, uploads, people, qr, album, rank, donate, settings, privacy, myface, membership, digest)
 
 
 def register_all(app: Application) -> None:

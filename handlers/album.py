@@ -1,8 +1,10 @@
-"""/album: the chat's photos as pages of media groups, paged with ◀ ▶ under them."""
+"""/album: the chat's photos as pages of media groups, paged with ◀ ▶ under them; `/album <pose>` or a pose button
+under the page shows only the photos with that pose (paged the same way)."""
 
 from __future__ import annotations
 
 import contextlib
+import html
 import math
 
 from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, Update
@@ -13,51 +15,81 @@ from handlers.callbacks import Action
 from handlers.context import ChatContext
 from handlers.i18n import t
 from handlers.keyboards import NOOP, pager_row
+from handlers.poses import find_pose, known_pose_names, pose_filter_rows, pose_name
 from handlers.updates import chat_data_of, chat_of, query_message_of, query_of
 from storage.models import Photo, saved_id
 from vision.images import jpeg_preview
 
 PAGE = Action("album", "p", int)
+POSE_PAGE = Action("album", "pose", str, int)  # pose key, page
 
 
 async def album_command(update: Update, context: ChatContext) -> None:
-    await send_album_page(update, context, page=0)
+    wanted = " ".join(context.args or ())
+    pose = find_pose(wanted) if wanted else None
+    if wanted and pose is None:
+        language = await context.language()
+        text = t(language, "pose.unknown", text=html.escape(wanted), poses=known_pose_names(language))
+        await context.bot.send_message(chat_of(update).id, text)
+        return
+    await send_album_page(update, context, page=0, pose=pose)
 
 
-async def album_button(update: Update, context: ChatContext) -> None:
+async def _replace_page(update: Update, context: ChatContext) -> None:
+    """A page button: the page it sits under (its photos and its own message) goes away."""
     query = query_of(update)
     await query.answer()
-    (page,) = PAGE.parse(query.data)
     views = chat_data_of(context).album_views
     shown = query_message_of(query)
     for message_id in [*views.pop(shown.message_id, []), shown.message_id]:
         with contextlib.suppress(BadRequest):  # already gone (deleted by a user, or too old to delete)
             await context.bot.delete_message(shown.chat_id, message_id)
+
+
+async def album_button(update: Update, context: ChatContext) -> None:
+    (page,) = PAGE.parse(query_of(update).data)
+    await _replace_page(update, context)
     await send_album_page(update, context, page=page)
+
+
+async def album_pose_button(update: Update, context: ChatContext) -> None:
+    pose, page = POSE_PAGE.parse(query_of(update).data)
+    await _replace_page(update, context)
+    await send_album_page(update, context, page=page, pose=pose)
 
 
 async def noop_button(update: Update, _context: ChatContext) -> None:
     await query_of(update).answer()
 
 
-async def send_album_page(update: Update, context: ChatContext, page: int) -> None:
+async def send_album_page(update: Update, context: ChatContext, page: int, pose: str | None = None) -> None:
     svc = context.services
     chat_id = chat_of(update).id
     language = await context.language()
-    count = await svc.albums.count(chat_id)
-    if count == 0:
-        await context.bot.send_message(chat_id, t(language, "album.empty"))
-        return
     size = svc.settings.album_page_size
+    if pose is None:
+        count = await svc.albums.count(chat_id)
+    else:
+        _, count = await svc.poses.photos_with(chat_id, pose, 0, 1)
+    if count == 0:
+        empty = t(language, "album.empty") if pose is None else t(language, "pose.none", pose=pose_name(pose, language))
+        await context.bot.send_message(chat_id, empty)
+        return
     pages = math.ceil(count / size)
     page = min(max(page, 0), pages - 1)
-    photos = await svc.albums.page(chat_id, page * size, size)
-    sent = await send_photos(context, chat_id, photos)
-    nav = await context.bot.send_message(
-        chat_id,
-        t(language, "album.page", page=page + 1, pages=pages, n=count),
-        reply_markup=InlineKeyboardMarkup([pager_row(PAGE.data, page, pages, language)]),
+    if pose is None:
+        photos = await svc.albums.page(chat_id, page * size, size)
+        text = t(language, "album.page", page=page + 1, pages=pages, n=count)
+        pager = pager_row(PAGE.data, page, pages, language)
+    else:
+        photos, _ = await svc.poses.photos_with(chat_id, pose, page * size, size)
+        text = t(language, "album.pose_page", pose=pose_name(pose, language), page=page + 1, pages=pages, n=count)
+        pager = pager_row(lambda p: POSE_PAGE.data(pose, p), page, pages, language)
+    filters = pose_filter_rows(
+        await svc.poses.counts(chat_id), lambda key: POSE_PAGE.data(key, 0), language, pose, PAGE.data(0)
     )
+    sent = await send_photos(context, chat_id, photos)
+    nav = await context.bot.send_message(chat_id, text, reply_markup=InlineKeyboardMarkup([pager, *filters]))
     chat_data_of(context).album_views[nav.message_id] = [m.message_id for m in sent]
 
 
@@ -85,4 +117,5 @@ async def photo_input(context: ChatContext, photo: Photo) -> str | bytes:
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("album", album_command, block=False))
     app.add_handler(PAGE.handler(album_button))
+    app.add_handler(POSE_PAGE.handler(album_pose_button))
     app.add_handler(CallbackQueryHandler(noop_button, pattern=f"^{NOOP}$"))

@@ -24,6 +24,8 @@ async def remember_update(update: Update, context: ChatContext) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None:
         return
+    if update.message is not None and update.message.migrate_to_chat_id:
+        return  # the last word of a group that became a supergroup: its data moves away (handlers.migration)
     if user is not None and user.is_bot:
         user = None
     await context.services.albums.remember(

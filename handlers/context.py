@@ -14,6 +14,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from booths import SafeFetcher
 from handlers.bounded import ExpiringMap, RecentViews
+from handlers.error_reports import ErrorReports
 from handlers.i18n import normalise_language
 from pipeline.analysis import FiledAnalysis
 from pipeline.services import Services
@@ -50,18 +51,64 @@ class ShownAction:
 
 
 @dataclass
+class AlbumItem:
+    """What became of one photo of a Telegram album."""
+
+    problem: str | None = None  # why it was not taken
+    saved: bool = False  # something new was filed from it
+    duplicate: bool = False  # it was in the album already
+    analysis: FiledAnalysis | None = None  # its faces, when it was filed just now
+    own_answer: bool = False  # it held a booth QR: answered on its own, like a single strip
+
+
+@dataclass
 class MediaGroupTally:
     """Items of one Telegram album (they arrive as separate updates): answered once, after the last."""
 
     chat_id: int
-    reply_to: int
     language: str
+    sender: str
+    quiet: bool  # the chat's answers are quiet: a reaction (and words only for problems)
     pending: int = 0
-    saved: int = 0
-    duplicates: int = 0
-    problems: list[str] = field(default_factory=list)
-    analyses: dict[int, FiledAnalysis | None] = field(default_factory=dict)  # message id → its photo's faces
+    items: dict[int, AlbumItem] = field(default_factory=dict)  # message id → what became of it
     quiet_since: float = 0.0  # event-loop time of the last finished item
+    created_at: float = 0.0  # set by MediaGroups
+
+
+MEDIA_GROUP_IDLE_S = 10 * 60  # an album nobody will answer (its items failed) is forgotten after this …
+MEDIA_GROUP_MAX_AGE_S = 60 * 60  # … and one still waiting for an item after this (a handler that never returned)
+
+
+class MediaGroups:
+    """The albums being answered, by "chat id:media group id". Each is normally removed by the item that answers
+    it; one whose items all ended without an answer (an error in each) would otherwise stay for good."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._tallies: dict[str, MediaGroupTally] = {}
+
+    def get(self, key: str) -> MediaGroupTally | None:
+        self._drop_abandoned()
+        return self._tallies.get(key)
+
+    def __setitem__(self, key: str, tally: MediaGroupTally) -> None:
+        self._drop_abandoned()
+        tally.created_at = self._clock()
+        self._tallies[key] = tally
+
+    def __delitem__(self, key: str) -> None:
+        del self._tallies[key]
+
+    def __len__(self) -> int:
+        self._drop_abandoned()
+        return len(self._tallies)
+
+    def _drop_abandoned(self) -> None:
+        now = self._clock()
+        for key, tally in list(self._tallies.items()):
+            idle = now - max(tally.created_at, tally.quiet_since)
+            if (tally.pending <= 0 and idle > MEDIA_GROUP_IDLE_S) or now - tally.created_at > MEDIA_GROUP_MAX_AGE_S:
+                del self._tallies[key]
 
 
 class BotData:
@@ -74,8 +121,9 @@ class BotData:
         self.booth_fetcher: SafeFetcher | None = None  # tests and the playground point booth hosts at local servers
         self.services: Services | None = None
         self.name_prompts = NamePrompts()
-        self.media_groups: dict[str, MediaGroupTally] = {}
+        self.media_groups = MediaGroups()
         self.chat_actions: dict[tuple[int, str], ShownAction] = {}
+        self.error_reports = ErrorReports()
 
 
 class ChatData:

@@ -1,4 +1,6 @@
-"""The one error handler: log everything, tell the user something useful, never leak internals."""
+"""The one error handler: log everything, tell the user only what is known, tell the operators (ADMIN_IDS) in a
+private message (rate-limited, handlers.error_reports), never leak internals or the token. A ChatMigrated error
+(a group became a supergroup) is no failure: the chat's data follows it (handlers.migration)."""
 
 from __future__ import annotations
 
@@ -7,11 +9,13 @@ import html
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
 from handlers.context import ChatContext
+from handlers.error_reports import error_report, error_signature
 from handlers.i18n import t
+from handlers.migration import follow_migration
 
 log = logging.getLogger(__name__)
 
@@ -21,15 +25,52 @@ async def on_error(update: object, context: ChatContext) -> None:
     if isinstance(error, Forbidden):
         log.info("Forbidden (bot removed or blocked): %s", error)
         return
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if isinstance(error, ChatMigrated) and chat is not None and chat.id != error.new_chat_id:
+        log.info("chat %s became supergroup %s while handling an update", chat.id, error.new_chat_id)
+        await follow_migration(context, chat.id, error.new_chat_id)
+        return
     log.error("Error while handling an update", exc_info=error)
-    if not isinstance(update, Update) or update.effective_chat is None:
+    busy = isinstance(error, RetryAfter | TimedOut | NetworkError)
+    if error is not None and not busy:
+        await _tell_operators(context, error, update)
+    if not isinstance(update, Update) or chat is None:
         return
     language = "ko"
     with contextlib.suppress(Exception):
         language = await context.language()
-    key = "error.busy" if isinstance(error, RetryAfter | TimedOut | NetworkError) else "error.generic"
     with contextlib.suppress(TelegramError):
-        await context.bot.send_message(update.effective_chat.id, html.escape(t(language, key)))
+        await context.bot.send_message(chat.id, html.escape(t(language, _user_text_key(update, busy))))
+
+
+def _user_text_key(update: Update, busy: bool) -> str:
+    """Only what is known: a file's handling may have failed before or after it was filed, so the user is pointed
+    to /album rather than promised anything."""
+    if busy:
+        return "error.busy"
+    message = update.effective_message
+    if message is not None and (message.photo or message.document):
+        return "error.file"
+    return "error.generic"
+
+
+async def _tell_operators(context: ChatContext, error: BaseException, update: object) -> None:
+    try:
+        settings = context.settings
+    except RuntimeError:  # services not started: nobody to ask for the admins
+        return
+    if not settings.admin_ids:
+        return
+    held_back = context.bot_data.error_reports.admit(error_signature(error))
+    if held_back is None:
+        return
+    secrets = [secret.get_secret_value() for secret in (settings.telegram_bot_token, settings.webhook_secret) if secret]
+    report = error_report(error, update, held_back, secrets)
+    for admin_id in settings.admin_ids:
+        try:
+            await context.bot.send_message(admin_id, report)
+        except Exception as exc:  # an operator who never started the bot, Telegram down: log, never loop back here
+            log.warning("could not send the error report to operator %s: %s", admin_id, exc)
 
 
 def register(app: Application) -> None:

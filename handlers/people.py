@@ -32,16 +32,19 @@ from handlers.callbacks import Action
 from handlers.context import BotData, ChatContext, NamePrompt, NamePrompts
 from handlers.i18n import t
 from handlers.keyboards import pager_row
+from handlers.person_label import person_html, person_label
+from handlers.poses import pose_filter_rows, pose_name
 from handlers.updates import chat_data_of, chat_of, message_of, query_message_of, query_of
 from pipeline.analysis import smile_points
 from pipeline.pictures import faces_sheet
 from storage.faces import PersonSummary, StoredFace
-from storage.models import Person, saved_id
+from storage.models import Person, Photo, saved_id
 from vision.faces import MIN_FACES
 
 LIST = Action("pp", "l", int, int)  # hidden (0/1), page
 OPEN = Action("pp", "o", int)  # person
 PHOTOS = Action("pp", "ph", int, int)  # person, page
+PHOTOS_POSE = Action("pp", "pz", int, str, int)  # person, pose key, page
 NAME = Action("pp", "n", int)  # person
 MERGE_PICK = Action("pp", "m", int, int)  # person, page
 MERGE_WITH = Action("pp", "mw", int, int)  # person, other person
@@ -63,12 +66,10 @@ class View:
     keyboard: InlineKeyboardMarkup
 
 
+BUTTON_LABEL_MAX = 14
+
+
 # ----- small helpers -------------------------------------------------------------------------------------
-def display_name(person_id: int, name: str | None, language: str) -> str:
-    """HTML-safe: a member's name, or 'Person 12'."""
-    return html.escape(name) if name else t(language, "people.unnamed", id=person_id)
-
-
 def _by(update: Update, language: str) -> str:
     """In groups, say who changed the album."""
     user = update.effective_user
@@ -103,23 +104,46 @@ def clean_name(text: str) -> str | None:
     return name
 
 
-async def _sheet(context: ChatContext, tiles: list[tuple[StoredFace, str]]) -> bytes:
-    """A numbered contact sheet of faces, drawn in the worker pool (each photo read and decoded once)."""
+async def _sheet(context: ChatContext, tiles: list[tuple[StoredFace, str, str]]) -> bytes:
+    """A contact sheet of faces (face, badge, caption), drawn in the worker pool (each photo read and decoded once)."""
     svc = context.services
     files: dict[int, bytes] = {}
     items = []
-    for face, caption in tiles:
+    for face, badge, caption in tiles:
         if face.photo_id not in files:
             photo = await svc.albums.get(face.photo_id)
             files[face.photo_id] = svc.albums.read(photo) if photo else b""
-        items.append((files[face.photo_id], face.box, caption))
+        items.append((files[face.photo_id], face.box, badge, caption))
     items = [item for item in items if item[0]]
     return await svc.cpu.run(faces_sheet, items, svc.settings.max_image_pixels)
 
 
-def _tile_caption(person: PersonSummary, language: str) -> str:
-    caption = person.name or t(language, "people.tile_photos", n=person.photo_count)
-    return f"({caption})" if person.hidden else caption
+def _person_tile(person: PersonSummary, language: str) -> tuple[StoredFace, str, str]:
+    """A person's tile: their face, their number on the badge, their label under it (in brackets when hidden)."""
+    label = person_label(person.number, person.name, language)
+    return person.cover, str(person.number), f"({label})" if person.hidden else label
+
+
+def person_button(person: PersonSummary, language: str, data: str) -> InlineKeyboardButton:
+    """A button with the person's label, as their tile shows it."""
+    label = person_label(person.number, person.name, language)
+    short = label if len(label) <= BUTTON_LABEL_MAX else label[: BUTTON_LABEL_MAX - 1] + "…"
+    return _button(short, data)
+
+
+async def person_sheet(context: ChatContext, people: list[PersonSummary], language: str) -> bytes:
+    """People's tiles: face, number badge, label."""
+    return await _sheet(context, [_person_tile(person, language) for person in people])
+
+
+async def person_faces_sheet(context: ChatContext, person_id: int) -> bytes:
+    """A person's first faces, numbered, with their smile points."""
+    return await _sheet(context, _face_tiles((await context.services.faces.faces_of_person(person_id))[:SHEET_PAGE]))
+
+
+def _face_tiles(faces: list[StoredFace], first: int = 1) -> list[tuple[StoredFace, str, str]]:
+    """Faces numbered from `first` (pages go on counting), each with its smile points under it."""
+    return [(face, str(number), str(smile_points(face.smile))) for number, face in enumerate(faces, start=first)]
 
 
 async def _summary(context: ChatContext, chat_id: int, person_id: int) -> PersonSummary | None:
@@ -139,12 +163,8 @@ async def list_view(
     if not people:
         return None
     shown, page, pages = _page_of(people, page)
-    picture = await _sheet(context, [(person.cover, _tile_caption(person, language)) for person in shown])
-    numbers = [
-        _button(f"{i}. {person.name[:12]}" if person.name else str(i), OPEN.data(person.id))
-        for i, person in enumerate(shown, start=1)
-    ]
-    rows = _rows(numbers)
+    picture = await person_sheet(context, shown, language)
+    rows = _rows([person_button(person, language, OPEN.data(person.id)) for person in shown])
     if pages > 1:
         rows.append(pager_row(lambda p: LIST.data(int(hidden), p), page, pages, language))
     if hidden_count and hidden_count < len(everyone):
@@ -159,7 +179,7 @@ def _card_caption(person: PersonSummary, language: str, note: str | None = None)
     caption = t(
         language,
         "people.card",
-        name=display_name(person.id, person.name, language),
+        name=person_html(person.number, person.name, language),
         hidden=t(language, "people.hidden_mark") if person.hidden else "",
         photos=t(language, "count.photos", n=person.photo_count),
         faces=t(language, "count.faces", n=person.face_count),
@@ -193,8 +213,7 @@ async def card_view(
     person = await _summary(context, chat_id, person_id)
     if person is None:
         return None
-    faces = (await context.services.faces.faces_of_person(person_id))[:SHEET_PAGE]
-    picture = await _sheet(context, [(face, str(smile_points(face.smile))) for face in faces])
+    picture = await person_faces_sheet(context, person_id)
     return View(picture, _card_caption(person, language, note), _card_keyboard(person, language))
 
 
@@ -210,14 +229,18 @@ async def remove_view(
     if person is None:
         return None
     faces, page, pages = _page_of(await context.services.faces.faces_of_person(person_id), page)
-    picture = await _sheet(context, [(face, str(smile_points(face.smile))) for face in faces])
+    first = page * SHEET_PAGE + 1
+    picture = await _sheet(context, _face_tiles(faces, first))
     rows = _rows(
-        [_button(f"✕ {i}", REMOVE_FACE.data(person_id, face.id, page)) for i, face in enumerate(faces, start=1)]
+        [
+            _button(f"✕ {number}", REMOVE_FACE.data(person_id, face.id, page))
+            for number, face in enumerate(faces, start=first)
+        ]
     )
     if pages > 1:
         rows.append(pager_row(lambda p: REMOVE_PICK.data(person_id, p), page, pages, language))
     rows.append([_button(t(language, "people.back_to_person"), OPEN.data(person_id))])
-    name = display_name(person.id, person.name, language)
+    name = person_html(person.number, person.name, language)
     caption = t(language, "people.remove_pick", name=name, page=page + 1, pages=pages)
     return View(picture, _with_note(caption, note), InlineKeyboardMarkup(rows))
 
@@ -231,12 +254,12 @@ async def merge_pick_view(context: ChatContext, chat_id: int, person_id: int, pa
     if not others:
         return await card_view(context, chat_id, person_id, language, note=t(language, "people.merge_nobody"))
     shown, page, pages = _page_of(others, page)
-    picture = await _sheet(context, [(p.cover, _tile_caption(p, language)) for p in shown])
-    rows = _rows([_button(str(i), MERGE_WITH.data(person_id, p.id)) for i, p in enumerate(shown, start=1)])
+    picture = await _sheet(context, [_person_tile(p, language) for p in shown])
+    rows = _rows([person_button(p, language, MERGE_WITH.data(person_id, p.id)) for p in shown])
     if pages > 1:
         rows.append(pager_row(lambda p: MERGE_PICK.data(person_id, p), page, pages, language))
     rows.append([_button(t(language, "people.back_to_person"), OPEN.data(person_id))])
-    name = display_name(person.id, person.name, language)
+    name = person_html(person.number, person.name, language)
     caption = t(language, "people.merge_pick", name=name, page=page + 1, pages=pages)
     return View(picture, caption, InlineKeyboardMarkup(rows))
 
@@ -248,12 +271,12 @@ async def merge_confirm_view(
     person, other = everyone.get(person_id), everyone.get(other_id)
     if person is None or other is None:
         return None
-    picture = await _sheet(context, [(p.cover, _tile_caption(p, language)) for p in (person, other)])
+    picture = await _sheet(context, [_person_tile(p, language) for p in (person, other)])
     caption = t(
         language,
         "people.merge_confirm",
-        name=display_name(person.id, person.name, language),
-        other=display_name(other.id, other.name, language),
+        name=person_html(person.number, person.name, language),
+        other=person_html(other.number, other.name, language),
     )
     keyboard = InlineKeyboardMarkup(
         [
@@ -347,6 +370,12 @@ async def on_photos(update: Update, context: ChatContext) -> None:
         await send_person_photos(update, context, person_id, page, await context.language())
 
 
+async def on_photos_pose(update: Update, context: ChatContext) -> None:
+    person_id, pose, page = PHOTOS_POSE.parse(query_of(update).data)
+    if await _pressed_on(update, context, person_id):
+        await send_person_photos(update, context, person_id, page, await context.language(), pose)
+
+
 async def on_name(update: Update, context: ChatContext) -> None:
     (person_id,) = NAME.parse(query_of(update).data)
     if await _pressed_on(update, context, person_id):
@@ -404,6 +433,7 @@ BUTTONS = (
     (LIST, on_list),
     (OPEN, on_open),
     (PHOTOS, on_photos),
+    (PHOTOS_POSE, on_photos_pose),
     (NAME, on_name),
     (MERGE_PICK, on_merge_pick),
     (MERGE_WITH, on_merge_with),
@@ -453,6 +483,9 @@ async def ask_name(update: Update, context: ChatContext, person_id: int, languag
     query = query_of(update)
     chat, user = chat_of(update), update.effective_user
     person = await context.services.faces.person(person_id)
+    if person is None:
+        await context.bot.send_message(chat.id, t(language, "people.gone"))
+        return
     who, selective = "", False
     if chat.type != ChatType.PRIVATE and user is not None:
         selective = bool(user.username)
@@ -463,7 +496,7 @@ async def ask_name(update: Update, context: ChatContext, person_id: int, languag
             language,
             "people.ask_name",
             who=who,
-            name=display_name(person_id, person.name if person else None, language),
+            name=person_html(person.number, person.name, language),
             max=NAME_MAX,
         ),
         reply_markup=ForceReply(selective=selective, input_field_placeholder=t(language, "people.name_placeholder")),
@@ -517,8 +550,11 @@ async def _refresh_card(context: ChatContext, chat_id: int, prompt: NamePrompt, 
         )
 
 
-async def send_person_photos(update: Update, context: ChatContext, person_id: int, page: int, language: str) -> None:
-    """A page of the person's photos as a media group, with ◀ ▶ in a message under it (as /album does)."""
+async def send_person_photos(
+    update: Update, context: ChatContext, person_id: int, page: int, language: str, pose: str | None = None
+) -> None:
+    """A page of the person's photos (with `pose`: those where they take part in it) as a media group, with ◀ ▶ and
+    the person's pose buttons in a message under it (as /album does)."""
     svc = context.services
     chat_id = chat_of(update).id
     query = query_of(update)
@@ -529,21 +565,37 @@ async def send_person_photos(update: Update, context: ChatContext, person_id: in
             with contextlib.suppress(BadRequest):
                 await context.bot.delete_message(chat_id, message_id)
     size = svc.settings.album_page_size
-    _, total = await svc.faces.photos_of(person_id, 0, 1)
+
+    async def photos_at(offset: int, limit: int) -> tuple[list[Photo], int]:
+        if pose is None:
+            return await svc.faces.photos_of(person_id, offset, limit)
+        return await svc.poses.photos_with(chat_id, pose, offset, limit, person_id=person_id)
+
+    _, total = await photos_at(0, 1)
     if total == 0:
         await context.bot.send_message(chat_id, t(language, "people.gone"))
         return
     pages = math.ceil(total / size)
     page = min(max(page, 0), pages - 1)
-    photos, _ = await svc.faces.photos_of(person_id, page * size, size)
+    photos, _ = await photos_at(page * size, size)
     sent = await send_photos(context, chat_id, photos)
     person = await svc.faces.person(person_id)
-    name = display_name(person_id, person.name if person else None, language)
-    nav = await context.bot.send_message(
-        chat_id,
-        t(language, "people.photos_page", name=name, page=page + 1, pages=pages, n=total),
-        reply_markup=InlineKeyboardMarkup([pager_row(lambda p: PHOTOS.data(person_id, p), page, pages, language)]),
+    name = person_html(person.number, person.name, language) if person else ""
+    if pose is None:
+        text = t(language, "people.photos_page", name=name, page=page + 1, pages=pages, n=total)
+        pager = pager_row(lambda p: PHOTOS.data(person_id, p), page, pages, language)
+    else:
+        label = pose_name(pose, language)
+        text = t(language, "people.photos_pose_page", name=name, pose=label, page=page + 1, pages=pages, n=total)
+        pager = pager_row(lambda p: PHOTOS_POSE.data(person_id, pose, p), page, pages, language)
+    filters = pose_filter_rows(
+        await svc.poses.counts(chat_id, person_id),
+        lambda key: PHOTOS_POSE.data(person_id, key, 0),
+        language,
+        pose,
+        PHOTOS.data(person_id, 0),
     )
+    nav = await context.bot.send_message(chat_id, text, reply_markup=InlineKeyboardMarkup([pager, *filters]))
     views[nav.message_id] = [message.message_id for message in sent]
 
 

@@ -1,5 +1,6 @@
 """Booth links, from a QR code in a photo or pasted as text: one status message per link, edited through the
-stages (found → downloading → saving → saved or failed), then the videos and the smiles of what was filed."""
+stages (found → downloading → saving → saved or failed), that becomes the strip's one answer (its annotated
+picture with the smiles), then the strip's videos as replies to that answer."""
 
 from __future__ import annotations
 
@@ -8,55 +9,29 @@ from contextlib import asynccontextmanager
 
 from telegram import LinkPreviewOptions, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType
-from telegram.error import BadRequest
 from telegram.ext import Application, MessageHandler, filters
 
 from booths import UNKNOWN_BRAND, Brand, NotMedia, find_urls
+from handlers.answers import StatusMessage, answer_photo, react_to_intake
 from handlers.context import ChatContext
 from handlers.i18n import booth_error_text, booth_text, t
-from handlers.smiles import reply_with_smiles, showing_action
+from handlers.smiles import showing_action
 from pipeline.analysis import FiledAnalysis
 from pipeline.booth_intake import BoothOutcome, Stage
-from pipeline.intake import SavedUpload
+from pipeline.intake import LinkResult, SavedUpload
 
 # Telegram takes at most 50 MB (decimal: 50,000,000 bytes) in each file a bot uploads. Booth videos are fetched
 # up to booths.fetch.VIDEO_CAP (50 MiB), so one can be kept in the album and still be too big to post here.
 TELEGRAM_UPLOAD_LIMIT = 50_000_000
 
 
-class StatusMessage:
-    """One message that follows the work: sent once, then edited (identical edits are skipped)."""
-
-    def __init__(self, reply_to: Message) -> None:
-        self._reply_to = reply_to
-        self._message: Message | None = None
-        self.text = ""
-
-    async def show(self, text: str) -> None:
-        if text == self.text:
-            return
-        self.text = text
-        if self._message is None:
-            self._message = await self._reply_to.reply_text(
-                text, reply_parameters=ReplyParameters(self._reply_to.message_id, allow_sending_without_reply=True)
-            )
-            return
-        try:
-            await self._message.edit_text(text)
-        except BadRequest as exc:
-            if "not modified" not in exc.message.lower():
-                raise
-
-    async def add_line(self, line: str) -> None:
-        await self.show(f"{self.text}\n{line}" if self.text else line)
-
-
 class ChatReport:
-    """The intake's progress told in the chat (pipeline.intake.IntakeReport): a status message per booth link,
-    its videos, and the smiles of each photo filed from it."""
+    """The intake's progress told in the chat (pipeline.intake.IntakeReport): a status message per booth link that
+    becomes the strip's one answer (handlers.answers), then its videos as replies to that answer. In a quiet chat
+    only what needs the member (a failed link, a rate limit) is said; the rest waits for the digest."""
 
-    def __init__(self, context: ChatContext, message: Message, language: str) -> None:
-        self.context, self.message, self.language = context, message, language
+    def __init__(self, context: ChatContext, message: Message, language: str, quiet: bool = False) -> None:
+        self.context, self.message, self.language, self.quiet = context, message, language, quiet
         self._statuses: dict[int, StatusMessage] = {}
         self._latest = StatusMessage(message)
 
@@ -66,6 +41,8 @@ class ChatReport:
         return self._statuses[index]
 
     async def link_stage(self, index: int, stage: Stage, brand: Brand) -> None:
+        if self.quiet:
+            return
         if stage is Stage.downloading:
             await self.context.bot.send_chat_action(self.message.chat_id, ChatAction.UPLOAD_PHOTO)
         await self._status(index).show(booth_text(self.language, f"qr.{stage}", brand.id))
@@ -74,27 +51,44 @@ class ChatReport:
         await self._status(index).show(t(self.language, "qr.rate_limited", seconds=seconds))
 
     async def link_filed(self, index: int, outcome: BoothOutcome, kept: SavedUpload | None) -> None:
+        if self.quiet and outcome.ok:
+            return
         text = final_text(outcome, self.language)
         if kept is not None:  # one final edit that says both what failed and what was kept, not two in a row
             text = f"{text}\n{kept_text(kept, self.language)}"
         await self._status(index).show(text)
-        await self._send_videos(outcome)
 
-    async def link_analysed(self, index: int, analysis: FiledAnalysis | None) -> None:
-        await reply_with_smiles(
-            self.context, self.message, analysis, self.language, add_to_status=self._status(index).add_line
-        )
+    async def link_done(self, index: int, link: LinkResult) -> None:
+        if self.quiet:
+            return
+        status = self._status(index)
+        answer = status.message
+        if link.analysis is not None or (link.outcome.created and link.outcome.ok):
+            answer = await answer_photo(self.context, status, link.analysis, self.language)
+        await self._send_videos(link, answer)
 
     async def upload_kept(self, kept: SavedUpload) -> None:
         await self._latest.add_line(kept_text(kept, self.language))
 
+    async def finish_upload(self, analysis: FiledAnalysis | None) -> None:
+        """The member's own picture, kept because its links failed: answered in the status that said so."""
+        await answer_photo(self.context, self._latest, analysis, self.language)
+
     @asynccontextmanager
     async def analysing(self, chat_id: int) -> AsyncIterator[None]:
+        if self.quiet:
+            yield
+            return
         async with showing_action(self.context, chat_id, ChatAction.UPLOAD_PHOTO):
             yield
 
-    async def _send_videos(self, outcome: BoothOutcome) -> None:
+    async def _send_videos(self, link: LinkResult, answer: Message | None) -> None:
+        """Each new video as a reply to its strip's answer, its caption naming the strip."""
+        outcome = link.outcome
         brand = outcome.brand.id
+        reply = ReplyParameters(
+            answer.message_id if answer else self.message.message_id, allow_sending_without_reply=True
+        )
         for saved, data in outcome.videos:
             if not saved.created:
                 continue
@@ -103,15 +97,25 @@ class ChatReport:
                     self.message.chat_id,
                     video_too_big_text(brand, len(data), outcome.url, self.language),
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    reply_parameters=reply,
                 )
                 continue
             await self.context.bot.send_chat_action(self.message.chat_id, ChatAction.UPLOAD_VIDEO)
             await self.context.bot.send_video(
                 self.message.chat_id,
                 data,
-                caption=booth_text(self.language, "qr.video_caption", brand),
+                caption=video_caption(self.message, brand, link.analysis, self.language),
                 supports_streaming=True,
+                reply_parameters=reply,
             )
+
+
+def video_caption(message: Message, brand_id: str, analysis: FiledAnalysis | None, language: str) -> str:
+    """Which strip a making-of video belongs to: whose, from which booth, and its points when it has faces."""
+    sender = message.from_user.first_name if message.from_user else ""
+    if analysis is not None and analysis.faces:
+        return booth_text(language, "qr.video_of_strip_points", brand_id, sender=sender, points=analysis.points)
+    return booth_text(language, "qr.video_of_strip", brand_id, sender=sender)
 
 
 def video_too_big_text(brand_id: str, size: int, url: str, language: str) -> str:
@@ -153,7 +157,11 @@ async def on_text(update: Update, context: ChatContext) -> None:
     if urls:
         user = update.effective_user
         sender = user.id if user and not user.is_bot else None
-        await context.services.intake.take_links(message.chat_id, sender, urls, ChatReport(context, message, language))
+        quiet = (await context.services.answers.plan(message.chat_id)).quiet
+        report = ChatReport(context, message, language, quiet)
+        result = await context.services.intake.take_links(message.chat_id, sender, urls, report)
+        if quiet:
+            await react_to_intake(context.bot, message, result)
     elif private:
         await message.reply_text(t(language, "qr.text_hint"))
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
+
 from handlers.i18n import format_number, format_week, format_won, t
+from handlers.person_label import person_label
 from pipeline.charts import Bar, ChartSpec
 from ranking.board import Period, RankBy, RankingData, Standing, leaderboard, subject_labels
 from ranking.pledges import Rule
@@ -23,7 +27,11 @@ class RankView:
 
 
 def standings(data: RankingData, by: RankBy, language: str) -> list[Standing]:
-    unnamed = (lambda pid: t(language, "rank.person_n", id=pid)) if by is RankBy.person else str
+    def unnamed(subject_id: int) -> str:
+        if by is RankBy.person:
+            return person_label(data.numbers.get(subject_id, subject_id), None, language)
+        return str(subject_id)
+
     return leaderboard(data.contributions, subject_labels(data.names, unnamed))
 
 
@@ -54,14 +62,20 @@ def totals_line(data: RankingData, language: str) -> str:
     )
 
 
-def chart_spec(data: RankingData, view: RankView, week: date, language: str) -> ChartSpec:
+def chart_spec(
+    data: RankingData, view: RankView, week: date, language: str, faces: Mapping[int, np.ndarray] | None = None
+) -> ChartSpec:
+    """`faces`: person id → their face thumbnail, drawn next to their bar."""
     board = standings(data, view.by, language)
+    faces = faces or {}
     period = format_week(week, language) if view.period is Period.week else t(language, "rank.all_time")
     title = t(language, "rank.chart_week" if view.period is Period.week else "rank.chart_all")
     return ChartSpec(
         title=title,
         subtitle=f"{period} · {t(language, f'rank.by_{view.by}')}",
-        bars=tuple(Bar(s.place, s.label, s.points, format_number(s.points, language)) for s in board),
+        bars=tuple(
+            Bar(s.place, s.label, s.points, format_number(s.points, language), faces.get(s.subject_id)) for s in board
+        ),
         empty_text=t(language, "rank.chart_empty"),
         points_label=t(language, "rank.points_axis"),
     )

@@ -1,4 +1,5 @@
-"""/settings: when the weekly post goes out (day, time, timezone, on/off). Changes are for admins."""
+"""/settings: when the weekly post goes out (day, time, timezone, on/off) and how photos are answered (each one,
+or quietly with a digest every N minutes). Changes are for admins."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from handlers.i18n import format_moment, t, weekday_by_word, weekday_name
 from handlers.keyboards import NOOP
 from handlers.updates import chat_of, message_of, query_of
 from ranking.post_slots import next_slot
+from storage.answers import DIGEST_MINUTES, AnswerPlan
+from storage.models import AnswerMode
 from storage.schedule import ChatPlan
 
 DAY = Action("set", "d", int)  # 0 = Monday
@@ -25,6 +28,8 @@ MINUTE = Action("set", "m", int)
 ZONE = Action("set", "tz", str)
 TURN_ON = Action("set", "on")
 TURN_OFF = Action("set", "off")
+ANSWERS = Action("set", "ans", str)  # an AnswerMode
+DIGEST_EVERY = Action("set", "dg", int)  # minutes
 TIMEZONE_BUTTONS = ("Asia/Seoul", "Asia/Tokyo", "UTC", "Europe/London", "America/Los_Angeles")
 _DAY_WORDS = weekday_by_word()
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -34,7 +39,7 @@ def day_name(weekday: int, language: str) -> str:
     return weekday_name(weekday, language)
 
 
-def settings_text(plan: ChatPlan, language: str, now: datetime) -> str:
+def settings_text(plan: ChatPlan, answers: AnswerPlan, language: str, now: datetime) -> str:
     lines = [t(language, "settings.title")]
     if plan.enabled:
         upcoming = next_slot(now, plan.schedule).astimezone(ZoneInfo(plan.timezone))
@@ -50,11 +55,18 @@ def settings_text(plan: ChatPlan, language: str, now: datetime) -> str:
         )
     else:
         lines.append(t(language, "settings.off", tz=plan.timezone))
+    lines.append(answers_line(answers, language))
     lines += ["", t(language, "settings.help")]
     return "\n".join(lines)
 
 
-def settings_keyboard(plan: ChatPlan, language: str) -> InlineKeyboardMarkup:
+def answers_line(answers: AnswerPlan, language: str) -> str:
+    if answers.quiet:
+        return t(language, "settings.answers_quiet", n=answers.digest_minutes)
+    return t(language, "settings.answers_each")
+
+
+def settings_keyboard(plan: ChatPlan, answers: AnswerPlan, language: str) -> InlineKeyboardMarkup:
     def pick(label: str, data: str, selected: bool) -> InlineKeyboardButton:
         return InlineKeyboardButton(f"•{label}" if selected else label, callback_data=NOOP if selected else data)
 
@@ -71,7 +83,17 @@ def settings_keyboard(plan: ChatPlan, language: str) -> InlineKeyboardMarkup:
         t(language, "settings.btn_off" if plan.enabled else "settings.btn_on"),
         callback_data=(TURN_OFF if plan.enabled else TURN_ON).data(),
     )
-    return InlineKeyboardMarkup([days, time_row, zones[:3], zones[3:], [toggle]])
+    modes = [
+        pick(t(language, f"settings.btn_{mode}"), ANSWERS.data(mode.value), mode is answers.mode) for mode in AnswerMode
+    ]
+    rows = [days, time_row, zones[:3], zones[3:], [toggle], modes]
+    if answers.quiet:
+        every = [
+            pick(t(language, "settings.btn_minutes", minutes=m), DIGEST_EVERY.data(m), m == answers.digest_minutes)
+            for m in DIGEST_MINUTES
+        ]
+        rows.append(every)
+    return InlineKeyboardMarkup(rows)
 
 
 async def settings_command(update: Update, context: ChatContext) -> None:
@@ -89,9 +111,11 @@ async def settings_command(update: Update, context: ChatContext) -> None:
             await message_of(update).reply_text(t(language, error))
             return
     plan = await svc.schedules.plan(chat_id)
+    answers = await svc.answers.plan(chat_id)
     await message_of(update).reply_text(
-        settings_text(plan, language, svc.clock()) + ("" if admin else "\n" + t(language, "settings.admins_only")),
-        reply_markup=settings_keyboard(plan, language) if admin else None,
+        settings_text(plan, answers, language, svc.clock())
+        + ("" if admin else "\n" + t(language, "settings.admins_only")),
+        reply_markup=settings_keyboard(plan, answers, language) if admin else None,
     )
 
 
@@ -117,17 +141,21 @@ async def _apply_args(update: Update, context: ChatContext, args: list[str]) -> 
     return None
 
 
-async def _change(update: Update, context: ChatContext, change: Callable[[datetime], Awaitable[ChatPlan]]) -> None:
+async def _change(update: Update, context: ChatContext, change: Callable[[datetime], Awaitable[object]]) -> None:
     """Admins only: apply `change`, confirm with a toast, and redraw the settings message."""
     query = query_of(update)
     language = await context.language()
     if not await is_chat_admin(update, context):
         await query.answer(t(language, "settings.admins_only"), show_alert=True)
         return
-    now = context.services.clock()
-    plan = await change(now)
+    svc, chat_id = context.services, chat_of(update).id
+    now = svc.clock()
+    await change(now)
+    plan, answers = await svc.schedules.plan(chat_id), await svc.answers.plan(chat_id)
     await query.answer(t(language, "settings.saved"))
-    await query.edit_message_text(settings_text(plan, language, now), reply_markup=settings_keyboard(plan, language))
+    await query.edit_message_text(
+        settings_text(plan, answers, language, now), reply_markup=settings_keyboard(plan, answers, language)
+    )
 
 
 async def on_day(update: Update, context: ChatContext) -> None:
@@ -168,6 +196,20 @@ async def on_turn_off(update: Update, context: ChatContext) -> None:
     await _change(update, context, lambda now: schedules.set_schedule(chat_id, enabled=False, now=now))
 
 
+async def on_answers(update: Update, context: ChatContext) -> None:
+    (mode,) = ANSWERS.parse(query_of(update).data)
+    if mode in AnswerMode.__members__:
+        answers, chat_id = context.services.answers, chat_of(update).id
+        await _change(update, context, lambda now: answers.set_mode(chat_id, AnswerMode(mode), now=now))
+
+
+async def on_digest_every(update: Update, context: ChatContext) -> None:
+    (minutes,) = DIGEST_EVERY.parse(query_of(update).data)
+    if minutes in DIGEST_MINUTES:
+        answers, chat_id = context.services.answers, chat_of(update).id
+        await _change(update, context, lambda now: answers.set_digest_minutes(chat_id, minutes, now=now))
+
+
 BUTTONS = (
     (DAY, on_day),
     (HOUR, on_hour),
@@ -175,6 +217,8 @@ BUTTONS = (
     (ZONE, on_zone),
     (TURN_ON, on_turn_on),
     (TURN_OFF, on_turn_off),
+    (ANSWERS, on_answers),
+    (DIGEST_EVERY, on_digest_every),
 )
 
 

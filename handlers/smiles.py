@@ -1,12 +1,11 @@
-"""The smile reply: after a photo is filed, the picture comes back with a box and points on every face."""
+"""The smile reply's parts: the picture with a box and points on every face, and the lines that word them."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator
 
-from telegram import InputMediaPhoto, Message, ReplyParameters
 from telegram.error import TelegramError
 
 from handlers.context import ChatContext, ShownAction
@@ -61,70 +60,10 @@ def outcome_line(filed: FiledAnalysis | None, language: str) -> str:
     return points_line(filed, language)
 
 
-def _joined(*lines: str | None) -> str:
-    return "\n".join(line for line in lines if line)
-
-
-async def annotated_picture(context: ChatContext, filed: FiledAnalysis) -> bytes | None:
+async def annotated_picture(context: ChatContext, filed: FiledAnalysis, badge: str | None = None) -> bytes | None:
     svc = context.services
     photo = await svc.albums.get(filed.photo_id)
     if photo is None:  # erased meanwhile (/forget)
         return None
     marks = [(face.box, face.points) for face in filed.faces]
-    return await svc.cpu.run(smiles_picture, svc.albums.read(photo), svc.settings.max_image_pixels, marks)
-
-
-async def reply_with_smiles(
-    context: ChatContext,
-    message: Message,
-    filed: FiledAnalysis | None,
-    language: str,
-    header: str | None = None,
-    add_to_status: Callable[[str], Awaitable[None]] | None = None,
-) -> None:
-    """One reply for one filed photo: the annotated picture with `header` and the points in its caption, or,
-    without faces (or when the analysis failed), `header` and a friendly line as text (or that line added to a
-    status message)."""
-    reply = ReplyParameters(message.message_id, allow_sending_without_reply=True)
-    picture = await annotated_picture(context, filed) if filed and filed.faces else None
-    if picture is None or filed is None:  # a picture is only made of a filed photo with faces
-        if add_to_status is not None:
-            await add_to_status(outcome_line(filed, language))
-        else:
-            await message.reply_text(_joined(header, outcome_line(filed, language)), reply_parameters=reply)
-        return
-    await context.bot.send_photo(
-        message.chat_id,
-        picture,
-        caption=_joined(header, points_line(filed, language), t(language, "smile.how")),
-        reply_parameters=reply,
-    )
-
-
-async def send_smiles_of_many(
-    context: ChatContext,
-    chat_id: int,
-    reply_to: int,
-    analyses: Sequence[FiledAnalysis | None],
-    language: str,
-    header: str,
-) -> None:
-    """A Telegram album answered once: its annotated pictures as one media group, the summary as its caption."""
-    reply = ReplyParameters(reply_to, allow_sending_without_reply=True)
-    with_faces = [filed for filed in analyses if filed is not None and filed.faces]
-    lines = [header]
-    for number, filed in enumerate(analyses, start=1):
-        if filed is None or filed.fresh:  # None: the analysis failed (it is retried on the next start)
-            lines.append(t(language, "smile.photo_line", number=number, line=outcome_line(filed, language)))
-    if with_faces:
-        best = max(with_faces, key=lambda filed: filed.points)
-        lines.append(t(language, "smile.best", number=analyses.index(best) + 1, n=best.points))
-    pictures = [picture for filed in with_faces if (picture := await annotated_picture(context, filed))]
-    caption = "\n".join(lines)
-    if not pictures:
-        await context.bot.send_message(chat_id, caption, reply_parameters=reply)
-    elif len(pictures) == 1:
-        await context.bot.send_photo(chat_id, pictures[0], caption=caption, reply_parameters=reply)
-    else:
-        media = [InputMediaPhoto(picture, caption=caption if i == 0 else None) for i, picture in enumerate(pictures)]
-        await context.bot.send_media_group(chat_id, media, reply_parameters=reply)
+    return await svc.cpu.run(smiles_picture, svc.albums.read(photo), svc.settings.max_image_pixels, marks, badge)

@@ -1,5 +1,6 @@
 """Photos and image documents sent to the bot: downloaded within the size limit, handed to the intake
-(pipeline.intake), and answered once — one picture with the smiles, or one answer for a whole Telegram album."""
+(pipeline.intake), and answered once — one picture with the smiles, or one answer for a whole Telegram album
+that numbers its photos; in a quiet chat, a reaction."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest
 from telegram.ext import Application, MessageHandler, filters
 
-from handlers.context import ChatContext, MediaGroupTally
+from handlers.album_answer import send_album_answer
+from handlers.answers import StatusMessage, answer_photo, filed_anything, react, react_to_intake, reaction_for
+from handlers.context import AlbumItem, ChatContext, MediaGroupTally
 from handlers.i18n import t
 from handlers.qr import ChatReport
-from handlers.smiles import reply_with_smiles, send_smiles_of_many
 from pipeline.intake import IncomingFile, IntakeResult
 from vision.images import ImageRejected, RejectReason
 
@@ -74,35 +76,44 @@ async def _intake(
     update: Update, context: ChatContext, message: Message, file_id: str, declared_size: int | None
 ) -> None:
     language = await context.language()
-    tally = _join_media_group(context, message, language)
+    quiet = (await context.services.answers.plan(message.chat_id)).quiet
+    report = ChatReport(context, message, language, quiet)
+    tally = _join_media_group(context, message, language, quiet)
     try:
-        problem, result = await _take(update, context, message, file_id, declared_size, language)
+        problem, result = await _take(update, context, message, file_id, declared_size, language, report)
     finally:
         if tally is not None:
             tally.pending -= 1
     if tally is not None:
-        await _count_into_media_group(context, message, tally, problem, result)
+        await _count_into_media_group(context, message, tally, report, problem, result)
         return
-    if result is not None and result.had_links:  # the booth-link status messages told the rest
-        if result.upload is not None and result.upload.created:
-            await reply_with_smiles(context, message, result.analysis, language)
-        return
-    upload = result.upload if result is not None else None
-    if problem is not None or upload is None:
+    if problem is not None or result is None:
         await message.reply_text(problem or t(language, "upload.duplicate"))
-    elif not upload.created:
+    elif quiet:
+        await react_to_intake(context.bot, message, result)
+    elif result.had_links:  # each link's status message became its answer; a kept picture is answered in it
+        if result.upload is not None and result.upload.created:
+            await report.finish_upload(result.analysis)
+    elif result.upload is None or not result.upload.created:
         await message.reply_text(t(language, "upload.duplicate"))
     else:
         # One answer: "saved" and the smiles together (the chat shows 'sending a photo…' meanwhile).
         header = t(language, "upload.saved", count=await context.services.albums.count(message.chat_id))
-        await reply_with_smiles(context, message, result.analysis if result else None, language, header=header)
+        await answer_photo(context, StatusMessage(message), result.analysis, language, header=header)
 
 
 async def _take(
-    update: Update, context: ChatContext, message: Message, file_id: str, declared_size: int | None, language: str
+    update: Update,
+    context: ChatContext,
+    message: Message,
+    file_id: str,
+    declared_size: int | None,
+    language: str,
+    report: ChatReport,
 ) -> tuple[str | None, IntakeResult | None]:
     """(a problem to tell, None) or (None, what the intake made of the file)."""
-    await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+    if not report.quiet:
+        await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
     try:
         data = await download_limited(context, file_id, declared_size)
     except UploadTooBig as exc:
@@ -115,39 +126,43 @@ async def _take(
         telegram_file_id=file_id if message.photo else None,
         media_group_id=message.media_group_id,
     )
-    result = await context.services.intake.take_file(incoming, ChatReport(context, message, language))
+    result = await context.services.intake.take_file(incoming, report)
     if result.rejected is not None:
         return rejection_text(language, result.rejected), None
     return None, result
 
 
-def _join_media_group(context: ChatContext, message: Message, language: str) -> MediaGroupTally | None:
+def _join_media_group(context: ChatContext, message: Message, language: str, quiet: bool) -> MediaGroupTally | None:
     if not message.media_group_id:
         return None
     groups = context.bot_data.media_groups
     key = f"{message.chat_id}:{message.media_group_id}"
     tally = groups.get(key)
     if tally is None:
-        tally = groups[key] = MediaGroupTally(message.chat_id, message.message_id, language)
+        sender = message.from_user.first_name if message.from_user else ""
+        tally = groups[key] = MediaGroupTally(message.chat_id, language, sender, quiet)
     tally.pending += 1
     return tally
 
 
 async def _count_into_media_group(
-    context: ChatContext, message: Message, tally: MediaGroupTally, problem: str | None, result: IntakeResult | None
+    context: ChatContext,
+    message: Message,
+    tally: MediaGroupTally,
+    report: ChatReport,
+    problem: str | None,
+    result: IntakeResult | None,
 ) -> None:
     """Debounced without a job: each finished item waits until the group has been quiet for `media_group_wait_s`;
     the item that sees the quiet (nothing pending, nothing finished since) answers for all of them."""
-    if problem:
-        tally.problems.append(problem)
-    elif result is not None and not result.had_links and result.upload is not None:
-        if result.upload.created:
-            tally.saved += 1
-            tally.analyses[message.message_id] = result.analysis
-        else:
-            tally.duplicates += 1
-    elif result is not None and result.upload is not None and result.upload.created:
-        await reply_with_smiles(context, message, result.analysis, tally.language)
+    item = tally.items[message.message_id] = AlbumItem(problem=problem)
+    if result is not None and result.had_links:
+        item.own_answer, item.saved = True, filed_anything(result)
+        if not tally.quiet and result.upload is not None and result.upload.created:
+            await report.finish_upload(result.analysis)
+    elif result is not None and result.upload is not None:
+        item.saved, item.duplicate = result.upload.created, not result.upload.created
+        item.analysis = result.analysis
     loop = asyncio.get_running_loop()
     wait = context.settings.media_group_wait_s
     tally.quiet_since = finished = loop.time()
@@ -156,32 +171,26 @@ async def _count_into_media_group(
     if tally.pending > 0 or tally.quiet_since != finished or context.bot_data.media_groups.get(key) is not tally:
         return
     del context.bot_data.media_groups[key]
-    await _answer_media_group(context, tally)
+    if tally.quiet:
+        await _answer_media_group_quietly(context, tally)
+    else:
+        await send_album_answer(context, tally)
 
 
-async def _answer_media_group(context: ChatContext, tally: MediaGroupTally) -> None:
-    count = await context.services.albums.count(tally.chat_id)
-    lines = []
-    if tally.saved:
-        lines.append(t(tally.language, "upload.saved_many", n=tally.saved, count=count))
-    if tally.duplicates:
-        lines.append(
-            t(tally.language, "upload.duplicates_in_group", n=tally.duplicates)
-            if tally.saved
-            else t(tally.language, "upload.duplicate")
+async def _answer_media_group_quietly(context: ChatContext, tally: MediaGroupTally) -> None:
+    """One reaction for the album (Telegram puts it on the album's first message) and words only for problems."""
+    first = min(tally.items)
+    items = tally.items.values()
+    emoji = reaction_for(any(item.saved for item in items), any(item.duplicate for item in items))
+    if emoji is not None:
+        await react(context.bot, tally.chat_id, first, emoji)
+    problems = list(dict.fromkeys(item.problem for item in items if item.problem))
+    if problems:
+        await context.bot.send_message(
+            tally.chat_id,
+            "\n".join(problems),
+            reply_parameters=ReplyParameters(first, allow_sending_without_reply=True),
         )
-    lines.extend(dict.fromkeys(tally.problems))
-    header = "\n".join(lines)
-    if not tally.analyses:
-        if header:  # empty when every item was a booth link whose status message already said everything
-            await context.bot.send_message(
-                tally.chat_id,
-                header,
-                reply_parameters=ReplyParameters(tally.reply_to, allow_sending_without_reply=True),
-            )
-        return
-    analyses = [tally.analyses[message_id] for message_id in sorted(tally.analyses)]
-    await send_smiles_of_many(context, tally.chat_id, tally.reply_to, analyses, tally.language, header)
 
 
 def register(app: Application) -> None:

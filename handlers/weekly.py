@@ -1,5 +1,7 @@
 """The weekly post to one chat: the picture and caption of its week, sent, and the claim finished with what
-Telegram answered (posted, empty week, chat gone, failed; network trouble gives the claim back to retry)."""
+Telegram answered (posted, empty week, chat gone, failed; network trouble gives the claim back to retry). A group
+that became a supergroup (ChatMigrated) is followed: its data and this claim move to the new id, which gets the
+post."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from handlers.i18n import normalise_language
 from handlers.reports import weekly_picture
@@ -25,7 +27,7 @@ class PostResult:
     status: WeeklyPostStatus | None  # None: the claim was given back (to retry)
 
 
-async def post_week(svc: Services, bot: Bot, chat_id: int, week: date) -> PostResult:
+async def post_week(svc: Services, bot: Bot, chat_id: int, week: date, *, followed: bool = False) -> PostResult:
     language = normalise_language(
         await svc.albums.language(user_id=chat_id if chat_id > 0 else None, chat_id=chat_id),
         svc.settings.default_language,
@@ -36,6 +38,14 @@ async def post_week(svc: Services, bot: Bot, chat_id: int, week: date) -> PostRe
             await svc.schedules.finish(chat_id, week, WeeklyPostStatus.empty)
             return PostResult(chat_id, week, WeeklyPostStatus.empty)
         message = await bot.send_photo(chat_id, picture.png, caption=picture.caption)
+    except ChatMigrated as error:
+        if followed:  # moved twice within one post: Telegram would not do that; do not chase ids in a loop
+            log.error("Weekly post for chat %s: moved again, to %s", chat_id, error.new_chat_id)
+            await svc.schedules.finish(chat_id, week, WeeklyPostStatus.failed)
+            return PostResult(chat_id, week, WeeklyPostStatus.failed)
+        log.info("Chat %s became supergroup %s: its data and weekly post follow", chat_id, error.new_chat_id)
+        await svc.move_chat(chat_id, error.new_chat_id)  # the claim moves too: it is the new id's now
+        return await post_week(svc, bot, error.new_chat_id, week, followed=True)
     except Forbidden as error:
         return await _chat_gone(svc, chat_id, week, error)
     except BadRequest as error:

@@ -1,6 +1,8 @@
-"""Faces and smiles of a filed photo: analysed in a worker, stored, and sorted into the chat's people.
+"""Faces, smiles and poses of a filed photo: analysed in a worker, stored, and sorted into the chat's people.
 
-Worker side: `analyse_photo` (bytes in, `PhotoAnalysis` out; the models load once per worker process).
+Worker side: `analyse_photo` (bytes in, `PhotoAnalysis` out; the models load once per worker process). Poses are
+read cut by cut, each cut with the faces that lie in it (hands and bodies go to those people; pair poses are two
+people of one cut); the wink reads the blendshapes the smile scorer's landmarker already produced.
 Async side: `PhotoAnalyser.analyse_and_file` runs it in the CPU pool, records the faces once, clusters them
 into people, and calls the `after_analysis` hooks. No Telegram here.
 """
@@ -8,19 +10,24 @@ into people, and calls the `after_analysis` hooks. No Telegram here.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping, Sequence
+from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.face_signatures import opted_out
+from pipeline.locks import KeyedLocks
 from pipeline.workers import CpuPool
 from ranking.points import face_points
 from storage.albums import AlbumStore
-from storage.faces import FaceStore, NewFace, NewPerson, StoredFace
+from storage.faces import FaceStore, NewFace, NewPairPose, NewPerson, StoredFace
 from storage.models import saved_id
+from storage.opt_outs import OptOutStore
+from storage.poses import PoseStore, StoredPose
 from vision.cuts import Frame, split_cuts
 from vision.faces import (
     ClusterFace,
@@ -35,7 +42,8 @@ from vision.faces import (
     recluster,
 )
 from vision.images import ImageRejected, load_rgb
-from vision.smile import smile_readings
+from vision.poses import PoseHit, PoseReading, recognise_poses
+from vision.smile import SmileReading, smile_readings
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +65,13 @@ class AnalysedFace:
     embedding: np.ndarray
     yaw: float | None  # head turn and sharpness: vision.faces.FaceQuality
     sharpness: float | None
+    poses: tuple[PoseHit, ...] = ()  # this person's own poses (catalogue keys), surest first
+
+
+@dataclass(frozen=True)
+class AnalysedPairPose:
+    frame: int
+    pose: PoseHit  # a two-person pose; pose.people are indices into PhotoAnalysis.faces (maker first)
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,12 @@ class PhotoAnalysis:
     layout_kind: str
     duplicated: bool
     faces: tuple[AnalysedFace, ...]
+    pair_poses: tuple[AnalysedPairPose, ...] = ()
+
+
+Box = tuple[float, float, float, float]
+# The pose stage's seam: one cut's pixels, its faces' boxes (cut coordinates) and their blendshapes → poses.
+PoseRecogniser = Callable[[np.ndarray, Sequence[Box], Sequence[Mapping[str, float] | None]], PoseReading]
 
 
 StageTimes = MutableMapping[str, float]
@@ -101,10 +122,39 @@ def _whole_pixels(box: tuple[float, float, float, float]) -> tuple[int, int, int
     return round(x), round(y), round(w), round(h)
 
 
-def analyse_rgb(rgb: np.ndarray, times: StageTimes | None = None) -> PhotoAnalysis:
+def _read_poses(
+    rgb: np.ndarray,
+    frames: Sequence[Frame],
+    faces: Sequence[tuple[int, DetectedFace, SmileReading]],
+    recognise: PoseRecogniser,
+) -> tuple[list[tuple[PoseHit, ...]], list[AnalysedPairPose]]:
+    """Each cut's poses, read on the cut's own pixels with the faces that lie in it: per face (in `faces` order)
+    and the pair poses (face indices into `faces`)."""
+    per_face: list[tuple[PoseHit, ...]] = [() for _ in faces]
+    pairs: list[AnalysedPairPose] = []
+    for frame in frames:
+        members = [index for index, (frame_index, _, _) in enumerate(faces) if frame_index == frame.index]
+        if not members:
+            continue
+        fx, fy, fw, fh = frame.box
+        cut = np.ascontiguousarray(rgb[fy : fy + fh, fx : fx + fw])
+        boxes = [(x - fx, y - fy, w, h) for x, y, w, h in (faces[i][1].box for i in members)]
+        reading = recognise(cut, boxes, [faces[i][2].blendshapes for i in members])
+        for person in reading.people:
+            per_face[members[person.face]] = person.poses
+        for hit in reading.pairs:
+            pairs.append(
+                AnalysedPairPose(frame.index, PoseHit(hit.key, hit.confidence, tuple(members[i] for i in hit.people)))
+            )
+    return per_face, pairs
+
+
+def analyse_rgb(
+    rgb: np.ndarray, times: StageTimes | None = None, recognise: PoseRecogniser = recognise_poses
+) -> PhotoAnalysis:
     """Cuts first, so a strip printed twice is counted once. Faces are detected, read and embedded on the whole
     image (the way evals/eval_faces.py and eval_smile.py measure those steps; one detector run instead of one per
-    frame) and then counted frame by frame."""
+    frame) and then counted frame by frame; poses are read per cut (`recognise`: vision.poses, or a stand-in)."""
     with _timed(times, "cuts"):
         layout = split_cuts(rgb)
     with _timed(times, "detection"):
@@ -118,6 +168,8 @@ def analyse_rgb(rgb: np.ndarray, times: StageTimes | None = None) -> PhotoAnalys
     ]
     with _timed(times, "embedding"):
         embeddings = np.asarray(embed_faces(rgb, [face for _, face, _ in kept]), dtype=np.float32)
+    with _timed(times, "poses"):
+        poses, pairs = _read_poses(rgb, layout.frames, kept, recognise)
     faces = tuple(
         AnalysedFace(
             frame=frame,
@@ -127,17 +179,26 @@ def analyse_rgb(rgb: np.ndarray, times: StageTimes | None = None) -> PhotoAnalys
             embedding=embedding,
             yaw=quality.yaw,
             sharpness=quality.sharpness,
+            poses=face_poses,
         )
-        for (frame, face, reading), embedding in zip(kept, embeddings, strict=True)
+        for (frame, face, reading), embedding, face_poses in zip(kept, embeddings, poses, strict=True)
         for quality in [face_quality(rgb, face)]
     )
     height, width = rgb.shape[:2]
-    return PhotoAnalysis(width=width, height=height, layout_kind=layout.kind, duplicated=layout.duplicated, faces=faces)
+    return PhotoAnalysis(
+        width=width,
+        height=height,
+        layout_kind=layout.kind,
+        duplicated=layout.duplicated,
+        faces=faces,
+        pair_poses=tuple(pairs),
+    )
 
 
-def analyse_photo(data: bytes, max_pixels: int) -> PhotoAnalysis:
-    """Runs in pipeline.workers.CpuPool workers. EXIF orientation is honoured by load_rgb."""
-    return analyse_rgb(load_rgb(data, max_pixels))
+def analyse_photo(data: bytes, max_pixels: int, recognise: PoseRecogniser = recognise_poses) -> PhotoAnalysis:
+    """Runs in pipeline.workers.CpuPool workers (`recognise` must be a module-level function: it is pickled there).
+    EXIF orientation is honoured by load_rgb."""
+    return analyse_rgb(load_rgb(data, max_pixels), recognise=recognise)
 
 
 def smile_points(score: float) -> int:
@@ -161,12 +222,22 @@ class FiledFace:
 
 @dataclass(frozen=True)
 class FiledAnalysis:
-    """A photo's faces as stored, with the people they were filed under."""
+    """A photo's faces as stored, with the people they were filed under, and the poses seen in each cut."""
 
     photo_id: int
     chat_id: int
     faces: tuple[FiledFace, ...]
     fresh: bool  # analysed just now (False: it had been analysed before)
+    poses: tuple[StoredPose, ...] = ()  # by cut, surest first within a cut; face_ids name the faces above
+
+    def poses_by_cut(self) -> dict[int, list[str]]:
+        """Cut index → the pose keys seen in it, each once, surest first (person and pair poses together)."""
+        cuts: dict[int, list[str]] = {}
+        for pose in self.poses:
+            keys = cuts.setdefault(pose.frame, [])
+            if pose.key not in keys:
+                keys.append(pose.key)
+        return cuts
 
     @property
     def points(self) -> int:
@@ -177,13 +248,50 @@ class FiledAnalysis:
 AnalysisHook = Callable[[FiledAnalysis], Awaitable[None]]
 
 
-def _filed(photo_id: int, chat_id: int, faces: Sequence[StoredFace], fresh: bool) -> FiledAnalysis:
+def _filed(
+    photo_id: int, chat_id: int, faces: Sequence[StoredFace], poses: Sequence[StoredPose], fresh: bool
+) -> FiledAnalysis:
     return FiledAnalysis(
         photo_id=photo_id,
         chat_id=chat_id,
         faces=tuple(FiledFace(f.id, f.frame, f.box, f.smile, f.person_id) for f in faces),
         fresh=fresh,
+        poses=tuple(poses),
     )
+
+
+def _only_faces(analysis: PhotoAnalysis, keep: Sequence[int]) -> PhotoAnalysis:
+    """The analysis with only the faces at `keep`; a pair pose stays only when both its people do."""
+    renumbered = {old: new for new, old in enumerate(keep)}
+    pairs = tuple(
+        AnalysedPairPose(
+            pair.frame, PoseHit(pair.pose.key, pair.pose.confidence, tuple(renumbered[i] for i in pair.pose.people))
+        )
+        for pair in analysis.pair_poses
+        if all(i in renumbered for i in pair.pose.people)
+    )
+    return dataclasses.replace(analysis, faces=tuple(analysis.faces[i] for i in keep), pair_poses=pairs)
+
+
+def _new_faces(analysis: PhotoAnalysis) -> tuple[list[NewFace], list[NewPairPose]]:
+    faces = [
+        NewFace(
+            f.frame,
+            f.box,
+            f.detection_score,
+            f.smile,
+            f.embedding,
+            tuple((p.key, p.confidence) for p in f.poses),
+            yaw=f.yaw,
+            sharpness=f.sharpness,
+        )
+        for f in analysis.faces
+    ]
+    pairs = [
+        NewPairPose(pair.pose.key, pair.pose.confidence, (pair.pose.people[0], pair.pose.people[1]))
+        for pair in analysis.pair_poses
+    ]
+    return faces, pairs
 
 
 def stored_quality(face: StoredFace) -> FaceQuality:
@@ -242,18 +350,24 @@ class PhotoAnalyser:
         max_pixels: int,
         hooks: list[AnalysisHook] | None = None,
         recluster_every: int = RECLUSTER_EVERY_FACES,
+        opt_outs: OptOutStore | None = None,
+        recognise: PoseRecogniser = recognise_poses,
     ) -> None:
         self.albums, self.faces, self.cpu, self.max_pixels = albums, faces, cpu, max_pixels
+        self.opt_outs = opt_outs
+        self.poses = PoseStore(faces.db)
+        self.recognise = recognise
         self.hooks: list[AnalysisHook] = hooks if hooks is not None else []
         self.recluster_every = recluster_every
         self._inflight: dict[int, asyncio.Task[FiledAnalysis | None]] = {}
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._new_faces: dict[int, int] = {}
+        self._locks: KeyedLocks[int] = KeyedLocks()
+        self._new_faces: dict[int, int] = {}  # chat → faces filed since its last re-cluster (none: 0)
         self._resume_task: asyncio.Task[int] | None = None
 
-    def chat_lock(self, chat_id: int) -> asyncio.Lock:
-        """Held while a chat's people change (clustering, merges, removals), so they never race."""
-        return self._locks.setdefault(chat_id, asyncio.Lock())
+    def chat_lock(self, chat_id: int) -> AbstractAsyncContextManager[None]:
+        """Held while a chat's people change (clustering, merges, removals, a move to a new chat id), so they
+        never race."""
+        return self._locks.hold(chat_id)
 
     async def analyse_and_file(self, photo_id: int) -> FiledAnalysis | None:
         """Analyse a stored photo once (concurrent callers share the work). None: it failed, try again later."""
@@ -269,33 +383,44 @@ class PhotoAnalyser:
         if photo is None:
             return None
         if photo.analysed_at is not None:
-            return _filed(photo_id, photo.chat_id, await self.faces.faces_of_photo(photo_id), fresh=False)
+            return await self._stored_analysis(photo_id, photo.chat_id, fresh=False)
+        analysis: PhotoAnalysis | None
         try:
-            analysis = await self.cpu.run(analyse_photo, self.albums.read(photo), self.max_pixels)
-            found = analysis.faces
+            analysis = await self.cpu.run(analyse_photo, self.albums.read(photo), self.max_pixels, self.recognise)
         except (ImageRejected, FileNotFoundError) as exc:
             # Nothing to find in it, ever: mark it analysed with no faces rather than retrying on every start.
             log.warning("photo %s cannot be analysed: %s", photo_id, exc)
-            found = ()
+            analysis = None
         except Exception:
             log.exception("analysing photo %s failed; it is retried on the next start", photo_id)
             return None
-        new_faces = [
-            NewFace(f.frame, f.box, f.detection_score, f.smile, f.embedding, f.yaw, f.sharpness) for f in found
-        ]
-        ids = await self.faces.record_analysis(photo_id, new_faces)
+        async with self.chat_lock(photo.chat_id):  # an opt-out made meanwhile applies to this photo too
+            kept = await self._not_opted_out(photo.chat_id, analysis) if analysis is not None else None
+            new_faces, pair_poses = _new_faces(kept) if kept is not None else ([], [])
+            ids = await self.faces.record_analysis(photo_id, new_faces, pair_poses)
         if ids:
             try:
                 await self._file_into_people(photo.chat_id, ids)
             except Exception:  # the faces are stored; the next re-cluster files them
                 log.exception("filing the faces of photo %s into people failed", photo_id)
-        filed = _filed(photo_id, photo.chat_id, await self.faces.faces_of_photo(photo_id), fresh=True)
+        filed = await self._stored_analysis(photo_id, photo.chat_id, fresh=True)
         for hook in list(self.hooks):
             try:
                 await hook(filed)
             except Exception:
                 log.exception("after_analysis hook %r failed for photo %s", hook, photo_id)
         return filed
+
+    async def _stored_analysis(self, photo_id: int, chat_id: int, fresh: bool) -> FiledAnalysis:
+        faces = await self.faces.faces_of_photo(photo_id)
+        return _filed(photo_id, chat_id, faces, await self.poses.poses_of_photo(photo_id), fresh)
+
+    async def _not_opted_out(self, chat_id: int, analysis: PhotoAnalysis) -> PhotoAnalysis:
+        """Faces of members who said 'stop recognising me' are not stored at all (not even their smile or their
+        poses, nor a pair pose they are part of)."""
+        signatures = await self.opt_outs.signatures(chat_id) if self.opt_outs else []
+        keep = [i for i, face in enumerate(analysis.faces) if not opted_out(face.embedding, signatures)]
+        return _only_faces(analysis, keep)
 
     async def _file_into_people(self, chat_id: int, face_ids: Sequence[int]) -> None:
         async with self.chat_lock(chat_id):
@@ -315,7 +440,7 @@ class PhotoAnalyser:
         """A full re-cluster of one chat. Manual corrections stay: FaceStore.assign never moves a manual face,
         and removed faces never go back to the person they were taken from."""
         async with self.chat_lock(chat_id):
-            self._new_faces[chat_id] = 0
+            self._new_faces.pop(chat_id, None)
             stored = await self.faces.chat_faces(chat_id)
             if not stored:
                 return
@@ -323,11 +448,20 @@ class PhotoAnalyser:
             await self.faces.assign(chat_id, _with_tokens(clustering))
 
     async def recluster_all(self) -> None:
-        for chat_id in await self.faces.chats_with_faces():
+        chats = await self.faces.chats_with_faces()
+        for gone in set(self._new_faces) - set(chats):  # erased or moved: nothing left to re-cluster
+            self._new_faces.pop(gone, None)
+        for chat_id in chats:
             try:
                 await self.recluster(chat_id)
             except Exception:
                 log.exception("re-clustering chat %s failed", chat_id)
+
+    def chat_moved(self, old_chat_id: int, new_chat_id: int) -> None:
+        """The chat's faces now live under a new id (a group became a supergroup): its count goes with them."""
+        count = self._new_faces.pop(old_chat_id, 0)
+        if count:
+            self._new_faces[new_chat_id] = self._new_faces.get(new_chat_id, 0) + count
 
     async def resume(self) -> int:
         """Analyse every photo a restart interrupted (analysed_at still NULL). Returns how many were tried."""

@@ -9,15 +9,20 @@ from dataclasses import dataclass
 from functools import cache
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 
 from matplotlib import font_manager
 from matplotlib import pyplot as plt
+from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 
 from vision.render import FONT_CANDIDATES
 
 MAX_BARS = 10
+DPI = 100
+FACE_PX = 40  # a row's face picture, in pixels
+FACE_PAD_PT = 36  # room left of the axis for it (points; 1 pt = 100/72 px here)
 _GOLD, _SILVER, _BRONZE, _OTHER = "#f5b700", "#9aa5b1", "#c97b3c", "#7aa6d8"
 
 
@@ -27,6 +32,7 @@ class Bar:
     label: str
     points: int
     points_text: str  # the points as the chat's language writes numbers
+    face: np.ndarray | None = None  # a person's face (square RGB), drawn between their name and their bar
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ def render_leaderboard(spec: ChartSpec) -> bytes:
         # Names may hold emoji no installed font draws: they show as boxes, which is no reason to fill the logs.
         warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
         height = 2.2 + 0.55 * max(len(bars), 3)
-        figure, axes = plt.subplots(figsize=(8, height), dpi=100)
+        figure, axes = plt.subplots(figsize=(8, height), dpi=DPI)
         try:
             figure.suptitle(spec.title, fontsize=17, x=0.02, ha="left")
             axes.set_title(spec.subtitle, fontsize=11, loc="left", color="#555555")
@@ -79,11 +85,31 @@ def render_leaderboard(spec: ChartSpec) -> bytes:
             plt.close(figure)
 
 
+def _draw_face(axes: plt.Axes, face: np.ndarray, position: int) -> None:
+    # OffsetImage sizes in points (1/72 inch): FACE_PX pixels are FACE_PX · 72 / DPI points.
+    picture = OffsetImage(face, zoom=FACE_PX / max(face.shape[:2]) * 72 / DPI)
+    box = AnnotationBbox(
+        picture,
+        (0, position),
+        xybox=(-FACE_PAD_PT / 2, 0),
+        xycoords=("axes fraction", "data"),
+        boxcoords="offset points",
+        frameon=False,
+        annotation_clip=False,
+    )
+    axes.add_artist(box)
+
+
 def _draw_bars(axes: plt.Axes, bars: Sequence[Bar], points_label: str) -> None:
     positions = list(range(len(bars)))[::-1]
     values = [bar.points for bar in bars]
     axes.barh(positions, values, color=[_colour(bar.place) for bar in bars], height=0.6)
     axes.set_yticks(positions, [f"{bar.place}. {bar.label}" for bar in bars])
+    if any(bar.face is not None for bar in bars):
+        axes.tick_params(axis="y", pad=FACE_PAD_PT, length=0)
+        for position, bar in zip(positions, bars, strict=True):
+            if bar.face is not None:
+                _draw_face(axes, bar.face, position)
     top = max(values) or 1
     axes.set_xlim(0, top * 1.18)
     for position, bar in zip(positions, bars, strict=True):

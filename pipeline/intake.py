@@ -96,9 +96,11 @@ class IntakeReport(Protocol):
     async def link_rate_limited(self, index: int, seconds: int) -> None: ...
 
     async def link_filed(self, index: int, outcome: BoothOutcome, kept: SavedUpload | None) -> None:
-        """A link is done; `kept` is the member's own picture, stored because none of the links worked."""
+        """A link's files are stored (or it failed); `kept` is the member's own picture, stored because none of
+        the links worked."""
 
-    async def link_analysed(self, index: int, analysis: FiledAnalysis | None) -> None: ...
+    async def link_done(self, index: int, link: LinkResult) -> None:
+        """The link's work is over: its booth photo analysed when it was filed just now (`link.analysis`)."""
 
     async def upload_kept(self, kept: SavedUpload) -> None:
         """The member's picture was stored after the links stopped early (rate limit) with nothing filed."""
@@ -120,7 +122,7 @@ class SilentReport:
     async def link_filed(self, index: int, outcome: BoothOutcome, kept: SavedUpload | None) -> None:
         return None
 
-    async def link_analysed(self, index: int, analysis: FiledAnalysis | None) -> None:
+    async def link_done(self, index: int, link: LinkResult) -> None:
         return None
 
     async def upload_kept(self, kept: SavedUpload) -> None:
@@ -218,7 +220,7 @@ class Intake:
             await report.link_filed(index, outcome, kept)
             if outcome.created and outcome.photo is not None and outcome.photo.id is not None:
                 link.analysis = await self.analyse(chat_id, outcome.photo.id, report)
-                await report.link_analysed(index, link.analysis)
+            await report.link_done(index, link)
         if keep_upload is not None and not any(item.outcome.ok for item in result.links):
             await report.upload_kept(await keep_upload())
         return result

@@ -10,14 +10,19 @@ from booths import SafeFetcher
 from pipeline.analysis import AnalysisHook, FiledAnalysis, PhotoAnalyser
 from pipeline.intake import Intake
 from pipeline.settings import Settings
+from pipeline.withdrawals import Withdrawals
 from pipeline.workers import CpuPool
 from ranking.charities import SHIPPED_LIST, load_charities
 from storage.albums import AlbumStore
+from storage.answers import AnswerStore
 from storage.blobs import BlobStore
+from storage.chat_move import ChatMove, move_chat
 from storage.db import Database
 from storage.faces import FaceStore
 from storage.ledger import LedgerStore
 from storage.models import utcnow
+from storage.opt_outs import OptOutStore
+from storage.poses import PoseStore
 from storage.ranking import RankingStore
 from storage.schedule import ScheduleStore
 
@@ -34,20 +39,33 @@ class Services:
     ranking: RankingStore
     ledger: LedgerStore
     schedules: ScheduleStore
+    answers: AnswerStore
     intake: Intake
+    opt_outs: OptOutStore
+    withdrawals: Withdrawals
     owns_cpu: bool = True
     clock: Callable[[], datetime] = utcnow  # now, in UTC; tests set a controllable clock
     # Called with each photo's FiledAnalysis once its faces are recorded and filed into people (the ledger
     # hooks in here). The analyser holds this same list.
     after_analysis: list[AnalysisHook] = field(default_factory=list)
+    poses: PoseStore = field(init=False)  # the analyser's: poses are recorded with the faces
 
     def __post_init__(self) -> None:
+        self.poses = self.analyser.poses
         self.analyser.hooks = self.after_analysis
         self.after_analysis.append(self._pledge_smiles)
 
     async def _pledge_smiles(self, filed: FiledAnalysis) -> None:
         """Each freshly analysed photo enters the ledger at once (reconcile on /donate catches any miss)."""
         await self.ledger.pledge_for_photo(filed.photo_id)
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> ChatMove:
+        """A group became a supergroup: its album, people, ledger, settings and schedule move to the new id (once;
+        again is harmless). Under the old chat's lock, so no clustering of the old id runs meanwhile."""
+        async with self.analyser.chat_lock(old_chat_id):
+            move = await move_chat(self.db, old_chat_id, new_chat_id)
+        self.analyser.chat_moved(old_chat_id, new_chat_id)
+        return move
 
     @classmethod
     async def start(
@@ -64,7 +82,8 @@ class Services:
         cpu = cpu or CpuPool(settings.analysis_workers)
         faces = FaceStore(db)
         fetcher = fetcher or SafeFetcher()
-        analyser = PhotoAnalyser(albums, faces, cpu, settings.max_image_pixels)
+        opt_outs = OptOutStore(db)
+        analyser = PhotoAnalyser(albums, faces, cpu, settings.max_image_pixels, opt_outs=opt_outs)
         return cls(
             settings=settings,
             db=db,
@@ -76,7 +95,10 @@ class Services:
             ranking=RankingStore(db, settings.timezone),
             ledger=LedgerStore(db, charities, settings.timezone),
             schedules=ScheduleStore(db, settings.timezone),
+            answers=AnswerStore(db, settings.group_answers),
             intake=Intake(settings, albums, analyser, cpu, fetcher),
+            opt_outs=opt_outs,
+            withdrawals=Withdrawals(faces, opt_outs, analyser),
             owns_cpu=owns_cpu,
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated
@@ -10,12 +11,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from storage.models import AnswerMode
+
 Language = str  # "ko" or "en"
 SUPPORTED_LANGUAGES: tuple[Language, ...] = ("ko", "en")
+# Telegram's rule for setWebhook's secret_token (sent back in X-Telegram-Bot-Api-Secret-Token).
+WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # hide_input_in_errors: a refused token or secret must not be printed in the error that refuses it.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True
+    )
 
     telegram_bot_token: SecretStr | None = Field(default=None, description="Token from @BotFather")
     database_url: str | None = Field(default=None, description="SQLAlchemy async URL; SQLite under DATA_DIR if empty")
@@ -40,6 +48,10 @@ class Settings(BaseSettings):
     model_dir: Path | None = Field(default=None, description="Model cache (vision.models); default ~/.cache")
     charities_file: Path | None = Field(default=None, description="TOML list of nonprofits; the shipped one if empty")
     weekly_post_check_s: float = Field(default=60, description="How often due weekly posts are looked for; 0 = never")
+    group_answers: AnswerMode = Field(
+        default=AnswerMode.quiet, description="How groups' photos are answered until an admin chooses in /settings"
+    )
+    digest_check_s: float = Field(default=60, description="How often quiet chats' digests are looked for; 0 = never")
 
     @field_validator(
         "telegram_bot_token",
@@ -55,6 +67,21 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_accepts_the_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        secret = value.get_secret_value()
+        if WEBHOOK_SECRET_PATTERN.fullmatch(secret) is None:
+            others = sorted({char for char in secret if not re.fullmatch(r"[A-Za-z0-9_-]", char)})
+            raise ValueError(
+                "WEBHOOK_SECRET must be 1 to 256 characters, each a letter A-Z or a-z, a digit, '_' or '-' "
+                f"(Telegram refuses anything else); it has {len(secret)} characters"
+                + (f" and {len(others)} kind(s) of character not allowed" if others else "")
+            )
+        return value
 
     @field_validator("default_language")
     @classmethod

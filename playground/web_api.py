@@ -109,12 +109,18 @@ def page_state(emu: BotApiEmulator) -> dict[str, Any]:
         "chats": snapshot["chats"],
         "members": snapshot["members"],
         "messages": {
-            chat_id: [record["message"] for record in records if not record["deleted"]]
+            chat_id: [_with_reactions(record) for record in records if not record["deleted"]]
             for chat_id, records in snapshot["messages"].items()
         },
         "commands": commands,
         "examples": len(examples()),
     }
+
+
+def _with_reactions(record: dict[str, Any]) -> dict[str, Any]:
+    """The message as Telegram has it, plus the reactions on it for the page to draw (`reactions_shown`)."""
+    shown = [reaction.get("emoji", "") for reactions in record["reactions"].values() for reaction in reactions]
+    return {**record["message"], "reactions_shown": shown} if shown else record["message"]
 
 
 async def get_state(request: web.Request) -> web.Response:

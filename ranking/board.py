@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -34,6 +34,7 @@ class RankingData:
     names: dict[int, str | None]  # subject id → person name / member first name (None = unnamed person)
     photos: int  # photos in the period
     points: int  # smile points of every face in the period, named or not
+    numbers: dict[int, int] = field(default_factory=dict)  # person id → the chat's number for them (people only)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Every scheduled job kind, each with the exactly-once or idempotence rule it relies on next to it:
-weekly posts (scheduler.weekly), the nightly re-cluster (scheduler.recluster), the resume of photos a restart
-interrupted (scheduler.resume). The media-group answer is no job: handlers.uploads waits for the group to go quiet."""
+weekly posts (scheduler.weekly), quiet chats' digests (scheduler.digest), the nightly re-cluster
+(scheduler.recluster), the resume of photos a restart interrupted (scheduler.resume). The media-group answer is
+no job: handlers.uploads waits for the group to go quiet."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from telegram.ext import Application
 
 from handlers.context import BotData, ChatContext
 from pipeline.services import Services
+from scheduler.digest import start_digests
 from scheduler.recluster import start_nightly_recluster
 from scheduler.resume import start_resume
 from scheduler.weekly import start_weekly_posts
@@ -19,3 +21,4 @@ def start_jobs(app: Application[Any, ChatContext, Any, Any, BotData, Any], servi
     start_resume(services)
     start_weekly_posts(app, services.settings)
     start_nightly_recluster(app, services.settings)
+    start_digests(app, services.settings)

@@ -5,7 +5,8 @@ the chat's schedule and the last week posted), so a restart, a changed schedule 
 job bookkeeping — the next run simply finds what is due. Exactly once comes from the database: a run first claims
 (chat, week) with INSERT … ON CONFLICT DO NOTHING and posts only if it won the claim, so overlapping runs, a second
 bot process or a restart never post twice. A claim is given back only for errors worth retrying (network); a chat
-that removed the bot is marked left and skipped from then on.
+that removed the bot is marked left and skipped from then on; a group that became a supergroup (ChatMigrated) moves,
+claim included, to its new id, which gets the post (handlers.weekly.post_week), so it is never marked failed.
 """
 
 from __future__ import annotations

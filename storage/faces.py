@@ -11,7 +11,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import Database
-from storage.models import Face, FaceExclusion, MediaKind, Person, Photo, saved_id, utcnow
+from storage.models import Chat, Face, FaceExclusion, MediaKind, Person, Photo, Pose, saved_id, utcnow
 
 EMBEDDING_DTYPE = np.float32
 
@@ -23,8 +23,16 @@ class NewFace:
     detection_score: float
     smile: float
     embedding: np.ndarray
+    poses: tuple[tuple[str, float], ...] = ()  # (catalogue key, confidence 0–1) of this person's own poses
     yaw: float | None = None  # head turn and sharpness (vision.faces.FaceQuality); None: not measured
     sharpness: float | None = None
+
+
+@dataclass(frozen=True)
+class NewPairPose:
+    key: str
+    confidence: float
+    faces: tuple[int, int]  # indices into the photo's NewFace list: the maker first
 
 
 @dataclass(frozen=True)
@@ -46,12 +54,14 @@ class StoredFace:
 @dataclass(frozen=True)
 class PersonSummary:
     id: int
+    number: int  # the chat's label for them ("Person 13"), given once
     name: str | None
     hidden: bool
     face_count: int
     photo_count: int
     mean_smile: float
     cover: StoredFace
+    claimed_by: int | None = None  # the member who said "this is me"
 
 
 def _stored(face: Face, excluded: frozenset[int] = frozenset()) -> StoredFace:
@@ -84,6 +94,21 @@ def cover_rank(face: Face) -> tuple[bool, bool, int, float, int]:
     return (frontal, sharp, face.w * face.h, face.sharpness or 0.0, -saved_id(face.id))
 
 
+def best_face(faces: Sequence[Face]) -> Face:
+    """A person's thumbnail: their best face (`cover_rank`)."""
+    return max(faces, key=cover_rank)
+
+
+async def next_person_number(session: AsyncSession, chat_id: int, is_sqlite: bool) -> int:
+    """The chat's next person number: counted on the chat row, so a number is never given twice."""
+    chat = await session.get(Chat, chat_id, with_for_update=not is_sqlite)
+    if chat is None:
+        raise ValueError(f"no chat {chat_id}")
+    chat.last_person_number += 1
+    session.add(chat)
+    return chat.last_person_number
+
+
 class NewPerson:
     """A cluster that matches nobody yet: `FaceStore.assign` creates a person for each distinct instance."""
 
@@ -92,8 +117,11 @@ class FaceStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def record_analysis(self, photo_id: int, faces: Sequence[NewFace]) -> list[int]:
-        """Store a photo's faces and mark it analysed, atomically. Running it twice changes nothing."""
+    async def record_analysis(
+        self, photo_id: int, faces: Sequence[NewFace], pair_poses: Sequence[NewPairPose] = ()
+    ) -> list[int]:
+        """Store a photo's faces with their poses (and the pair poses) and mark it analysed, atomically. Running it
+        twice changes nothing."""
         async with self.db.session() as session:
             photo = await session.get(Photo, photo_id, with_for_update=not self.db.is_sqlite)
             if photo is None:
@@ -124,7 +152,26 @@ class FaceStore:
             photo.analysed_at = utcnow()
             session.add(photo)
             await session.flush()
-            return [saved_id(row.id) for row in rows]
+            ids = [saved_id(row.id) for row in rows]
+            poses = [
+                Pose(chat_id=photo.chat_id, photo_id=photo_id, frame=face.frame, face_id=face_id, key=key, confidence=c)
+                for face, face_id in zip(faces, ids, strict=True)
+                for key, c in face.poses
+            ]
+            poses += [
+                Pose(
+                    chat_id=photo.chat_id,
+                    photo_id=photo_id,
+                    frame=faces[pair.faces[0]].frame,
+                    face_id=ids[pair.faces[0]],
+                    partner_face_id=ids[pair.faces[1]],
+                    key=pair.key,
+                    confidence=pair.confidence,
+                )
+                for pair in pair_poses
+            ]
+            session.add_all(poses)
+            return ids
 
     async def unanalysed_photos(self, limit: int = 50) -> list[Photo]:
         """Photos whose analysis a restart interrupted (or never started), oldest first."""
@@ -196,7 +243,8 @@ class FaceStore:
                     continue
                 if isinstance(target, NewPerson):
                     if id(target) not in created:
-                        person = Person(chat_id=chat_id)
+                        number = await next_person_number(session, chat_id, self.db.is_sqlite)
+                        person = Person(chat_id=chat_id, number=number)
                         session.add(person)
                         await session.flush()
                         created[id(target)] = saved_id(person.id)
@@ -231,20 +279,32 @@ class FaceStore:
                 faces = (await session.exec(select(Face).where(col(Face.person_id) == person.id))).all()
                 if not faces:
                     continue
-                cover = max(faces, key=cover_rank)
+                cover = best_face(faces)
                 summaries.append(
                     PersonSummary(
                         id=saved_id(person.id),
+                        number=person.number,
                         name=person.name,
                         hidden=person.hidden,
                         face_count=len(faces),
                         photo_count=len({f.photo_id for f in faces}),
                         mean_smile=float(np.mean([f.smile for f in faces])),
                         cover=_stored(cover),
+                        claimed_by=person.claimed_by,
                     )
                 )
         summaries.sort(key=lambda s: (-s.photo_count, s.id))
         return summaries
+
+    async def covers(self, person_ids: Sequence[int]) -> dict[int, StoredFace]:
+        """Each person's thumbnail face (people without faces are left out)."""
+        async with self.db.session() as session:
+            faces = (await session.exec(select(Face).where(col(Face.person_id).in_(list(person_ids))))).all()
+        by_person: dict[int, list[Face]] = {}
+        for face in faces:
+            if face.person_id is not None:
+                by_person.setdefault(face.person_id, []).append(face)
+        return {person_id: _stored(best_face(held)) for person_id, held in by_person.items()}
 
     async def person(self, person_id: int) -> Person | None:
         async with self.db.session() as session:

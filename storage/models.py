@@ -49,6 +49,9 @@ class Chat(SQLModel, table=True):
     title: str | None = Field(default=None, max_length=255)
     language: str | None = Field(default=None, max_length=8, description="Set by /lang in a group")
     timezone: str | None = Field(default=None, max_length=64)
+    last_person_number: int = Field(
+        default=0, sa_column_kwargs={"server_default": "0"}, description="Person numbers are never given twice"
+    )
     created_at: datetime = _when()
     left_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
@@ -105,14 +108,30 @@ class Photo(SQLModel, table=True):
 
 
 class Person(SQLModel, table=True):
-    """A person in a chat's person album: a cluster of faces, maybe named by the members."""
+    """A person in a chat's person album: a cluster of faces, maybe named by the members.
 
-    __table_args__ = (Index("ix_person_chat", "chat_id"),)
+    `number` is the person's label in the chat ("Person 13") from creation on: it never changes and is never reused.
+    """
+
+    __table_args__ = (
+        Index("ix_person_chat", "chat_id"),
+        UniqueConstraint("chat_id", "number", name="uq_person_chat_number"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False))
+    number: int
     name: str | None = Field(default=None, max_length=64)
     hidden: bool = False
+    claimed_by: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger,
+            ForeignKey("tg_user.id", ondelete="SET NULL", name="fk_person_claimed_by_tg_user"),
+            nullable=True,
+        ),
+        description="The member who said 'this is me' (/myface)",
+    )
     created_at: datetime = _when()
 
 
@@ -142,6 +161,27 @@ class Face(SQLModel, table=True):
     created_at: datetime = _when()
 
 
+class Pose(SQLModel, table=True):
+    """A pose seen in one cut of a photo (a key of vision/poses/catalogue.toml): a person's own pose (`face_id`), or
+    a two-person pose (`face_id` makes it, `partner_face_id` is the other). Recorded once with the analysis."""
+
+    __table_args__ = (
+        Index("ix_pose_chat_key", "chat_id", "key"),
+        Index("ix_pose_photo", "photo_id"),
+        Index("ix_pose_face", "face_id"),
+        Index("ix_pose_partner_face", "partner_face_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False))
+    photo_id: int = Field(foreign_key="photo.id", ondelete="CASCADE")
+    frame: int = Field(default=0, description="Which cut of a 4-cut strip")
+    face_id: int = Field(foreign_key="face.id", ondelete="CASCADE")
+    partner_face_id: int | None = Field(default=None, foreign_key="face.id", ondelete="CASCADE")
+    key: str = Field(max_length=32)
+    confidence: float = Field(description="0–1")
+
+
 class FaceExclusion(SQLModel, table=True):
     """'Not this person': a face a member removed from a person never goes back to it."""
 
@@ -149,9 +189,40 @@ class FaceExclusion(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", primary_key=True)
 
 
+class FaceOptOut(SQLModel, table=True):
+    """'Stop recognising me': new faces this close to `signature` are not stored (pipeline.opt_outs).
+
+    `signature` is the mean of the member's face embeddings (float32 bytes) as they were when they opted out: no
+    photo and no single face is kept. `chat_id` NULL = every chat ('forget me everywhere').
+    """
+
+    __table_args__ = (Index("ix_faceoptout_chat", "chat_id"), Index("ix_faceoptout_user", "user_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), nullable=True)
+    )
+    user_id: int = Field(sa_column=Column(BigInteger, ForeignKey("tg_user.id", ondelete="CASCADE"), nullable=False))
+    signature: bytes = Field(sa_type=LargeBinary)
+    face_count: int = Field(description="How many faces the mean was taken over")
+    created_at: datetime = _when()
+
+
 class PledgeStatus(StrEnum):
     active = "active"
     void = "void"  # its photo was deleted while the week was still open
+
+
+class AnswerMode(StrEnum):
+    each = "each"  # every photo answered with its annotated picture (private chats' default)
+    quiet = "quiet"  # a reaction on each photo, a digest every few minutes (groups' default)
+
+
+class DigestStatus(StrEnum):
+    claimed = "claimed"  # a run owns this window and is sending it
+    posted = "posted"
+    empty = "empty"  # no photo in the window: nothing was sent
+    failed = "failed"  # Telegram refused it for good (logged)
 
 
 class WeeklyPostStatus(StrEnum):
@@ -171,6 +242,28 @@ class ChatSchedule(SQLModel, table=True):
     minute: int = 0
     enabled: bool = True
     since: datetime = _when(description="Slots before this moment are never posted (a new schedule starts here)")
+
+
+class ChatAnswers(SQLModel, table=True):
+    """How photos are answered in a chat. No row: the default of its type (quiet in groups, each photo elsewhere)."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), primary_key=True))
+    mode: str = Field(default=AnswerMode.each, max_length=8)
+    digest_minutes: int = 10
+    changed_at: datetime = _when(description="Digests cover photos filed from here on")
+
+
+class ChatDigest(SQLModel, table=True):
+    """One quiet-mode digest: the photos filed in [since, until). The next one starts at `until`; the primary key
+    (chat, since) is the claim that makes each window go out once."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), primary_key=True))
+    since: datetime = Field(sa_column=Column(DateTime(timezone=True), primary_key=True))
+    until: datetime = Field(sa_type=DateTime(timezone=True))
+    status: str = Field(default=DigestStatus.claimed, max_length=16)
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    claimed_at: datetime = _when()
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class WeeklyPost(SQLModel, table=True):

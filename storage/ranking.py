@@ -45,15 +45,17 @@ class RankingStore:
                 ).all()
             ]
             names: dict[int, str | None]
+            numbers: dict[int, int] = {}
             if by is RankBy.person:
                 people = (
                     await session.exec(
-                        select(Person.id, Person.name).where(
+                        select(Person.id, Person.name, Person.number).where(
                             col(Person.chat_id) == chat_id, col(Person.hidden).is_(False)
                         )
                     )
                 ).all()
-                names = {saved_id(person_id): name for person_id, name in people}
+                names = {saved_id(person_id): name for person_id, name, _ in people}
+                numbers = {saved_id(person_id): number for person_id, _, number in people}
                 contributions = [
                     Contribution(person_id, photo_id, face_points(smile))
                     for photo_id, smile, person_id in faces
@@ -76,4 +78,5 @@ class RankingStore:
             names=names,
             photos=len(photo_rows),
             points=sum(face_points(smile) for _, smile, _ in faces),
+            numbers=numbers,
         )

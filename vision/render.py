@@ -79,8 +79,11 @@ def face_crop(
     return np.asarray(Image.fromarray(canvas).resize((size, size), Image.Resampling.LANCZOS))
 
 
-def contact_sheet(tiles: Sequence[tuple[np.ndarray, str]], columns: int = 4, tile: int = 160) -> np.ndarray:
-    """Numbered thumbnails with a caption under each (names may be Korean)."""
+def contact_sheet(
+    tiles: Sequence[tuple[np.ndarray, str]], columns: int = 4, tile: int = 160, badges: Sequence[str] | None = None
+) -> np.ndarray:
+    """Thumbnails with a badge (1, 2, 3 … unless `badges` gives each one's) and a caption under each (names may be
+    Korean)."""
     count = max(len(tiles), 1)
     columns = min(columns, count)
     rows = -(-count // columns)
@@ -94,7 +97,9 @@ def contact_sheet(tiles: Sequence[tuple[np.ndarray, str]], columns: int = 4, til
         sheet.paste(Image.fromarray(crop).resize((tile, tile)), (x0, y0))
         badge = round(tile * 0.24)
         draw.ellipse((x0 + 4, y0 + 4, x0 + 4 + badge, y0 + 4 + badge), fill=(36, 129, 204))
-        draw.text((x0 + 4 + badge / 2, y0 + 4 + badge / 2), str(index + 1), font=number_font, fill="white", anchor="mm")
+        mark = badges[index] if badges is not None else str(index + 1)
+        size = number_font if len(mark) <= 2 else font(round(tile * 0.16 * 2 / len(mark)))
+        draw.text((x0 + 4 + badge / 2, y0 + 4 + badge / 2), mark, font=size, fill="white", anchor="mm")
         text = (
             caption
             if draw.textlength(caption, font=caption_font) <= tile

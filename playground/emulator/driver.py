@@ -155,6 +155,11 @@ class BotApiEmulator:
     def unblock_bot(self, user_id: int) -> dict[str, Any]:
         return self._actions.change_bot_status(user_id, user_id, "member")
 
+    def upgrade_to_supergroup(self, chat_id: int, by_user_id: int, *, new_chat_first: bool = False) -> dict[str, Any]:
+        """The group becomes a supergroup with a new id (both service messages are sent; `new_chat_first` sends the
+        new chat's one first). Writes to the old id then fail as on Telegram; returns the new chat."""
+        return self._actions.upgrade_to_supergroup(chat_id, by_user_id, new_chat_first=new_chat_first)
+
     def _user(self, user: dict[str, Any] | int) -> dict[str, Any]:
         user_id = user["id"] if isinstance(user, dict) else user
         if user_id not in self.state.users:
@@ -232,6 +237,11 @@ class BotApiEmulator:
 
     def message(self, chat_id: int, message_id: int) -> MessageRecord:
         return self.state.chat_records(chat_id)[message_id]
+
+    def bot_reaction(self, chat_id: int, message_id: int) -> list[str]:
+        """The emoji the bot has set on a message now (empty: none)."""
+        reactions = self.message(chat_id, message_id).reactions.get(self.state.bot_user["id"], [])
+        return [reaction.get("emoji") or reaction.get("custom_emoji_id", "") for reaction in reactions]
 
     def file_bytes(self, file_id: str) -> bytes:
         stored = self.state.files.get(file_id)

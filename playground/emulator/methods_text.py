@@ -55,6 +55,7 @@ def edit_message_reply_markup(state: EmulatorState, params: Params) -> dict[str,
 
 def delete_message(state: EmulatorState, params: Params) -> bool:
     chat = state.find_chat(params.raw("chat_id"))
+    state.require_writable(chat)
     message_id = params.int("message_id", "message identifier is not specified")
     if message_id is None:
         raise bad_request("message identifier is not specified")

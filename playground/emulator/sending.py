@@ -44,6 +44,7 @@ def edit_target(state: EmulatorState, params: Params) -> MessageRecord:
     if params.has("inline_message_id"):
         raise bad_request("MESSAGE_ID_INVALID")
     chat = state.find_chat(params.raw("chat_id"))
+    state.require_writable(chat)
     message_id = params.int("message_id", "message identifier is not specified")
     if message_id is None:
         raise bad_request("message identifier is not specified")

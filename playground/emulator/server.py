@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from playground.emulator import methods_chat, methods_media, methods_text
+from playground.emulator import methods_chat, methods_media, methods_reactions, methods_text
 from playground.emulator.errors import (
     ENTITY_TOO_LARGE,
     INTERNAL_ERROR,
@@ -45,6 +45,7 @@ class BotApiServer:
             **methods_text.METHODS,
             **methods_media.METHODS,
             **methods_chat.METHODS,
+            **methods_reactions.METHODS,
             "getUpdates": self.poller.get_updates,
         }
         self.methods = {name.lower(): (name, handler) for name, handler in handlers.items()}

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from playground.emulator.errors import CHAT_NOT_FOUND, bad_request, forbidden
+from playground.emulator.errors import CHAT_NOT_FOUND, ApiError, bad_request, forbidden
 from playground.emulator.media import FileStore
 
 EventCallback = Callable[[dict[str, Any]], Any]
@@ -35,6 +35,7 @@ DEFAULT_UPDATE_TYPES = frozenset(
     }
 )
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
+CHAT_UPGRADED = "Bad Request: group chat was upgraded to a supergroup chat"
 _LOG = logging.getLogger(__name__)
 
 
@@ -50,6 +51,7 @@ class MessageRecord:
     deleted: bool = False
     history: list[dict[str, Any]] = field(default_factory=list)
     sent_markup: dict[str, Any] | None = None
+    reactions: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # user id → their reactions
 
     @property
     def text(self) -> str | None:
@@ -115,6 +117,7 @@ class MessageRecord:
             "message": copy.deepcopy(self.message),
             "history": copy.deepcopy(self.history),
             "reply_markup": copy.deepcopy(self.sent_markup),
+            "reactions": copy.deepcopy(self.reactions),
         }
 
 
@@ -137,6 +140,7 @@ class EmulatorState:
         self.chats: dict[int, dict[str, Any]] = {}
         self.members: dict[int, dict[int, str]] = {}
         self.blocked_by: set[int] = set()
+        self.migrated_to: dict[int, int] = {}  # a group upgraded to a supergroup → the supergroup's id
         self.messages: dict[int, dict[int, MessageRecord]] = {}
         self.updates: list[dict[str, Any]] = []
         self.allowed_updates: frozenset[str] = DEFAULT_UPDATE_TYPES
@@ -228,7 +232,14 @@ class EmulatorState:
     def bot_status(self, chat_id: int) -> str:
         return self.status(chat_id, self.bot_user["id"])
 
+    def require_writable(self, chat: dict[str, Any]) -> None:
+        """A group upgraded to a supergroup is read-only: every write names the new id, as Telegram does."""
+        new_id = self.migrated_to.get(chat["id"])
+        if new_id is not None:
+            raise ApiError(400, CHAT_UPGRADED, {"migrate_to_chat_id": new_id})
+
     def require_bot_can_post(self, chat: dict[str, Any]) -> None:
+        self.require_writable(chat)
         if chat["type"] == "private":
             if chat["id"] in self.blocked_by:
                 raise forbidden("bot was blocked by the user")
@@ -296,6 +307,21 @@ class EmulatorState:
                 "chat_id": record.chat_id,
                 "message_id": record.message_id,
                 "message": copy.deepcopy(record.message),
+            }
+        )
+
+    def set_bot_reaction(self, record: MessageRecord, reactions: list[dict[str, Any]], big: bool = False) -> None:
+        if reactions:
+            record.reactions[self.bot_user["id"]] = reactions
+        else:
+            record.reactions.pop(self.bot_user["id"], None)
+        self.emit(
+            {
+                "type": "reaction",
+                "chat_id": record.chat_id,
+                "message_id": record.message_id,
+                "reactions": copy.deepcopy(reactions),
+                "is_big": big,
             }
         )
 

@@ -42,6 +42,8 @@ class UserActions:
             raise ValueError(f"no user {user_id}; create it with emu.create_user()")
         if self.state.status(chat_id, user_id) in ("left", "kicked"):
             raise ValueError(f"user {user_id} is not a member of chat {chat_id}")
+        if chat_id in self.state.migrated_to:
+            raise ValueError(f"chat {chat_id} was upgraded to supergroup {self.state.migrated_to[chat_id]}")
         return user, chat
 
     def post(
@@ -131,6 +133,28 @@ class UserActions:
             record = self.state.add_message(chat, actor, {"new_chat_members": [bot]})
             self.state.enqueue_update("message", copy.deepcopy(record.message))
         return update
+
+    def upgrade_to_supergroup(self, chat_id: int, by_user_id: int, *, new_chat_first: bool = False) -> dict[str, Any]:
+        """A group becomes a supergroup, as Telegram does it: a new chat id with the same members, a service
+        message in each chat (`migrate_to_chat_id` in the old one, `migrate_from_chat_id` in the new one), and the
+        old id refusing every write from then on. Returns the new chat."""
+        old = self.state.chats.get(chat_id)
+        if old is None or old["type"] != "group":
+            raise ValueError(f"only a basic group can be upgraded; {chat_id} is not one")
+        actor, _ = self._sender_and_chat(chat_id, by_user_id)
+        new = {key: value for key, value in old.items() if key not in ("id", "type")}
+        new |= {"id": self.state.new_group_id("supergroup"), "type": "supergroup"}
+        self.state.chats[new["id"]] = new
+        self.state.members[new["id"]] = dict(self.state.members.get(chat_id, {}))
+        self.state.emit({"type": "chat_created", "chat": dict(new)})
+        bot_inside = self.state.bot_status(chat_id) not in ("left", "kicked")
+        services = [(old, {"migrate_to_chat_id": new["id"]}), (new, {"migrate_from_chat_id": chat_id})]
+        for chat, content in reversed(services) if new_chat_first else services:
+            record = self.state.add_message(chat, actor, content)
+            if bot_inside:
+                self.state.enqueue_update("message", copy.deepcopy(record.message))
+        self.state.migrated_to[chat_id] = new["id"]
+        return copy.deepcopy(new)
 
 
 def _utf16_slice(text: str, offset: int, length: int) -> str:

@@ -105,6 +105,12 @@ function onEvent(event) {
       upsert(event.message);
       if (event.type === "bot_message") S.actions.delete(event.chat_id);
       break;
+    case "reaction": {
+      const message = S.messages.get(event.chat_id)?.get(event.message_id);
+      if (message) message.reactions_shown = event.reactions.map((reaction) => reaction.emoji || "");
+      S.rendered.clear();
+      break;
+    }
     case "delete": {
       const messages = S.messages.get(event.chat_id);
       if (messages) messages.delete(event.message_id);

@@ -147,6 +147,8 @@ function messageNode(item, chat, isNew) {
   } else if (!isMedia) {
     bubble.append(h("div", { class: "text" }, h("i", {}, "Unsupported message")));
   }
+  const reactions = item.messages.flatMap((m) => m.reactions_shown || []);
+  if (reactions.length) bubble.append(h("div", { class: "reactions" }, reactions.map((emoji) => h("span", { class: "reaction" }, emoji))));
   bubble.append(h("div", { class: "footer" }, edited ? h("span", { class: "edited" }, "edited") : null, h("span", { class: "time" }, clock(first.date))));
   const body = h("div", { class: "msg" }, bubble, item.messages.map(keyboardNode).filter(Boolean));
   const showAvatar = chat.type !== "private" && !outgoing;

@@ -27,9 +27,12 @@ async def harness(
 ) -> AsyncIterator[Harness]:
     # Privacy mode off, as the README tells owners to set it: the bot must see photos sent in groups.
     async with BotApiEmulator(token=TOKEN, privacy_mode=False) as emu:
+        # Groups answer each photo here, as most tests read those answers; tests/e2e/test_quiet_groups.py runs
+        # with the shipped default (quiet).
+        params = {"group_answers": "each"} | getattr(request, "param", {})
         settings = Settings(
             _env_file=None,
-            **getattr(request, "param", {}),
+            **params,
             telegram_bot_token=TOKEN,
             bot_api_base_url=emu.base_url,
             bot_api_base_file_url=emu.base_file_url,

@@ -7,12 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
+from sqlalchemy import delete, update
 from telegram.ext import Application
 
 from pipeline.services import Services
 from pipeline.settings import Settings
 from playground.emulator import BotApiEmulator, MessageRecord
+from storage.faces import FaceStore, NewFace
+from storage.models import Face, Photo
 
 TOKEN = "123456:TEST-TOKEN"
 
@@ -96,3 +100,18 @@ def qr_photo(text: str, seed: int = 0, size: tuple[int, int] = (1280, 960), modu
     out = io.BytesIO()
     canvas.save(out, "JPEG", quality=90)
     return out.getvalue()
+
+
+async def photo_with_one_smiling_face(harness: Harness, chat_id: int, user_id: int, seed: int, saved: str) -> int:
+    """A photo filed in the chat whose analysis is replaced by one known face (smile 80): pledges and points
+    without depending on what the detector makes of a noise picture. `saved` is a word of the 'saved' reply."""
+    await harness.emu.send_photo(chat_id, user_id, noisy_jpeg(seed, size=(160, 120)))
+    await harness.reply(chat_id, lambda m: saved in text_of(m))
+    (photo,) = await harness.services.albums.page(chat_id, 0, 5)
+    assert photo.id is not None
+    async with harness.services.db.session() as session:
+        await session.exec(delete(Face).where(Face.photo_id == photo.id))
+        await session.exec(update(Photo).where(Photo.id == photo.id).values(analysed_at=None))
+    face = NewFace(0, (10, 10, 50, 50), 0.9, 80.0, np.ones(128, np.float32))
+    await FaceStore(harness.services.db).record_analysis(photo.id, [face])
+    return photo.id

@@ -5,12 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-import numpy as np
-from sqlalchemy import delete, update
-
-from storage.faces import FaceStore, NewFace
-from storage.models import Face, Photo
-from tests.e2e.harness import Harness, noisy_jpeg, text_of
+from tests.e2e.harness import Harness, photo_with_one_smiling_face, text_of
 
 ADMIN_ONLY_PREFIXES = ("don:pick:", "don:rule", "don:rate:", "don:cap:", "don:close", "set:", "forget:")
 ERROR_WORDS = ("Telegram is busy", "something went wrong")
@@ -44,15 +39,8 @@ async def _member_taps_every_admin_only_button(harness: Harness, chat_id: int, m
 
 async def _pledge_one_photo(harness: Harness, chat_id: int, admin_id: int) -> None:
     """One photo with a smiling face filed after the rule: a week with pledges to mark donated."""
-    await harness.emu.send_photo(chat_id, admin_id, noisy_jpeg(901, size=(160, 120)))
-    await harness.reply(chat_id, lambda m: "Saved" in text_of(m))
-    (photo,) = await harness.services.albums.page(chat_id, 0, 5)
-    async with harness.services.db.session() as session:
-        await session.exec(delete(Face).where(Face.photo_id == photo.id))
-        await session.exec(update(Photo).where(Photo.id == photo.id).values(analysed_at=None))
-    face = NewFace(0, (10, 10, 50, 50), 0.9, 80.0, np.ones(128, np.float32))
-    await FaceStore(harness.services.db).record_analysis(photo.id, [face])
-    assert await harness.services.ledger.pledge_for_photo(photo.id)
+    photo_id = await photo_with_one_smiling_face(harness, chat_id, admin_id, 901, "Saved")
+    assert await harness.services.ledger.pledge_for_photo(photo_id)
 
 
 async def test_a_member_tapping_admin_only_buttons_gets_one_alert_each(harness: Harness) -> None:

@@ -90,5 +90,5 @@ async def test_a_failed_reply_loses_nothing(harness: Harness) -> None:
     await harness.emu.send_photo(chat["id"], user["id"], noisy_jpeg(9))
     # The "saved" reply fails with a 500; the error handler's apology then goes through.
     apology = await harness.reply(chat["id"])
-    assert "Nothing you sent was lost" in text_of(apology) or "busy" in text_of(apology)
+    assert "/album shows whether it was saved" in text_of(apology) or "busy" in text_of(apology)
     assert await harness.album_count(chat["id"]) == 1

@@ -1,5 +1,5 @@
-"""A booth original fetched from a QR link gets the smile reply too; the link's status message stays the one place
-for the download's story."""
+"""A booth original fetched from a QR link gets the smile reply too: the link's status message tells the download's
+story and then gives way to the annotated picture, whose caption keeps its lines."""
 
 from __future__ import annotations
 
@@ -50,6 +50,8 @@ async def test_a_booth_original_comes_back_annotated(harness: Harness) -> None:
     faces = await harness.services.faces.faces_of_photo(photo.id)
     assert len(faces) >= 2, "three women stand in front of the curtain"
     assert f"{len(faces)} faces" in text_of(picture) and "Smile points" in text_of(picture)
-    status = next(m for m in harness.bot_messages(chat["id"]) if "✅" in text_of(m))
-    assert "Saved the original" in text_of(status)
-    assert len(harness.bot_messages(chat["id"])) == 2, "the status message and one annotated picture"
+    assert "✅ Saved the original" in text_of(picture), "the status lines live on in the picture's caption"
+    assert harness.bot_messages(chat["id"]) == [picture], "one answer per strip"
+    (status,) = [m for m in harness.emu.bot_messages(chat["id"]) if m.deleted]
+    versions = [version.get("text", "") for version in status.history] + [status.text or ""]
+    assert any("Photoism" in version for version in versions), "the deleted status told the download's stages"

@@ -5,25 +5,13 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-import numpy as np
-from sqlalchemy import delete, update
-
 from handlers.i18n import format_moment
 from ranking.points import as_utc
-from storage.faces import FaceStore, NewFace
-from storage.models import Face, Photo
-from tests.e2e.harness import Harness, noisy_jpeg, text_of
+from tests.e2e.harness import Harness, photo_with_one_smiling_face, text_of
 
 
 async def _photo_with_a_smile(harness: Harness, chat_id: int, user_id: int) -> None:
-    await harness.emu.send_photo(chat_id, user_id, noisy_jpeg(911, size=(160, 120)))
-    await harness.reply(chat_id, lambda m: "저장" in text_of(m))
-    (photo,) = await harness.services.albums.page(chat_id, 0, 5)
-    async with harness.services.db.session() as session:
-        await session.exec(delete(Face).where(Face.photo_id == photo.id))
-        await session.exec(update(Photo).where(Photo.id == photo.id).values(analysed_at=None))
-    face = NewFace(0, (10, 10, 50, 50), 0.9, 80.0, np.ones(128, np.float32))
-    await FaceStore(harness.services.db).record_analysis(photo.id, [face])
+    await photo_with_one_smiling_face(harness, chat_id, user_id, 911, "저장")
 
 
 async def test_rate_then_cap_are_two_steps_and_the_overview_says_from_when_pledges_count(harness: Harness) -> None:

@@ -128,7 +128,9 @@ async def group(harness: Harness) -> dict[str, object]:
         if name:
             await store.rename(person_id, name)
         else:
-            unnamed = person_id
+            person = await store.person(person_id)
+            assert person is not None
+            unnamed = person.number  # the chat's label for them: "Person <number>"
     clock.now = SUNDAY_EVENING
     return {"chat": gid, "users": users, "clock": clock, "ids": ids, "unnamed": unnamed}
 

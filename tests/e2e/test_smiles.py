@@ -107,12 +107,16 @@ async def test_an_album_is_answered_once_with_its_annotated_pictures(harness: Ha
     first = await harness.reply(chat["id"], timeout=60)
     assert first.photo and first.message.get("media_group_id"), "the annotated pictures come as one media group"
     caption = text_of(first)
-    assert caption.startswith("Saved 3 photos")
-    assert "Photo 2: 🙂 I found no faces" in caption and "Photo 1: 😊 Smile points" in caption
+    assert caption.startswith("Saved 3 photos from Sam")
+    assert "2/3 · 🙂 no faces" in caption, "every photo is named by its number in the album, in the order sent"
+    assert "1/3 · 😊 Smile points" in caption and "3/3 · 😊 Smile points" in caption
     assert "Biggest smiles: photo" in caption
     await asyncio.sleep(1.0)
     sent = harness.bot_messages(chat["id"])
     assert len(sent) == 2 and all(m.message.get("media_group_id") == first.message["media_group_id"] for m in sent)
+    for picture in sent:  # each picture carries its number ("1/3", "3/3") in a dark badge in its corner
+        corner = _image(harness.emu.file_bytes(picture.photo[-1]["file_id"]))[:60, :60]
+        assert (corner.max(axis=2) < 45).mean() > 0.3 and (corner.min(axis=2) > 230).any()
 
 
 async def test_the_bot_answers_other_messages_while_it_analyses(harness: Harness) -> None:

@@ -148,3 +148,45 @@ def test_balloons_the_detector_half_believes_are_not_faces() -> None:
     model's landmarker finds no face in either: they are left out instead of scoring 'cannot tell' points."""
     analysis = analyse_photo(group_photo("pibooth_collage_overlay.jpg"), 60_000_000)
     assert analysis.faces == ()
+
+
+async def test_each_cut_is_read_with_its_own_faces_and_the_poses_are_filed_with_them(
+    stores: tuple[AlbumStore, FaceStore], cpu_pool: CpuPool
+) -> None:
+    """The pose stage's seam with a stand-in recogniser (tests/pipeline/fake_poses.py): cut pixels and cut-relative
+    boxes in, per-person and pair poses stored against the right faces and cuts."""
+    from storage.poses import PoseStore
+    from tests.pipeline.fake_poses import v_sign_and_bunny_ears
+
+    albums, faces = stores
+    analyser = PhotoAnalyser(albums, faces, cpu_pool, 60_000_000, recognise=v_sign_and_bunny_ears)
+    [a], [b], [c] = identity_photos(3, 1)
+    photo_id = await _save(albums, strip_of_pairs([[a, b], [c], [b, c], [a]]))
+    filed = await analyser.analyse_and_file(photo_id)
+    assert filed is not None and len(filed.faces) == 6
+    assert filed.poses_by_cut() == {
+        0: ["v_sign", "bunny_ears", "wink"],
+        1: ["v_sign", "wink"],
+        2: ["v_sign", "bunny_ears", "wink"],
+        3: ["v_sign", "wink"],
+    }, "every face was read by the smile landmarker, so its blendshapes reached the pose stage"
+    by_id = {face.id: face for face in filed.faces}
+    for pose in filed.poses:
+        assert {by_id[face_id].frame for face_id in pose.face_ids} == {pose.frame}
+        if pose.key == "bunny_ears":
+            maker, wearer = (by_id[face_id] for face_id in pose.face_ids)
+            assert maker.box[0] < wearer.box[0], "the leftmost person of the cut makes the pose"
+    assert await PoseStore(faces.db).poses_of_photo(photo_id) == list(filed.poses)
+    again = await analyser.analyse_and_file(photo_id)
+    assert again is not None and again.poses == filed.poses, "read back from storage, not analysed twice"
+
+
+def test_a_drawn_v_sign_next_to_a_real_face_is_read_by_the_real_models() -> None:
+    """Smoke test of the real pose stage: a face photo with a shaded drawn hand (playground.hands) beside it."""
+    from playground.hands import hand_beside_face
+
+    [[face]] = identity_photos(1, 1)
+    data = hand_beside_face(face.read_bytes(), "v_sign")
+    analysis = analyse_photo(data, 60_000_000)
+    assert len(analysis.faces) == 1
+    assert "v_sign" in [pose.key for pose in analysis.faces[0].poses]

@@ -1,10 +1,30 @@
 """What handlers remember between updates is bounded: name prompts expire and are capped per chat; a chat's
-album and person pages keep only the last few."""
+album and person pages keep only the last few; albums nobody answers expire; per-chat locks and chat actions live
+only while in use."""
 
 from __future__ import annotations
 
+import asyncio
+from types import SimpleNamespace
+
+import pytest
+
 from handlers.bounded import RecentViews
-from handlers.context import NAME_PROMPT_TTL_S, NAME_PROMPTS_PER_CHAT, VIEWS_PER_CHAT, ChatData, NamePrompt, NamePrompts
+from handlers.context import (
+    MEDIA_GROUP_IDLE_S,
+    MEDIA_GROUP_MAX_AGE_S,
+    NAME_PROMPT_TTL_S,
+    NAME_PROMPTS_PER_CHAT,
+    VIEWS_PER_CHAT,
+    BotData,
+    ChatData,
+    MediaGroups,
+    MediaGroupTally,
+    NamePrompt,
+    NamePrompts,
+)
+from handlers.smiles import showing_action
+from pipeline.locks import KeyedLocks
 
 
 class Clock:
@@ -66,3 +86,100 @@ def test_a_page_shown_again_counts_as_new() -> None:
     views[1] = [11]
     views[3] = [30]
     assert list(views) == [1, 3]
+
+
+def test_an_album_nobody_answers_is_forgotten_after_ten_idle_minutes() -> None:
+    clock = Clock()
+    groups = MediaGroups(clock)
+    abandoned = MediaGroupTally(chat_id=1, language="en", sender="Sam", quiet=False)
+    groups["1:a"] = abandoned
+    abandoned.pending = 2  # two items joined …
+    clock.now += 30
+    abandoned.pending, abandoned.quiet_since = 0, clock.now  # … and both ended in an error: no one answers
+    working = MediaGroupTally(chat_id=2, language="en", sender="Sam", quiet=True)
+    groups["2:b"] = working
+    working.pending = 1
+    clock.now += MEDIA_GROUP_IDLE_S - 1
+    assert groups.get("1:a") is abandoned, "not yet ten quiet minutes"
+    clock.now += 2
+    assert groups.get("1:a") is None and len(groups) == 1, "abandoned: forgotten"
+    assert groups.get("2:b") is working, "an item still being worked on keeps its album"
+    clock.now += MEDIA_GROUP_MAX_AGE_S
+    assert len(groups) == 0, "… but not for ever"
+
+
+def test_an_answered_album_is_removed_by_its_answer() -> None:
+    groups = MediaGroups(Clock())
+    groups["1:a"] = MediaGroupTally(chat_id=1, language="en", sender="Sam", quiet=False)
+    del groups["1:a"]
+    assert groups.get("1:a") is None and len(groups) == 0
+    assert isinstance(BotData().media_groups, MediaGroups)
+
+
+async def test_a_chat_lock_is_dropped_when_no_one_holds_or_waits_for_it() -> None:
+    locks: KeyedLocks[int] = KeyedLocks()
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def first() -> None:
+        async with locks.hold(1):
+            order.append("first in")
+            await release.wait()
+            order.append("first out")
+
+    async def second() -> None:
+        async with locks.hold(1):
+            order.append("second in")
+
+    tasks = [asyncio.create_task(first()), asyncio.create_task(second())]
+    await asyncio.sleep(0)
+    assert 1 in locks and len(locks) == 1, "held, and waited for"
+    release.set()
+    await asyncio.gather(*tasks)
+    assert order == ["first in", "first out", "second in"], "still one at a time"
+    assert len(locks) == 0
+
+    waiting = asyncio.Event()
+
+    async def holder() -> None:
+        async with locks.hold(2):
+            waiting.set()
+            await asyncio.sleep(10)
+
+    held = asyncio.create_task(holder())
+    await waiting.wait()
+    waiter = asyncio.create_task(second_on(locks, 2))
+    await asyncio.sleep(0)
+    waiter.cancel()
+    held.cancel()
+    await asyncio.gather(held, waiter, return_exceptions=True)
+    assert len(locks) == 0, "cancelled holders and waiters leave nothing behind"
+    with pytest.raises(RuntimeError):
+        async with locks.hold(3):
+            raise RuntimeError("boom")
+    assert len(locks) == 0
+
+
+async def second_on(locks: KeyedLocks[int], key: int) -> None:
+    async with locks.hold(key):
+        pass
+
+
+async def test_chat_actions_are_forgotten_when_the_last_handler_of_the_chat_ends() -> None:
+    sent: list[tuple[int, str]] = []
+
+    class FakeBot:
+        async def send_chat_action(self, chat_id: int, action: str) -> None:
+            sent.append((chat_id, action))
+
+    data = BotData()
+    context = SimpleNamespace(bot_data=data, bot=FakeBot())
+    first, second = (showing_action(context, 1, "upload_photo") for _ in range(2))  # type: ignore[arg-type]
+    async with first, second:
+        await asyncio.sleep(0)
+        assert len(data.chat_actions) == 1 and sent == [(1, "upload_photo")], "one action shared"
+    assert data.chat_actions == {}
+    with pytest.raises(RuntimeError):
+        async with showing_action(context, 2, "typing"):  # type: ignore[arg-type]
+            raise RuntimeError("a failing handler")
+    assert data.chat_actions == {}

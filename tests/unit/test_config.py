@@ -43,3 +43,33 @@ def test_unknown_language_and_timezone_are_refused() -> None:
         Settings(_env_file=None, default_language="fr")
     with pytest.raises(ValueError):
         Settings(_env_file=None, timezone="Mars/Olympus")
+
+
+@pytest.mark.parametrize("secret", ["a", "Cheese_Bot-2026", "x" * 256, "0123456789_-ABCxyz"])
+def test_webhook_secrets_telegram_accepts(secret: str) -> None:
+    settings = Settings(_env_file=None, webhook_secret=secret)
+    assert settings.webhook_secret is not None and settings.webhook_secret.get_secret_value() == secret
+
+
+@pytest.mark.parametrize(
+    ("secret", "why"),
+    [
+        ("x" * 257, "257 characters"),
+        ("with space", "1 kind(s) of character not allowed"),
+        ("päss+word/=", "4 kind(s) of character not allowed"),
+        ("tab\there", "not allowed"),
+    ],
+)
+def test_webhook_secrets_telegram_refuses_are_refused_at_start(
+    monkeypatch: pytest.MonkeyPatch, secret: str, why: str
+) -> None:
+    monkeypatch.setenv("WEBHOOK_SECRET", secret)
+    with pytest.raises(ValueError, match="WEBHOOK_SECRET must be 1 to 256 characters") as caught:
+        Settings(_env_file=None)
+    assert why in str(caught.value)
+    assert secret not in str(caught.value), "the secret itself is not echoed"
+
+
+def test_an_empty_webhook_secret_means_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOK_SECRET", " ")
+    assert Settings(_env_file=None).webhook_secret is None

@@ -48,15 +48,15 @@ def test_every_text_exists_in_both_languages_with_the_same_placeholders(key: str
 
 
 def test_plural_forms() -> None:
-    assert t("en", "people.tile_photos", n=1) == "1 photo"
-    assert t("en", "people.tile_photos", n=2) == "2 photos"
-    assert t("en", "people.tile_photos", n=0) == "0 photos"
+    assert t("en", "count.photos", n=1) == "1 photo"
+    assert t("en", "count.photos", n=2) == "2 photos"
+    assert t("en", "count.photos", n=0) == "0 photos"
     assert t("en", "count.people", n=1) == "1 person" and t("en", "count.people", n=3) == "3 people"
-    assert t("ko", "people.tile_photos", n=1) == "사진 1장" and t("ko", "people.tile_photos", n=2) == "사진 2장"
+    assert t("ko", "count.photos", n=1) == "사진 1장" and t("ko", "count.photos", n=2) == "사진 2장"
     assert (
         t("en", "donate.totals", n=1, open="₩1", donated="₩0") == "Pledged, not yet donated: ₩1 (1 week) · donated: ₩0"
     )
-    assert t("en", "people.tile_photos", n=12345) == "12,345 photos", "the count is written the locale's way"
+    assert t("en", "count.photos", n=12345) == "12,345 photos", "the count is written the locale's way"
 
 
 def test_placeholders_and_mistakes() -> None:
@@ -66,7 +66,7 @@ def test_placeholders_and_mistakes() -> None:
     with pytest.raises(KeyError):
         t("en", "no.such.key")
     with pytest.raises(TypeError):
-        t("en", "people.tile_photos")  # a plural entry without its count
+        t("en", "count.photos")  # a plural entry without its count
 
 
 @pytest.mark.parametrize(

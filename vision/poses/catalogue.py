@@ -21,6 +21,7 @@ class CataloguePose:
     people: int
     recognised_by: str
     building_block: bool = False
+    emoji: str = ""
 
 
 def load_catalogue(path: Path = CATALOGUE_TOML) -> dict[str, CataloguePose]:

@@ -29,11 +29,18 @@ BODY_MODELS = ("pose_detection", "pose_landmark_full")
 CROP_ABOVE, CROP_BELOW, CROP_SIDE = 2.8, 4.5, 2.6
 # Side of the crop the models are given (the hand landmarker works on its own 224 px crops of each palm).
 CROP_WORK_SIDE = 640
+# The Pose graph reads 256 px (detector 224 px): a body crop larger than this only costs the graph's own resize.
+BODY_WORK_SIDE = 256
+MAX_HANDS = 4  # hands the graph returns per run
+# Person crops are read by one hands run over their union when it is at most this many times the largest crop.
+SHARED_HANDS_AREA = 1.5
 MIN_HAND_SCORE = 0.5
 # A wrist the palm detector missed is looked at again in a square of this many shoulder widths each side of it.
 LEFT_SHOULDER, RIGHT_SHOULDER = 11, 12
 WRIST_AND_TIPS = ((15, (17, 19, 21)), (16, (18, 20, 22)))
 RESCUE_SIDE, RESCUE_MIN_PX, RESCUE_VISIBILITY = 1.2, 64.0, 0.5
+# ... unless most of that square lies outside the picture: the hand is cut off by the frame's edge.
+RESCUE_MIN_INSIDE = 0.5
 # Two hands whose 21 points lie this close (mean distance / hand size) are one hand seen by two crops.
 SAME_HAND = 0.35
 
@@ -93,7 +100,7 @@ class LandmarkModels:
     _shared: ClassVar[LandmarkModels | None] = None
     _shared_lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, max_hands: int = 4) -> None:
+    def __init__(self, max_hands: int = MAX_HANDS) -> None:
         verify_installed(HAND_MODELS + BODY_MODELS)
         from mediapipe.python.solutions import hands, pose
 
@@ -142,10 +149,34 @@ class Crop:
     scale: float  # crop pixels per image pixel
 
 
-def person_crop(rgb: np.ndarray, face: Box) -> tuple[np.ndarray, Crop]:
-    """The region around one face where that person's hands and body are expected, resized to working size."""
+def person_bounds(rgb: np.ndarray, face: Box) -> tuple[int, int, int, int]:
+    """Left, top, right, bottom of the region around one face where that person's hands and body are expected,
+    clipped to the picture."""
     x, y, w, h = face
-    return region(rgb, x - CROP_SIDE * w, y - CROP_ABOVE * h, x + w + CROP_SIDE * w, y + h + CROP_BELOW * h)
+    height, width = rgb.shape[:2]
+    left, top = int(max(0, x - CROP_SIDE * w)), int(max(0, y - CROP_ABOVE * h))
+    right, bottom = int(min(width, x + w + CROP_SIDE * w)), int(min(height, y + h + CROP_BELOW * h))
+    return left, top, right, bottom
+
+
+def person_crop(rgb: np.ndarray, face: Box, work_side: int = CROP_WORK_SIDE) -> tuple[np.ndarray, Crop]:
+    """The region around one face where that person's hands and body are expected, resized to working size."""
+    return region(rgb, *person_bounds(rgb, face), work_side=work_side)
+
+
+def shared_hand_region(rgb: np.ndarray, faces: Sequence[Box]) -> tuple[int, int, int, int] | None:
+    """One region whose single hands run stands for every person's own: when at most two people (the hands graph
+    keeps MAX_HANDS hands) have crops whose union is hardly larger than the largest one. In a booth cut each
+    person's crop is nearly the whole cut, so the palm detector would otherwise see the same pixels twice."""
+    if not 1 <= len(faces) <= MAX_HANDS // 2:
+        return None
+    bounds = [person_bounds(rgb, face) for face in faces]
+    union = (min(b[0] for b in bounds), min(b[1] for b in bounds), max(b[2] for b in bounds), max(b[3] for b in bounds))
+
+    def area(box: tuple[int, int, int, int]) -> int:
+        return max(0, box[2] - box[0]) * max(0, box[3] - box[1])
+
+    return union if area(union) <= SHARED_HANDS_AREA * max(area(b) for b in bounds) else None
 
 
 def to_image(hand: HandLandmarks, crop: Crop) -> HandLandmarks:
@@ -160,15 +191,17 @@ def body_to_image(body: BodyLandmarks, crop: Crop) -> BodyLandmarks:
     return BodyLandmarks(points, body.visibility)
 
 
-def region(rgb: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> tuple[np.ndarray, Crop]:
-    """The picture's pixels in the box (clipped), resized to at most CROP_WORK_SIDE."""
+def region(
+    rgb: np.ndarray, x0: float, y0: float, x1: float, y1: float, work_side: int = CROP_WORK_SIDE
+) -> tuple[np.ndarray, Crop]:
+    """The picture's pixels in the box (clipped), resized to at most `work_side`."""
     import cv2
 
     height, width = rgb.shape[:2]
     left, top = int(max(0, x0)), int(max(0, y0))
     right, bottom = int(min(width, x1)), int(min(height, y1))
     pixels = rgb[top:bottom, left:right]
-    scale = min(1.0, CROP_WORK_SIDE / max(1, *pixels.shape[:2]))
+    scale = min(1.0, work_side / max(1, *pixels.shape[:2]))
     if scale < 1.0:
         pixels = cv2.resize(pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     return pixels, Crop(left, top, scale)
@@ -191,7 +224,8 @@ def hands_at_wrists(
         pixels, crop = region(
             rgb, centre[0] - half_side, centre[1] - half_side, centre[0] + half_side, centre[1] + half_side
         )
-        if min(pixels.shape[:2]) < 16:
+        inside = pixels.shape[0] * pixels.shape[1] / crop.scale**2 / (2 * half_side) ** 2
+        if min(pixels.shape[:2]) < 16 or inside < RESCUE_MIN_INSIDE:
             continue
         found.extend(to_image(hand, crop) for hand in models.hands(pixels))
     return found

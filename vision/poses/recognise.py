@@ -17,6 +17,7 @@ import numpy as np
 from vision.poses.body_rules import Person, person_poses
 from vision.poses.hand_shapes import HandShape, classify_hand
 from vision.poses.landmarks import (
+    BODY_WORK_SIDE,
     BodyLandmarks,
     Box,
     Crop,
@@ -26,6 +27,8 @@ from vision.poses.landmarks import (
     hands_at_wrists,
     merge_hands,
     person_crop,
+    region,
+    shared_hand_region,
     to_image,
 )
 from vision.poses.pair_rules import pair_poses
@@ -81,13 +84,20 @@ def find_landmarks(
             hands += hands_at_wrists(rgb, body, hands, models)
         return FoundLandmarks(tuple(merge_hands(hands)), (body,))
     found: list[HandLandmarks] = []
+    shared = shared_hand_region(rgb, face_boxes)
+    if shared is not None:
+        pixels, crop = region(rgb, *shared)
+        found = [to_image(hand, crop) for hand in models.hands(pixels)]
     bodies = []
     for box in face_boxes:
-        region, crop = person_crop(rgb, box)
-        in_crop = [to_image(hand, crop) for hand in models.hands(region)]
-        body = _own_body(models.body(region), crop, box)
+        in_crop = []
+        if shared is None:
+            person_pixels, crop = person_crop(rgb, box)
+            in_crop = [to_image(hand, crop) for hand in models.hands(person_pixels)]
+        body_pixels, body_crop = person_crop(rgb, box, BODY_WORK_SIDE)
+        body = _own_body(models.body(body_pixels), body_crop, box)
         if body is not None:
-            in_crop += hands_at_wrists(rgb, body, in_crop, models)
+            in_crop += hands_at_wrists(rgb, body, [*found, *in_crop], models)
         found.extend(in_crop)
         bodies.append(body)
     return FoundLandmarks(tuple(merge_hands(found)), tuple(bodies))

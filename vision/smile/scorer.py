@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -90,6 +90,9 @@ class SmileReading:
     score: float  # 0–100, 100·P(smiling)
     face_found: bool  # False: neither the landmarker nor the fallback saw a face in the crop; score is NO_FACE_SCORE
     source: str = "landmarker"  # "landmarker", "fallback" (YuNet + dlib, vision/smile/fallback.py) or "none"
+    # The landmarker's 52 blendshapes of the first (unmirrored) view, by MediaPipe name (eyeBlinkLeft, ...): the
+    # face poses (wink) read them, so the landmarker runs once per face. None when the landmarker found no face.
+    blendshapes: Mapping[str, float] | None = field(default=None, hash=False)
 
 
 NO_FACE = SmileReading(NO_FACE_SCORE, face_found=False, source="none")
@@ -251,6 +254,11 @@ class SmileScorer:
 
     def _view_measurements(self, view: np.ndarray) -> np.ndarray | None:
         """Measurements of the face nearest the view's centre, or None when the landmarker finds no face."""
+        found = self._view_reading(view)
+        return None if found is None else found[0]
+
+    def _view_reading(self, view: np.ndarray) -> tuple[np.ndarray, dict[str, float]] | None:
+        """(measurements, blendshapes by name) of the face nearest the view's centre; None when none is found."""
         import mediapipe as mp
 
         with self._lock:
@@ -261,18 +269,18 @@ class SmileScorer:
         faces = [np.array([(p.x, p.y) for p in marks]) * size for marks in result.face_landmarks]
         distances = [np.hypot(*(face.mean(axis=0) - size / 2)) for face in faces]
         best = int(np.argmin(distances))
-        blendshapes = {c.category_name: c.score for c in result.face_blendshapes[best]}
-        return measurements_of(blendshapes, faces[best], view)
+        blendshapes = {c.category_name: float(c.score) for c in result.face_blendshapes[best]}
+        return measurements_of(blendshapes, faces[best], view), blendshapes
 
-    def _first_view(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        """(view, its measurements) of the first attempt in which the landmarker finds a face, or None."""
+    def _first_view(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, float]] | None:
+        """(view, its measurements, its blendshapes) of the first attempt in which the landmarker finds a face."""
         if min(rgb.shape[:2]) < 1:
             return None
         for margin, fill in ATTEMPTS:
             view = prepare_view(rgb, margin, VIEW_SIZE, fill)
-            found = self._view_measurements(view)
+            found = self._view_reading(view)
             if found is not None:
-                return view, found
+                return view, *found
         return None
 
     def _with_mirror(self, view: np.ndarray, found: np.ndarray) -> np.ndarray:
@@ -284,7 +292,7 @@ class SmileScorer:
         first = self._first_view(_as_rgb(crop))
         if first is None:
             return None
-        view, found = first
+        view, found, _ = first
         return self._with_mirror(view, found) if self.mirror else found
 
     def read(self, crop: np.ndarray) -> SmileReading:
@@ -294,11 +302,11 @@ class SmileScorer:
         first = self._first_view(rgb)
         if first is None:
             return self._fallback_reading(rgb)
-        view, found = first
+        view, found, blendshapes = first
         probability = float(self.model.probability(found))
         if self.mirror and SURE_BELOW < probability < SURE_ABOVE:
             probability = float(self.model.probability(self._with_mirror(view, found)))
-        return SmileReading(round(100.0 * probability, 1), face_found=True)
+        return SmileReading(round(100.0 * probability, 1), face_found=True, blendshapes=blendshapes)
 
     def _fallback_reading(self, rgb: np.ndarray) -> SmileReading:
         fallback = self.model.fallback

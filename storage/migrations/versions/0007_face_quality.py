@@ -1,7 +1,7 @@
 """face quality: head turn and sharpness of each face
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0007
+Revises: 0006_poses
 Create Date: 2026-12-07 10:00:00.000000
 """
 
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0004'
-down_revision = '0003'
+revision = '0007'
+down_revision = '0006_poses'
 branch_labels = None
 depends_on = None
 

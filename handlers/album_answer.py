@@ -1,0 +1,71 @@
+"""A Telegram album answered once, saying which photo is which: every photo is numbered in the order it was sent
+("2/3"), the number is drawn on its annotated picture (Telegram shows an album's caption only when a single item
+has one, so per-picture captions would hide the summary), and the summary names each number with its sender and
+points."""
+
+from __future__ import annotations
+
+from telegram import InputMediaPhoto, ReplyParameters
+
+from handlers.context import AlbumItem, ChatContext, MediaGroupTally
+from handlers.i18n import t
+from handlers.smiles import annotated_picture, outcome_line
+
+
+def item_line(item: AlbumItem, language: str) -> str | None:
+    if item.problem:
+        return item.problem
+    if item.duplicate:
+        return t(language, "album_answer.already")
+    if item.saved and item.analysis is not None and not item.analysis.faces:
+        return t(language, "album_answer.no_faces")
+    if item.saved:
+        return outcome_line(item.analysis, language)
+    return None
+
+
+def summary(tally: MediaGroupTally, count: int) -> str:
+    language = tally.language
+    items = [tally.items[message_id] for message_id in sorted(tally.items)]
+    total = len(items)
+    saved = sum(item.saved and not item.own_answer for item in items)
+    lines = []
+    if saved:
+        lines.append(t(language, "album_answer.saved", sender=tally.sender, n=saved, count=count))
+    for number, item in enumerate(items, start=1):
+        if item.own_answer:  # a booth strip: its own answer is in the chat, a reply to that photo
+            lines.append(
+                t(language, "album_answer.line", number=number, total=total, line=t(language, "album_answer.strip"))
+            )
+            continue
+        line = item_line(item, language)
+        if line:
+            lines.append(t(language, "album_answer.line", number=number, total=total, line=line))
+    scored = [
+        (number, item.analysis) for number, item in enumerate(items, start=1) if item.analysis and item.analysis.faces
+    ]
+    if len(scored) > 1:
+        number, best = max(scored, key=lambda pair: pair[1].points)
+        lines.append(t(language, "smile.best", number=number, n=best.points))
+    return "\n".join(lines)
+
+
+async def send_album_answer(context: ChatContext, tally: MediaGroupTally) -> None:
+    ordered = sorted(tally.items)
+    reply = ReplyParameters(ordered[0], allow_sending_without_reply=True)
+    caption = summary(tally, await context.services.albums.count(tally.chat_id))
+    pictures = []
+    for number, message_id in enumerate(ordered, start=1):
+        analysis = tally.items[message_id].analysis
+        if analysis is not None and analysis.faces:
+            picture = await annotated_picture(context, analysis, badge=f"{number}/{len(ordered)}")
+            if picture is not None:
+                pictures.append(picture)
+    if not pictures:
+        if caption:  # empty when every photo was a booth strip answered on its own
+            await context.bot.send_message(tally.chat_id, caption, reply_parameters=reply)
+    elif len(pictures) == 1:
+        await context.bot.send_photo(tally.chat_id, pictures[0], caption=caption, reply_parameters=reply)
+    else:
+        media = [InputMediaPhoto(picture, caption=caption if i == 0 else None) for i, picture in enumerate(pictures)]
+        await context.bot.send_media_group(tally.chat_id, media, reply_parameters=reply)
