@@ -18,11 +18,13 @@ from tests.e2e.face_photos import identity_photos, side_by_side
 from tests.e2e.harness import TOKEN, Harness, text_of
 from tests.e2e.test_people import TILE
 
-PHOTOS_EACH = 3  # photos of A and B that form the two people; a fourth of each comes after the opt-out
+PHOTOS_EACH = (
+    4  # photos of A and B that form the two people (NEW_PERSON_FACES); one more of each comes after the opt-out
+)
 
 
 async def _pairs(harness: Harness, chat_id: int, user_id: int) -> None:
-    """Three photos of A (left) and B (right): two people, three faces each."""
+    """PHOTOS_EACH photos of A (left) and B (right): two people, PHOTOS_EACH faces each."""
     a_photos, b_photos = identity_photos(2, PHOTOS_EACH + 1)
     for a, b in list(zip(a_photos, b_photos, strict=True))[:PHOTOS_EACH]:
         await harness.emu.send_photo(chat_id, user_id, side_by_side([a, b]))
@@ -44,7 +46,7 @@ async def _last_photo_faces(harness: Harness, chat_id: int) -> list[tuple[int, i
     return [(f.box[0], f.person_id) for f in await harness.services.faces.faces_of_photo(newest)]
 
 
-async def _send_fourth_pair(harness: Harness, chat_id: int, user_id: int) -> None:
+async def _send_last_pair(harness: Harness, chat_id: int, user_id: int) -> None:
     a_photos, b_photos = identity_photos(2, PHOTOS_EACH + 1)
     await harness.emu.send_photo(chat_id, user_id, side_by_side([a_photos[-1], b_photos[-1]]))
     await harness.reply(chat_id, predicate=lambda m: "Smile points" in text_of(m), timeout=60)
@@ -79,19 +81,19 @@ async def test_a_member_withdraws_here_and_their_new_face_is_not_stored(harness:
     card = await emu.wait_for(
         lambda: (m := emu.message(chat, picker.message_id)) and "here you are" in text_of(m) and m, timeout=30
     )
-    assert f"Person {number}" in text_of(card) and "3 faces in 3 photos" in text_of(card)
+    assert f"Person {number}" in text_of(card) and "4 faces in 4 photos" in text_of(card)
     await emu.press_button(chat, bob["id"], picker.message_id, f"me:s:{bob['id']}")
     await emu.wait_for(lambda: "cannot be undone" in text_of(emu.message(chat, picker.message_id)), timeout=30)
     await emu.press_button(chat, bob["id"], picker.message_id, f"me:sy:{bob['id']}")
     done = await harness.reply(chat, predicate=lambda m: "deleted in this chat" in text_of(m), timeout=30)
-    assert "1 person and 3 faces" in text_of(done)
+    assert "1 person and 4 faces" in text_of(done)
     assert emu.message(chat, picker.message_id).deleted, "the sheet of their faces is gone too"
 
     assert await harness.services.faces.person(b) is None
     remaining = await harness.services.faces.chat_faces(chat)
-    assert len(remaining) == 3 and all(face.box[0] < TILE for face in remaining), "only A's faces are left"
+    assert len(remaining) == 4 and all(face.box[0] < TILE for face in remaining), "only A's faces are left"
 
-    await _send_fourth_pair(harness, chat, alice["id"])
+    await _send_last_pair(harness, chat, alice["id"])
     faces = await _last_photo_faces(harness, chat)
     assert len(faces) == 1 and faces[0][0] < TILE, "B's new face is not stored, A's is"
     await harness.services.analyser.recluster(chat)
@@ -121,16 +123,16 @@ async def test_forget_me_everywhere_clears_every_chat(harness: Harness) -> None:
     await emu.wait_for(lambda: "cannot be undone" in text_of(emu.message(first["id"], picker.message_id)), 30)
     await emu.press_button(first["id"], bob["id"], picker.message_id, f"me:ey:{bob['id']}")
     done = await harness.reply(first["id"], predicate=lambda m: "done" in text_of(m), timeout=60)
-    assert "2 people and 6 faces deleted in 2 chats" in text_of(done)
+    assert "2 people and 8 faces deleted in 2 chats" in text_of(done)
 
     for group in (first, second):
         left = await harness.services.faces.chat_faces(group["id"])
-        assert len(left) == 3 and all(face.box[0] < TILE for face in left), "B is gone from every chat, A stays"
+        assert len(left) == 4 and all(face.box[0] < TILE for face in left), "B is gone from every chat, A stays"
     async with harness.services.db.session() as session:
         (row,) = (await session.exec(select(FaceOptOut))).all()
-    assert row.chat_id is None and row.user_id == bob["id"] and row.face_count == 3
+    assert row.chat_id is None and row.user_id == bob["id"] and row.face_count == 4
 
-    await _send_fourth_pair(harness, second["id"], alice["id"])
+    await _send_last_pair(harness, second["id"], alice["id"])
     faces = await _last_photo_faces(harness, second["id"])
     assert len(faces) == 1 and faces[0][0] < TILE, "not stored in the other chat either"
     shown = await _myface(harness, second["id"], bob["id"], "forget you everywhere")

@@ -28,9 +28,9 @@ def _person_buttons(record: MessageRecord) -> dict[int, str]:
 
 
 async def _three_people(harness: Harness, chat_id: int, user_id: int) -> dict[int, str]:
-    """Three photos of the same three people (A, B, C left to right); face id → 'A', 'B' or 'C'."""
-    columns = identity_photos(3, 3)
-    for index in range(3):
+    """Four photos (NEW_PERSON_FACES) of the same three people (A, B, C left to right); face id → A, B or C."""
+    columns = identity_photos(3, 4)
+    for index in range(4):
         await harness.emu.send_photo(chat_id, user_id, side_by_side([column[index] for column in columns]))
         await harness.reply(chat_id, predicate=lambda m: "3 faces" in text_of(m), timeout=60)
     who = {}
@@ -61,7 +61,7 @@ async def test_labels_stay_the_same_on_every_screen_after_a_removal_and_a_rename
     # A removal: every face of A leaves them, so A is gone …
     a, b, c = by_letter["A"], by_letter["B"], by_letter["C"]
     await emu.press_button(chat, alice["id"], sheet.message_id, f"pp:o:{a.id}")
-    card = await _edited(harness, chat, sheet.message_id, "3 faces")
+    card = await _edited(harness, chat, sheet.message_id, "4 faces")
     assert f"Person {a.number}" in text_of(card), "the card says the label the button said"
     await emu.press_button(chat, alice["id"], sheet.message_id, f"pp:r:{a.id}:0")
     remover = await _edited(harness, chat, sheet.message_id, "Tap the number of a face")
@@ -80,7 +80,7 @@ async def test_labels_stay_the_same_on_every_screen_after_a_removal_and_a_rename
     sheet = await _open_people(harness, chat, alice["id"])
     assert _person_buttons(sheet) == {b.id: f"Person {b.number}", c.id: "Mina"}, "nobody else's label moved"
     await emu.press_button(chat, alice["id"], sheet.message_id, f"pp:o:{b.id}")
-    card = await _edited(harness, chat, sheet.message_id, "3 faces")
+    card = await _edited(harness, chat, sheet.message_id, "4 faces")
     assert f"Person {b.number}" in text_of(card)
 
     await harness.services.analyser.recluster(chat)  # A's faces may form a person again: with a new number
