@@ -38,8 +38,9 @@ async def test_a_quiet_group_gets_reactions_one_digest_and_the_picture_on_a_tap(
     emu, svc = harness.emu, harness.services
     alice, bob, group = _group(harness)
     party = await emu.send_photo(group["id"], alice["id"], group_photo())
-    plain = await emu.send_photo(group["id"], bob["id"], noisy_jpeg(31))
     assert await _reaction(harness, group["id"], party["message_id"]) == ["👍"]
+    # One after the other: the digest lists photos in the order they were filed.
+    plain = await emu.send_photo(group["id"], bob["id"], noisy_jpeg(31))
     assert await _reaction(harness, group["id"], plain["message_id"]) == ["👍"]
     await emu.send_photo(group["id"], bob["id"], noisy_jpeg(31))  # the same file again
     again = emu.chat_messages(group["id"])[-1]
