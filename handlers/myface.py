@@ -25,7 +25,7 @@ from handlers.person_label import person_html
 from handlers.updates import chat_of, message_of, query_message_of, query_of, user_of
 from storage.faces import PersonSummary
 from storage.models import saved_id
-from vision.faces import MIN_FACES
+from vision.faces import NEW_PERSON_FACES
 
 PICK = Action("me", "p", int, int)  # member, person
 PAGE = Action("me", "pg", int, int)  # member, page of the picker
@@ -131,7 +131,9 @@ async def _send_view(update: Update, context: ChatContext, user_id: int) -> None
         if await context.services.withdrawals.member_signature(user_id) is not None:
             rows.append([_button(t(language, "myface.btn_everywhere"), EVERYWHERE_ASK.data(user_id))])
         await bot.send_message(
-            chat_id, t(language, "myface.no_people", who=who, n=MIN_FACES), reply_markup=InlineKeyboardMarkup(rows)
+            chat_id,
+            t(language, "myface.no_people", who=who, n=NEW_PERSON_FACES),
+            reply_markup=InlineKeyboardMarkup(rows),
         )
         return
     picture, caption, keyboard = picker
@@ -202,7 +204,7 @@ async def on_page(update: Update, context: ChatContext) -> None:
     await query.answer()
     picker = await _picker(context, chat_of(update).id, owner, _who(update), page, language)
     if picker is None:
-        await _finish(update, context, t(language, "myface.no_people", who=_who(update), n=MIN_FACES))
+        await _finish(update, context, t(language, "myface.no_people", who=_who(update), n=NEW_PERSON_FACES))
         return
     picture, caption, keyboard = picker
     with contextlib.suppress(BadRequest):

@@ -39,7 +39,7 @@ from pipeline.analysis import smile_points
 from pipeline.pictures import faces_sheet
 from storage.faces import PersonSummary, StoredFace
 from storage.models import Person, Photo, saved_id
-from vision.faces import MIN_FACES
+from vision.faces import NEW_PERSON_FACES
 
 LIST = Action("pp", "l", int, int)  # hidden (0/1), page
 OPEN = Action("pp", "o", int)  # person
@@ -295,7 +295,7 @@ async def people_command(update: Update, context: ChatContext) -> None:
     message = message_of(update)
     view = await list_view(context, message.chat_id, language, page=0, hidden=False)
     if view is None:
-        await message.reply_text(t(language, "people.empty", n=MIN_FACES))
+        await message.reply_text(t(language, "people.empty", n=NEW_PERSON_FACES))
         return
     await context.bot.send_photo(message.chat_id, view.picture, caption=view.caption, reply_markup=view.keyboard)
 
@@ -322,7 +322,7 @@ async def _show_or_list(
         await _show(update, view)
         return
     with contextlib.suppress(BadRequest):
-        await query_of(update).edit_message_caption(_with_note(t(language, "people.empty", n=MIN_FACES), note))
+        await query_of(update).edit_message_caption(_with_note(t(language, "people.empty", n=NEW_PERSON_FACES), note))
 
 
 async def on_list(update: Update, context: ChatContext) -> None:
