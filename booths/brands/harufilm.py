@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from yarl import URL
 
-from booths.brands import generic
+import booths.brands.generic as generic
 from booths.brands.base import BrandHandler, fetch_page, is_token
 from booths.fetch import SafeFetcher
 from booths.hosts import HostRule

@@ -6,7 +6,7 @@ from typing import Any
 
 from yarl import URL
 
-from booths.brands import generic
+import booths.brands.generic as generic
 from booths.brands.base import BrandHandler, check_deleted_redirect, host_of, is_token
 from booths.errors import LinkExpired, LinkUnreachable, NotMedia
 from booths.fetch import ACCEPT_JSON, SafeFetcher

@@ -6,7 +6,7 @@ import re
 
 from yarl import URL
 
-from booths.brands import generic
+import booths.brands.generic as generic
 from booths.brands.base import BrandHandler, host_of, is_token, replace_last_segment
 from booths.fetch import SafeFetcher
 from booths.hosts import HostRule

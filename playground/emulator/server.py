@@ -13,7 +13,10 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from playground.emulator import methods_chat, methods_media, methods_reactions, methods_text
+import playground.emulator.methods_chat as methods_chat
+import playground.emulator.methods_media as methods_media
+import playground.emulator.methods_reactions as methods_reactions
+import playground.emulator.methods_text as methods_text
 from playground.emulator.errors import (
     ENTITY_TOO_LARGE,
     INTERNAL_ERROR,

@@ -39,7 +39,8 @@ def _modules() -> dict[str, Path]:
 
 
 def _imports(name: str, path: Path, known: set[str]) -> set[str]:
-    """Our modules that `name` imports: `from a.b import c` counts as a.b.c when that is a module, else a.b."""
+    """Our modules that `name` imports: `from a.b import c` counts as a.b (its __init__ runs) and as a.b.c when that
+    is a module; `import a.b.c as x` as a.b.c."""
     is_package = path.name == "__init__.py"
     targets: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -52,9 +53,9 @@ def _imports(name: str, path: Path, known: set[str]) -> set[str]:
                 module = ".".join([*base, node.module] if node.module else base)
             else:
                 module = node.module or ""
-            for alias in node.names:
-                submodule = f"{module}.{alias.name}"
-                targets.add(submodule if submodule in known else module)
+            # `from package import submodule` runs the package's __init__ too: both count.
+            targets.add(module)
+            targets.update(f"{module}.{alias.name}" for alias in node.names)
     return {target for target in targets if target in known and target != name}
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 import cv2
 import numpy as np
 
-from vision.faces import onnx_build
+import vision.faces.onnx_build as onnx_build
 from vision.models import model_path
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vision.faces import onnx_proto as proto
+import vision.faces.onnx_proto as proto
 from vision.faces.dlib_reader import WRAPPER_VERSION, DlibFormatError, DlibNet, Layer, read_dlib_net
 from vision.models import ModelMissing, load_manifest, model_dir, model_path, sha256_of
 
