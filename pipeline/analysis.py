@@ -1,10 +1,12 @@
-"""Faces, smiles and poses of a filed photo: analysed in a worker, stored, and sorted into the chat's people.
+"""Faces, smiles, poses and moods of a filed photo: analysed in a worker, stored, and sorted into the chat's people.
 
 Worker side: `analyse_photo` (bytes in, `PhotoAnalysis` out; the models load once per worker process). Poses are
 read cut by cut, each cut with the faces that lie in it (hands and bodies go to those people; pair poses are two
-people of one cut); the wink reads the blendshapes the smile scorer's landmarker already produced.
-Async side: `PhotoAnalyser.analyse_and_file` runs it in the CPU pool, records the faces once, clusters them
-into people, and calls the `after_analysis` hooks. No Telegram here.
+people of one cut); the wink reads the blendshapes the smile scorer's landmarker already produced, and so do the
+moods, with each cut's colour and light (measured here, scored after opt-outs by `cut_moods`).
+Async side: `PhotoAnalyser.analyse_and_file` runs it in the CPU pool, records the faces, poses and moods once,
+clusters the faces into people, asks the opt-in `Refiner` (pipeline.openai_refine) when there is one, and calls
+the `after_analysis` hooks. No Telegram here.
 """
 
 from __future__ import annotations
