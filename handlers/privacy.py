@@ -21,9 +21,7 @@ async def privacy_command(update: Update, context: ChatContext) -> None:
     language = await context.language()
     svc = context.services
     opted_in = await svc.refinements.openai_on(chat_of(update).id)
-    await message_of(update).reply_text(
-        t(language, "privacy", leaves=leaves_text(svc.settings, opted_in, language))
-    )
+    await message_of(update).reply_text(t(language, "privacy", leaves=leaves_text(svc.settings, opted_in, language)))
 
 
 def leaves_text(settings: Settings, opted_in: bool, language: str) -> str:

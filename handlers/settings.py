@@ -41,9 +41,7 @@ def day_name(weekday: int, language: str) -> str:
     return weekday_name(weekday, language)
 
 
-def settings_text(
-    plan: ChatPlan, answers: AnswerPlan, language: str, now: datetime, openai: bool | None = None
-) -> str:
+def settings_text(plan: ChatPlan, answers: AnswerPlan, language: str, now: datetime, openai: bool | None = None) -> str:
     """`openai`: the chat's OpenAI opt-in, None when the server has no key (then the line is left out)."""
     lines = [t(language, "settings.title")]
     if plan.enabled:

@@ -148,16 +148,18 @@ def hints(filed: FiledAnalysis, scale: float) -> dict[str, Any]:
     for frame, faces in sorted(numbered_faces(filed).items()):
         number = {face.id: index + 1 for index, face in enumerate(faces)}
         poses = [
-            {"pose": pose.key, "people": [number[i] for i in pose.face_ids if i in number], "confidence": pose.confidence}
+            {
+                "pose": pose.key,
+                "people": [number[i] for i in pose.face_ids if i in number],
+                "confidence": pose.confidence,
+            }
             for pose in filed.poses
             if pose.frame == frame
         ]
         cuts.append(
             {
                 "cut": frame + 1,
-                "faces": [
-                    {"face": number[face.id], "box": [round(v * scale) for v in face.box]} for face in faces
-                ],
+                "faces": [{"face": number[face.id], "box": [round(v * scale) for v in face.box]} for face in faces],
                 "poses": poses,
                 "mood": list(_device_top(filed, frame)[:2]),
             }

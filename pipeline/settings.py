@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(
         default=None, description="Enables the OpenAI step for chats whose admins opt in (/settings); unset: never"
     )
-    openai_base_url: str | None = Field(default=None, description="OpenAI-compatible API; the client's default if empty")
+    openai_base_url: str | None = Field(default=None, description="OpenAI-compatible API; api.openai.com if empty")
     openai_model: str = Field(default="gpt-4o-mini", description="A vision model with structured output")
     openai_timeout_s: float = Field(default=20.0, gt=0, description="Longest wait for one answer; then device only")
     openai_max_side: int = Field(default=768, ge=64, le=2048, description="Longer side of the JPEG sent, in pixels")
@@ -136,7 +136,9 @@ class Settings(BaseSettings):
     @property
     def openai_host(self) -> str:
         """Where the OpenAI step sends photos: the host of OPENAI_BASE_URL, else OpenAI's own API."""
-        return urlsplit(self.openai_base_url).hostname or self.openai_base_url if self.openai_base_url else OPENAI_HOST
+        if not self.openai_base_url:
+            return OPENAI_HOST
+        return urlsplit(self.openai_base_url).hostname or self.openai_base_url
 
     @property
     def blob_dir(self) -> Path:

@@ -11,8 +11,8 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import Database
-from storage.moods import NewMood, mood_rows
 from storage.models import Chat, Face, FaceExclusion, MediaKind, Person, Photo, Pose, saved_id, utcnow
+from storage.moods import NewMood, mood_rows
 
 EMBEDDING_DTYPE = np.float32
 

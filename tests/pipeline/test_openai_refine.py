@@ -21,13 +21,11 @@ from storage.db import Database
 from storage.faces import FaceStore
 from storage.refinement import RefinementStore
 from tests.e2e.face_photos import identity_photos, strip_of_pairs
-from tests.pipeline.fake_openai import FakeOpenAI, fake_openai  # noqa: F401 (fixture)
+from tests.pipeline.fake_openai import FakeOpenAI
 from tests.pipeline.fake_poses import unsure_v_sign
 
 CHAT = -77
-JOINT_HEART_IN_CUT_1 = {
-    "cuts": [{"cut": 1, "poses": [{"pose": "joint_heart", "people": [1, 2]}], "mood": "lovely"}]
-}
+JOINT_HEART_IN_CUT_1 = {"cuts": [{"cut": 1, "poses": [{"pose": "joint_heart", "people": [1, 2]}], "mood": "lovely"}]}
 
 
 @pytest.fixture

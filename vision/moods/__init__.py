@@ -1,7 +1,8 @@
 """Moods of a cut (사랑스러운 lovely … 차분한 calm) from what the other readings found: smiles, blendshapes, poses,
 how close the faces are, and the cut's colour and light. Pure: cues in, scores out; rules in moods.toml.
 
-    scores = score_cut(CutCues(faces=(FaceCue(box, smile, blendshapes), ...), poses={"v_sign": 0.9}, light=light_of(cut)))
+    cues = CutCues(faces=(FaceCue(box, smile, blendshapes), ...), poses={"v_sign": 0.9}, light=light_of(cut))
+    scores = score_cut(cues)                              # MoodScore(key, score, confidence) per mood
     strip_moods([*scores_of_cut_1, *scores_of_cut_2])     # ("lovely",) or ("lovely", "warm")
 """
 
