@@ -89,6 +89,7 @@ def test_cheek_to_cheek_with_an_arm_over_the_shoulder_in_warm_light_is_warm() ->
 def test_still_unsmiling_faces_without_a_pose_are_calm() -> None:
     assert _top(CutCues(_two(10, CALM_FACE), {}, NEUTRAL_LIGHT)) == "calm"
     assert _top(CutCues(_two(10, CALM_FACE), {"hands_up": 0.95}, NEUTRAL_LIGHT)) != "calm", "a pose is not still"
+    assert _top(CutCues(_two(90, SMILING_FACE), {}, NEUTRAL_LIGHT)) != "calm", "nor is a broad smile"
 
 
 def test_closeness_is_one_when_faces_touch_zero_far_apart_and_unknown_for_one_face() -> None:
@@ -123,8 +124,8 @@ def test_signals_without_blendshapes_or_light_are_unknown_and_lower_the_confiden
     assert signals["smile"] == pytest.approx(0.7) and signals["pose.cheer"] == 0.9
     assert signals["still"] == pytest.approx(0.1)
     joyful = next(s for s in score_cut(cues) if s.key == "joyful")
-    # measured: smile (1.5) and pose.cheer (1.5) of laugh 2, smile 1.5, cheer 1.5, colourful 1, bright 0.5
-    assert joyful.confidence == pytest.approx(3.0 / 6.5, abs=1e-4)
+    # measured: smile (2) and pose.cheer (1.5) of laugh 2, smile 2, cheer 1.5, colourful 1, bright 0.5
+    assert joyful.confidence == pytest.approx(3.5 / 7.0, abs=1e-4)
     full = next(s for s in score_cut(CutCues(_two(70, SMILING_FACE), {}, NEUTRAL_LIGHT)) if s.key == "joyful")
     assert full.confidence == 1.0
 

@@ -110,7 +110,7 @@ def measure(cues: CutCues, pose_groups: Sequence[tuple[str, frozenset[str]]]) ->
     signals["close"] = closeness([face.box for face in cues.faces])
     for name, keys in pose_groups:
         signals[f"pose.{name}"] = max((c for key, c in cues.poses.items() if key in keys), default=0.0)
-    busy = [*cues.poses.values(), *(signals[name] for name in ("laugh", "pucker", "cheek_puff"))]
+    busy = [*cues.poses.values(), *(signals[name] for name in ("smile", "laugh", "pucker", "cheek_puff"))]
     signals["still"] = 1.0 - max((value for value in busy if value is not None), default=0.0)
     light = cues.light
     if light is None:
