@@ -1,5 +1,6 @@
-"""Poses in the bot's words: a photo's poses named per cut (for the photo's answer), a pose named in `/album <pose>`,
-and the row of pose buttons under album and person pages. Names and emoji come from vision/poses/catalogue.toml."""
+"""Poses in the bot's words: a photo's poses named per cut and its mood (for the photo's answer), a pose named in
+`/album <pose>`, and the row of pose buttons under album and person pages. Names and emoji come from
+vision/poses/catalogue.toml and vision/moods/moods.toml."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from telegram import InlineKeyboardButton
 
 from handlers.i18n import t
 from pipeline.analysis import FiledAnalysis
+from vision.moods import mood_rules
 from vision.poses import catalogue
 
 FILTER_BUTTONS = 6  # pose buttons under a page: the poses shown in most photos
@@ -24,14 +26,32 @@ def pose_name(key: str, language: str) -> str:
     return f"{name} {pose.emoji}".strip()
 
 
+def mood_name(key: str, language: str) -> str:
+    """'사랑스러운 💗' / 'Lovely 💗' (the key itself for a mood the rules no longer have)."""
+    mood = mood_rules().mood(key)
+    if mood is None:
+        return key
+    return f"{mood.ko if language == 'ko' else mood.en} {mood.emoji}".strip()
+
+
+def mood_line(filed: FiledAnalysis | None, language: str) -> str | None:
+    """'분위기: 사랑스러운 💗 · 귀여운 🧸': the strip's one or two moods; None when no cut was scored."""
+    moods = filed.strip_moods() if filed is not None else ()
+    if not moods:
+        return None
+    return t(language, "mood.line", moods=" · ".join(mood_name(key, language) for key in moods))
+
+
 def pose_lines(filed: FiledAnalysis | None, language: str) -> str | None:
-    """The photo's poses, one line per cut that shows any ('컷 2: 브이 ✌️ · 손가락 하트 🫰'); a single photo gets one
-    line without a cut number. None when no pose was seen. The caption's pose part: callers place it."""
+    """The photo's poses, one line per cut that shows any ('컷 2: 브이 ✌️ · 손가락 하트 🫰'; a single photo gets one
+    line without a cut number), then its mood line. None when neither a pose nor a mood was found. The caption's
+    pose part: callers place it."""
     if filed is None:
         return None
     cuts = filed.poses_by_cut()
+    mood = mood_line(filed, language)
     if not cuts:
-        return None
+        return mood
     several = any(face.frame > 0 for face in filed.faces)
     lines = []
     for frame, keys in sorted(cuts.items()):
@@ -41,7 +61,7 @@ def pose_lines(filed: FiledAnalysis | None, language: str) -> str | None:
             if several
             else t(language, "pose.photo", poses=names)
         )
-    return "\n".join(lines)
+    return "\n".join([*lines, *([mood] if mood else [])])
 
 
 def find_pose(text: str) -> str | None:

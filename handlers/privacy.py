@@ -10,6 +10,7 @@ from handlers.common import is_chat_admin
 from handlers.context import ChatContext
 from handlers.i18n import t
 from handlers.updates import chat_of, message_of, query_of
+from pipeline.settings import Settings
 from storage.privacy import Holdings, chat_holdings, forget_chat
 
 FORGET = Action("forget", "yes")
@@ -17,7 +18,26 @@ KEEP = Action("forget", "no")
 
 
 async def privacy_command(update: Update, context: ChatContext) -> None:
-    await message_of(update).reply_text(t(await context.language(), "privacy"))
+    language = await context.language()
+    svc = context.services
+    opted_in = await svc.refinements.openai_on(chat_of(update).id)
+    await message_of(update).reply_text(t(language, "privacy", leaves=leaves_text(svc.settings, opted_in, language)))
+
+
+def leaves_text(settings: Settings, opted_in: bool, language: str) -> str:
+    """What leaves the server for this chat: nothing without a key; nothing either until an admin opts in; with
+    both, exactly what pipeline/openai_refine.py sends, and to whom."""
+    if not settings.openai_configured:
+        return t(language, "privacy.leaves_nothing")
+    if not opted_in:
+        return t(language, "privacy.leaves_not_opted", host=settings.openai_host)
+    return t(
+        language,
+        "privacy.leaves_openai",
+        host=settings.openai_host,
+        model=settings.openai_model,
+        side=settings.openai_max_side,
+    )
 
 
 async def forget_command(update: Update, context: ChatContext) -> None:

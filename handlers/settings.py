@@ -30,6 +30,8 @@ TURN_ON = Action("set", "on")
 TURN_OFF = Action("set", "off")
 ANSWERS = Action("set", "ans", str)  # an AnswerMode
 DIGEST_EVERY = Action("set", "dg", int)  # minutes
+OPENAI_ON = Action("set", "ai1")  # the OpenAI second opinion (only offered when the server has a key)
+OPENAI_OFF = Action("set", "ai0")
 TIMEZONE_BUTTONS = ("Asia/Seoul", "Asia/Tokyo", "UTC", "Europe/London", "America/Los_Angeles")
 _DAY_WORDS = weekday_by_word()
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -39,7 +41,8 @@ def day_name(weekday: int, language: str) -> str:
     return weekday_name(weekday, language)
 
 
-def settings_text(plan: ChatPlan, answers: AnswerPlan, language: str, now: datetime) -> str:
+def settings_text(plan: ChatPlan, answers: AnswerPlan, language: str, now: datetime, openai: bool | None = None) -> str:
+    """`openai`: the chat's OpenAI opt-in, None when the server has no key (then the line is left out)."""
     lines = [t(language, "settings.title")]
     if plan.enabled:
         upcoming = next_slot(now, plan.schedule).astimezone(ZoneInfo(plan.timezone))
@@ -56,6 +59,8 @@ def settings_text(plan: ChatPlan, answers: AnswerPlan, language: str, now: datet
     else:
         lines.append(t(language, "settings.off", tz=plan.timezone))
     lines.append(answers_line(answers, language))
+    if openai is not None:
+        lines.append(t(language, "settings.openai_on" if openai else "settings.openai_off"))
     lines += ["", t(language, "settings.help")]
     return "\n".join(lines)
 
@@ -66,7 +71,9 @@ def answers_line(answers: AnswerPlan, language: str) -> str:
     return t(language, "settings.answers_each")
 
 
-def settings_keyboard(plan: ChatPlan, answers: AnswerPlan, language: str) -> InlineKeyboardMarkup:
+def settings_keyboard(
+    plan: ChatPlan, answers: AnswerPlan, language: str, openai: bool | None = None
+) -> InlineKeyboardMarkup:
     def pick(label: str, data: str, selected: bool) -> InlineKeyboardButton:
         return InlineKeyboardButton(f"•{label}" if selected else label, callback_data=NOOP if selected else data)
 
@@ -93,7 +100,19 @@ def settings_keyboard(plan: ChatPlan, answers: AnswerPlan, language: str) -> Inl
             for m in DIGEST_MINUTES
         ]
         rows.append(every)
+    if openai is not None:
+        switch = OPENAI_OFF if openai else OPENAI_ON
+        label = "settings.btn_openai_off" if openai else "settings.btn_openai_on"
+        rows.append([InlineKeyboardButton(t(language, label), callback_data=switch.data())])
     return InlineKeyboardMarkup(rows)
+
+
+async def openai_state(context: ChatContext, chat_id: int) -> bool | None:
+    """The chat's OpenAI opt-in; None when the server has no OPENAI_API_KEY (nothing to opt into)."""
+    svc = context.services
+    if not svc.settings.openai_configured:
+        return None
+    return await svc.refinements.openai_on(chat_id)
 
 
 async def settings_command(update: Update, context: ChatContext) -> None:
@@ -112,10 +131,11 @@ async def settings_command(update: Update, context: ChatContext) -> None:
             return
     plan = await svc.schedules.plan(chat_id)
     answers = await svc.answers.plan(chat_id)
+    openai = await openai_state(context, chat_id)
     await message_of(update).reply_text(
-        settings_text(plan, answers, language, svc.clock())
+        settings_text(plan, answers, language, svc.clock(), openai)
         + ("" if admin else "\n" + t(language, "settings.admins_only")),
-        reply_markup=settings_keyboard(plan, answers, language) if admin else None,
+        reply_markup=settings_keyboard(plan, answers, language, openai) if admin else None,
     )
 
 
@@ -152,9 +172,11 @@ async def _change(update: Update, context: ChatContext, change: Callable[[dateti
     now = svc.clock()
     await change(now)
     plan, answers = await svc.schedules.plan(chat_id), await svc.answers.plan(chat_id)
+    openai = await openai_state(context, chat_id)
     await query.answer(t(language, "settings.saved"))
     await query.edit_message_text(
-        settings_text(plan, answers, language, now), reply_markup=settings_keyboard(plan, answers, language)
+        settings_text(plan, answers, language, now, openai),
+        reply_markup=settings_keyboard(plan, answers, language, openai),
     )
 
 
@@ -210,6 +232,16 @@ async def on_digest_every(update: Update, context: ChatContext) -> None:
         await _change(update, context, lambda now: answers.set_digest_minutes(chat_id, minutes, now=now))
 
 
+async def on_openai(update: Update, context: ChatContext) -> None:
+    """Admins turn the OpenAI second opinion on or off; without a server key there is nothing to turn on."""
+    if not context.services.settings.openai_configured:
+        await query_of(update).answer()
+        return
+    on = query_of(update).data == OPENAI_ON.data()
+    refinements, chat_id = context.services.refinements, chat_of(update).id
+    await _change(update, context, lambda now: refinements.set_openai(chat_id, on, now=now))
+
+
 BUTTONS = (
     (DAY, on_day),
     (HOUR, on_hour),
@@ -219,6 +251,8 @@ BUTTONS = (
     (TURN_OFF, on_turn_off),
     (ANSWERS, on_answers),
     (DIGEST_EVERY, on_digest_every),
+    (OPENAI_ON, on_openai),
+    (OPENAI_OFF, on_openai),
 )
 
 

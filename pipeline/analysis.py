@@ -1,10 +1,12 @@
-"""Faces, smiles and poses of a filed photo: analysed in a worker, stored, and sorted into the chat's people.
+"""Faces, smiles, poses and moods of a filed photo: analysed in a worker, stored, and sorted into the chat's people.
 
 Worker side: `analyse_photo` (bytes in, `PhotoAnalysis` out; the models load once per worker process). Poses are
 read cut by cut, each cut with the faces that lie in it (hands and bodies go to those people; pair poses are two
-people of one cut); the wink reads the blendshapes the smile scorer's landmarker already produced.
-Async side: `PhotoAnalyser.analyse_and_file` runs it in the CPU pool, records the faces once, clusters them
-into people, and calls the `after_analysis` hooks. No Telegram here.
+people of one cut); the wink reads the blendshapes the smile scorer's landmarker already produced, and so do the
+moods, with each cut's colour and light (measured here, scored after opt-outs by `cut_moods`).
+Async side: `PhotoAnalyser.analyse_and_file` runs it in the CPU pool, records the faces, poses and moods once,
+clusters the faces into people, asks the opt-in `Refiner` (pipeline.openai_refine) when there is one, and calls
+the `after_analysis` hooks. No Telegram here.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -25,7 +28,8 @@ from pipeline.workers import CpuPool
 from ranking.points import face_points
 from storage.albums import AlbumStore
 from storage.faces import FaceStore, NewFace, NewPairPose, NewPerson, StoredFace
-from storage.models import saved_id
+from storage.models import Photo, saved_id
+from storage.moods import AddedPose, MoodStore, NewMood, StoredMood
 from storage.opt_outs import OptOutStore
 from storage.poses import PoseStore, StoredPose
 from vision.cuts import Frame, split_cuts
@@ -42,6 +46,7 @@ from vision.faces import (
     recluster,
 )
 from vision.images import ImageRejected, load_rgb
+from vision.moods import CutCues, CutLight, FaceCue, MoodScore, light_of, score_cut, strip_moods
 from vision.poses import PoseHit, PoseReading, recognise_poses
 from vision.smile import SmileReading, smile_readings
 
@@ -66,6 +71,8 @@ class AnalysedFace:
     yaw: float | None  # head turn and sharpness: vision.faces.FaceQuality
     sharpness: float | None
     poses: tuple[PoseHit, ...] = ()  # this person's own poses (catalogue keys), surest first
+    # The smile landmarker's blendshapes of this face (None: not read); the moods read them (laugh, pucker, puff).
+    blendshapes: Mapping[str, float] | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,7 @@ class PhotoAnalysis:
     duplicated: bool
     faces: tuple[AnalysedFace, ...]
     pair_poses: tuple[AnalysedPairPose, ...] = ()
+    lights: tuple[tuple[int, CutLight], ...] = ()  # (frame, its colour and light) of every cut with faces
 
 
 Box = tuple[float, float, float, float]
@@ -170,6 +178,8 @@ def analyse_rgb(
         embeddings = np.asarray(embed_faces(rgb, [face for _, face, _ in kept]), dtype=np.float32)
     with _timed(times, "poses"):
         poses, pairs = _read_poses(rgb, layout.frames, kept, recognise)
+    with _timed(times, "moods"):
+        lights = _cut_lights(rgb, layout.frames, {frame for frame, _, _ in kept})
     faces = tuple(
         AnalysedFace(
             frame=frame,
@@ -180,6 +190,7 @@ def analyse_rgb(
             yaw=quality.yaw,
             sharpness=quality.sharpness,
             poses=face_poses,
+            blendshapes=reading.blendshapes,
         )
         for (frame, face, reading), embedding, face_poses in zip(kept, embeddings, poses, strict=True)
         for quality in [face_quality(rgb, face)]
@@ -192,7 +203,35 @@ def analyse_rgb(
         duplicated=layout.duplicated,
         faces=faces,
         pair_poses=tuple(pairs),
+        lights=lights,
     )
+
+
+def _cut_lights(rgb: np.ndarray, frames: Sequence[Frame], with_faces: set[int]) -> tuple[tuple[int, CutLight], ...]:
+    lights = []
+    for frame in frames:
+        if frame.index in with_faces:
+            fx, fy, fw, fh = frame.box
+            lights.append((frame.index, light_of(rgb[fy : fy + fh, fx : fx + fw])))
+    return tuple(lights)
+
+
+def cut_moods(analysis: PhotoAnalysis) -> list[NewMood]:
+    """Each cut's mood scores (vision.moods) from its faces' smiles, blendshapes and boxes, its poses and its light.
+    Run on the faces that are stored (after opt-outs): a face that is not kept does not colour the mood either."""
+    poses: dict[int, dict[str, float]] = {}
+    hits = [(face.frame, hit) for face in analysis.faces for hit in face.poses]
+    hits += [(pair.frame, pair.pose) for pair in analysis.pair_poses]
+    for frame, hit in hits:
+        seen = poses.setdefault(frame, {})
+        seen[hit.key] = max(seen.get(hit.key, 0.0), hit.confidence)
+    lights = dict(analysis.lights)
+    moods = []
+    for frame in sorted({face.frame for face in analysis.faces}):
+        faces = tuple(FaceCue(f.box, f.smile, f.blendshapes) for f in analysis.faces if f.frame == frame)
+        scores = score_cut(CutCues(faces, poses.get(frame, {}), lights.get(frame)))
+        moods += [NewMood(frame, score.key, score.score, score.confidence) for score in scores]
+    return moods
 
 
 def analyse_photo(data: bytes, max_pixels: int, recognise: PoseRecogniser = recognise_poses) -> PhotoAnalysis:
@@ -229,6 +268,11 @@ class FiledAnalysis:
     faces: tuple[FiledFace, ...]
     fresh: bool  # analysed just now (False: it had been analysed before)
     poses: tuple[StoredPose, ...] = ()  # by cut, surest first within a cut; face_ids name the faces above
+    moods: tuple[StoredMood, ...] = ()  # every mood's score per cut (and the OpenAI step's votes, if any)
+
+    def strip_moods(self) -> tuple[str, ...]:
+        """The photo's one or two moods: each mood's score · confidence summed over the cuts (vision.moods)."""
+        return strip_moods(MoodScore(mood.key, mood.score, mood.confidence) for mood in self.moods)
 
     def poses_by_cut(self) -> dict[int, list[str]]:
         """Cut index → the pose keys seen in it, each once, surest first (person and pair poses together)."""
@@ -248,8 +292,31 @@ class FiledAnalysis:
 AnalysisHook = Callable[[FiledAnalysis], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class Additions:
+    """What a second opinion adds to a filed analysis (stored with source 'openai')."""
+
+    poses: tuple[AddedPose, ...] = ()
+    moods: tuple[NewMood, ...] = ()
+
+
+class Refiner(Protocol):
+    """A second opinion after the device's analysis (pipeline.openai_refine.OpenAIRefiner)."""
+
+    async def wanted(self, chat_id: int) -> bool: ...
+
+    async def refine(self, photo: bytes, filed: FiledAnalysis) -> Additions | None: ...
+
+    async def close(self) -> None: ...
+
+
 def _filed(
-    photo_id: int, chat_id: int, faces: Sequence[StoredFace], poses: Sequence[StoredPose], fresh: bool
+    photo_id: int,
+    chat_id: int,
+    faces: Sequence[StoredFace],
+    poses: Sequence[StoredPose],
+    fresh: bool,
+    moods: Sequence[StoredMood] = (),
 ) -> FiledAnalysis:
     return FiledAnalysis(
         photo_id=photo_id,
@@ -257,6 +324,7 @@ def _filed(
         faces=tuple(FiledFace(f.id, f.frame, f.box, f.smile, f.person_id) for f in faces),
         fresh=fresh,
         poses=tuple(poses),
+        moods=tuple(moods),
     )
 
 
@@ -352,10 +420,13 @@ class PhotoAnalyser:
         recluster_every: int = RECLUSTER_EVERY_FACES,
         opt_outs: OptOutStore | None = None,
         recognise: PoseRecogniser = recognise_poses,
+        refiner: Refiner | None = None,
     ) -> None:
         self.albums, self.faces, self.cpu, self.max_pixels = albums, faces, cpu, max_pixels
         self.opt_outs = opt_outs
         self.poses = PoseStore(faces.db)
+        self.moods = MoodStore(faces.db)
+        self.refiner = refiner  # the opt-in OpenAI step (pipeline.openai_refine); None: never
         self.recognise = recognise
         self.hooks: list[AnalysisHook] = hooks if hooks is not None else []
         self.recluster_every = recluster_every
@@ -397,13 +468,16 @@ class PhotoAnalyser:
         async with self.chat_lock(photo.chat_id):  # an opt-out made meanwhile applies to this photo too
             kept = await self._not_opted_out(photo.chat_id, analysis) if analysis is not None else None
             new_faces, pair_poses = _new_faces(kept) if kept is not None else ([], [])
-            ids = await self.faces.record_analysis(photo_id, new_faces, pair_poses)
+            moods = cut_moods(kept) if kept is not None else []
+            ids = await self.faces.record_analysis(photo_id, new_faces, pair_poses, moods)
         if ids:
             try:
                 await self._file_into_people(photo.chat_id, ids)
             except Exception:  # the faces are stored; the next re-cluster files them
                 log.exception("filing the faces of photo %s into people failed", photo_id)
         filed = await self._stored_analysis(photo_id, photo.chat_id, fresh=True)
+        if self.refiner is not None and filed.faces:
+            filed = await self._refined(photo, filed)
         for hook in list(self.hooks):
             try:
                 await hook(filed)
@@ -413,7 +487,24 @@ class PhotoAnalyser:
 
     async def _stored_analysis(self, photo_id: int, chat_id: int, fresh: bool) -> FiledAnalysis:
         faces = await self.faces.faces_of_photo(photo_id)
-        return _filed(photo_id, chat_id, faces, await self.poses.poses_of_photo(photo_id), fresh)
+        poses, moods = await self.poses.poses_of_photo(photo_id), await self.moods.moods_of_photo(photo_id)
+        return _filed(photo_id, chat_id, faces, poses, fresh, moods)
+
+    async def _refined(self, photo: Photo, filed: FiledAnalysis) -> FiledAnalysis:
+        """The opt-in OpenAI step, after the device's own analysis is stored: what it adds is stored beside it
+        (source 'openai'); any failure leaves the device's result as it is."""
+        refiner = self.refiner
+        if refiner is None or not await refiner.wanted(filed.chat_id) or await self.moods.refined(filed.photo_id):
+            return filed
+        try:
+            added = await refiner.refine(self.albums.read(photo), filed)
+        except Exception:
+            log.exception("the OpenAI step failed for photo %s; the device's result stands", filed.photo_id)
+            return filed
+        if added is None or not (added.poses or added.moods):
+            return filed
+        await self.moods.add_refinement(filed.photo_id, added.poses, added.moods)
+        return await self._stored_analysis(filed.photo_id, filed.chat_id, fresh=True)
 
     async def _not_opted_out(self, chat_id: int, analysis: PhotoAnalysis) -> PhotoAnalysis:
         """Faces of members who said 'stop recognising me' are not stored at all (not even their smile or their
@@ -494,3 +585,5 @@ class PhotoAnalyser:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self.refiner is not None:
+            await self.refiner.close()

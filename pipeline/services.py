@@ -9,6 +9,7 @@ from datetime import datetime
 from booths import SafeFetcher
 from pipeline.analysis import AnalysisHook, FiledAnalysis, PhotoAnalyser
 from pipeline.intake import Intake
+from pipeline.openai_refine import OpenAIRefiner
 from pipeline.settings import Settings
 from pipeline.withdrawals import Withdrawals
 from pipeline.workers import CpuPool
@@ -21,9 +22,11 @@ from storage.db import Database
 from storage.faces import FaceStore
 from storage.ledger import LedgerStore
 from storage.models import utcnow
+from storage.moods import MoodStore
 from storage.opt_outs import OptOutStore
 from storage.poses import PoseStore
 from storage.ranking import RankingStore
+from storage.refinement import RefinementStore
 from storage.schedule import ScheduleStore
 
 
@@ -49,9 +52,13 @@ class Services:
     # hooks in here). The analyser holds this same list.
     after_analysis: list[AnalysisHook] = field(default_factory=list)
     poses: PoseStore = field(init=False)  # the analyser's: poses are recorded with the faces
+    moods: MoodStore = field(init=False)  # the analyser's: moods are recorded with the faces
+    refinements: RefinementStore = field(init=False)  # each chat's OpenAI opt-in (/settings)
 
     def __post_init__(self) -> None:
         self.poses = self.analyser.poses
+        self.moods = self.analyser.moods
+        self.refinements = RefinementStore(self.db)
         self.analyser.hooks = self.after_analysis
         self.after_analysis.append(self._pledge_smiles)
 
@@ -83,7 +90,9 @@ class Services:
         faces = FaceStore(db)
         fetcher = fetcher or SafeFetcher()
         opt_outs = OptOutStore(db)
-        analyser = PhotoAnalyser(albums, faces, cpu, settings.max_image_pixels, opt_outs=opt_outs)
+        # The OpenAI step exists only with a key; even then it asks about a chat's photos only once its admins opt in.
+        refiner = OpenAIRefiner(settings, RefinementStore(db), cpu) if settings.openai_configured else None
+        analyser = PhotoAnalyser(albums, faces, cpu, settings.max_image_pixels, opt_outs=opt_outs, refiner=refiner)
         return cls(
             settings=settings,
             db=db,

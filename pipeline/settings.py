@@ -6,6 +6,7 @@ import re
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -17,6 +18,7 @@ Language = str  # "ko" or "en"
 SUPPORTED_LANGUAGES: tuple[Language, ...] = ("ko", "en")
 # Telegram's rule for setWebhook's secret_token (sent back in X-Telegram-Bot-Api-Secret-Token).
 WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+OPENAI_HOST = "api.openai.com"  # the openai client's default base URL
 
 
 class Settings(BaseSettings):
@@ -52,6 +54,13 @@ class Settings(BaseSettings):
         default=AnswerMode.quiet, description="How groups' photos are answered until an admin chooses in /settings"
     )
     digest_check_s: float = Field(default=60, description="How often quiet chats' digests are looked for; 0 = never")
+    openai_api_key: SecretStr | None = Field(
+        default=None, description="Enables the OpenAI step for chats whose admins opt in (/settings); unset: never"
+    )
+    openai_base_url: str | None = Field(default=None, description="OpenAI-compatible API; api.openai.com if empty")
+    openai_model: str = Field(default="gpt-4o-mini", description="A vision model with structured output")
+    openai_timeout_s: float = Field(default=20.0, gt=0, description="Longest wait for one answer; then device only")
+    openai_max_side: int = Field(default=768, ge=64, le=2048, description="Longer side of the JPEG sent, in pixels")
 
     @field_validator(
         "telegram_bot_token",
@@ -62,6 +71,8 @@ class Settings(BaseSettings):
         "bot_api_base_file_url",
         "model_dir",
         "charities_file",
+        "openai_api_key",
+        "openai_base_url",
         mode="before",
     )
     @classmethod
@@ -117,6 +128,17 @@ class Settings(BaseSettings):
         if self.database_url:
             return normalise_database_url(self.database_url)
         return f"sqlite+aiosqlite:///{(self.data_dir / 'choosecheese.sqlite3').resolve()}"
+
+    @property
+    def openai_configured(self) -> bool:
+        return self.openai_api_key is not None
+
+    @property
+    def openai_host(self) -> str:
+        """Where the OpenAI step sends photos: the host of OPENAI_BASE_URL, else OpenAI's own API."""
+        if not self.openai_base_url:
+            return OPENAI_HOST
+        return urlsplit(self.openai_base_url).hostname or self.openai_base_url
 
     @property
     def blob_dir(self) -> Path:

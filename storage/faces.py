@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import Database
 from storage.models import Chat, Face, FaceExclusion, MediaKind, Person, Photo, Pose, saved_id, utcnow
+from storage.moods import NewMood, mood_rows
 
 EMBEDDING_DTYPE = np.float32
 
@@ -118,10 +119,14 @@ class FaceStore:
         self.db = db
 
     async def record_analysis(
-        self, photo_id: int, faces: Sequence[NewFace], pair_poses: Sequence[NewPairPose] = ()
+        self,
+        photo_id: int,
+        faces: Sequence[NewFace],
+        pair_poses: Sequence[NewPairPose] = (),
+        moods: Sequence[NewMood] = (),
     ) -> list[int]:
-        """Store a photo's faces with their poses (and the pair poses) and mark it analysed, atomically. Running it
-        twice changes nothing."""
+        """Store a photo's faces with their poses (and the pair poses) and its cuts' moods, and mark it analysed,
+        atomically. Running it twice changes nothing."""
         async with self.db.session() as session:
             photo = await session.get(Photo, photo_id, with_for_update=not self.db.is_sqlite)
             if photo is None:
@@ -171,6 +176,7 @@ class FaceStore:
                 for pair in pair_poses
             ]
             session.add_all(poses)
+            session.add_all(mood_rows(photo.chat_id, photo_id, moods))
             return ids
 
     async def unanalysed_photos(self, limit: int = 50) -> list[Photo]:

@@ -180,6 +180,31 @@ class Pose(SQLModel, table=True):
     partner_face_id: int | None = Field(default=None, foreign_key="face.id", ondelete="CASCADE")
     key: str = Field(max_length=32)
     confidence: float = Field(description="0–1")
+    source: str = Field(default="device", max_length=8, description="device (our landmarks) or openai (opt-in step)")
+
+
+class CutMood(SQLModel, table=True):
+    """A mood's score in one cut of a photo (a key of vision/moods/moods.toml). `source` device: every mood scored
+    on this server, one row each; openai: the mood the opt-in OpenAI step named for a cut the device was unsure of."""
+
+    __table_args__ = (Index("ix_cutmood_photo", "photo_id"), Index("ix_cutmood_chat_key", "chat_id", "key"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False))
+    photo_id: int = Field(foreign_key="photo.id", ondelete="CASCADE")
+    frame: int = Field(default=0, description="Which cut of a 4-cut strip")
+    key: str = Field(max_length=16)
+    score: float = Field(description="0–1")
+    confidence: float = Field(description="0–1")
+    source: str = Field(default="device", max_length=8)
+
+
+class ChatRefinement(SQLModel, table=True):
+    """A chat's choice to have its photos also read by OpenAI (off when there is no row). /settings, admins."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), primary_key=True))
+    openai: bool = False
+    changed_at: datetime = _when()
 
 
 class FaceExclusion(SQLModel, table=True):

@@ -18,6 +18,7 @@ class StoredPose:
     key: str
     confidence: float
     face_ids: tuple[int, ...]  # one face for a person's pose; two for a pair pose (the maker first)
+    source: str = "device"  # device (our landmarks) or openai (the opt-in OpenAI step added it)
 
 
 class PoseStore:
@@ -40,6 +41,7 @@ class PoseStore:
                 row.key,
                 row.confidence,
                 (row.face_id,) if row.partner_face_id is None else (row.face_id, row.partner_face_id),
+                row.source,
             )
             for row in rows
         ]

@@ -1,4 +1,4 @@
-"""/forget: erase a chat's photos, files, faces, embeddings, poses and people in one transaction.
+"""/forget: erase a chat's photos, files, faces, embeddings, poses, moods and people in one transaction.
 
 The pledge ledger is anonymised, not erased: weeks, points and amounts stay (a donation is a fact the chat may still
 need), every link to a photo, a person or a member goes.
@@ -14,7 +14,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.blobs import BlobStore
 from storage.db import Database
-from storage.models import CustomCharity, DonationRule, DonationWeek, Face, MediaKind, Person, Photo, Pledge, Pose
+from storage.models import (
+    CustomCharity,
+    CutMood,
+    DonationRule,
+    DonationWeek,
+    Face,
+    MediaKind,
+    Person,
+    Photo,
+    Pledge,
+    Pose,
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,7 @@ async def forget_chat(db: Database, blobs: BlobStore, chat_id: int) -> Forgotten
         digests = set((await session.exec(select(Photo.sha256).where(col(Photo.chat_id) == chat_id))).all())
         pledges = await _anonymise_ledger(session, chat_id)
         await session.exec(delete(Pose).where(col(Pose.chat_id) == chat_id))
+        await session.exec(delete(CutMood).where(col(CutMood.chat_id) == chat_id))
         await session.exec(delete(Face).where(col(Face.chat_id) == chat_id))
         await session.exec(delete(Person).where(col(Person.chat_id) == chat_id))
         # Videos point at their photo: remove children first so no foreign key waits on the order of deletes.

@@ -35,3 +35,29 @@ def v_sign_and_bunny_ears(
         people.append(PersonReading(index, tuple(hits), (), False))
     pairs = (PoseHit("bunny_ears", 0.8, (order[0], order[1])),) if len(order) >= 2 else ()
     return PoseReading(tuple(people), pairs)
+
+
+def unsure_v_sign(
+    rgb: np.ndarray,
+    boxes: Sequence[tuple[float, float, float, float]],
+    blendshapes: Sequence[Mapping[str, float] | None],
+) -> PoseReading:
+    """The leftmost person of every cut shows a V-sign the landmarks are unsure of (0.4): nobody is read
+    confidently, so the OpenAI step may add poses to anyone."""
+    order = sorted(range(len(boxes)), key=lambda i: boxes[i][0])
+    people = [
+        PersonReading(i, (PoseHit("v_sign", 0.4, (i,)),) if i == order[0] else (), (), False) for i in range(len(boxes))
+    ]
+    return PoseReading(tuple(people), ())
+
+
+def hearts(
+    rgb: np.ndarray,
+    boxes: Sequence[tuple[float, float, float, float]],
+    blendshapes: Sequence[Mapping[str, float] | None],
+) -> PoseReading:
+    """Everybody makes a finger heart; the two leftmost people of a cut make a joint heart too."""
+    order = sorted(range(len(boxes)), key=lambda i: boxes[i][0])
+    people = [PersonReading(i, (PoseHit("finger_heart", 0.95, (i,)),), (), False) for i in range(len(boxes))]
+    pairs = (PoseHit("joint_heart", 0.9, (order[0], order[1])),) if len(order) >= 2 else ()
+    return PoseReading(tuple(people), pairs)
