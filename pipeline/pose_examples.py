@@ -29,6 +29,7 @@ from storage.faces import FaceStore
 from storage.gallery import ExampleSource, GalleryStore
 from storage.opt_outs import OptOutStore
 from vision.cuts import split_cuts
+from vision.deid import make_example
 from vision.images import encode_jpeg, load_rgb
 
 log = logging.getLogger(__name__)
@@ -215,3 +216,8 @@ class PoseExamples:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def deidentified(cut: np.ndarray, protected: np.ndarray) -> np.ndarray | None:
+    """The bot's de-identification (vision.deid, the shipped style): None when the check refused the result."""
+    return make_example(cut, protected).rgb

@@ -109,9 +109,7 @@ class PoseSuggester:
         self.untried_mood = untried_mood  # the moods module sets this when it is there
 
     async def plan(self, chat_id: int) -> PosePlan:
-        return plan_poses(
-            catalogue(), await self.poses.counts(chat_id), await self.suggestions.faces_per_cut(chat_id)
-        )
+        return plan_poses(catalogue(), await self.poses.counts(chat_id), await self.suggestions.faces_per_cut(chat_id))
 
     async def suggest(self, chat_id: int, key: str | None = None, instead_of: str | None = None) -> PoseSuggestion:
         """`key`: show that pose (◀ ▶); None: draw a new one (`/pose`, "another one" instead of `instead_of`).

@@ -9,6 +9,8 @@ from datetime import datetime
 from booths import SafeFetcher
 from pipeline.analysis import AnalysisHook, FiledAnalysis, PhotoAnalyser
 from pipeline.intake import Intake
+from pipeline.pose_examples import PoseExamples, deidentified
+from pipeline.pose_suggestions import PoseSuggester
 from pipeline.settings import Settings
 from pipeline.withdrawals import Withdrawals
 from pipeline.workers import CpuPool
@@ -19,12 +21,15 @@ from storage.blobs import BlobStore
 from storage.chat_move import ChatMove, move_chat
 from storage.db import Database
 from storage.faces import FaceStore
+from storage.gallery import GalleryStore
 from storage.ledger import LedgerStore
 from storage.models import utcnow
 from storage.opt_outs import OptOutStore
 from storage.poses import PoseStore
 from storage.ranking import RankingStore
 from storage.schedule import ScheduleStore
+from storage.suggestions import SuggestionStore
+from vision.poses import pose_card
 
 
 @dataclass
@@ -43,6 +48,9 @@ class Services:
     intake: Intake
     opt_outs: OptOutStore
     withdrawals: Withdrawals
+    gallery: GalleryStore
+    pose_examples: PoseExamples  # the community gallery's pictures (made after the analysis, in the background)
+    pose_suggester: PoseSuggester
     owns_cpu: bool = True
     clock: Callable[[], datetime] = utcnow  # now, in UTC; tests set a controllable clock
     # Called with each photo's FiledAnalysis once its faces are recorded and filed into people (the ledger
@@ -54,6 +62,7 @@ class Services:
         self.poses = self.analyser.poses
         self.analyser.hooks = self.after_analysis
         self.after_analysis.append(self._pledge_smiles)
+        self.after_analysis.append(self.pose_examples.after_analysis)
 
     async def _pledge_smiles(self, filed: FiledAnalysis) -> None:
         """Each freshly analysed photo enters the ledger at once (reconcile on /donate catches any miss)."""
@@ -84,6 +93,11 @@ class Services:
         fetcher = fetcher or SafeFetcher()
         opt_outs = OptOutStore(db)
         analyser = PhotoAnalyser(albums, faces, cpu, settings.max_image_pixels, opt_outs=opt_outs)
+        gallery = GalleryStore(db, BlobStore(settings.gallery_dir))
+        await gallery.sweep_orphan_files()
+        pose_examples = PoseExamples(
+            gallery, albums, faces, opt_outs, cpu, settings.max_image_pixels, deidentified, pose_card
+        )
         return cls(
             settings=settings,
             db=db,
@@ -99,10 +113,14 @@ class Services:
             intake=Intake(settings, albums, analyser, cpu, fetcher),
             opt_outs=opt_outs,
             withdrawals=Withdrawals(faces, opt_outs, analyser),
+            gallery=gallery,
+            pose_examples=pose_examples,
+            pose_suggester=PoseSuggester(analyser.poses, SuggestionStore(db), pose_examples),
             owns_cpu=owns_cpu,
         )
 
     async def close(self) -> None:
+        await self.pose_examples.close()
         await self.analyser.close()
         await self.fetcher.close()
         if self.owns_cpu:

@@ -123,6 +123,11 @@ class Settings(BaseSettings):
         return self.data_dir / "blobs"
 
     @property
+    def gallery_dir(self) -> Path:
+        """The community gallery's de-identified examples (never the chats' photos)."""
+        return self.data_dir / "gallery"
+
+    @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
 
