@@ -1,12 +1,16 @@
 """Stand-ins for the de-identification seam of pipeline.pose_examples (module level: the worker process imports
 them by name). The real vision.deid is measured by its own tests and evals; these make the gallery's flow
-deterministic: one that mosaics the whole cut, one that refuses everything, and a flat card per pose."""
+deterministic: one that mosaics the whole cut, one that refuses everything, a flat card per pose, and a pose stage
+where everyone makes a finger heart."""
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping, Sequence
 
 import numpy as np
+
+from vision.poses import PersonReading, PoseHit, PoseReading
 
 MOSAIC_CELL = 16
 
@@ -33,3 +37,17 @@ def flat_card(key: str) -> np.ndarray:
     """A 240 x 320 card of one colour derived from the pose key."""
     shade = zlib.crc32(key.encode()) % 200 + 30
     return np.full((320, 240, 3), (shade, 255 - shade, 128), dtype=np.uint8)
+
+
+def finger_hearts(
+    rgb: np.ndarray,
+    boxes: Sequence[tuple[float, float, float, float]],
+    blendshapes: Sequence[Mapping[str, float] | None],
+) -> PoseReading:
+    """A pose stand-in for the analysis seam: everyone in every cut makes a finger heart."""
+    return PoseReading(
+        tuple(
+            PersonReading(index, (PoseHit("finger_heart", 0.85, (index,)),), (), False) for index in range(len(boxes))
+        ),
+        (),
+    )
