@@ -4,6 +4,7 @@ community gallery, or the pose card), and ◀ ▶ / "another one" buttons that e
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Message, Update
+from telegram.error import BadRequest
 from telegram.ext import Application, CommandHandler
 
 from handlers.callbacks import Action
@@ -86,10 +87,15 @@ async def _show(update: Update, context: ChatContext, key: str | None, instead_o
     shown = query_message_of(query)
     language = await context.language()
     suggestion = await context.services.pose_suggester.suggest(shown.chat_id, key, instead_of)
-    edited = await query.edit_message_media(
-        InputMediaPhoto(_media(suggestion), caption=caption(suggestion, language)),
-        reply_markup=keyboard(suggestion, language),
-    )
+    try:
+        edited = await query.edit_message_media(
+            InputMediaPhoto(_media(suggestion), caption=caption(suggestion, language)),
+            reply_markup=keyboard(suggestion, language),
+        )
+    except BadRequest as exc:  # the same pose again (a list of one): nothing to change
+        if "not modified" not in exc.message.lower():
+            raise
+        return
     await _remember_file(context, suggestion, edited)
 
 
