@@ -6,7 +6,7 @@ fewer than `EXAMPLES_PER_POSE` examples of, in the background (the photo's answe
 best cut (surest detection, then newest) of a sharing chat's photo filed after its opt-in is cropped, stylised, its
 faces drawn over and the result checked (vision.deid) in the worker pool against every face the bot keeps of the
 source photo and of the source chat, and the chat's face opt-outs: a result with a face within the threshold is
-refused (counted, never shown, that cut never tried again).
+refused (counted, never shown, that cut never tried again; so is a cut that cannot be made at all).
 
 What is shown where: a chat is shown examples made from other chats' photos only, never its own (a chat knows its
 own photos; shown back as "from the community" they would be a false claim). Without one, the pose card.
@@ -30,7 +30,7 @@ from storage.gallery import ExampleSource, GalleryStore
 from storage.opt_outs import OptOutStore
 from vision.cuts import split_cuts
 from vision.deid import make_example
-from vision.images import encode_jpeg, load_rgb
+from vision.images import ImageRejected, encode_jpeg, load_rgb
 
 log = logging.getLogger(__name__)
 
@@ -188,9 +188,17 @@ class PoseExamples:
         if photo is None:
             return 0
         protected = await self.protected_embeddings(source.chat_id, source.photo_id)
-        made = await self.cpu.run(
-            example_of_cut, self.albums.read(photo), self.max_pixels, source.frame, protected, self.deidentify
-        )
+        try:
+            made = await self.cpu.run(
+                example_of_cut, self.albums.read(photo), self.max_pixels, source.frame, protected, self.deidentify
+            )
+        except (ImageRejected, FileNotFoundError, ValueError) as exc:
+            # This cut can never give an example (its file is gone or unreadable, its cut no longer found): it is
+            # refused like a failed check, so it is not tried again and again.
+            log.warning(
+                "gallery example of %s from photo %s cut %s failed: %s", source.key, source.photo_id, source.frame, exc
+            )
+            made = MadePicture(None, 0, 0)
         if made.jpeg is None:
             log.info("gallery example of %s from photo %s cut %s refused", source.key, source.photo_id, source.frame)
             await self.gallery.refuse(source)

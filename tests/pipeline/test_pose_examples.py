@@ -167,3 +167,15 @@ async def test_an_example_finished_after_share_off_is_dropped(world: World) -> N
     assert await world.examples.make(dataclasses.replace(source)) == 0
     assert await world.gallery.examples("v_sign") == [] and list(world.gallery.blobs.digests()) == []
     assert filed.photo_id == source.photo_id
+
+
+async def test_a_cut_that_cannot_be_made_is_refused_once_not_retried_forever(world: World) -> None:
+    await world.gallery.share(SHARING, ADMIN)
+    filed = await _posing_photo(world, SHARING, 1)
+    [source] = await world.gallery.sources("v_sign", 1)
+    await world.examples.make(dataclasses.replace(source, frame=3))  # a cut the photo does not have
+    photo = await world.albums.get(filed.photo_id)
+    assert photo is not None
+    world.albums.blobs.delete(photo.sha256)  # the file is gone
+    assert await world.examples.fill(["v_sign"]) == 0
+    assert await world.gallery.refused_count(SHARING) == 2 and await world.gallery.sources("v_sign", 5) == []
