@@ -1,12 +1,14 @@
 """The community gallery's pictures: de-identified examples of poses made from sharing chats' photos, and the
 generated pose card when there is none. No Telegram here.
 
-When examples are made: after a photo of a sharing chat is analysed, for each pose it shows that the gallery holds
-fewer than `EXAMPLES_PER_POSE` examples of, in the background (the photo's answer never waits), one at a time. The
-best cut (surest detection, then newest) of a sharing chat's photo filed after its opt-in is cropped, stylised, its
-faces drawn over and the result checked (vision.deid) in the worker pool against every face the bot keeps of the
-source photo and of the source chat, and the chat's face opt-outs: a result with a face within the threshold is
-refused (counted, never shown, that cut never tried again; so is a cut that cannot be made at all).
+When examples are made: after a photo of a sharing chat is analysed, for each pose it shows of which the gallery
+holds fewer than `EXAMPLES_PER_CHAT` examples from that chat, in the background (the photo's answer never waits),
+one at a time. So every sharing chat adds to the gallery (and can see the others'), and the gallery stays bounded:
+chats x poses x `EXAMPLES_PER_CHAT`. The chat's best cut (surest detection, then newest) of a photo filed after its
+opt-in is cropped, stylised, its faces drawn over and the result checked (vision.deid) in the worker pool against
+every face the bot keeps of the source photo and of the source chat, and the chat's face opt-outs: a result with a
+face within the threshold is refused (counted, never shown, that cut never tried again; so is a cut that cannot be
+made at all).
 
 What is shown where: a chat is shown examples made from other chats' photos only, never its own (a chat knows its
 own photos; shown back as "from the community" they would be a false claim). Without one, the pose card.
@@ -34,7 +36,7 @@ from vision.images import ImageRejected, encode_jpeg, load_rgb
 
 log = logging.getLogger(__name__)
 
-EXAMPLES_PER_POSE = 3  # the gallery stops making examples of a pose once it holds this many
+EXAMPLES_PER_CHAT = 2  # examples of one pose made from one chat's photos, at most
 SOURCES_PER_TRY = 3  # cuts tried for one pose in one go (each refused one is never tried again)
 EMBEDDING_SIZE = 128
 
@@ -151,36 +153,39 @@ class PoseExamples:
         keys = sorted({pose.key for pose in filed.poses})
         if not keys or await self.gallery.sharing(filed.chat_id) is None:
             return
-        held = await self.gallery.example_counts()
-        lacking = [key for key in keys if held.get(key, 0) < EXAMPLES_PER_POSE]
+        held = await self.gallery.example_counts(filed.chat_id)
+        lacking = [key for key in keys if held.get(key, 0) < EXAMPLES_PER_CHAT]
         if lacking:
-            task = asyncio.create_task(self.fill(lacking), name=f"gallery:{filed.photo_id}")
+            task = asyncio.create_task(self.fill(filed.chat_id, lacking), name=f"gallery:{filed.photo_id}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def fill(self, keys: Sequence[str]) -> int:
-        """Make examples of `keys` until each has `EXAMPLES_PER_POSE` or no untried cut is left; how many were
-        made."""
+    async def fill(self, chat_id: int, keys: Sequence[str]) -> int:
+        """Make examples of `keys` from the chat's photos until it gave `EXAMPLES_PER_CHAT` of each or no untried
+        cut is left; how many were made."""
         made = 0
         for key in keys:
             try:
-                made += await self._fill_one(key)
+                made += await self._fill_one(chat_id, key)
             except Exception:
-                log.exception("making gallery examples of %s failed", key)
+                log.exception("making gallery examples of %s from chat %s failed", key, chat_id)
         return made
 
-    async def _fill_one(self, key: str) -> int:
+    async def _fill_one(self, chat_id: int, key: str) -> int:
         made = 0
         async with self._making:
-            while (await self.gallery.example_counts()).get(key, 0) < EXAMPLES_PER_POSE:
-                sources = await self.gallery.sources(key, SOURCES_PER_TRY)
+            while await self._held(chat_id, key) < EXAMPLES_PER_CHAT:
+                sources = await self.gallery.sources(key, SOURCES_PER_TRY, chat_id=chat_id)
                 if not sources:
                     break
                 for source in sources:
                     made += await self.make(source)
-                    if (await self.gallery.example_counts()).get(key, 0) >= EXAMPLES_PER_POSE:
+                    if await self._held(chat_id, key) >= EXAMPLES_PER_CHAT:
                         break
         return made
+
+    async def _held(self, chat_id: int, key: str) -> int:
+        return (await self.gallery.example_counts(chat_id)).get(key, 0)
 
     async def make(self, source: ExampleSource) -> int:
         """De-identify one cut and file it (1), or count its refusal (0)."""

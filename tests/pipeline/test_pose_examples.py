@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from pipeline.analysis import FiledAnalysis
-from pipeline.pose_examples import EXAMPLES_PER_POSE, PoseExamples, cut_pixels
+from pipeline.pose_examples import EXAMPLES_PER_CHAT, PoseExamples, cut_pixels
 from pipeline.workers import CpuPool
 from storage.albums import AlbumStore, NewMedia
 from storage.blobs import BlobStore
@@ -86,12 +86,16 @@ async def test_the_hook_makes_examples_from_sharing_chats_only_up_to_the_cap(wor
     await world.examples.settled()
     assert await world.gallery.example_counts() == {}, "a chat that does not share gives nothing"
 
-    for seed in range(EXAMPLES_PER_POSE + 2):
+    for seed in range(EXAMPLES_PER_CHAT + 2):
         await world.examples.after_analysis(await _posing_photo(world, SHARING, 10 + seed))
     await world.examples.settled()
 
     examples = await world.gallery.examples("v_sign")
-    assert len(examples) == EXAMPLES_PER_POSE and {e.chat_id for e in examples} == {SHARING}
+    assert len(examples) == EXAMPLES_PER_CHAT and {e.chat_id for e in examples} == {SHARING}
+    await world.gallery.share(OTHER, ADMIN)
+    await world.examples.after_analysis(await _posing_photo(world, OTHER, 30))
+    await world.examples.settled()
+    assert [e.chat_id for e in await world.gallery.examples("v_sign")].count(OTHER) == 1, "each sharing chat adds"
     picture = np.asarray(Image.open(io.BytesIO(world.gallery.read(examples[0]))))
     assert picture.shape == (120, 160, 3)
     cells = picture[:16, :16].reshape(-1, 3).astype(int)
@@ -127,7 +131,7 @@ async def test_a_refused_example_is_counted_never_shown_and_its_cut_not_tried_ag
     assert await world.gallery.examples("v_sign") == [] and list(world.gallery.blobs.digests()) == []
     assert not (await world.examples.picture("v_sign", OTHER)).community
     world.examples.deidentify = mosaic
-    assert await world.examples.fill(["v_sign"]) == 0, "the refused cut is not tried again"
+    assert await world.examples.fill(SHARING, ["v_sign"]) == 0, "the refused cut is not tried again"
 
 
 async def test_the_check_protects_the_photos_faces_the_chats_faces_and_its_opt_outs_only(world: World) -> None:
@@ -177,5 +181,5 @@ async def test_a_cut_that_cannot_be_made_is_refused_once_not_retried_forever(wor
     photo = await world.albums.get(filed.photo_id)
     assert photo is not None
     world.albums.blobs.delete(photo.sha256)  # the file is gone
-    assert await world.examples.fill(["v_sign"]) == 0
+    assert await world.examples.fill(SHARING, ["v_sign"]) == 0
     assert await world.gallery.refused_count(SHARING) == 2 and await world.gallery.sources("v_sign", 5) == []
