@@ -49,12 +49,14 @@ def make_example(
     threshold: float = DEID_THRESHOLD,
     stylizer: Stylizer | None = None,
     max_side: int = EXAMPLE_SIDE,
+    drawn_faces: bool = False,
 ) -> Example:
     """De-identify one photo (or cut) showing a pose.
 
     `source_embeddings`: the 128-d embeddings of every person of the source chat (any number of faces each); the
     photo's own faces are always added. `stylizer`: None is the shipped style (`load_stylizer()`); pass
-    `load_stylizer(settings.animegan_model)` to use AnimeGAN. Refusals are counted by the caller, who shows a pose
+    `load_stylizer(settings.animegan_model)` to use AnimeGAN. `drawn_faces`: a cartoon face over each mosaic (most
+    such examples are refused: vision.deid.cover). Refusals are counted by the caller, who shows a pose
     card instead. Needs the face models (vision.faces) and, for the default style, the style model file.
     """
     started = time.perf_counter()
@@ -64,7 +66,7 @@ def make_example(
     if faces:
         protected = np.concatenate([protected, embed_faces(image, faces)])
     styled = (stylizer or load_stylizer())(image)
-    result = cover_faces(styled, faces)
+    result = cover_faces(styled, faces, drawn=drawn_faces)
     distance, _found = nearest_distance(result, protected)
     ms = 1000.0 * (time.perf_counter() - started)
     if distance <= threshold:

@@ -70,9 +70,10 @@ def _pad_to_multiple(array: np.ndarray, multiple: int, minimum: int = 0) -> np.n
 
 
 def _back_to_size(stylised: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The picture at the input's size, C-contiguous (OpenCV draws only on those)."""
     height, width = shape[:2]
     if stylised.shape[:2] == (height, width):
-        return stylised
+        return np.ascontiguousarray(stylised)
     return cv2.resize(stylised, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
