@@ -10,6 +10,7 @@ if example.rgb is None:  # refused (example.refused_reason): count it, show the 
 """
 
 from vision.deid.cards import pose_card, templates
+from vision.deid.cover import CoverStyle
 from vision.deid.example import DEID_THRESHOLD, Example, RefusedReason, make_example
 from vision.deid.stylize import AnimeGan, CartoonFilter, StyleNet, Stylizer, load_stylizer
 
@@ -17,6 +18,7 @@ __all__ = [
     "DEID_THRESHOLD",
     "AnimeGan",
     "CartoonFilter",
+    "CoverStyle",
     "Example",
     "RefusedReason",
     "StyleNet",
