@@ -33,8 +33,12 @@ SKIN_MIX = 0.5
 INK = (60, 45, 40)
 BLUSH = (255, 150, 160)
 SUBPIXEL = 4  # cv2 drawing with fractional coordinates: shift bits
-# Hand pixels kept in front of a face are dilated by this share of the face width (fingers' outlines).
-KEEP_MARGIN = 0.04
+# Fingers kept in front of a face: strokes along MediaPipe's finger chains this thick (share of the hand's
+# wrist-to-middle-knuckle length), and the palm polygon. Only the fingers, not their convex hull: the face between
+# a V-sign's fingers stays covered.
+FINGER_THICKNESS = 0.32
+FINGER_CHAINS = ((0, 1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16), (17, 18, 19, 20))
+PALM = (0, 1, 5, 9, 13, 17)
 
 
 class CoverStyle(StrEnum):
@@ -62,6 +66,20 @@ def cover_faces(
     if keep is not None and keep.any():
         out[keep] = rgb[keep]
     return out
+
+
+def finger_mask(shape: tuple[int, ...], hands: Sequence[np.ndarray]) -> np.ndarray:
+    """(H, W) bool: the fingers and palms of hands given as (21, 2+) MediaPipe points in image pixels."""
+    mask = np.zeros(shape[:2], dtype=np.uint8)
+    for points in hands:
+        xy = np.asarray(points, dtype=np.float64)[:, :2]
+        size = float(np.linalg.norm(xy[9] - xy[0])) or 1.0
+        thickness = max(2, round(size * FINGER_THICKNESS))
+        cv2.fillPoly(mask, [np.round(xy[list(PALM)]).astype(np.int32)], 255)
+        for chain in FINGER_CHAINS:
+            line = np.round(xy[list(chain)]).astype(np.int32)
+            cv2.polylines(mask, [line], False, 255, thickness, cv2.LINE_8)
+    return mask > 0
 
 
 def _geometry(face: DetectedFace) -> tuple[float, float, float, float, float]:
