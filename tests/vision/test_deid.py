@@ -17,11 +17,13 @@ from vision.deid import (
     DEID_THRESHOLD,
     AnimeGan,
     CartoonFilter,
+    CoverStyle,
     RefusedReason,
     StyleNet,
     load_stylizer,
     make_example,
 )
+from vision.deid.cover import cover_faces, finger_mask
 from vision.deid.verify import nearest_distance, protected_matrix
 from vision.faces import detect_faces, embed_faces
 
@@ -37,7 +39,7 @@ def _scene(face_photo: Path, size: tuple[int, int] = (480, 400)) -> np.ndarray:
     return rgb
 
 
-def _keep_everything(rgb: np.ndarray, faces: object, keep: object = None, *, drawn: bool = False) -> np.ndarray:
+def _keep_everything(rgb: np.ndarray, faces: object, keep: object = None, *, style: object = None) -> np.ndarray:
     return rgb.copy()
 
 
@@ -159,3 +161,63 @@ def test_animegan_needs_an_existing_file_and_an_image_input(tmp_path: Path) -> N
 def test_without_animegan_the_shipped_style_is_used() -> None:
     assert isinstance(load_stylizer(None), StyleNet)
     assert isinstance(load_stylizer(""), StyleNet)
+
+
+def test_a_flat_face_is_tried_when_the_mosaic_still_looks_like_the_person(monkeypatch: pytest.MonkeyPatch) -> None:
+    [[photo]] = identity_photos(1, 1)
+    seen: list[np.ndarray] = []
+
+    def mosaic_fails(rgb: np.ndarray, protected: np.ndarray) -> tuple[float, int]:
+        seen.append(rgb)
+        return (0.3, 1) if len(seen) == 1 else (float("inf"), 0)
+
+    monkeypatch.setattr(example_module, "nearest_distance", mosaic_fails)
+    example = make_example(_scene(photo), stylizer=_Unchanged())
+    assert example.cover is CoverStyle.SOLID and example.rgb is seen[1]
+    monkeypatch.setattr(example_module, "nearest_distance", lambda rgb, protected: (0.3, 1))
+    refused = make_example(_scene(photo), stylizer=_Unchanged())
+    assert refused.rgb is None and refused.cover is None and refused.min_distance == 0.3
+
+
+def test_covers_leave_no_face_detail() -> None:
+    [[photo]] = identity_photos(1, 1)
+    scene = _scene(photo)
+    [face] = detect_faces(scene)
+    x, y, w, h = face.box
+    inner = (slice(y + h // 4, y + 3 * h // 4), slice(x + w // 4, x + 3 * w // 4))
+    solid = cover_faces(scene, [face], style=CoverStyle.SOLID)[inner]
+    assert solid.reshape(-1, 3).std(axis=0).max() < 1.0, "one flat colour over the face"
+    mosaic = cover_faces(scene, [face], style=CoverStyle.MOSAIC)[inner]
+    assert len(np.unique(mosaic.reshape(-1, 3), axis=0)) <= 16, "a few coarse cells (0.29 face widths), no detail"
+    assert detect_faces(cover_faces(scene, [face]), min_size=16) == []
+
+
+def test_fingers_in_front_of_a_face_stay_and_the_face_between_them_is_covered() -> None:
+    [[photo]] = identity_photos(1, 1)
+    scene = _scene(photo)
+    [face] = detect_faces(scene)
+    x, y, w, h = face.box
+
+    # a V-sign held up across the face: palm under the chin, index and middle finger spread up over the eyes,
+    # thumb, ring and little finger folded by the palm
+    def chain(start: tuple[float, float], end: tuple[float, float]) -> list[tuple[float, float]]:
+        (x0, y0), (x1, y1) = start, end
+        return [(x + w * (x0 + (x1 - x0) * k / 3), y + h * (y0 + (y1 - y0) * k / 3)) for k in range(4)]
+
+    points = np.array(
+        [
+            (x + w * 0.5, y + h * 1.4),  # wrist
+            *chain((0.3, 1.3), (0.4, 1.05)),  # thumb
+            *chain((0.35, 1.0), (0.15, 0.1)),  # index
+            *chain((0.6, 1.0), (0.85, 0.1)),  # middle
+            *chain((0.7, 1.05), (0.65, 0.95)),  # ring
+            *chain((0.8, 1.1), (0.75, 1.0)),  # little
+        ]
+    )
+    mask = finger_mask(scene.shape, [points])
+    covered = cover_faces(scene, [face], mask)
+    assert np.array_equal(covered[mask], scene[mask]), "the fingers are the photo's own pixels"
+    assert mask[round(points[7, 1]), round(points[7, 0])], "a finger in front of the face is kept"
+    gap = (y + round(h * 0.3), x + w // 2)  # between the V's fingers, on the face
+    assert not mask[gap]
+    assert np.abs(covered[gap].astype(int) - scene[gap].astype(int)).sum() > 0, "the face between them is covered"

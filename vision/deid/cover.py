@@ -1,15 +1,18 @@
-"""Cover every face: the head (face, hair, ears) is pixelated into a few coarse cells, in place, at the face's size
-and tilt, so the picture still reads as people posing. Hands in front of a face can be kept (`keep`): those pixels
-are put back afterwards.
+"""Cover every face, in place, at the face's size and tilt, so the picture still reads as people posing. Hands in
+front of a face can be kept (`keep`): those pixels are put back afterwards. Three styles (`CoverStyle`):
 
-`drawn=True` also draws a flat cartoon face (dot eyes, blush, smile) over the mosaic. It is not the default: the face
-detector finds such drawn faces (40 of 42 on a one-off check) and the embedder puts them 0.39-0.53 from real people,
-inside the clustering threshold, so the verifier refuses those examples (README, "De-identified examples")."""
+- MOSAIC: the head (face, hair, ears) pixelated into a few coarse cells. The default first try.
+- SOLID: the mosaic, then the face itself filled with one flat colour: nothing face-like is left for a detector. The
+  fallback when the check still finds a face in the mosaic (a small face's blocks can look like one).
+- DRAWN: the mosaic with a flat cartoon face (dot eyes, blush, smile) drawn over it. Not used by default: the face
+  detector finds such drawn faces and the embedder puts them 0.39-0.53 from real people, inside the clustering
+  threshold, so the check refuses most of them (`deid.drawn_rejected_share`, README "De-identified examples")."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from enum import StrEnum
 
 import cv2
 import numpy as np
@@ -30,23 +33,53 @@ SKIN_MIX = 0.5
 INK = (60, 45, 40)
 BLUSH = (255, 150, 160)
 SUBPIXEL = 4  # cv2 drawing with fractional coordinates: shift bits
-# Hand pixels kept in front of a face are dilated by this share of the face width (fingers' outlines).
-KEEP_MARGIN = 0.04
+# Fingers kept in front of a face: strokes along MediaPipe's finger chains this thick (share of the hand's
+# wrist-to-middle-knuckle length), and the palm polygon. Only the fingers, not their convex hull: the face between
+# a V-sign's fingers stays covered.
+FINGER_THICKNESS = 0.32
+FINGER_CHAINS = ((0, 1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16), (17, 18, 19, 20))
+PALM = (0, 1, 5, 9, 13, 17)
+
+
+class CoverStyle(StrEnum):
+    MOSAIC = "mosaic"
+    SOLID = "solid"
+    DRAWN = "drawn"
 
 
 def cover_faces(
-    rgb: np.ndarray, faces: Sequence[DetectedFace], keep: np.ndarray | None = None, *, drawn: bool = False
+    rgb: np.ndarray,
+    faces: Sequence[DetectedFace],
+    keep: np.ndarray | None = None,
+    *,
+    style: CoverStyle = CoverStyle.MOSAIC,
 ) -> np.ndarray:
-    """A copy of `rgb` with every face in `faces` pixelated (and drawn over when `drawn`). `keep` (H, W) bool:
-    pixels (hands) that stay as they are in `rgb`, even inside a face."""
+    """A copy of `rgb` with every face in `faces` covered in `style`. `keep` (H, W) bool: pixels (hands) that stay
+    as they are in `rgb`, even inside a face."""
     out = rgb.copy()
     for face in sorted(faces, key=lambda f: f.box[2] * f.box[3]):
         _mosaic_head(out, face)
-        if drawn:
+        if style is CoverStyle.SOLID:
+            _fill_face(out, face)
+        elif style is CoverStyle.DRAWN:
             _draw_face(out, face, _skin_colour(rgb, face))
     if keep is not None and keep.any():
         out[keep] = rgb[keep]
     return out
+
+
+def finger_mask(shape: tuple[int, ...], hands: Sequence[np.ndarray]) -> np.ndarray:
+    """(H, W) bool: the fingers and palms of hands given as (21, 2+) MediaPipe points in image pixels."""
+    mask = np.zeros(shape[:2], dtype=np.uint8)
+    for points in hands:
+        xy = np.asarray(points, dtype=np.float64)[:, :2]
+        size = float(np.linalg.norm(xy[9] - xy[0])) or 1.0
+        thickness = max(2, round(size * FINGER_THICKNESS))
+        cv2.fillPoly(mask, [np.round(xy[list(PALM)]).astype(np.int32)], 255)
+        for chain in FINGER_CHAINS:
+            line = np.round(xy[list(chain)]).astype(np.int32)
+            cv2.polylines(mask, [line], False, 255, thickness, cv2.LINE_8)
+    return mask > 0
 
 
 def _geometry(face: DetectedFace) -> tuple[float, float, float, float, float]:
@@ -94,6 +127,13 @@ def _mosaic_head(out: np.ndarray, face: DetectedFace) -> None:
     blocks = cv2.resize(small, (right - left, bottom - top), interpolation=cv2.INTER_NEAREST)
     mask = _ellipse_mask(out.shape, cx - left, cy - top, ax, ay, tilt)[: bottom - top, : right - left]
     patch[mask] = blocks[mask]
+
+
+def _fill_face(out: np.ndarray, face: DetectedFace) -> None:
+    cx, cy, hw, hh, tilt = _geometry(face)
+    mask = _ellipse_mask(out.shape, cx, cy, hw * FACE_SCALE_X, hh * FACE_SCALE_Y, tilt)
+    if mask.any():
+        out[mask] = np.median(out[mask], axis=0).astype(np.uint8)
 
 
 def _skin_colour(rgb: np.ndarray, face: DetectedFace) -> tuple[int, int, int]:

@@ -23,6 +23,8 @@ STYLE_COUNT = 26
 # The chosen built-in style: flat colour areas with dark outlines, the most "drawn" of the 26 on booth photos and the
 # one that keeps hands readable (one-off look at all 26 on the pose set; evals/eval_deid.py measures pose_kept).
 STYLE_INDEX = 14
+# The share of the style in the result (the rest is the photo): hands must stay readable (deid.pose_kept).
+STYLE_STRENGTH = 1.0
 # Neural styles work best at 500-1000 px; larger inputs only cost time (the example is shown in a chat).
 WORK_SIDE = 768
 ANIMEGAN_MULTIPLE = 8
@@ -70,9 +72,10 @@ def _pad_to_multiple(array: np.ndarray, multiple: int, minimum: int = 0) -> np.n
 
 
 def _back_to_size(stylised: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The picture at the input's size, C-contiguous (OpenCV draws only on those)."""
     height, width = shape[:2]
     if stylised.shape[:2] == (height, width):
-        return stylised
+        return np.ascontiguousarray(stylised)
     return cv2.resize(stylised, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
@@ -83,8 +86,16 @@ class StyleNet:
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(
-        self, style: int | dict[int, float] = STYLE_INDEX, *, path: Path | None = None, threads: int | None = None
+        self,
+        style: int | dict[int, float] = STYLE_INDEX,
+        *,
+        strength: float = STYLE_STRENGTH,
+        path: Path | None = None,
+        threads: int | None = None,
     ) -> None:
+        if not 0.0 < strength <= 1.0:
+            raise ValueError(f"strength must be in (0, 1], not {strength}")
+        self.strength = strength
         weights = np.zeros(STYLE_COUNT, dtype=np.float32)
         for index, weight in ({style: 1.0} if isinstance(style, int) else style).items():
             if not 0 <= index < STYLE_COUNT or weight < 0:
@@ -93,7 +104,7 @@ class StyleNet:
         if weights.sum() <= 0:
             raise ValueError("style weights must not all be zero")
         self.weights = weights / weights.sum()
-        self.name = f"multistyle26:{style}"
+        self.name = f"multistyle26:{style}@{strength:g}"
         self._session = _session(path or model_path(STYLE_MODEL), threads)
 
     @classmethod
@@ -110,8 +121,10 @@ class StyleNet:
         image = _pad_to_multiple(small.astype(np.float32) / 255.0, 4)
         batch = np.ascontiguousarray(image.transpose(2, 0, 1)[None])
         out = self._session.run(None, {"image": batch, "style_weights": self.weights})[0][0]
-        styled = (np.clip(out.transpose(1, 2, 0)[:height, :width], 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
-        return _back_to_size(styled, rgb.shape)
+        styled = np.clip(out.transpose(1, 2, 0)[:height, :width], 0.0, 1.0) * 255.0
+        if self.strength < 1.0:
+            styled = styled * self.strength + small.astype(np.float32) * (1.0 - self.strength)
+        return _back_to_size((styled + 0.5).astype(np.uint8), rgb.shape)
 
 
 class AnimeGan:
