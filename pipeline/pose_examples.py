@@ -21,6 +21,8 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 
@@ -31,8 +33,9 @@ from storage.faces import FaceStore
 from storage.gallery import ExampleSource, GalleryStore
 from storage.opt_outs import OptOutStore
 from vision.cuts import split_cuts
-from vision.deid import make_example
+from vision.deid import Stylizer, load_stylizer, make_example, pose_card
 from vision.images import ImageRejected, encode_jpeg, load_rgb
+from vision.poses import catalogue
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +234,19 @@ class PoseExamples:
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
 
-def deidentified(cut: np.ndarray, protected: np.ndarray) -> np.ndarray | None:
-    """The bot's de-identification (vision.deid, the shipped style): None when the check refused the result."""
-    return make_example(cut, protected).rgb
+def deidentified(cut: np.ndarray, protected: np.ndarray, animegan_model: Path | None = None) -> np.ndarray | None:
+    """The bot's de-identification (vision.deid; AnimeGAN from the operator's file, else the shipped style): None
+    when the check refused the result. Bind `animegan_model` with functools.partial (it is pickled to workers)."""
+    return make_example(cut, protected, stylizer=_stylizer(animegan_model)).rgb
+
+
+@cache
+def _stylizer(animegan_model: Path | None) -> Stylizer:
+    """Loaded once per worker process."""
+    return load_stylizer(animegan_model)
+
+
+def drawn_card(key: str) -> np.ndarray:
+    """The pose's card (vision.deid: figures from the pose's template), its names in both languages in the band."""
+    pose = catalogue()[key]
+    return pose_card(key, title=f"{pose.ko} · {pose.en}")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from booths import SafeFetcher
 from pipeline.analysis import AnalysisHook, FiledAnalysis, PhotoAnalyser
 from pipeline.intake import Intake
-from pipeline.pose_examples import PoseExamples, deidentified
+from pipeline.pose_examples import PoseExamples, deidentified, drawn_card
 from pipeline.pose_suggestions import PoseSuggester
 from pipeline.settings import Settings
 from pipeline.withdrawals import Withdrawals
@@ -29,7 +30,6 @@ from storage.poses import PoseStore
 from storage.ranking import RankingStore
 from storage.schedule import ScheduleStore
 from storage.suggestions import SuggestionStore
-from vision.poses import pose_card
 
 
 @dataclass
@@ -95,8 +95,9 @@ class Services:
         analyser = PhotoAnalyser(albums, faces, cpu, settings.max_image_pixels, opt_outs=opt_outs)
         gallery = GalleryStore(db, BlobStore(settings.gallery_dir))
         await gallery.sweep_orphan_files()
+        deidentify = partial(deidentified, animegan_model=settings.animegan_model)
         pose_examples = PoseExamples(
-            gallery, albums, faces, opt_outs, cpu, settings.max_image_pixels, deidentified, pose_card
+            gallery, albums, faces, opt_outs, cpu, settings.max_image_pixels, deidentify, drawn_card
         )
         return cls(
             settings=settings,

@@ -137,11 +137,11 @@ async def test_a_new_chat_gets_a_pose_card_and_another_one_edits_the_same_messag
     await emu.send_text(chat["id"], user["id"], "/pose")
     first = await harness.reply(chat["id"], predicate=lambda m: "이 포즈 어때요" in text_of(m))
     assert "포즈 카드" in text_of(first) and "하는 법:" in text_of(first)
-    assert _picture(harness, first).shape[:2] == (960, 720)
+    assert _picture(harness, first).shape[:2] == (640, 640)
     shown = [_shown_key(first)]
     for _ in range(3):
         message = await _press(harness, chat["id"], user["id"], first.message_id, ANOTHER.data(shown[-1]))
-        assert "포즈 카드" in text_of(message) and _picture(harness, message).shape[:2] == (960, 720)
+        assert "포즈 카드" in text_of(message) and _picture(harness, message).shape[:2] == (640, 640)
         shown.append(_shown_key(message))
     assert all(catalogue()[key].people == 1 for key in shown), "a chat without photos gets one-person poses"
     assert len(set(shown)) == 4, f"no repeat of the last few suggestions: {shown}"

@@ -13,9 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from pydantic import ValidationError
 
 from pipeline.analysis import FiledAnalysis
 from pipeline.pose_examples import EXAMPLES_PER_CHAT, PoseExamples, cut_pixels
+from pipeline.settings import Settings
 from pipeline.workers import CpuPool
 from storage.albums import AlbumStore, NewMedia
 from storage.blobs import BlobStore
@@ -183,3 +185,17 @@ async def test_a_cut_that_cannot_be_made_is_refused_once_not_retried_forever(wor
     world.albums.blobs.delete(photo.sha256)  # the file is gone
     assert await world.examples.fill(SHARING, ["v_sign"]) == 0
     assert await world.gallery.refused_count(SHARING) == 2 and await world.gallery.sources("v_sign", 5) == []
+
+
+def test_animegan_model_is_checked_at_start_and_empty_means_the_shipped_style(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ANIMEGAN_MODEL", str(tmp_path / "missing.onnx"))
+    with pytest.raises(ValidationError, match="ANIMEGAN_MODEL: no such file"):
+        Settings(_env_file=None)
+    monkeypatch.setenv("ANIMEGAN_MODEL", " ")
+    assert Settings(_env_file=None).animegan_model is None
+    model = tmp_path / "animegan.onnx"
+    model.write_bytes(b"operator's file")
+    monkeypatch.setenv("ANIMEGAN_MODEL", str(model))
+    assert Settings(_env_file=None).animegan_model == model

@@ -2,10 +2,8 @@
 
 from vision.poses import recognise_poses, catalogue
 reading = recognise_poses(rgb_cut, face_boxes)   # PoseReading: people[i].poses, pairs
-card = pose_card("v_sign")                        # the drawn card /pose shows without a community example
 """
 
-from vision.poses.card import pose_card
 from vision.poses.catalogue import CataloguePose, catalogue
 from vision.poses.hand_shapes import HandShape, classify_hand
 from vision.poses.recognise import PersonReading, PoseReading, find_landmarks, recognise_poses
@@ -20,6 +18,5 @@ __all__ = [
     "catalogue",
     "classify_hand",
     "find_landmarks",
-    "pose_card",
     "recognise_poses",
 ]
