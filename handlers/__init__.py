@@ -14,10 +14,12 @@ from handlers import (
     migration,
     myface,
     people,
+    pose_ideas,
     privacy,
     qr,
     rank,
     settings,
+    share,
     start,
     uploads,
 )
@@ -25,7 +27,23 @@ from handlers.common import remember_update
 
 REMEMBER_GROUP = -10
 # people before qr: a reply naming a person must reach people, not the booth-link text handler.
-FEATURES = (migration, start, uploads, people, qr, album, rank, donate, settings, privacy, myface, membership, digest)
+FEATURES = (
+    migration,
+    start,
+    uploads,
+    people,
+    qr,
+    album,
+    rank,
+    donate,
+    settings,
+    privacy,
+    myface,
+    membership,
+    digest,
+    pose_ideas,
+    share,
+)
 
 
 def register_all(app: Application) -> None:

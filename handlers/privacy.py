@@ -70,7 +70,7 @@ async def forget_button(update: Update, context: ChatContext) -> None:
         await query.edit_message_text(t(language, "forget.cancelled"))
         return
     svc = context.services
-    done = await forget_chat(svc.db, svc.albums.blobs, chat_of(update).id)
+    done = await forget_chat(svc.db, svc.albums.blobs, chat_of(update).id, svc.gallery)
     await query.edit_message_text(
         t(language, "forget.done", what=holdings_text(done, language), files=t(language, "count.files", n=done.files))
     )

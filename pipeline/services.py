@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from booths import SafeFetcher
 from pipeline.analysis import AnalysisHook, FiledAnalysis, PhotoAnalyser
 from pipeline.intake import Intake
 from pipeline.openai_refine import OpenAIRefiner
+from pipeline.pose_examples import PoseExamples, deidentified, drawn_card
+from pipeline.pose_suggestions import PoseSuggester
 from pipeline.settings import Settings
 from pipeline.withdrawals import Withdrawals
 from pipeline.workers import CpuPool
@@ -20,6 +23,7 @@ from storage.blobs import BlobStore
 from storage.chat_move import ChatMove, move_chat
 from storage.db import Database
 from storage.faces import FaceStore
+from storage.gallery import GalleryStore
 from storage.ledger import LedgerStore
 from storage.models import utcnow
 from storage.moods import MoodStore
@@ -28,6 +32,7 @@ from storage.poses import PoseStore
 from storage.ranking import RankingStore
 from storage.refinement import RefinementStore
 from storage.schedule import ScheduleStore
+from storage.suggestions import SuggestionStore
 
 
 @dataclass
@@ -46,6 +51,9 @@ class Services:
     intake: Intake
     opt_outs: OptOutStore
     withdrawals: Withdrawals
+    gallery: GalleryStore
+    pose_examples: PoseExamples  # the community gallery's pictures (made after the analysis, in the background)
+    pose_suggester: PoseSuggester
     owns_cpu: bool = True
     clock: Callable[[], datetime] = utcnow  # now, in UTC; tests set a controllable clock
     # Called with each photo's FiledAnalysis once its faces are recorded and filed into people (the ledger
@@ -61,6 +69,7 @@ class Services:
         self.refinements = RefinementStore(self.db)
         self.analyser.hooks = self.after_analysis
         self.after_analysis.append(self._pledge_smiles)
+        self.after_analysis.append(self.pose_examples.after_analysis)
 
     async def _pledge_smiles(self, filed: FiledAnalysis) -> None:
         """Each freshly analysed photo enters the ledger at once (reconcile on /donate catches any miss)."""
@@ -93,6 +102,12 @@ class Services:
         # The OpenAI step exists only with a key; even then it asks about a chat's photos only once its admins opt in.
         refiner = OpenAIRefiner(settings, RefinementStore(db), cpu) if settings.openai_configured else None
         analyser = PhotoAnalyser(albums, faces, cpu, settings.max_image_pixels, opt_outs=opt_outs, refiner=refiner)
+        gallery = GalleryStore(db, BlobStore(settings.gallery_dir))
+        await gallery.sweep_orphan_files()
+        deidentify = partial(deidentified, animegan_model=settings.animegan_model)
+        pose_examples = PoseExamples(
+            gallery, albums, faces, opt_outs, cpu, settings.max_image_pixels, deidentify, drawn_card
+        )
         return cls(
             settings=settings,
             db=db,
@@ -108,10 +123,14 @@ class Services:
             intake=Intake(settings, albums, analyser, cpu, fetcher),
             opt_outs=opt_outs,
             withdrawals=Withdrawals(faces, opt_outs, analyser),
+            gallery=gallery,
+            pose_examples=pose_examples,
+            pose_suggester=PoseSuggester(analyser.poses, SuggestionStore(db), pose_examples),
             owns_cpu=owns_cpu,
         )
 
     async def close(self) -> None:
+        await self.pose_examples.close()
         await self.analyser.close()
         await self.fetcher.close()
         if self.owns_cpu:

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     analysis_workers: int = Field(default=1, description="Processes for face and QR work")
     model_dir: Path | None = Field(default=None, description="Model cache (vision.models); default ~/.cache")
     charities_file: Path | None = Field(default=None, description="TOML list of nonprofits; the shipped one if empty")
+    animegan_model: Path | None = Field(
+        default=None,
+        description="AnimeGANv3 ONNX file for the gallery's examples (non-commercial licence; never downloaded by the "
+        "bot); the shipped style if empty",
+    )
     weekly_post_check_s: float = Field(default=60, description="How often due weekly posts are looked for; 0 = never")
     group_answers: AnswerMode = Field(
         default=AnswerMode.quiet, description="How groups' photos are answered until an admin chooses in /settings"
@@ -73,6 +78,7 @@ class Settings(BaseSettings):
         "charities_file",
         "openai_api_key",
         "openai_base_url",
+        "animegan_model",
         mode="before",
     )
     @classmethod
@@ -92,6 +98,14 @@ class Settings(BaseSettings):
                 f"(Telegram refuses anything else); it has {len(secret)} characters"
                 + (f" and {len(others)} kind(s) of character not allowed" if others else "")
             )
+        return value
+
+    @field_validator("animegan_model")
+    @classmethod
+    def _animegan_file_exists(cls, value: Path | None) -> Path | None:
+        # Checked at start: a wrong path would otherwise only show as every gallery example failing.
+        if value is not None and not value.is_file():
+            raise ValueError(f"ANIMEGAN_MODEL: no such file {value}")
         return value
 
     @field_validator("default_language")
@@ -143,6 +157,11 @@ class Settings(BaseSettings):
     @property
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
+
+    @property
+    def gallery_dir(self) -> Path:
+        """The community gallery's de-identified examples (never the chats' photos)."""
+        return self.data_dir / "gallery"
 
     @property
     def max_upload_bytes(self) -> int:

@@ -372,3 +372,68 @@ class DonationWeek(SQLModel, table=True):
     closed_at: datetime = _when()
     receipt_file_id: str | None = Field(default=None, max_length=255)
     receipt_prompt_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+class GalleryShare(SQLModel, table=True):
+    """`/share on`: the community gallery may take stylised, de-identified examples of poses from this chat's
+    photos. No row: the chat does not share (the default). `/share off` deletes the row and every example taken."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), primary_key=True))
+    shared_by: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger, ForeignKey("tg_user.id", ondelete="SET NULL", name="fk_galleryshare_shared_by"), nullable=True
+        ),
+        description="The member (an admin in groups) who turned sharing on",
+    )
+    since: datetime = _when()
+
+
+class GalleryExample(SQLModel, table=True):
+    """One de-identified example of a pose, made from one cut of a photo of a sharing chat (`chat_id`). The picture
+    lives in the gallery's own blob store under `sha256`; it is never the photo itself."""
+
+    __table_args__ = (
+        UniqueConstraint("photo_id", "frame", "key", name="uq_galleryexample_cut_pose"),
+        Index("ix_galleryexample_key", "key"),
+        Index("ix_galleryexample_chat", "chat_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False))
+    photo_id: int = Field(foreign_key="photo.id", ondelete="CASCADE")
+    frame: int = Field(default=0, description="Which cut of a 4-cut strip")
+    key: str = Field(max_length=32, description="A key of vision/poses/catalogue.toml")
+    sha256: str = Field(sa_column=Column(String(64), nullable=False))
+    width: int
+    height: int
+    telegram_file_id: str | None = Field(default=None, max_length=255, description="Reused to resend cheaply")
+    created_at: datetime = _when()
+
+
+class GalleryRefusal(SQLModel, table=True):
+    """A cut whose de-identified example failed the check (a face in it still matched a face of its source): never
+    shown, counted, and not tried again."""
+
+    __table_args__ = (
+        UniqueConstraint("photo_id", "frame", "key", name="uq_galleryrefusal_cut_pose"),
+        Index("ix_galleryrefusal_chat", "chat_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False))
+    photo_id: int = Field(foreign_key="photo.id", ondelete="CASCADE")
+    frame: int = 0
+    key: str = Field(max_length=32)
+    created_at: datetime = _when()
+
+
+class PoseSuggestion(SQLModel, table=True):
+    """A pose `/pose` showed a chat: the last few are not suggested again (kept short per chat)."""
+
+    __table_args__ = (Index("ix_posesuggestion_chat_created", "chat_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False))
+    key: str = Field(max_length=32)
+    created_at: datetime = _when()

@@ -1,4 +1,5 @@
-"""/forget: erase a chat's photos, files, faces, embeddings, poses, moods and people in one transaction.
+"""/forget: erase a chat's photos, files, faces, embeddings, poses, moods and people in one transaction, and the
+community gallery's examples taken from the chat with its opt-in to share (storage.gallery).
 
 The pledge ledger is anonymised, not erased: weeks, points and amounts stay (a donation is a fact the chat may still
 need), every link to a photo, a person or a member goes.
@@ -14,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.blobs import BlobStore
 from storage.db import Database
+from storage.gallery import GalleryStore, erase_chat_gallery
 from storage.models import (
     CustomCharity,
     CutMood,
@@ -25,6 +27,7 @@ from storage.models import (
     Photo,
     Pledge,
     Pose,
+    PoseSuggestion,
 )
 
 
@@ -43,6 +46,7 @@ class Holdings:
 class Forgotten(Holdings):
     files: int
     pledges: int = 0
+    examples: int = 0  # community gallery examples made from the chat's photos
 
 
 async def chat_holdings(db: Database, chat_id: int) -> Holdings:
@@ -67,10 +71,13 @@ async def _holdings(session: AsyncSession, chat_id: int) -> Holdings:
     )
 
 
-async def forget_chat(db: Database, blobs: BlobStore, chat_id: int) -> Forgotten:
-    """Delete everything biometric or personal the chat stored. Files shared with other chats stay for them."""
+async def forget_chat(db: Database, blobs: BlobStore, chat_id: int, gallery: GalleryStore | None = None) -> Forgotten:
+    """Delete everything biometric or personal the chat stored. Files shared with other chats stay for them.
+    `gallery`: where the files of the chat's gallery examples are deleted (their rows go in any case)."""
     async with db.session() as session:
         held = await _holdings(session, chat_id)
+        examples, example_files = await erase_chat_gallery(session, chat_id)
+        await session.exec(delete(PoseSuggestion).where(col(PoseSuggestion.chat_id) == chat_id))
         digests = set((await session.exec(select(Photo.sha256).where(col(Photo.chat_id) == chat_id))).all())
         pledges = await _anonymise_ledger(session, chat_id)
         await session.exec(delete(Pose).where(col(Pose.chat_id) == chat_id))
@@ -91,8 +98,16 @@ async def forget_chat(db: Database, blobs: BlobStore, chat_id: int) -> Forgotten
         if blobs.exists(digest):
             blobs.delete(digest)
             removed += 1
+    if gallery is not None:
+        removed += await gallery.delete_unused_files(example_files)
     return Forgotten(
-        photos=held.photos, videos=held.videos, faces=held.faces, people=held.people, files=removed, pledges=pledges
+        photos=held.photos,
+        videos=held.videos,
+        faces=held.faces,
+        people=held.people,
+        files=removed,
+        pledges=pledges,
+        examples=examples,
     )
 
 

@@ -46,6 +46,17 @@ async def test_privacy_says_what_is_stored_and_where(harness: Harness) -> None:
     reply = text_of(await harness.reply(chat["id"]))
     assert "only on the server" in reply and "/forget" in reply and "Nothing" in reply
     assert "face embedding" in reply and "128 numbers" in reply and "smile score" in reply, "faces named precisely"
+    gallery = reply[reply.index("Community gallery") :]
+    assert "only after /share on" in gallery and "off by default" in gallery, "sharing is opt-in"
+    assert "one cut of a photo sent here after /share on" in gallery, "what is shared, and from when"
+    assert "stylised, every face drawn over, and checked with the face embedder" in gallery, "de-identified, verified"
+    assert "never shown" in gallery and "never shown examples from its own photos" in gallery
+    assert "/share off deletes every example taken from this chat, files included" in gallery, "withdrawal"
+    min_ = harness.emu.create_user("민지", language_code="ko")
+    korean = harness.emu.create_chat("private", user=min_)
+    await harness.emu.send_text(korean["id"], min_["id"], "/privacy")
+    reply = text_of(await harness.reply(korean["id"]))
+    assert "커뮤니티 갤러리" in reply and "/share on 을 한 뒤에만" in reply and "/share off 를 하면" in reply
 
 
 async def test_forget_erases_everything_after_confirmation_and_only_for_admins(harness: Harness) -> None:
