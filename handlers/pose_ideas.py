@@ -11,7 +11,7 @@ from handlers.callbacks import Action
 from handlers.context import ChatContext
 from handlers.i18n import t
 from handlers.keyboards import NOOP
-from handlers.poses import pose_name
+from handlers.poses import mood_name, pose_name
 from handlers.updates import chat_of, query_message_of, query_of
 from pipeline.pose_suggestions import PoseSuggestion
 
@@ -31,8 +31,8 @@ def caption(suggestion: PoseSuggestion, language: str) -> str:
         lines.append(t(language, "pose_idea.untried"))
     if pose.people > 1:
         lines.append(t(language, "pose_idea.people", n=pose.people))
-    if suggestion.mood is not None:  # the moods module names a mood the chat has not tried (mood.<key> texts)
-        lines.append(t(language, "pose_idea.mood", mood=t(language, f"mood.{suggestion.mood}")))
+    if suggestion.mood is not None:
+        lines.append(t(language, "pose_idea.mood", mood=mood_name(suggestion.mood, language)))
     lines.append(t(language, "pose_idea.example" if suggestion.picture.community else "pose_idea.card"))
     return "\n".join(lines)
 

@@ -14,15 +14,32 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from pipeline.pose_examples import PoseExamples, PosePicture
+from storage.moods import MoodStore
 from storage.poses import PoseStore
 from storage.suggestions import SuggestionStore
+from vision.moods import mood_rules
 from vision.poses import CataloguePose, catalogue
 
 NOT_AGAIN = 3  # a new suggestion is none of the chat's last this many
 LEAST_TRIED = NOT_AGAIN + 1  # a chat that tried everything draws from its this many least-tried poses
 
-# Where the moods module plugs in: a chat id → the key of a mood the chat has not tried, or None.
+# A chat id → the key of a mood to suggest with the pose (one the chat's photos have not shown), or None.
 UntriedMood = Callable[[int], Awaitable[str | None]]
+
+
+def untried_moods(moods: MoodStore, rng: random.Random | None = None) -> UntriedMood:
+    """A mood no photo of the chat has had as its strip's top mood, drawn at random; when every mood has been, one of
+    the two least shown."""
+    draw = rng or random.Random()
+
+    async def untried(chat_id: int) -> str | None:
+        shown = await moods.top_moods(chat_id)
+        keys = mood_rules().keys
+        fresh = [key for key in keys if not shown.get(key)]
+        pool = fresh or sorted(keys, key=lambda key: (shown.get(key, 0), key))[:2]
+        return draw.choice(pool) if pool else None
+
+    return untried
 
 
 @dataclass(frozen=True)
@@ -106,7 +123,7 @@ class PoseSuggester:
     ) -> None:
         self.poses, self.suggestions, self.examples = poses, suggestions, examples
         self.rng = rng or random.Random()
-        self.untried_mood = untried_mood  # the moods module sets this when it is there
+        self.untried_mood = untried_mood
 
     async def plan(self, chat_id: int) -> PosePlan:
         return plan_poses(catalogue(), await self.poses.counts(chat_id), await self.suggestions.faces_per_cut(chat_id))

@@ -12,7 +12,7 @@ from pipeline.analysis import AnalysisHook, FiledAnalysis, PhotoAnalyser
 from pipeline.intake import Intake
 from pipeline.openai_refine import OpenAIRefiner
 from pipeline.pose_examples import PoseExamples, deidentified, drawn_card
-from pipeline.pose_suggestions import PoseSuggester
+from pipeline.pose_suggestions import PoseSuggester, untried_moods
 from pipeline.settings import Settings
 from pipeline.withdrawals import Withdrawals
 from pipeline.workers import CpuPool
@@ -125,7 +125,9 @@ class Services:
             withdrawals=Withdrawals(faces, opt_outs, analyser),
             gallery=gallery,
             pose_examples=pose_examples,
-            pose_suggester=PoseSuggester(analyser.poses, SuggestionStore(db), pose_examples),
+            pose_suggester=PoseSuggester(
+                analyser.poses, SuggestionStore(db), pose_examples, untried_mood=untried_moods(analyser.moods)
+            ),
             owns_cpu=owns_cpu,
         )
 

@@ -67,6 +67,26 @@ class MoodStore:
             ).all()
         return [StoredMood(row.frame, row.key, row.score, row.confidence, row.source) for row in rows]
 
+    async def top_moods(self, chat_id: int) -> dict[str, int]:
+        """Mood key → the chat's photos whose strip it tops (Σ over the cuts of score × confidence, as answers show)."""
+        async with self.db.session() as session:
+            total = func.sum(col(CutMood.score) * col(CutMood.confidence))
+            rows = (
+                await session.exec(
+                    select(CutMood.photo_id, CutMood.key, total)
+                    .where(col(CutMood.chat_id) == chat_id)
+                    .group_by(col(CutMood.photo_id), col(CutMood.key))
+                )
+            ).all()
+        best: dict[int, tuple[float, str]] = {}
+        for photo_id, key, value in rows:
+            if photo_id not in best or (float(value), key) > best[photo_id]:
+                best[photo_id] = (float(value), key)
+        counts: dict[str, int] = {}
+        for _, key in best.values():
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
     async def refined(self, photo_id: int) -> bool:
         """Whether the OpenAI step already added to this photo (it is asked once per photo)."""
         async with self.db.session() as session:

@@ -103,6 +103,7 @@ async def test_pose_suggests_untried_poses_with_a_community_example_and_share_of
     assert {"v_sign", "wink", "bunny_ears", "open_palm"}.isdisjoint(captions), "tried poses and building blocks"
     assert "finger_heart" in captions and "thumbs_up" in captions
     assert all("No photo of this chat shows it yet" in caption and "How:" in caption for caption in captions.values())
+    assert all("Mood to try: " in caption for caption in captions.values())
     assert "real example from another chat" in captions["finger_heart"]
     assert all("pose card" in caption for key, caption in captions.items() if key != "finger_heart")
 

@@ -89,3 +89,24 @@ def test_the_shipped_catalogue_suggests_its_named_poses_only() -> None:
     plan = plan_poses(catalogue(), {}, {})
     assert "v_sign" in plan.order and "open_palm" not in plan.order and "joint_heart" not in plan.order
     assert len(plan_poses(catalogue(), {}, {2: 1}).order) == 16
+
+
+class _TopMoods:
+    def __init__(self, counts: dict[str, int]) -> None:
+        self.counts = counts
+
+    async def top_moods(self, chat_id: int) -> dict[str, int]:
+        return self.counts
+
+
+async def test_the_mood_to_try_is_one_the_chat_has_not_shown() -> None:
+    from pipeline.pose_suggestions import untried_moods
+    from vision.moods import mood_rules
+
+    keys = mood_rules().keys
+    shown = {key: 3 for key in keys[1:]}
+    untried = untried_moods(_TopMoods(shown), random.Random(1))  # type: ignore[arg-type]
+    assert {await untried(7) for _ in range(10)} == {keys[0]}
+    everything = {key: 5 for key in keys} | {keys[2]: 1, keys[4]: 2}
+    untried = untried_moods(_TopMoods(everything), random.Random(1))  # type: ignore[arg-type]
+    assert {await untried(7) for _ in range(20)} == {keys[2], keys[4]}

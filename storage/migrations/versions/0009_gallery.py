@@ -1,7 +1,7 @@
 """gallery: share opt-ins, de-identified pose examples, refusals, pose suggestions
 
 Revision ID: 0009_gallery
-Revises: 0007
+Revises: 0008_moods
 Create Date: 2026-12-04 16:18:17.083092
 """
 
