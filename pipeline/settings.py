@@ -52,6 +52,14 @@ class Settings(BaseSettings):
         default=AnswerMode.quiet, description="How groups' photos are answered until an admin chooses in /settings"
     )
     digest_check_s: float = Field(default=60, description="How often quiet chats' digests are looked for; 0 = never")
+    miniapp_url: str | None = Field(default=None, description="Public HTTPS URL of the album Mini App; no button if empty")
+    miniapp_short_name: str | None = Field(default=None, description="The Mini App's short name from BotFather /newapp")
+    miniapp_listen: str = "0.0.0.0"
+    miniapp_port: int = Field(default=8081, description="The Mini App's own server (polling mode); 0 = not served")
+    miniapp_jwt_secret: SecretStr | None = Field(
+        default=None, description="Signs the Mini App's sessions and links; generated once into DATA_DIR if empty"
+    )
+    miniapp_auth_max_age_s: float = Field(default=3600, description="Oldest Telegram initData accepted (auth_date)")
 
     @field_validator(
         "telegram_bot_token",
@@ -62,6 +70,9 @@ class Settings(BaseSettings):
         "bot_api_base_file_url",
         "model_dir",
         "charities_file",
+        "miniapp_url",
+        "miniapp_short_name",
+        "miniapp_jwt_secret",
         mode="before",
     )
     @classmethod
