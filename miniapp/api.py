@@ -95,7 +95,7 @@ async def security(request: web.Request, handler: Callable[[web.Request], Awaita
     app = request.app[MINIAPP]
     origin = request.headers.get("Origin")
     own = app.origin or f"{request.scheme}://{request.host}"
-    if origin is not None and origin != own and request.path.startswith(("/api/", "/m/")):
+    if origin is not None and origin != own and request.match_info.handler is not static:
         raise _error(web.HTTPForbidden, "cross-origin requests are not allowed")  # and no CORS header is ever sent
     started = time.perf_counter()
     try:
