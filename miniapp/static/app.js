@@ -206,7 +206,6 @@
       return;
     }
     const viewer = $("viewer");
-    viewer.dataset.photo = id;
     $("viewer-title").textContent = t("photo_points", { n: photo.points });
     $("stage-img").src = photo.view;
     const marks = $("stage-marks");
@@ -253,12 +252,14 @@
       links.append(video);
     });
     details.append(links);
+    viewer.dataset.photo = id;
     viewer.hidden = false;
     if (tg && tg.BackButton) tg.BackButton.show();
   }
 
   function closePhoto() {
     $("viewer").hidden = true;
+    delete $("viewer").dataset.photo;
     if (tg && tg.BackButton) tg.BackButton.hide();
   }
 

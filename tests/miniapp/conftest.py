@@ -3,6 +3,7 @@ the bot's own, photos are small generated images filed through the album store."
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
@@ -25,7 +27,30 @@ from playground.emulator import BotApiEmulator
 from storage.albums import NewMedia
 from storage.faces import NewFace, NewPerson
 from storage.models import saved_id
-from tests.e2e.harness import noisy_jpeg
+
+STRIP_SIZE = (160, 480)  # a 1x4 strip: four cuts of 144 x 108 with white margins
+FACE_BOX = (50, 32, 60, 60)  # the smiley in the first cut
+
+
+def booth_strip(seed: int) -> bytes:
+    """A small 4-cut strip drawn for the tests: coloured cuts with a smiley each, a little noise so every seed's
+    bytes differ (the album files identical bytes once)."""
+    rng = np.random.default_rng(seed)
+    image = Image.new("RGB", STRIP_SIZE, "white")
+    draw = ImageDraw.Draw(image)
+    for cut in range(4):
+        top = 8 + cut * 118
+        colour = tuple(int(v) for v in rng.integers(60, 200, 3))
+        draw.rectangle((8, top, 151, top + 107), fill=colour)
+        x, y = FACE_BOX[0], top + FACE_BOX[1] - 8
+        draw.ellipse((x, y, x + 60, y + 60), fill=(250, 215, 90))
+        draw.ellipse((x + 16, y + 18, x + 24, y + 26), fill=(40, 40, 40))
+        draw.ellipse((x + 36, y + 18, x + 44, y + 26), fill=(40, 40, 40))
+        draw.arc((x + 14, y + 24, x + 46, y + 48), 20, 160, fill=(150, 40, 40), width=3)
+    pixels = np.asarray(image).astype(np.int16) + rng.integers(-4, 5, (STRIP_SIZE[1], STRIP_SIZE[0], 3))
+    out = io.BytesIO()
+    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(out, "JPEG", quality=88)
+    return out.getvalue()
 
 
 @dataclass
@@ -63,13 +88,13 @@ async def seed_album(services: Services, chat: dict, member: dict, count: int, s
     faces: list[int] = []
     for index in range(count):
         saved = await albums.save(
-            chat["id"], NewMedia(noisy_jpeg(seed + index, (120, 160)), "image/jpeg", 120, 160, sender_id=member["id"])
+            chat["id"], NewMedia(booth_strip(seed + index), "image/jpeg", *STRIP_SIZE, sender_id=member["id"])
         )
         photo_id = saved_id(saved.photo.id)
         ids.append(photo_id)
         if index % 3 == 0:
             embedding = np.ones(128, dtype=np.float32)
-            new = NewFace(0, (10, 20, 40, 40), 0.9, 80.0, embedding, poses=(("v_sign", 0.9),))
+            new = NewFace(0, FACE_BOX, 0.9, 80.0, embedding, poses=(("v_sign", 0.9),))
             faces += await services.faces.record_analysis(photo_id, [new])
     person = NewPerson()
     stored = await services.faces.assign(chat["id"], {face_id: person for face_id in faces})

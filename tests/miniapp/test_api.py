@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 
 from miniapp.limits import RateLimit
 from miniapp.tokens import AUDIENCE, SESSION_TTL_S, MediaKind, Tokens
-from tests.miniapp.conftest import Seeded
+from tests.miniapp.conftest import FACE_BOX, STRIP_SIZE, Seeded
 
 Client = TestClient[web.Request, web.Application]
 
@@ -69,10 +69,10 @@ async def test_a_member_signs_in_and_browses_the_album(client: Client, seeded: S
 
     first = seeded.photos_a[0]  # the oldest photo: it has the face and a V-sign
     detail = await (await client.get(f"/api/photo/{first}", params={"album": album}, headers=bearer(token))).json()
-    assert (detail["width"], detail["height"]) == (120, 160)
-    assert detail["cuts"] and all(len(box) == 4 for box in detail["cuts"])
+    assert (detail["width"], detail["height"]) == STRIP_SIZE
+    assert len(detail["cuts"]) == 4  # vision.cuts found the strip's four cuts
     (face,) = detail["faces"]
-    assert face["box"] == [10, 20, 40, 40] and face["smile"] == 80 and face["person"]["id"] == seeded.person_a
+    assert face["box"] == list(FACE_BOX) and face["smile"] == 80 and face["person"]["id"] == seeded.person_a
     assert face["points"] == detail["points"] > 0
     assert [pose["key"] for pose in detail["poses"]] == ["v_sign"] and "✌" in detail["poses"][0]["en"]
     original = await client.get("/" + detail["original"])
