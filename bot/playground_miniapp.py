@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from miniapp.signin import sign_init_data
 
@@ -30,40 +31,53 @@ DARK_THEME = {
 }
 
 
-def signed_launch(user: dict[str, Any], bot_token: str, start_param: str | None = None) -> tuple[str, dict[str, Any]]:
-    """(initData, initDataUnsafe) for `user` opening the app, with a direct link's start_param when given."""
+def signed_launch(user: dict[str, Any], bot_token: str, start_param: str | None = None) -> str:
+    """The initData Telegram gives `user` opening the app, with a direct link's start_param when given."""
     person = {key: user[key] for key in ("id", "first_name", "last_name", "username", "language_code") if key in user}
     fields = {"user": json.dumps(person, ensure_ascii=False, separators=(",", ":")), "query_id": f"AA{user['id']}"}
     if start_param:
         fields["start_param"] = start_param
-    raw = sign_init_data(fields, bot_token)
-    unsafe: dict[str, Any] = {"user": person, "query_id": fields["query_id"]}
-    if start_param:
-        unsafe["start_param"] = start_param
-    return raw, unsafe
+    return sign_init_data(fields, bot_token)
 
 
-def standin_sdk(init_data: str, unsafe: dict[str, Any], *, dark: bool = False) -> str:
-    """The JavaScript served in place of telegram-web-app.js."""
-    launch = {
-        "initData": init_data,
-        "initDataUnsafe": unsafe,
-        "themeParams": DARK_THEME if dark else LIGHT_THEME,
-        "colorScheme": "dark" if dark else "light",
-    }
-    return (
-        "(() => {\n"
-        f"  const launch = {json.dumps(launch, ensure_ascii=False)};\n"
-        "  const calls = [];\n"
-        "  const handlers = {};\n"
-        "  const backButton = { isVisible: false, show() { this.isVisible = true; calls.push('BackButton.show'); },\n"
-        "    hide() { this.isVisible = false; calls.push('BackButton.hide'); },\n"
-        "    onClick(fn) { handlers.back = fn; } };\n"
-        "  window.Telegram = { WebApp: { ...launch, version: '8.0', platform: 'standin', isExpanded: false,\n"
-        "    BackButton: backButton, standinCalls: calls,\n"
-        "    ready() { calls.push('ready'); },\n"
-        "    expand() { this.isExpanded = true; calls.push('expand'); },\n"
-        "    onEvent(name, fn) { handlers[name] = fn; },\n"
-        "    offEvent(name) { delete handlers[name]; } } };\n"
-        "})();\n"
-    )
+def launch_fragment(init_data: str, *, dark: bool = False) -> str:
+    """The URL fragment a Telegram client opens a Mini App with (tgWebAppData, theme, version)."""
+    theme = json.dumps(DARK_THEME if dark else LIGHT_THEME, separators=(",", ":"))
+    return "#" + urlencode({"tgWebAppData": init_data, "tgWebAppVersion": "8.0", "tgWebAppThemeParams": theme})
+
+
+# Like telegram-web-app.js, the stand-in reads the launch parameters from the URL fragment; it adds a record of the
+# calls the page made (standinCalls) for the tests.
+STANDIN_SDK = """\
+(() => {
+  const hash = new URLSearchParams(location.hash.slice(1));
+  const initData = hash.get("tgWebAppData") || "";
+  const fields = new URLSearchParams(initData);
+  const unsafe = {};
+  for (const [key, value] of fields) {
+    unsafe[key] = key === "user" ? JSON.parse(value) : value;
+  }
+  let themeParams = {};
+  try { themeParams = JSON.parse(hash.get("tgWebAppThemeParams") || "{}"); } catch (error) { themeParams = {}; }
+  const dark = /^#([0-9a-f]{2})/i.test(themeParams.bg_color || "") && parseInt(themeParams.bg_color.slice(1, 3), 16) < 128;
+  const calls = [];
+  const handlers = {};
+  const BackButton = {
+    isVisible: false,
+    show() { this.isVisible = true; calls.push("BackButton.show"); },
+    hide() { this.isVisible = false; calls.push("BackButton.hide"); },
+    onClick(fn) { handlers.back = fn; },
+  };
+  window.Telegram = {
+    WebApp: {
+      initData, initDataUnsafe: unsafe, themeParams, colorScheme: dark ? "dark" : "light",
+      version: hash.get("tgWebAppVersion") || "8.0", platform: "standin", isExpanded: false,
+      BackButton, standinCalls: calls,
+      ready() { calls.push("ready"); },
+      expand() { this.isExpanded = true; calls.push("expand"); },
+      onEvent(name, fn) { handlers[name] = fn; },
+      offEvent(name) { delete handlers[name]; },
+    },
+  };
+})();
+"""

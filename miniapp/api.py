@@ -37,7 +37,7 @@ from vision.poses import catalogue
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 PAGE_LIMIT = 60
-TELEGRAM_SDK = "https://telegram.org"
+TELEGRAM_SDK = "https://telegram.org/js/telegram-web-app.js"
 # Telegram's clients embed Mini Apps in web.telegram.org's page; phones use a web view (no framing).
 TELEGRAM_FRAMES = ("https://web.telegram.org",)
 
@@ -53,6 +53,7 @@ class MiniApp:
     origin: str | None  # MINIAPP_URL's origin; None: the request's own
     frame_ancestors: tuple[str, ...] = TELEGRAM_FRAMES
     max_auth_age_s: float = 3600.0
+    sdk_url: str = TELEGRAM_SDK  # the playground serves its stand-in for Telegram's script
     api_limit: RateLimit = field(default_factory=lambda: RateLimit(per_second=20, burst=60))
     media_limit: RateLimit = field(default_factory=lambda: RateLimit(per_second=60, burst=240))
     signin_limit: RateLimit = field(default_factory=lambda: RateLimit(per_second=0.5, burst=10))
@@ -74,11 +75,12 @@ def _limited(limit: RateLimit, key: object) -> None:
 # --- middlewares ---------------------------------------------------------------------------------------------------
 
 
-def _csp(frame_ancestors: tuple[str, ...]) -> str:
+def _csp(frame_ancestors: tuple[str, ...], sdk_url: str) -> str:
+    sdk_origin = origin_of(sdk_url)
     return "; ".join(
         (
             "default-src 'none'",
-            f"script-src 'self' {TELEGRAM_SDK}",
+            "script-src 'self'" + (f" {sdk_origin}" if sdk_origin else ""),
             "style-src 'self'",
             "img-src 'self' blob:",
             "media-src 'self'",
@@ -105,7 +107,7 @@ async def security(request: web.Request, handler: Callable[[web.Request], Awaita
     route = request.match_info.route.resource.canonical if request.match_info.route.resource else "?"
     log.debug("miniapp %s %s → %d in %.0f ms", request.method, route, response.status, (time.perf_counter() - started) * 1e3)
     headers = response.headers
-    headers["Content-Security-Policy"] = _csp(app.frame_ancestors)
+    headers["Content-Security-Policy"] = _csp(app.frame_ancestors, app.sdk_url)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "no-referrer"
     headers["Cross-Origin-Resource-Policy"] = "same-origin"
@@ -364,9 +366,10 @@ async def static(request: web.Request) -> web.Response:
     path = STATIC / name
     if path.parent != STATIC or not path.is_file() or path.suffix not in _STATIC_TYPES:
         raise web.HTTPNotFound()
-    return web.Response(
-        body=path.read_bytes(), content_type=_STATIC_TYPES[path.suffix], headers={"Cache-Control": "no-cache"}
-    )
+    body = path.read_bytes()
+    if name == "index.html":
+        body = body.replace(TELEGRAM_SDK.encode(), request.app[MINIAPP].sdk_url.encode())
+    return web.Response(body=body, content_type=_STATIC_TYPES[path.suffix], headers={"Cache-Control": "no-cache"})
 
 
 def build_app(miniapp: MiniApp) -> web.Application:
@@ -385,7 +388,6 @@ def build_app(miniapp: MiniApp) -> web.Application:
 
 
 def origin_of(url: str | None) -> str | None:
-    if not url:
-        return None
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    """scheme://host[:port] of an absolute URL; None for an empty or relative one."""
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None

@@ -3,6 +3,7 @@ Telegram's telegram-web-app.js with initData signed by the test bot's token, ove
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,14 +11,14 @@ import pytest
 from aiohttp.test_utils import TestServer
 from playwright.async_api import BrowserContext, Page, Route, async_playwright, expect
 
-from bot.playground_miniapp import SDK_URL, signed_launch, standin_sdk
+from bot.playground_miniapp import SDK_URL, STANDIN_SDK, launch_fragment, signed_launch
 from miniapp.server import build_app
 from playground.browser import find_chromium, launch
 from tests.miniapp.conftest import STRIP_SIZE, Seeded, seed_album
 
 TIMEOUT_MS = 30_000
 ALBUM_SIZE = 200
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "miniapp.png"
+SCREENSHOT_ENV = "MINIAPP_SCREENSHOT"  # MINIAPP_SCREENSHOT=docs/miniapp.png: the README's picture
 expect.set_options(timeout=TIMEOUT_MS)
 
 
@@ -41,16 +42,18 @@ async def big_album(seeded: Seeded) -> tuple[dict, int]:
     return group, person
 
 
-async def open_miniapp(browser: BrowserContext, server_url: str, sdk: str) -> Page:
+async def open_miniapp(browser: BrowserContext, server_url: str, fragment: str) -> Page:
+    """Open the page as a Telegram client does: launch parameters in the fragment, telegram-web-app.js (here our
+    stand-in, answered by the test in place of telegram.org) reads them."""
     page = browser.pages[0] if browser.pages else await browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
 
     async def telegram_sdk(route: Route) -> None:
-        await route.fulfill(status=200, content_type="text/javascript", body=sdk)
+        await route.fulfill(status=200, content_type="text/javascript", body=STANDIN_SDK)
 
     await page.route(SDK_URL, telegram_sdk)
-    await page.goto(server_url)
+    await page.goto(server_url + fragment)
     page.errors = errors  # type: ignore[attr-defined]
     return page
 
@@ -73,13 +76,13 @@ async def scroll_until(page: Page, cells: int) -> None:
 
 
 async def test_the_album_opens_scrolls_filters_and_shows_a_photo(
-    browser: BrowserContext, seeded: Seeded, big_album: tuple[dict, int]
+    browser: BrowserContext, seeded: Seeded, big_album: tuple[dict, int], tmp_path: Path
 ) -> None:
     group, person = big_album
     album = seeded.miniapp.tokens.album_token(group["id"])
-    init_data, unsafe = signed_launch(seeded.mina, seeded.emu.token, start_param=album)
+    init_data = signed_launch(seeded.mina, seeded.emu.token, start_param=album)
     async with TestServer(build_app(seeded.miniapp)) as server:
-        page = await open_miniapp(browser, str(server.make_url("/")), standin_sdk(init_data, unsafe, dark=True))
+        page = await open_miniapp(browser, str(server.make_url("/")), launch_fragment(init_data, dark=True))
         await expect(page.locator("body[data-ready='1']")).to_have_count(1)
         assert await page.evaluate("Telegram.WebApp.standinCalls") == ["ready", "expand"]
         await expect(page.locator("#title")).to_have_text("Booth friends")
@@ -123,8 +126,9 @@ async def test_the_album_opens_scrolls_filters_and_shows_a_photo(
         assert await page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing sticks out
         await open_first_photo(page)
         await page.wait_for_timeout(300)
-        SCREENSHOT.parent.mkdir(exist_ok=True)
-        await page.screenshot(path=str(SCREENSHOT))
+        shot = Path(os.environ.get(SCREENSHOT_ENV) or tmp_path / "miniapp.png")
+        await page.screenshot(path=str(shot))
+        assert shot.stat().st_size > 10_000
         await page.locator("#viewer-close").click()
         await page.locator(".chip").first.click()  # everyone again
         await expect(page.locator("#count")).to_have_text(f"사진 {ALBUM_SIZE}장")
@@ -138,8 +142,8 @@ async def test_the_album_opens_scrolls_filters_and_shows_a_photo(
 async def test_a_stranger_sees_why_the_album_stays_closed(browser: BrowserContext, seeded: Seeded) -> None:
     stranger = seeded.emu.create_user("Stranger", language_code="en")
     album = seeded.miniapp.tokens.album_token(seeded.group_a["id"])
-    init_data, unsafe = signed_launch(stranger, seeded.emu.token, start_param=album)
+    init_data = signed_launch(stranger, seeded.emu.token, start_param=album)
     async with TestServer(build_app(seeded.miniapp)) as server:
-        page = await open_miniapp(browser, str(server.make_url("/")), standin_sdk(init_data, unsafe))
+        page = await open_miniapp(browser, str(server.make_url("/")), launch_fragment(init_data))
         await expect(page.locator("#status")).to_have_text("Only members of this chat can see its album.")
         await expect(page.locator("#grid .cell")).to_have_count(0)
