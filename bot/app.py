@@ -17,6 +17,8 @@ from bot.rate_limit import PostingRateLimiter
 from handlers import register_all
 from handlers.context import CONTEXT_TYPES, BotData, ChatContext, ChatData
 from handlers.i18n import t
+from miniapp.api import TELEGRAM_FRAMES
+from miniapp.server import build_app, make_miniapp, serve
 from pipeline.services import Services
 from pipeline.settings import Settings
 from pipeline.workers import CpuPool
@@ -76,6 +78,7 @@ async def _post_init(app: BotApplication) -> None:
     if data.settings is None:
         raise RuntimeError("build the application with build_application()")
     data.services = await Services.start(data.settings, cpu=data.shared_cpu, fetcher=data.booth_fetcher)
+    await start_miniapp(app, data.services)
     await set_command_menu(app)
     start_jobs(app, data.services)
     log.info("Bot @%s ready", app.bot.username)
@@ -90,7 +93,27 @@ async def set_command_menu(app: BotApplication) -> None:
         )
 
 
+async def start_miniapp(app: BotApplication, services: Services) -> None:
+    """With MINIAPP_URL set, serve the album Mini App on MINIAPP_PORT and let handlers make album links. Its own
+    aiohttp server in polling and webhook mode alike: PTB's webhook server is tornado, so a reverse proxy puts both
+    under one host (README, "Mini App")."""
+    settings = services.settings
+    if not settings.miniapp_url or not settings.miniapp_port:
+        return
+    data = app.bot_data
+    miniapp = make_miniapp(services, app.bot, frame_ancestors=(*TELEGRAM_FRAMES, *data.miniapp_frames))
+    if data.miniapp_sdk_url:
+        miniapp.sdk_url = data.miniapp_sdk_url
+    runner = await serve(build_app(miniapp), settings.miniapp_listen, settings.miniapp_port)
+    data.miniapp_stop = runner.cleanup
+    data.album_token = miniapp.tokens.album_token
+    log.info("Mini App served on port %d", settings.miniapp_port)
+
+
 async def _post_shutdown(app: BotApplication) -> None:
+    stop, app.bot_data.miniapp_stop = app.bot_data.miniapp_stop, None
+    if stop is not None:
+        await stop()
     services, app.bot_data.services = app.bot_data.services, None
     if services is not None:
         await services.close()
