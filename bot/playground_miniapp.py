@@ -5,10 +5,14 @@ calls the page makes. Used by the playground's page and the Mini App's browser t
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from aiohttp import web
 
 from miniapp.signin import sign_init_data
+from playground.emulator import BotApiEmulator
 
 SDK_URL = "https://telegram.org/js/telegram-web-app.js"
 LIGHT_THEME = {
@@ -81,3 +85,47 @@ STANDIN_SDK = """\
   };
 })();
 """
+
+
+@dataclass(frozen=True)
+class MiniAppPlace:
+    """Where the playground's bot serves its Mini App, and the name its direct links use."""
+
+    url: str  # e.g. http://127.0.0.1:8081/
+    short_name: str = "album"
+
+
+def add_launcher(web_app: web.Application, emu: BotApiEmulator, place: MiniAppPlace) -> None:
+    """Routes on the playground's own server: the stand-in SDK, and opening the Mini App from a button the way a
+    Telegram client does (a web_app button's URL, or a direct t.me link with startapp) for the chosen person."""
+
+    async def sdk(_request: web.Request) -> web.Response:
+        return web.Response(text=STANDIN_SDK, content_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+    async def launch(request: web.Request) -> web.Response:
+        body = await request.json()
+        user = emu.state.users.get(int(body.get("user_id", 0)))
+        url = str(body.get("url", ""))
+        if user is None:
+            raise ValueError("choose who you are first")
+        start_param = direct_link_start_param(url, emu.bot_user.get("username", ""), place.short_name)
+        if start_param is not None:
+            src = f"{place.url}?{urlencode({'tgWebAppStartParam': start_param})}"
+        elif url.startswith(place.url):
+            src = url
+        else:
+            raise ValueError("that is not this bot's Mini App")
+        init_data = signed_launch(user, emu.token, start_param)
+        return web.json_response({"ok": True, "src": src + launch_fragment(init_data, dark=bool(body.get("dark")))})
+
+    web_app.router.add_get("/miniapp-sdk.js", sdk)
+    web_app.router.add_post("/api/miniapp", launch)
+
+
+def direct_link_start_param(url: str, bot_username: str, short_name: str) -> str | None:
+    """The startapp value of t.me/<bot>/<short name>?startapp=…, or None for any other URL."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or parts.netloc != "t.me" or parts.path != f"/{bot_username}/{short_name}":
+        return None
+    values = parse_qs(parts.query).get("startapp")
+    return values[0] if values else None
