@@ -63,7 +63,8 @@ STANDIN_SDK = """\
   }
   let themeParams = {};
   try { themeParams = JSON.parse(hash.get("tgWebAppThemeParams") || "{}"); } catch (error) { themeParams = {}; }
-  const dark = /^#([0-9a-f]{2})/i.test(themeParams.bg_color || "") && parseInt(themeParams.bg_color.slice(1, 3), 16) < 128;
+  const background = /^#[0-9a-f]{6}$/i.test(themeParams.bg_color || "") ? themeParams.bg_color : "#ffffff";
+  const dark = parseInt(background.slice(1, 3), 16) < 128;
   const calls = [];
   const handlers = {};
   const BackButton = {

@@ -105,7 +105,8 @@ async def security(request: web.Request, handler: Callable[[web.Request], Awaita
     except web.HTTPException as exc:
         response = exc
     route = request.match_info.route.resource.canonical if request.match_info.route.resource else "?"
-    log.debug("miniapp %s %s → %d in %.0f ms", request.method, route, response.status, (time.perf_counter() - started) * 1e3)
+    elapsed_ms = (time.perf_counter() - started) * 1e3
+    log.debug("miniapp %s %s → %d in %.0f ms", request.method, route, response.status, elapsed_ms)
     headers = response.headers
     headers["Content-Security-Policy"] = _csp(app.frame_ancestors, app.sdk_url)
     headers["X-Content-Type-Options"] = "nosniff"

@@ -57,4 +57,4 @@ async def serve(app: web.Application, host: str, port: int) -> web.AppRunner:
     return runner
 
 
-__all__ = ["build_app", "make_miniapp", "serve", "album_tokens"]
+__all__ = ["album_tokens", "build_app", "make_miniapp", "serve"]

@@ -52,7 +52,9 @@ class Settings(BaseSettings):
         default=AnswerMode.quiet, description="How groups' photos are answered until an admin chooses in /settings"
     )
     digest_check_s: float = Field(default=60, description="How often quiet chats' digests are looked for; 0 = never")
-    miniapp_url: str | None = Field(default=None, description="Public HTTPS URL of the album Mini App; no button if empty")
+    miniapp_url: str | None = Field(
+        default=None, description="Public HTTPS URL of the album Mini App; no Open album button if empty"
+    )
     miniapp_short_name: str | None = Field(default=None, description="The Mini App's short name from BotFather /newapp")
     miniapp_listen: str = "0.0.0.0"
     miniapp_port: int = Field(default=8081, description="The Mini App's own server (polling mode); 0 = not served")

@@ -63,7 +63,8 @@ async def test_private_chats_get_a_web_app_button_and_groups_a_direct_link(harne
         session = await http.post(f"{base}/api/session", json={"init_data": signed_launch(sam, emu.token, album)})
         assert session.status == 200
         token = (await session.json())["token"]
-        page = await http.get(f"{base}/api/album", params={"album": album}, headers={"Authorization": f"Bearer {token}"})
+        bearer = {"Authorization": f"Bearer {token}"}
+        page = await http.get(f"{base}/api/album", params={"album": album}, headers=bearer)
         assert (await page.json())["total"] == 1
         outsider = emu.create_user("Outsider")
         refused = await http.post(f"{base}/api/session", json={"init_data": signed_launch(outsider, emu.token, album)})

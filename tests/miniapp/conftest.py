@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from PIL import Image, ImageDraw
 from pydantic import SecretStr
 from telegram import Bot
 

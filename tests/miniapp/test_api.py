@@ -56,9 +56,7 @@ async def test_a_member_signs_in_and_browses_the_album(client: Client, seeded: S
     assert (await thumb.read())[:2] == b"\xff\xd8"
 
     person = await (
-        await client.get(
-            "/api/album", params={"album": album, "person": seeded.person_a}, headers=bearer(token)
-        )
+        await client.get("/api/album", params={"album": album, "person": seeded.person_a}, headers=bearer(token))
     ).json()
     assert person["total"] == 3  # the person is in photos 0, 3 and 6
 
@@ -121,9 +119,7 @@ async def test_a_member_of_a_gets_403_for_chat_b(client: Client, seeded: Seeded,
     # An edited album token and a signed-in user asking to open B: refused.
     edited = album_a[:-2] + ("AA" if album_a[-2:] != "AA" else "BB")
     assert (await client.get("/api/album", params={"album": edited}, headers=bearer(token))).status == 403
-    refused = await client.post(
-        "/api/session", json={"init_data": seeded.init_data(seeded.mina, start_param=album_b)}
-    )
+    refused = await client.post("/api/session", json={"init_data": seeded.init_data(seeded.mina, start_param=album_b)})
     assert refused.status == 403
     assert reads == []
 
@@ -132,7 +128,8 @@ async def test_sign_in_refuses_bad_init_data(client: Client, seeded: Seeded) -> 
     album = seeded.miniapp.tokens.album_token(seeded.group_a["id"])
     stale = seeded.init_data(seeded.mina, start_param=album, auth_date=int(time.time()) - 3700)
     good = seeded.init_data(seeded.mina, start_param=album)
-    for body in ({"init_data": stale}, {"init_data": good + "&user=%7B%7D"}, {"init_data": good.replace("Mina", "Joon")}):
+    for init_data in (stale, good + "&user=%7B%7D", good.replace("Mina", "Joon")):
+        body = {"init_data": init_data}
         assert (await client.post("/api/session", json=body)).status == 401
     assert (await client.post("/api/session", data=b"not json")).status == 400
     # Without the startapp parameter the album comes from the button's URL (private chats): still checked.

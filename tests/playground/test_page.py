@@ -205,7 +205,9 @@ async def test_the_open_album_button_opens_the_mini_app_in_the_page(
     await expect(page.locator(".row.out .reaction", has_text="👍")).to_be_visible(timeout=30_000)  # filed (quiet group)
     await send(page, "/album")
     link = page.locator(".row.bot .keyboard button.web-app", has_text="Open album")
-    await expect(link).to_have_attribute("title", re.compile(r"^https://t\.me/choosecheese_playground_bot/album\?startapp="))
+    await expect(link).to_have_attribute(
+        "title", re.compile(r"^https://t\.me/choosecheese_playground_bot/album\?startapp=")
+    )
     await link.click()
     await expect(app.locator("#title")).to_have_text("네컷 모임 · Photo club")  # the link's signed album: the group
     await expect(app.locator("#grid .cell")).to_have_count(1)
