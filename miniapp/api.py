@@ -29,9 +29,10 @@ from miniapp.views import PreparedViews, ViewCache, face_cover, prepare_views
 from pipeline.services import Services
 from ranking.board import RankBy, leaderboard
 from ranking.points import face_points, photo_points, week_start
+from storage.faces import PersonSummary
 from storage.gallery import GalleryStore, KnownChat
 from storage.models import MediaKind as StoredKind
-from storage.models import Photo, saved_id
+from storage.models import Person, Photo, saved_id
 from vision.poses import catalogue
 
 log = logging.getLogger(__name__)
@@ -234,7 +235,11 @@ async def photo_detail(request: web.Request) -> web.Response:
         raise _error(web.HTTPForbidden, "not a photo of this album")
     views = await _views(app, photo)
     faces = await app.services.faces.faces_of_photo(photo_id)
-    people = {p.id: p for p in await app.services.faces.people(chat.id)}
+    people = {}
+    for person_id in {face.person_id for face in faces if face.person_id is not None}:
+        person = await app.services.faces.person(person_id)
+        if person is not None and not person.hidden:
+            people[person_id] = person
     poses = await app.services.poses.poses_of_photo(photo_id)
     known = catalogue()
     videos = await app.gallery.videos_of(photo_id)
@@ -274,10 +279,10 @@ async def photo_detail(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
-def _person(summary: Any) -> dict[str, Any] | None:
-    if summary is None:
+def _person(person: PersonSummary | Person | None) -> dict[str, Any] | None:
+    if person is None:
         return None  # a hidden person is not named in the Mini App either
-    return {"id": summary.id, "number": summary.number, "name": summary.name}
+    return {"id": person.id, "number": person.number, "name": person.name}
 
 
 def _iso(moment: datetime) -> str:
