@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from bot.playground_miniapp import signed_launch
+from playground.emulator.state import MessageRecord
 from tests.e2e.harness import Harness, noisy_jpeg, text_of
 
 
@@ -29,15 +30,20 @@ MINIAPP = {
 }
 
 
+async def album_nav(harness: Harness, chat: dict, user: dict, seed: int) -> MessageRecord:
+    """Send one photo, then /album: the page's message with its buttons."""
+    await harness.emu.send_photo(chat["id"], user["id"], noisy_jpeg(seed, size=(320, 240)))
+    await harness.reply(chat["id"], predicate=lambda m: "1 in total" in text_of(m))
+    await harness.emu.send_text(chat["id"], user["id"], "/album")
+    return await harness.reply(chat["id"], predicate=lambda m: "Album page" in text_of(m))
+
+
 @pytest.mark.parametrize("harness", [MINIAPP], indirect=True)
 async def test_private_chats_get_a_web_app_button_and_groups_a_direct_link(harness: Harness) -> None:
     emu = harness.emu
     sam = emu.create_user("Sam", language_code="en")
     private = emu.create_chat("private", user=sam)
-    await emu.send_photo(private["id"], sam["id"], noisy_jpeg(1, size=(320, 240)))
-    await harness.reply(private["id"], predicate=lambda m: "1 in total" in text_of(m))
-    await emu.send_text(private["id"], sam["id"], "/album")
-    nav = await harness.reply(private["id"], predicate=lambda m: "Album page" in text_of(m))
+    nav = await album_nav(harness, private, sam, 1)
     (button,) = nav.message["reply_markup"]["inline_keyboard"][0]
     assert button["text"] == "🖼 Open album"
     url = urlsplit(button["web_app"]["url"])
@@ -47,10 +53,7 @@ async def test_private_chats_get_a_web_app_button_and_groups_a_direct_link(harne
     assert parse_qs(url.query)["album"] == [tokens(private["id"])]
 
     group = emu.create_chat("supergroup", title="Booth friends", user=sam)
-    await emu.send_photo(group["id"], sam["id"], noisy_jpeg(2, size=(320, 240)))
-    await harness.reply(group["id"], predicate=lambda m: "1 in total" in text_of(m))
-    await emu.send_text(group["id"], sam["id"], "/album")
-    nav = await harness.reply(group["id"], predicate=lambda m: "Album page" in text_of(m))
+    nav = await album_nav(harness, group, sam, 2)
     (link,) = nav.message["reply_markup"]["inline_keyboard"][0]
     bot_username = emu.bot_user["username"]
     album = tokens(group["id"])
@@ -74,10 +77,6 @@ async def test_private_chats_get_a_web_app_button_and_groups_a_direct_link(harne
 async def test_without_a_miniapp_url_there_is_no_button(harness: Harness) -> None:
     emu = harness.emu
     sam = emu.create_user("Sam", language_code="en")
-    private = emu.create_chat("private", user=sam)
-    await emu.send_photo(private["id"], sam["id"], noisy_jpeg(3, size=(320, 240)))
-    await harness.reply(private["id"], predicate=lambda m: "1 in total" in text_of(m))
-    await emu.send_text(private["id"], sam["id"], "/album")
-    nav = await harness.reply(private["id"], predicate=lambda m: "Album page" in text_of(m))
+    nav = await album_nav(harness, emu.create_chat("private", user=sam), sam, 3)
     assert nav.button_callback_data() == ["noop"]
     assert harness.app.bot_data.album_token is None
