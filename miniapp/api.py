@@ -8,10 +8,12 @@ token or a face: the access log is ours and names only the route.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -151,7 +153,6 @@ async def _album(request: web.Request) -> tuple[Session, KnownChat]:
 
 async def create_session(request: web.Request) -> web.Response:
     app = request.app[MINIAPP]
-    _limited(app.signin_limit, request.remote)
     try:
         body = await request.json()
     except (ValueError, UnicodeDecodeError) as exc:
@@ -162,6 +163,9 @@ async def create_session(request: web.Request) -> web.Response:
         signed = check_init_data(body["init_data"], app.bot_token, max_age_s=app.max_auth_age_s)
     except InitDataError as exc:
         raise _error(web.HTTPUnauthorized, str(exc)) from exc
+    # Per signed-in user, not per address: behind a reverse proxy every user has the proxy's address. A forged
+    # initData costs one HMAC before it is refused.
+    _limited(app.signin_limit, signed.user.id)
     album = signed.start_param or body.get("album")  # a direct link's startapp, or the private chat's button URL
     try:
         chat_id = app.tokens.album_chat(album if isinstance(album, str) else "")
@@ -378,10 +382,32 @@ async def static(request: web.Request) -> web.Response:
     return web.Response(body=body, content_type=_STATIC_TYPES[path.suffix], headers={"Cache-Control": "no-cache"})
 
 
+SWEEP_EVERY_S = 300.0
+
+
+async def _sweep_views(app: web.Application) -> AsyncIterator[None]:
+    """Thumbnails, views and face covers of files that are gone (/forget, a deleted photo) are removed within
+    minutes, not left until the next start."""
+    miniapp = app[MINIAPP]
+
+    async def sweep_forever() -> None:
+        while True:
+            await asyncio.sleep(SWEEP_EVERY_S)
+            live = set(miniapp.services.albums.blobs.digests())
+            await asyncio.to_thread(miniapp.cache.sweep, live)
+
+    task = asyncio.create_task(sweep_forever())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 def build_app(miniapp: MiniApp) -> web.Application:
     """The Mini App as an aiohttp application (run alone, or added under a prefix to another server)."""
     app = web.Application(middlewares=[security], client_max_size=64 * 1024)
     app[MINIAPP] = miniapp
+    app.cleanup_ctx.append(_sweep_views)
     app.router.add_get("/", static)
     app.router.add_get("/static/{name}", static)
     app.router.add_post("/api/session", create_session)

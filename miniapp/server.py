@@ -36,6 +36,7 @@ def make_miniapp(
     gallery = GalleryStore(services.db)
     cache = ViewCache(settings.data_dir / VIEW_CACHE_DIR)
     cache.sweep(set(services.albums.blobs.digests()))
+    services.albums.blobs.on_delete.append(cache.drop)  # /forget and deleted photos take their thumbnails along
     return MiniApp(
         services=services,
         bot_token=settings.telegram_bot_token.get_secret_value(),

@@ -101,6 +101,11 @@ class ViewCache:
         meta = {"width": views.width, "height": views.height, "cuts": [list(c) for c in views.cuts]}
         self.put(digest, "meta", json.dumps(meta).encode())  # last: its presence means the set is complete
 
+    def drop(self, digest: str) -> None:
+        """Every file made from this blob (its blob was deleted)."""
+        for path in (self.root / digest[:2]).glob(f"{digest}.*"):
+            path.unlink(missing_ok=True)
+
     def sweep(self, live_digests: set[str]) -> int:
         removed = 0
         for path in self.root.glob("??/*"):

@@ -172,3 +172,17 @@ async def test_security_headers_no_cors_and_rate_limits(client: Client, seeded: 
         (await client.get("/api/people", params={"album": album}, headers=bearer(token))).status for _ in range(61)
     ]
     assert statuses.count(200) == 60 and statuses[-1] == 429
+
+
+async def test_deleting_a_photo_deletes_its_thumbnails_at_once(client: Client, seeded: Seeded) -> None:
+    token, album = await sign_in(client, seeded, seeded.mina, seeded.group_a)
+    first = seeded.photos_a[0]
+    detail = await client.get(f"/api/photo/{first}", params={"album": album}, headers=bearer(token))
+    assert detail.status == 200
+    photo = await seeded.services.albums.get(first)
+    assert photo is not None and seeded.miniapp.cache.get_views(photo.sha256) is not None
+    await seeded.services.albums.delete_photo(first)
+    assert seeded.miniapp.cache.get_views(photo.sha256) is None
+    assert not list(seeded.miniapp.cache.root.glob(f"*/{photo.sha256}.*"))
+    gone = await client.get("/" + (await detail.json())["view"])
+    assert gone.status == 403
