@@ -17,7 +17,7 @@ from bot.rate_limit import PostingRateLimiter
 from handlers import register_all
 from handlers.context import CONTEXT_TYPES, BotData, ChatContext, ChatData
 from handlers.i18n import t
-from miniapp.api import TELEGRAM_FRAMES
+from miniapp.api import TELEGRAM_FRAMES, MiniApp
 from miniapp.server import build_app, make_miniapp, serve
 from pipeline.services import Services
 from pipeline.settings import Settings
@@ -93,20 +93,28 @@ async def set_command_menu(app: BotApplication) -> None:
         )
 
 
-async def start_miniapp(app: BotApplication, services: Services) -> None:
-    """With MINIAPP_URL set, serve the album Mini App on MINIAPP_PORT and let handlers make album links. Its own
-    aiohttp server in polling and webhook mode alike: PTB's webhook server is tornado, so a reverse proxy puts both
-    under one host (README, "Mini App")."""
-    settings = services.settings
-    if not settings.miniapp_url or not settings.miniapp_port:
-        return
+def bot_miniapp(app: BotApplication, services: Services) -> MiniApp | None:
+    """The album Mini App when MINIAPP_URL is set (None otherwise); from now on handlers can make album links."""
+    if not services.settings.miniapp_url:
+        return None
     data = app.bot_data
     miniapp = make_miniapp(services, app.bot, frame_ancestors=(*TELEGRAM_FRAMES, *data.miniapp_frames))
     if data.miniapp_sdk_url:
         miniapp.sdk_url = data.miniapp_sdk_url
-    runner = await serve(build_app(miniapp), settings.miniapp_listen, settings.miniapp_port)
-    data.miniapp_stop = runner.cleanup
     data.album_token = miniapp.tokens.album_token
+    return miniapp
+
+
+async def start_miniapp(app: BotApplication, services: Services) -> None:
+    """Serve the Mini App on MINIAPP_PORT with polling; in webhook mode bot.webhook's server serves it."""
+    settings = services.settings
+    if app.bot_data.miniapp_in_webhook or not settings.miniapp_port:
+        return
+    miniapp = bot_miniapp(app, services)
+    if miniapp is None:
+        return
+    runner = await serve(build_app(miniapp), settings.miniapp_listen, settings.miniapp_port)
+    app.bot_data.miniapp_stop = runner.cleanup
     log.info("Mini App served on port %d", settings.miniapp_port)
 
 

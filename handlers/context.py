@@ -129,6 +129,7 @@ class BotData:
         self.miniapp_sdk_url: str | None = None  # the playground's stand-in for telegram-web-app.js
         self.miniapp_frames: tuple[str, ...] = ()  # extra pages allowed to frame the Mini App (the playground's)
         self.miniapp_stop: Callable[[], Awaitable[None]] | None = None  # stops its server at shutdown
+        self.miniapp_in_webhook = False  # bot.webhook's server serves the Mini App (no server of its own)
 
 
 class ChatData:
