@@ -42,7 +42,9 @@
 
   function t(key, values) {
     const table = state.texts[state.lang] || state.texts.en || {};
-    let text = table[key] || key;
+    // English has a singular ("1 photo"); Korean does not need one ("사진 1장").
+    const one = values && values.n === 1 && table[`${key}_one`];
+    let text = one || table[key] || key;
     for (const [name, value] of Object.entries(values || {})) text = text.split(`{${name}}`).join(String(value));
     return text;
   }

@@ -194,7 +194,7 @@ async def test_the_open_album_button_opens_the_mini_app_in_the_page(
     await expect(page.locator("#miniapp")).to_be_visible()
     app = page.frame_locator("#miniapp-frame")
     await expect(app.locator("#grid .cell")).to_have_count(1)  # signed in as Alex, who sees his one photo
-    await expect(app.locator("#count")).to_have_text("1 photos")
+    await expect(app.locator("#count")).to_have_text("1 photo")
     await page.click("#miniapp-close")
     await expect(page.locator("#miniapp")).to_be_hidden()
 
