@@ -96,6 +96,13 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("miniapp_jwt_secret")
+    @classmethod
+    def _long_enough_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("MINIAPP_JWT_SECRET must be at least 32 characters (or empty: one is generated)")
+        return value
+
     @field_validator("default_language")
     @classmethod
     def _known_language(cls, value: str) -> str:
