@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import os
 import socket
 import statistics
@@ -59,9 +60,9 @@ async def _bench(folder: Path) -> None:
     import numpy as np
     from pydantic import SecretStr
 
-    from bot.playground_miniapp import signed_launch
     from miniapp.limits import RateLimit
     from miniapp.server import build_app, make_miniapp, serve
+    from miniapp.signin import sign_init_data
     from pipeline.services import Services
     from pipeline.settings import Settings
     from storage.albums import NewMedia
@@ -92,7 +93,7 @@ async def _bench(folder: Path) -> None:
     album = miniapp.tokens.album_token(chat_id)
     try:
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=6)) as http:
-            signed = signed_launch(user, BOT_TOKEN, album)
+            signed = sign_init_data({"user": json.dumps(user), "start_param": album}, BOT_TOKEN)
             async with http.post(f"{base}/api/session", json={"init_data": signed}) as response:
                 token = (await response.json())["token"]
             headers = {"Authorization": f"Bearer {token}"}
@@ -104,15 +105,11 @@ async def _bench(folder: Path) -> None:
                     return await response.read()
 
             async def first_page() -> None:
-                import json
-
                 page = json.loads(await get("api/album", album=album, limit="30"))
                 await asyncio.gather(*(get(item["thumb"]) for item in page["items"]))
 
             started = time.perf_counter()
             for offset in range(0, PHOTOS, 50):  # make every thumbnail and view once (cached afterwards)
-                import json
-
                 page = json.loads(await get("api/album", album=album, offset=str(offset), limit="50"))
                 await asyncio.gather(*(get(item["thumb"]) for item in page["items"]))
             metric("miniapp.thumbnails_made_s", round(time.perf_counter() - started, 2))
