@@ -9,6 +9,7 @@ import sys
 from telegram import Update
 
 from bot.app import build_application
+from bot.webhook import run_webhook
 from pipeline.settings import Settings
 from vision.models import MODEL_DIR_ENV
 
@@ -40,13 +41,7 @@ def main() -> int:
         return run_playground(settings)
     app = build_application(settings)
     if settings.webhook_url:
-        app.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        run_webhook(app, settings)  # one aiohttp server: Telegram's updates and the Mini App
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0

@@ -17,6 +17,8 @@ from bot.rate_limit import PostingRateLimiter
 from handlers import register_all
 from handlers.context import CONTEXT_TYPES, BotData, ChatContext, ChatData
 from handlers.i18n import t
+from miniapp.api import TELEGRAM_FRAMES, MiniApp
+from miniapp.server import build_app, make_miniapp, serve
 from pipeline.services import Services
 from pipeline.settings import Settings
 from pipeline.workers import CpuPool
@@ -78,6 +80,7 @@ async def _post_init(app: BotApplication) -> None:
     if data.settings is None:
         raise RuntimeError("build the application with build_application()")
     data.services = await Services.start(data.settings, cpu=data.shared_cpu, fetcher=data.booth_fetcher)
+    await start_miniapp(app, data.services)
     await set_command_menu(app)
     start_jobs(app, data.services)
     log.info("Bot @%s ready", app.bot.username)
@@ -92,7 +95,35 @@ async def set_command_menu(app: BotApplication) -> None:
         )
 
 
+def bot_miniapp(app: BotApplication, services: Services) -> MiniApp | None:
+    """The album Mini App when MINIAPP_URL is set (None otherwise); from now on handlers can make album links."""
+    if not services.settings.miniapp_url:
+        return None
+    data = app.bot_data
+    miniapp = make_miniapp(services, app.bot, frame_ancestors=(*TELEGRAM_FRAMES, *data.miniapp_frames))
+    if data.miniapp_sdk_url:
+        miniapp.sdk_url = data.miniapp_sdk_url
+    data.album_token = miniapp.tokens.album_token
+    return miniapp
+
+
+async def start_miniapp(app: BotApplication, services: Services) -> None:
+    """Serve the Mini App on MINIAPP_PORT with polling; in webhook mode bot.webhook's server serves it."""
+    settings = services.settings
+    if app.bot_data.miniapp_in_webhook or not settings.miniapp_port:
+        return
+    miniapp = bot_miniapp(app, services)
+    if miniapp is None:
+        return
+    runner = await serve(build_app(miniapp), settings.miniapp_listen, settings.miniapp_port)
+    app.bot_data.miniapp_stop = runner.cleanup
+    log.info("Mini App served on port %d", settings.miniapp_port)
+
+
 async def _post_shutdown(app: BotApplication) -> None:
+    stop, app.bot_data.miniapp_stop = app.bot_data.miniapp_stop, None
+    if stop is not None:
+        await stop()
     services, app.bot_data.services = app.bot_data.services, None
     if services is not None:
         await services.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from telegram.ext import Application
 
 from booths import SafeFetcher
 from bot.app import build_application, running_application
+from bot.playground_miniapp import MiniAppPlace, add_launcher
 from pipeline.settings import Settings
 from pipeline.workers import CpuPool
 from playground.emulator import BotApiEmulator
@@ -86,17 +88,37 @@ async def running_playground(
         token=TOKEN, privacy_mode=False, bot_first_name=BOT_NAME, bot_username=BOT_USERNAME
     ) as emu:
         world = seed_world(emu)
-        runner = await start_web(emu, host, settings.playground_port if port is None else port)
+        # The bot serves the album Mini App on a port of its own; the page opens it in a frame (bot.playground_miniapp).
+        miniapp_port = free_port(host)
+        place = MiniAppPlace(f"http://{host}:{miniapp_port}/")
+        runner = await start_web(
+            emu, host, settings.playground_port if port is None else port, lambda web: add_launcher(web, emu, place)
+        )
         try:
             web_port = _bound_port(runner)
             # The sample booth's host is routed to our own server; every other booth URL is fetched as usual.
             fetcher = SafeFetcher(allow_loopback=True, host_map={BOOTH_HOST: (host, web_port)})
-            used = bot_settings(settings, emu, data_dir)
+            used = bot_settings(settings, emu, data_dir).model_copy(
+                update={
+                    "miniapp_url": place.url,
+                    "miniapp_short_name": place.short_name,
+                    "miniapp_listen": host,
+                    "miniapp_port": miniapp_port,
+                }
+            )
             app = build_application(used, cpu=cpu, fetcher=fetcher)
+            app.bot_data.miniapp_sdk_url = f"http://{host}:{web_port}/miniapp-sdk.js"
+            app.bot_data.miniapp_frames = (f"http://{host}:{web_port}",)
             async with running_application(app):
                 yield Playground(emu, world, app, used, f"http://{host}:{web_port}/")
         finally:
             await runner.cleanup()
+
+
+def free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
 
 
 def _bound_port(runner: web.AppRunner) -> int:

@@ -11,6 +11,7 @@ from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
+from handlers.album_app import open_album_button
 from handlers.callbacks import Action
 from handlers.context import ChatContext
 from handlers.i18n import t
@@ -88,8 +89,10 @@ async def send_album_page(update: Update, context: ChatContext, page: int, pose:
     filters = pose_filter_rows(
         await svc.poses.counts(chat_id), lambda key: POSE_PAGE.data(key, 0), language, pose, PAGE.data(0)
     )
+    opener = open_album_button(context, chat_of(update), language)
+    rows = [[opener], pager, *filters] if opener is not None else [pager, *filters]
     sent = await send_photos(context, chat_id, photos)
-    nav = await context.bot.send_message(chat_id, text, reply_markup=InlineKeyboardMarkup([pager, *filters]))
+    nav = await context.bot.send_message(chat_id, text, reply_markup=InlineKeyboardMarkup(rows))
     chat_data_of(context).album_views[nav.message_id] = [m.message_id for m in sent]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,6 +124,12 @@ class BotData:
         self.media_groups = MediaGroups()
         self.chat_actions: dict[tuple[int, str], ShownAction] = {}
         self.error_reports = ErrorReports()
+        # Set by bot.app when the Mini App is served: chat id → its signed album token (miniapp.tokens).
+        self.album_token: Callable[[int], str] | None = None
+        self.miniapp_sdk_url: str | None = None  # the playground's stand-in for telegram-web-app.js
+        self.miniapp_frames: tuple[str, ...] = ()  # extra pages allowed to frame the Mini App (the playground's)
+        self.miniapp_stop: Callable[[], Awaitable[None]] | None = None  # stops its server at shutdown
+        self.miniapp_in_webhook = False  # bot.webhook's server serves the Mini App (no server of its own)
 
 
 class ChatData:

@@ -66,6 +66,16 @@ class Settings(BaseSettings):
     openai_model: str = Field(default="gpt-4o-mini", description="A vision model with structured output")
     openai_timeout_s: float = Field(default=20.0, gt=0, description="Longest wait for one answer; then device only")
     openai_max_side: int = Field(default=768, ge=64, le=2048, description="Longer side of the JPEG sent, in pixels")
+    miniapp_url: str | None = Field(
+        default=None, description="Public HTTPS URL of the album Mini App; no Open album button if empty"
+    )
+    miniapp_short_name: str | None = Field(default=None, description="The Mini App's short name from BotFather /newapp")
+    miniapp_listen: str = "0.0.0.0"
+    miniapp_port: int = Field(default=8081, description="The Mini App's own server (polling mode); 0 = not served")
+    miniapp_jwt_secret: SecretStr | None = Field(
+        default=None, description="Signs the Mini App's sessions and links; generated once into DATA_DIR if empty"
+    )
+    miniapp_auth_max_age_s: float = Field(default=3600, description="Oldest Telegram initData accepted (auth_date)")
 
     @field_validator(
         "telegram_bot_token",
@@ -79,6 +89,9 @@ class Settings(BaseSettings):
         "openai_api_key",
         "openai_base_url",
         "animegan_model",
+        "miniapp_url",
+        "miniapp_short_name",
+        "miniapp_jwt_secret",
         mode="before",
     )
     @classmethod
@@ -106,6 +119,13 @@ class Settings(BaseSettings):
         # Checked at start: a wrong path would otherwise only show as every gallery example failing.
         if value is not None and not value.is_file():
             raise ValueError(f"ANIMEGAN_MODEL: no such file {value}")
+        return value
+
+    @field_validator("miniapp_jwt_secret")
+    @classmethod
+    def _long_enough_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("MINIAPP_JWT_SECRET must be at least 32 characters (or empty: one is generated)")
         return value
 
     @field_validator("default_language")

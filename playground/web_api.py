@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -285,9 +286,14 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-async def start_web(emu: BotApiEmulator, host: str, port: int) -> web.AppRunner:
-    """Serve the page on host:port. Raises OSError when the port is taken."""
-    runner = web.AppRunner(build_web_app(emu), access_log=None, shutdown_timeout=1.0, handle_signals=False)
+async def start_web(
+    emu: BotApiEmulator, host: str, port: int, extend: Callable[[web.Application], None] | None = None
+) -> web.AppRunner:
+    """Serve the page on host:port (`extend` adds routes first). Raises OSError when the port is taken."""
+    web_app = build_web_app(emu)
+    if extend is not None:
+        extend(web_app)
+    runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=1.0, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
@@ -17,6 +17,8 @@ class BlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
+        # Called with the digest of each deleted blob: copies made from it elsewhere (the Mini App's thumbnails) go too.
+        self.on_delete: list[Callable[[str], None]] = []
 
     def path(self, digest: str) -> Path:
         if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
@@ -50,6 +52,8 @@ class BlobStore:
 
     def delete(self, digest: str) -> None:
         self.path(digest).unlink(missing_ok=True)
+        for forget_copies in self.on_delete:
+            forget_copies(digest)
 
     def digests(self) -> Iterator[str]:
         for path in self.root.glob("??/??/*"):

@@ -15,6 +15,7 @@ from typing import Any
 
 from playground.emulator.errors import CHAT_NOT_FOUND, ApiError, bad_request, forbidden
 from playground.emulator.media import FileStore
+from playground.emulator.validation import require_buttons_allowed
 
 EventCallback = Callable[[dict[str, Any]], Any]
 DEFAULT_UPDATE_TYPES = frozenset(
@@ -269,6 +270,7 @@ class EmulatorState:
         markup: dict[str, Any] | None = None,
         reply_to: MessageRecord | None = None,
     ) -> MessageRecord:
+        require_buttons_allowed(chat["type"], markup)
         counter = self._message_ids.setdefault(chat["id"], itertools.count(1))
         message_id = next(counter)
         message: dict[str, Any] = {
@@ -295,6 +297,7 @@ class EmulatorState:
         return record
 
     def edit_message(self, record: MessageRecord, changes: dict[str, Any], drop: tuple[str, ...] = ()) -> None:
+        require_buttons_allowed(record.message["chat"]["type"], changes.get("reply_markup"))
         record.history.append(copy.deepcopy(record.message))
         for key in drop:
             record.message.pop(key, None)

@@ -231,3 +231,13 @@ def bot_commands(value: Any) -> list[dict[str, str]]:
             raise bad_request("command description must be non-empty")
         commands.append({"command": command, "description": description})
     return commands
+
+
+def require_buttons_allowed(chat_type: str, markup: dict[str, Any] | None) -> None:
+    """Telegram allows `web_app` buttons (inline or reply keyboard) only in private chats; groups open a Mini App by
+    its direct link (t.me/<bot>/<app>?startapp=...)."""
+    if chat_type == "private" or not markup:
+        return
+    rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
+    if any(isinstance(button, dict) and button.get("web_app") for row in rows for button in row):
+        raise bad_request("BUTTON_TYPE_INVALID")

@@ -302,6 +302,19 @@ function sendCommand(command) {
   sendText(command).catch(() => {});
 }
 
+async function openMiniApp(url, title) {
+  // As a Telegram client does: the app opens in a panel with initData signed for the person you are.
+  const reply = await api("/api/miniapp", { user_id: S.me, url, dark: window.matchMedia("(prefers-color-scheme: dark)").matches });
+  $("#miniapp-title").textContent = title;
+  $("#miniapp-frame").src = reply.src;
+  $("#miniapp").hidden = false;
+}
+
+function closeMiniApp() {
+  $("#miniapp").hidden = true;
+  $("#miniapp-frame").src = "about:blank";
+}
+
 async function press(message, data, node) {
   node.classList.add("loading");
   try {
@@ -459,6 +472,7 @@ function wire() {
     }
   });
   $("#reply-cancel").addEventListener("click", () => setReply(null));
+  $("#miniapp-close").addEventListener("click", closeMiniApp);
   $("#back").addEventListener("click", () => $("#app").classList.remove("in-chat"));
   $("#viewer").addEventListener("click", () => ($("#viewer").hidden = true));
   const chat = $("#chat");

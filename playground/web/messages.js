@@ -106,6 +106,13 @@ function keyboardNode(message) {
         "div",
         { class: "kb-row" },
         row.map((button) => {
+          if (button.web_app) {
+            return h("button", { type: "button", class: "web-app", title: "Mini App", onclick: () => openMiniApp(button.web_app.url, button.text) }, button.text);
+          }
+          if (button.url && /^https:\/\/t\.me\/[^/?]+\/[^/?]+\?startapp=/.test(button.url)) {
+            // A Mini App's direct link: Telegram opens the app in place rather than a browser tab.
+            return h("button", { type: "button", class: "web-app", title: button.url, onclick: () => openMiniApp(button.url, button.text) }, button.text);
+          }
           if (button.url) {
             return h("button", { type: "button", title: button.url, onclick: () => /^https?:/i.test(button.url) && window.open(button.url, "_blank", "noopener") }, `${button.text} ↗`);
           }

@@ -146,3 +146,21 @@ async def test_a_lone_surrogate_from_a_reference_is_refused(api: Api, people: tu
         "Bad Request: can't parse entities: Text contains invalid Unicode characters after decoding HTML entities, "
         "check for unmatched surrogate code units"
     )
+
+
+async def test_web_app_buttons_only_in_private_chats(emu: BotApiEmulator, api: Api, people: tuple[dict, dict]) -> None:
+    user, private = people
+    group = emu.create_chat("supergroup", title="Friends", user=user)
+    web_app = {"inline_keyboard": [[{"text": "🖼", "web_app": {"url": "https://example.org/app"}}]]}
+    status, body = await api("sendMessage", chat_id=group["id"], text="album", reply_markup=web_app)
+    assert (status, body["description"]) == (400, "Bad Request: BUTTON_TYPE_INVALID")
+    keyboard = {"keyboard": [[{"text": "🖼", "web_app": {"url": "https://example.org/app"}}]]}
+    status, body = await api("sendMessage", chat_id=group["id"], text="album", reply_markup=keyboard)
+    assert (status, body["description"]) == (400, "Bad Request: BUTTON_TYPE_INVALID")
+    status, sent = await api("sendMessage", chat_id=group["id"], text="album")
+    status, body = await api(
+        "editMessageReplyMarkup", chat_id=group["id"], message_id=sent["result"]["message_id"], reply_markup=web_app
+    )
+    assert (status, body["description"]) == (400, "Bad Request: BUTTON_TYPE_INVALID")
+    status, _ = await api("sendMessage", chat_id=private["id"], text="album", reply_markup=web_app)
+    assert status == 200

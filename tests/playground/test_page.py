@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -176,3 +177,37 @@ async def test_markup_in_messages_is_shown_as_text_and_entities_nest(page: Page,
     (sent,) = [m for m in playground.emu.chat_messages(mina) if m.text == "thanks!"]
     assert sent.message["reply_to_message"]["from"]["is_bot"]
     await expect(hints).to_have_count(2)
+
+
+async def test_the_open_album_button_opens_the_mini_app_in_the_page(
+    page: Page, playground: Playground, tmp_path: Path
+) -> None:
+    await page.select_option("#identity", person_id(playground, "Alex"))
+    photo = tmp_path / "strip.jpg"
+    photo.write_bytes(noisy_jpeg(21))
+    await page.set_input_files("#file-input", str(photo))
+    await page.click("#upload-send")
+    await expect(page.locator(".row.bot", has_text="Saved to the album")).to_be_visible()
+    await send(page, "/album")
+    opener = page.locator(".row.bot .keyboard button.web-app", has_text="Open album")
+    await opener.click()
+    await expect(page.locator("#miniapp")).to_be_visible()
+    app = page.frame_locator("#miniapp-frame")
+    await expect(app.locator("#grid .cell")).to_have_count(1)  # signed in as Alex, who sees his one photo
+    await expect(app.locator("#count")).to_have_text("1 photo")
+    await page.click("#miniapp-close")
+    await expect(page.locator("#miniapp")).to_be_hidden()
+
+    # In the group the button is the Mini App's direct link (web_app buttons are private-chat only).
+    await page.click('.chat-item[data-chat-type="supergroup"]')
+    await page.set_input_files("#file-input", str(photo))
+    await page.click("#upload-send")
+    await expect(page.locator(".row.out .reaction", has_text="👍")).to_be_visible(timeout=30_000)  # filed (quiet group)
+    await send(page, "/album")
+    link = page.locator(".row.bot .keyboard button.web-app", has_text="Open album")
+    await expect(link).to_have_attribute(
+        "title", re.compile(r"^https://t\.me/choosecheese_playground_bot/album\?startapp=")
+    )
+    await link.click()
+    await expect(app.locator("#title")).to_have_text("네컷 모임 · Photo club")  # the link's signed album: the group
+    await expect(app.locator("#grid .cell")).to_have_count(1)

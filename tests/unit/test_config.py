@@ -73,3 +73,9 @@ def test_webhook_secrets_telegram_refuses_are_refused_at_start(
 def test_an_empty_webhook_secret_means_none(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WEBHOOK_SECRET", " ")
     assert Settings(_env_file=None).webhook_secret is None
+
+
+def test_a_short_miniapp_secret_is_refused_and_an_empty_one_generated() -> None:
+    with pytest.raises(ValueError, match="at least 32"):
+        Settings(_env_file=None, miniapp_jwt_secret="too-short")
+    assert Settings(_env_file=None, miniapp_jwt_secret="").miniapp_jwt_secret is None

@@ -15,6 +15,7 @@ LAYERS = {
     "evals": 0,
     "scheduler": 1,
     "handlers": 2,
+    "miniapp": 2,
     "pipeline": 3,
     "playground": 3,
     "booths": 4,

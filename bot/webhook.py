@@ -1,0 +1,104 @@
+"""Webhook mode: one aiohttp server takes Telegram's updates and serves the album Mini App beside them.
+
+PTB's own webhook server (run_webhook) is tornado, which cannot host the Mini App's aiohttp routes, so this is PTB's
+"custom webhook" way: the Application runs without polling, and our server puts each update Telegram posts (its
+secret token compared in constant time) on the Application's update queue. The Mini App is mounted under the path
+of MINIAPP_URL (e.g. https://bot.example/album/ → /album/); with MINIAPP_URL at a root path it keeps its own port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from telegram import Update
+
+from bot.app import BotApplication, _post_init, _post_shutdown, bot_miniapp
+from miniapp.server import build_app, serve
+from pipeline.settings import Settings
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+UPDATES_KEY = web.AppKey("updates", asyncio.Queue)
+
+
+def miniapp_prefix(settings: Settings) -> str | None:
+    """Where the webhook server mounts the Mini App: MINIAPP_URL's path ("/album/"), or None to leave it alone."""
+    if not settings.miniapp_url:
+        return None
+    path = urlsplit(settings.miniapp_url).path
+    return path if path.strip("/") else None
+
+
+def webhook_path(settings: Settings) -> str:
+    return urlsplit(settings.webhook_url or "").path or "/"
+
+
+def webhook_app(app: BotApplication, settings: Settings) -> web.Application:
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+
+    async def receive(request: web.Request) -> web.Response:
+        if secret is not None and not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
+            raise web.HTTPForbidden()
+        try:
+            update = Update.de_json(await request.json(), app.bot)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise web.HTTPBadRequest() from exc
+        await app.update_queue.put(update)
+        return web.Response()
+
+    server = web.Application(client_max_size=1 << 20)
+    server.router.add_post(webhook_path(settings), receive)
+    return server
+
+
+@asynccontextmanager
+async def running_webhook(app: BotApplication, settings: Settings, *, port: int | None = None) -> AsyncIterator[int]:
+    """The bot in webhook mode inside a running loop; yields the bound port (port 0: any free one)."""
+    prefix = miniapp_prefix(settings)
+    app.bot_data.miniapp_in_webhook = prefix is not None
+    async with app:
+        await _post_init(app)
+        services = app.bot_data.services
+        if services is None:
+            raise RuntimeError("post_init did not start the services")
+        server = webhook_app(app, settings)
+        miniapp = bot_miniapp(app, services) if prefix is not None else None
+        if miniapp is not None and prefix is not None:
+            server.add_subapp(prefix.rstrip("/"), build_app(miniapp))
+        await app.start()
+        runner = await serve(server, settings.webhook_listen, settings.webhook_port if port is None else port)
+        try:
+            await app.bot.set_webhook(
+                settings.webhook_url or "",
+                secret_token=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+                allowed_updates=Update.ALL_TYPES,
+            )
+            yield int(runner.addresses[0][1])
+        finally:
+            await runner.cleanup()
+            await app.stop()
+            await _post_shutdown(app)
+
+
+def run_webhook(app: BotApplication, settings: Settings) -> None:
+    """`python -m bot` with WEBHOOK_URL: until SIGINT or SIGTERM."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(signum, stop.set)
+        async with running_webhook(app, settings):
+            log.info("Webhook server on %s:%d", settings.webhook_listen, settings.webhook_port)
+            await stop.wait()
+
+    asyncio.run(main())
