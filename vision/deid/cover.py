@@ -40,8 +40,9 @@ FINGER_THICKNESS = 0.32
 FINGER_CHAINS = ((0, 1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16), (17, 18, 19, 20))
 PALM = (0, 1, 5, 9, 13, 17)
 # Around each hand the photo shows through the style: the hand's outline grown by this share of its length, with
-# edges feathered over this share.
-HAND_MARGIN = 0.35
+# edges feathered over this share. The landmarker also reads the hand's surroundings: on 37 named-pose photos a
+# margin of 0.35 kept 67 % of the poses, 1.0 kept 73 % (no style at all: 95 %).
+HAND_MARGIN = 1.0
 HAND_FEATHER = 0.15
 
 
