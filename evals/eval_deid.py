@@ -45,7 +45,7 @@ from vision.images import load_rgb
 from vision.poses.hand_shapes import OTHER, shipped_model
 from vision.poses.recognise import read_hands
 
-POSE_STEP = 3
+POSE_STEP = 5
 DRAWN_STEP = 4  # the drawn-face variant runs on every 4th identity photo
 
 

@@ -31,8 +31,8 @@ from miniapp.views import PreparedViews, ViewCache, face_cover, prepare_views
 from pipeline.services import Services
 from ranking.board import RankBy, leaderboard
 from ranking.points import face_points, photo_points, week_start
-from storage.faces import PersonSummary
 from storage.album_access import AlbumAccessStore, KnownChat
+from storage.faces import PersonSummary
 from storage.models import MediaKind as StoredKind
 from storage.models import Person, Photo, saved_id
 from vision.poses import catalogue

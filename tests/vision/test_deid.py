@@ -23,7 +23,7 @@ from vision.deid import (
     load_stylizer,
     make_example,
 )
-from vision.deid.cover import cover_faces, finger_mask
+from vision.deid.cover import cover_faces, finger_mask, unstyled_hands
 from vision.deid.verify import nearest_distance, protected_matrix
 from vision.faces import detect_faces, embed_faces
 
@@ -221,3 +221,18 @@ def test_fingers_in_front_of_a_face_stay_and_the_face_between_them_is_covered() 
     gap = (y + round(h * 0.3), x + w // 2)  # between the V's fingers, on the face
     assert not mask[gap]
     assert np.abs(covered[gap].astype(int) - scene[gap].astype(int)).sum() > 0, "the face between them is covered"
+
+
+def test_hands_are_left_out_of_the_style_and_the_rest_keeps_it() -> None:
+    photo = np.full((300, 400, 3), 240, np.uint8)
+    styled = np.full_like(photo, 20)
+    wrist, knuckle = np.array([100.0, 250.0]), np.array([100.0, 190.0])
+    points = np.array(
+        [wrist + (knuckle - wrist) * t + np.array([dx, 0]) for t in np.linspace(0, 2, 7) for dx in (-15, 0, 15)]
+    )
+    points[0], points[9] = wrist, knuckle
+    out = unstyled_hands(styled, photo, [points])
+    assert out[220, 100].tolist() == [240, 240, 240], "the hand is the photo"
+    assert out[50, 350].tolist() == [20, 20, 20], "away from the hand the style stays"
+    row = out[220, 100:, 0].astype(int)
+    assert ((row > 20) & (row < 240)).any(), "a feathered edge, no hard seam"

