@@ -7,6 +7,8 @@ from telegram.ext import Application, TypeHandler
 
 from handlers import (
     album,
+    album_photo,
+    album_search,
     digest,
     donate,
     errors,
@@ -25,7 +27,23 @@ from handlers.common import remember_update
 
 REMEMBER_GROUP = -10
 # people before qr: a reply naming a person must reach people, not the booth-link text handler.
-FEATURES = (migration, start, uploads, people, qr, album, rank, donate, settings, privacy, myface, membership, digest)
+FEATURES = (
+    migration,
+    start,
+    uploads,
+    people,
+    qr,
+    album,
+    album_photo,
+    album_search,
+    rank,
+    donate,
+    settings,
+    privacy,
+    myface,
+    membership,
+    digest,
+)
 
 
 def register_all(app: Application) -> None:
