@@ -1,17 +1,18 @@
-"""Does a face's smile score depend on the picture around it? (``<data>/smile``: 600 GENKI-4K crops.)
+"""Does a face's smile score depend on the picture around it? A booth prints each shot small in a strip or a 2×2
+collage; the same shot also reaches the bot whole (the booth link's original, a member's own photo).
 
-Each crop is made into a booth cut (resized to the cut's size; a cut wider than tall shows the crop centred on a
-background taken from the crop's own edge colours, as a booth's backdrop) and scored twice through the bot's own
-analysis (``pipeline.analysis.analyse_rgb``: cuts → faces → smiles):
-- alone, the cut as its own photo (the original a booth link gives, or a member's single photo);
-- inside a print with three other faces: a 2×2 collage (1200×1800, cuts 540×780) and a 4-cut strip (600×1800, cuts
-  540×380), with the white frame, gutters and footer band booth prints have.
-The face pixels are the same in both; only what lies around them differs.
+Synthetic pairs (``<data>/smile``, GENKI-4K crops): each crop becomes a shot (the face 160-270 px, on a backdrop of
+its own edge colours, JPEG q90 as a camera saves it) and the shot is printed into a 4-cut strip (600×1800, cuts
+540×380) or a 2×2 collage (900×600, cuts 414×225, pibooth's landscape layout) with three other shots: shrunk to the
+cut (the face then about 40 px, as in real prints) and saved as JPEG q80 (a print as it is shared). Both are scored
+through the bot's own analysis (``pipeline.analysis.analyse_rgb``: cuts → faces → smiles).
+Real pair (``<data>/photobooth``): pibooth's landscape collage and the four captures it was made of.
 
-METRIC smile.framing_delta_p90           p90 of |score alone - score in the print| in points, over faces found in both
+METRIC smile.framing_delta_p90           p90 of |score whole - score in the print| in points, synthetic pairs
 METRIC smile.framing_delta_median        the median of the same
-METRIC smile.framing_<layout>_delta_p90  per layout (collage_2x2, strip_1x4)
-METRIC smile.framing_found_both          share of faces found alone that are found in the print too
+METRIC smile.framing_<layout>_delta_p90  per layout (strip_1x4, collage_2x2)
+METRIC smile.framing_found_both          share of faces found whole that are found in the print too
+METRIC smile.framing_pibooth_delta_p90 / _max   the real pair (13 faces)
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ import numpy as np
 from evals.common import metric, skip
 from evals.smile_data import load_smile_set, read_rgb
 from pipeline.analysis import PhotoAnalysis, analyse_rgb
+from vision.cuts import split_cuts
 from vision.poses import PoseReading
 
 FACES_PER_PRINT = 4
-# A booth prints each shot smaller than the shot itself: a 4-cut strip's cut is about 540 px wide, the camera's
-# frame 1280-1600 px (Life4Cuts originals are 1200×1800 per strip at most, a phone photo 1600-4000 px).
-ALONE_SCALE = 2.5
-LIMIT = 240  # crops measured (60 prints per layout): enough for a stable p90, minutes on two cores
+LIMIT = 160  # crops measured (20 prints per layout): a stable p90 in a few minutes on two cores
+SHOT_SCALE = 4  # a shot is this many times the size of its cut in the print (pibooth: 4460 px → 414 px, 10.8)
+FACE_SHARE = 0.18  # the face's height in its cut (pibooth's landscape collage: 33-64 px in 225 px cuts)
+SHOT_JPEG, PRINT_JPEG = 90, 80
 
 
 @dataclass(frozen=True)
@@ -48,11 +50,11 @@ def _strip() -> Layout:
 
 def _collage() -> Layout:
     return Layout(
-        "collage_2x2", (1200, 1800), tuple((40 + c * 580, 40 + r * 800, 540, 780) for r in range(2) for c in range(2))
+        "collage_2x2", (900, 600), tuple((24 + c * 438, 25 + r * 250, 414, 225) for r in range(2) for c in range(2))
     )
 
 
-LAYOUTS = (_collage(), _strip())
+LAYOUTS = (_strip(), _collage())
 
 
 def no_poses(
@@ -62,31 +64,34 @@ def no_poses(
     return PoseReading(people=(), pairs=())
 
 
-def as_cut(crop: np.ndarray, width: int, height: int) -> np.ndarray:
-    """The crop as a booth cut of width × height: scaled to the cut's height, centred on a backdrop of its edges."""
-    side = min(width, height)
+def jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
+    ok, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    return cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+
+
+def shot_of(crop: np.ndarray, width: int, height: int) -> np.ndarray:
+    """The crop as a camera shot for a cut of width × height: SHOT_SCALE times the cut, the face FACE_SHARE of its
+    height (a GENKI crop's face is about 3/4 of the crop), centred on a backdrop of the crop's edge colours."""
+    width, height = width * SHOT_SCALE, height * SHOT_SCALE
+    side = round(height * FACE_SHARE / 0.75)
     face = cv2.resize(crop, (side, side), interpolation=cv2.INTER_CUBIC)
     backdrop = np.median(np.concatenate([crop[:, 0], crop[:, -1]]), axis=0).astype(np.uint8)
-    cut = np.empty((height, width, 3), np.uint8)
-    cut[:] = backdrop
+    shot = np.empty((height, width, 3), np.uint8)
+    shot[:] = backdrop
     x, y = (width - side) // 2, (height - side) // 2
-    cut[y : y + side, x : x + side] = face
-    return cut
+    shot[y : y + side, x : x + side] = face
+    return jpeg(shot, SHOT_JPEG)
 
 
-def alone_photo(cut: np.ndarray) -> np.ndarray:
-    """The cut as the photo it was printed from: the booth's original, ALONE_SCALE times the size of its print."""
-    height, width = cut.shape[:2]
-    return cv2.resize(cut, (round(width * ALONE_SCALE), round(height * ALONE_SCALE)), interpolation=cv2.INTER_CUBIC)
-
-
-def print_of(layout: Layout, cuts: Sequence[np.ndarray]) -> np.ndarray:
-    """A booth print: white paper, the cuts in their places, a footer band left blank as booths print a logo there."""
+def print_of(layout: Layout, shots: Sequence[np.ndarray]) -> np.ndarray:
+    """A booth print: white paper, each shot shrunk into its cut, saved as a shared print is (JPEG)."""
     width, height = layout.size
     paper = np.full((height, width, 3), 250, np.uint8)
-    for (x, y, w, h), cut in zip(layout.cuts, cuts, strict=True):
-        paper[y : y + h, x : x + w] = cut
-    return paper
+    for (x, y, w, h), shot in zip(layout.cuts, shots, strict=True):
+        paper[y : y + h, x : x + w] = cv2.resize(shot, (w, h), interpolation=cv2.INTER_AREA)
+    return jpeg(paper, PRINT_JPEG)
 
 
 def _score_in(analysis: PhotoAnalysis, box: tuple[int, int, int, int]) -> float | None:
@@ -103,15 +108,15 @@ def _score_in(analysis: PhotoAnalysis, box: tuple[int, int, int, int]) -> float 
 
 
 def framing_deltas(crops: Sequence[np.ndarray], layout: Layout) -> tuple[list[float], int, int]:
-    """(|alone - in print| per face found in both, faces found alone, faces found alone and in the print)."""
+    """(|whole - in print| per face found in both, faces found whole, faces found whole and in the print)."""
     deltas: list[float] = []
     found_alone = found_both = 0
     for start in range(0, len(crops) - FACES_PER_PRINT + 1, FACES_PER_PRINT):
-        cuts = [as_cut(crop, w, h) for crop, (_, _, w, h) in zip(crops[start : start + 4], layout.cuts, strict=True)]
-        in_print = analyse_rgb(print_of(layout, cuts), recognise=no_poses)
-        for cut, box in zip(cuts, layout.cuts, strict=True):
-            photo = alone_photo(cut)
-            alone = _score_in(analyse_rgb(photo, recognise=no_poses), (0, 0, photo.shape[1], photo.shape[0]))
+        group = crops[start : start + FACES_PER_PRINT]
+        shots = [shot_of(crop, w, h) for crop, (_, _, w, h) in zip(group, layout.cuts, strict=True)]
+        in_print = analyse_rgb(print_of(layout, shots), recognise=no_poses)
+        for shot, box in zip(shots, layout.cuts, strict=True):
+            alone = _score_in(analyse_rgb(shot, recognise=no_poses), (0, 0, shot.shape[1], shot.shape[0]))
             if alone is None:
                 continue
             found_alone += 1
@@ -122,7 +127,36 @@ def framing_deltas(crops: Sequence[np.ndarray], layout: Layout) -> tuple[list[fl
     return deltas, found_alone, found_both
 
 
+def pibooth_deltas(photobooth: Path) -> list[float]:
+    """The real pair: each capture's faces against the same faces in the collage made of them (matched by where the
+    capture's face lands in its cut)."""
+    images = photobooth / "images"
+    collage = read_rgb(images / "pibooth_collage_landscape.jpg")
+    frames = split_cuts(collage).frames
+    printed = analyse_rgb(collage, recognise=no_poses).faces
+    deltas = []
+    for index, frame in enumerate(frames[:4]):
+        capture = read_rgb(images / f"pibooth_capture_landscape{index}.jpg")
+        fx, fy, fw, fh = frame.box
+        sx, sy = fw / capture.shape[1], fh / capture.shape[0]
+        for face in analyse_rgb(capture, recognise=no_poses).faces:
+            x, y, w, h = face.box
+            cx, cy = fx + (x + w / 2) * sx, fy + (y + h / 2) * sy
+            near = min(printed, key=lambda f: np.hypot(f.box[0] + f.box[2] / 2 - cx, f.box[1] + f.box[3] / 2 - cy))
+            if np.hypot(near.box[0] + near.box[2] / 2 - cx, near.box[1] + near.box[3] / 2 - cy) < near.box[2]:
+                deltas.append(abs(face.smile - near.smile))
+    return deltas
+
+
 def run(data: Path | None) -> None:
+    photobooth = data / "photobooth" if data else None
+    if photobooth is not None and (photobooth / "images" / "pibooth_collage_landscape.jpg").is_file():
+        real = pibooth_deltas(photobooth)
+        metric("smile.framing_pibooth_delta_p90", float(np.percentile(real, 90)))
+        metric("smile.framing_pibooth_delta_max", float(max(real)))
+        metric("smile.framing_pibooth_faces", len(real))
+    else:
+        skip("framing: no <eval data>/photobooth pibooth collage; the real pair is skipped")
     smile_dir = data / "smile" if data else None
     if smile_dir is None or not (smile_dir / "labels.csv").is_file():
         skip("framing: no <eval data>/smile/labels.csv; framing figures skipped")
@@ -131,8 +165,7 @@ def run(data: Path | None) -> None:
     every: list[float] = []
     alone_total = both_total = 0
     for index, layout in enumerate(LAYOUTS):
-        share = crops[index::2]  # each layout gets its own half of the crops
-        deltas, alone, both = framing_deltas(share, layout)
+        deltas, alone, both = framing_deltas(crops[index :: len(LAYOUTS)], layout)
         every += deltas
         alone_total += alone
         both_total += both

@@ -183,12 +183,13 @@ class BotApiEmulator:
         data: bytes,
         caption: str | None = None,
         media_group_id: str | None = None,
+        reply_to_message_id: int | None = None,
     ) -> dict[str, Any]:
         content: dict[str, Any] = {"photo": self.state.files.add_photo(data)}
         content |= self._caption(caption)
         if media_group_id:
             content["media_group_id"] = media_group_id
-        return self._actions.post(chat_id, user_id, content)
+        return self._actions.post(chat_id, user_id, content, reply_to_message_id)
 
     async def send_document(
         self,
@@ -198,10 +199,11 @@ class BotApiEmulator:
         file_name: str,
         mime_type: str | None = None,
         caption: str | None = None,
+        reply_to_message_id: int | None = None,
     ) -> dict[str, Any]:
         content: dict[str, Any] = {"document": self.state.files.add_document(data, file_name, mime_type)}
         content |= self._caption(caption)
-        return self._actions.post(chat_id, user_id, content)
+        return self._actions.post(chat_id, user_id, content, reply_to_message_id)
 
     async def send_media_group(
         self, chat_id: int, user_id: int, photos: Sequence[bytes], caption: str | None = None
