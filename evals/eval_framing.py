@@ -130,7 +130,7 @@ def framing_deltas(crops: Sequence[np.ndarray], layout: Layout) -> tuple[list[fl
     return deltas, found_alone, found_both
 
 
-def pibooth_deltas(photobooth: Path) -> list[float]:
+def pibooth_deltas(photobooth: Path, captures: Sequence[int] = range(4)) -> list[float]:
     """The real pair: each capture's faces against the same faces in the collage made of them (matched by where the
     capture's face lands in its cut)."""
     images = photobooth / "images"
@@ -138,7 +138,8 @@ def pibooth_deltas(photobooth: Path) -> list[float]:
     frames = split_cuts(collage).frames
     printed = analyse_rgb(collage, recognise=no_poses).faces
     deltas = []
-    for index, frame in enumerate(frames[:4]):
+    for index in captures:
+        frame = frames[index]
         capture = read_rgb(images / f"pibooth_capture_landscape{index}.jpg")
         fx, fy, fw, fh = frame.box
         sx, sy = fw / capture.shape[1], fh / capture.shape[0]
