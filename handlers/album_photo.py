@@ -24,7 +24,7 @@ from handlers.digest import photo_line, sender_name
 from handlers.i18n import t
 from handlers.qr import TELEGRAM_UPLOAD_LIMIT
 from handlers.updates import chat_of, query_message_of, query_of
-from storage.models import MediaKind, Photo
+from storage.models import MediaKind, Photo, saved_id
 
 ORIGINAL = Action("album", "f", int)  # photo id
 CLIPS = Action("album", "v", int)  # photo id
@@ -45,11 +45,17 @@ async def _photo_of_chat(update: Update, context: ChatContext, photo_id: int) ->
     return photo
 
 
+async def _pressed(update: Update, context: ChatContext, action: Action) -> Photo | None:
+    """The photo a press of `action` names, when this chat has it (the press is answered otherwise)."""
+    (photo_id,) = action.parse(query_of(update).data)
+    return await _photo_of_chat(update, context, photo_id)
+
+
 async def _caption(context: ChatContext, photo: Photo, language: str) -> str:
     svc = context.services
     timezone = await svc.ranking.timezone(photo.chat_id)
     lines = [t(language, "album.photo_when", facts=photo_facts(photo, language, timezone))]
-    entry = await svc.answers.digest_photo(photo.chat_id, photo.id or 0)
+    entry = await svc.answers.digest_photo(photo.chat_id, saved_id(photo.id))
     if entry is not None:
         lines.append(t(language, "album.photo_by", sender=sender_name(entry, language)))
         lines.append(photo_line(entry, language))
@@ -57,7 +63,7 @@ async def _caption(context: ChatContext, photo: Photo, language: str) -> str:
 
 
 async def _keyboard(context: ChatContext, photo: Photo, language: str) -> InlineKeyboardMarkup:
-    photo_id = photo.id or 0
+    photo_id = saved_id(photo.id)
     row = [InlineKeyboardButton(t(language, "album.original"), callback_data=ORIGINAL.data(photo_id))]
     if await context.services.answers.videos_of(photo_id):
         row.append(InlineKeyboardButton(t(language, "album.clip"), callback_data=CLIPS.data(photo_id)))
@@ -67,8 +73,7 @@ async def _keyboard(context: ChatContext, photo: Photo, language: str) -> Inline
 
 async def on_open(update: Update, context: ChatContext) -> None:
     query = query_of(update)
-    (photo_id,) = OPEN_PHOTO.parse(query.data)
-    photo = await _photo_of_chat(update, context, photo_id)
+    photo = await _pressed(update, context, OPEN_PHOTO)
     if photo is None:
         return
     await query.answer()
@@ -88,8 +93,7 @@ def _file_name(photo: Photo) -> str:
 async def on_original(update: Update, context: ChatContext) -> None:
     """The file as it was filed (a booth's original or the member's upload), untouched, as a document."""
     query = query_of(update)
-    (photo_id,) = ORIGINAL.parse(query.data)
-    photo = await _photo_of_chat(update, context, photo_id)
+    photo = await _pressed(update, context, ORIGINAL)
     if photo is None:
         return
     language = await context.language()
@@ -113,13 +117,12 @@ async def on_original(update: Update, context: ChatContext) -> None:
 async def on_clips(update: Update, context: ChatContext) -> None:
     """The photo's making-of clips, as replies to its view (one too big for a bot to send is named, not sent)."""
     query = query_of(update)
-    (photo_id,) = CLIPS.parse(query.data)
-    photo = await _photo_of_chat(update, context, photo_id)
+    photo = await _pressed(update, context, CLIPS)
     if photo is None:
         return
     language = await context.language()
     svc = context.services
-    videos = await svc.answers.videos_of(photo_id)
+    videos = await svc.answers.videos_of(saved_id(photo.id))
     if not videos:
         await query.answer(t(language, "album.no_clip"), show_alert=True)
         return
@@ -155,12 +158,12 @@ async def _may_delete(update: Update, context: ChatContext, photo: Photo) -> boo
 
 async def on_delete(update: Update, context: ChatContext) -> None:
     query = query_of(update)
-    (photo_id,) = DELETE.parse(query.data)
-    photo = await _photo_of_chat(update, context, photo_id)
+    photo = await _pressed(update, context, DELETE)
     if photo is None or not await _may_delete(update, context, photo):
         return
     await query.answer()
     language = await context.language()
+    photo_id = saved_id(photo.id)
     faces = len(await context.services.faces.faces_of_photo(photo_id))
     keyboard = InlineKeyboardMarkup(
         [
@@ -176,8 +179,7 @@ async def on_delete(update: Update, context: ChatContext) -> None:
 
 async def on_delete_no(update: Update, context: ChatContext) -> None:
     query = query_of(update)
-    (photo_id,) = DELETE_NO.parse(query.data)
-    photo = await _photo_of_chat(update, context, photo_id)
+    photo = await _pressed(update, context, DELETE_NO)
     if photo is None:
         return
     await query.answer()
@@ -190,14 +192,13 @@ async def on_delete_no(update: Update, context: ChatContext) -> None:
 
 async def on_delete_yes(update: Update, context: ChatContext) -> None:
     query = query_of(update)
-    (photo_id,) = DELETE_YES.parse(query.data)
-    photo = await _photo_of_chat(update, context, photo_id)
+    photo = await _pressed(update, context, DELETE_YES)
     if photo is None or not await _may_delete(update, context, photo):
         return
     svc = context.services
     language = await context.language()
     async with svc.analyser.chat_lock(photo.chat_id):  # no clustering of this chat meanwhile
-        removed = await svc.albums.remove_photo(photo.chat_id, photo_id)
+        removed = await svc.albums.remove_photo(photo.chat_id, saved_id(photo.id))
     if removed is None:
         await query.answer(t(language, "album.photo_gone"), show_alert=True)
         return
