@@ -4,12 +4,12 @@ lets the bot name the sample booth in its answers as it names real ones."""
 
 from __future__ import annotations
 
-from booths.brands import generic
 from booths.brands.base import BrandHandler
+from booths.brands.generic import extract
 from booths.hosts import HostRule
 from booths.models import Brand
 
 BRAND = Brand("sample", "ChooseCheese sample booth")
 HOSTS = HostRule.of(exact={"booth.choosecheese.test"})
 
-HANDLERS = [BrandHandler(BRAND, HOSTS, generic.extract)]
+HANDLERS = [BrandHandler(BRAND, HOSTS, extract)]
