@@ -201,9 +201,7 @@ class AlbumStore:
             digests = {photo.sha256, *(video.sha256 for video in videos)}
             faces = (await session.exec(select(Face.id, Face.person_id).where(col(Face.photo_id) == photo_id))).all()
             people = {person_id for _, person_id in faces if person_id is not None}
-            for video in videos:
-                await session.delete(video)
-            await session.delete(photo)
+            await session.delete(photo)  # its videos (parent_id), faces and poses go by the database's cascades
             await session.flush()
             still_seen = select(Face.person_id).where(col(Face.person_id).in_(people))
             removed = await session.exec(

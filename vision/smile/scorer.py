@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -353,11 +353,23 @@ def smile_score_crop(rgb_crop: np.ndarray) -> float:
 
 
 def smile_readings(rgb: np.ndarray, faces: Sequence[DetectedFace]) -> list[SmileReading]:
+    """Each face is first read at its own size: that decides whether it is a face at all (a balloon shrunk to
+    READ_FACE_PX can pass for one) and gives the blendshapes the poses read. A face larger than READ_FACE_PX is
+    then scored again at that size, and that score is its score (one more landmarker run for large faces)."""
     scorer = SmileScorer.shared()
     readings = []
     for face in faces:
-        crop = reading_crop(rgb, face.box)
-        readings.append(scorer.read(crop) if crop.size else NO_FACE)
+        crop = crop_face(rgb, face.box)
+        if not crop.size:
+            readings.append(NO_FACE)
+            continue
+        reading = scorer.read(crop)
+        shrunk = reading_crop(rgb, face.box)
+        if reading.source == "landmarker" and shrunk.shape != crop.shape:
+            at_reading_size = scorer.read(shrunk)
+            if at_reading_size.source == "landmarker":
+                reading = replace(reading, score=at_reading_size.score)
+        readings.append(reading)
     return readings
 
 
