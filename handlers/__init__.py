@@ -7,6 +7,8 @@ from telegram.ext import Application, TypeHandler
 
 from handlers import (
     album,
+    album_photo,
+    album_search,
     digest,
     donate,
     errors,
@@ -34,6 +36,8 @@ FEATURES = (
     people,
     qr,
     album,
+    album_photo,
+    album_search,
     rank,
     donate,
     settings,

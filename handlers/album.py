@@ -1,39 +1,32 @@
 """/album: the chat's photos as pages of media groups, paged with ◀ ▶ under them; `/album <pose>` or a pose button
-under the page shows only the photos with that pose (paged the same way)."""
+under the page shows only the photos with that pose (paged the same way). Each photo's caption gives its number on
+the page, its date and its booth; a numbered button under the page opens that photo (handlers.album_photo)."""
 
 from __future__ import annotations
 
 import contextlib
-import html
 import math
+from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CallbackQueryHandler
 
 from handlers.album_app import open_album_button
+from booths import UNKNOWN_BRAND
 from handlers.callbacks import Action
 from handlers.context import ChatContext
-from handlers.i18n import t
+from handlers.i18n import brand_name, format_moment, t
 from handlers.keyboards import NOOP, pager_row
-from handlers.poses import find_pose, known_pose_names, pose_filter_rows, pose_name
+from handlers.poses import pose_filter_rows, pose_name
 from handlers.updates import chat_data_of, chat_of, query_message_of, query_of
-from storage.models import Photo, saved_id
+from ranking.points import as_utc
+from storage.models import Photo, PhotoSource, saved_id
 from vision.images import jpeg_preview
 
 PAGE = Action("album", "p", int)
 POSE_PAGE = Action("album", "pose", str, int)  # pose key, page
-
-
-async def album_command(update: Update, context: ChatContext) -> None:
-    wanted = " ".join(context.args or ())
-    pose = find_pose(wanted) if wanted else None
-    if wanted and pose is None:
-        language = await context.language()
-        text = t(language, "pose.unknown", text=html.escape(wanted), poses=known_pose_names(language))
-        await context.bot.send_message(chat_of(update).id, text)
-        return
-    await send_album_page(update, context, page=0, pose=pose)
+OPEN_PHOTO = Action("album", "o", int)  # photo id: its own view (handlers.album_photo)
 
 
 async def _replace_page(update: Update, context: ChatContext) -> None:
@@ -90,17 +83,54 @@ async def send_album_page(update: Update, context: ChatContext, page: int, pose:
         await svc.poses.counts(chat_id), lambda key: POSE_PAGE.data(key, 0), language, pose, PAGE.data(0)
     )
     opener = open_album_button(context, chat_of(update), language)
-    rows = [[opener], pager, *filters] if opener is not None else [pager, *filters]
-    sent = await send_photos(context, chat_id, photos)
-    nav = await context.bot.send_message(chat_id, text, reply_markup=InlineKeyboardMarkup(rows))
+    rows = [[opener]] if opener is not None else []
+    sent = await send_photos(context, chat_id, photos, language)
+    keyboard = InlineKeyboardMarkup([*rows, photo_buttons(photos), pager, *filters])
+    nav = await context.bot.send_message(chat_id, text, reply_markup=keyboard)
     chat_data_of(context).album_views[nav.message_id] = [m.message_id for m in sent]
 
 
-async def send_photos(context: ChatContext, chat_id: int, photos: list[Photo]) -> tuple[Message, ...]:
-    """One page of album photos as a media group (or one photo); file ids Telegram assigns are kept for resending."""
-    media = [InputMediaPhoto(await photo_input(context, photo)) for photo in photos]
+def photo_buttons(photos: list[Photo]) -> list[InlineKeyboardButton]:
+    """One button per photo of a page, numbered as their captions are: it opens the photo's own view."""
+    return [
+        InlineKeyboardButton(f"🔍 {number}", callback_data=OPEN_PHOTO.data(saved_id(photo.id)))
+        for number, photo in enumerate(photos, start=1)
+    ]
+
+
+def booth_of(photo: Photo, language: str) -> str | None:
+    """The booth a photo came from, by name; None for a member's own picture or a booth we cannot name."""
+    if photo.source != PhotoSource.qr or not photo.brand or photo.brand == UNKNOWN_BRAND.id:
+        return None
+    try:
+        return brand_name(photo.brand, language)
+    except KeyError:
+        return None
+
+
+def photo_facts(photo: Photo, language: str, timezone: str) -> str:
+    """When the photo was filed, in the chat's timezone, and its booth when known: '12월 6일 (일) 20:00 · 인생네컷'."""
+    moment = format_moment(as_utc(photo.created_at).astimezone(ZoneInfo(timezone)), language)
+    booth = booth_of(photo, language)
+    return t(language, "album.facts_booth", moment=moment, booth=booth) if booth else moment
+
+
+async def send_photos(
+    context: ChatContext, chat_id: int, photos: list[Photo], language: str | None = None
+) -> tuple[Message, ...]:
+    """One page of album photos as a media group (or one photo), each captioned with its number on the page, date
+    and booth; file ids Telegram assigns are kept for resending."""
+    language = language or await context.language()
+    timezone = await context.services.ranking.timezone(chat_id)
+    media = [
+        InputMediaPhoto(
+            await photo_input(context, photo),
+            caption=t(language, "album.item", number=number, facts=photo_facts(photo, language, timezone)),
+        )
+        for number, photo in enumerate(photos, start=1)
+    ]
     if len(media) == 1:
-        sent: tuple[Message, ...] = (await context.bot.send_photo(chat_id, media[0].media),)
+        sent: tuple[Message, ...] = (await context.bot.send_photo(chat_id, media[0].media, caption=media[0].caption),)
     else:
         sent = await context.bot.send_media_group(chat_id, media)
     for photo, message in zip(photos, sent, strict=True):
@@ -118,7 +148,6 @@ async def photo_input(context: ChatContext, photo: Photo) -> str | bytes:
 
 
 def register(app: Application) -> None:
-    app.add_handler(CommandHandler("album", album_command, block=False))
     app.add_handler(PAGE.handler(album_button))
     app.add_handler(POSE_PAGE.handler(album_pose_button))
     app.add_handler(CallbackQueryHandler(noop_button, pattern=f"^{NOOP}$"))

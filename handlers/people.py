@@ -27,7 +27,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
-from handlers.album import send_photos
+from handlers.album import photo_buttons, send_photos
 from handlers.callbacks import Action
 from handlers.context import BotData, ChatContext, NamePrompt, NamePrompts
 from handlers.i18n import t
@@ -290,9 +290,67 @@ async def merge_confirm_view(
 
 
 # ----- Telegram I/O --------------------------------------------------------------------------------------
+def search_key(text: str) -> str:
+    """A name as searched: Unicode-normalised (Korean typed on any keyboard compares equal), case-folded, spaces
+    tidied."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def find_people(people: list[PersonSummary], wanted: str, language: str) -> list[PersonSummary]:
+    """People whose name (or label, "Person 13" / "사람 13", or bare number) contains `wanted`, exact matches first."""
+    key = search_key(wanted)
+    if not key:
+        return []
+    found = []
+    for person in people:
+        names = {search_key(person_label(person.number, person.name, language)), str(person.number)}
+        if person.name:
+            names.add(search_key(person.name))
+        if key in names:
+            found.append((0, person))
+        elif not key.isdigit() and any(key in name for name in names):
+            found.append((1, person))
+    return [person for _, person in sorted(found, key=lambda item: item[0])]
+
+
+async def matches_view(
+    context: ChatContext, chat_id: int, wanted: str, language: str
+) -> tuple[View | None, list[PersonSummary]]:
+    """The person card when one person matches `wanted`, a sheet of the matches when several do (None: nobody)."""
+    everyone = await context.services.faces.people(chat_id, include_hidden=True)
+    matches = find_people(everyone, wanted, language)
+    if len(matches) == 1:
+        return await card_view(context, chat_id, matches[0].id, language), matches
+    if not matches:
+        return None, matches
+    shown = matches[:SHEET_PAGE]
+    picture = await person_sheet(context, shown, language)
+    rows = _rows([person_button(person, language, OPEN.data(person.id)) for person in shown])
+    caption = t(language, "people.search_found", text=html.escape(wanted), n=len(matches))
+    return View(picture, caption, InlineKeyboardMarkup(rows)), matches
+
+
+def no_match_text(everyone: list[PersonSummary], wanted: str, language: str) -> str:
+    named = [html.escape(person.name) for person in everyone if person.name]
+    if not named:
+        return t(language, "people.search_none_named", text=html.escape(wanted))
+    return t(language, "people.search_none", text=html.escape(wanted), names=", ".join(named[:20]))
+
+
 async def people_command(update: Update, context: ChatContext) -> None:
     language = await context.language()
     message = message_of(update)
+    wanted = " ".join(context.args or ())
+    if wanted:
+        found, _ = await matches_view(context, message.chat_id, wanted, language)
+        if found is None:
+            everyone = await context.services.faces.people(message.chat_id, include_hidden=True)
+            await message.reply_text(no_match_text(everyone, wanted, language))
+        else:
+            await context.bot.send_photo(
+                message.chat_id, found.picture, caption=found.caption, reply_markup=found.keyboard
+            )
+        return
     view = await list_view(context, message.chat_id, language, page=0, hidden=False)
     if view is None:
         await message.reply_text(t(language, "people.empty", n=NEW_PERSON_FACES))
@@ -557,10 +615,9 @@ async def send_person_photos(
     the person's pose buttons in a message under it (as /album does)."""
     svc = context.services
     chat_id = chat_of(update).id
-    query = query_of(update)
     views = chat_data_of(context).person_photo_views
-    shown = query_message_of(query).message_id
-    if shown in views:  # paging: the old page goes away
+    shown = query_message_of(query_of(update)).message_id if update.callback_query else None
+    if shown is not None and shown in views:  # paging: the old page goes away
         for message_id in [*views.pop(shown), shown]:
             with contextlib.suppress(BadRequest):
                 await context.bot.delete_message(chat_id, message_id)
@@ -578,7 +635,7 @@ async def send_person_photos(
     pages = math.ceil(total / size)
     page = min(max(page, 0), pages - 1)
     photos, _ = await photos_at(page * size, size)
-    sent = await send_photos(context, chat_id, photos)
+    sent = await send_photos(context, chat_id, photos, language)
     person = await svc.faces.person(person_id)
     name = person_html(person.number, person.name, language) if person else ""
     if pose is None:
@@ -595,7 +652,8 @@ async def send_person_photos(
         pose,
         PHOTOS.data(person_id, 0),
     )
-    nav = await context.bot.send_message(chat_id, text, reply_markup=InlineKeyboardMarkup([pager, *filters]))
+    keyboard = InlineKeyboardMarkup([photo_buttons(photos), pager, *filters])
+    nav = await context.bot.send_message(chat_id, text, reply_markup=keyboard)
     views[nav.message_id] = [message.message_id for message in sent]
 
 

@@ -78,13 +78,12 @@ def settings_keyboard(
         return InlineKeyboardButton(f"•{label}" if selected else label, callback_data=NOOP if selected else data)
 
     days = [pick(weekday_name(d, language, "short"), DAY.data(d), d == plan.weekday) for d in range(7)]
-    time_row = [
+    hours = [
         InlineKeyboardButton("−1h", callback_data=HOUR.data((plan.hour - 1) % 24)),
         InlineKeyboardButton(f"{plan.hour:02d}:{plan.minute:02d}", callback_data=NOOP),
         InlineKeyboardButton("+1h", callback_data=HOUR.data((plan.hour + 1) % 24)),
-        pick(":00", MINUTE.data(0), plan.minute == 0),
-        pick(":30", MINUTE.data(30), plan.minute == 30),
     ]
+    minutes = [pick(":00", MINUTE.data(0), plan.minute == 0), pick(":30", MINUTE.data(30), plan.minute == 30)]
     zones = [pick(z.split("/")[-1].replace("_", " "), ZONE.data(z), z == plan.timezone) for z in TIMEZONE_BUTTONS]
     toggle = InlineKeyboardButton(
         t(language, "settings.btn_off" if plan.enabled else "settings.btn_on"),
@@ -93,13 +92,14 @@ def settings_keyboard(
     modes = [
         pick(t(language, f"settings.btn_{mode}"), ANSWERS.data(mode.value), mode is answers.mode) for mode in AnswerMode
     ]
-    rows = [days, time_row, zones[:3], zones[3:], [toggle], modes]
+    # At most four short buttons a row: a 360-px phone shows them whole (tests/playground: no label cut to '…').
+    rows = [days[:4], days[4:], hours, minutes, zones[:3], zones[3:], [toggle], *([mode] for mode in modes)]
     if answers.quiet:
         every = [
             pick(t(language, "settings.btn_minutes", minutes=m), DIGEST_EVERY.data(m), m == answers.digest_minutes)
             for m in DIGEST_MINUTES
         ]
-        rows.append(every)
+        rows += [every[:2], every[2:]]
     if openai is not None:
         switch = OPENAI_OFF if openai else OPENAI_ON
         label = "settings.btn_openai_off" if openai else "settings.btn_openai_on"

@@ -33,7 +33,10 @@ SEED = 20260607
 PRINT_SCALE = 2  # make_print draws at strip-preview size; booth originals are larger
 PHONE_SIZE = (960, 1280)  # width, height of the phone photo
 JPEG_QUALITY = 90
-VIDEO_SIZE = (480, 336)  # width, height: even numbers, as MPEG-4 wants
+VIDEO_SIZE = (480, 336)  # width, height: even numbers, as video encoders want
+# VP9 in MP4: browsers (Chromium's playground page too) and Telegram play it; OpenCV's wheels carry its encoder
+# (not H.264's), and their default MPEG-4 Part 2 ("mp4v") plays nowhere in a browser.
+VIDEO_FOURCC = "vp09"
 
 _SKIN = ((224, 189, 160), (198, 152, 120), (241, 211, 186), (205, 160, 130))
 PORTRAIT = "sample_portrait"
@@ -144,13 +147,13 @@ def _jpeg(image_bgr: np.ndarray) -> bytes:
 
 
 def making_of(frames: list[np.ndarray], fps: int = 12, seconds_per_shot: float = 0.8) -> bytes:
-    """An MP4 (MPEG-4 Part 2, the encoder OpenCV's wheels carry) of the shots with short cross-fades."""
+    """An MP4 (VP9, VIDEO_FOURCC) of the shots with short cross-fades."""
     height, width = VIDEO_SIZE[1], VIDEO_SIZE[0]
     shots = [cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA) for frame in frames]
     hold, fade = round(fps * seconds_per_shot), fps // 3
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "making-of.mp4"
-        writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, (width, height))
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*VIDEO_FOURCC), fps, (width, height))
         if not writer.isOpened():
             raise RuntimeError("OpenCV cannot write MP4 here")
         try:

@@ -33,6 +33,29 @@ EMULATOR_KEY = web.AppKey("emulator", BotApiEmulator)
 STREAMS_KEY = web.AppKey("streams", set[asyncio.Queue[dict[str, Any] | None]])
 
 
+# What a Telegram app tells a person when Telegram refuses a picture, instead of the Bot API's raw reason.
+HUMAN_ERRORS = {
+    "IMAGE_PROCESS_FAILED": (
+        "This picture can't be sent as a photo: Telegram could not read it as an image (it may be damaged, or a "
+        "format Telegram does not take as a photo). Tick “Send as files” to send it as a file instead."
+    ),
+    "PHOTO_INVALID_DIMENSIONS": (
+        "This picture can't be sent as a photo: it is too long and thin, or too large, for Telegram. Tick "
+        "“Send as files” to send it as a file instead."
+    ),
+    "PHOTO_SAVE_FILE_INVALID": (
+        "This picture is too large to send as a photo (Telegram takes photos up to 10 MB). Tick “Send as files” "
+        "to send it as a file instead."
+    ),
+}
+
+
+def human_error(description: str) -> str:
+    """A refusal as a person should read it: Telegram's reason in words, or the description when we have none."""
+    reason = description.split(": ", 1)[-1]
+    return HUMAN_ERRORS.get(reason, description)
+
+
 class BadAction(Exception):
     """A request the page should not have made (missing ids, an empty message, no file …)."""
 
@@ -66,7 +89,7 @@ async def json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
     except BadAction as error:
         return web.json_response({"ok": False, "error": str(error)}, status=400)
     except ApiError as error:
-        return web.json_response({"ok": False, "error": error.description}, status=400)
+        return web.json_response({"ok": False, "error": human_error(error.description)}, status=400)
     except ValueError as error:  # the emulator's user actions say what was wrong this way
         return web.json_response({"ok": False, "error": str(error)}, status=400)
 
@@ -221,6 +244,7 @@ async def post_media(request: web.Request) -> web.Response:
     chat_id, user_id = _ids(form, "chat_id", "user_id")
     caption = str(form.get("caption") or "") or None
     as_files = form.get("as_files") == "1"
+    reply_to = int(str(form["reply_to_message_id"])) if str(form.get("reply_to_message_id") or "").isdigit() else None
     uploads = [item for key, item in form.items() if key == "file" and isinstance(item, web.FileField)]
     if not uploads:
         raise BadAction("no file was attached")
@@ -232,7 +256,7 @@ async def post_media(request: web.Request) -> web.Response:
         else:
             documents.append(upload)
     emu = request.app[EMULATOR_KEY]
-    sent = await send_photos(emu, chat_id, user_id, photos, caption)
+    sent = await send_photos(emu, chat_id, user_id, photos, caption, reply_to)
     for index, document in enumerate(documents):
         first = index == 0 and not photos
         sent.append(
@@ -243,21 +267,36 @@ async def post_media(request: web.Request) -> web.Response:
                 document.filename or "file",
                 mime_type=document.content_type,
                 caption=caption if first else None,
+                reply_to_message_id=reply_to if first else None,
             )
         )
     return web.json_response({"ok": True, "messages": sent}, dumps=_dumps)
 
 
 async def send_photos(
-    emu: BotApiEmulator, chat_id: int, user_id: int, photos: list[bytes], caption: str | None
+    emu: BotApiEmulator,
+    chat_id: int,
+    user_id: int,
+    photos: list[bytes],
+    caption: str | None,
+    reply_to: int | None = None,
 ) -> list[dict[str, Any]]:
-    """One photo alone, more as albums of at most ten (as Telegram clients split them); caption on the first."""
+    """One photo alone, more as albums of at most ten (as Telegram clients split them); caption on the first. A
+    single photo may answer a message (`reply_to`: naming a person, a donation receipt)."""
     sent: list[dict[str, Any]] = []
     for start in range(0, len(photos), MAX_ALBUM):
         chunk = photos[start : start + MAX_ALBUM]
         chunk_caption = caption if start == 0 else None
         if len(chunk) == 1:
-            sent.append(await emu.send_photo(chat_id, user_id, chunk[0], caption=chunk_caption))
+            sent.append(
+                await emu.send_photo(
+                    chat_id,
+                    user_id,
+                    chunk[0],
+                    caption=chunk_caption,
+                    reply_to_message_id=reply_to if start == 0 else None,
+                )
+            )
         else:
             sent.extend(await emu.send_media_group(chat_id, user_id, chunk, caption=chunk_caption))
     return sent

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.blobs import BlobStore, sha256_of
 from storage.db import Database
-from storage.models import Chat, MediaKind, Member, Photo, PhotoSource, User
+from storage.models import Chat, Face, MediaKind, Member, Person, Photo, PhotoSource, User
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,16 @@ class NewMedia:
     telegram_file_id: str | None = None
     media_group_id: str | None = None
     parent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RemovedPhoto:
+    """What went with a deleted photo: its faces (and their poses), its making-of videos, and the people whose
+    only faces were in it."""
+
+    faces: int
+    videos: int
+    people_removed: int
 
 
 async def insert_ignoring_conflicts(session: AsyncSession, table: Any, values: dict[str, Any]) -> None:
@@ -175,15 +185,32 @@ class AlbumStore:
             await session.exec(update(Photo).where(col(Photo.id) == photo_id).values(telegram_file_id=file_id))
 
     async def delete_photo(self, photo_id: int) -> bool:
+        photo = await self.get(photo_id)
+        return photo is not None and await self.remove_photo(photo.chat_id, photo_id) is not None
+
+    async def remove_photo(self, chat_id: int, photo_id: int) -> RemovedPhoto | None:
+        """Delete a photo of `chat_id` with everything derived from it: its faces and their poses (the database
+        cascades), its making-of videos, the people left without a face, and the files no row uses any more.
+        A ledger row keeps its week and points with no photo (storage.ledger voids it while its week is open).
+        None when the chat has no such photo."""
         async with self.db.session() as session:
             photo = await session.get(Photo, photo_id)
-            if photo is None:
-                return False
-            digest = photo.sha256
-            await session.delete(photo)
-        if not await self._blob_referenced(digest):
-            self.blobs.delete(digest)
-        return True
+            if photo is None or photo.chat_id != chat_id:
+                return None
+            videos = (await session.exec(select(Photo).where(col(Photo.parent_id) == photo_id))).all()
+            digests = {photo.sha256, *(video.sha256 for video in videos)}
+            faces = (await session.exec(select(Face.id, Face.person_id).where(col(Face.photo_id) == photo_id))).all()
+            people = {person_id for _, person_id in faces if person_id is not None}
+            await session.delete(photo)  # its videos (parent_id), faces and poses go by the database's cascades
+            await session.flush()
+            still_seen = select(Face.person_id).where(col(Face.person_id).in_(people))
+            removed = await session.exec(
+                delete(Person).where(col(Person.id).in_(people), col(Person.id).not_in(still_seen))
+            )
+        for digest in digests:
+            if not await self._blob_referenced(digest):
+                self.blobs.delete(digest)
+        return RemovedPhoto(faces=len(faces), videos=len(videos), people_removed=int(removed.rowcount or 0))
 
     async def language(self, *, user_id: int | None, chat_id: int | None) -> str | None:
         """The language chosen for a group chat, else the user's choice, else Telegram's code for the user."""

@@ -14,6 +14,7 @@ from booths.brands import (
     photoism,
     photosignature,
     pixpixlink,
+    sample,
 )
 from booths.brands.base import BrandHandler
 from booths.models import UNKNOWN_BRAND, Brand
@@ -28,6 +29,7 @@ HANDLERS: tuple[BrandHandler, ...] = (
     *download_php.HANDLERS,
     *pixpixlink.HANDLERS,
     *dontlookup.HANDLERS,
+    *sample.HANDLERS,
 )
 
 

@@ -183,12 +183,13 @@ class BotApiEmulator:
         data: bytes,
         caption: str | None = None,
         media_group_id: str | None = None,
+        reply_to_message_id: int | None = None,
     ) -> dict[str, Any]:
         content: dict[str, Any] = {"photo": self.state.files.add_photo(data)}
         content |= self._caption(caption)
         if media_group_id:
             content["media_group_id"] = media_group_id
-        return self._actions.post(chat_id, user_id, content)
+        return self._actions.post(chat_id, user_id, content, reply_to_message_id)
 
     async def send_document(
         self,
@@ -198,10 +199,11 @@ class BotApiEmulator:
         file_name: str,
         mime_type: str | None = None,
         caption: str | None = None,
+        reply_to_message_id: int | None = None,
     ) -> dict[str, Any]:
         content: dict[str, Any] = {"document": self.state.files.add_document(data, file_name, mime_type)}
         content |= self._caption(caption)
-        return self._actions.post(chat_id, user_id, content)
+        return self._actions.post(chat_id, user_id, content, reply_to_message_id)
 
     async def send_media_group(
         self, chat_id: int, user_id: int, photos: Sequence[bytes], caption: str | None = None
@@ -220,6 +222,10 @@ class BotApiEmulator:
     async def press_button(self, chat_id: int, user_id: int, message_id: int, callback_data: str) -> str:
         """Press an inline button of a bot message; returns the callback_query id."""
         return self._actions.press_button(chat_id, user_id, message_id, callback_data)
+
+    async def forge_callback(self, chat_id: int, user_id: int, message_id: int, callback_data: str) -> str:
+        """Send callback data that no button of the message carries (a modified client); returns the query id."""
+        return self._actions.forge_callback(chat_id, user_id, message_id, callback_data)
 
     def _caption(self, caption: str | None) -> dict[str, Any]:
         if not caption:

@@ -293,7 +293,10 @@ class EmulatorState:
         )
         self.chat_records(chat["id"])[message_id] = record
         kind = "bot_message" if record.from_bot else "user_message"
-        self.emit({"type": kind, "chat_id": chat["id"], "message_id": message_id, "message": copy.deepcopy(message)})
+        event = {"type": kind, "chat_id": chat["id"], "message_id": message_id, "message": copy.deepcopy(message)}
+        if markup is not None and "inline_keyboard" not in markup:  # ForceReply or a reply keyboard: clients act on it
+            event["sent_markup"] = copy.deepcopy(markup)
+        self.emit(event)
         return record
 
     def edit_message(self, record: MessageRecord, changes: dict[str, Any], drop: tuple[str, ...] = ()) -> None:

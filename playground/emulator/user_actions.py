@@ -93,6 +93,20 @@ class UserActions:
                 f"message {message_id} has no button with callback_data {callback_data!r}; "
                 f"it has {record.button_callback_data()}"
             )
+        return self._callback_query(chat_id, user, record, message_id, callback_data)
+
+    def forge_callback(self, chat_id: int, user_id: int, message_id: int, callback_data: str) -> str:
+        """What a modified client can do: send any callback data for a bot message that has buttons (Telegram
+        passes it on unchecked), e.g. a photo id of another chat. Tests use it to check the bot trusts no data."""
+        user, _chat = self._sender_and_chat(chat_id, user_id)
+        record = self.state.chat_records(chat_id).get(message_id)
+        if record is None or record.deleted or not record.button_callback_data():
+            raise ValueError(f"message {message_id} in chat {chat_id} has no inline keyboard")
+        return self._callback_query(chat_id, user, record, message_id, callback_data)
+
+    def _callback_query(
+        self, chat_id: int, user: dict[str, Any], record: MessageRecord, message_id: int, callback_data: str
+    ) -> str:
         query_id = self.state.new_callback_id()
         query = {
             "id": query_id,

@@ -103,7 +103,10 @@ function onEvent(event) {
     case "bot_message":
     case "edit":
       upsert(event.message);
-      if (event.type === "bot_message") S.actions.delete(event.chat_id);
+      if (event.type === "bot_message") {
+        S.actions.delete(event.chat_id);
+        forceReply(event);
+      }
       break;
     case "reaction": {
       const message = S.messages.get(event.chat_id)?.get(event.message_id);
@@ -289,9 +292,25 @@ async function sendText(text) {
   await api("/api/messages", { chat_id: S.chatId, user_id: S.me, text, reply_to_message_id: reply });
 }
 
-function setReply(message) {
+// ForceReply, as Telegram apps honour it: the composer answers the bot's question at once. A selective one is for
+// the member whose message the question replies to (or who is mentioned), not for everyone in the group.
+function forceReply(event) {
+  const markup = event.sent_markup;
+  if (!markup || !markup.force_reply || event.chat_id !== S.chatId) return;
+  const message = event.message;
+  if (markup.selective) {
+    const me = S.users.get(S.me);
+    const repliedToMe = message.reply_to_message?.from?.id === S.me;
+    const mentionsMe = me?.username && (message.text || message.caption || "").includes(`@${me.username}`);
+    if (!repliedToMe && !mentionsMe) return;
+  }
+  setReply(message, markup.input_field_placeholder);
+}
+
+function setReply(message, placeholder = null) {
   S.replyTo = message;
   $("#reply-bar").hidden = !message;
+  $("#composer-input").placeholder = (message && placeholder) || "Message";
   if (!message) return;
   $("#reply-who").textContent = message.from.id === S.me ? "You" : nameOf(message.from);
   $("#reply-what").textContent = preview(message);
@@ -398,6 +417,8 @@ async function sendFiles() {
   form.append("user_id", S.me);
   form.append("caption", $("#upload-caption").value);
   form.append("as_files", $("#upload-as-files").checked ? "1" : "0");
+  if (S.replyTo && S.replyTo.chat.id === S.chatId) form.append("reply_to_message_id", S.replyTo.message_id);
+  setReply(null);
   for (const file of S.pendingFiles) form.append("file", file, file.name);
   S.pendingFiles = [];
   $("#composer-input").value = "";

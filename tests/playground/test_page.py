@@ -211,3 +211,87 @@ async def test_the_open_album_button_opens_the_mini_app_in_the_page(
     await link.click()
     await expect(app.locator("#title")).to_have_text("네컷 모임 · Photo club")  # the link's signed album: the group
     await expect(app.locator("#grid .cell")).to_have_count(1)
+OVERFLOWING_BUTTONS = """() => [...document.querySelectorAll('.row.bot .keyboard button')]
+    .filter((b) => b.scrollWidth > b.clientWidth).map((b) => b.textContent)"""
+
+
+async def test_settings_and_donate_buttons_fit_a_phone_screen(page: Page, playground: Playground) -> None:
+    """At 360 px (a small phone) no button of /settings or the /donate pickers is cut to '…', in both languages."""
+    await page.set_viewport_size({"width": 360, "height": 740})
+    await page.select_option("#identity", person_id(playground, "Alex"))
+    await page.click('.chat-item[data-chat-type="private"]')
+    for language, to_language, rule in (("en", "한국어", "Pledge rule"), ("ko", None, "약정 규칙")):
+        await send(page, "/settings")
+        settings = page.locator(".row.bot .keyboard").last
+        await expect(settings.locator("button").first).to_be_visible()
+        await send(page, "/donate")
+        await page.locator(".row.bot .keyboard button", has_text=rule).last.click()
+        rates = page.locator(".row.bot .keyboard button", has_text="10")
+        await expect(rates.first).to_be_visible()
+        cut = await page.evaluate(OVERFLOWING_BUTTONS)
+        assert cut == [], f"{language}: {cut}"  # /settings and the rate picker
+        await rates.first.click()  # the rate, then the cap picker
+        await expect(page.locator(".row.bot .keyboard button", has_text="↩").last).to_be_visible()
+        cut = await page.evaluate(OVERFLOWING_BUTTONS)
+        assert cut == [], f"{language}: {cut}"
+        if to_language:
+            await send(page, "/lang")
+            await page.locator(".row.bot .keyboard button", has_text=to_language).last.click()
+            await expect(page.locator(".row.bot", has_text="이제 한국어로 말할게요.")).to_be_visible()
+
+
+async def test_force_reply_text_and_photo_replies_and_a_refused_picture(
+    page: Page, playground: Playground, tmp_path: Path
+) -> None:
+    """A ForceReply question opens the reply bar at once (a typed name or a receipt photo answers it); a picture
+    Telegram cannot process is explained in words, not as the Bot API's 'IMAGE_PROCESS_FAILED'."""
+    await page.select_option("#identity", person_id(playground, "Mina"))
+    mina = int(person_id(playground, "Mina"))
+    question = {"force_reply": True, "input_field_placeholder": "Their name"}
+    await as_the_bot(playground, "sendMessage", chat_id=mina, text="What is this person called?", reply_markup=question)
+    await expect(page.locator("#reply-bar")).to_be_visible()
+    await expect(page.locator("#reply-what")).to_contain_text("What is this person called?")
+    await expect(page.locator("#composer-input")).to_have_attribute("placeholder", "Their name")
+    await send(page, "Jisoo")
+    await expect(page.locator(".row.out", has_text="Jisoo").locator(".quote")).to_be_visible()
+    await expect(page.locator("#reply-bar")).to_be_hidden()
+    (named,) = [m for m in playground.emu.chat_messages(mina) if m.text == "Jisoo"]
+    assert named.message["reply_to_message"]["text"] == "What is this person called?"
+
+    await as_the_bot(playground, "sendMessage", chat_id=mina, text="Reply with the receipt", reply_markup=question)
+    await expect(page.locator("#reply-what")).to_contain_text("Reply with the receipt")
+    receipt = tmp_path / "receipt.jpg"
+    receipt.write_bytes(noisy_jpeg(21))
+    await page.set_input_files("#file-input", str(receipt))
+    await page.click("#upload-send")
+    await expect(page.locator(".row.out img.photo")).to_be_visible()
+    (photo,) = [m for m in playground.emu.chat_messages(mina) if m.photo and not m.from_bot]
+    assert photo.message["reply_to_message"]["text"] == "Reply with the receipt"
+
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 not really a JPEG")
+    await page.set_input_files("#file-input", str(broken))
+    await page.click("#upload-send")
+    toast = page.locator(".toast.error")
+    await expect(toast).to_contain_text("can't be sent as a photo")
+    await expect(toast).not_to_contain_text("IMAGE_PROCESS_FAILED")
+
+
+async def test_the_sample_booth_is_named_and_its_making_of_clip_plays(page: Page, playground: Playground) -> None:
+    await page.select_option("#identity", person_id(playground, "Alex"))
+    await page.click("#examples-btn")
+    await expect(page.locator(".row.bot", has_text="ChooseCheese sample booth").first).to_be_visible(timeout=90_000)
+    video = page.locator(".row.bot video").first
+    await expect(video).to_be_visible(timeout=90_000)
+    state = await video.evaluate(
+        """(v) => new Promise((done) => {
+            const report = () =>
+                done({ readyState: v.readyState, duration: v.duration, error: v.error && v.error.code });
+            if (v.readyState >= 2) return report();
+            v.addEventListener("loadeddata", report, { once: true });
+            v.addEventListener("error", report, { once: true });
+            v.preload = "auto";
+            v.load();
+        })"""
+    )
+    assert state["error"] is None and state["readyState"] >= 2 and state["duration"] > 1, state

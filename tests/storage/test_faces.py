@@ -138,3 +138,27 @@ async def test_a_named_persons_faces_are_pinned_and_listed(stores: tuple[AlbumSt
     assert {f.person_id for f in await faces.faces_of_person(person_id)} == {person_id}
     assert all(f.manual for f in await faces.chat_faces(-1))
     assert await faces.chats_with_faces() == [-1]
+
+
+async def test_removing_a_photo_takes_its_faces_videos_and_emptied_people(
+    stores: tuple[AlbumStore, FaceStore],
+) -> None:
+    albums, faces = stores
+    gone, kept = await _photo(albums, 1), await _photo(albums, 2)
+    video = await albums.save(-1, NewMedia(b"\x00\x00\x00\x18ftypisom" + bytes(64), "video/mp4", parent_id=gone))
+    solo, shared_a = await faces.record_analysis(gone, [_face(1), _face(3)])
+    (shared_b,) = await faces.record_analysis(kept, [_face(4)])
+    solo_person = (await faces.assign(-1, {solo: NewPerson()}))[solo]
+    token = NewPerson()
+    shared_person = (await faces.assign(-1, {shared_a: token, shared_b: token}))[shared_a]
+    assert solo_person is not None and shared_person is not None
+    await faces.rename(solo_person, "Named")  # a name does not keep an empty person
+
+    assert await albums.remove_photo(-2, gone) is None, "another chat's id finds nothing"
+    removed = await albums.remove_photo(-1, gone)
+    assert removed is not None and (removed.faces, removed.videos, removed.people_removed) == (2, 1, 1)
+    assert await albums.get(gone) is None and await albums.get(video.photo.id or 0) is None
+    assert await faces.person(solo_person) is None
+    assert [f.id for f in await faces.faces_of_person(shared_person)] == [shared_b]
+    assert not albums.blobs.exists(video.photo.sha256)
+    assert await albums.remove_photo(-1, gone) is None, "once only"

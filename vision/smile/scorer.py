@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -47,6 +47,12 @@ ATTEMPTS: tuple[tuple[float, str], ...] = ((0.25, "edge"), (0.4, "grey"), (0.1, 
 SURE_BELOW, SURE_ABOVE = 0.05, 0.95
 # Margin around a detector box before cropping from the full photo (fraction of the box side, each side).
 BOX_MARGIN = 0.25
+# Every face is read at the same level of detail: a face larger than this (px, the detector box's longer side) is
+# shrunk to it before its view is made. The landmarker reads a 40-px face in a printed strip differently from the
+# same face at 400 px in the booth's original (README "Framing": 57 vs 18 points on pibooth's own collage); shrinking
+# both to one size makes the score a property of the face, not of the picture around it. GENKI-4K, which the model
+# was fitted on, has faces of about this size.
+READ_FACE_PX = 48
 
 # Landmark indices of the MediaPipe face mesh (image-side names: "right" = the person's right = viewer's left).
 RIGHT_EYE_OUTER, LEFT_EYE_OUTER = 33, 263
@@ -328,17 +334,42 @@ def crop_face(rgb: np.ndarray, box: tuple[int, int, int, int], margin: float = B
     return rgb[top:bottom, left:right]
 
 
+def reading_crop(rgb: np.ndarray, box: tuple[int, int, int, int], face_px: int | None = None) -> np.ndarray:
+    """The crop a face is read from: `crop_face`, shrunk (area-averaged) so the face is at most `face_px`
+    (READ_FACE_PX) px on its longer side."""
+    limit = READ_FACE_PX if face_px is None else face_px
+    crop = crop_face(rgb, box)
+    side = max(box[2], box[3])
+    if crop.size == 0 or side <= limit:
+        return crop
+    scale = limit / side
+    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+    return cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+
+
 def smile_score_crop(rgb_crop: np.ndarray) -> float:
     """Smile score 0–100 of one face crop (NO_FACE_SCORE when no face is found in it)."""
     return SmileScorer.shared().read(rgb_crop).score
 
 
 def smile_readings(rgb: np.ndarray, faces: Sequence[DetectedFace]) -> list[SmileReading]:
+    """Each face is first read at its own size: that decides whether it is a face at all (a balloon shrunk to
+    READ_FACE_PX can pass for one) and gives the blendshapes the poses read. A face larger than READ_FACE_PX is
+    then scored again at that size, and that score is its score (one more landmarker run for large faces)."""
     scorer = SmileScorer.shared()
     readings = []
     for face in faces:
         crop = crop_face(rgb, face.box)
-        readings.append(scorer.read(crop) if crop.size else NO_FACE)
+        if not crop.size:
+            readings.append(NO_FACE)
+            continue
+        reading = scorer.read(crop)
+        shrunk = reading_crop(rgb, face.box)
+        if reading.source == "landmarker" and shrunk.shape != crop.shape:
+            at_reading_size = scorer.read(shrunk)
+            if at_reading_size.source == "landmarker":
+                reading = replace(reading, score=at_reading_size.score)
+        readings.append(reading)
     return readings
 
 

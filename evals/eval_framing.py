@@ -1,0 +1,179 @@
+"""Does a face's smile score depend on the picture around it? A booth prints each shot small in a strip or a 2×2
+collage; the same shot also reaches the bot whole (the booth link's original, a member's own photo).
+
+Synthetic pairs (``<data>/smile``, GENKI-4K crops): each crop becomes a shot (the face 160-270 px, on a backdrop of
+its own edge colours, JPEG q90 as a camera saves it) and the shot is printed into a 4-cut strip (600×1800, cuts
+540×380) or a 2×2 collage (900×600, cuts 414×225, pibooth's landscape layout) with three other shots: shrunk to the
+cut (the face then about 40 px, as in real prints) and saved as JPEG q80 (a print as it is shared). Both are scored
+through the bot's own analysis (``pipeline.analysis.analyse_rgb``: cuts → faces → smiles).
+Real pair (``<data>/photobooth``): pibooth's landscape collage and the four captures it was made of.
+
+METRIC smile.framing_delta_p90           p90 of |score whole - score in the print| in points, synthetic pairs
+METRIC smile.framing_delta_median        the median of the same
+METRIC smile.framing_<layout>_delta_p90  per layout (strip_1x4, collage_2x2)
+METRIC smile.framing_found_both          share of faces found whole that are found in the print too
+METRIC smile.framing_pibooth_delta_p90 / _max   the real pair (13 faces)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from evals.common import metric, skip
+from evals.smile_data import load_smile_set, read_rgb
+from pipeline.analysis import PhotoAnalysis, analyse_rgb
+from vision.cuts import split_cuts
+from vision.poses import PoseReading
+
+FACES_PER_PRINT = 4
+LIMIT = 160  # crops measured (20 prints per layout): a stable p90 in a few minutes on two cores
+SHOT_SCALE = 4  # a shot is this many times the size of its cut in the print (pibooth: 4460 px → 414 px, 10.8)
+FACE_SHARE = 0.18  # the face's height in its cut (pibooth's landscape collage: 33-64 px in 225 px cuts)
+SHOT_JPEG, PRINT_JPEG = 90, 80
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    size: tuple[int, int]  # print width, height
+    cuts: tuple[tuple[int, int, int, int], ...]  # x, y, w, h of each cut
+
+
+def _strip() -> Layout:
+    return Layout("strip_1x4", (600, 1800), tuple((30, 30 + i * 400, 540, 380) for i in range(4)))
+
+
+def _collage() -> Layout:
+    return Layout(
+        "collage_2x2", (900, 600), tuple((24 + c * 438, 25 + r * 250, 414, 225) for r in range(2) for c in range(2))
+    )
+
+
+LAYOUTS = (_strip(), _collage())
+
+
+def no_poses(
+    _rgb: np.ndarray, _boxes: Sequence[tuple[float, float, float, float]], _shapes: Sequence[Mapping[str, float] | None]
+) -> PoseReading:
+    """Poses are not measured here."""
+    return PoseReading(people=(), pairs=())
+
+
+def jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
+    ok, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    decoded = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if decoded is None:
+        raise ValueError("JPEG decoding failed")
+    return cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
+
+
+def shot_of(crop: np.ndarray, width: int, height: int) -> np.ndarray:
+    """The crop as a camera shot for a cut of width × height: SHOT_SCALE times the cut, the face FACE_SHARE of its
+    height (a GENKI crop's face is about 3/4 of the crop), centred on a backdrop of the crop's edge colours."""
+    width, height = width * SHOT_SCALE, height * SHOT_SCALE
+    side = round(height * FACE_SHARE / 0.75)
+    face = cv2.resize(crop, (side, side), interpolation=cv2.INTER_CUBIC)
+    backdrop = np.median(np.concatenate([crop[:, 0], crop[:, -1]]), axis=0).astype(np.uint8)
+    shot = np.empty((height, width, 3), np.uint8)
+    shot[:] = backdrop
+    x, y = (width - side) // 2, (height - side) // 2
+    shot[y : y + side, x : x + side] = face
+    return jpeg(shot, SHOT_JPEG)
+
+
+def print_of(layout: Layout, shots: Sequence[np.ndarray]) -> np.ndarray:
+    """A booth print: white paper, each shot shrunk into its cut, saved as a shared print is (JPEG)."""
+    width, height = layout.size
+    paper = np.full((height, width, 3), 250, np.uint8)
+    for (x, y, w, h), shot in zip(layout.cuts, shots, strict=True):
+        paper[y : y + h, x : x + w] = cv2.resize(shot, (w, h), interpolation=cv2.INTER_AREA)
+    return jpeg(paper, PRINT_JPEG)
+
+
+def _score_in(analysis: PhotoAnalysis, box: tuple[int, int, int, int]) -> float | None:
+    """The score of the largest face whose centre lies in `box` (x, y, w, h), None when none does."""
+    bx, by, bw, bh = box
+    inside = [
+        face
+        for face in analysis.faces
+        if bx <= face.box[0] + face.box[2] / 2 < bx + bw and by <= face.box[1] + face.box[3] / 2 < by + bh
+    ]
+    if not inside:
+        return None
+    return max(inside, key=lambda face: face.box[2] * face.box[3]).smile
+
+
+def framing_deltas(crops: Sequence[np.ndarray], layout: Layout) -> tuple[list[float], int, int]:
+    """(|whole - in print| per face found in both, faces found whole, faces found whole and in the print)."""
+    deltas: list[float] = []
+    found_alone = found_both = 0
+    for start in range(0, len(crops) - FACES_PER_PRINT + 1, FACES_PER_PRINT):
+        group = crops[start : start + FACES_PER_PRINT]
+        shots = [shot_of(crop, w, h) for crop, (_, _, w, h) in zip(group, layout.cuts, strict=True)]
+        in_print = analyse_rgb(print_of(layout, shots), recognise=no_poses)
+        for shot, box in zip(shots, layout.cuts, strict=True):
+            alone = _score_in(analyse_rgb(shot, recognise=no_poses), (0, 0, shot.shape[1], shot.shape[0]))
+            if alone is None:
+                continue
+            found_alone += 1
+            framed = _score_in(in_print, box)
+            if framed is not None:
+                found_both += 1
+                deltas.append(abs(alone - framed))
+    return deltas, found_alone, found_both
+
+
+def pibooth_deltas(photobooth: Path, captures: Sequence[int] = range(4)) -> list[float]:
+    """The real pair: each capture's faces against the same faces in the collage made of them (matched by where the
+    capture's face lands in its cut)."""
+    images = photobooth / "images"
+    collage = read_rgb(images / "pibooth_collage_landscape.jpg")
+    frames = split_cuts(collage).frames
+    printed = analyse_rgb(collage, recognise=no_poses).faces
+    deltas = []
+    for index in captures:
+        frame = frames[index]
+        capture = read_rgb(images / f"pibooth_capture_landscape{index}.jpg")
+        fx, fy, fw, fh = frame.box
+        sx, sy = fw / capture.shape[1], fh / capture.shape[0]
+        for face in analyse_rgb(capture, recognise=no_poses).faces:
+            x, y, w, h = face.box
+            cx, cy = fx + (x + w / 2) * sx, fy + (y + h / 2) * sy
+            near = min(printed, key=lambda f: np.hypot(f.box[0] + f.box[2] / 2 - cx, f.box[1] + f.box[3] / 2 - cy))
+            if np.hypot(near.box[0] + near.box[2] / 2 - cx, near.box[1] + near.box[3] / 2 - cy) < near.box[2]:
+                deltas.append(abs(face.smile - near.smile))
+    return deltas
+
+
+def run(data: Path | None) -> None:
+    photobooth = data / "photobooth" if data else None
+    if photobooth is not None and (photobooth / "images" / "pibooth_collage_landscape.jpg").is_file():
+        real = pibooth_deltas(photobooth)
+        metric("smile.framing_pibooth_delta_p90", float(np.percentile(real, 90)))
+        metric("smile.framing_pibooth_delta_max", float(max(real)))
+        metric("smile.framing_pibooth_faces", len(real))
+    else:
+        skip("framing: no <eval data>/photobooth pibooth collage; the real pair is skipped")
+    smile_dir = data / "smile" if data else None
+    if smile_dir is None or not (smile_dir / "labels.csv").is_file():
+        skip("framing: no <eval data>/smile/labels.csv; framing figures skipped")
+        return
+    crops = [read_rgb(path) for path in load_smile_set(smile_dir).files[:LIMIT]]
+    every: list[float] = []
+    alone_total = both_total = 0
+    for index, layout in enumerate(LAYOUTS):
+        deltas, alone, both = framing_deltas(crops[index :: len(LAYOUTS)], layout)
+        every += deltas
+        alone_total += alone
+        both_total += both
+        metric(f"smile.framing_{layout.name}_delta_p90", float(np.percentile(deltas, 90)))
+    metric("smile.framing_delta_p90", float(np.percentile(every, 90)))
+    metric("smile.framing_delta_median", float(np.median(every)))
+    metric("smile.framing_found_both", both_total / max(alone_total, 1))
