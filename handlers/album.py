@@ -12,8 +12,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler
 
-from handlers.album_app import open_album_button
 from booths import UNKNOWN_BRAND
+from handlers.album_app import open_album_button
 from handlers.callbacks import Action
 from handlers.context import ChatContext
 from handlers.i18n import brand_name, format_moment, t

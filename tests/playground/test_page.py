@@ -211,6 +211,8 @@ async def test_the_open_album_button_opens_the_mini_app_in_the_page(
     await link.click()
     await expect(app.locator("#title")).to_have_text("네컷 모임 · Photo club")  # the link's signed album: the group
     await expect(app.locator("#grid .cell")).to_have_count(1)
+
+
 OVERFLOWING_BUTTONS = """() => [...document.querySelectorAll('.row.bot .keyboard button')]
     .filter((b) => b.scrollWidth > b.clientWidth).map((b) => b.textContent)"""
 
