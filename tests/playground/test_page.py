@@ -297,3 +297,11 @@ async def test_the_sample_booth_is_named_and_its_making_of_clip_plays(page: Page
         })"""
     )
     assert state["error"] is None and state["readyState"] >= 2 and state["duration"] > 1, state
+
+    # /pose works here too: the sample strips show V-signs, so it suggests a pose they do not show, with a picture.
+    await send(page, "/pose")
+    suggestion = page.locator(".row.bot", has_text="Try this pose").last
+    await expect(suggestion).to_be_visible(timeout=60_000)
+    await expect(suggestion.locator("img")).to_be_visible()
+    await expect(suggestion).to_contain_text("No photo of this chat shows it yet")
+    await expect(suggestion).not_to_contain_text("V-sign")
