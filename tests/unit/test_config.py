@@ -73,3 +73,13 @@ def test_webhook_secrets_telegram_refuses_are_refused_at_start(
 def test_an_empty_webhook_secret_means_none(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WEBHOOK_SECRET", " ")
     assert Settings(_env_file=None).webhook_secret is None
+
+
+@pytest.mark.parametrize("size", [0, 11, 50])
+def test_album_pages_telegram_cannot_send_as_one_media_group_are_refused(size: int) -> None:
+    with pytest.raises(ValueError, match="album_page_size"):
+        Settings(_env_file=None, album_page_size=size)
+
+
+def test_album_pages_of_one_to_ten_photos_are_accepted() -> None:
+    assert [Settings(_env_file=None, album_page_size=size).album_page_size for size in (1, 10)] == [1, 10]
