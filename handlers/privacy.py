@@ -1,6 +1,13 @@
-"""/privacy explains what is kept where; /forget erases the chat's photos and face data after a confirm button."""
+"""/privacy explains what is kept where; /forget erases the chat's photos and face data after a confirm button.
+
+The /privacy text is built from PRIVACY_SECTIONS: a heading and its bullet points, each one catalogue key. A feature
+that stores or sends something new adds its sentence as a key in the right section (and both catalogues). What
+/forget erases and keeps is checked against the database by tests/e2e/test_privacy.py (storage.privacy lists it).
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CommandHandler
@@ -16,8 +23,48 @@ FORGET = Action("forget", "yes")
 KEEP = Action("forget", "no")
 
 
+@dataclass(frozen=True)
+class Section:
+    """A heading, its bullet points, then plain lines; every one a catalogue key."""
+
+    heading: str
+    bullets: tuple[str, ...] = ()
+    lines: tuple[str, ...] = ()
+
+
+PRIVACY_SECTIONS = (
+    Section(
+        "privacy.stored",
+        bullets=(
+            "privacy.stored.photos",
+            "privacy.stored.faces",
+            "privacy.stored.poses",
+            "privacy.stored.people",
+            "privacy.stored.myface",
+            "privacy.stored.opt_out",
+            "privacy.stored.members",
+            "privacy.stored.ledger",
+        ),
+    ),
+    Section(
+        "privacy.sent",
+        bullets=("privacy.sent.telegram", "privacy.sent.booths", "privacy.sent.operators"),
+        lines=("privacy.sent.nothing_else",),
+    ),
+    Section("privacy.erase", lines=("privacy.erase.forget", "privacy.erase.myface")),
+)
+
+
+def privacy_text(language: str) -> str:
+    parts = [t(language, "privacy.title")]
+    for section in PRIVACY_SECTIONS:
+        bullets = [f"• {t(language, key)}" for key in section.bullets]
+        parts.append("\n".join([t(language, section.heading), *bullets, *(t(language, key) for key in section.lines)]))
+    return "\n\n".join(parts)
+
+
 async def privacy_command(update: Update, context: ChatContext) -> None:
-    await message_of(update).reply_text(t(await context.language(), "privacy"))
+    await message_of(update).reply_text(privacy_text(await context.language()))
 
 
 async def forget_command(update: Update, context: ChatContext) -> None:

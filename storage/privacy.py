@@ -16,6 +16,20 @@ from storage.blobs import BlobStore
 from storage.db import Database
 from storage.models import CustomCharity, DonationRule, DonationWeek, Face, MediaKind, Person, Photo, Pledge, Pose
 
+# What /forget does with each table that has a chat's rows (by `chat_id`), as /privacy says it ("privacy.erase.forget").
+# tests/e2e/test_privacy.py checks the database against these after /forget, and that every table with a chat_id
+# column is listed in exactly one of them: a new table must say what /forget does with it (and /privacy too).
+FORGET_ERASES = frozenset({"photo", "face", "pose", "person"})  # and the photos' files; faceexclusion goes with face
+FORGET_ANONYMISES: dict[str, tuple[str, ...]] = {  # rows stay, these columns become NULL
+    "pledge": ("photo_id", "sender_id"),
+    "donationweek": ("closed_by", "receipt_file_id", "receipt_prompt_message_id"),
+    "donationrule": ("updated_by",),
+    "customcharity": ("added_by",),
+}
+FORGET_KEEPS = frozenset(
+    {"chat", "member", "faceoptout", "chatschedule", "chatanswers", "chatdigest", "weeklypost"}
+)  # settings, memberships, opt-outs and the record of what was posted
+
 
 @dataclass(frozen=True)
 class Holdings:
