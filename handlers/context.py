@@ -117,7 +117,8 @@ class BotData:
 
     def __init__(self) -> None:
         self.settings: Settings | None = None
-        self.shared_cpu: CpuPool | None = None  # a pool shared between applications (tests, playground)
+        self.shared_cpu: CpuPool | None = None  # pools shared between applications (tests, playground)
+        self.shared_pictures: CpuPool | None = None
         self.booth_fetcher: SafeFetcher | None = None  # tests and the playground point booth hosts at local servers
         self.services: Services | None = None
         self.name_prompts = NamePrompts()

@@ -153,7 +153,7 @@ async def on_show(update: Update, context: ChatContext) -> None:
     for video in await svc.answers.videos_of(photo_id):
         if video.size_bytes <= TELEGRAM_UPLOAD_LIMIT:
             await context.bot.send_video(
-                chat_id, svc.albums.read(video), supports_streaming=True, reply_parameters=reply
+                chat_id, await svc.albums.load(video), supports_streaming=True, reply_parameters=reply
             )
 
 

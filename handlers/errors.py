@@ -16,6 +16,7 @@ from handlers.context import ChatContext
 from handlers.error_reports import error_report, error_signature
 from handlers.i18n import t
 from handlers.migration import follow_migration
+from pipeline.workers import WorkerCrashed
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ async def on_error(update: object, context: ChatContext) -> None:
         return
     log.error("Error while handling an update", exc_info=error)
     busy = isinstance(error, RetryAfter | TimedOut | NetworkError)
+    crashed = isinstance(error, WorkerCrashed)
     if error is not None and not busy:
         await _tell_operators(context, error, update)
     if not isinstance(update, Update) or chat is None:
@@ -40,14 +42,16 @@ async def on_error(update: object, context: ChatContext) -> None:
     with contextlib.suppress(Exception):
         language = await context.language()
     with contextlib.suppress(TelegramError):
-        await context.bot.send_message(chat.id, html.escape(t(language, _user_text_key(update, busy))))
+        await context.bot.send_message(chat.id, html.escape(t(language, _user_text_key(update, busy, crashed))))
 
 
-def _user_text_key(update: Update, busy: bool) -> str:
+def _user_text_key(update: Update, busy: bool, crashed: bool) -> str:
     """Only what is known: a file's handling may have failed before or after it was filed, so the user is pointed
     to /album rather than promised anything."""
     if busy:
         return "error.busy"
+    if crashed:
+        return "error.worker_crashed"
     message = update.effective_message
     if message is not None and (message.photo or message.document):
         return "error.file"

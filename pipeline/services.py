@@ -32,7 +32,8 @@ class Services:
     settings: Settings
     db: Database
     albums: AlbumStore
-    cpu: CpuPool
+    cpu: CpuPool  # heavy work: QR decoding, face analysis, clustering
+    pictures: CpuPool  # the pictures members wait for: /rank, /album, /people, the annotated answers
     fetcher: SafeFetcher
     faces: FaceStore
     analyser: PhotoAnalyser
@@ -44,6 +45,7 @@ class Services:
     opt_outs: OptOutStore
     withdrawals: Withdrawals
     owns_cpu: bool = True
+    owns_pictures: bool = True
     clock: Callable[[], datetime] = utcnow  # now, in UTC; tests set a controllable clock
     # Called with each photo's FiledAnalysis once its faces are recorded and filed into people (the ledger
     # hooks in here). The analyser holds this same list.
@@ -69,9 +71,14 @@ class Services:
 
     @classmethod
     async def start(
-        cls, settings: Settings, cpu: CpuPool | None = None, fetcher: SafeFetcher | None = None
+        cls,
+        settings: Settings,
+        cpu: CpuPool | None = None,
+        fetcher: SafeFetcher | None = None,
+        pictures: CpuPool | None = None,
     ) -> Services:
-        """Open the database (migrating it), sweep crash leftovers, start the worker pool unless one is given."""
+        """Open the database (migrating it), sweep crash leftovers, start the worker pools unless they are given
+        (their processes start with their first task)."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = Database(settings.resolved_database_url)
         await db.migrate()
@@ -79,7 +86,9 @@ class Services:
         await albums.sweep_orphan_blobs()
         charities = load_charities(settings.charities_file or SHIPPED_LIST)
         owns_cpu = cpu is None
-        cpu = cpu or CpuPool(settings.analysis_workers)
+        cpu = cpu or CpuPool(settings.analysis_workers, name="analysis")
+        owns_pictures = pictures is None
+        pictures = pictures or CpuPool(settings.picture_workers, name="pictures")
         faces = FaceStore(db)
         fetcher = fetcher or SafeFetcher()
         opt_outs = OptOutStore(db)
@@ -89,6 +98,7 @@ class Services:
             db=db,
             albums=albums,
             cpu=cpu,
+            pictures=pictures,
             fetcher=fetcher,
             faces=faces,
             analyser=analyser,
@@ -100,6 +110,7 @@ class Services:
             opt_outs=opt_outs,
             withdrawals=Withdrawals(faces, opt_outs, analyser),
             owns_cpu=owns_cpu,
+            owns_pictures=owns_pictures,
         )
 
     async def close(self) -> None:
@@ -107,4 +118,6 @@ class Services:
         await self.fetcher.close()
         if self.owns_cpu:
             self.cpu.shutdown()
+        if self.owns_pictures:
+            self.pictures.shutdown()
         await self.db.dispose()

@@ -46,7 +46,10 @@ class Settings(BaseSettings):
         default=6, ge=1, le=10, description="Photos per /album page: one media group, which holds at most 10"
     )
     media_group_wait_s: float = Field(default=1.5, description="Quiet time before answering a sent album")
-    analysis_workers: int = Field(default=1, description="Processes for face and QR work")
+    analysis_workers: int = Field(default=1, ge=1, description="Processes for face and QR work")
+    picture_workers: int = Field(
+        default=1, ge=1, description="Processes for the pictures members wait for (/rank, /album, /people, answers)"
+    )
     model_dir: Path | None = Field(default=None, description="Model cache (vision.models); default ~/.cache")
     charities_file: Path | None = Field(default=None, description="TOML list of nonprofits; the shipped one if empty")
     weekly_post_check_s: float = Field(default=60, description="How often due weekly posts are looked for; 0 = never")

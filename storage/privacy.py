@@ -6,6 +6,7 @@ need), every link to a photo, a person or a member goes.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from sqlalchemy import delete, update
@@ -88,14 +89,19 @@ async def forget_chat(db: Database, blobs: BlobStore, chat_id: int) -> Forgotten
             if digests
             else set()
         )
-    removed = 0
-    for digest in digests - still_used:
-        if blobs.exists(digest):
-            blobs.delete(digest)
-            removed += 1
+    removed = await asyncio.to_thread(_delete_files, blobs, digests - still_used)
     return Forgotten(
         photos=held.photos, videos=held.videos, faces=held.faces, people=held.people, files=removed, pledges=pledges
     )
+
+
+def _delete_files(blobs: BlobStore, digests: set[str]) -> int:
+    removed = 0
+    for digest in digests:
+        if blobs.exists(digest):
+            blobs.delete(digest)
+            removed += 1
+    return removed
 
 
 async def _anonymise_ledger(session: AsyncSession, chat_id: int) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -21,9 +22,16 @@ async def pool() -> AsyncIterator[CpuPool]:
     pool.shutdown()
 
 
-async def _until(path: Path) -> None:
+def _taken(path: Path, limit_s: float = 60) -> int:
+    """Wait for a task to announce itself, then take its note: the pid of the worker running it."""
+    deadline = time.monotonic() + limit_s
     while not path.exists():
-        await asyncio.sleep(0.02)
+        if time.monotonic() > deadline:
+            raise TimeoutError(path)
+        time.sleep(0.02)
+    pid = int(path.read_text())
+    path.unlink()
+    return pid
 
 
 async def test_a_worker_killed_mid_task_is_replaced_and_the_task_retried(pool: CpuPool, tmp_path: Path) -> None:
@@ -31,14 +39,12 @@ async def test_a_worker_killed_mid_task_is_replaced_and_the_task_retried(pool: C
     started = tmp_path / "started"
     running = asyncio.create_task(pool.run(pool_tasks.announce_then_sleep, str(started), 0.5, "done"))
     queued = asyncio.create_task(pool.run(pool_tasks.pid))  # waits behind it in the same pool
-    await asyncio.wait_for(_until(started), 60)
-    assert int(started.read_text()) == first_pid
-    started.unlink()
+    assert await asyncio.to_thread(_taken, started) == first_pid
 
     os.kill(first_pid, signal.SIGKILL)
 
     assert await asyncio.wait_for(running, 120) == "done", "the task the dead worker ran was run again"
-    assert int(started.read_text()) != first_pid, "…by a new worker"
+    assert await asyncio.to_thread(_taken, started) != first_pid, "…by a new worker"
     assert await queued != first_pid, "the task queued behind it ran too"
     assert await pool.run(pool_tasks.pid) != first_pid, "and the next task runs in the fresh pool"
     assert pool.restarts == 1, "one dead worker, one fresh pool (not one per lost task)"
