@@ -9,7 +9,7 @@ import html
 import logging
 
 from telegram import Update
-from telegram.error import ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
 from handlers.context import ChatContext
@@ -19,12 +19,22 @@ from handlers.migration import follow_migration
 from pipeline.workers import WorkerCrashed
 
 log = logging.getLogger(__name__)
+# A button's message deleted meanwhile (another press turned the page), or pressed twice: nothing failed that a
+# member could act on, so nobody is told.
+BENIGN_BAD_REQUESTS = ("message to edit not found", "message to delete not found", "message is not modified")
+
+
+def is_benign(error: object) -> bool:
+    return isinstance(error, BadRequest) and any(text in error.message.lower() for text in BENIGN_BAD_REQUESTS)
 
 
 async def on_error(update: object, context: ChatContext) -> None:
     error = context.error
     if isinstance(error, Forbidden):
         log.info("Forbidden (bot removed or blocked): %s", error)
+        return
+    if is_benign(error):
+        log.info("a button's message changed meanwhile: %s", error)
         return
     chat = update.effective_chat if isinstance(update, Update) else None
     if isinstance(error, ChatMigrated) and chat is not None and chat.id != error.new_chat_id:
