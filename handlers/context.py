@@ -17,6 +17,7 @@ from handlers.bounded import ExpiringMap, RecentViews
 from handlers.error_reports import ErrorReports
 from handlers.i18n import normalise_language
 from pipeline.analysis import FiledAnalysis
+from pipeline.rate_limits import Limits
 from pipeline.services import Services
 from pipeline.settings import Settings
 from pipeline.workers import CpuPool
@@ -125,6 +126,7 @@ class BotData:
         self.media_groups = MediaGroups()
         self.chat_actions: dict[tuple[int, str], ShownAction] = {}
         self.error_reports = ErrorReports()
+        self.limits = Limits()
 
 
 class ChatData:
