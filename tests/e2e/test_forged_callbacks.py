@@ -181,7 +181,7 @@ async def test_forged_callbacks_cannot_touch_another_chats_people_photos_or_ledg
             query_id = await emu.forge_callback(chat_b["id"], forger["id"], message_id, data)
             pressed += 1
             try:
-                await emu.wait_for(lambda q=query_id: _answered(emu, q), timeout=5)
+                await emu.wait_for(lambda q=query_id: _answered(emu, q), timeout=30)
             except TimeoutError:
                 unanswered.append(data)
     await asyncio.sleep(1.0)  # handlers that answer first and then redraw
