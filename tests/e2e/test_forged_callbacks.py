@@ -162,6 +162,7 @@ async def test_forged_callbacks_cannot_touch_another_chats_people_photos_or_ledg
     chat_a, a_ids = await _group_with_people(harness, "A", "red", owner_a, "Alice")
     chat_b, _ = await _group_with_people(harness, "B", "blue", owner_b, "Bella")
     emu.add_member(chat_b["id"], forger["id"])
+    await harness.services.schedules.active_plans()  # the weekly-post job's default rows, made now rather than midway
     before = await _snapshot(harness, chat_a["id"])
 
     async def anchor() -> int:
