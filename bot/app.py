@@ -46,10 +46,15 @@ MENU_COMMANDS = (
 
 
 def build_application(
-    settings: Settings, *, cpu: CpuPool | None = None, fetcher: SafeFetcher | None = None
+    settings: Settings,
+    *,
+    cpu: CpuPool | None = None,
+    pictures: CpuPool | None = None,
+    fetcher: SafeFetcher | None = None,
 ) -> BotApplication:
-    """The bot. `cpu` shares one worker pool between applications (tests, playground); `fetcher` replaces the
-    booth fetcher (tests and the playground point booth hosts at local servers)."""
+    """The bot. `cpu` and `pictures` share the worker pools (heavy work, interactive pictures) between
+    applications (tests, playground); `fetcher` replaces the booth fetcher (tests and the playground point booth
+    hosts at local servers)."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     builder = (
@@ -70,6 +75,7 @@ def build_application(
     app = builder.build()
     app.bot_data.settings = settings
     app.bot_data.shared_cpu = cpu
+    app.bot_data.shared_pictures = pictures
     app.bot_data.booth_fetcher = fetcher
     register_all(app)
     return app
@@ -79,7 +85,9 @@ async def _post_init(app: BotApplication) -> None:
     data = app.bot_data
     if data.settings is None:
         raise RuntimeError("build the application with build_application()")
-    data.services = await Services.start(data.settings, cpu=data.shared_cpu, fetcher=data.booth_fetcher)
+    data.services = await Services.start(
+        data.settings, cpu=data.shared_cpu, pictures=data.shared_pictures, fetcher=data.booth_fetcher
+    )
     await start_miniapp(app, data.services)
     await set_command_menu(app)
     start_jobs(app, data.services)

@@ -12,6 +12,7 @@ from handlers import (
     digest,
     donate,
     errors,
+    limits,
     membership,
     migration,
     myface,
@@ -53,6 +54,7 @@ FEATURES = (
 def register_all(app: Application) -> None:
     # First of all groups, so every feature (the receipt photos in group -2 too) sees a current chat and member.
     app.add_handler(TypeHandler(Update, remember_update), group=REMEMBER_GROUP)
+    limits.register(app)
     for feature in FEATURES:
         feature.register(app)
     errors.register(app)

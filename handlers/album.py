@@ -20,6 +20,7 @@ from handlers.i18n import brand_name, format_moment, t
 from handlers.keyboards import NOOP, pager_row
 from handlers.poses import pose_filter_rows, pose_name
 from handlers.updates import chat_data_of, chat_of, query_message_of, query_of
+from pipeline.pictures import album_preview
 from ranking.points import as_utc
 from storage.models import Photo, PhotoSource, saved_id
 from vision.images import jpeg_preview
@@ -143,8 +144,7 @@ async def photo_input(context: ChatContext, photo: Photo) -> str | bytes:
     if photo.telegram_file_id:
         return photo.telegram_file_id
     svc = context.services
-    data = svc.albums.read(photo)
-    return await svc.cpu.run(jpeg_preview, data, 1280, 88, svc.settings.max_image_pixels)
+    return await svc.pictures.run(album_preview, svc.albums.path_of(photo), 1280, 88, svc.settings.max_image_pixels)
 
 
 def register(app: Application) -> None:

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from telegram import InputMediaPhoto, ReplyParameters
 
+from handlers.captions import CAPTION_LIMIT, chunks, first_lines, fits, visible_length
 from handlers.context import AlbumItem, ChatContext, MediaGroupTally
 from handlers.i18n import t
-from handlers.smiles import annotated_picture, outcome_line
+from handlers.smiles import annotated_picture, outcome_line, short_points_line
 
 
-def item_line(item: AlbumItem, language: str) -> str | None:
+def item_line(item: AlbumItem, language: str, detailed: bool = True) -> str | None:
     if item.problem:
         return item.problem
     if item.duplicate:
@@ -20,11 +21,15 @@ def item_line(item: AlbumItem, language: str) -> str | None:
     if item.saved and item.analysis is not None and not item.analysis.faces:
         return t(language, "album_answer.no_faces")
     if item.saved:
+        if not detailed and item.analysis is not None:
+            return short_points_line(item.analysis, language)
         return outcome_line(item.analysis, language)
     return None
 
 
-def summary(tally: MediaGroupTally, count: int) -> str:
+def summary(tally: MediaGroupTally, count: int, detailed: bool = True) -> str:
+    """The album's words: who saved how many, one line per photo (its points, face by face when `detailed`), and
+    the photo with the biggest smiles."""
     language = tally.language
     items = [tally.items[message_id] for message_id in sorted(tally.items)]
     total = len(items)
@@ -38,7 +43,7 @@ def summary(tally: MediaGroupTally, count: int) -> str:
                 t(language, "album_answer.line", number=number, total=total, line=t(language, "album_answer.strip"))
             )
             continue
-        line = item_line(item, language)
+        line = item_line(item, language, detailed)
         if line:
             lines.append(t(language, "album_answer.line", number=number, total=total, line=line))
     scored = [
@@ -50,10 +55,22 @@ def summary(tally: MediaGroupTally, count: int) -> str:
     return "\n".join(lines)
 
 
+def fitted_caption(tally: MediaGroupTally, count: int) -> tuple[str, str | None]:
+    """The caption, within Telegram's 1024 characters, and the full summary when the caption could not hold it (it
+    follows as a text). Ten photos of eleven faces each list more points than a caption holds: the caption then
+    gives each photo's total and says the face-by-face points follow."""
+    full = summary(tally, count)
+    if fits(full):
+        return full, None
+    note = t(tally.language, "album_answer.details_below")
+    room = CAPTION_LIMIT - visible_length(note) - 1
+    return first_lines(summary(tally, count, detailed=False).split("\n"), room) + "\n" + note, full
+
+
 async def send_album_answer(context: ChatContext, tally: MediaGroupTally) -> None:
     ordered = sorted(tally.items)
     reply = ReplyParameters(ordered[0], allow_sending_without_reply=True)
-    caption = summary(tally, await context.services.albums.count(tally.chat_id))
+    count = await context.services.albums.count(tally.chat_id)
     pictures = []
     for number, message_id in enumerate(ordered, start=1):
         analysis = tally.items[message_id].analysis
@@ -62,10 +79,17 @@ async def send_album_answer(context: ChatContext, tally: MediaGroupTally) -> Non
             if picture is not None:
                 pictures.append(picture)
     if not pictures:
-        if caption:  # empty when every photo was a booth strip answered on its own
-            await context.bot.send_message(tally.chat_id, caption, reply_parameters=reply)
-    elif len(pictures) == 1:
-        await context.bot.send_photo(tally.chat_id, pictures[0], caption=caption, reply_parameters=reply)
+        words = summary(tally, count)  # empty when every photo was a booth strip answered on its own
+        for text in chunks(words.split("\n")) if words else []:
+            await context.bot.send_message(tally.chat_id, text, reply_parameters=reply)
+        return
+    caption, details = fitted_caption(tally, count)
+    if len(pictures) == 1:
+        sent = await context.bot.send_photo(tally.chat_id, pictures[0], caption=caption, reply_parameters=reply)
     else:
         media = [InputMediaPhoto(picture, caption=caption if i == 0 else None) for i, picture in enumerate(pictures)]
-        await context.bot.send_media_group(tally.chat_id, media, reply_parameters=reply)
+        sent = (await context.bot.send_media_group(tally.chat_id, media, reply_parameters=reply))[0]
+    for text in chunks(details.split("\n")) if details else []:
+        await context.bot.send_message(
+            tally.chat_id, text, reply_parameters=ReplyParameters(sent.message_id, allow_sending_without_reply=True)
+        )

@@ -12,6 +12,7 @@ import logging
 from telegram import Bot, Message, ReactionTypeEmoji, ReplyParameters
 from telegram.error import BadRequest, TelegramError
 
+from handlers.captions import shortened
 from handlers.context import ChatContext
 from handlers.i18n import t
 from handlers.poses import pose_lines
@@ -85,7 +86,7 @@ async def answer_photo(
         await status.add_line(joined(header, outcome_line(filed, language)))
         return status.message
     poses = pose_lines(filed, language)
-    caption = joined(status.text, header, points_line(filed, language), poses, t(language, "smile.how"))
+    caption = shortened(joined(status.text, header, points_line(filed, language), poses, t(language, "smile.how")))
     return await status.replace_with_picture(context, picture, caption)
 
 

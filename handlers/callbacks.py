@@ -4,17 +4,25 @@ Each feature declares its actions once (`PEOPLE_OPEN = Action("pp", "o", int)`);
 `.data(…)`, which refuses values Telegram or the parser would not take back, and each action gets its own handler,
 registered with the action's exact pattern, which reads its typed fields with `.parse(…)`. No handler splits
 strings by hand, and a button from an older keyboard with other fields simply matches no handler.
+
+Callback data is user input: a modified client can send any data with a press on any of the bot's messages
+(Telegram does not check it against the buttons). Every action's handler therefore first checks that the data is
+on a button of the message pressed — the keyboards the bot drew are the only data it acts on — and answers
+anything else as an out-of-date button. The handlers still check that the ids they get belong to the chat.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Update
+from telegram import CallbackQuery, Message, Update
 from telegram.ext import CallbackQueryHandler
+
+from handlers.i18n import t
 
 MAX_BYTES = 64  # Telegram's limit for callback_data
 TOKEN = r"[A-Za-z0-9_/+\-]{1,40}"  # charity keys, time zones, dates
@@ -56,4 +64,29 @@ class Action:
     def handler(
         self, callback: Callable[[Update, Any], Coroutine[Any, Any, None]], *, block: bool = False
     ) -> CallbackQueryHandler[Any, None]:
-        return CallbackQueryHandler(callback, pattern=self.pattern, block=block)
+        return CallbackQueryHandler(guarded(callback), pattern=self.pattern, block=block)
+
+
+def on_its_message(query: CallbackQuery) -> bool:
+    """The pressed data is on a button of the message it came with (as it is now)."""
+    message = query.message
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return False
+    return any(button.callback_data == query.data for row in message.reply_markup.inline_keyboard for button in row)
+
+
+Callback = Callable[[Update, Any], Coroutine[Any, Any, None]]
+
+
+def guarded(callback: Callback) -> Callback:
+    """`callback`, run only for data the bot put on the message's buttons; anything else is answered as stale."""
+
+    @functools.wraps(callback)
+    async def checked(update: Update, context: Any) -> None:
+        query = update.callback_query
+        if query is not None and not on_its_message(query):
+            await query.answer(t(await context.language(), "button.stale"), show_alert=True)
+            return
+        await callback(update, context)
+
+    return checked

@@ -17,6 +17,7 @@ from handlers.bounded import ExpiringMap, RecentViews
 from handlers.error_reports import ErrorReports
 from handlers.i18n import normalise_language
 from pipeline.analysis import FiledAnalysis
+from pipeline.rate_limits import Limits
 from pipeline.services import Services
 from pipeline.settings import Settings
 from pipeline.workers import CpuPool
@@ -117,7 +118,8 @@ class BotData:
 
     def __init__(self) -> None:
         self.settings: Settings | None = None
-        self.shared_cpu: CpuPool | None = None  # a pool shared between applications (tests, playground)
+        self.shared_cpu: CpuPool | None = None  # pools shared between applications (tests, playground)
+        self.shared_pictures: CpuPool | None = None
         self.booth_fetcher: SafeFetcher | None = None  # tests and the playground point booth hosts at local servers
         self.services: Services | None = None
         self.name_prompts = NamePrompts()
@@ -130,6 +132,7 @@ class BotData:
         self.miniapp_frames: tuple[str, ...] = ()  # extra pages allowed to frame the Mini App (the playground's)
         self.miniapp_stop: Callable[[], Awaitable[None]] | None = None  # stops its server at shutdown
         self.miniapp_in_webhook = False  # bot.webhook's server serves the Mini App (no server of its own)
+        self.limits = Limits()
 
 
 class ChatData:

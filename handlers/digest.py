@@ -13,6 +13,7 @@ from telegram.ext import Application
 
 from handlers.answers import joined
 from handlers.callbacks import Action
+from handlers.captions import shortened
 from handlers.context import ChatContext
 from handlers.i18n import normalise_language, t
 from handlers.person_label import person_html
@@ -147,12 +148,12 @@ async def on_show(update: Update, context: ChatContext) -> None:
     if picture is None:
         await context.bot.send_message(chat_id, heading, reply_parameters=reply)
     else:
-        caption = joined(heading, points_line(filed, language) if faces else None)
+        caption = shortened(joined(heading, points_line(filed, language) if faces else None))
         await context.bot.send_photo(chat_id, picture, caption=caption, reply_parameters=reply)
     for video in await svc.answers.videos_of(photo_id):
         if video.size_bytes <= TELEGRAM_UPLOAD_LIMIT:
             await context.bot.send_video(
-                chat_id, svc.albums.read(video), supports_streaming=True, reply_parameters=reply
+                chat_id, await svc.albums.load(video), supports_streaming=True, reply_parameters=reply
             )
 
 

@@ -9,21 +9,32 @@ import html
 import logging
 
 from telegram import Update
-from telegram.error import ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
 from handlers.context import ChatContext
 from handlers.error_reports import error_report, error_signature
 from handlers.i18n import t
 from handlers.migration import follow_migration
+from pipeline.workers import WorkerCrashed
 
 log = logging.getLogger(__name__)
+# A button's message deleted meanwhile (another press turned the page), or pressed twice: nothing failed that a
+# member could act on, so nobody is told.
+BENIGN_BAD_REQUESTS = ("message to edit not found", "message to delete not found", "message is not modified")
+
+
+def is_benign(error: object) -> bool:
+    return isinstance(error, BadRequest) and any(text in error.message.lower() for text in BENIGN_BAD_REQUESTS)
 
 
 async def on_error(update: object, context: ChatContext) -> None:
     error = context.error
     if isinstance(error, Forbidden):
         log.info("Forbidden (bot removed or blocked): %s", error)
+        return
+    if is_benign(error):
+        log.info("a button's message changed meanwhile: %s", error)
         return
     chat = update.effective_chat if isinstance(update, Update) else None
     if isinstance(error, ChatMigrated) and chat is not None and chat.id != error.new_chat_id:
@@ -32,6 +43,7 @@ async def on_error(update: object, context: ChatContext) -> None:
         return
     log.error("Error while handling an update", exc_info=error)
     busy = isinstance(error, RetryAfter | TimedOut | NetworkError)
+    crashed = isinstance(error, WorkerCrashed)
     if error is not None and not busy:
         await _tell_operators(context, error, update)
     if not isinstance(update, Update) or chat is None:
@@ -40,14 +52,16 @@ async def on_error(update: object, context: ChatContext) -> None:
     with contextlib.suppress(Exception):
         language = await context.language()
     with contextlib.suppress(TelegramError):
-        await context.bot.send_message(chat.id, html.escape(t(language, _user_text_key(update, busy))))
+        await context.bot.send_message(chat.id, html.escape(t(language, _user_text_key(update, busy, crashed))))
 
 
-def _user_text_key(update: Update, busy: bool) -> str:
+def _user_text_key(update: Update, busy: bool, crashed: bool) -> str:
     """Only what is known: a file's handling may have failed before or after it was filed, so the user is pointed
     to /album rather than promised anything."""
     if busy:
         return "error.busy"
+    if crashed:
+        return "error.worker_crashed"
     message = update.effective_message
     if message is not None and (message.photo or message.document):
         return "error.file"

@@ -12,6 +12,7 @@ import math
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from telegram import (
@@ -107,15 +108,16 @@ def clean_name(text: str) -> str | None:
 async def _sheet(context: ChatContext, tiles: list[tuple[StoredFace, str, str]]) -> bytes:
     """A contact sheet of faces (face, badge, caption), drawn in the worker pool (each photo read and decoded once)."""
     svc = context.services
-    files: dict[int, bytes] = {}
+    files: dict[int, Path | None] = {}
     items = []
     for face, badge, caption in tiles:
         if face.photo_id not in files:
             photo = await svc.albums.get(face.photo_id)
-            files[face.photo_id] = svc.albums.read(photo) if photo else b""
-        items.append((files[face.photo_id], face.box, badge, caption))
-    items = [item for item in items if item[0]]
-    return await svc.cpu.run(faces_sheet, items, svc.settings.max_image_pixels)
+            files[face.photo_id] = svc.albums.path_of(photo) if photo else None
+        path = files[face.photo_id]
+        if path is not None:
+            items.append((path, face.box, badge, caption))
+    return await svc.pictures.run(faces_sheet, items, svc.settings.max_image_pixels)
 
 
 def _person_tile(person: PersonSummary, language: str) -> tuple[StoredFace, str, str]:

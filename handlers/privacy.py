@@ -1,6 +1,13 @@
-"""/privacy explains what is kept where; /forget erases the chat's photos and face data after a confirm button."""
+"""/privacy explains what is kept where; /forget erases the chat's photos and face data after a confirm button.
+
+The /privacy text is built from PRIVACY_SECTIONS: a heading and its bullet points, each one catalogue key. A feature
+that stores or sends something new adds its sentence as a key in the right section (and both catalogues). What
+/forget erases and keeps is checked against the database by tests/e2e/test_privacy.py (storage.privacy lists it).
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CommandHandler
@@ -17,27 +24,69 @@ FORGET = Action("forget", "yes")
 KEEP = Action("forget", "no")
 
 
-async def privacy_command(update: Update, context: ChatContext) -> None:
-    language = await context.language()
-    svc = context.services
-    opted_in = await svc.refinements.openai_on(chat_of(update).id)
-    await message_of(update).reply_text(t(language, "privacy", leaves=leaves_text(svc.settings, opted_in, language)))
+@dataclass(frozen=True)
+class Section:
+    """A heading, its bullet points, then plain lines; every one a catalogue key."""
+
+    heading: str
+    bullets: tuple[str, ...] = ()
+    lines: tuple[str, ...] = ()
 
 
-def leaves_text(settings: Settings, opted_in: bool, language: str) -> str:
-    """What leaves the server for this chat: nothing without a key; nothing either until an admin opts in; with
-    both, exactly what pipeline/openai_refine.py sends, and to whom."""
-    if not settings.openai_configured:
-        return t(language, "privacy.leaves_nothing")
-    if not opted_in:
-        return t(language, "privacy.leaves_not_opted", host=settings.openai_host)
+PRIVACY_SECTIONS = (
+    Section(
+        "privacy.stored",
+        bullets=(
+            "privacy.stored.photos",
+            "privacy.stored.views",
+            "privacy.stored.faces",
+            "privacy.stored.poses",
+            "privacy.stored.people",
+            "privacy.stored.myface",
+            "privacy.stored.opt_out",
+            "privacy.stored.members",
+            "privacy.stored.ledger",
+        ),
+    ),
+    Section(
+        "privacy.sent",
+        bullets=("privacy.sent.telegram", "privacy.sent.booths", "privacy.sent.operators"),
+        lines=("privacy.sent.nothing_more",),
+    ),
+    Section("privacy.gallery", bullets=("privacy.gallery.what", "privacy.gallery.withdraw")),
+    Section("privacy.erase", lines=("privacy.erase.forget", "privacy.erase.photo", "privacy.erase.myface")),
+)
+SENT = "privacy.sent"
+
+
+def privacy_text(language: str, settings: Settings | None = None, openai_on: bool = False) -> str:
+    """The /privacy text for one chat: on a server with an OpenAI key (`settings`), what the OpenAI step sends for
+    this chat — nothing until its admins opt in (`openai_on`), then exactly what pipeline/openai_refine.py sends."""
+    parts = [t(language, "privacy.title")]
+    for section in PRIVACY_SECTIONS:
+        bullets = [f"• {t(language, key)}" for key in section.bullets]
+        if section.heading == SENT and settings is not None and settings.openai_configured:
+            bullets.append(f"• {openai_sentence(settings, openai_on, language)}")
+        parts.append("\n".join([t(language, section.heading), *bullets, *(t(language, key) for key in section.lines)]))
+    return "\n\n".join(parts)
+
+
+def openai_sentence(settings: Settings, openai_on: bool, language: str) -> str:
+    if not openai_on:
+        return t(language, "privacy.sent.openai_off", host=settings.openai_host)
     return t(
         language,
-        "privacy.leaves_openai",
+        "privacy.sent.openai",
         host=settings.openai_host,
         model=settings.openai_model,
         side=settings.openai_max_side,
     )
+
+
+async def privacy_command(update: Update, context: ChatContext) -> None:
+    svc = context.services
+    opted_in = await svc.refinements.openai_on(chat_of(update).id)
+    await message_of(update).reply_text(privacy_text(await context.language(), svc.settings, opted_in))
 
 
 async def forget_command(update: Update, context: ChatContext) -> None:

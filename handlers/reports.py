@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -33,20 +34,21 @@ async def chart_faces(svc: Services, data: RankingData, by: RankBy, language: st
         return {}
     shown = [s.subject_id for s in standings(data, by, language)[:MAX_BARS]]
     covers = await svc.faces.covers(shown)
-    files: dict[int, bytes] = {}
-    items: list[tuple[int, bytes, tuple[int, int, int, int]]] = []
+    files: dict[int, Path | None] = {}
+    items: list[tuple[int, Path, tuple[int, int, int, int]]] = []
     for person_id in shown:
         face = covers.get(person_id)
         if face is None:
             continue
         if face.photo_id not in files:
             photo = await svc.albums.get(face.photo_id)
-            files[face.photo_id] = svc.albums.read(photo) if photo else b""
-        if files[face.photo_id]:
-            items.append((person_id, files[face.photo_id], face.box))
+            files[face.photo_id] = svc.albums.path_of(photo) if photo else None
+        path = files[face.photo_id]
+        if path is not None:
+            items.append((person_id, path, face.box))
     if not items:
         return {}
-    crops = await svc.cpu.run(
+    crops = await svc.pictures.run(
         face_thumbnails, [(picture, box) for _, picture, box in items], svc.settings.max_image_pixels
     )
     return {person_id: crop for (person_id, _, _), crop in zip(items, crops, strict=True)}
@@ -57,7 +59,7 @@ async def rank_picture(svc: Services, chat_id: int, view: RankView, language: st
     week = await current_week(svc, chat_id)
     data = await svc.ranking.ranking(chat_id, view.by, week if view.period is Period.week else None)
     faces = await chart_faces(svc, data, view.by, language)
-    png = await svc.cpu.run(render_leaderboard, chart_spec(data, view, week, language, faces))
+    png = await svc.pictures.run(render_leaderboard, chart_spec(data, view, week, language, faces))
     return Picture(png, rank_caption(data, view, week, language))
 
 
@@ -77,5 +79,5 @@ async def weekly_picture(svc: Services, chat_id: int, week: date, language: str)
     shown = people if by is RankBy.person else members
     faces = await chart_faces(svc, shown, by, language)
     chart = chart_spec(shown, RankView(Period.week, by), week, language, faces)
-    png = await svc.cpu.run(render_leaderboard, chart)
+    png = await svc.pictures.run(render_leaderboard, chart)
     return Picture(png, weekly_caption(people, members, week, language, pledges))

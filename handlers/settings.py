@@ -185,6 +185,8 @@ async def on_day(update: Update, context: ChatContext) -> None:
     if 0 <= day < 7:
         schedules, chat_id = context.services.schedules, chat_of(update).id
         await _change(update, context, lambda now: schedules.set_schedule(chat_id, weekday=day, now=now))
+    else:  # not a value our buttons carry (an old or forged button): just stop the spinner
+        await query_of(update).answer()
 
 
 async def on_hour(update: Update, context: ChatContext) -> None:
@@ -192,6 +194,8 @@ async def on_hour(update: Update, context: ChatContext) -> None:
     if 0 <= hour < 24:
         schedules, chat_id = context.services.schedules, chat_of(update).id
         await _change(update, context, lambda now: schedules.set_schedule(chat_id, hour=hour, now=now))
+    else:
+        await query_of(update).answer()
 
 
 async def on_minute(update: Update, context: ChatContext) -> None:
@@ -199,6 +203,8 @@ async def on_minute(update: Update, context: ChatContext) -> None:
     if minute in (0, 30):
         schedules, chat_id = context.services.schedules, chat_of(update).id
         await _change(update, context, lambda now: schedules.set_schedule(chat_id, minute=minute, now=now))
+    else:
+        await query_of(update).answer()
 
 
 async def on_zone(update: Update, context: ChatContext) -> None:
@@ -206,6 +212,8 @@ async def on_zone(update: Update, context: ChatContext) -> None:
     if zone in TIMEZONE_BUTTONS:
         schedules, chat_id = context.services.schedules, chat_of(update).id
         await _change(update, context, lambda now: schedules.set_timezone(chat_id, zone, now=now))
+    else:
+        await query_of(update).answer()
 
 
 async def on_turn_on(update: Update, context: ChatContext) -> None:
@@ -223,6 +231,8 @@ async def on_answers(update: Update, context: ChatContext) -> None:
     if mode in AnswerMode.__members__:
         answers, chat_id = context.services.answers, chat_of(update).id
         await _change(update, context, lambda now: answers.set_mode(chat_id, AnswerMode(mode), now=now))
+    else:
+        await query_of(update).answer()
 
 
 async def on_digest_every(update: Update, context: ChatContext) -> None:
@@ -230,6 +240,8 @@ async def on_digest_every(update: Update, context: ChatContext) -> None:
     if minutes in DIGEST_MINUTES:
         answers, chat_id = context.services.answers, chat_of(update).id
         await _change(update, context, lambda now: answers.set_digest_minutes(chat_id, minutes, now=now))
+    else:
+        await query_of(update).answer()
 
 
 async def on_openai(update: Update, context: ChatContext) -> None:

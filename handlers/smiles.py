@@ -14,6 +14,7 @@ from pipeline.analysis import FiledAnalysis
 from pipeline.pictures import smiles_picture
 
 CHAT_ACTION_EVERY_S = 4.5  # Telegram shows a chat action for about five seconds
+MAX_LISTED_FACES = 12  # a crowd's points line lists this many faces' points, then "…"
 
 
 @contextlib.asynccontextmanager
@@ -45,11 +46,23 @@ async def showing_action(context: ChatContext, chat_id: int, action: str) -> Asy
 
 
 def points_line(filed: FiledAnalysis, language: str) -> str:
+    """The total and each face's points (the first MAX_LISTED_FACES of a crowd, then "…")."""
     faces = filed.faces
     if len(faces) == 1:
         return t(language, "smile.total_one", points=filed.points)
-    parts = " + ".join(str(face.points) for face in faces)
+    parts = " + ".join(str(face.points) for face in faces[:MAX_LISTED_FACES])
+    if len(faces) > MAX_LISTED_FACES:
+        parts += " + …"
     return t(language, "smile.total", points=filed.points, n=len(faces), parts=parts)
+
+
+def short_points_line(filed: FiledAnalysis, language: str) -> str:
+    """The total and the number of faces, without each face's points (where room is short)."""
+    if not filed.faces:
+        return t(language, "smile.no_faces")
+    if len(filed.faces) == 1:
+        return t(language, "smile.total_one", points=filed.points)
+    return t(language, "smile.total_short", points=filed.points, n=len(filed.faces))
 
 
 def outcome_line(filed: FiledAnalysis | None, language: str) -> str:
@@ -66,4 +79,5 @@ async def annotated_picture(context: ChatContext, filed: FiledAnalysis, badge: s
     if photo is None:  # erased meanwhile (/forget)
         return None
     marks = [(face.box, face.points) for face in filed.faces]
-    return await svc.cpu.run(smiles_picture, svc.albums.read(photo), svc.settings.max_image_pixels, marks, badge)
+    path = svc.albums.path_of(photo)
+    return await svc.pictures.run(smiles_picture, path, svc.settings.max_image_pixels, marks, badge)

@@ -24,6 +24,7 @@ import numpy as np
 
 from pipeline.face_signatures import opted_out
 from pipeline.locks import KeyedLocks
+from pipeline.pictures import Source, read_source
 from pipeline.workers import CpuPool
 from ranking.points import face_points
 from storage.albums import AlbumStore
@@ -234,10 +235,10 @@ def cut_moods(analysis: PhotoAnalysis) -> list[NewMood]:
     return moods
 
 
-def analyse_photo(data: bytes, max_pixels: int, recognise: PoseRecogniser = recognise_poses) -> PhotoAnalysis:
-    """Runs in pipeline.workers.CpuPool workers (`recognise` must be a module-level function: it is pickled there).
-    EXIF orientation is honoured by load_rgb."""
-    return analyse_rgb(load_rgb(data, max_pixels), recognise=recognise)
+def analyse_photo(data: Source, max_pixels: int, recognise: PoseRecogniser = recognise_poses) -> PhotoAnalysis:
+    """Runs in pipeline.workers.CpuPool workers (`recognise` must be a module-level function: it is pickled there),
+    which read a stored photo from its path themselves. EXIF orientation is honoured by load_rgb."""
+    return analyse_rgb(load_rgb(read_source(data), max_pixels), recognise=recognise)
 
 
 def smile_points(score: float) -> int:
@@ -457,7 +458,7 @@ class PhotoAnalyser:
             return await self._stored_analysis(photo_id, photo.chat_id, fresh=False)
         analysis: PhotoAnalysis | None
         try:
-            analysis = await self.cpu.run(analyse_photo, self.albums.read(photo), self.max_pixels, self.recognise)
+            analysis = await self.cpu.run(analyse_photo, self.albums.path_of(photo), self.max_pixels, self.recognise)
         except (ImageRejected, FileNotFoundError) as exc:
             # Nothing to find in it, ever: mark it analysed with no faces rather than retrying on every start.
             log.warning("photo %s cannot be analysed: %s", photo_id, exc)

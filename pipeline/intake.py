@@ -7,8 +7,6 @@ edits, chat actions); the result is one value per call. No Telegram here.
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -17,6 +15,7 @@ from typing import Protocol
 from booths import Brand, SafeFetcher, find_urls
 from pipeline.analysis import FiledAnalysis, PhotoAnalyser
 from pipeline.booth_intake import BoothOutcome, Stage, file_booth_link
+from pipeline.rate_limits import WindowLimit
 from pipeline.settings import Settings
 from pipeline.tasks import UploadScan, scan_upload
 from pipeline.workers import CpuPool
@@ -28,26 +27,9 @@ MAX_LINKS_PER_WINDOW = 8
 WINDOW_S = 60.0
 
 
-class ChatRateLimit:
-    """At most `limit` booth downloads per chat per window: QR pages must never be crawled through us. Chats whose
-    window has emptied are forgotten, so the table holds only the chats active in the last window."""
-
-    def __init__(self, limit: int = MAX_LINKS_PER_WINDOW, window_s: float = WINDOW_S) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._events: dict[int, deque[float]] = {}
-
-    def wait_seconds(self, chat_id: int, now: float | None = None) -> int:
-        """0 and the slot is taken, else how long until the next slot frees up."""
-        now = time.monotonic() if now is None else now
-        for other in [chat for chat, events in self._events.items() if now - events[-1] >= self.window_s]:
-            del self._events[other]
-        events = self._events.setdefault(chat_id, deque())
-        while events and now - events[0] >= self.window_s:
-            events.popleft()
-        if len(events) >= self.limit:
-            return max(1, round(self.window_s - (now - events[0])))
-        events.append(now)
-        return 0
+def booth_link_limit() -> WindowLimit:
+    """Booth downloads per chat and per member: QR pages must never be crawled through us."""
+    return WindowLimit(MAX_LINKS_PER_WINDOW, WINDOW_S)
 
 
 @dataclass(frozen=True)
@@ -143,10 +125,10 @@ class Intake:
         analyser: PhotoAnalyser,
         cpu: CpuPool,
         fetcher: SafeFetcher,
-        rate_limit: ChatRateLimit | None = None,
+        rate_limit: WindowLimit | None = None,
     ) -> None:
         self.settings, self.albums, self.analyser, self.cpu, self.fetcher = settings, albums, analyser, cpu, fetcher
-        self.rate_limit = rate_limit or ChatRateLimit()
+        self.rate_limit = rate_limit or booth_link_limit()
 
     async def take_file(self, incoming: IncomingFile, report: IntakeReport) -> IntakeResult:
         """Check the picture, read its QR codes, file their booth originals (or, when none works, the picture
@@ -193,7 +175,7 @@ class Intake:
     ) -> IntakeResult:
         result = IntakeResult()
         for index, url in enumerate(urls):
-            wait = self.rate_limit.wait_seconds(chat_id)
+            wait = self.rate_limit.wait_seconds(("chat", chat_id), ("user", sender_id))
             if wait:
                 result.rate_limited_s = wait
                 await report.link_rate_limited(index, wait)

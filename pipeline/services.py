@@ -40,7 +40,8 @@ class Services:
     settings: Settings
     db: Database
     albums: AlbumStore
-    cpu: CpuPool
+    cpu: CpuPool  # heavy work: QR decoding, face analysis, clustering
+    pictures: CpuPool  # the pictures members wait for: /rank, /album, /people, the annotated answers
     fetcher: SafeFetcher
     faces: FaceStore
     analyser: PhotoAnalyser
@@ -55,6 +56,7 @@ class Services:
     pose_examples: PoseExamples  # the community gallery's pictures (made after the analysis, in the background)
     pose_suggester: PoseSuggester
     owns_cpu: bool = True
+    owns_pictures: bool = True
     clock: Callable[[], datetime] = utcnow  # now, in UTC; tests set a controllable clock
     # Called with each photo's FiledAnalysis once its faces are recorded and filed into people (the ledger
     # hooks in here). The analyser holds this same list.
@@ -85,9 +87,14 @@ class Services:
 
     @classmethod
     async def start(
-        cls, settings: Settings, cpu: CpuPool | None = None, fetcher: SafeFetcher | None = None
+        cls,
+        settings: Settings,
+        cpu: CpuPool | None = None,
+        fetcher: SafeFetcher | None = None,
+        pictures: CpuPool | None = None,
     ) -> Services:
-        """Open the database (migrating it), sweep crash leftovers, start the worker pool unless one is given."""
+        """Open the database (migrating it), sweep crash leftovers, start the worker pools unless they are given
+        (their processes start with their first task)."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = Database(settings.resolved_database_url)
         await db.migrate()
@@ -95,7 +102,9 @@ class Services:
         await albums.sweep_orphan_blobs()
         charities = load_charities(settings.charities_file or SHIPPED_LIST)
         owns_cpu = cpu is None
-        cpu = cpu or CpuPool(settings.analysis_workers)
+        cpu = cpu or CpuPool(settings.analysis_workers, name="analysis")
+        owns_pictures = pictures is None
+        pictures = pictures or CpuPool(settings.picture_workers, name="pictures")
         faces = FaceStore(db)
         fetcher = fetcher or SafeFetcher()
         opt_outs = OptOutStore(db)
@@ -113,6 +122,7 @@ class Services:
             db=db,
             albums=albums,
             cpu=cpu,
+            pictures=pictures,
             fetcher=fetcher,
             faces=faces,
             analyser=analyser,
@@ -129,6 +139,7 @@ class Services:
                 analyser.poses, SuggestionStore(db), pose_examples, untried_mood=untried_moods(analyser.moods)
             ),
             owns_cpu=owns_cpu,
+            owns_pictures=owns_pictures,
         )
 
     async def close(self) -> None:
@@ -137,4 +148,6 @@ class Services:
         await self.fetcher.close()
         if self.owns_cpu:
             self.cpu.shutdown()
+        if self.owns_pictures:
+            self.pictures.shutdown()
         await self.db.dispose()

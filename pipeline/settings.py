@@ -44,9 +44,14 @@ class Settings(BaseSettings):
     playground_port: int = 8080
     max_upload_mb: int = Field(default=20, description="Largest photo or document the bot accepts")
     max_image_pixels: int = Field(default=60_000_000, description="Larger images are refused as decompression bombs")
-    album_page_size: int = 6
+    album_page_size: int = Field(
+        default=6, ge=1, le=10, description="Photos per /album page: one media group, which holds at most 10"
+    )
     media_group_wait_s: float = Field(default=1.5, description="Quiet time before answering a sent album")
-    analysis_workers: int = Field(default=1, description="Processes for face and QR work")
+    analysis_workers: int = Field(default=1, ge=1, description="Processes for face and QR work")
+    picture_workers: int = Field(
+        default=1, ge=1, description="Processes for the pictures members wait for (/rank, /album, /people, answers)"
+    )
     model_dir: Path | None = Field(default=None, description="Model cache (vision.models); default ~/.cache")
     charities_file: Path | None = Field(default=None, description="TOML list of nonprofits; the shipped one if empty")
     animegan_model: Path | None = Field(

@@ -1,28 +1,65 @@
-"""A process pool for CPU work (image decoding, QR, faces) so the event loop never stalls."""
+"""Process pools for CPU work (image decoding, QR, faces, pictures) so the event loop never stalls.
+
+The bot runs two (pipeline.services): a heavy one for QR decoding, face analysis and clustering, and a small one for
+the pictures members wait for (/rank, /album, /people, the annotated answer), so a picture never queues behind a
+ten-second QR decode. A plain ProcessPoolExecutor is broken for good once one of its workers dies (killed by the
+OOM killer, a crash in native code): CpuPool then starts a fresh executor and runs each task that was lost once
+more; a task whose worker dies twice raises WorkerCrashed.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import ParamSpec, TypeVar
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
+log = logging.getLogger(__name__)
+
+
+class WorkerCrashed(BrokenProcessPool):
+    """A task's worker process died, and died again when the task was retried in a fresh pool."""
+
 
 class CpuPool:
-    def __init__(self, workers: int = 1) -> None:
+    def __init__(self, workers: int = 1, name: str = "cpu") -> None:
+        self.workers, self.name = max(1, workers), name
+        self.restarts = 0  # fresh executors started after a worker died
+        self._executor = self._new_executor()
+
+    def _new_executor(self) -> ProcessPoolExecutor:
         # "spawn": the bot process runs threads (httpx, asyncio), and forking those is unsafe.
-        self._executor = ProcessPoolExecutor(
-            max_workers=max(1, workers), mp_context=multiprocessing.get_context("spawn")
-        )
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
 
     async def run(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, partial(fn, *args, **kwargs))
+        call = partial(fn, *args, **kwargs)
+        executor = self._executor
+        try:
+            return await loop.run_in_executor(executor, call)
+        except BrokenProcessPool:
+            self._replace(executor)
+        try:
+            return await loop.run_in_executor(self._executor, call)
+        except BrokenProcessPool as exc:
+            self._replace(self._executor)
+            raise WorkerCrashed(f"a {self.name} worker died twice running {getattr(fn, '__name__', fn)!r}") from exc
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        """Every task of a broken executor fails at once: the first to notice starts the new one, the rest use it."""
+        if self._executor is not broken:
+            return
+        log.warning("a %s worker process died; starting a fresh pool", self.name)
+        broken.shutdown(wait=False, cancel_futures=True)
+        self._executor = self._new_executor()
+        self.restarts += 1
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)

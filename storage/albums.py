@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, update
@@ -96,12 +98,12 @@ class AlbumStore:
 
     async def save(self, chat_id: int, media: NewMedia) -> SavedPhoto:
         """File `media` in the chat's album once: the same bytes again return the existing row."""
-        digest = sha256_of(media.data)
+        digest = await asyncio.to_thread(sha256_of, media.data)
         existing = await self._by_sha(chat_id, digest)
         if existing is not None:
             return SavedPhoto(existing, created=False)
         blob_was_there = self.blobs.exists(digest)
-        self.blobs.put(media.data)
+        await asyncio.to_thread(self.blobs.put, media.data)  # hashing, writing and fsync off the event loop
         photo = Photo(
             chat_id=chat_id,
             sender_id=media.sender_id,
@@ -135,7 +137,7 @@ class AlbumStore:
 
     async def _forget_blob_if_new(self, digest: str, blob_was_there: bool) -> None:
         if not blob_was_there and not await self._blob_referenced(digest):
-            self.blobs.delete(digest)
+            await asyncio.to_thread(self.blobs.delete, digest)
 
     async def _by_sha(self, chat_id: int, digest: str) -> Photo | None:
         async with self.db.session() as session:
@@ -178,7 +180,15 @@ class AlbumStore:
             return list(result.all())
 
     def read(self, photo: Photo) -> bytes:
+        """Blocking: in worker processes and threads only (handlers `await load`, or hand workers `path_of`)."""
         return self.blobs.get(photo.sha256)
+
+    async def load(self, photo: Photo) -> bytes:
+        return await asyncio.to_thread(self.blobs.get, photo.sha256)
+
+    def path_of(self, photo: Photo) -> Path:
+        """Where the file is: worker processes read it themselves rather than receive megabytes pickled."""
+        return self.blobs.path(photo.sha256)
 
     async def remember_file_id(self, photo_id: int, file_id: str) -> None:
         async with self.db.session() as session:
@@ -209,7 +219,7 @@ class AlbumStore:
             )
         for digest in digests:
             if not await self._blob_referenced(digest):
-                self.blobs.delete(digest)
+                await asyncio.to_thread(self.blobs.delete, digest)
         return RemovedPhoto(faces=len(faces), videos=len(videos), people_removed=int(removed.rowcount or 0))
 
     async def language(self, *, user_id: int | None, chat_id: int | None) -> str | None:
@@ -234,10 +244,13 @@ class AlbumStore:
 
     async def sweep_orphan_blobs(self) -> int:
         """Delete blobs no row points at (left by a crash between writing the file and the row)."""
-        self.blobs.remove_temp_files()
         async with self.db.session() as session:
             result = await session.exec(select(Photo.sha256).distinct())
             referenced = set(result.all())
+        return await asyncio.to_thread(self._delete_unreferenced, referenced)
+
+    def _delete_unreferenced(self, referenced: set[str]) -> int:
+        self.blobs.remove_temp_files()
         removed = 0
         for digest in list(self.blobs.digests()):
             if digest not in referenced:

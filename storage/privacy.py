@@ -7,6 +7,7 @@ need), every link to a photo, a person or a member goes.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from sqlalchemy import delete, update
@@ -29,6 +30,23 @@ from storage.models import (
     Pose,
     PoseSuggestion,
 )
+
+# What /forget does with each table that has a chat's rows (by `chat_id`), as /privacy says it ("privacy.erase.forget").
+# tests/e2e/test_privacy.py checks the database against these after /forget, and that every table with a chat_id
+# column is listed in exactly one of them: a new table must say what /forget does with it (and /privacy too).
+# and the photos' files; faceexclusion goes with face; the gallery's examples with their files
+FORGET_ERASES = frozenset(
+    {"photo", "face", "pose", "person", "cutmood", "galleryshare", "galleryexample", "galleryrefusal", "posesuggestion"}
+)
+FORGET_ANONYMISES: dict[str, tuple[str, ...]] = {  # rows stay, these columns become NULL
+    "pledge": ("photo_id", "sender_id"),
+    "donationweek": ("closed_by", "receipt_file_id", "receipt_prompt_message_id"),
+    "donationrule": ("updated_by",),
+    "customcharity": ("added_by",),
+}
+FORGET_KEEPS = frozenset(
+    {"chat", "member", "faceoptout", "chatschedule", "chatanswers", "chatdigest", "weeklypost", "chatrefinement"}
+)  # settings (the OpenAI opt-in too), memberships, opt-outs and the record of what was posted
 
 
 @dataclass(frozen=True)
@@ -93,11 +111,7 @@ async def forget_chat(db: Database, blobs: BlobStore, chat_id: int, gallery: Gal
             if digests
             else set()
         )
-    removed = 0
-    for digest in digests - still_used:
-        if blobs.exists(digest):
-            blobs.delete(digest)
-            removed += 1
+    removed = await asyncio.to_thread(_delete_files, blobs, digests - still_used)
     if gallery is not None:
         removed += await gallery.delete_unused_files(example_files)
     return Forgotten(
@@ -109,6 +123,15 @@ async def forget_chat(db: Database, blobs: BlobStore, chat_id: int, gallery: Gal
         pledges=pledges,
         examples=examples,
     )
+
+
+def _delete_files(blobs: BlobStore, digests: set[str]) -> int:
+    removed = 0
+    for digest in digests:
+        if blobs.exists(digest):
+            blobs.delete(digest)
+            removed += 1
+    return removed
 
 
 async def _anonymise_ledger(session: AsyncSession, chat_id: int) -> int:

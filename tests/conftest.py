@@ -51,3 +51,11 @@ def cpu_pool() -> Iterator[CpuPool]:
     pool = CpuPool(1)
     yield pool
     pool.shutdown()
+
+
+@pytest.fixture(scope="session")
+def picture_pool() -> Iterator[CpuPool]:
+    """The interactive pictures' pool (Services.pictures), shared like cpu_pool; its worker starts on first use."""
+    pool = CpuPool(1, name="pictures")
+    yield pool
+    pool.shutdown()

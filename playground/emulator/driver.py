@@ -224,8 +224,9 @@ class BotApiEmulator:
         return self._actions.press_button(chat_id, user_id, message_id, callback_data)
 
     async def forge_callback(self, chat_id: int, user_id: int, message_id: int, callback_data: str) -> str:
-        """Send callback data that no button of the message carries (a modified client); returns the query id."""
-        return self._actions.forge_callback(chat_id, user_id, message_id, callback_data)
+        """A callback query with data no button of the message carries, as a modified client can send; returns its
+        id."""
+        return self._actions.press_button(chat_id, user_id, message_id, callback_data, forged=True)
 
     def _caption(self, caption: str | None) -> dict[str, Any]:
         if not caption:

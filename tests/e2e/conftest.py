@@ -23,7 +23,11 @@ def booth_fetcher() -> SafeFetcher | None:
 
 @pytest.fixture
 async def harness(
-    request: pytest.FixtureRequest, tmp_path: Path, cpu_pool: CpuPool, booth_fetcher: SafeFetcher | None
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    cpu_pool: CpuPool,
+    picture_pool: CpuPool,
+    booth_fetcher: SafeFetcher | None,
 ) -> AsyncIterator[Harness]:
     # Privacy mode off, as the README tells owners to set it: the bot must see photos sent in groups.
     async with BotApiEmulator(token=TOKEN, privacy_mode=False) as emu:
@@ -40,6 +44,6 @@ async def harness(
             media_group_wait_s=0.3,
             album_page_size=3,
         )
-        app = build_application(settings, cpu=cpu_pool, fetcher=booth_fetcher)
+        app = build_application(settings, cpu=cpu_pool, pictures=picture_pool, fetcher=booth_fetcher)
         async with running_application(app):
             yield Harness(emu, settings, app)

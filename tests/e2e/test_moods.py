@@ -61,7 +61,8 @@ async def test_the_answer_names_the_poses_per_cut_and_the_mood_and_nothing_leave
 
     await emu.send_text(chat["id"], user["id"], "/privacy")
     privacy = text_of(await harness.reply(chat["id"], predicate=lambda m: "Privacy" in text_of(m)))
-    assert "• Nothing. Faces, smiles, poses and moods are all analysed here." in privacy and "OpenAI" not in privacy
+    assert "Nothing else: faces, smiles, poses and moods are analysed on this server" in privacy
+    assert "OpenAI" not in privacy
     await emu.send_text(chat["id"], user["id"], "/settings")
     settings = await harness.reply(chat["id"], predicate=lambda m: "Settings" in text_of(m) or "settings" in text_of(m))
     assert "OpenAI" not in text_of(settings) and "set:ai1" not in settings.button_callback_data()
@@ -88,7 +89,7 @@ async def test_openai_is_asked_only_after_an_admin_opts_in_and_privacy_says_so(
 
     await emu.send_text(group["id"], member["id"], "/privacy")
     before = text_of(await harness.reply(group["id"], predicate=lambda m: "Privacy" in text_of(m)))
-    assert "Nothing from this chat" in before and "OpenAI (127.0.0.1)" in before and "It is off here" in before
+    assert "OpenAI (127.0.0.1)" in before and "It is off here, so nothing of this chat goes there" in before
     await emu.send_photo(group["id"], member["id"], _strip())
     first = text_of(await harness.reply(group["id"], predicate=lambda m: "Cut 1" in text_of(m)))
     assert "Mood:" in first and "Arms over" not in first
@@ -111,7 +112,7 @@ async def test_openai_is_asked_only_after_an_admin_opts_in_and_privacy_says_so(
 
     await emu.send_text(group["id"], member["id"], "/privacy")
     after = text_of(await harness.reply(group["id"], predicate=lambda m: "Privacy" in text_of(m) and m.text != before))
-    assert "goes to OpenAI (127.0.0.1, model gpt-e2e)" in after and "at most 768 px" in after
+    assert "OpenAI (127.0.0.1, model gpt-e2e): an admin turned on" in after and "at most 768 px" in after
     assert "No names, no face embeddings, no Telegram ids" in after
 
     (_, a), (_, b) = identity_photos(2, 2)

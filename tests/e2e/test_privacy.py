@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
-import numpy as np
-from sqlmodel import func, select
+from datetime import UTC, date, datetime
 
+import numpy as np
+from sqlalchemy import text
+from sqlmodel import SQLModel, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers.captions import MESSAGE_LIMIT, fits
+from handlers.privacy import privacy_text
+from pipeline.settings import Settings
 from storage.faces import NewPerson
-from storage.models import Face, FaceExclusion, Person, Photo
+from storage.models import (
+    ChatAnswers,
+    ChatDigest,
+    ChatSchedule,
+    CustomCharity,
+    DonationRule,
+    DonationWeek,
+    Face,
+    FaceExclusion,
+    FaceOptOut,
+    Person,
+    Photo,
+    Pledge,
+    Pose,
+    User,
+    WeeklyPost,
+)
+from storage.privacy import FORGET_ANONYMISES, FORGET_ERASES, FORGET_KEEPS
 from tests.e2e.harness import Harness, noisy_jpeg, text_of
 
 
@@ -44,7 +68,7 @@ async def test_privacy_says_what_is_stored_and_where(harness: Harness) -> None:
     chat = harness.emu.create_chat("private", user=user)
     await harness.emu.send_text(chat["id"], user["id"], "/privacy")
     reply = text_of(await harness.reply(chat["id"]))
-    assert "only on the server" in reply and "/forget" in reply and "Nothing" in reply
+    assert "only on the server" in reply and "/forget" in reply and "Nothing else" in reply
     assert "face embedding" in reply and "128 numbers" in reply and "smile score" in reply, "faces named precisely"
     gallery = reply[reply.index("Community gallery") :]
     assert "only after /share on" in gallery and "off by default" in gallery, "sharing is opt-in"
@@ -52,11 +76,109 @@ async def test_privacy_says_what_is_stored_and_where(harness: Harness) -> None:
     assert "stylised, every face drawn over, and checked with the face embedder" in gallery, "de-identified, verified"
     assert "never shown" in gallery and "never shown examples from its own photos" in gallery
     assert "/share off deletes every example taken from this chat, files included" in gallery, "withdrawal"
+    assert "to Telegram" in reply and "operators" in reply, "what the bot sends out is named"
+    assert "username" in reply and "memberships" in reply, "what /forget keeps is named"
     min_ = harness.emu.create_user("민지", language_code="ko")
     korean = harness.emu.create_chat("private", user=min_)
     await harness.emu.send_text(korean["id"], min_["id"], "/privacy")
     reply = text_of(await harness.reply(korean["id"]))
     assert "커뮤니티 갤러리" in reply and "/share on 을 한 뒤에만" in reply and "/share off 를 하면" in reply
+    with_openai = Settings(_env_file=None, openai_api_key="sk-test")
+    for language in ("en", "ko"):
+        assert fits(privacy_text(language, with_openai, openai_on=True), MESSAGE_LIMIT), "the longest variant fits"
+
+
+async def _rows_of(session: AsyncSession, table: str, chat_id: int) -> list[dict[str, object]]:
+    column = "id" if table == "chat" else "chat_id"
+    result = await session.exec(text(f"SELECT * FROM {table} WHERE {column} = :chat").bindparams(chat=chat_id))
+    return [dict(row) for row in result.mappings()]
+
+
+async def _a_row_in_every_table(harness: Harness, chat_id: int, user_id: int) -> None:
+    """Rows /forget must erase, anonymise or keep, in each table /privacy speaks about."""
+    svc = harness.services
+    photos = await svc.albums.page(chat_id, 0, 10)
+    face_ids = [await _add_face(harness, photo) for photo in photos]
+    stored = await svc.faces.assign(chat_id, dict.fromkeys(face_ids, NewPerson()))
+    await svc.faces.rename(stored[face_ids[0]], "지수")
+    await svc.faces.remove_face(face_ids[-1])
+    now = datetime.now(UTC)
+    async with svc.db.session() as session:
+        session.add(Pose(chat_id=chat_id, photo_id=photos[0].id, face_id=face_ids[0], key="v_sign", confidence=0.9))
+        session.add(FaceOptOut(chat_id=chat_id, user_id=user_id, signature=b"\0" * 512, face_count=3))
+        session.add(
+            DonationRule(chat_id=chat_id, charity_key="unicef", won_per_point=10, since=now, updated_by=user_id)
+        )
+        session.add(CustomCharity(chat_id=chat_id, name="Shelter", url="https://shelter.example", added_by=user_id))
+        session.add(
+            Pledge(
+                chat_id=chat_id,
+                week_start=date(2026, 11, 30),
+                photo_id=photos[0].id,
+                sender_id=user_id,
+                photo_taken_at=now,
+                points=70,
+            )
+        )
+        session.add(
+            DonationWeek(
+                chat_id=chat_id,
+                week_start=date(2026, 11, 23),
+                total_won=700,
+                pledges=1,
+                points=70,
+                won_per_point=10,
+                charity_name="UNICEF",
+                charity_url="https://unicef.example",
+                closed_by=user_id,
+                receipt_file_id="receipt",
+                receipt_prompt_message_id=5,
+            )
+        )
+        session.add(ChatSchedule(chat_id=chat_id))
+        session.add(ChatAnswers(chat_id=chat_id, mode="quiet"))
+        session.add(ChatDigest(chat_id=chat_id, since=now, until=now, status="posted"))
+        session.add(WeeklyPost(chat_id=chat_id, week_start=date(2026, 11, 23), status="posted"))
+
+
+async def test_forget_erases_keeps_and_anonymises_exactly_what_privacy_says(harness: Harness) -> None:
+    chat_tables = {table.name for table in SQLModel.metadata.tables.values() if "chat_id" in table.c} | {"chat"}
+    kinds = [FORGET_ERASES, set(FORGET_ANONYMISES), FORGET_KEEPS]
+    assert set().union(*kinds) == chat_tables, "every table with a chat's rows says what /forget does with it"
+    assert sum(len(kind) for kind in kinds) == len(chat_tables), "…and says one thing only"
+
+    emu = harness.emu
+    admin = emu.create_user("Admin", language_code="en")
+    group = emu.create_chat("group", title="Friends")
+    emu.add_member(group["id"], admin["id"], status="creator")
+    for seed in (321, 322):
+        await emu.send_photo(group["id"], admin["id"], noisy_jpeg(seed))
+        await harness.reply(group["id"], predicate=lambda m: "Saved" in text_of(m))
+    await _a_row_in_every_table(harness, group["id"], admin["id"])
+    async with harness.services.db.session() as session:
+        before = {table: await _rows_of(session, table, group["id"]) for table in chat_tables}
+    assert all(before.values()), [table for table, rows in before.items() if not rows]
+
+    await emu.send_text(group["id"], admin["id"], "/forget")
+    prompt = await harness.reply(group["id"], predicate=lambda m: "Really erase" in text_of(m))
+    await emu.press_button(group["id"], admin["id"], prompt.message_id, "forget:yes")
+    await emu.wait_for(lambda: "Erased" in text_of(emu.message(group["id"], prompt.message_id)) or None)
+
+    async with harness.services.db.session() as session:
+        after = {table: await _rows_of(session, table, group["id"]) for table in chat_tables}
+        exclusions = (await session.exec(select(func.count()).select_from(FaceExclusion))).one()
+        user = await session.get(User, admin["id"])
+    for table in FORGET_ERASES:
+        assert after[table] == [], f"/privacy says /forget erases {table}"
+    assert exclusions == 0
+    assert harness.stored_files() == [], "the photos' files are erased too"
+    for table, columns in FORGET_ANONYMISES.items():
+        assert len(after[table]) == len(before[table]), f"/privacy says {table} keeps its rows"
+        for row in after[table]:
+            assert all(row[column] is None for column in columns), (table, row)
+    for table in FORGET_KEEPS:
+        assert after[table] == before[table], f"/privacy says /forget keeps {table}"
+    assert user is not None and user.first_name == "Admin", "/privacy says members' names are kept"
 
 
 async def test_forget_erases_everything_after_confirmation_and_only_for_admins(harness: Harness) -> None:

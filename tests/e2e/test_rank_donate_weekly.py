@@ -291,7 +291,7 @@ async def test_a_restart_across_the_scheduled_minute_posts_once(harness: Harness
     clock.now = POST_TIME - timedelta(minutes=1)
     assert await run_due_posts(old, harness.app.bot) == []
 
-    new = await Services.start(harness.settings, cpu=old.cpu)
+    new = await Services.start(harness.settings, cpu=old.cpu, pictures=old.pictures)
     try:
         new.clock = lambda: POST_TIME + timedelta(minutes=1, seconds=10)
         (result,) = await run_due_posts(new, harness.app.bot)

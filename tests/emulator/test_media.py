@@ -122,3 +122,16 @@ async def test_user_uploads_are_stored(emu: BotApiEmulator, chat: dict) -> None:
     album = await emu.send_media_group(chat["id"], chat["id"], [make_image(20, 20), make_image(30, 30)])
     assert album[0]["media_group_id"] == album[1]["media_group_id"]
     assert len(emu.pending_updates) == 3
+
+
+async def test_a_media_group_caption_over_1024_characters_is_refused(
+    emu: BotApiEmulator, http: aiohttp.ClientSession, chat: dict
+) -> None:
+    files = {f"p{i}": make_image(40 + i, 40) for i in range(2)}
+    media = [{"type": "photo", "media": f"attach://p{i}"} for i in range(2)]
+    too_long = [{**media[0], "caption": "c" * 1025}, media[1]]
+    body = await upload(http, emu, "sendMediaGroup", files, chat_id=str(chat["id"]), media=too_long)
+    assert body["description"] == "Bad Request: message caption is too long"
+    fits = [{**media[0], "caption": "<b>" + "c" * 1024 + "</b>", "parse_mode": "HTML"}, media[1]]
+    body = await upload(http, emu, "sendMediaGroup", files, chat_id=str(chat["id"]), media=fits)
+    assert body["ok"], "the limit counts the text after its HTML is parsed"

@@ -36,5 +36,5 @@ def test_every_feature_action_has_one_handler_and_distinct_patterns() -> None:
         assert len(set(patterns)) == len(patterns)
         for action, callback in buttons:
             handler = action.handler(callback)
-            assert handler.callback is callback and handler.pattern == action.pattern
+            assert handler.callback.__wrapped__ is callback and handler.pattern == action.pattern  # type: ignore[attr-defined]
     assert not donate.OPEN_WEEKS.pattern.match(donate.CLOSE_WEEK.data("20261116"))

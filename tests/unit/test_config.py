@@ -79,3 +79,13 @@ def test_a_short_miniapp_secret_is_refused_and_an_empty_one_generated() -> None:
     with pytest.raises(ValueError, match="at least 32"):
         Settings(_env_file=None, miniapp_jwt_secret="too-short")
     assert Settings(_env_file=None, miniapp_jwt_secret="").miniapp_jwt_secret is None
+
+
+@pytest.mark.parametrize("size", [0, 11, 50])
+def test_album_pages_telegram_cannot_send_as_one_media_group_are_refused(size: int) -> None:
+    with pytest.raises(ValueError, match="album_page_size"):
+        Settings(_env_file=None, album_page_size=size)
+
+
+def test_album_pages_of_one_to_ten_photos_are_accepted() -> None:
+    assert [Settings(_env_file=None, album_page_size=size).album_page_size for size in (1, 10)] == [1, 10]

@@ -1,0 +1,31 @@
+"""Tasks for the worker-pool tests (module level: spawned workers import them by name)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+
+def pid() -> int:
+    return os.getpid()
+
+
+def announce_then_sleep(started: str, seconds: float, result: str) -> str:
+    """Say (by a file) that the task runs, then take `seconds`: a stand-in for a ten-second QR decode."""
+    Path(started).write_text(str(os.getpid()))
+    time.sleep(seconds)
+    return result
+
+
+def wait_for_file(path: str, result: str, limit_s: float = 60.0) -> str:
+    """Busy until the test creates `path` (the heavy task the test controls; `limit_s` only guards a hung test)."""
+    deadline = time.monotonic() + limit_s
+    while not Path(path).exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return result
+
+
+def die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)

@@ -1,0 +1,57 @@
+"""The worker pool survives a killed worker: the task it was running and the next ones still succeed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from pipeline.workers import CpuPool, WorkerCrashed
+from tests.pipeline import pool_tasks
+
+
+@pytest.fixture
+async def pool() -> AsyncIterator[CpuPool]:
+    pool = CpuPool(1, name="test")
+    yield pool
+    pool.shutdown()
+
+
+def _taken(path: Path, limit_s: float = 60) -> int:
+    """Wait for a task to announce itself, then take its note: the pid of the worker running it."""
+    deadline = time.monotonic() + limit_s
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(path)
+        time.sleep(0.02)
+    pid = int(path.read_text())
+    path.unlink()
+    return pid
+
+
+async def test_a_worker_killed_mid_task_is_replaced_and_the_task_retried(pool: CpuPool, tmp_path: Path) -> None:
+    first_pid = await pool.run(pool_tasks.pid)
+    started = tmp_path / "started"
+    running = asyncio.create_task(pool.run(pool_tasks.announce_then_sleep, str(started), 0.5, "done"))
+    queued = asyncio.create_task(pool.run(pool_tasks.pid))  # waits behind it in the same pool
+    assert await asyncio.to_thread(_taken, started) == first_pid
+
+    os.kill(first_pid, signal.SIGKILL)
+
+    assert await asyncio.wait_for(running, 120) == "done", "the task the dead worker ran was run again"
+    assert await asyncio.to_thread(_taken, started) != first_pid, "…by a new worker"
+    assert await queued != first_pid, "the task queued behind it ran too"
+    assert await pool.run(pool_tasks.pid) != first_pid, "and the next task runs in the fresh pool"
+    assert pool.restarts == 1, "one dead worker, one fresh pool (not one per lost task)"
+
+
+async def test_a_task_whose_worker_dies_twice_fails_clearly_and_the_pool_still_works(pool: CpuPool) -> None:
+    with pytest.raises(WorkerCrashed, match="died twice"):
+        await pool.run(pool_tasks.die)
+    assert pool.restarts == 2
+    assert await pool.run(pool_tasks.pid) > 0
