@@ -68,18 +68,19 @@ def _logo_band(
 
 
 def make_print(
-    frames: Sequence[np.ndarray], url: str, rng: np.random.Generator
+    frames: Sequence[np.ndarray], url: str, rng: np.random.Generator, scale: int = 1
 ) -> tuple[np.ndarray, np.ndarray, str, segno.QRCode]:
-    """Tile four frames into a strip with a logo band and a QR code.
+    """Tile four frames into a strip with a logo band and a QR code; `scale` 1 draws a strip preview (a 1x4 cell
+    is 300x210), 2 a print at twice that size (sharp frames, not an enlarged preview).
 
     Returns the BGR print, the QR symbol's 4 corners (without quiet zone) in print coordinates, the layout
     name and the printed symbol.
     """
     layout = "1x4" if rng.random() < 0.6 else "2x2"
-    cell_w, cell_h = (300, 210) if layout == "1x4" else (280, 380)
+    cell_w, cell_h = (300 * scale, 210 * scale) if layout == "1x4" else (280 * scale, 380 * scale)
     cols, rows = (1, 4) if layout == "1x4" else (2, 2)
-    border, gap = int(rng.integers(12, 24)), int(rng.integers(6, 14))
-    band_h = int(rng.integers(100, 140))
+    border, gap = scale * int(rng.integers(12, 24)), scale * int(rng.integers(6, 14))
+    band_h = scale * int(rng.integers(100, 140))
     width = 2 * border + cols * cell_w + (cols - 1) * gap
     height = 2 * border + rows * cell_h + (rows - 1) * gap + band_h
     dark_frame = rng.random() < 0.4
