@@ -111,8 +111,8 @@ def cartoon_frame(rng: np.random.Generator, pose: tuple[str, int], size: tuple[i
     shape, side = pose
     x, y, w, h = _place_portrait(frame, left=int(width * 0.2) - side * 80)
     skin = _SKIN[int(rng.integers(len(_SKIN)))][::-1]  # BGR, like the frame
-    centre = (x + w / 2 + side * w * 1.5, y + h * 0.6)
-    draw_hand(frame, hand_points(shape, h * 0.75, centre), skin, rng)
+    hand_centre = (x + w / 2 + side * w * 1.5, y + h * 0.6)
+    draw_hand(frame, hand_points(shape, h * 0.75, hand_centre), skin, rng)
     return frame
 
 
