@@ -81,7 +81,8 @@ class Services:
         owns_cpu = cpu is None
         cpu = cpu or CpuPool(settings.analysis_workers)
         faces = FaceStore(db)
-        fetcher = fetcher or SafeFetcher()
+        route = settings.loopback_booth_route
+        fetcher = fetcher or SafeFetcher(allow_loopback=bool(route), host_map=route)
         opt_outs = OptOutStore(db)
         analyser = PhotoAnalyser(albums, faces, cpu, settings.max_image_pixels, opt_outs=opt_outs)
         return cls(
