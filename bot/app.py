@@ -13,10 +13,12 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot, JobQueue
 
 from booths import SafeFetcher
+from bot.inbox_request import InboxRequest
 from bot.rate_limit import PostingRateLimiter
 from handlers import register_all
 from handlers.context import CONTEXT_TYPES, BotData, ChatContext, ChatData
 from handlers.i18n import t
+from handlers.inbox import UpdateInbox
 from pipeline.services import Services
 from pipeline.settings import Settings
 from pipeline.workers import CpuPool
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 
 BotApplication = Application[ExtBot[int], ChatContext, dict[Any, Any], ChatData, BotData, JobQueue[ChatContext]]
 
+INBOX_FOLDER = "inbox"
 MENU_COMMANDS = (
     "start",
     "album",
@@ -48,6 +51,7 @@ def build_application(
     booth fetcher (tests and the playground point booth hosts at local servers)."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    inbox = UpdateInbox(settings.data_dir / INBOX_FOLDER)
     builder = (
         ApplicationBuilder()
         .context_types(CONTEXT_TYPES)
@@ -56,6 +60,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         .rate_limiter(PostingRateLimiter(max_retries=3))
         .concurrent_updates(True)
+        .get_updates_request(InboxRequest(inbox))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -67,6 +72,7 @@ def build_application(
     app.bot_data.settings = settings
     app.bot_data.shared_cpu = cpu
     app.bot_data.booth_fetcher = fetcher
+    app.bot_data.inbox = inbox
     register_all(app)
     return app
 
@@ -78,7 +84,20 @@ async def _post_init(app: BotApplication) -> None:
     data.services = await Services.start(data.settings, cpu=data.shared_cpu, fetcher=data.booth_fetcher)
     await set_command_menu(app)
     start_jobs(app, data.services)
+    await replay_inbox(app)
     log.info("Bot @%s ready", app.bot.username)
+
+
+async def replay_inbox(app: BotApplication) -> None:
+    """Uploads a crash interrupted (handlers.inbox) are handled again, before anything new arrives."""
+    inbox = app.bot_data.inbox
+    pending = inbox.pending() if inbox is not None else []
+    for data in pending:
+        update = Update.de_json(data, app.bot)
+        if update is not None:
+            await app.update_queue.put(update)
+    if pending:
+        log.info("handling again %d upload(s) a crash interrupted", len(pending))
 
 
 async def set_command_menu(app: BotApplication) -> None:

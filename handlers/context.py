@@ -16,6 +16,7 @@ from booths import SafeFetcher
 from handlers.bounded import ExpiringMap, RecentViews
 from handlers.error_reports import ErrorReports
 from handlers.i18n import normalise_language
+from handlers.inbox import UpdateInbox
 from pipeline.analysis import FiledAnalysis
 from pipeline.services import Services
 from pipeline.settings import Settings
@@ -124,6 +125,7 @@ class BotData:
         self.media_groups = MediaGroups()
         self.chat_actions: dict[tuple[int, str], ShownAction] = {}
         self.error_reports = ErrorReports()
+        self.inbox: UpdateInbox | None = None  # uploads kept until handled (handlers.inbox); set by bot.app
 
 
 class ChatData:
