@@ -60,6 +60,7 @@ class BotProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: one SIGKILL reaches the workers too
+                preexec_fn=_die_with_parent,
             )
         self._sampler = asyncio.get_running_loop().create_task(self._sample_rss())
 
@@ -112,6 +113,15 @@ class BotProcess:
         while self.running:
             self.peak_rss_mb = max(self.peak_rss_mb, tree_rss_mb(self.pid))
             await asyncio.sleep(0.2)
+
+
+def _die_with_parent() -> None:
+    """Linux: the bot gets SIGKILL when the harness dies (a test killed by a timeout leaves no bot behind)."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 def tree_rss_mb(pid: int) -> float:

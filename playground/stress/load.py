@@ -29,8 +29,11 @@ PREFILLED_PHOTOS = 2  # per picture chat, filed before the burst so /rank and /a
 # The booth page each photo's QR code points at, by the photo's place in the run (bad_booths plans only).
 BOOTH_CYCLE = ("ok", "hang", "ok", "loop", "ok", "junk")
 FAULT_DELAYS = {"timeout": 6.0, "slow": 1.0}  # a hang outlasts PTB's 5 s read timeout
-QUIET_S = 2.0  # the bot is done when nothing it says changes for this long
+# The bot is done with a chat when it has not called the Bot API about it for this long: longer than a resend's
+# pause after a hung request (6 s + up to 4 s) and the 3 s between posts when a group's 20 a minute are used up.
+QUIET_S = 12.0
 GIVE_UP_IDLE_S = 60.0
+ANSWER_TIMEOUT_S = {"text": 60.0, "picture": 600.0}  # pictures queue behind the burst's analyses in the worker pool
 
 
 @dataclass(frozen=True)
@@ -152,10 +155,23 @@ async def _run(plan: LoadPlan, run: BotRun, photos: dict[tuple[int, int], bytes]
     faults_before = len(emu.triggered_faults)
     stop = asyncio.Event()
     askers = [
-        asyncio.create_task(_ask(run, chat, user, TEXT_COMMANDS, stop, report.cmd_latencies_ms, report.lost))
+        asyncio.create_task(
+            _ask(run, chat, user, TEXT_COMMANDS, stop, report.cmd_latencies_ms, report.lost, ANSWER_TIMEOUT_S["text"])
+        )
         for chat, user in talkers
     ] + [
-        asyncio.create_task(_ask(run, chat, user, PICTURE_COMMANDS, stop, report.picture_cmd_latencies_ms, report.lost))
+        asyncio.create_task(
+            _ask(
+                run,
+                chat,
+                user,
+                PICTURE_COMMANDS,
+                stop,
+                report.picture_cmd_latencies_ms,
+                report.lost,
+                ANSWER_TIMEOUT_S["picture"],
+            )
+        )
         for chat, user in viewers
     ]
     started = time.monotonic()
@@ -186,6 +202,7 @@ async def _ask(
     stop: asyncio.Event,
     latencies_ms: list[float],
     lost: list[str],
+    timeout_s: float,
 ) -> None:
     """Ask the commands in turn until `stop`; each answer's first message is timed, then the chat must go quiet."""
     emu = run.emu
@@ -196,9 +213,9 @@ async def _ask(
         asked = time.monotonic()
         await emu.send_text(chat_id, user_id, command)
         try:
-            await emu.wait_for(lambda: len(emu.bot_messages(chat_id)) > before, timeout=60)
+            await emu.wait_for(lambda: len(emu.bot_messages(chat_id)) > before, timeout=timeout_s)
         except TimeoutError:
-            lost.append(f"{command} in chat {chat_id} never answered")
+            lost.append(f"{command} in chat {chat_id} not answered within {timeout_s:.0f} s")
             continue
         latencies_ms.append((time.monotonic() - asked) * 1000)
         await _quiet_chat(run, chat_id, 0.5)
@@ -214,27 +231,26 @@ async def _quiet_chat(run: BotRun, chat_id: int, quiet_s: float, limit_s: float 
 
 
 async def _settle(run: BotRun, sent: list[SentPhoto], expected: dict[int, int], timeout_s: float) -> float:
-    """Wait until every photo has an answer, every album holds its photos, all analysed, and the bot has been quiet
-    for QUIET_S in these chats; returns when its last message there changed. Gives up (the checks then say what is missing) after
-    `timeout_s`, or when the bot has said nothing for GIVE_UP_IDLE_S."""
+    """Wait until every photo has exactly one answer, every album holds its photos, all analysed, and the bot has not
+    called the Bot API about these chats for QUIET_S; returns when its last message there changed. Gives up (the
+    checks then say what is missing or doubled) after `timeout_s`, or when the bot has been silent for
+    GIVE_UP_IDLE_S."""
     began = time.monotonic()
     deadline = began + timeout_s
     chats = {photo.chat_id for photo in sent}
-    latest = began
     while time.monotonic() < deadline:
         await asyncio.sleep(0.5)
-        now = time.monotonic()
-        latest = max([began, *(t for (chat, _), t in run.changed_at.items() if chat in chats)])
-        if now - latest < QUIET_S:
+        idle = time.monotonic() - max(run.last_call_to(chats), began)
+        if idle < QUIET_S:
             continue
-        if now - latest > GIVE_UP_IDLE_S:
+        if idle > GIVE_UP_IDLE_S:
             break
-        if not all(any(not r.deleted for r in run.replies_to(p.chat_id, p.message_id)) for p in sent):
+        if not all(sum(not r.deleted for r in run.replies_to(p.chat_id, p.message_id)) == 1 for p in sent):
             continue
         state = await asyncio.to_thread(read_album, run.data_dir, verify_hashes=False)
         if state.unanalysed == 0 and all(state.photos_per_chat[chat] >= n for chat, n in expected.items()):
             break
-    return latest
+    return max([began, *(t for (chat, _), t in run.changed_at.items() if chat in chats)])
 
 
 def _check_answers(run: BotRun, sent: list[SentPhoto], report: LoadReport) -> None:
@@ -246,7 +262,7 @@ def _check_answers(run: BotRun, sent: list[SentPhoto], report: LoadReport) -> No
             report.lost.append(f"{where}: never answered")
             continue
         if len(visible) > 1:
-            texts = [(r.text or r.caption or "")[:60] for r in visible]
+            texts = [(r.message_id, "photo" in r.message, (r.text or r.caption or "")[:60]) for r in visible]
             report.duplicates.append(f"{where}: answered {len(visible)} times: {texts}")
         last = max(run.changed_at.get((photo.chat_id, r.message_id), photo.sent_at) for r in replies)
         report.photo_latencies_s.append(last - photo.sent_at)

@@ -24,6 +24,20 @@ class BotRun:
     data_dir: Path
     changed_at: dict[tuple[int, int], float] = field(default_factory=dict)  # bot message → last send/edit/delete
     _operator: tuple[int, int] | None = None
+    _called_at: dict[int, float] = field(default_factory=dict)
+    _calls_seen: int = 0
+
+    def last_call_to(self, chats: set[int]) -> float:
+        """When the bot last called the Bot API about one of `chats` (failed and throttled calls included: a reply
+        the bot's rate limiter holds back or resends is not done yet)."""
+        calls = self.emu.calls
+        for name, params in calls[self._calls_seen :]:
+            if name != "getUpdates":
+                chat = params.get("chat_id")
+                if chat is not None:
+                    self._called_at[int(chat)] = time.monotonic()
+        self._calls_seen = len(calls)
+        return max((self._called_at.get(chat, 0.0) for chat in chats), default=0.0)
 
     def on_event(self, event: dict[str, Any]) -> None:
         if event.get("type") in ("bot_message", "edit", "delete"):
