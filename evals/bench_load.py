@@ -47,51 +47,94 @@ async def _bench(lines: list[str]) -> None:
         plan = LoadPlan(chats=chats, photos_per_chat=photos, command_users=5, picture_chats=2, analysis_workers=2)
         load = await run_load(plan, root / "load")
         figures = load.metrics()
-        _part(lines, f"Load: {chats} chats × {photos} strips, 5 members asking text commands, 2 asking /rank and /album,"
-              " ANALYSIS_WORKERS=2", before, [
-                  ("bench.cold_start_s", load.cold_start_s),
-                  ("bench.strips_per_s", figures["photos_per_s"]),
-                  *((f"load.{key}", figures[key]) for key in (
-                      "photos_per_s", "photo_p50_s", "photo_p95_s", "cmd_p95_ms", "picture_cmd_p95_ms",
-                      "peak_rss_mb", "lost")),
-                  ("load.duplicates", figures["duplicates"]),
-              ], load.lost + load.duplicates)
+        _part(
+            lines,
+            f"Load: {chats} chats × {photos} strips, 5 members asking text commands, 2 asking /rank and /album,"
+            " ANALYSIS_WORKERS=2",
+            before,
+            [
+                ("bench.cold_start_s", load.cold_start_s),
+                ("bench.strips_per_s", figures["photos_per_s"]),
+                *(
+                    (f"load.{key}", figures[key])
+                    for key in (
+                        "photos_per_s",
+                        "photo_p50_s",
+                        "photo_p95_s",
+                        "cmd_p95_ms",
+                        "picture_cmd_p95_ms",
+                        "peak_rss_mb",
+                        "lost",
+                    )
+                ),
+                ("load.duplicates", figures["duplicates"]),
+            ],
+            load.lost + load.duplicates,
+        )
 
         before = describe_machine()["load_average"]
-        plan = LoadPlan(chats=chats, photos_per_chat=photos, command_users=5, picture_chats=2, analysis_workers=2,
-                        fault_rate=rate, bad_booths=True, seed=13)
+        plan = LoadPlan(
+            chats=chats,
+            photos_per_chat=photos,
+            command_users=5,
+            picture_chats=2,
+            analysis_workers=2,
+            fault_rate=rate,
+            bad_booths=True,
+            seed=13,
+        )
         faults = await run_load(plan, root / "faults")
         figures = faults.metrics()
-        _part(lines, f"Faults: the same burst, {rate:.0%} of Bot API calls failing at random (429, 500, 502, hang,"
-              " dropped connection, slow), every second strip's booth page hanging, looping or garbage", before, [
-                  ("faults.served", figures["faults_served"]),
-                  ("faults.lost", figures["lost"]),
-                  ("faults.duplicates", figures["duplicates"]),
-                  ("faults.photo_p95_s", figures["photo_p95_s"]),
-                  ("faults.cmd_p95_ms", figures["cmd_p95_ms"]),
-              ], faults.lost + faults.duplicates)
+        _part(
+            lines,
+            f"Faults: the same burst, {rate:.0%} of Bot API calls failing at random (429, 500, 502, hang,"
+            " dropped connection, slow), every second strip's booth page hanging, looping or garbage",
+            before,
+            [
+                ("faults.served", figures["faults_served"]),
+                ("faults.lost", figures["lost"]),
+                ("faults.duplicates", figures["duplicates"]),
+                ("faults.photo_p95_s", figures["photo_p95_s"]),
+                ("faults.cmd_p95_ms", figures["cmd_p95_ms"]),
+            ],
+            faults.lost + faults.duplicates,
+        )
 
         before = describe_machine()["load_average"]
         crashes = await run_crashes(crash_runs, root / "crash", seed=29)
         figures = crashes.metrics()
-        _part(lines, f"Crashes: SIGKILL of the bot and its workers at {crash_runs} seeded moments mid-ingest and"
-              " mid-analysis (3 strips each), then a restart", before, [
-                  ("crash.runs", figures["runs"]),
-                  ("crash.lost", figures["lost"]),
-                  ("crash.duplicates", figures["duplicates"]),
-                  ("crash.resumed_runs", figures["resumed_runs"]),
-              ], crashes.lost + crashes.duplicates)
+        _part(
+            lines,
+            f"Crashes: SIGKILL of the bot and its workers at {crash_runs} seeded moments mid-ingest and"
+            " mid-analysis (3 strips each), then a restart",
+            before,
+            [
+                ("crash.runs", figures["runs"]),
+                ("crash.lost", figures["lost"]),
+                ("crash.duplicates", figures["duplicates"]),
+                ("crash.resumed_runs", figures["resumed_runs"]),
+            ],
+            crashes.lost + crashes.duplicates,
+        )
 
 
 def _part(
     lines: list[str], title: str, load_before: str, figures: list[tuple[str, float]], problems: list[str]
 ) -> None:
     after = describe_machine()["load_average"]
-    lines += ["", f"## {title}", "", f"Load average (1, 5, 15 min) before: {load_before}; after: {after}", "",
-              "| figure | value |", "|---|---|"]
+    lines += [
+        "",
+        f"## {title}",
+        "",
+        f"Load average (1, 5, 15 min) before: {load_before}; after: {after}",
+        "",
+        "| figure | value |",
+        "|---|---|",
+    ]
     for name, value in figures:
-        metric(name, value)
-        lines.append(f"| `{name}` | {value:.3f} |" if isinstance(value, float) else f"| `{name}` | {value} |")
+        whole = float(value).is_integer()
+        metric(name, int(value) if whole else value)
+        lines.append(f"| `{name}` | {int(value)} |" if whole else f"| `{name}` | {value:.3f} |")
     for problem in problems[:20]:
         print(f"PROBLEM {problem}", flush=True)
         lines.append(f"- problem: {problem}")

@@ -15,8 +15,10 @@ from aiohttp import web
 from playground.samples import BOOTH_HOST, BOOTH_PATH
 
 BAD_BOOTH_KINDS = ("hang", "loop", "junk")
-_PAGE = '<!doctype html><html><head><meta property="og:image" content="{photo}"></head><body><img src="{photo}">' \
+_PAGE = (
+    '<!doctype html><html><head><meta property="og:image" content="{photo}"></head><body><img src="{photo}">'
     '<a class="btn-download" href="{photo}" download>Download</a></body></html>'
+)
 
 
 def booth_url(code: str) -> str:

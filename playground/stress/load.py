@@ -10,6 +10,7 @@ and `.duplicates` name what went wrong; tests assert they are empty, the benchma
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import os
 import statistics
@@ -111,8 +112,10 @@ def strips_for(plan: LoadPlan) -> dict[tuple[int, int], LoadStrip]:
 async def run_load(plan: LoadPlan, workdir: Path) -> LoadReport:
     strips = await asyncio.to_thread(strips_for, plan)
     photos = await asyncio.to_thread(
-        lambda: {key: unique_copy(strip.phone_photo, 1 + key[0] * plan.photos_per_chat + key[1]) for key, strip in
-                 strips.items()}
+        lambda: {
+            key: unique_copy(strip.phone_photo, 1 + key[0] * plan.photos_per_chat + key[1])
+            for key, strip in strips.items()
+        }
     )
     booth = LoadBoothSite(
         photos={s.code: s.original for s in strips.values() if s.code.startswith("ok")}, hang_s=plan.booth_hang_s
@@ -213,12 +216,16 @@ async def _ask(
         asked = time.monotonic()
         await emu.send_text(chat_id, user_id, command)
         try:
-            await emu.wait_for(lambda: len(emu.bot_messages(chat_id)) > before, timeout=timeout_s)
+            await emu.wait_for(functools.partial(_more_bot_messages, run, chat_id, before), timeout=timeout_s)
         except TimeoutError:
             lost.append(f"{command} in chat {chat_id} not answered within {timeout_s:.0f} s")
             continue
         latencies_ms.append((time.monotonic() - asked) * 1000)
         await _quiet_chat(run, chat_id, 0.5)
+
+
+def _more_bot_messages(run: BotRun, chat_id: int, count: int) -> bool:
+    return len(run.emu.bot_messages(chat_id)) > count
 
 
 async def _quiet_chat(run: BotRun, chat_id: int, quiet_s: float, limit_s: float = 20.0) -> None:

@@ -71,9 +71,7 @@ class BotRun:
 
 
 @asynccontextmanager
-async def bot_on_emulator(
-    workdir: Path, *, extra_env: Mapping[str, str] | None = None
-) -> AsyncIterator[BotRun]:
+async def bot_on_emulator(workdir: Path, *, extra_env: Mapping[str, str] | None = None) -> AsyncIterator[BotRun]:
     """An emulator and a (not yet started) bot process using `workdir`; the process is stopped on exit."""
     data_dir = workdir / "data"
     async with BotApiEmulator(token=TOKEN, privacy_mode=False) as emu:
