@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 BotApplication = Application[ExtBot[int], ChatContext, dict[Any, Any], ChatData, BotData, JobQueue[ChatContext]]
 
 INBOX_FOLDER = "inbox"
+# PTB waits 5 s for an answer by default; a busy Telegram (or emulator) then looks like a lost request, and a post
+# that timed out cannot be sent again without risking a double (bot.rate_limit).
+READ_TIMEOUT_S = 20.0
 MENU_COMMANDS = (
     "start",
     "album",
@@ -60,6 +63,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         .rate_limiter(PostingRateLimiter(max_retries=3))
         .concurrent_updates(True)
+        .read_timeout(READ_TIMEOUT_S)
         .get_updates_request(InboxRequest(inbox))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)

@@ -7,8 +7,9 @@ stock limiter every button an admin check guards waited ~3 s once a group had pr
 
 AIORateLimiter retries only 429s. A 502 from Telegram's front end or a connection cut before the answer lost the
 photo's answer (the member was told "Telegram is busy" although the photo was filed). Such a request is sent again
-after a short pause. A timed-out send may, on the real Telegram, have arrived: sending it again can show a message
-twice, which is better than an answer never sent (the load benchmark counts both: evals/bench_load.py).
+after a short pause. A request that timed out waiting for its answer is different: Telegram may have done it, so
+one that posts a message is not sent again (the load benchmark saw a slow server answer the same photo five times);
+reads, edits, deletions and reactions are (evals/bench_load.py counts both lost and doubled answers).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import httpx
 from telegram.error import BadRequest, NetworkError
 from telegram.ext import AIORateLimiter
 
@@ -27,10 +29,20 @@ TRANSIENT_RETRY_PAUSES_S = (0.5, 1.0, 2.0, 4.0)
 log = logging.getLogger(__name__)
 
 
-def is_transient(error: Exception) -> bool:
-    """A failure on the way (5xx, connection, timeout), not Telegram refusing the request (BadRequest is a
-    NetworkError subclass in PTB)."""
-    return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+POSTING_PREFIXES = ("send", "forward", "copy")
+
+
+def is_transient(error: Exception, endpoint: str) -> bool:
+    """A failure on the way (5xx, a refused or cut connection, a timeout) that is safe to send again: not Telegram
+    refusing the request (BadRequest is a NetworkError subclass in PTB), and not a post whose answer timed out."""
+    if not isinstance(error, NetworkError) or isinstance(error, BadRequest):
+        return False
+    answer_lost = isinstance(error.__cause__, httpx.ReadTimeout | httpx.WriteTimeout)
+    return not (answer_lost and posts_a_message(endpoint))
+
+
+def posts_a_message(endpoint: str) -> bool:
+    return endpoint.startswith(POSTING_PREFIXES) and endpoint != "sendChatAction"
 
 
 class PostingRateLimiter(AIORateLimiter):
@@ -53,7 +65,7 @@ class PostingRateLimiter(AIORateLimiter):
             try:
                 return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
             except NetworkError as error:
-                if pause is None or not is_transient(error):
+                if pause is None or not is_transient(error, endpoint):
                     raise
                 log.warning("%s failed on the way (%s); sending it again in %.1f s", endpoint, error, pause)
                 await asyncio.sleep(pause)

@@ -12,8 +12,11 @@ METRIC load.lost                photos not filed, answered or analysed, commands
 METRIC faults.lost / faults.duplicates   the same burst with Telegram failing at random (429, 500, 502, hangs,
                                 dropped connections) and booth pages that hang, loop or return garbage (goal 0)
 METRIC crash.runs / crash.lost  SIGKILL at seeded moments mid-ingest and mid-analysis, then a restart (goal 0)
+METRIC crash.weekly_runs / crash.weekly_double_posts   SIGKILL after a weekly post was claimed (goal 0 doubles;
+                                `crash.weekly_posted` counts the weeks whose post still reached the chat)
 
-Sizes come from BENCH_LOAD_CHATS (50), BENCH_LOAD_PHOTOS (10), BENCH_FAULT_RATE (0.05), BENCH_CRASH_RUNS (20).
+Sizes come from BENCH_LOAD_CHATS (50), BENCH_LOAD_PHOTOS (10), BENCH_FAULT_RATE (0.05), BENCH_CRASH_RUNS (20),
+BENCH_WEEKLY_CRASH_RUNS (3; each waits for a whole minute, as the weekly job first looks at the next minute).
 The figures and the machine (cores, load average before and after each part, RAM) go to docs/bench-report.md.
 No evaluation data is needed. The machine may be shared: each part records the load average it ran under.
 """
@@ -29,6 +32,7 @@ from pathlib import Path
 from evals.common import REPO_ROOT, metric
 from playground.stress import LoadPlan, describe_machine, run_load
 from playground.stress.crash import run_crashes
+from playground.stress.weekly_crash import run_weekly_crashes
 
 REPORT = REPO_ROOT / "docs" / "bench-report.md"
 
@@ -115,6 +119,21 @@ async def _bench(lines: list[str]) -> None:
                 ("crash.resumed_runs", figures["resumed_runs"]),
             ],
             crashes.lost + crashes.duplicates,
+        )
+
+        before = describe_machine()["load_average"]
+        weekly_runs = _env_int("BENCH_WEEKLY_CRASH_RUNS", 3)
+        weekly = await run_weekly_crashes(weekly_runs, root / "weekly", seed=31)
+        _part(
+            lines,
+            f"Weekly post: SIGKILL at {weekly_runs} seeded moments after the post was claimed, then a restart",
+            before,
+            [
+                ("crash.weekly_runs", weekly.runs),
+                ("crash.weekly_posted", weekly.posted),
+                ("crash.weekly_double_posts", len(weekly.double_posts)),
+            ],
+            weekly.lost + weekly.double_posts,
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 from telegram.error import BadRequest, NetworkError, TimedOut
 
@@ -61,4 +62,25 @@ async def test_requests_that_failed_on_the_way_are_sent_again_and_refusals_are_n
     with pytest.raises(NetworkError):
         await limiter.process_request(down, ("sendMessage", data), {}, "sendMessage", data, None)
     assert calls == ["sendMessage"] * 3, "the first try and one per pause, then the error"
+    await limiter.shutdown()
+
+
+async def test_a_post_whose_answer_timed_out_is_not_sent_again_but_an_edit_is() -> None:
+    limiter = PostingRateLimiter(max_retries=0, transient_pauses=(0.0, 0.0))
+    await limiter.initialize()
+    calls: list[str] = []
+
+    async def slow(endpoint: str, data: dict[str, object]) -> bool:
+        calls.append(endpoint)
+        if len(calls) == 1:
+            raise TimedOut() from httpx.ReadTimeout("no answer in time")
+        return True
+
+    data = {"chat_id": 5, "text": "hi"}
+    with pytest.raises(TimedOut):
+        await limiter.process_request(slow, ("sendPhoto", data), {}, "sendPhoto", data, None)
+    assert calls == ["sendPhoto"], "Telegram may have posted it: sending again could show it twice"
+    calls.clear()
+    assert await limiter.process_request(slow, ("editMessageText", data), {}, "editMessageText", data, None)
+    assert calls == ["editMessageText"] * 2
     await limiter.shutdown()
