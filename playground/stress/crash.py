@@ -16,7 +16,7 @@ from pathlib import Path
 
 from playground.stress.album_check import read_album
 from playground.stress.booth import LoadBoothSite
-from playground.stress.load import SentPhoto, _settle
+from playground.stress.load import SentPhoto, settle_answers
 from playground.stress.session import bot_on_emulator
 from playground.stress.strips import load_strip, unique_copy
 
@@ -80,7 +80,7 @@ async def _one_crash(
         report.killed_with_unanalysed += killed.unanalysed > 0
         report.lost.extend(f"{name}: at the kill, {problem}" for problem in killed.problems if "orphan" not in problem)
         report.restart_s.append(await run.start())
-        await _settle(run, sent, {chat_id: len(pictures)}, timeout_s=300)
+        await settle_answers(run, sent, {chat_id: len(pictures)}, timeout_s=300)
         state = read_album(run.data_dir)
         report.runs += 1
         report.photos += len(sent)

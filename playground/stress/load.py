@@ -151,7 +151,7 @@ async def _run(plan: LoadPlan, run: BotRun, photos: dict[tuple[int, int], bytes]
             strip = load_strip(f"ok{photo:03d}", photo)
             message = await emu.send_photo(chat_id, user_id, unique_copy(strip.phone_photo, 4000 - number * 8 - photo))
             prefilled.append(SentPhoto(chat_id, message["message_id"], time.monotonic()))
-    await _settle(run, prefilled, {chat: PREFILLED_PHOTOS for chat, _ in viewers}, plan.settle_timeout_s)
+    await settle_answers(run, prefilled, {chat: PREFILLED_PHOTOS for chat, _ in viewers}, plan.settle_timeout_s)
 
     if plan.fault_rate:
         emu.inject_random_faults(plan.fault_rate, plan.fault_kinds, seed=plan.seed, delays=FAULT_DELAYS)
@@ -183,7 +183,7 @@ async def _run(plan: LoadPlan, run: BotRun, photos: dict[tuple[int, int], bytes]
         message = await emu.send_photo(chat_id, user_id, photos[(index, photo)])
         sent.append(SentPhoto(chat_id, message["message_id"], time.monotonic()))
     expected = {chat: plan.photos_per_chat for chat, _ in groups}
-    finished = await _settle(run, sent, expected, plan.settle_timeout_s)
+    finished = await settle_answers(run, sent, expected, plan.settle_timeout_s)
     report.burst_s = finished - started
     stop.set()
     await asyncio.gather(*askers)
@@ -237,7 +237,7 @@ async def _quiet_chat(run: BotRun, chat_id: int, quiet_s: float, limit_s: float 
         await asyncio.sleep(0.1)
 
 
-async def _settle(run: BotRun, sent: list[SentPhoto], expected: dict[int, int], timeout_s: float) -> float:
+async def settle_answers(run: BotRun, sent: list[SentPhoto], expected: dict[int, int], timeout_s: float) -> float:
     """Wait until every photo has exactly one answer, every album holds its photos, all analysed, and the bot has not
     called the Bot API about these chats for QUIET_S; returns when its last message there changed. Gives up (the
     checks then say what is missing or doubled) after `timeout_s`, or when the bot has been silent for

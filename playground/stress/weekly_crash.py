@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from playground.stress.album_check import DATABASE_FILE
 from playground.stress.booth import LoadBoothSite
-from playground.stress.load import SentPhoto, _settle
+from playground.stress.load import SentPhoto, settle_answers
 from playground.stress.session import BotRun, bot_on_emulator
 from playground.stress.strips import load_strip, unique_copy
 from storage.db import Database
@@ -64,7 +64,7 @@ async def _one_weekly_crash(
         for photo in photos:
             message = await emu.send_photo(chat_id, owner["id"], photo)
             sent.append(SentPhoto(chat_id, message["message_id"], time.monotonic()))
-        await _settle(run, sent, {chat_id: len(photos)}, timeout_s=300)
+        await settle_answers(run, sent, {chat_id: len(photos)}, timeout_s=300)
         await _schedule_just_passed(run.data_dir, chat_id)
         if not await _wait_for_claim(run.data_dir, chat_id, timeout_s=90):
             report.lost.append(f"weekly run {number}: the post was never claimed")
