@@ -13,10 +13,12 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot, JobQueue
 
 from booths import SafeFetcher
+from bot.inbox_request import InboxRequest
 from bot.rate_limit import PostingRateLimiter
 from handlers import register_all
 from handlers.context import CONTEXT_TYPES, BotData, ChatContext, ChatData
 from handlers.i18n import t
+from handlers.inbox import UpdateInbox
 from miniapp.api import TELEGRAM_FRAMES, MiniApp
 from miniapp.server import build_app, make_miniapp, serve
 from pipeline.services import Services
@@ -28,6 +30,10 @@ log = logging.getLogger(__name__)
 
 BotApplication = Application[ExtBot[int], ChatContext, dict[Any, Any], ChatData, BotData, JobQueue[ChatContext]]
 
+INBOX_FOLDER = "inbox"
+# PTB waits 5 s for an answer by default; a busy Telegram (or emulator) then looks like a lost request, and a post
+# that timed out cannot be sent again without risking a double (bot.rate_limit).
+READ_TIMEOUT_S = 20.0
 MENU_COMMANDS = (
     "start",
     "album",
@@ -57,6 +63,7 @@ def build_application(
     hosts at local servers)."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    inbox = UpdateInbox(settings.data_dir / INBOX_FOLDER)
     builder = (
         ApplicationBuilder()
         .context_types(CONTEXT_TYPES)
@@ -65,6 +72,8 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         .rate_limiter(PostingRateLimiter(max_retries=3))
         .concurrent_updates(True)
+        .read_timeout(READ_TIMEOUT_S)
+        .get_updates_request(InboxRequest(inbox))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -77,6 +86,7 @@ def build_application(
     app.bot_data.shared_cpu = cpu
     app.bot_data.shared_pictures = pictures
     app.bot_data.booth_fetcher = fetcher
+    app.bot_data.inbox = inbox
     register_all(app)
     return app
 
@@ -91,7 +101,20 @@ async def _post_init(app: BotApplication) -> None:
     await start_miniapp(app, data.services)
     await set_command_menu(app)
     start_jobs(app, data.services)
+    await replay_inbox(app)
     log.info("Bot @%s ready", app.bot.username)
+
+
+async def replay_inbox(app: BotApplication) -> None:
+    """Uploads a crash interrupted (handlers.inbox) are handled again, before anything new arrives."""
+    inbox = app.bot_data.inbox
+    pending = inbox.pending() if inbox is not None else []
+    for data in pending:
+        update = Update.de_json(data, app.bot)
+        if update is not None:
+            await app.update_queue.put(update)
+    if pending:
+        log.info("handling again %d upload(s) a crash interrupted", len(pending))
 
 
 async def set_command_menu(app: BotApplication) -> None:

@@ -1,21 +1,55 @@
-"""PTB's AIORateLimiter, with reads of a group kept out of that group's message budget.
+"""PTB's AIORateLimiter, with reads of a group kept out of that group's message budget, and with requests that
+failed on the way (a 5xx, a dropped connection, a timeout) sent again a few times.
 
 AIORateLimiter counts every request that names a group's `chat_id` against the group's 20 messages a minute.
 Telegram's limit is on messages posted to the group; an admin check (`getChatMember`) posts nothing, yet under the
 stock limiter every button an admin check guards waited ~3 s once a group had pressed 20 of them in a minute.
+
+AIORateLimiter retries only 429s. A 502 from Telegram's front end or a connection cut before the answer lost the
+photo's answer (the member was told "Telegram is busy" although the photo was filed). Such a request is sent again
+after a short pause. A request that timed out waiting for its answer is different: Telegram may have done it, so
+one that posts a message is not sent again (the load benchmark saw a slow server answer the same photo five times);
+reads, edits, deletions and reactions are (evals/bench_load.py counts both lost and doubled answers).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import httpx
+from telegram.error import BadRequest, NetworkError
 from telegram.ext import AIORateLimiter
 
 READS = frozenset({"getChat", "getChatMember", "getChatAdministrators", "getChatMemberCount"})
+TRANSIENT_RETRY_PAUSES_S = (0.5, 1.0, 2.0, 4.0)
+
+log = logging.getLogger(__name__)
+
+
+POSTING_PREFIXES = ("send", "forward", "copy")
+
+
+def is_transient(error: Exception, endpoint: str) -> bool:
+    """A failure on the way (5xx, a refused or cut connection, a timeout) that is safe to send again: not Telegram
+    refusing the request (BadRequest is a NetworkError subclass in PTB), and not a post whose answer timed out."""
+    if not isinstance(error, NetworkError) or isinstance(error, BadRequest):
+        return False
+    answer_lost = isinstance(error.__cause__, httpx.ReadTimeout | httpx.WriteTimeout)
+    return not (answer_lost and posts_a_message(endpoint))
+
+
+def posts_a_message(endpoint: str) -> bool:
+    return endpoint.startswith(POSTING_PREFIXES) and endpoint != "sendChatAction"
 
 
 class PostingRateLimiter(AIORateLimiter):
+    def __init__(self, *args: Any, transient_pauses: tuple[float, ...] = TRANSIENT_RETRY_PAUSES_S, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.transient_pauses = transient_pauses
+
     async def process_request(
         self,
         callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
@@ -27,4 +61,12 @@ class PostingRateLimiter(AIORateLimiter):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         if endpoint in READS:  # `data` only tells the limiter which budget; the request itself is in `args`
             data = {key: value for key, value in data.items() if key != "chat_id"}
-        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+        for pause in (*self.transient_pauses, None):
+            try:
+                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+            except NetworkError as error:
+                if pause is None or not is_transient(error, endpoint):
+                    raise
+                log.warning("%s failed on the way (%s); sending it again in %.1f s", endpoint, error, pause)
+                await asyncio.sleep(pause)
+        raise AssertionError("unreachable: the last attempt returns or raises")

@@ -16,6 +16,7 @@ from booths import SafeFetcher
 from handlers.bounded import ExpiringMap, RecentViews
 from handlers.error_reports import ErrorReports
 from handlers.i18n import normalise_language
+from handlers.inbox import UpdateInbox
 from pipeline.analysis import FiledAnalysis
 from pipeline.rate_limits import Limits
 from pipeline.services import Services
@@ -133,6 +134,7 @@ class BotData:
         self.miniapp_stop: Callable[[], Awaitable[None]] | None = None  # stops its server at shutdown
         self.miniapp_in_webhook = False  # bot.webhook's server serves the Mini App (no server of its own)
         self.limits = Limits()
+        self.inbox: UpdateInbox | None = None  # uploads kept until handled (handlers.inbox); set by bot.app
 
 
 class ChatData:

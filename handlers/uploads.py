@@ -75,6 +75,24 @@ async def on_document(update: Update, context: ChatContext) -> None:
 async def _intake(
     update: Update, context: ChatContext, message: Message, file_id: str, declared_size: int | None
 ) -> None:
+    try:
+        await _answer_upload(update, context, message, file_id, declared_size)
+    except asyncio.CancelledError:
+        raise  # the bot is stopping mid-upload: the next start handles it again (handlers.inbox)
+    except Exception:
+        _handled(context, update)
+        raise
+    _handled(context, update)
+
+
+def _handled(context: ChatContext, update: Update) -> None:
+    if context.bot_data.inbox is not None:
+        context.bot_data.inbox.done(update.update_id)
+
+
+async def _answer_upload(
+    update: Update, context: ChatContext, message: Message, file_id: str, declared_size: int | None
+) -> None:
     language = await context.language()
     quiet = (await context.services.answers.plan(message.chat_id)).quiet
     report = ChatReport(context, message, language, quiet)

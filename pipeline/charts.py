@@ -1,4 +1,7 @@
-"""Leaderboard pictures: standings in, PNG bytes out (matplotlib, Agg backend, Hangul font when installed)."""
+"""Leaderboard pictures: standings in, PNG bytes out (matplotlib, Agg backend, Hangul font when installed).
+
+matplotlib is imported when the first chart is drawn (in a worker process), not when the bot starts: it was two of
+the bot's five seconds from start to first answer (bench.cold_start_s)."""
 
 from __future__ import annotations
 
@@ -7,17 +10,15 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import matplotlib
 import numpy as np
 
-matplotlib.use("Agg")
-
-from matplotlib import font_manager
-from matplotlib import pyplot as plt
-from matplotlib.offsetbox import AnnotationBbox, OffsetImage
-
 from vision.render import FONT_CANDIDATES
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 MAX_BARS = 10
 DPI = 100
@@ -45,8 +46,20 @@ class ChartSpec:
 
 
 @cache
+def _pyplot() -> ModuleType:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    return pyplot
+
+
+@cache
 def _font_families() -> list[str]:
     """Register the installed Hangul-capable fonts (regular and bold); DejaVu Sans is the fallback for the rest."""
+    from matplotlib import font_manager
+
     families: list[str] = []
     for path in FONT_CANDIDATES:
         if path.exists() and "dejavu" not in path.name.lower():
@@ -64,6 +77,7 @@ def _colour(place: int) -> str:
 def render_leaderboard(spec: ChartSpec) -> bytes:
     """A horizontal bar chart, best at the top; ties share a colour because they share a place."""
     bars = spec.bars[:MAX_BARS]
+    plt = _pyplot()
     with warnings.catch_warnings(), plt.rc_context({"font.family": _font_families(), "font.size": 12}):
         # Names may hold emoji no installed font draws: they show as boxes, which is no reason to fill the logs.
         warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
@@ -85,7 +99,9 @@ def render_leaderboard(spec: ChartSpec) -> bytes:
             plt.close(figure)
 
 
-def _draw_face(axes: plt.Axes, face: np.ndarray, position: int) -> None:
+def _draw_face(axes: Axes, face: np.ndarray, position: int) -> None:
+    from matplotlib.offsetbox import AnnotationBbox, OffsetImage
+
     # OffsetImage sizes in points (1/72 inch): FACE_PX pixels are FACE_PX · 72 / DPI points.
     picture = OffsetImage(face, zoom=FACE_PX / max(face.shape[:2]) * 72 / DPI)
     box = AnnotationBbox(
@@ -100,7 +116,7 @@ def _draw_face(axes: plt.Axes, face: np.ndarray, position: int) -> None:
     axes.add_artist(box)
 
 
-def _draw_bars(axes: plt.Axes, bars: Sequence[Bar], points_label: str) -> None:
+def _draw_bars(axes: Axes, bars: Sequence[Bar], points_label: str) -> None:
     positions = list(range(len(bars)))[::-1]
     values = [bar.points for bar in bars]
     axes.barh(positions, values, color=[_colour(bar.place) for bar in bars], height=0.6)

@@ -106,7 +106,8 @@ class Services:
         owns_pictures = pictures is None
         pictures = pictures or CpuPool(settings.picture_workers, name="pictures")
         faces = FaceStore(db)
-        fetcher = fetcher or SafeFetcher()
+        route = settings.loopback_booth_route
+        fetcher = fetcher or SafeFetcher(allow_loopback=bool(route), host_map=route)
         opt_outs = OptOutStore(db)
         # The OpenAI step exists only with a key; even then it asks about a chat's photos only once its admins opt in.
         refiner = OpenAIRefiner(settings, RefinementStore(db), cpu) if settings.openai_configured else None

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     bot_api_base_url: str | None = Field(default=None, description="Bot API server, e.g. a local one")
     bot_api_base_file_url: str | None = None
     playground_port: int = 8080
+    loopback_booth: str | None = Field(
+        default=None,
+        description="host:port — fetch this made-up booth host (reserved .test domain only) from a loopback port: "
+        "the load tests and benchmarks run the bot as a process against a local booth site",
+    )
     max_upload_mb: int = Field(default=20, description="Largest photo or document the bot accepts")
     max_image_pixels: int = Field(default=60_000_000, description="Larger images are refused as decompression bombs")
     album_page_size: int = Field(
@@ -97,6 +102,7 @@ class Settings(BaseSettings):
         "miniapp_url",
         "miniapp_short_name",
         "miniapp_jwt_secret",
+        "loopback_booth",
         mode="before",
     )
     @classmethod
@@ -131,6 +137,16 @@ class Settings(BaseSettings):
     def _long_enough_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 32:
             raise ValueError("MINIAPP_JWT_SECRET must be at least 32 characters (or empty: one is generated)")
+        return value
+
+    @field_validator("loopback_booth")
+    @classmethod
+    def _only_test_hosts(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        host, _, port = value.rpartition(":")
+        if not host.endswith(".test") or not port.isdigit():
+            raise ValueError("LOOPBACK_BOOTH must be host:port with a host under the reserved .test domain")
         return value
 
     @field_validator("default_language")
@@ -178,6 +194,14 @@ class Settings(BaseSettings):
         if not self.openai_base_url:
             return OPENAI_HOST
         return urlsplit(self.openai_base_url).hostname or self.openai_base_url
+
+    @property
+    def loopback_booth_route(self) -> dict[str, tuple[str, int]]:
+        """The SafeFetcher host map for LOOPBACK_BOOTH (empty when unset)."""
+        if self.loopback_booth is None:
+            return {}
+        host, _, port = self.loopback_booth.rpartition(":")
+        return {host: ("127.0.0.1", int(port))}
 
     @property
     def blob_dir(self) -> Path:

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from playground.emulator.faults import FaultPlan
+from playground.emulator.faults import FAULT_KINDS, FaultPlan
 from playground.emulator.server import BotApiServer
 from playground.emulator.state import MEMBER_STATUSES, EmulatorState, EventCallback, MessageRecord
 from playground.emulator.user_actions import UserActions, detect_entities
@@ -335,8 +335,26 @@ class BotApiEmulator:
     def inject_fault(
         self, method: str, kind: str = "429", count: int = 1, retry_after: int = 1, delay: float | None = None
     ) -> None:
-        """Make the next ``count`` calls of ``method`` ("*" = any) fail: 429, 500, timeout or slow."""
+        """Make the next ``count`` calls of ``method`` ("*" = any) fail: 429, 500, 502, timeout, drop or slow."""
         self.faults.add(method, kind, count, retry_after, delay)
+
+    def inject_random_faults(
+        self,
+        rate: float,
+        kinds: tuple[str, ...] = FAULT_KINDS,
+        seed: int = 0,
+        *,
+        retry_after: int = 1,
+        delays: dict[str, float] | None = None,
+        spared: tuple[str, ...] = (),
+    ) -> None:
+        """Fail each later call (methods in `spared` excepted) with probability `rate`, seeded."""
+        self.faults.randomly(rate, kinds, seed, retry_after=retry_after, delays=delays, spared=spared)
+
+    @property
+    def triggered_faults(self) -> list[tuple[str, str]]:
+        """(method, kind) of every fault served so far."""
+        return list(self.faults.triggered)
 
     def clear_faults(self) -> None:
         self.faults.clear()

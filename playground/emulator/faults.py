@@ -1,10 +1,13 @@
-"""Injected failures: 429 flood waits, 500s, hung requests and slow responses."""
+"""Injected failures: 429 flood waits, 500 and 502 errors, hung requests, dropped connections and slow responses —
+counted ones (`add`) or random ones at a seeded rate (`randomly`). A failed call never runs its method, as when
+Telegram's front end fails before the Bot API server sees the request."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
-FAULT_KINDS = ("429", "500", "timeout", "slow")
+FAULT_KINDS = ("429", "500", "502", "timeout", "drop", "slow")
 DEFAULT_DELAYS = {"timeout": 30.0, "slow": 2.0}
 
 
@@ -17,14 +20,26 @@ class Fault:
     delay: float = 0.0
 
 
+@dataclass(frozen=True)
+class RandomFaults:
+    """Each call of a method outside `spared` fails with probability `rate`, its kind drawn from `kinds`."""
+
+    rate: float
+    kinds: tuple[str, ...]
+    rng: random.Random
+    retry_after: int = 1
+    delays: tuple[tuple[str, float], ...] = ()
+    spared: frozenset[str] = frozenset()
+
+
 class FaultPlan:
     def __init__(self) -> None:
         self.faults: list[Fault] = []
+        self.random: RandomFaults | None = None
         self.triggered: list[tuple[str, str]] = []
 
     def add(self, method: str, kind: str, count: int, retry_after: int, delay: float | None) -> Fault:
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"fault kind must be one of {FAULT_KINDS}, not {kind!r}")
+        _check_kind(kind)
         if count < 1:
             raise ValueError("count must be at least 1")
         fault = Fault(
@@ -37,6 +52,30 @@ class FaultPlan:
         self.faults.append(fault)
         return fault
 
+    def randomly(
+        self,
+        rate: float,
+        kinds: tuple[str, ...],
+        seed: int,
+        *,
+        retry_after: int = 1,
+        delays: dict[str, float] | None = None,
+        spared: tuple[str, ...] = (),
+    ) -> None:
+        """From now on fail calls at random (seeded: the same calls in the same order fail the same way)."""
+        for kind in kinds:
+            _check_kind(kind)
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError("rate must be between 0 and 1")
+        self.random = RandomFaults(
+            rate,
+            kinds,
+            random.Random(seed),
+            retry_after,
+            tuple((delays or {}).items()),
+            frozenset(name.lower() for name in spared),
+        )
+
     def take(self, method: str) -> Fault | None:
         """The next fault for this call, consuming one of its repetitions."""
         for fault in self.faults:
@@ -46,7 +85,22 @@ class FaultPlan:
                     self.faults.remove(fault)
                 self.triggered.append((method, fault.kind))
                 return fault
-        return None
+        return self._random_fault(method)
+
+    def _random_fault(self, method: str) -> Fault | None:
+        chance = self.random
+        if chance is None or method.lower() in chance.spared or chance.rng.random() >= chance.rate:
+            return None
+        kind = chance.rng.choice(chance.kinds)
+        delay = dict(chance.delays).get(kind, DEFAULT_DELAYS.get(kind, 0.0))
+        self.triggered.append((method, kind))
+        return Fault(method.lower(), kind, 0, chance.retry_after, delay)
 
     def clear(self) -> None:
         self.faults.clear()
+        self.random = None
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in FAULT_KINDS:
+        raise ValueError(f"fault kind must be one of {FAULT_KINDS}, not {kind!r}")

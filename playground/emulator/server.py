@@ -32,6 +32,10 @@ from playground.emulator.updates import UpdatePoller
 
 MAX_REQUEST_BYTES = 60 * 1024 * 1024
 MAX_UPLOAD_FILE_BYTES = 50_000_000  # Telegram's limit for each file a bot uploads: 50 MB, not 50 MiB
+BAD_GATEWAY_PAGE = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>"
+    "\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n"
+)
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _LOG = logging.getLogger(__name__)
 Handler = Callable[[EmulatorState, Params], Any]
@@ -89,12 +93,16 @@ class BotApiServer:
                 return _reply(too_many_requests(fault.retry_after))
             if fault.kind == "500":
                 return _reply(INTERNAL_ERROR)
+            if fault.kind == "502":
+                # Telegram's front end answers a 502 with its own HTML page, not the Bot API's JSON.
+                return web.Response(status=502, text=BAD_GATEWAY_PAGE, content_type="text/html")
+            if fault.kind == "drop":
+                # The connection is cut before any answer: the method never runs.
+                return _drop(request)
             await self._sleep_unless_stopping(fault.delay)
             if fault.kind == "timeout":
                 # A hung request: the method never runs and the connection is dropped.
-                if request.transport is not None:
-                    request.transport.close()
-                return web.Response(status=504)
+                return _drop(request)
         try:
             result = handler(self.state, params)
             if inspect.isawaitable(result):
@@ -117,6 +125,12 @@ class BotApiServer:
         if stored is None:
             return _reply(NOT_FOUND)
         return web.Response(body=stored.data, content_type="application/octet-stream")
+
+
+def _drop(request: web.Request) -> web.Response:
+    if request.transport is not None:
+        request.transport.close()
+    return web.Response(status=504)
 
 
 def _reply(error: ApiError) -> web.Response:

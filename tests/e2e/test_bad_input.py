@@ -84,11 +84,21 @@ async def test_telegram_429_is_retried_and_the_reply_arrives(harness: Harness) -
     assert "Saved" in text_of(reply)
 
 
+async def test_a_reply_that_failed_on_the_way_is_sent_again(harness: Harness) -> None:
+    user, chat = _private(harness)
+    harness.emu.inject_fault("sendMessage", kind="502", count=1)
+    harness.emu.inject_fault("sendMessage", kind="drop", count=1)
+    await harness.emu.send_photo(chat["id"], user["id"], noisy_jpeg(10))
+    reply = await harness.reply(chat["id"], timeout=30)
+    assert "Saved" in text_of(reply)
+    assert [text_of(m) for m in harness.bot_messages(chat["id"])] == [text_of(reply)], "answered once"
+
+
 async def test_a_failed_reply_loses_nothing(harness: Harness) -> None:
     user, chat = _private(harness)
-    harness.emu.inject_fault("sendMessage", kind="500", count=1)
+    harness.emu.inject_fault("sendMessage", kind="500", count=5)  # more than the bot's resends (bot.rate_limit)
     await harness.emu.send_photo(chat["id"], user["id"], noisy_jpeg(9))
-    # The "saved" reply fails with a 500; the error handler's apology then goes through.
-    apology = await harness.reply(chat["id"])
+    # The "saved" reply fails with a 500 every time; the error handler's apology then goes through.
+    apology = await harness.reply(chat["id"], timeout=40)
     assert "/album shows whether it was saved" in text_of(apology) or "busy" in text_of(apology)
     assert await harness.album_count(chat["id"]) == 1

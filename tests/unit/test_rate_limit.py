@@ -1,8 +1,13 @@
-"""Reads of a group (admin checks) do not use up the group's 20 messages a minute."""
+"""Reads of a group (admin checks) do not use up the group's 20 messages a minute; requests that failed on the
+way are sent again."""
 
 from __future__ import annotations
 
 import asyncio
+
+import httpx
+import pytest
+from telegram.error import BadRequest, NetworkError, TimedOut
 
 from bot.rate_limit import PostingRateLimiter
 
@@ -21,4 +26,61 @@ async def test_admin_checks_in_a_group_are_not_throttled_like_messages() -> None
         for _ in range(30):
             await limiter.process_request(request, ("getChatMember", data), {}, "getChatMember", data, None)
     assert len(sent) == 30 and all(d["chat_id"] == -100123 for _, d in sent), "the request itself is unchanged"
+    await limiter.shutdown()
+
+
+async def test_requests_that_failed_on_the_way_are_sent_again_and_refusals_are_not() -> None:
+    limiter = PostingRateLimiter(max_retries=0, transient_pauses=(0.0, 0.0))
+    await limiter.initialize()
+    failures = [NetworkError("Bad Gateway"), TimedOut()]
+    calls: list[str] = []
+
+    async def flaky(endpoint: str, data: dict[str, object]) -> bool:
+        calls.append(endpoint)
+        if failures:
+            raise failures.pop(0)
+        return True
+
+    data = {"chat_id": 5, "text": "hi"}
+    assert await limiter.process_request(flaky, ("sendMessage", data), {}, "sendMessage", data, None) is True
+    assert calls == ["sendMessage"] * 3
+
+    async def refused(endpoint: str, data: dict[str, object]) -> bool:
+        calls.append(endpoint)
+        raise BadRequest("Message is too long")
+
+    calls.clear()
+    with pytest.raises(BadRequest):
+        await limiter.process_request(refused, ("sendMessage", data), {}, "sendMessage", data, None)
+    assert calls == ["sendMessage"], "Telegram's refusal is final"
+
+    async def down(endpoint: str, data: dict[str, object]) -> bool:
+        calls.append(endpoint)
+        raise NetworkError("Internal Server Error (500)")
+
+    calls.clear()
+    with pytest.raises(NetworkError):
+        await limiter.process_request(down, ("sendMessage", data), {}, "sendMessage", data, None)
+    assert calls == ["sendMessage"] * 3, "the first try and one per pause, then the error"
+    await limiter.shutdown()
+
+
+async def test_a_post_whose_answer_timed_out_is_not_sent_again_but_an_edit_is() -> None:
+    limiter = PostingRateLimiter(max_retries=0, transient_pauses=(0.0, 0.0))
+    await limiter.initialize()
+    calls: list[str] = []
+
+    async def slow(endpoint: str, data: dict[str, object]) -> bool:
+        calls.append(endpoint)
+        if len(calls) == 1:
+            raise TimedOut() from httpx.ReadTimeout("no answer in time")
+        return True
+
+    data = {"chat_id": 5, "text": "hi"}
+    with pytest.raises(TimedOut):
+        await limiter.process_request(slow, ("sendPhoto", data), {}, "sendPhoto", data, None)
+    assert calls == ["sendPhoto"], "Telegram may have posted it: sending again could show it twice"
+    calls.clear()
+    assert await limiter.process_request(slow, ("editMessageText", data), {}, "editMessageText", data, None)
+    assert calls == ["editMessageText"] * 2
     await limiter.shutdown()
