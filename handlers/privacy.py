@@ -57,18 +57,24 @@ PRIVACY_SECTIONS = (
     Section("privacy.erase", lines=("privacy.erase.forget", "privacy.erase.photo", "privacy.erase.myface")),
 )
 SENT = "privacy.sent"
+# /privacy is two messages (one would outgrow Telegram's 4096 characters): what is kept and what leaves, then the
+# gallery and erasing, from this section on.
+SECOND_MESSAGE = "privacy.gallery"
 
 
-def privacy_text(language: str, settings: Settings | None = None, openai_on: bool = False) -> str:
-    """The /privacy text for one chat: on a server with an OpenAI key (`settings`), what the OpenAI step sends for
+def privacy_messages(language: str, settings: Settings | None = None, openai_on: bool = False) -> list[str]:
+    """The /privacy texts for one chat: on a server with an OpenAI key (`settings`), what the OpenAI step sends for
     this chat — nothing until its admins opt in (`openai_on`), then exactly what pipeline/openai_refine.py sends."""
-    parts = [t(language, "privacy.title")]
+    messages: list[list[str]] = [[t(language, "privacy.title")]]
     for section in PRIVACY_SECTIONS:
+        if section.heading == SECOND_MESSAGE:
+            messages.append([])
         bullets = [f"• {t(language, key)}" for key in section.bullets]
         if section.heading == SENT and settings is not None and settings.openai_configured:
             bullets.append(f"• {openai_sentence(settings, openai_on, language)}")
-        parts.append("\n".join([t(language, section.heading), *bullets, *(t(language, key) for key in section.lines)]))
-    return "\n\n".join(parts)
+        lines = [t(language, section.heading), *bullets, *(t(language, key) for key in section.lines)]
+        messages[-1].append("\n".join(lines))
+    return ["\n\n".join(parts) for parts in messages]
 
 
 def openai_sentence(settings: Settings, openai_on: bool, language: str) -> str:
@@ -86,7 +92,8 @@ def openai_sentence(settings: Settings, openai_on: bool, language: str) -> str:
 async def privacy_command(update: Update, context: ChatContext) -> None:
     svc = context.services
     opted_in = await svc.refinements.openai_on(chat_of(update).id)
-    await message_of(update).reply_text(privacy_text(await context.language(), svc.settings, opted_in))
+    for text in privacy_messages(await context.language(), svc.settings, opted_in):
+        await message_of(update).reply_text(text)
 
 
 async def forget_command(update: Update, context: ChatContext) -> None:

@@ -10,23 +10,29 @@ from sqlmodel import SQLModel, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.captions import MESSAGE_LIMIT, fits
-from handlers.privacy import privacy_text
+from handlers.privacy import privacy_messages
 from pipeline.settings import Settings
 from storage.faces import NewPerson
 from storage.models import (
     ChatAnswers,
     ChatDigest,
+    ChatRefinement,
     ChatSchedule,
     CustomCharity,
+    CutMood,
     DonationRule,
     DonationWeek,
     Face,
     FaceExclusion,
     FaceOptOut,
+    GalleryExample,
+    GalleryRefusal,
+    GalleryShare,
     Person,
     Photo,
     Pledge,
     Pose,
+    PoseSuggestion,
     User,
     WeeklyPost,
 )
@@ -67,7 +73,7 @@ async def test_privacy_says_what_is_stored_and_where(harness: Harness) -> None:
     user = harness.emu.create_user("Sam", language_code="en")
     chat = harness.emu.create_chat("private", user=user)
     await harness.emu.send_text(chat["id"], user["id"], "/privacy")
-    reply = text_of(await harness.reply(chat["id"]))
+    reply = await _privacy_reply(harness, chat["id"])
     assert "only on the server" in reply and "/forget" in reply and "Nothing else" in reply
     assert "face embedding" in reply and "128 numbers" in reply and "smile score" in reply, "faces named precisely"
     gallery = reply[reply.index("Community gallery") :]
@@ -81,11 +87,18 @@ async def test_privacy_says_what_is_stored_and_where(harness: Harness) -> None:
     min_ = harness.emu.create_user("민지", language_code="ko")
     korean = harness.emu.create_chat("private", user=min_)
     await harness.emu.send_text(korean["id"], min_["id"], "/privacy")
-    reply = text_of(await harness.reply(korean["id"]))
+    reply = await _privacy_reply(harness, korean["id"])
     assert "커뮤니티 갤러리" in reply and "/share on 을 한 뒤에만" in reply and "/share off 를 하면" in reply
     with_openai = Settings(_env_file=None, openai_api_key="sk-test")
     for language in ("en", "ko"):
-        assert fits(privacy_text(language, with_openai, openai_on=True), MESSAGE_LIMIT), "the longest variant fits"
+        texts = privacy_messages(language, with_openai, openai_on=True)
+        assert len(texts) == 2 and all(fits(text, MESSAGE_LIMIT) for text in texts), "the longest variant fits"
+
+
+async def _privacy_reply(harness: Harness, chat_id: int) -> str:
+    """/privacy's two messages, as one text."""
+    first = text_of(await harness.reply(chat_id))
+    return first + "\n\n" + text_of(await harness.reply(chat_id))
 
 
 async def _rows_of(session: AsyncSession, table: str, chat_id: int) -> list[dict[str, object]]:
@@ -139,6 +152,14 @@ async def _a_row_in_every_table(harness: Harness, chat_id: int, user_id: int) ->
         session.add(ChatAnswers(chat_id=chat_id, mode="quiet"))
         session.add(ChatDigest(chat_id=chat_id, since=now, until=now, status="posted"))
         session.add(WeeklyPost(chat_id=chat_id, week_start=date(2026, 11, 23), status="posted"))
+        session.add(CutMood(chat_id=chat_id, photo_id=photos[0].id, key="lovely", score=0.8, confidence=1.0))
+        session.add(ChatRefinement(chat_id=chat_id, openai=True))
+        session.add(GalleryShare(chat_id=chat_id, shared_by=user_id))
+        session.add(
+            GalleryExample(chat_id=chat_id, photo_id=photos[0].id, key="v_sign", sha256="0" * 64, width=8, height=8)
+        )
+        session.add(GalleryRefusal(chat_id=chat_id, photo_id=photos[-1].id, key="wink"))
+        session.add(PoseSuggestion(chat_id=chat_id, key="finger_heart"))
 
 
 async def test_forget_erases_keeps_and_anonymises_exactly_what_privacy_says(harness: Harness) -> None:
