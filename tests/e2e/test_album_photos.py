@@ -9,9 +9,11 @@ import hashlib
 from datetime import date
 
 import numpy as np
+import pytest
 from sqlalchemy import delete, update
 from sqlmodel import col, select
 
+from handlers import callbacks
 from storage.albums import NewMedia
 from storage.faces import FaceStore, NewFace, NewPerson
 from storage.models import Face, MediaKind, Person, Photo, Pledge, PledgeStatus, Pose
@@ -240,7 +242,15 @@ async def test_an_admin_may_delete_and_a_donated_week_keeps_its_figures(harness:
     assert pledge.status == PledgeStatus.active and pledge.amount_won == donated
 
 
-async def test_forged_callback_data_from_another_chat_deletes_nothing(harness: Harness) -> None:
+@pytest.mark.parametrize("door", ["checked", "open"])
+async def test_forged_callback_data_from_another_chat_deletes_nothing(
+    harness: Harness, door: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refused at the door (data on no button of the pressed message) and, with that check off, by the album
+    handlers' own check that the photo is this chat's."""
+    if door == "open":
+        monkeypatch.setattr(callbacks, "on_its_message", lambda _query: True)
+    refusal = "out of date" if door == "checked" else "no longer in this chat's album"
     emu, svc = harness.emu, harness.services
     victim = emu.create_user("Vi", language_code="en")
     victim_chat = emu.create_chat("private", user=victim)
@@ -258,7 +268,7 @@ async def test_forged_callback_data_from_another_chat_deletes_nothing(harness: H
     for action in ("d", "dy", "f", "v", "o", "dn"):
         query = await emu.forge_callback(own["id"], mallory["id"], view.message_id, f"album:{action}:{target.id}")
         answer = await _answer(harness, query)
-        assert answer["show_alert"] and "no longer in this chat's album" in answer["text"], action
+        assert answer["show_alert"] and refusal in answer["text"], action
     await asyncio.sleep(0.3)
     assert await svc.albums.get(saved_id := target.id or 0) is not None, saved_id
     assert not [m for m in harness.bot_messages(own["id"]) if m.message.get("document") or "deleted" in text_of(m)]
