@@ -35,6 +35,7 @@ from storage.album_access import AlbumAccessStore, KnownChat
 from storage.faces import PersonSummary
 from storage.models import MediaKind as StoredKind
 from storage.models import Person, Photo, saved_id
+from vision.moods import MoodScore, mood_rules, strip_moods
 from vision.poses import catalogue
 
 log = logging.getLogger(__name__)
@@ -245,6 +246,8 @@ async def photo_detail(request: web.Request) -> web.Response:
         if person is not None and not person.hidden:
             people[person_id] = person
     poses = await app.services.poses.poses_of_photo(photo_id)
+    stored_moods = await app.services.moods.moods_of_photo(photo_id)
+    moods = strip_moods(MoodScore(mood.key, mood.score, mood.confidence) for mood in stored_moods)
     known = catalogue()
     videos = await app.access.videos_of(photo_id)
     body = {
@@ -278,9 +281,18 @@ async def photo_detail(request: web.Request) -> web.Response:
             }
             for pose in poses
         ],
+        "moods": [_mood(key) for key in moods],
         "videos": [_media(app, session, saved_id(video.id), MediaKind.original) for video in videos],
     }
     return web.json_response(body)
+
+
+def _mood(key: str) -> dict[str, str]:
+    """The strip's mood in both languages ('사랑스러운 💗' / 'Lovely 💗')."""
+    mood = mood_rules().mood(key)
+    if mood is None:
+        return {"key": key, "ko": key, "en": key}
+    return {"key": key, "ko": f"{mood.ko} {mood.emoji}".strip(), "en": f"{mood.en} {mood.emoji}".strip()}
 
 
 def _person(person: PersonSummary | Person | None) -> dict[str, Any] | None:

@@ -240,6 +240,10 @@
     } else {
       details.append(el("p", "hint", t("no_poses")));
     }
+    if (photo.moods.length) {
+      const names = photo.moods.map((mood) => (state.lang === "ko" ? mood.ko : mood.en)).join(" · ");
+      details.append(el("p", "moods", t("mood", { moods: names })));
+    }
     const links = el("div", "links");
     const original = el("a", "original", t("original"));
     original.href = photo.original;

@@ -27,6 +27,7 @@ from playground.emulator import BotApiEmulator
 from storage.albums import NewMedia
 from storage.faces import NewFace, NewPerson
 from storage.models import saved_id
+from storage.moods import NewMood
 
 STRIP_SIZE = (160, 480)  # a 1x4 strip: four cuts of 144 x 108 with white margins
 FACE_BOX = (50, 32, 60, 60)  # the smiley in the first cut
@@ -95,7 +96,8 @@ async def seed_album(services: Services, chat: dict, member: dict, count: int, s
         if index % 3 == 0:
             embedding = np.ones(128, dtype=np.float32)
             new = NewFace(0, FACE_BOX, 0.9, 80.0, embedding, poses=(("v_sign", 0.9),))
-            faces += await services.faces.record_analysis(photo_id, [new])
+            moods = [NewMood(0, "lovely", 0.8, 1.0), NewMood(0, "calm", 0.3, 1.0)]
+            faces += await services.faces.record_analysis(photo_id, [new], moods=moods)
     person = NewPerson()
     stored = await services.faces.assign(chat["id"], {face_id: person for face_id in faces})
     person_id = next(iter(stored.values()))

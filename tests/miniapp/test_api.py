@@ -73,6 +73,7 @@ async def test_a_member_signs_in_and_browses_the_album(client: Client, seeded: S
     assert face["box"] == list(FACE_BOX) and face["smile"] == 80 and face["person"]["id"] == seeded.person_a
     assert face["points"] == detail["points"] > 0
     assert [pose["key"] for pose in detail["poses"]] == ["v_sign"] and "✌" in detail["poses"][0]["en"]
+    assert [mood["key"] for mood in detail["moods"]] == ["lovely"] and detail["moods"][0]["ko"].startswith("사랑스러운")
     original = await client.get("/" + detail["original"])
     assert original.status == 200 and await original.read() == seeded.services.albums.read(
         await seeded.services.albums.get(first)  # type: ignore[arg-type]

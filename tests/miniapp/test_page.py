@@ -113,6 +113,7 @@ async def test_the_album_opens_scrolls_filters_and_shows_a_photo(
         await expect(page.locator("#stage-marks .cutbox")).to_have_count(4)
         await expect(page.locator("#stage-marks .facebox span")).to_have_text("사람 1 · 80점")
         await expect(page.locator("#details .poses li")).to_have_text(["컷 1: 브이 ✌️"])
+        await expect(page.locator("#details .moods")).to_have_text("분위기: 사랑스러운 💗")
         await expect(page.locator("#details .faces li")).to_have_text(["컷 1 · 사람 1: 스마일 80 → 80점"])
         original = await page.locator("#details a.original").get_attribute("href")
         assert original is not None and original.startswith("m/")
