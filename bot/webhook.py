@@ -116,7 +116,10 @@ async def running_webhook(app: BotApplication, settings: Settings, *, port: int 
         finally:
             operations.draining = True
             await runner.cleanup()  # stops accepting; requests being answered finish
-            await app.stop()  # PTB: the queued and running updates finish
+            # While the application still runs: PTB's stop() processes what is left in the queue too, but the tasks
+            # of block=False handlers started then are not awaited (they would meet closed services).
+            await app.update_queue.join()
+            await app.stop()  # the running updates and block=False handlers finish
             await seen.close()
             await _post_shutdown(app)  # services and worker pools
 
