@@ -43,7 +43,8 @@ class Operations:
     async def readyz(self, _request: web.Request) -> web.Response:
         checks = await self.checks()
         ready = all(checks.values())
-        return web.json_response({"status": "ready" if ready else "unready", "checks": checks}, status=200 if ready else 503)
+        body = {"status": "ready" if ready else "unready", "checks": checks}
+        return web.json_response(body, status=200 if ready else 503)
 
     async def metrics(self, _request: web.Request) -> web.Response:
         return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})

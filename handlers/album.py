@@ -23,7 +23,6 @@ from handlers.updates import chat_data_of, chat_of, query_message_of, query_of
 from pipeline.pictures import album_preview
 from ranking.points import as_utc
 from storage.models import Photo, PhotoSource, saved_id
-from vision.images import jpeg_preview
 
 PAGE = Action("album", "p", int)
 POSE_PAGE = Action("album", "pose", str, int)  # pose key, page

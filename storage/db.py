@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -56,7 +57,7 @@ class Database:
     async def ping(self) -> None:
         """Raise when the database cannot be reached (readiness checks)."""
         # Pooled SQLite connections keep working on a file deleted or unmounted under them, writing to nothing.
-        if self.sqlite_file is not None and not self.sqlite_file.is_file():
+        if self.sqlite_file is not None and not await asyncio.to_thread(self.sqlite_file.is_file):
             raise FileNotFoundError(f"the SQLite database {self.sqlite_file} is gone")
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))

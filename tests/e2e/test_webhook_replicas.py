@@ -163,12 +163,15 @@ async def test_health_readiness_and_metrics(
             assert refused.status == 503  # not claimed: Telegram sends it again later
 
 
+def replace_with_a_directory(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    path.mkdir()  # a directory where the file was: SQLite cannot open it
+
+
 async def database_goes_away(database_url: str) -> None:
     if database_url.startswith("sqlite"):
-        path = Path(database_url.split(":///", 1)[1])
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        path.mkdir()  # a directory where the file was: SQLite cannot open it
+        replace_with_a_directory(Path(database_url.split(":///", 1)[1]))
         return
     plain = database_url.replace("postgresql+asyncpg://", "postgresql://")
     base, _, name = plain.rpartition("/")
@@ -200,5 +203,3 @@ async def test_shutdown_finishes_the_updates_it_accepted(
     assert app.bot_data.services is None and not app.running
     # PTB warns when an update is handled after stop() began: its block=False tasks would not be awaited.
     assert not [w for w in recwarn if "not running" in str(w.message)]
-
-
