@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from prometheus_client import REGISTRY
 from telegram.error import RetryAfter
@@ -30,7 +31,7 @@ async def test_admin_checks_in_a_group_are_not_throttled_like_messages() -> None
 async def test_replies_and_429s_are_counted() -> None:
     limiter = PostingRateLimiter(max_retries=1)
     await limiter.initialize()
-    answers: list[object] = [RetryAfter(0), True, True]
+    answers: list[object] = [RetryAfter(timedelta(0)), True, True]
 
     async def request(endpoint: str, data: dict[str, object]) -> bool:
         answer = answers.pop(0)
