@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODEPS := $(wildcard requirements-nodeps.txt)
 export TEST_POSTGRES_URL ?= $(shell scripts/find-postgres.sh)
+export TEST_REDIS_URL ?= $(shell scripts/find-redis.sh)
 
 .PHONY: setup run test eval bench lint format models clean
 

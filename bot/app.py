@@ -14,6 +14,7 @@ from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot, JobQ
 
 from booths import SafeFetcher
 from bot.inbox_request import InboxRequest
+from bot.operations import Operations
 from bot.rate_limit import PostingRateLimiter
 from handlers import register_all
 from handlers.context import CONTEXT_TYPES, BotData, ChatContext, ChatData
@@ -139,14 +140,17 @@ def bot_miniapp(app: BotApplication, services: Services) -> MiniApp | None:
 
 
 async def start_miniapp(app: BotApplication, services: Services) -> None:
-    """Serve the Mini App on MINIAPP_PORT with polling; in webhook mode bot.webhook's server serves it."""
+    """Serve the Mini App on MINIAPP_PORT with polling (with the operations endpoints beside it); in webhook mode
+    bot.webhook's server serves it."""
     settings = services.settings
     if app.bot_data.miniapp_in_webhook or not settings.miniapp_port:
         return
     miniapp = bot_miniapp(app, services)
     if miniapp is None:
         return
-    runner = await serve(build_app(miniapp), settings.miniapp_listen, settings.miniapp_port)
+    server = build_app(miniapp)
+    Operations(lambda: app.bot_data.services, lambda: app.running).mount(server)  # /healthz, /readyz, /metrics
+    runner = await serve(server, settings.miniapp_listen, settings.miniapp_port)
     app.bot_data.miniapp_stop = runner.cleanup
     log.info("Mini App served on port %d", settings.miniapp_port)
 

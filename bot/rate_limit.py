@@ -10,6 +10,9 @@ photo's answer (the member was told "Telegram is busy" although the photo was fi
 after a short pause. A request that timed out waiting for its answer is different: Telegram may have done it, so
 one that posts a message is not sent again (the load benchmark saw a slow server answer the same photo five times);
 reads, edits, deletions and reactions are (evals/bench_load.py counts both lost and doubled answers).
+
+Every request passes through here, so this is also where replies sent and Telegram's 429s are counted
+(pipeline.metrics): the callback is wrapped, so each 429 the limiter retries counts once.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import httpx
-from telegram.error import BadRequest, NetworkError
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import AIORateLimiter
+
+from pipeline.metrics import REPLIES_SENT, TELEGRAM_429
 
 READS = frozenset({"getChat", "getChatMember", "getChatAdministrators", "getChatMemberCount"})
 TRANSIENT_RETRY_PAUSES_S = (0.5, 1.0, 2.0, 4.0)
@@ -45,6 +50,9 @@ def posts_a_message(endpoint: str) -> bool:
     return endpoint.startswith(POSTING_PREFIXES) and endpoint != "sendChatAction"
 
 
+REPLY_PREFIXES = ("send", "edit", "copy", "forward")
+
+
 class PostingRateLimiter(AIORateLimiter):
     def __init__(self, *args: Any, transient_pauses: tuple[float, ...] = TRANSIENT_RETRY_PAUSES_S, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -61,9 +69,20 @@ class PostingRateLimiter(AIORateLimiter):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         if endpoint in READS:  # `data` only tells the limiter which budget; the request itself is in `args`
             data = {key: value for key, value in data.items() if key != "chat_id"}
+
+        async def counted(*call_args: Any, **call_kwargs: Any) -> bool | dict[str, Any] | list[dict[str, Any]]:
+            try:
+                result = await callback(*call_args, **call_kwargs)
+            except RetryAfter:
+                TELEGRAM_429.inc()
+                raise
+            if endpoint.startswith(REPLY_PREFIXES):
+                REPLIES_SENT.labels(method=endpoint).inc()
+            return result
+
         for pause in (*self.transient_pauses, None):
             try:
-                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+                return await super().process_request(counted, args, kwargs, endpoint, data, rate_limit_args)
             except NetworkError as error:
                 if pause is None or not is_transient(error, endpoint):
                     raise

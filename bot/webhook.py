@@ -4,6 +4,12 @@ PTB's own webhook server (run_webhook) is tornado, which cannot host the Mini Ap
 "custom webhook" way: the Application runs without polling, and our server puts each update Telegram posts (its
 secret token compared in constant time) on the Application's update queue. The Mini App is mounted under the path
 of MINIAPP_URL (e.g. https://bot.example/album/ → /album/); with MINIAPP_URL at a root path it keeps its own port.
+
+Several replicas can run behind one load balancer: the route only checks the secret, claims the update_id for all
+replicas (Redis with REDIS_URL, else the database: storage.seen_updates) and queues the update, so a re-send that
+reaches another replica is answered 200 and dropped. The server also answers /healthz, /readyz and /metrics
+(bot.operations). On SIGTERM: /readyz turns 503, the server stops accepting and lets running requests end, PTB's
+stop() finishes the queued and running updates, then the services and worker pools shut down.
 """
 
 from __future__ import annotations
@@ -21,8 +27,13 @@ from aiohttp import web
 from telegram import Update
 
 from bot.app import BotApplication, _post_init, _post_shutdown, bot_miniapp
+from bot.operations import Operations
 from miniapp.server import build_app, serve
+from pipeline.metrics import UPDATES_DUPLICATE, UPDATES_RECEIVED
+from pipeline.services import Services
 from pipeline.settings import Settings
+from storage.redis_seen import RedisSeenUpdates
+from storage.seen_updates import DbSeenUpdates, SeenUpdates
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -41,16 +52,33 @@ def webhook_path(settings: Settings) -> str:
     return urlsplit(settings.webhook_url or "").path or "/"
 
 
-def webhook_app(app: BotApplication, settings: Settings) -> web.Application:
+def seen_updates(settings: Settings, services: Services) -> SeenUpdates:
+    """The update claims every replica shares: Redis when REDIS_URL is set, else the bot's database."""
+    if settings.redis_url is not None:
+        return RedisSeenUpdates(settings.redis_url.get_secret_value(), settings.redis_key_prefix)
+    return DbSeenUpdates(services.db)
+
+
+def webhook_app(app: BotApplication, settings: Settings, seen: SeenUpdates) -> web.Application:
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
 
     async def receive(request: web.Request) -> web.Response:
         if secret is not None and not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
             raise web.HTTPForbidden()
         try:
-            update = Update.de_json(await request.json(), app.bot)
+            payload = await request.json()
+            update = Update.de_json(payload, app.bot)
         except (ValueError, TypeError, KeyError) as exc:
             raise web.HTTPBadRequest() from exc
+        try:
+            first = await seen.claim(app.bot.id, update.update_id)
+        except Exception as exc:  # unclaimed: Telegram re-sends it after our non-2xx
+            log.warning("claiming update %s failed: %s", update.update_id, exc)
+            raise web.HTTPServiceUnavailable() from exc
+        if not first:
+            UPDATES_DUPLICATE.inc()
+            return web.Response()
+        UPDATES_RECEIVED.inc()
         await app.update_queue.put(update)
         return web.Response()
 
@@ -69,7 +97,10 @@ async def running_webhook(app: BotApplication, settings: Settings, *, port: int 
         services = app.bot_data.services
         if services is None:
             raise RuntimeError("post_init did not start the services")
-        server = webhook_app(app, settings)
+        seen = seen_updates(settings, services)
+        operations = Operations(lambda: app.bot_data.services, lambda: app.running, seen)
+        server = webhook_app(app, settings, seen)
+        operations.mount(server)
         miniapp = bot_miniapp(app, services) if prefix is not None else None
         if miniapp is not None and prefix is not None:
             server.add_subapp(prefix.rstrip("/"), build_app(miniapp))
@@ -83,9 +114,14 @@ async def running_webhook(app: BotApplication, settings: Settings, *, port: int 
             )
             yield int(runner.addresses[0][1])
         finally:
-            await runner.cleanup()
-            await app.stop()
-            await _post_shutdown(app)
+            operations.draining = True
+            await runner.cleanup()  # stops accepting; requests being answered finish
+            # While the application still runs: PTB's stop() processes what is left in the queue too, but the tasks
+            # of block=False handlers started then are not awaited (they would meet closed services).
+            await app.update_queue.join()
+            await app.stop()  # the running updates and block=False handlers finish
+            await seen.close()
+            await _post_shutdown(app)  # services and worker pools
 
 
 def run_webhook(app: BotApplication, settings: Settings) -> None:

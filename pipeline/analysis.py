@@ -24,6 +24,7 @@ import numpy as np
 
 from pipeline.face_signatures import opted_out
 from pipeline.locks import KeyedLocks
+from pipeline.metrics import ANALYSIS_FAILURES, ANALYSIS_SECONDS
 from pipeline.pictures import Source, read_source
 from pipeline.workers import CpuPool
 from ranking.points import face_points
@@ -458,12 +459,16 @@ class PhotoAnalyser:
             return await self._stored_analysis(photo_id, photo.chat_id, fresh=False)
         analysis: PhotoAnalysis | None
         try:
-            analysis = await self.cpu.run(analyse_photo, self.albums.path_of(photo), self.max_pixels, self.recognise)
+            with ANALYSIS_SECONDS.time():
+                analysis = await self.cpu.run(
+                    analyse_photo, self.albums.path_of(photo), self.max_pixels, self.recognise
+                )
         except (ImageRejected, FileNotFoundError) as exc:
             # Nothing to find in it, ever: mark it analysed with no faces rather than retrying on every start.
             log.warning("photo %s cannot be analysed: %s", photo_id, exc)
             analysis = None
         except Exception:
+            ANALYSIS_FAILURES.inc()
             log.exception("analysing photo %s failed; it is retried on the next start", photo_id)
             return None
         async with self.chat_lock(photo.chat_id):  # an opt-out made meanwhile applies to this photo too

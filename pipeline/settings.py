@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     webhook_secret: SecretStr | None = None
+    redis_url: SecretStr | None = Field(
+        default=None,
+        description="Redis shared by webhook replicas (update de-duplication), e.g. redis://host:6379/0; the "
+        "database does it when empty",
+    )
+    redis_key_prefix: str = Field(default="choosecheese", description="Prefix of this bot's keys in Redis")
     bot_api_base_url: str | None = Field(default=None, description="Bot API server, e.g. a local one")
     bot_api_base_file_url: str | None = None
     playground_port: int = 8080
@@ -92,6 +98,7 @@ class Settings(BaseSettings):
         "database_url",
         "webhook_url",
         "webhook_secret",
+        "redis_url",
         "bot_api_base_url",
         "bot_api_base_file_url",
         "model_dir",

@@ -18,6 +18,8 @@ from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import ParamSpec, TypeVar
 
+from pipeline.metrics import POOL_QUEUE_DEPTH
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -32,13 +34,27 @@ class CpuPool:
     def __init__(self, workers: int = 1, name: str = "cpu") -> None:
         self.workers, self.name = max(1, workers), name
         self.restarts = 0  # fresh executors started after a worker died
+        self.closed = False
+        self._depth = POOL_QUEUE_DEPTH.labels(pool=name)
         self._executor = self._new_executor()
+
+    @property
+    def alive(self) -> bool:
+        """Accepting work: not shut down (a broken executor is replaced on the next task, so it still counts)."""
+        return not self.closed
 
     def _new_executor(self) -> ProcessPoolExecutor:
         # "spawn": the bot process runs threads (httpx, asyncio), and forking those is unsafe.
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
 
     async def run(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        self._depth.inc()
+        try:
+            return await self._run(fn, *args, **kwargs)
+        finally:
+            self._depth.dec()
+
+    async def _run(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         loop = asyncio.get_running_loop()
         call = partial(fn, *args, **kwargs)
         executor = self._executor
@@ -62,4 +78,5 @@ class CpuPool:
         self.restarts += 1
 
     def shutdown(self) -> None:
+        self.closed = True
         self._executor.shutdown(wait=True, cancel_futures=True)

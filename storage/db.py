@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -30,10 +31,12 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self.sqlite_file: Path | None = None
         if self.is_sqlite:
             path = url.split(":///", 1)[1]
             if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                self.sqlite_file = Path(path)
+                self.sqlite_file.parent.mkdir(parents=True, exist_ok=True)
             self.engine: AsyncEngine = create_async_engine(url, connect_args={"timeout": 30})
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
         else:
@@ -50,6 +53,14 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+
+    async def ping(self) -> None:
+        """Raise when the database cannot be reached (readiness checks)."""
+        # Pooled SQLite connections keep working on a file deleted or unmounted under them, writing to nothing.
+        if self.sqlite_file is not None and not await asyncio.to_thread(self.sqlite_file.is_file):
+            raise FileNotFoundError(f"the SQLite database {self.sqlite_file} is gone")
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
 
     async def migrate(self) -> None:
         async with self.engine.begin() as connection:

@@ -437,3 +437,13 @@ class PoseSuggestion(SQLModel, table=True):
     chat_id: int = Field(sa_column=Column(BigInteger, ForeignKey("chat.id", ondelete="CASCADE"), nullable=False))
     key: str = Field(max_length=32)
     created_at: datetime = _when()
+
+
+class SeenUpdate(SQLModel, table=True):
+    """An update_id some webhook replica has taken (storage/seen_updates.py); rows older than a day are pruned."""
+
+    __table_args__ = (Index("ix_seenupdate_created_at", "created_at"),)
+
+    bot_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    created_at: datetime = _when()

@@ -81,3 +81,16 @@ async def test_without_a_miniapp_url_there_is_no_button(harness: Harness) -> Non
     assert [data for data in nav.button_callback_data() if not data.startswith("album:o:")] == ["noop"]  # no opener
     assert all("web_app" not in button for row in nav.message["reply_markup"]["inline_keyboard"] for button in row)
     assert harness.app.bot_data.album_token is None
+
+
+@pytest.mark.parametrize("harness", [MINIAPP], indirect=True)
+async def test_the_polling_mini_app_server_answers_health_readiness_and_metrics(harness: Harness) -> None:
+    async with aiohttp.ClientSession() as http:
+        base = f"http://127.0.0.1:{PORT}"
+        assert (await (await http.get(f"{base}/healthz")).json()) == {"status": "ok"}
+        ready = await http.get(f"{base}/readyz")
+        body = await ready.json()
+        assert ready.status == 200 and body["status"] == "ready", body
+        assert "update_claims" not in body["checks"]  # polling: Telegram hands out each update once
+        metrics = await http.get(f"{base}/metrics")
+        assert metrics.status == 200 and "choosecheese_worker_pool_queue_depth" in await metrics.text()

@@ -1,13 +1,15 @@
 """Reads of a group (admin checks) do not use up the group's 20 messages a minute; requests that failed on the
-way are sent again."""
+way are sent again; replies and 429s are counted."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import httpx
 import pytest
-from telegram.error import BadRequest, NetworkError, TimedOut
+from prometheus_client import REGISTRY
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.rate_limit import PostingRateLimiter
 
@@ -83,4 +85,26 @@ async def test_a_post_whose_answer_timed_out_is_not_sent_again_but_an_edit_is() 
     calls.clear()
     assert await limiter.process_request(slow, ("editMessageText", data), {}, "editMessageText", data, None)
     assert calls == ["editMessageText"] * 2
+
+
+async def test_replies_and_429s_are_counted() -> None:
+    limiter = PostingRateLimiter(max_retries=1)
+    await limiter.initialize()
+    answers: list[object] = [RetryAfter(timedelta(0)), True, True]
+
+    async def request(endpoint: str, data: dict[str, object]) -> bool:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return bool(answer)
+
+    sent_before = REGISTRY.get_sample_value("choosecheese_replies_sent_total", {"method": "sendMessage"}) or 0
+    throttled_before = REGISTRY.get_sample_value("choosecheese_telegram_429_total") or 0
+    data = {"chat_id": 5, "text": "hi"}
+    assert await limiter.process_request(request, ("sendMessage", data), {}, "sendMessage", data, None) is True
+    await limiter.process_request(request, ("getChatMember", data), {}, "getChatMember", data, None)
+    sent = REGISTRY.get_sample_value("choosecheese_replies_sent_total", {"method": "sendMessage"})
+    assert sent == sent_before + 1, "the retried send counts once; a read is no reply"
+    assert REGISTRY.get_sample_value("choosecheese_telegram_429_total") == throttled_before + 1
+    assert REGISTRY.get_sample_value("choosecheese_replies_sent_total", {"method": "getChatMember"}) is None
     await limiter.shutdown()
