@@ -144,7 +144,7 @@ async def photo_input(context: ChatContext, photo: Photo) -> str | bytes:
     if photo.telegram_file_id:
         return photo.telegram_file_id
     svc = context.services
-    return await svc.pictures.run(album_preview, svc.albums.path_of(photo), 1280, 88, svc.settings.max_image_pixels)
+    return await svc.pictures.run(album_preview, await svc.albums.path_of(photo), 1280, 88, svc.settings.max_image_pixels)
 
 
 def register(app: Application) -> None:

@@ -393,7 +393,7 @@ async def _sweep_views(app: web.Application) -> AsyncIterator[None]:
     async def sweep_forever() -> None:
         while True:
             await asyncio.sleep(SWEEP_EVERY_S)
-            live = set(miniapp.services.albums.blobs.digests())
+            live = await asyncio.to_thread(lambda: set(miniapp.services.albums.blobs.digests()))
             await asyncio.to_thread(miniapp.cache.sweep, live)
 
     task = asyncio.create_task(sweep_forever())

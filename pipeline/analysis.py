@@ -458,7 +458,7 @@ class PhotoAnalyser:
             return await self._stored_analysis(photo_id, photo.chat_id, fresh=False)
         analysis: PhotoAnalysis | None
         try:
-            analysis = await self.cpu.run(analyse_photo, self.albums.path_of(photo), self.max_pixels, self.recognise)
+            analysis = await self.cpu.run(analyse_photo, await self.albums.path_of(photo), self.max_pixels, self.recognise)
         except (ImageRejected, FileNotFoundError) as exc:
             # Nothing to find in it, ever: mark it analysed with no faces rather than retrying on every start.
             log.warning("photo %s cannot be analysed: %s", photo_id, exc)

@@ -12,7 +12,7 @@ from PIL import Image
 from sqlalchemy import inspect
 
 from storage.albums import AlbumStore, NewMedia
-from storage.blobs import BlobStore, sha256_of
+from storage.blobs import LocalBlobStore, sha256_of
 from storage.db import Database
 from storage.models import PhotoSource
 
@@ -27,7 +27,7 @@ def jpeg(color: str, size: tuple[int, int] = (64, 48)) -> bytes:
 async def store(database_url: str, tmp_path: Path) -> AsyncIterator[AlbumStore]:
     db = Database(database_url)
     await db.migrate()
-    yield AlbumStore(db, BlobStore(tmp_path / "blobs"))
+    yield AlbumStore(db, LocalBlobStore(tmp_path / "blobs"))
     await db.dispose()
 
 

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from storage.blobs import BlobStore, sha256_of
+from storage.blobs import LocalBlobStore, sha256_of
 
 
 def test_put_is_content_addressed(tmp_path: Path) -> None:
-    store = BlobStore(tmp_path)
+    store = LocalBlobStore(tmp_path)
     digest = store.put(b"hello")
     assert digest == sha256_of(b"hello")
     assert store.path(digest) == tmp_path / digest[:2] / digest[2:4] / digest
@@ -18,7 +18,7 @@ def test_put_is_content_addressed(tmp_path: Path) -> None:
 
 
 def test_a_crash_while_writing_leaves_no_partial_blob(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    store = BlobStore(tmp_path)
+    store = LocalBlobStore(tmp_path)
 
     def crash(*_args: object) -> None:
         raise OSError("disk full")
@@ -32,4 +32,4 @@ def test_a_crash_while_writing_leaves_no_partial_blob(tmp_path: Path, monkeypatc
 
 def test_rejects_paths_that_are_not_digests(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
-        BlobStore(tmp_path).path("../../etc/passwd")
+        LocalBlobStore(tmp_path).path("../../etc/passwd")

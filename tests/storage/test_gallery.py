@@ -15,7 +15,7 @@ from sqlalchemy import update
 from sqlmodel import col, func, select
 
 from storage.albums import AlbumStore, NewMedia
-from storage.blobs import BlobStore
+from storage.blobs import LocalBlobStore
 from storage.chat_move import move_chat
 from storage.db import Database
 from storage.faces import FaceStore, NewFace, NewPairPose
@@ -43,14 +43,14 @@ class World:
 async def world(database_url: str, tmp_path: Path) -> AsyncIterator[World]:
     db = Database(database_url)
     await db.migrate()
-    albums = AlbumStore(db, BlobStore(tmp_path / "blobs"))
+    albums = AlbumStore(db, LocalBlobStore(tmp_path / "blobs"))
     for chat in (SHARING, PRIVATE):
         await albums.remember(chat_id=chat, chat_type="group", chat_title="G", user_id=ADMIN, first_name="A")
     yield World(
         db,
         albums,
         FaceStore(db),
-        GalleryStore(db, BlobStore(tmp_path / "gallery")),
+        GalleryStore(db, LocalBlobStore(tmp_path / "gallery")),
         SuggestionStore(db),
         tmp_path / "gallery",
     )
