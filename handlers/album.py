@@ -23,7 +23,6 @@ from handlers.updates import chat_data_of, chat_of, query_message_of, query_of
 from pipeline.pictures import album_preview
 from ranking.points import as_utc
 from storage.models import Photo, PhotoSource, saved_id
-from vision.images import jpeg_preview
 
 PAGE = Action("album", "p", int)
 POSE_PAGE = Action("album", "pose", str, int)  # pose key, page
@@ -144,7 +143,8 @@ async def photo_input(context: ChatContext, photo: Photo) -> str | bytes:
     if photo.telegram_file_id:
         return photo.telegram_file_id
     svc = context.services
-    return await svc.pictures.run(album_preview, await svc.albums.path_of(photo), 1280, 88, svc.settings.max_image_pixels)
+    path = await svc.albums.path_of(photo)
+    return await svc.pictures.run(album_preview, path, 1280, 88, svc.settings.max_image_pixels)
 
 
 def register(app: Application) -> None:

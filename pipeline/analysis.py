@@ -458,7 +458,8 @@ class PhotoAnalyser:
             return await self._stored_analysis(photo_id, photo.chat_id, fresh=False)
         analysis: PhotoAnalysis | None
         try:
-            analysis = await self.cpu.run(analyse_photo, await self.albums.path_of(photo), self.max_pixels, self.recognise)
+            path = await self.albums.path_of(photo)
+            analysis = await self.cpu.run(analyse_photo, path, self.max_pixels, self.recognise)
         except (ImageRejected, FileNotFoundError) as exc:
             # Nothing to find in it, ever: mark it analysed with no faces rather than retrying on every start.
             log.warning("photo %s cannot be analysed: %s", photo_id, exc)

@@ -7,6 +7,7 @@ least recently used first by total size).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -16,10 +17,15 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from obstore.exceptions import AlreadyExistsError, NotFoundError
 from obstore.store import S3Store
+
+if TYPE_CHECKING:  # typed dicts that exist only in obstore's stubs
+    from obstore.store import ClientConfig
+    from obstore.store import S3Config as ObstoreS3Config
 
 HEX = frozenset("0123456789abcdef")
 
@@ -196,15 +202,16 @@ class S3BlobStore(BlobStore):
         parts = urlsplit(url)
         if parts.scheme != "s3" or not parts.netloc:
             raise ValueError(f"not an s3://bucket/prefix URL: {url!r}")
-        self.bucket, self.prefix = parts.netloc, parts.path.strip("/")
-        options: dict[str, str] = {"region": config.region, "conditional_put": "etag"}
+        self.bucket, self.prefix, self.config = parts.netloc, parts.path.strip("/"), config
+        options: ObstoreS3Config = {"region": config.region, "conditional_put": "etag"}
+        client: ClientConfig = {}
         if config.endpoint:
             options["endpoint"] = config.endpoint
-            options["allow_http"] = "true"  # an endpoint on loopback or a private network may be plain http
+            client["allow_http"] = True  # an endpoint on loopback or a private network may be plain http
         if config.key_id and config.secret:
             options["access_key_id"] = config.key_id
             options["secret_access_key"] = config.secret
-        self.store = S3Store(self.bucket, prefix=self.prefix or None, config=options)  # type: ignore[call-overload]
+        self.store = S3Store(self.bucket, prefix=self.prefix or None, config=options, client_options=client)
         self.cache = ReadCache(cache_dir, cache_bytes)
 
     def path(self, digest: str) -> Path:
@@ -215,10 +222,8 @@ class S3BlobStore(BlobStore):
 
     def put(self, data: bytes) -> str:
         digest = sha256_of(data)
-        try:
+        with contextlib.suppress(AlreadyExistsError, FileExistsError):  # content-addressed: the same bytes are there
             self.store.put(blob_key(digest), data, mode="create")
-        except (AlreadyExistsError, FileExistsError):
-            pass  # content-addressed: the same bytes are already there
         self.cache.add(digest, data)  # the analysis reads it next
         return digest
 

@@ -8,7 +8,6 @@ the chat and their files. Deciding what is shown where (never a chat's own examp
 from __future__ import annotations
 
 import asyncio
-
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
