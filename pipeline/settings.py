@@ -199,6 +199,15 @@ class Settings(BaseSettings):
         return self.data_dir / "blobs"
 
     @property
+    def blob_host(self) -> str | None:
+        """Where photo files go besides this server (for /privacy): the S3 endpoint's host, else Amazon S3."""
+        if not self.blob_url:
+            return None
+        if self.blob_s3_endpoint:
+            return urlsplit(self.blob_s3_endpoint).hostname or self.blob_s3_endpoint
+        return f"Amazon S3 ({self.blob_s3_region})"
+
+    @property
     def blob_cache_dir(self) -> Path:
         return self.data_dir / "blob-cache"
 

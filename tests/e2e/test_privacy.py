@@ -10,7 +10,7 @@ from sqlmodel import SQLModel, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.captions import MESSAGE_LIMIT, fits
-from handlers.privacy import privacy_text
+from handlers.privacy import privacy_text, where_photos_are
 from pipeline.settings import Settings
 from storage.faces import NewPerson
 from storage.models import (
@@ -84,8 +84,18 @@ async def test_privacy_says_what_is_stored_and_where(harness: Harness) -> None:
     reply = text_of(await harness.reply(korean["id"]))
     assert "커뮤니티 갤러리" in reply and "/share on 을 한 뒤에만" in reply and "/share off 를 하면" in reply
     with_openai = Settings(_env_file=None, openai_api_key="sk-test")
+    in_s3 = Settings(
+        _env_file=None, openai_api_key="sk-test", blob_url="s3://photos/cc", blob_s3_endpoint="https://s3.example.kr"
+    )
     for language in ("en", "ko"):
-        assert fits(privacy_text(language, with_openai, openai_on=True), MESSAGE_LIMIT), "the longest variant fits"
+        assert fits(privacy_text(language, in_s3, openai_on=True), MESSAGE_LIMIT), "the longest variant fits"
+        assert "s3.example.kr" not in privacy_text(language, with_openai), "photos on this server's disk only"
+    stored_in_s3 = privacy_text("en", in_s3)
+    assert "only on the server" not in stored_in_s3, "BLOB_URL: photo files are not only on this server"
+    assert "object storage its operators chose (s3.example.kr)" in where_photos_are("en", in_s3)
+    assert "object storage this bot's operators chose (s3.example.kr)" in stored_in_s3
+    assert "no photo, face or name goes to any other service than that object storage" in stored_in_s3
+    assert "s3.example.kr" in privacy_text("ko", in_s3) and "객체 저장소" in where_photos_are("ko", in_s3)
 
 
 async def _rows_of(session: AsyncSession, table: str, chat_id: int) -> list[dict[str, object]]:
