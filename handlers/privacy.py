@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CommandHandler
 
 from handlers.callbacks import Action
+from handlers.captions import MESSAGE_LIMIT, fits
 from handlers.common import is_chat_admin
 from handlers.context import ChatContext
 from handlers.i18n import t
@@ -61,8 +62,24 @@ STORED = "privacy.stored"
 
 
 def privacy_text(language: str, settings: Settings | None = None, openai_on: bool = False) -> str:
+    return "\n\n".join(privacy_sections(language, settings, openai_on))
+
+
+def privacy_messages(language: str, settings: Settings | None = None, openai_on: bool = False) -> list[str]:
+    """The /privacy text in as few messages as Telegram's length limit allows, split between sections."""
+    messages: list[str] = []
+    for part in privacy_sections(language, settings, openai_on):
+        if messages and fits(f"{messages[-1]}\n\n{part}", MESSAGE_LIMIT):
+            messages[-1] = f"{messages[-1]}\n\n{part}"
+        else:
+            messages.append(part)
+    return messages
+
+
+def privacy_sections(language: str, settings: Settings | None = None, openai_on: bool = False) -> list[str]:
     """The /privacy text for one chat: on a server with an OpenAI key (`settings`), what the OpenAI step sends for
-    this chat — nothing until its admins opt in (`openai_on`), then exactly what pipeline/openai_refine.py sends."""
+    this chat — nothing until its admins opt in (`openai_on`), then exactly what pipeline/openai_refine.py sends;
+    with BLOB_URL, the object storage the photo files are kept in."""
     parts = [t(language, "privacy.title")]
     blob_host = settings.blob_host if settings is not None else None
     for section in PRIVACY_SECTIONS:
@@ -77,7 +94,7 @@ def privacy_text(language: str, settings: Settings | None = None, openai_on: boo
         if section.heading == SENT and settings is not None and settings.openai_configured:
             bullets.append(f"• {openai_sentence(settings, openai_on, language)}")
         parts.append("\n".join([heading, *bullets, *lines]))
-    return "\n\n".join(parts)
+    return parts
 
 
 def where_photos_are(language: str, settings: Settings) -> str:
@@ -101,7 +118,8 @@ def openai_sentence(settings: Settings, openai_on: bool, language: str) -> str:
 async def privacy_command(update: Update, context: ChatContext) -> None:
     svc = context.services
     opted_in = await svc.refinements.openai_on(chat_of(update).id)
-    await message_of(update).reply_text(privacy_text(await context.language(), svc.settings, opted_in))
+    for text in privacy_messages(await context.language(), svc.settings, opted_in):
+        await message_of(update).reply_text(text)
 
 
 async def forget_command(update: Update, context: ChatContext) -> None:

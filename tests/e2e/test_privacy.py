@@ -10,7 +10,7 @@ from sqlmodel import SQLModel, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.captions import MESSAGE_LIMIT, fits
-from handlers.privacy import privacy_text, where_photos_are
+from handlers.privacy import privacy_messages, privacy_text, where_photos_are
 from pipeline.settings import Settings
 from storage.faces import NewPerson
 from storage.models import (
@@ -88,7 +88,9 @@ async def test_privacy_says_what_is_stored_and_where(harness: Harness) -> None:
         _env_file=None, openai_api_key="sk-test", blob_url="s3://photos/cc", blob_s3_endpoint="https://s3.example.kr"
     )
     for language in ("en", "ko"):
-        assert fits(privacy_text(language, in_s3, openai_on=True), MESSAGE_LIMIT), "the longest variant fits"
+        messages = privacy_messages(language, in_s3, openai_on=True)
+        assert all(fits(message, MESSAGE_LIMIT) for message in messages), "the longest variant is sent in parts"
+        assert "\n\n".join(messages) == privacy_text(language, in_s3, openai_on=True)
         assert "s3.example.kr" not in privacy_text(language, with_openai), "photos on this server's disk only"
     stored_in_s3 = privacy_text("en", in_s3)
     assert "only on the server" not in stored_in_s3, "BLOB_URL: photo files are not only on this server"
