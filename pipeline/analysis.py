@@ -499,7 +499,7 @@ class PhotoAnalyser:
         if refiner is None or not await refiner.wanted(filed.chat_id) or await self.moods.refined(filed.photo_id):
             return filed
         try:
-            added = await refiner.refine(self.albums.read(photo), filed)
+            added = await refiner.refine(await self.albums.load(photo), filed)
         except Exception:
             log.exception("the OpenAI step failed for photo %s; the device's result stands", filed.photo_id)
             return filed

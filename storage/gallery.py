@@ -205,6 +205,9 @@ class GalleryStore:
     def read(self, example: StoredExample) -> bytes:
         return self.blobs.get(example.sha256)
 
+    async def load(self, example: StoredExample) -> bytes:
+        return await asyncio.to_thread(self.blobs.get, example.sha256)
+
     async def remember_file_id(self, example_id: int, file_id: str) -> None:
         async with self.db.session() as session:
             await session.exec(
