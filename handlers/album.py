@@ -143,7 +143,8 @@ async def photo_input(context: ChatContext, photo: Photo) -> str | bytes:
     if photo.telegram_file_id:
         return photo.telegram_file_id
     svc = context.services
-    return await svc.pictures.run(album_preview, svc.albums.path_of(photo), 1280, 88, svc.settings.max_image_pixels)
+    path = await svc.albums.path_of(photo)
+    return await svc.pictures.run(album_preview, path, 1280, 88, svc.settings.max_image_pixels)
 
 
 def register(app: Application) -> None:

@@ -106,7 +106,7 @@ async def on_original(update: Update, context: ChatContext) -> None:
     await context.bot.send_chat_action(photo.chat_id, ChatAction.UPLOAD_DOCUMENT)
     await context.bot.send_document(
         photo.chat_id,
-        svc.albums.read(photo),
+        await svc.albums.load(photo),
         filename=_file_name(photo),
         caption=t(language, "album.original_caption", facts=facts),
         disable_content_type_detection=True,
@@ -138,7 +138,7 @@ async def on_clips(update: Update, context: ChatContext) -> None:
         await context.bot.send_chat_action(photo.chat_id, ChatAction.UPLOAD_VIDEO)
         await context.bot.send_video(
             photo.chat_id,
-            svc.albums.read(video),
+            await svc.albums.load(video),
             caption=t(language, "album.clip_caption"),
             supports_streaming=True,
             reply_parameters=reply,

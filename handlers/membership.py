@@ -10,6 +10,7 @@ from telegram.ext import Application, ChatMemberHandler
 
 from handlers.context import ChatContext
 from handlers.i18n import t
+from handlers.privacy import where_photos_are
 
 _GONE = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
 _IN = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
@@ -39,7 +40,7 @@ async def say_hello(change: ChatMemberUpdated, context: ChatContext) -> None:
     """What the bot does with faces, how a member opts out, and, when Telegram's privacy mode hides photos from
     it (not an admin, and the owner left privacy mode on), how to let it see them."""
     language = await context.language()
-    lines = [t(language, "hello.group")]
+    lines = [t(language, "hello.group", storage=where_photos_are(language, context.services.settings))]
     sees_photos = (
         context.bot.can_read_all_group_messages or change.new_chat_member.status == ChatMemberStatus.ADMINISTRATOR
     )

@@ -113,7 +113,7 @@ async def _sheet(context: ChatContext, tiles: list[tuple[StoredFace, str, str]])
     for face, badge, caption in tiles:
         if face.photo_id not in files:
             photo = await svc.albums.get(face.photo_id)
-            files[face.photo_id] = svc.albums.path_of(photo) if photo else None
+            files[face.photo_id] = await svc.albums.path_of(photo) if photo else None
         path = files[face.photo_id]
         if path is not None:
             items.append((path, face.box, badge, caption))

@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CommandHandler
 
 from handlers.callbacks import Action
+from handlers.captions import MESSAGE_LIMIT, fits
 from handlers.common import is_chat_admin
 from handlers.context import ChatContext
 from handlers.i18n import t
@@ -57,24 +58,49 @@ PRIVACY_SECTIONS = (
     Section("privacy.erase", lines=("privacy.erase.forget", "privacy.erase.photo", "privacy.erase.myface")),
 )
 SENT = "privacy.sent"
-# /privacy is two messages (one would outgrow Telegram's 4096 characters): what is kept and what leaves, then the
-# gallery and erasing, from this section on.
-SECOND_MESSAGE = "privacy.gallery"
+STORED = "privacy.stored"
+
+
+def privacy_text(language: str, settings: Settings | None = None, openai_on: bool = False) -> str:
+    return "\n\n".join(privacy_sections(language, settings, openai_on))
 
 
 def privacy_messages(language: str, settings: Settings | None = None, openai_on: bool = False) -> list[str]:
-    """The /privacy texts for one chat: on a server with an OpenAI key (`settings`), what the OpenAI step sends for
-    this chat — nothing until its admins opt in (`openai_on`), then exactly what pipeline/openai_refine.py sends."""
-    messages: list[list[str]] = [[t(language, "privacy.title")]]
+    """The /privacy text in as few messages as Telegram's length limit allows, split between sections."""
+    messages: list[str] = []
+    for part in privacy_sections(language, settings, openai_on):
+        if messages and fits(f"{messages[-1]}\n\n{part}", MESSAGE_LIMIT):
+            messages[-1] = f"{messages[-1]}\n\n{part}"
+        else:
+            messages.append(part)
+    return messages
+
+
+def privacy_sections(language: str, settings: Settings | None = None, openai_on: bool = False) -> list[str]:
+    """The /privacy text for one chat: on a server with an OpenAI key (`settings`), what the OpenAI step sends for
+    this chat — nothing until its admins opt in (`openai_on`), then exactly what pipeline/openai_refine.py sends;
+    with BLOB_URL, the object storage the photo files are kept in."""
+    parts = [t(language, "privacy.title")]
+    blob_host = settings.blob_host if settings is not None else None
     for section in PRIVACY_SECTIONS:
-        if section.heading == SECOND_MESSAGE:
-            messages.append([])
         bullets = [f"• {t(language, key)}" for key in section.bullets]
+        lines = [t(language, key) for key in section.lines]
+        heading = t(language, section.heading)
+        if section.heading == STORED and blob_host:
+            heading = t(language, "privacy.stored.object_storage")
+        if section.heading == SENT and blob_host:
+            bullets.append(f"• {t(language, 'privacy.sent.object_storage', host=blob_host)}")
+            lines = [t(language, "privacy.sent.nothing_more_object_storage")]
         if section.heading == SENT and settings is not None and settings.openai_configured:
             bullets.append(f"• {openai_sentence(settings, openai_on, language)}")
-        lines = [t(language, section.heading), *bullets, *(t(language, key) for key in section.lines)]
-        messages[-1].append("\n".join(lines))
-    return ["\n\n".join(parts) for parts in messages]
+        parts.append("\n".join([heading, *bullets, *lines]))
+    return parts
+
+
+def where_photos_are(language: str, settings: Settings) -> str:
+    """One sentence for /help and the group hello: this server only, or also the object storage (BLOB_URL)."""
+    host = settings.blob_host
+    return t(language, "storage.object", host=host) if host else t(language, "storage.local")
 
 
 def openai_sentence(settings: Settings, openai_on: bool, language: str) -> str:
@@ -127,9 +153,9 @@ async def forget_button(update: Update, context: ChatContext) -> None:
         return
     svc = context.services
     done = await forget_chat(svc.db, svc.albums.blobs, chat_of(update).id, svc.gallery)
-    await query.edit_message_text(
-        t(language, "forget.done", what=holdings_text(done, language), files=t(language, "count.files", n=done.files))
-    )
+    done_key = "forget.done_object_storage" if svc.settings.blob_url else "forget.done"
+    files = t(language, "count.files", n=done.files)
+    await query.edit_message_text(t(language, done_key, what=holdings_text(done, language), files=files))
 
 
 def holdings_text(held: Holdings, language: str) -> str:

@@ -42,7 +42,7 @@ async def chart_faces(svc: Services, data: RankingData, by: RankBy, language: st
             continue
         if face.photo_id not in files:
             photo = await svc.albums.get(face.photo_id)
-            files[face.photo_id] = svc.albums.path_of(photo) if photo else None
+            files[face.photo_id] = await svc.albums.path_of(photo) if photo else None
         path = files[face.photo_id]
         if path is not None:
             items.append((person_id, path, face.box))

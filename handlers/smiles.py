@@ -79,5 +79,5 @@ async def annotated_picture(context: ChatContext, filed: FiledAnalysis, badge: s
     if photo is None:  # erased meanwhile (/forget)
         return None
     marks = [(face.box, face.points) for face in filed.faces]
-    path = svc.albums.path_of(photo)
+    path = await svc.albums.path_of(photo)
     return await svc.pictures.run(smiles_picture, path, svc.settings.max_image_pixels, marks, badge)

@@ -8,6 +8,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from handlers.common import is_chat_admin
 from handlers.context import ChatContext
 from handlers.i18n import t
+from handlers.privacy import where_photos_are
 from handlers.updates import chat_of, message_of, query_of
 
 LANG_CALLBACK = "lang:"
@@ -18,7 +19,9 @@ async def start(update: Update, context: ChatContext) -> None:
 
 
 async def help_command(update: Update, context: ChatContext) -> None:
-    await message_of(update).reply_text(t(await context.language(), "help"))
+    language = await context.language()
+    storage = where_photos_are(language, context.services.settings)
+    await message_of(update).reply_text(t(language, "help", storage=storage))
 
 
 def _language_keyboard() -> InlineKeyboardMarkup:

@@ -222,7 +222,7 @@ async def album_page(request: web.Request) -> web.Response:
 async def _views(app: MiniApp, photo: Photo) -> PreparedViews:
     views = app.cache.get_views(photo.sha256)
     if views is None:
-        data = app.services.albums.read(photo)
+        data = await app.services.albums.load(photo)
         views = await app.services.cpu.run(prepare_views, data, app.services.settings.max_image_pixels)
         app.cache.put_views(photo.sha256, views)
     return views
@@ -364,13 +364,13 @@ async def media(request: web.Request) -> web.Response:
         raise _error(web.HTTPForbidden, "not yours to see")
     headers = {"Cache-Control": "private, max-age=600"}
     if grant.kind is MediaKind.original:
-        return web.Response(body=app.services.albums.read(photo), content_type=photo.mime, headers=headers)
+        return web.Response(body=await app.services.albums.load(photo), content_type=photo.mime, headers=headers)
     if spot is not None:
         variant = f"face-{grant.item_id}"
         data = app.cache.get(photo.sha256, variant)
         if data is None:
             max_pixels = app.services.settings.max_image_pixels
-            data = await app.services.cpu.run(face_cover, app.services.albums.read(photo), spot.box, max_pixels)
+            data = await app.services.cpu.run(face_cover, await app.services.albums.load(photo), spot.box, max_pixels)
             app.cache.put(photo.sha256, variant, data)
         return web.Response(body=data, content_type="image/jpeg", headers=headers)
     views = await _views(app, photo)
@@ -405,7 +405,7 @@ async def _sweep_views(app: web.Application) -> AsyncIterator[None]:
     async def sweep_forever() -> None:
         while True:
             await asyncio.sleep(SWEEP_EVERY_S)
-            live = set(miniapp.services.albums.blobs.digests())
+            live = await asyncio.to_thread(lambda: set(miniapp.services.albums.blobs.digests()))
             await asyncio.to_thread(miniapp.cache.sweep, live)
 
     task = asyncio.create_task(sweep_forever())

@@ -459,10 +459,9 @@ class PhotoAnalyser:
             return await self._stored_analysis(photo_id, photo.chat_id, fresh=False)
         analysis: PhotoAnalysis | None
         try:
+            path = await self.albums.path_of(photo)
             with ANALYSIS_SECONDS.time():
-                analysis = await self.cpu.run(
-                    analyse_photo, self.albums.path_of(photo), self.max_pixels, self.recognise
-                )
+                analysis = await self.cpu.run(analyse_photo, path, self.max_pixels, self.recognise)
         except (ImageRejected, FileNotFoundError) as exc:
             # Nothing to find in it, ever: mark it analysed with no faces rather than retrying on every start.
             log.warning("photo %s cannot be analysed: %s", photo_id, exc)
@@ -503,7 +502,7 @@ class PhotoAnalyser:
         if refiner is None or not await refiner.wanted(filed.chat_id) or await self.moods.refined(filed.photo_id):
             return filed
         try:
-            added = await refiner.refine(self.albums.read(photo), filed)
+            added = await refiner.refine(await self.albums.load(photo), filed)
         except Exception:
             log.exception("the OpenAI step failed for photo %s; the device's result stands", filed.photo_id)
             return filed

@@ -132,7 +132,7 @@ class PoseExamples:
             if example.telegram_file_id is not None:
                 return PosePicture(key, True, example.id, example.telegram_file_id, None)
             try:
-                return PosePicture(key, True, example.id, None, self.gallery.read(example))
+                return PosePicture(key, True, example.id, None, await self.gallery.load(example))
             except FileNotFoundError:  # withdrawn between the query and the read
                 continue
         file_id = self._card_file_ids.get(key)
@@ -198,7 +198,7 @@ class PoseExamples:
         protected = await self.protected_embeddings(source.chat_id, source.photo_id)
         try:
             made = await self.cpu.run(
-                example_of_cut, self.albums.read(photo), self.max_pixels, source.frame, protected, self.deidentify
+                example_of_cut, await self.albums.load(photo), self.max_pixels, source.frame, protected, self.deidentify
             )
         except (ImageRejected, FileNotFoundError, ValueError) as exc:
             # This cut can never give an example (its file is gone or unreadable, its cut no longer found): it is

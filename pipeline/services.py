@@ -19,7 +19,6 @@ from pipeline.workers import CpuPool
 from ranking.charities import SHIPPED_LIST, load_charities
 from storage.albums import AlbumStore
 from storage.answers import AnswerStore
-from storage.blobs import BlobStore
 from storage.chat_move import ChatMove, move_chat
 from storage.db import Database
 from storage.faces import FaceStore
@@ -98,7 +97,7 @@ class Services:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = Database(settings.resolved_database_url)
         await db.migrate()
-        albums = AlbumStore(db, BlobStore(settings.blob_dir))
+        albums = AlbumStore(db, settings.blob_store("blobs", settings.blob_dir))
         await albums.sweep_orphan_blobs()
         charities = load_charities(settings.charities_file or SHIPPED_LIST)
         owns_cpu = cpu is None
@@ -112,7 +111,7 @@ class Services:
         # The OpenAI step exists only with a key; even then it asks about a chat's photos only once its admins opt in.
         refiner = OpenAIRefiner(settings, RefinementStore(db), cpu) if settings.openai_configured else None
         analyser = PhotoAnalyser(albums, faces, cpu, settings.max_image_pixels, opt_outs=opt_outs, refiner=refiner)
-        gallery = GalleryStore(db, BlobStore(settings.gallery_dir))
+        gallery = GalleryStore(db, settings.blob_store("gallery", settings.gallery_dir))
         await gallery.sweep_orphan_files()
         deidentify = partial(deidentified, animegan_model=settings.animegan_model)
         pose_examples = PoseExamples(

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from storage.blobs import BlobStore, S3Config, open_blob_store
 from storage.models import AnswerMode
 
 Language = str  # "ko" or "en"
@@ -30,6 +31,16 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = Field(default=None, description="Token from @BotFather")
     database_url: str | None = Field(default=None, description="SQLAlchemy async URL; SQLite under DATA_DIR if empty")
     data_dir: Path = Field(default=Path("data"), description="Photos, SQLite file and caches")
+    blob_url: str | None = Field(
+        default=None, description="Empty: photos under DATA_DIR. s3://bucket/prefix: S3-compatible object storage"
+    )
+    blob_s3_endpoint: str | None = Field(default=None, description="S3 endpoint URL; empty for AWS itself")
+    blob_s3_region: str = "us-east-1"
+    blob_s3_key_id: str | None = None
+    blob_s3_secret: SecretStr | None = None
+    blob_cache_mb: int = Field(
+        default=1024, ge=1, description="Local copies of S3 photos for the worker processes, least recent evicted"
+    )
     default_language: Language = "ko"
     timezone: str = "Asia/Seoul"
     admin_ids: Annotated[list[int], NoDecode] = Field(
@@ -105,6 +116,10 @@ class Settings(BaseSettings):
         "charities_file",
         "openai_api_key",
         "openai_base_url",
+        "blob_url",
+        "blob_s3_endpoint",
+        "blob_s3_key_id",
+        "blob_s3_secret",
         "animegan_model",
         "miniapp_url",
         "miniapp_short_name",
@@ -213,6 +228,28 @@ class Settings(BaseSettings):
     @property
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
+
+    @property
+    def blob_host(self) -> str | None:
+        """Where photo files go besides this server (for /privacy): the S3 endpoint's host, else Amazon S3."""
+        if not self.blob_url:
+            return None
+        if self.blob_s3_endpoint:
+            return urlsplit(self.blob_s3_endpoint).hostname or self.blob_s3_endpoint
+        return f"Amazon S3 ({self.blob_s3_region})"
+
+    @property
+    def blob_cache_dir(self) -> Path:
+        return self.data_dir / "blob-cache"
+
+    def blob_store(self, name: str, local_root: Path) -> BlobStore:
+        """The store for one kind of blob ("blobs": the albums, "gallery"): on disk, or in S3 under prefix/name."""
+        secret = self.blob_s3_secret.get_secret_value() if self.blob_s3_secret else None
+        s3 = S3Config(self.blob_s3_endpoint, self.blob_s3_region, self.blob_s3_key_id, secret)
+        cache_bytes = self.blob_cache_mb * 1024 * 1024
+        return open_blob_store(
+            self.blob_url, local_root, s3=s3, cache_dir=self.blob_cache_dir, cache_bytes=cache_bytes, name=name
+        )
 
     @property
     def gallery_dir(self) -> Path:

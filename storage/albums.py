@@ -102,7 +102,7 @@ class AlbumStore:
         existing = await self._by_sha(chat_id, digest)
         if existing is not None:
             return SavedPhoto(existing, created=False)
-        blob_was_there = self.blobs.exists(digest)
+        blob_was_there = await asyncio.to_thread(self.blobs.exists, digest)
         await asyncio.to_thread(self.blobs.put, media.data)  # hashing, writing and fsync off the event loop
         photo = Photo(
             chat_id=chat_id,
@@ -186,9 +186,10 @@ class AlbumStore:
     async def load(self, photo: Photo) -> bytes:
         return await asyncio.to_thread(self.blobs.get, photo.sha256)
 
-    def path_of(self, photo: Photo) -> Path:
-        """Where the file is: worker processes read it themselves rather than receive megabytes pickled."""
-        return self.blobs.path(photo.sha256)
+    async def path_of(self, photo: Photo) -> Path:
+        """A local file of it: worker processes read it themselves rather than receive megabytes pickled (with S3
+        storage a copy in the read cache, fetched off the event loop)."""
+        return await asyncio.to_thread(self.blobs.path, photo.sha256)
 
     async def remember_file_id(self, photo_id: int, file_id: str) -> None:
         async with self.db.session() as session:

@@ -7,6 +7,7 @@ the chat and their files. Deciding what is shown where (never a chat's own examp
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -144,7 +145,7 @@ class GalleryStore:
     async def add_example(self, source: ExampleSource, picture: bytes, width: int, height: int) -> int | None:
         """File a de-identified picture as an example of `source`. None: the chat stopped sharing (or its photo
         went) meanwhile, and nothing is kept."""
-        digest = self.blobs.put(picture)
+        digest = await asyncio.to_thread(self.blobs.put, picture)
         added: int | None = None
         async with self.db.session() as session:
             if await _still_shared(session, source):
@@ -204,6 +205,9 @@ class GalleryStore:
     def read(self, example: StoredExample) -> bytes:
         return self.blobs.get(example.sha256)
 
+    async def load(self, example: StoredExample) -> bytes:
+        return await asyncio.to_thread(self.blobs.get, example.sha256)
+
     async def remember_file_id(self, example_id: int, file_id: str) -> None:
         async with self.db.session() as session:
             await session.exec(
@@ -220,8 +224,11 @@ class GalleryStore:
             used = set(
                 (await session.exec(select(GalleryExample.sha256).where(col(GalleryExample.sha256).in_(wanted)))).all()
             )
+        return await asyncio.to_thread(self._delete_files, wanted - used)
+
+    def _delete_files(self, digests: set[str]) -> int:
         removed = 0
-        for digest in wanted - used:
+        for digest in digests:
             if self.blobs.exists(digest):
                 self.blobs.delete(digest)
                 removed += 1
@@ -229,8 +236,8 @@ class GalleryStore:
 
     async def sweep_orphan_files(self) -> int:
         """Delete files no example points at: left by a crash, or by a photo deleted with its examples."""
-        self.blobs.remove_temp_files()
-        return await self.delete_unused_files(list(self.blobs.digests()))
+        await asyncio.to_thread(self.blobs.remove_temp_files)
+        return await self.delete_unused_files(await asyncio.to_thread(lambda: list(self.blobs.digests())))
 
 
 async def _still_shared(session: AsyncSession, source: ExampleSource) -> bool:

@@ -11,7 +11,7 @@ from pipeline.settings import Settings
 from pipeline.workers import CpuPool
 from playground.emulator import BotApiEmulator, MessageRecord
 from storage.albums import AlbumStore, NewMedia
-from storage.blobs import BlobStore
+from storage.blobs import LocalBlobStore
 from storage.db import Database
 from tests.e2e.face_photos import identity_photos, side_by_side, strip_of_pairs
 from tests.e2e.harness import TOKEN, Harness, text_of
@@ -254,7 +254,7 @@ async def test_photos_a_restart_interrupted_are_analysed_on_start(tmp_path: Path
     data_dir.mkdir()
     db = Database(f"sqlite+aiosqlite:///{data_dir / 'choosecheese.sqlite3'}")
     await db.migrate()
-    albums = AlbumStore(db, BlobStore(data_dir / "blobs"))
+    albums = AlbumStore(db, LocalBlobStore(data_dir / "blobs"))
     await albums.remember(chat_id=-100, chat_type="group", chat_title="G", user_id=7, first_name="A")
     ids = [
         (await albums.save(-100, NewMedia(data=side_by_side(pair), mime="image/jpeg"))).photo.id

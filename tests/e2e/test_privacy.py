@@ -10,7 +10,7 @@ from sqlmodel import SQLModel, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.captions import MESSAGE_LIMIT, fits
-from handlers.privacy import privacy_messages
+from handlers.privacy import privacy_messages, privacy_text, where_photos_are
 from pipeline.settings import Settings
 from storage.faces import NewPerson
 from storage.models import (
@@ -73,7 +73,7 @@ async def test_privacy_says_what_is_stored_and_where(harness: Harness) -> None:
     user = harness.emu.create_user("Sam", language_code="en")
     chat = harness.emu.create_chat("private", user=user)
     await harness.emu.send_text(chat["id"], user["id"], "/privacy")
-    reply = await _privacy_reply(harness, chat["id"])
+    reply = await _privacy_reply(harness, chat["id"], "en")
     assert "only on the server" in reply and "/forget" in reply and "Nothing else" in reply
     assert "face embedding" in reply and "128 numbers" in reply and "smile score" in reply, "faces named precisely"
     gallery = reply[reply.index("Community gallery") :]
@@ -87,18 +87,29 @@ async def test_privacy_says_what_is_stored_and_where(harness: Harness) -> None:
     min_ = harness.emu.create_user("민지", language_code="ko")
     korean = harness.emu.create_chat("private", user=min_)
     await harness.emu.send_text(korean["id"], min_["id"], "/privacy")
-    reply = await _privacy_reply(harness, korean["id"])
+    reply = await _privacy_reply(harness, korean["id"], "ko")
     assert "커뮤니티 갤러리" in reply and "/share on 을 한 뒤에만" in reply and "/share off 를 하면" in reply
     with_openai = Settings(_env_file=None, openai_api_key="sk-test")
+    in_s3 = Settings(
+        _env_file=None, openai_api_key="sk-test", blob_url="s3://photos/cc", blob_s3_endpoint="https://s3.example.kr"
+    )
     for language in ("en", "ko"):
-        texts = privacy_messages(language, with_openai, openai_on=True)
-        assert len(texts) == 2 and all(fits(text, MESSAGE_LIMIT) for text in texts), "the longest variant fits"
+        messages = privacy_messages(language, in_s3, openai_on=True)
+        assert all(fits(message, MESSAGE_LIMIT) for message in messages), "the longest variant is sent in parts"
+        assert "\n\n".join(messages) == privacy_text(language, in_s3, openai_on=True)
+        assert "s3.example.kr" not in privacy_text(language, with_openai), "photos on this server's disk only"
+    stored_in_s3 = privacy_text("en", in_s3)
+    assert "only on the server" not in stored_in_s3, "BLOB_URL: photo files are not only on this server"
+    assert "object storage its operators chose (s3.example.kr)" in where_photos_are("en", in_s3)
+    assert "object storage this bot's operators chose (s3.example.kr)" in stored_in_s3
+    assert "no photo, face or name goes to any other service than that object storage" in stored_in_s3
+    assert "s3.example.kr" in privacy_text("ko", in_s3) and "객체 저장소" in where_photos_are("ko", in_s3)
 
 
-async def _privacy_reply(harness: Harness, chat_id: int) -> str:
-    """/privacy's two messages, as one text."""
-    first = text_of(await harness.reply(chat_id))
-    return first + "\n\n" + text_of(await harness.reply(chat_id))
+async def _privacy_reply(harness: Harness, chat_id: int, language: str) -> str:
+    """/privacy's messages (as many as privacy_messages makes for this chat), as one text."""
+    parts = privacy_messages(language, harness.services.settings)
+    return "\n\n".join([text_of(await harness.reply(chat_id)) for _ in parts])
 
 
 async def _rows_of(session: AsyncSession, table: str, chat_id: int) -> list[dict[str, object]]:

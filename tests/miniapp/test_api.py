@@ -22,13 +22,13 @@ Client = TestClient[web.Request, web.Application]
 def reads(seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Ids of photos whose stored bytes were read."""
     seen: list[int] = []
-    real = seeded.services.albums.read
+    real = seeded.services.albums.load
 
-    def spy(photo: Any) -> bytes:
+    async def spy(photo: Any) -> bytes:
         seen.append(photo.id)
-        return real(photo)
+        return await real(photo)
 
-    monkeypatch.setattr(seeded.services.albums, "read", spy)
+    monkeypatch.setattr(seeded.services.albums, "load", spy)
     return seen
 
 

@@ -13,7 +13,7 @@ from PIL import Image
 from pipeline.analysis import FiledAnalysis, PhotoAnalyser, analyse_photo, smile_points
 from pipeline.workers import CpuPool
 from storage.albums import AlbumStore, NewMedia
-from storage.blobs import BlobStore
+from storage.blobs import LocalBlobStore
 from storage.db import Database
 from storage.faces import FaceStore
 from tests.e2e.face_photos import group_photo, identity_photos, side_by_side, strip_of_pairs
@@ -26,7 +26,7 @@ CHAT = -42
 async def stores(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[AlbumStore, FaceStore]]:
     db = Database(database_url)
     await db.migrate()
-    albums = AlbumStore(db, BlobStore(tmp_path / "blobs"))
+    albums = AlbumStore(db, LocalBlobStore(tmp_path / "blobs"))
     await albums.remember(chat_id=CHAT, chat_type="group", chat_title="G", user_id=1, first_name="A")
     yield albums, FaceStore(db)
     await db.dispose()

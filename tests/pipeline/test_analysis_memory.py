@@ -11,7 +11,7 @@ import pytest
 from pipeline.analysis import PhotoAnalyser
 from pipeline.workers import CpuPool
 from storage.albums import AlbumStore, NewMedia
-from storage.blobs import BlobStore
+from storage.blobs import LocalBlobStore
 from storage.db import Database
 from storage.faces import FaceStore, NewFace
 from tests.storage.ledger_helpers import png
@@ -23,7 +23,7 @@ CHAT, OTHER = -42, -43
 async def analyser(tmp_path: Path, cpu_pool: CpuPool) -> AsyncIterator[PhotoAnalyser]:
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}")
     await db.migrate()
-    albums = AlbumStore(db, BlobStore(tmp_path / "blobs"))
+    albums = AlbumStore(db, LocalBlobStore(tmp_path / "blobs"))
     for chat in (CHAT, OTHER):
         await albums.remember(chat_id=chat, chat_type="group", chat_title="G", user_id=1, first_name="A")
     yield PhotoAnalyser(albums, FaceStore(db), cpu_pool, 60_000_000, recluster_every=1000)

@@ -16,7 +16,7 @@ from pipeline.openai_refine import OpenAIRefiner
 from pipeline.settings import Settings
 from pipeline.workers import CpuPool
 from storage.albums import AlbumStore, NewMedia
-from storage.blobs import BlobStore
+from storage.blobs import LocalBlobStore
 from storage.db import Database
 from storage.faces import FaceStore
 from storage.refinement import RefinementStore
@@ -32,7 +32,7 @@ JOINT_HEART_IN_CUT_1 = {"cuts": [{"cut": 1, "poses": [{"pose": "joint_heart", "p
 async def world(tmp_path: Path) -> AsyncIterator[tuple[AlbumStore, FaceStore, RefinementStore]]:
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}")
     await db.migrate()
-    albums = AlbumStore(db, BlobStore(tmp_path / "blobs"))
+    albums = AlbumStore(db, LocalBlobStore(tmp_path / "blobs"))
     await albums.remember(chat_id=CHAT, chat_type="group", chat_title="G", user_id=1, first_name="A")
     yield albums, FaceStore(db), RefinementStore(db)
     await db.dispose()

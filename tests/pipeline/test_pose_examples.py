@@ -20,7 +20,7 @@ from pipeline.pose_examples import EXAMPLES_PER_CHAT, PoseExamples, cut_pixels
 from pipeline.settings import Settings
 from pipeline.workers import CpuPool
 from storage.albums import AlbumStore, NewMedia
-from storage.blobs import BlobStore
+from storage.blobs import LocalBlobStore
 from storage.db import Database
 from storage.faces import FaceStore, NewFace
 from storage.gallery import GalleryStore
@@ -46,11 +46,11 @@ class World:
 async def world(database_url: str, tmp_path: Path, cpu_pool: CpuPool) -> AsyncIterator[World]:
     db = Database(database_url)
     await db.migrate()
-    albums = AlbumStore(db, BlobStore(tmp_path / "blobs"))
+    albums = AlbumStore(db, LocalBlobStore(tmp_path / "blobs"))
     for chat in (SHARING, OTHER):
         await albums.remember(chat_id=chat, chat_type="group", chat_title="G", user_id=ADMIN, first_name="A")
     faces, opt_outs = FaceStore(db), OptOutStore(db)
-    gallery = GalleryStore(db, BlobStore(tmp_path / "gallery"))
+    gallery = GalleryStore(db, LocalBlobStore(tmp_path / "gallery"))
     examples = PoseExamples(gallery, albums, faces, opt_outs, cpu_pool, 10_000_000, mosaic, flat_card)
     yield World(db, albums, faces, gallery, opt_outs, examples)
     await examples.close()

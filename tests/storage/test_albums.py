@@ -5,16 +5,16 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from PIL import Image
 from sqlalchemy import inspect
 
 from storage.albums import AlbumStore, NewMedia
-from storage.blobs import BlobStore, sha256_of
+from storage.blobs import sha256_of
 from storage.db import Database
 from storage.models import PhotoSource
+from tests.conftest import BlobStoreFactory
 
 
 def jpeg(color: str, size: tuple[int, int] = (64, 48)) -> bytes:
@@ -24,10 +24,11 @@ def jpeg(color: str, size: tuple[int, int] = (64, 48)) -> bytes:
 
 
 @pytest.fixture
-async def store(database_url: str, tmp_path: Path) -> AsyncIterator[AlbumStore]:
+async def store(database_url: str, blob_stores: BlobStoreFactory) -> AsyncIterator[AlbumStore]:
+    """Every album test runs on each database engine and each blob backend (local disk, S3 on loopback)."""
     db = Database(database_url)
     await db.migrate()
-    yield AlbumStore(db, BlobStore(tmp_path / "blobs"))
+    yield AlbumStore(db, blob_stores("blobs"))
     await db.dispose()
 
 

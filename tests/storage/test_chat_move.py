@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from ranking.board import RankBy
 from ranking.charities import load_charities
 from storage.albums import AlbumStore, NewMedia
-from storage.blobs import BlobStore
+from storage.blobs import LocalBlobStore
 from storage.chat_move import chat_tables, move_chat
 from storage.db import Database
 from storage.faces import FaceStore, NewPerson
@@ -43,7 +43,7 @@ class World:
 async def world(database_url: str, tmp_path: Path) -> AsyncIterator[World]:
     db = Database(database_url)
     await db.migrate()
-    albums = AlbumStore(db, BlobStore(tmp_path / "blobs"))
+    albums = AlbumStore(db, LocalBlobStore(tmp_path / "blobs"))
     await add_members(albums)
     yield World(
         db,

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from storage.albums import AlbumStore, NewMedia
-from storage.blobs import BlobStore
+from storage.blobs import LocalBlobStore
 from storage.db import Database
 from storage.faces import FaceStore, NewFace, NewPerson
 
@@ -33,7 +33,7 @@ def _face(seed: int, smile: float = 50.0, frame: int = 0) -> NewFace:
 async def stores(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[AlbumStore, FaceStore]]:
     db = Database(database_url)
     await db.migrate()
-    albums = AlbumStore(db, BlobStore(tmp_path / "blobs"))
+    albums = AlbumStore(db, LocalBlobStore(tmp_path / "blobs"))
     await albums.remember(chat_id=-1, chat_type="group", chat_title="G", user_id=1, first_name="A")
     yield albums, FaceStore(db)
     await db.dispose()

@@ -15,7 +15,6 @@ from sqlalchemy import update
 from sqlmodel import col, func, select
 
 from storage.albums import AlbumStore, NewMedia
-from storage.blobs import BlobStore
 from storage.chat_move import move_chat
 from storage.db import Database
 from storage.faces import FaceStore, NewFace, NewPairPose
@@ -23,6 +22,7 @@ from storage.gallery import ExampleSource, GalleryStore
 from storage.models import GalleryExample, GalleryShare, Photo, PoseSuggestion
 from storage.privacy import forget_chat
 from storage.suggestions import KEPT_PER_CHAT, SuggestionStore
+from tests.conftest import BlobStoreFactory
 from tests.storage.test_faces import _face, _jpeg
 
 SHARING, PRIVATE, NEW_ID = -1, -2, -1_000_000_000_001
@@ -40,17 +40,18 @@ class World:
 
 
 @pytest.fixture
-async def world(database_url: str, tmp_path: Path) -> AsyncIterator[World]:
+async def world(database_url: str, tmp_path: Path, blob_stores: BlobStoreFactory) -> AsyncIterator[World]:
+    """On each database engine and each blob backend (local disk, S3 on loopback)."""
     db = Database(database_url)
     await db.migrate()
-    albums = AlbumStore(db, BlobStore(tmp_path / "blobs"))
+    albums = AlbumStore(db, blob_stores("blobs"))
     for chat in (SHARING, PRIVATE):
         await albums.remember(chat_id=chat, chat_type="group", chat_title="G", user_id=ADMIN, first_name="A")
     yield World(
         db,
         albums,
         FaceStore(db),
-        GalleryStore(db, BlobStore(tmp_path / "gallery")),
+        GalleryStore(db, blob_stores("gallery")),
         SuggestionStore(db),
         tmp_path / "gallery",
     )

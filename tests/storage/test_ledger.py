@@ -13,7 +13,7 @@ from sqlalchemy import delete, update
 from ranking.charities import Charity, load_charities
 from ranking.ledger_csv import from_csv, to_csv
 from storage.albums import AlbumStore
-from storage.blobs import BlobStore
+from storage.blobs import LocalBlobStore
 from storage.db import Database
 from storage.faces import FaceStore
 from storage.ledger import CloseOutcome, LedgerStore
@@ -41,14 +41,14 @@ class World:
     db: Database
     albums: AlbumStore
     ledger: LedgerStore
-    blobs: BlobStore
+    blobs: LocalBlobStore
 
 
 @pytest.fixture
 async def world(database_url: str, tmp_path: Path) -> AsyncIterator[World]:
     db = Database(database_url)
     await db.migrate()
-    blobs = BlobStore(tmp_path / "blobs")
+    blobs = LocalBlobStore(tmp_path / "blobs")
     albums = AlbumStore(db, blobs)
     await add_members(albums)
     ledger = LedgerStore(db, load_charities(), "Asia/Seoul")

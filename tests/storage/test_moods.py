@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import col, func, select
 
 from storage.albums import AlbumStore, NewMedia
-from storage.blobs import BlobStore
+from storage.blobs import LocalBlobStore
 from storage.chat_move import move_chat
 from storage.db import Database
 from storage.faces import FaceStore
@@ -29,7 +29,7 @@ World = tuple[Database, AlbumStore, FaceStore, MoodStore]
 async def world(database_url: str, tmp_path: Path) -> AsyncIterator[World]:
     db = Database(database_url)
     await db.migrate()
-    albums = AlbumStore(db, BlobStore(tmp_path / "blobs"))
+    albums = AlbumStore(db, LocalBlobStore(tmp_path / "blobs"))
     await albums.remember(chat_id=CHAT, chat_type="group", chat_title="G", user_id=1, first_name="A")
     yield db, albums, FaceStore(db), MoodStore(db)
     await db.dispose()
@@ -74,7 +74,7 @@ async def test_the_opt_in_is_off_until_set_and_moves_and_forget_take_the_moods(w
     await chats.set_openai(new_chat, False)
     assert not await chats.openai_on(new_chat)
 
-    await forget_chat(db, BlobStore(tmp_path / "blobs"), new_chat)
+    await forget_chat(db, LocalBlobStore(tmp_path / "blobs"), new_chat)
     assert await _mood_rows(db, new_chat) == 0 and await moods.moods_of_photo(photo) == []
 
 

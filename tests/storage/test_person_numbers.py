@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from storage.albums import AlbumStore, NewMedia
-from storage.blobs import BlobStore
+from storage.blobs import LocalBlobStore
 from storage.db import Database, _alembic_config
 from storage.faces import FaceStore, NewFace, NewPerson
 from storage.opt_outs import OptOutStore, Signature
@@ -43,7 +43,7 @@ def _face(seed: int) -> NewFace:
 async def test_numbers_are_given_once_and_never_reused(tmp_path: Path) -> None:
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}")
     await db.migrate()
-    albums, faces, opt_outs = AlbumStore(db, BlobStore(tmp_path / "blobs")), FaceStore(db), OptOutStore(db)
+    albums, faces, opt_outs = AlbumStore(db, LocalBlobStore(tmp_path / "blobs")), FaceStore(db), OptOutStore(db)
     await albums.remember(chat_id=-1, chat_type="group", chat_title="G", user_id=1, first_name="A")
     photo = (await albums.save(-1, NewMedia(data=b"\x89PNG fake", mime="image/png"))).photo.id
     ids = await faces.record_analysis(photo, [_face(1), _face(2), _face(3)])

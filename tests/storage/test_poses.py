@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import col, func, select
 
 from storage.albums import AlbumStore, NewMedia
-from storage.blobs import BlobStore
+from storage.blobs import LocalBlobStore
 from storage.db import Database
 from storage.faces import FaceStore, NewPairPose, NewPerson
 from storage.models import Pose
@@ -26,7 +26,7 @@ CHAT = -1
 async def world(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[Database, AlbumStore, FaceStore, PoseStore]]:
     db = Database(database_url)
     await db.migrate()
-    albums = AlbumStore(db, BlobStore(tmp_path / "blobs"))
+    albums = AlbumStore(db, LocalBlobStore(tmp_path / "blobs"))
     await albums.remember(chat_id=CHAT, chat_type="group", chat_title="G", user_id=1, first_name="A")
     yield db, albums, FaceStore(db), PoseStore(db)
     await db.dispose()
@@ -88,5 +88,5 @@ async def test_album_and_person_filters_count_photos_and_erasing_takes_the_poses
 
     assert await albums.delete_photo(b)
     assert await poses.counts(CHAT) == {"fist": 1, "v_sign": 1}, "deleting a photo deletes its poses"
-    forgotten = await forget_chat(db, BlobStore(tmp_path / "blobs"), CHAT)
+    forgotten = await forget_chat(db, LocalBlobStore(tmp_path / "blobs"), CHAT)
     assert forgotten.photos == 2 and await _pose_rows(db) == 0 and await poses.counts(CHAT) == {}

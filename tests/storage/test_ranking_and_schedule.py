@@ -12,7 +12,7 @@ import pytest
 
 from ranking.board import RankBy, leaderboard, subject_labels
 from storage.albums import AlbumStore
-from storage.blobs import BlobStore
+from storage.blobs import LocalBlobStore
 from storage.db import Database
 from storage.faces import FaceStore, NewPerson
 from storage.models import Chat, WeeklyPostStatus
@@ -35,7 +35,7 @@ class World:
 async def world(database_url: str, tmp_path: Path) -> AsyncIterator[World]:
     db = Database(database_url)
     await db.migrate()
-    albums = AlbumStore(db, BlobStore(tmp_path / "blobs"))
+    albums = AlbumStore(db, LocalBlobStore(tmp_path / "blobs"))
     await add_members(albums)
     yield World(db, albums, RankingStore(db, "Asia/Seoul"), ScheduleStore(db, "Asia/Seoul"))
     await db.dispose()
