@@ -180,40 +180,46 @@ async def _change(update: Update, context: ChatContext, change: Callable[[dateti
     )
 
 
+async def _change_if_valid(
+    update: Update, context: ChatContext, valid: bool, change: Callable[[datetime], Awaitable[object]]
+) -> None:
+    """Apply `change` for a value our buttons carry; an old or forged button's value only stops the spinner."""
+    if valid:
+        await _change(update, context, change)
+    else:
+        await query_of(update).answer()
+
+
 async def on_day(update: Update, context: ChatContext) -> None:
     (day,) = DAY.parse(query_of(update).data)
-    if 0 <= day < 7:
-        schedules, chat_id = context.services.schedules, chat_of(update).id
-        await _change(update, context, lambda now: schedules.set_schedule(chat_id, weekday=day, now=now))
-    else:  # not a value our buttons carry (an old or forged button): just stop the spinner
-        await query_of(update).answer()
+    schedules, chat_id = context.services.schedules, chat_of(update).id
+    await _change_if_valid(
+        update, context, 0 <= day < 7, lambda now: schedules.set_schedule(chat_id, weekday=day, now=now)
+    )
 
 
 async def on_hour(update: Update, context: ChatContext) -> None:
     (hour,) = HOUR.parse(query_of(update).data)
-    if 0 <= hour < 24:
-        schedules, chat_id = context.services.schedules, chat_of(update).id
-        await _change(update, context, lambda now: schedules.set_schedule(chat_id, hour=hour, now=now))
-    else:
-        await query_of(update).answer()
+    schedules, chat_id = context.services.schedules, chat_of(update).id
+    await _change_if_valid(
+        update, context, 0 <= hour < 24, lambda now: schedules.set_schedule(chat_id, hour=hour, now=now)
+    )
 
 
 async def on_minute(update: Update, context: ChatContext) -> None:
     (minute,) = MINUTE.parse(query_of(update).data)
-    if minute in (0, 30):
-        schedules, chat_id = context.services.schedules, chat_of(update).id
-        await _change(update, context, lambda now: schedules.set_schedule(chat_id, minute=minute, now=now))
-    else:
-        await query_of(update).answer()
+    schedules, chat_id = context.services.schedules, chat_of(update).id
+    await _change_if_valid(
+        update, context, minute in (0, 30), lambda now: schedules.set_schedule(chat_id, minute=minute, now=now)
+    )
 
 
 async def on_zone(update: Update, context: ChatContext) -> None:
     (zone,) = ZONE.parse(query_of(update).data)
-    if zone in TIMEZONE_BUTTONS:
-        schedules, chat_id = context.services.schedules, chat_of(update).id
-        await _change(update, context, lambda now: schedules.set_timezone(chat_id, zone, now=now))
-    else:
-        await query_of(update).answer()
+    schedules, chat_id = context.services.schedules, chat_of(update).id
+    await _change_if_valid(
+        update, context, zone in TIMEZONE_BUTTONS, lambda now: schedules.set_timezone(chat_id, zone, now=now)
+    )
 
 
 async def on_turn_on(update: Update, context: ChatContext) -> None:
@@ -228,20 +234,24 @@ async def on_turn_off(update: Update, context: ChatContext) -> None:
 
 async def on_answers(update: Update, context: ChatContext) -> None:
     (mode,) = ANSWERS.parse(query_of(update).data)
-    if mode in AnswerMode.__members__:
-        answers, chat_id = context.services.answers, chat_of(update).id
-        await _change(update, context, lambda now: answers.set_mode(chat_id, AnswerMode(mode), now=now))
-    else:
-        await query_of(update).answer()
+    answers, chat_id = context.services.answers, chat_of(update).id
+    await _change_if_valid(
+        update,
+        context,
+        mode in AnswerMode.__members__,
+        lambda now: answers.set_mode(chat_id, AnswerMode(mode), now=now),
+    )
 
 
 async def on_digest_every(update: Update, context: ChatContext) -> None:
     (minutes,) = DIGEST_EVERY.parse(query_of(update).data)
-    if minutes in DIGEST_MINUTES:
-        answers, chat_id = context.services.answers, chat_of(update).id
-        await _change(update, context, lambda now: answers.set_digest_minutes(chat_id, minutes, now=now))
-    else:
-        await query_of(update).answer()
+    answers, chat_id = context.services.answers, chat_of(update).id
+    await _change_if_valid(
+        update,
+        context,
+        minutes in DIGEST_MINUTES,
+        lambda now: answers.set_digest_minutes(chat_id, minutes, now=now),
+    )
 
 
 async def on_openai(update: Update, context: ChatContext) -> None:
