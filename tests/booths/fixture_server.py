@@ -35,6 +35,7 @@ class FixtureServer:
         self.requests: list[Seen] = []
         self.port = 0
         self._runner: web.AppRunner | None = None
+        self._photoism_files: dict[str, dict[str, dict[str, str]]] = {}
 
     async def start(self) -> None:
         app = web.Application()
@@ -69,6 +70,28 @@ class FixtureServer:
             return web.Response(status=status, headers={"Location": location})
 
         self.route(host, path, handler)
+
+    def photoism(self, short_path: str, uid: str, photo: bytes | None, video: bytes | None = None) -> None:
+        """Photoism's shape: qr.seobuk.kr/s/… → 302 with u= → POST resource API → photo (and video) files.
+        No photo: the resource API answers that the link has expired, as Photoism does."""
+        self.redirect("qr.seobuk.kr", short_path, f"https://qr.seobuk.kr/v2/?u={uid}")
+        files: dict[str, dict[str, str]] = {}
+        for key, data, suffix, kind in (
+            ("picFile", photo, "Pic.jpg", "image/jpeg"),
+            ("vidFile", video, "Vid.mp4", "video/mp4"),
+        ):
+            if data is not None:
+                self.bytes_at("download.seobuk.kr", f"/tmp/{uid}_{suffix}", data, kind)
+                files[key] = {"path": f"https://download.seobuk.kr/tmp/{uid}_{suffix}"}
+        if files:
+            self._photoism_files[uid] = files
+        self.route("cmsapi.seobuk.kr", "/v1/etc/seq/resource", self._photoism_resource)
+
+    async def _photoism_resource(self, request: web.Request) -> web.Response:
+        files = self._photoism_files.get((await request.json()).get("uid"))
+        if files is None:
+            return web.json_response({"code": 1003, "message": "expired", "content": None})
+        return web.json_response({"code": 200, "content": {"fileInfo": files}})
 
     def host_map(self) -> dict[str, tuple[str, int]]:
         return {host: ("127.0.0.1", self.port) for host, _ in self.routes}

@@ -12,13 +12,21 @@ from bot.app import build_application, running_application
 from pipeline.settings import Settings
 from pipeline.workers import CpuPool
 from playground.emulator import BotApiEmulator
+from tests.booths.fixture_server import FixtureServer
 from tests.e2e.harness import TOKEN, Harness
+
+BOOTH_FETCHER_TIMEOUTS = {"connect_timeout": 5.0, "read_timeout": 2.0, "deadline": 5.0}
 
 
 @pytest.fixture
-def booth_fetcher() -> SafeFetcher | None:
-    """The bot's booth fetcher; None = the real one. Test modules with a booth fixture site override this."""
-    return None
+def booth_fetcher(request: pytest.FixtureRequest) -> SafeFetcher | None:
+    """The bot's booth fetcher: the real one (None), or — in a test module with a `booth_site` fixture — one that
+    reaches only that loopback site (timeouts from the module's BOOTH_FETCHER_TIMEOUTS, if it has one); the harness
+    closes it."""
+    if not hasattr(request.module, "booth_site"):
+        return None
+    site: FixtureServer = request.getfixturevalue("booth_site")
+    return site.fetcher(**getattr(request.module, "BOOTH_FETCHER_TIMEOUTS", BOOTH_FETCHER_TIMEOUTS))
 
 
 @pytest.fixture
@@ -47,3 +55,5 @@ async def harness(
         app = build_application(settings, cpu=cpu_pool, pictures=picture_pool, fetcher=booth_fetcher)
         async with running_application(app):
             yield Harness(emu, settings, app)
+        if booth_fetcher is not None:
+            await booth_fetcher.close()

@@ -8,9 +8,7 @@ import re
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp import web
 
-from booths import SafeFetcher
 from pipeline.analysis import smile_points
 from tests.booths.fixture_server import FixtureServer, mp4
 from tests.e2e.face_photos import group_photo
@@ -24,31 +22,14 @@ STRIPS = {
 
 @pytest.fixture
 async def booth_site() -> AsyncIterator[FixtureServer]:
-    """Photoism's shape, two strips: short link → 302 with u= → resource API → photo (and, for A, a video)."""
+    """Photoism's shape, two strips (A with a video)."""
     server = FixtureServer()
     await server.start()
     for link, (uid, picture) in STRIPS.items():
-        server.redirect("qr.seobuk.kr", "/s/" + link.rsplit("/", 1)[1], f"https://qr.seobuk.kr/v2/?u={uid}")
-        server.bytes_at("download.seobuk.kr", f"/tmp/{uid}_Pic.jpg", group_photo(picture), "image/jpeg")
-    server.bytes_at("download.seobuk.kr", "/tmp/stripA1_Vid.mp4", mp4(3), "video/mp4")
-
-    async def resource(request: web.Request) -> web.Response:
-        uid = (await request.json()).get("uid")
-        files = {"picFile": {"path": f"https://download.seobuk.kr/tmp/{uid}_Pic.jpg"}}
-        if uid == "stripA1":
-            files["vidFile"] = {"path": "https://download.seobuk.kr/tmp/stripA1_Vid.mp4"}
-        return web.json_response({"code": 200, "content": {"fileInfo": files}})
-
-    server.route("cmsapi.seobuk.kr", "/v1/etc/seq/resource", resource)
+        video = mp4(3) if uid == "stripA1" else None
+        server.photoism("/s/" + link.rsplit("/", 1)[1], uid, group_photo(picture), video)
     yield server
     await server.stop()
-
-
-@pytest.fixture
-async def booth_fetcher(booth_site: FixtureServer) -> AsyncIterator[SafeFetcher]:
-    fetcher = booth_site.fetcher(connect_timeout=5.0, read_timeout=2.0, deadline=5.0)
-    yield fetcher
-    await fetcher.close()
 
 
 async def _points_of_strip(harness: Harness, chat_id: int, link: str) -> int:

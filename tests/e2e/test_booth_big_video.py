@@ -9,9 +9,7 @@ import struct
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp import web
 
-from booths import SafeFetcher
 from handlers.qr import TELEGRAM_UPLOAD_LIMIT, video_too_big_text
 from storage.models import MediaKind
 from tests.booths.fixture_server import FixtureServer
@@ -34,34 +32,18 @@ def mp4_of_size(total: int, seed: int) -> bytes:
 VIDEOS = {uid: mp4_of_size(size, seed) for seed, (uid, size) in enumerate(SIZES.items())}
 
 
+BOOTH_FETCHER_TIMEOUTS = {"connect_timeout": 5.0, "read_timeout": 5.0, "deadline": 20.0}
+
+
 @pytest.fixture
 async def booth_site() -> AsyncIterator[FixtureServer]:
     """Photoism's shape, with one strip whose video is just over the limit and one just under."""
     server = FixtureServer()
     await server.start()
     for uid in SIZES:
-        server.redirect("qr.seobuk.kr", f"/s/{uid}50", f"https://qr.seobuk.kr/v2/?u={uid}")
-        server.bytes_at("download.seobuk.kr", f"/tmp/{uid}_Pic.jpg", BOOTH_PHOTO, "image/jpeg")
-        server.bytes_at("download.seobuk.kr", f"/tmp/{uid}_Vid.mp4", VIDEOS[uid], "video/mp4")
-
-    async def resource(request: web.Request) -> web.Response:
-        uid = (await request.json()).get("uid")
-        files = {
-            "picFile": {"path": f"https://download.seobuk.kr/tmp/{uid}_Pic.jpg"},
-            "vidFile": {"path": f"https://download.seobuk.kr/tmp/{uid}_Vid.mp4"},
-        }
-        return web.json_response({"code": 200, "content": {"fileInfo": files}})
-
-    server.route("cmsapi.seobuk.kr", "/v1/etc/seq/resource", resource)
+        server.photoism(f"/s/{uid}50", uid, BOOTH_PHOTO, VIDEOS[uid])
     yield server
     await server.stop()
-
-
-@pytest.fixture
-async def booth_fetcher(booth_site: FixtureServer) -> AsyncIterator[SafeFetcher]:
-    fetcher = booth_site.fetcher(connect_timeout=5.0, read_timeout=5.0, deadline=20.0)
-    yield fetcher
-    await fetcher.close()
 
 
 async def _file_strip(harness: Harness, link: str) -> tuple[dict, dict]:

@@ -6,9 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp import web
 
-from booths import SafeFetcher
 from tests.booths.fixture_server import FixtureServer
 from tests.e2e.face_photos import group_photo
 from tests.e2e.harness import Harness, text_of
@@ -22,23 +20,9 @@ async def booth_site() -> AsyncIterator[FixtureServer]:
     photo = group_photo("pexels-polina-tankilevitch-5848780.jpg")  # skips without ../shared/eval
     server = FixtureServer()
     await server.start()
-    server.redirect("qr.seobuk.kr", "/s/faces01", "https://qr.seobuk.kr/v2/?u=faces01")
-
-    async def resource(_request: web.Request) -> web.Response:
-        files = {"picFile": {"path": "https://download.seobuk.kr/tmp/faces01_Pic.jpg"}}
-        return web.json_response({"code": 200, "content": {"fileInfo": files}})
-
-    server.route("cmsapi.seobuk.kr", "/v1/etc/seq/resource", resource)
-    server.bytes_at("download.seobuk.kr", "/tmp/faces01_Pic.jpg", photo, "image/jpeg")
+    server.photoism("/s/faces01", "faces01", photo)
     yield server
     await server.stop()
-
-
-@pytest.fixture
-async def booth_fetcher(booth_site: FixtureServer) -> AsyncIterator[SafeFetcher]:
-    fetcher = booth_site.fetcher(connect_timeout=5.0, read_timeout=2.0, deadline=5.0)
-    yield fetcher
-    await fetcher.close()
 
 
 async def test_a_booth_original_comes_back_annotated(harness: Harness) -> None:

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from booths import SafeFetcher
 from tests.booths.fixture_server import FixtureServer
 from tests.e2e.harness import Harness, noisy_jpeg, text_of
 
@@ -18,7 +17,7 @@ DIRECT_PHOTO = "https://cdn.example.org/strip.jpg"
 
 
 @pytest.fixture
-async def site() -> AsyncIterator[FixtureServer]:
+async def booth_site() -> AsyncIterator[FixtureServer]:
     server = FixtureServer()
     await server.start()
     server.html_at(
@@ -34,13 +33,6 @@ async def site() -> AsyncIterator[FixtureServer]:
     await server.stop()
 
 
-@pytest.fixture
-async def booth_fetcher(site: FixtureServer) -> AsyncIterator[SafeFetcher]:
-    fetcher = site.fetcher(connect_timeout=5.0, read_timeout=2.0, deadline=5.0)
-    yield fetcher
-    await fetcher.close()
-
-
 async def _final(harness: Harness, chat_id: int, marker: str) -> str:
     def final() -> str | None:
         return next((text_of(m) for m in harness.bot_messages(chat_id) if marker in text_of(m)), None)
@@ -48,7 +40,7 @@ async def _final(harness: Harness, chat_id: int, marker: str) -> str:
     return await harness.emu.wait_for(final, timeout=15)
 
 
-async def test_a_link_to_any_page_with_a_photo_files_that_photo(harness: Harness, site: FixtureServer) -> None:
+async def test_a_link_to_any_page_with_a_photo_files_that_photo(harness: Harness, booth_site: FixtureServer) -> None:
     user = harness.emu.create_user("민지", language_code="ko")
     chat = harness.emu.create_chat("private", user=user)
     await harness.emu.send_text(chat["id"], user["id"], f"우리 사진 {PAGE_WITH_PHOTO}")
@@ -66,7 +58,7 @@ async def test_a_link_to_any_page_with_a_photo_files_that_photo(harness: Harness
     assert await harness.album_count(chat["id"]) == 2, "a link straight to a photo works too"
 
 
-async def test_a_page_without_a_photo_is_said_plainly(harness: Harness, site: FixtureServer) -> None:
+async def test_a_page_without_a_photo_is_said_plainly(harness: Harness, booth_site: FixtureServer) -> None:
     user = harness.emu.create_user("Sam", language_code="en")
     chat = harness.emu.create_chat("private", user=user)
     await harness.emu.send_text(chat["id"], user["id"], PAGE_WITHOUT_PHOTO)
@@ -76,22 +68,26 @@ async def test_a_page_without_a_photo_is_said_plainly(harness: Harness, site: Fi
     assert await harness.album_count(chat["id"]) == 0
 
 
-async def test_a_pasted_private_address_is_refused_without_a_request(harness: Harness, site: FixtureServer) -> None:
+async def test_a_pasted_private_address_is_refused_without_a_request(
+    harness: Harness, booth_site: FixtureServer
+) -> None:
     user = harness.emu.create_user("Sam", language_code="en")
     chat = harness.emu.create_chat("private", user=user)
-    before = len(site.requests)
+    before = len(booth_site.requests)
     await harness.emu.send_text(chat["id"], user["id"], "look http://10.0.0.7/admin/photo.jpg")
     text = await _final(harness, chat["id"], "⚠️")
     assert "not safe" in text
-    assert len(site.requests) == before and await harness.album_count(chat["id"]) == 0
+    assert len(booth_site.requests) == before and await harness.album_count(chat["id"]) == 0
 
 
-async def test_in_a_group_only_links_that_speak_to_the_bot_are_fetched(harness: Harness, site: FixtureServer) -> None:
+async def test_in_a_group_only_links_that_speak_to_the_bot_are_fetched(
+    harness: Harness, booth_site: FixtureServer
+) -> None:
     emu = harness.emu
     user = emu.create_user("Sam", language_code="en")
     group = emu.create_chat("group", title="G", user=user)
     await emu.send_text(group["id"], user["id"], f"funny article {PAGE_WITHOUT_PHOTO}")
     await emu.send_text(group["id"], user["id"], f"@{emu.bot_user['username']} save {PAGE_WITH_PHOTO}")
     await _final(harness, group["id"], "✅")
-    assert site.hits("news.example.org", "/story") == 0, "a link shared among members is not the bot's business"
+    assert booth_site.hits("news.example.org", "/story") == 0, "a link shared among members is not the bot's business"
     assert await harness.album_count(group["id"]) == 1

@@ -8,10 +8,8 @@ from collections.abc import AsyncIterator
 
 import numpy as np
 import pytest
-from aiohttp import web
 from PIL import Image
 
-from booths import SafeFetcher
 from pipeline.rate_limits import WindowLimit
 from storage.models import MediaKind
 from tests.booths.fixture_server import FixtureServer, mp4
@@ -34,34 +32,13 @@ BOOTH_VIDEO = mp4(7)
 
 @pytest.fixture
 async def booth_site() -> AsyncIterator[FixtureServer]:
-    """Photoism's shape: short link → 302 with u= → POST resource API → photo and video files."""
+    """Photoism's shape: short link → 302 with u= → POST resource API → photo and video files; one expired link."""
     server = FixtureServer()
     await server.start()
-    server.redirect("qr.seobuk.kr", "/s/8ijZsg_", "https://qr.seobuk.kr/v2/?u=abc123")
-    server.redirect("qr.seobuk.kr", "/s/IMfkz6.", "https://qr.seobuk.kr/v2/?u=gone")
-
-    async def resource(request: web.Request) -> web.Response:
-        uid = (await request.json()).get("uid")
-        if uid != "abc123":
-            return web.json_response({"code": 1003, "message": "expired", "content": None})
-        files = {
-            "picFile": {"path": "https://download.seobuk.kr/tmp/abc123_Pic.jpg"},
-            "vidFile": {"path": "https://download.seobuk.kr/tmp/abc123_Vid.mp4"},
-        }
-        return web.json_response({"code": 200, "content": {"fileInfo": files}})
-
-    server.route("cmsapi.seobuk.kr", "/v1/etc/seq/resource", resource)
-    server.bytes_at("download.seobuk.kr", "/tmp/abc123_Pic.jpg", BOOTH_PHOTO, "image/jpeg")
-    server.bytes_at("download.seobuk.kr", "/tmp/abc123_Vid.mp4", BOOTH_VIDEO, "video/mp4")
+    server.photoism("/s/8ijZsg_", "abc123", BOOTH_PHOTO, BOOTH_VIDEO)
+    server.photoism("/s/IMfkz6.", "gone", None)
     yield server
     await server.stop()
-
-
-@pytest.fixture
-async def booth_fetcher(booth_site: FixtureServer) -> AsyncIterator[SafeFetcher]:
-    fetcher = booth_site.fetcher(connect_timeout=5.0, read_timeout=2.0, deadline=5.0)
-    yield fetcher
-    await fetcher.close()
 
 
 def _private(harness: Harness) -> tuple[dict, dict]:
