@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -19,6 +21,25 @@ from storage.faces import FaceStore, NewFace
 from storage.models import Face, Photo
 
 TOKEN = "123456:TEST-TOKEN"
+
+
+def raw_command_update(emu: BotApiEmulator, update_id: int, text: str) -> tuple[dict[str, Any], int]:
+    """A command from a new user in their private chat, as the raw update Telegram would POST to a webhook; and the
+    chat's id."""
+    user = emu.create_user("Sam", language_code="en")
+    chat = emu.create_chat("private", user=user)
+    update = {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "from": user,
+            "chat": chat,
+            "date": int(time.time()),
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
+        },
+    }
+    return update, chat["id"]
 
 
 @dataclass

@@ -3,7 +3,6 @@ MINIAPP_URL's path."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import aiohttp
@@ -14,7 +13,7 @@ from bot.webhook import SECRET_HEADER, running_webhook
 from pipeline.settings import Settings
 from pipeline.workers import CpuPool
 from playground.emulator import BotApiEmulator
-from tests.e2e.harness import TOKEN, text_of
+from tests.e2e.harness import TOKEN, raw_command_update, text_of
 
 
 async def test_updates_and_the_mini_app_share_the_webhook_server(tmp_path: Path, cpu_pool: CpuPool) -> None:
@@ -31,19 +30,7 @@ async def test_updates_and_the_mini_app_share_the_webhook_server(tmp_path: Path,
             miniapp_url="https://bot.example/album/",
             miniapp_short_name="album",
         )
-        sam = emu.create_user("Sam", language_code="en")
-        chat = emu.create_chat("private", user=sam)
-        update = {
-            "update_id": 1,
-            "message": {
-                "message_id": 1,
-                "from": sam,
-                "chat": chat,
-                "date": int(time.time()),
-                "text": "/album",
-                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-            },
-        }
+        update, chat_id = raw_command_update(emu, 1, "/album")
         app = build_application(settings, cpu=cpu_pool)
         async with running_webhook(app, settings, port=0) as port, aiohttp.ClientSession() as http:
             assert emu.state.webhook_url == "https://bot.example/telegram-hook"
@@ -52,15 +39,15 @@ async def test_updates_and_the_mini_app_share_the_webhook_server(tmp_path: Path,
             assert refused.status == 403
             accepted = await http.post(f"{base}/telegram-hook", json=update, headers={SECRET_HEADER: "s3cret_-token"})
             assert accepted.status == 200
-            reply = await emu.wait_for_bot_message(chat["id"], timeout=20)
+            reply = await emu.wait_for_bot_message(chat_id, timeout=20)
             assert "empty" in text_of(reply)
 
             page = await http.get(f"{base}/album/")
             assert page.status == 200 and "Content-Security-Policy" in page.headers
             album_token = app.bot_data.album_token
             assert album_token is not None
-            init_data = signed_launch(sam, emu.token)
+            init_data = signed_launch(update["message"]["from"], emu.token)
             session = await http.post(
-                f"{base}/album/api/session", json={"init_data": init_data, "album": album_token(chat["id"])}
+                f"{base}/album/api/session", json={"init_data": init_data, "album": album_token(chat_id)}
             )
             assert session.status == 200  # Sam wrote to the bot, so he is the member of his private chat

@@ -3,11 +3,9 @@ handled once (claims in the database or in Redis); the operations endpoints; a s
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import asyncpg
@@ -19,7 +17,7 @@ from bot.webhook import SECRET_HEADER, running_webhook
 from pipeline.settings import Settings
 from pipeline.workers import CpuPool
 from playground.emulator import BotApiEmulator
-from tests.e2e.harness import TOKEN, text_of
+from tests.e2e.harness import TOKEN, raw_command_update, text_of
 
 SECRET = "replica_secret-1"
 HOOK = "/telegram-hook"
@@ -45,23 +43,6 @@ def replica_settings(
     )
 
 
-def command(emu: BotApiEmulator, update_id: int, text: str) -> tuple[dict[str, Any], int]:
-    sam = emu.create_user("Sam", language_code="en")
-    chat = emu.create_chat("private", user=sam)
-    update = {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "from": sam,
-            "chat": chat,
-            "date": int(time.time()),
-            "text": text,
-            "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
-        },
-    }
-    return update, chat["id"]
-
-
 def metric(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
@@ -81,7 +62,7 @@ async def test_two_replicas_handle_a_resent_update_once(
     picture_pool: CpuPool,
 ) -> None:
     settings = replica_settings(emu, tmp_path / "data", database_url, claims_redis)
-    update, chat_id = command(emu, 7001, "/album")
+    update, chat_id = raw_command_update(emu, 7001, "/album")
     duplicates_before = metric("choosecheese_updates_duplicate_total")
     async with AsyncExitStack() as stack:
         ports = [
@@ -105,7 +86,7 @@ async def test_two_replicas_handle_a_resent_update_once(
 
         reply = await emu.wait_for_bot_message(chat_id, timeout=20)
         assert "empty" in text_of(reply)  # the refused post with the same update_id claimed nothing
-        other, other_chat = command(emu, 7002, "/help")
+        other, other_chat = raw_command_update(emu, 7002, "/help")
         assert (await http.post(second, json=other, headers={SECRET_HEADER: SECRET})).status == 200
         await emu.wait_for_bot_message(other_chat, timeout=20)  # a later update went through: the first is done
     assert len(emu.bot_messages(chat_id)) == 1
@@ -115,7 +96,7 @@ async def test_health_readiness_and_metrics(
     emu: BotApiEmulator, tmp_path: Path, database_url: str, cpu_pool: CpuPool, picture_pool: CpuPool
 ) -> None:
     settings = replica_settings(emu, tmp_path / "data", database_url)
-    update, chat_id = command(emu, 8001, "/help")
+    update, chat_id = raw_command_update(emu, 8001, "/help")
     async with (
         running_webhook(build_application(settings, cpu=cpu_pool, pictures=picture_pool), settings, port=0) as port,
         aiohttp.ClientSession() as http,
@@ -158,7 +139,7 @@ async def test_health_readiness_and_metrics(
         assert unready.status == 503 and body["checks"]["database"] is False, body
         assert (await http.get(f"{base}/healthz")).status == 200  # alive, only not ready
         if not database_url.startswith("sqlite"):  # SQLite's open connections still write to the deleted file
-            unclaimed = command(emu, 8002, "/help")[0]
+            unclaimed = raw_command_update(emu, 8002, "/help")[0]
             refused = await http.post(f"{base}{HOOK}", json=unclaimed, headers={SECRET_HEADER: SECRET})
             assert refused.status == 503  # not claimed: Telegram sends it again later
 
@@ -191,7 +172,7 @@ async def test_shutdown_finishes_the_updates_it_accepted(
     recwarn: pytest.WarningsRecorder,
 ) -> None:
     settings = replica_settings(emu, tmp_path / "data", database_url)
-    updates = [command(emu, 9000 + n, "/album") for n in range(3)]
+    updates = [raw_command_update(emu, 9000 + n, "/album") for n in range(3)]
     app = build_application(settings, cpu=cpu_pool, pictures=picture_pool)
     async with running_webhook(app, settings, port=0) as port, aiohttp.ClientSession() as http:
         for update, _chat in updates:

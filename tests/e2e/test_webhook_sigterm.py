@@ -15,7 +15,7 @@ import aiohttp
 
 from bot.webhook import SECRET_HEADER
 from playground.emulator import BotApiEmulator
-from tests.e2e.harness import TOKEN, text_of
+from tests.e2e.harness import TOKEN, raw_command_update, text_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,19 +66,7 @@ async def test_sigterm_answers_the_update_taken_and_exits_cleanly(tmp_path: Path
         try:
             async with aiohttp.ClientSession() as http:
                 await wait_until_healthy(http, f"http://127.0.0.1:{port}/healthz", process)
-                sam = emu.create_user("Sam", language_code="en")
-                chat = emu.create_chat("private", user=sam)
-                update = {
-                    "update_id": 1,
-                    "message": {
-                        "message_id": 1,
-                        "from": sam,
-                        "chat": chat,
-                        "date": int(time.time()),
-                        "text": "/album",
-                        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-                    },
-                }
+                update, chat_id = raw_command_update(emu, 1, "/album")
                 hook = f"http://127.0.0.1:{port}/hook"
                 async with http.post(hook, json=update, headers={SECRET_HEADER: "sigterm-secret"}) as answer:
                     assert answer.status == 200
@@ -89,5 +77,5 @@ async def test_sigterm_answers_the_update_taken_and_exits_cleanly(tmp_path: Path
                 process.kill()
                 await process.wait()
         assert process.returncode == 0, stderr.decode()[-2000:]
-        (reply,) = emu.bot_messages(chat["id"])
+        (reply,) = emu.bot_messages(chat_id)
         assert "empty" in text_of(reply)
