@@ -28,6 +28,7 @@ from miniapp.membership import Membership
 from miniapp.signin import InitDataError, check_init_data
 from miniapp.tokens import MediaKind, Session, TokenError, Tokens
 from miniapp.views import PreparedViews, ViewCache, face_cover, prepare_views
+from pipeline.analysis import stored_strip_moods
 from pipeline.services import Services
 from ranking.board import RankBy, leaderboard
 from ranking.points import face_points, photo_points, week_start
@@ -35,7 +36,7 @@ from storage.album_access import AlbumAccessStore, KnownChat
 from storage.faces import PersonSummary
 from storage.models import MediaKind as StoredKind
 from storage.models import Person, Photo, saved_id
-from vision.moods import MoodScore, mood_rules, strip_moods
+from vision.moods import mood_rules
 from vision.poses import catalogue
 
 log = logging.getLogger(__name__)
@@ -247,7 +248,7 @@ async def photo_detail(request: web.Request) -> web.Response:
             people[person_id] = person
     poses = await app.services.poses.poses_of_photo(photo_id)
     stored_moods = await app.services.moods.moods_of_photo(photo_id)
-    moods = strip_moods(MoodScore(mood.key, mood.score, mood.confidence) for mood in stored_moods)
+    moods = stored_strip_moods(stored_moods)
     known = catalogue()
     videos = await app.access.videos_of(photo_id)
     body = {

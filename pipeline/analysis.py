@@ -15,7 +15,7 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Protocol
@@ -261,6 +261,12 @@ class FiledFace:
         return smile_points(self.smile)
 
 
+def stored_strip_moods(moods: Iterable[StoredMood]) -> tuple[str, ...]:
+    """A photo's one or two moods from its stored scores: each mood's score · confidence summed over the cuts
+    (vision.moods.strip_moods), the same for answers, /pose and the Mini App."""
+    return strip_moods(MoodScore(mood.key, mood.score, mood.confidence) for mood in moods)
+
+
 @dataclass(frozen=True)
 class FiledAnalysis:
     """A photo's faces as stored, with the people they were filed under, and the poses seen in each cut."""
@@ -273,8 +279,7 @@ class FiledAnalysis:
     moods: tuple[StoredMood, ...] = ()  # every mood's score per cut (and the OpenAI step's votes, if any)
 
     def strip_moods(self) -> tuple[str, ...]:
-        """The photo's one or two moods: each mood's score · confidence summed over the cuts (vision.moods)."""
-        return strip_moods(MoodScore(mood.key, mood.score, mood.confidence) for mood in self.moods)
+        return stored_strip_moods(self.moods)
 
     def poses_by_cut(self) -> dict[int, list[str]]:
         """Cut index → the pose keys seen in it, each once, surest first (person and pair poses together)."""

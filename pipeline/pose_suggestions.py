@@ -10,9 +10,11 @@ same list in a fixed order.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from pipeline.analysis import stored_strip_moods
 from pipeline.pose_examples import PoseExamples, PosePicture
 from storage.moods import MoodStore
 from storage.poses import PoseStore
@@ -33,7 +35,9 @@ def untried_moods(moods: MoodStore, rng: random.Random | None = None) -> Untried
     draw = rng or random.Random()
 
     async def untried(chat_id: int) -> str | None:
-        shown = await moods.top_moods(chat_id)
+        shown = Counter(
+            top[0] for stored in (await moods.moods_by_photo(chat_id)).values() if (top := stored_strip_moods(stored))
+        )
         keys = mood_rules().keys
         fresh = [key for key in keys if not shown.get(key)]
         pool = fresh or sorted(keys, key=lambda key: (shown.get(key, 0), key))[:2]

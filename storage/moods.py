@@ -67,25 +67,22 @@ class MoodStore:
             ).all()
         return [StoredMood(row.frame, row.key, row.score, row.confidence, row.source) for row in rows]
 
-    async def top_moods(self, chat_id: int) -> dict[str, int]:
-        """Mood key → the chat's photos whose strip it tops (Σ over the cuts of score × confidence, as answers show)."""
+    async def moods_by_photo(self, chat_id: int) -> dict[int, list[StoredMood]]:
+        """Photo id → its mood scores by cut, for every analysed photo of the chat (what its moods come from)."""
         async with self.db.session() as session:
-            total = func.sum(col(CutMood.score) * col(CutMood.confidence))
             rows = (
                 await session.exec(
-                    select(CutMood.photo_id, CutMood.key, total)
+                    select(CutMood)
                     .where(col(CutMood.chat_id) == chat_id)
-                    .group_by(col(CutMood.photo_id), col(CutMood.key))
+                    .order_by(col(CutMood.photo_id), col(CutMood.frame), col(CutMood.source), col(CutMood.id))
                 )
             ).all()
-        best: dict[int, tuple[float, str]] = {}
-        for photo_id, key, value in rows:
-            if photo_id not in best or (float(value), key) > best[photo_id]:
-                best[photo_id] = (float(value), key)
-        counts: dict[str, int] = {}
-        for _, key in best.values():
-            counts[key] = counts.get(key, 0) + 1
-        return counts
+        photos: dict[int, list[StoredMood]] = {}
+        for row in rows:
+            photos.setdefault(row.photo_id, []).append(
+                StoredMood(row.frame, row.key, row.score, row.confidence, row.source)
+            )
+        return photos
 
     async def refined(self, photo_id: int) -> bool:
         """Whether the OpenAI step already added to this photo (it is asked once per photo)."""

@@ -8,6 +8,7 @@ import random
 import pytest
 
 from pipeline.pose_suggestions import LEAST_TRIED, NOT_AGAIN, PosePlan, draw_new, plan_poses, usual_group_size
+from storage.moods import StoredMood
 from vision.poses import CataloguePose, catalogue
 
 
@@ -92,11 +93,30 @@ def test_the_shipped_catalogue_suggests_its_named_poses_only() -> None:
 
 
 class _TopMoods:
-    def __init__(self, counts: dict[str, int]) -> None:
-        self.counts = counts
+    """A chat whose photos each topped by one mood: mood key → how many photos."""
 
-    async def top_moods(self, chat_id: int) -> dict[str, int]:
-        return self.counts
+    def __init__(self, counts: dict[str, int]) -> None:
+        keys = [key for key, count in counts.items() for _ in range(count)]
+        self.photos = {
+            photo: [StoredMood(0, key, 0.8, 1.0), StoredMood(0, "calm", 0.1, 1.0)] for photo, key in enumerate(keys)
+        }
+
+    async def moods_by_photo(self, chat_id: int) -> dict[int, list[StoredMood]]:
+        return self.photos
+
+
+def test_a_strips_moods_sum_score_times_confidence_over_its_cuts() -> None:
+    from pipeline.analysis import stored_strip_moods
+
+    # calm leads cut 0, but lovely's sum over the strip is larger
+    assert (
+        stored_strip_moods(
+            [StoredMood(0, "calm", 0.9, 1.0), StoredMood(0, "lovely", 0.5, 1.0), StoredMood(1, "lovely", 0.6, 1.0)]
+        )[0]
+        == "lovely"
+    )
+    # confidence weighs the score: joyful 0.9 × 0.5 < cute 0.6 × 1.0
+    assert stored_strip_moods([StoredMood(0, "joyful", 0.9, 0.5), StoredMood(0, "cute", 0.6, 1.0)])[0] == "cute"
 
 
 async def test_the_mood_to_try_is_one_the_chat_has_not_shown() -> None:

@@ -78,9 +78,9 @@ async def test_the_opt_in_is_off_until_set_and_moves_and_forget_take_the_moods(w
     assert await _mood_rows(db, new_chat) == 0 and await moods.moods_of_photo(photo) == []
 
 
-async def test_top_moods_count_the_photos_each_mood_tops(world: World) -> None:
+async def test_moods_by_photo_give_every_photo_of_the_chat_its_scores(world: World) -> None:
     _, albums, faces, moods = world
-    assert await moods.top_moods(CHAT) == {}
+    assert await moods.moods_by_photo(CHAT) == {}
     strips = [
         # two cuts: calm leads one cut, but lovely's sum over the strip is larger
         [NewMood(0, "calm", 0.9, 1.0), NewMood(0, "lovely", 0.5, 1.0), NewMood(1, "lovely", 0.6, 1.0)],
@@ -91,5 +91,8 @@ async def test_top_moods_count_the_photos_each_mood_tops(world: World) -> None:
     for seed, cut_moods in enumerate(strips, start=10):
         photo = (await albums.save(CHAT, NewMedia(data=_jpeg(seed), mime="image/png"))).photo.id
         await faces.record_analysis(photo, [_face(seed)], moods=cut_moods)
-    assert await moods.top_moods(CHAT) == {"lovely": 2, "cute": 1}
-    assert await moods.top_moods(CHAT + 1) == {}
+    photos = await moods.moods_by_photo(CHAT)
+    assert [[(m.frame, m.key, m.score, m.confidence) for m in stored] for stored in photos.values()] == [
+        [(m.frame, m.key, m.score, m.confidence) for m in cut_moods] for cut_moods in strips
+    ]
+    assert await moods.moods_by_photo(CHAT + 1) == {}
