@@ -46,7 +46,9 @@ def paste_face(
         return
     matrix = np.array([[scale_x, 0.0, tx - sx * scale_x - left], [0.0, scale_y, ty - sy * scale_y - top]])
     size = (right - left, bottom - top)
-    pixels = cv2.warpAffine(face.rgb.astype(np.float32), matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    pixels = cv2.warpAffine(
+        face.rgb.astype(np.float32), matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+    )
     mask = np.zeros((size[1], size[0]), np.float32)
     centre = ((x0 + x1) / 2 * scale_x + matrix[0, 2], (y0 + y1) / 2 * scale_y + matrix[1, 2])
     axes = ((x1 - x0) / 2 * scale_x * 0.92, (y1 - y0) / 2 * scale_y * 0.92)

@@ -23,7 +23,7 @@ FIRST = {"index": 5, "middle": 9, "ring": 13, "pinky": 17}
 THUMB_CMC, THUMB_LENGTHS = np.array([24.0, 22.0, 6.0]), (32.0, 30.0, 25.0)
 FOLDED = (85.0, 100.0, 55.0)
 # Body, in face widths from the face centre.
-SHOULDER = np.array([1.2, 1.85, 0.3])
+SHOULDER = np.array([1.2, 1.55, 0.3])
 UPPER_ARM, FOREARM, PALM = 1.75, 1.55, 0.72
 # MediaPipe Pose indices of the joints the rules read.
 NOSE, L_SHOULDER, R_SHOULDER, L_ELBOW, R_ELBOW, L_WRIST, R_WRIST, L_HIP, R_HIP = 0, 11, 12, 13, 14, 15, 16, 23, 24
@@ -52,7 +52,9 @@ class HandShape:
             current = np.array([kx, ky, 0.0])
             points[FIRST[finger]] = current
             bent = 0.0
-            for joint, (length, bend) in enumerate(zip(SEGMENTS[finger], self.bends.get(finger, (0, 0, 0)), strict=True)):
+            for joint, (length, bend) in enumerate(
+                zip(SEGMENTS[finger], self.bends.get(finger, (0, 0, 0)), strict=True)
+            ):
                 bent += np.radians(bend)
                 current = current + length * (np.cos(bent) * direction + np.sin(bent) * np.array([0.0, 0.0, 1.0]))
                 points[FIRST[finger] + 1 + joint] = current
@@ -148,7 +150,9 @@ def draw_hand(canvas: Canvas, hand: Hand, wrist: np.ndarray, palm_px: float, ski
     canvas.ellipsoid(wrist + np.array([-3.0, 50.0, -4.0]) @ frame.T, hand.frame(), (40 * r, 54 * r, 14 * r), skin)
     for finger in KNUCKLES:
         base = FIRST[finger]
-        canvas.capsule(wrist + np.array([KNUCKLES[finger][0] * 0.45, 20.0, -3.0]) @ frame.T, points[base], 14 * r, 11 * r, skin)
+        canvas.capsule(
+            wrist + np.array([KNUCKLES[finger][0] * 0.45, 20.0, -3.0]) @ frame.T, points[base], 14 * r, 11 * r, skin
+        )
         radii = np.linspace(*RADII[finger], 4)
         for joint in range(3):
             canvas.capsule(points[base + joint], points[base + joint + 1], radii[joint] * r, radii[joint + 1] * r, skin)
@@ -162,15 +166,20 @@ def draw_person(canvas: Canvas, person: Person) -> Drawn:
     """Torso, neck, head and hair, both arms and hands; the face itself is pasted later onto the head's pixels."""
     u = person.unit
     body = np.zeros((33, 2))
-    tilt = np.array([[np.cos(person.lean), -np.sin(person.lean), 0], [np.sin(person.lean), np.cos(person.lean), 0], [0, 0, 1]])
-    canvas.ellipsoid(person.at((0.0, 3.3, 0.5)), tilt, (1.3 * u, 1.9 * u, 0.62 * u), person.shirt, 0.05)
+    tilt = np.array(
+        [[np.cos(person.lean), -np.sin(person.lean), 0], [np.sin(person.lean), np.cos(person.lean), 0], [0, 0, 1]]
+    )
+    canvas.ellipsoid(person.at((0.0, 3.0, 0.5)), tilt, (1.3 * u, 1.9 * u, 0.62 * u), person.shirt, 0.05)
     left_shoulder, right_shoulder = person.at(SHOULDER), person.at(SHOULDER * np.array([-1.0, 1.0, 1.0]))
     canvas.capsule(left_shoulder, right_shoulder, 0.45 * u, 0.45 * u, person.shirt, 0.05)
-    canvas.capsule(person.at((0.0, 0.4, 0.25)), person.at((0.0, 1.75, 0.3)), 0.33 * u, 0.38 * u, person.skin)
+    canvas.capsule(person.at((0.0, 0.4, 0.25)), person.at((0.0, 1.45, 0.3)), 0.36 * u, 0.42 * u, person.skin)
     head_id = canvas.ellipsoid(person.at((0.0, -0.12, 0.0)), np.eye(3), (0.56 * u, 0.8 * u, 0.55 * u), person.skin)
     canvas.ellipsoid(person.at((0.0, -0.3, 0.22)), np.eye(3), (0.66 * u, 0.82 * u, 0.6 * u), person.hair, 0.4)
     hands = []
-    for arm, sign, indices in ((person.left, 1.0, (L_SHOULDER, L_ELBOW, L_WRIST)), (person.right, -1.0, (R_SHOULDER, R_ELBOW, R_WRIST))):
+    for arm, sign, indices in (
+        (person.left, 1.0, (L_SHOULDER, L_ELBOW, L_WRIST)),
+        (person.right, -1.0, (R_SHOULDER, R_ELBOW, R_WRIST)),
+    ):
         shoulder, elbow, wrist = arm_joints(person, arm, sign)
         canvas.capsule(shoulder, elbow, 0.4 * u, 0.33 * u, person.shirt, 0.05)
         canvas.capsule(elbow, wrist, 0.31 * u, 0.22 * u, person.shirt if arm.sleeve else person.skin)
@@ -181,7 +190,7 @@ def draw_person(canvas: Canvas, person: Person) -> Drawn:
         for index, point in zip(indices, (shoulder, elbow, wrist), strict=True):
             body[index] = point[:2]
     body[NOSE] = person.at((0.0, 0.05, 0.0))[:2]
-    body[L_HIP], body[R_HIP] = person.at((0.8, 4.6, 0.5))[:2], person.at((-0.8, 4.6, 0.5))[:2]
+    body[L_HIP], body[R_HIP] = person.at((0.8, 4.3, 0.5))[:2], person.at((-0.8, 4.3, 0.5))[:2]
     cx, cy = person.centre
     face_box = (cx - 0.5 * u, cy - 0.63 * u, u, 1.26 * u)
     return Drawn(head_id, tuple(hands), body, face_box)

@@ -32,7 +32,14 @@ MEASURED = (
     "arms_over_shoulders",
     "bunny_ears",
 )
-SHIRTS: tuple[Colour, ...] = ((240, 240, 236), (30, 32, 40), (70, 90, 150), (170, 60, 70), (90, 130, 90), (220, 190, 120))
+SHIRTS: tuple[Colour, ...] = (
+    (240, 240, 236),
+    (30, 32, 40),
+    (70, 90, 150),
+    (170, 60, 70),
+    (90, 130, 90),
+    (220, 190, 120),
+)
 HAIR: tuple[Colour, ...] = ((25, 20, 18), (45, 32, 25), (70, 50, 35), (20, 20, 24))
 BACKDROPS: tuple[Colour, ...] = ((250, 250, 250), (246, 226, 232), (214, 230, 248), (232, 240, 224), (60, 60, 66))
 Point3 = tuple[float, float, float]
@@ -48,7 +55,9 @@ RELAXED = HandShape({f: (20.0, 30.0, 15.0) for f in ("index", "middle", "ring", 
 FIST = HandShape({f: FOLDED for f in ("index", "middle", "ring", "pinky")}, {}, None)
 V_SIGN = HandShape({"ring": FOLDED, "pinky": FOLDED}, {"index": 9.0, "middle": -9.0}, (-6.0, 62.0, 40.0))
 POINT = HandShape({f: FOLDED for f in ("middle", "ring", "pinky")}, {}, (0.0, 62.0, 40.0))
-FINGER_HEART = HandShape({"index": (30.0, 20.0, 10.0), **{f: FOLDED for f in ("middle", "ring", "pinky")}}, {}, (36.0, 146.0, 30.0))
+FINGER_HEART = HandShape(
+    {"index": (30.0, 20.0, 10.0), **{f: FOLDED for f in ("middle", "ring", "pinky")}}, {}, (34.0, 151.0, 44.0)
+)
 C_CURL = HandShape({f: (35.0, 60.0, 35.0) for f in ("index", "middle", "ring", "pinky")}, {}, (40.0, 50.0, 35.0))
 HALF_HEART = HandShape({f: (25.0, 55.0, 30.0) for f in ("index", "middle", "ring", "pinky")}, {}, (40.0, -25.0, 55.0))
 
@@ -57,6 +66,7 @@ HALF_HEART = HandShape({f: (25.0, 55.0, 30.0) for f in ("index", "middle", "ring
 class Rendered:
     rgb: np.ndarray  # uint8 RGB
     truth: frozenset[str]  # the measured pose keys the picture shows
+    allowed: frozenset[str]  # keys it may also show (named or not, they count neither way)
     drawn: tuple[Drawn, ...]  # true landmarks, image pixels
 
 
@@ -66,6 +76,7 @@ class PoseClass:
     truth: frozenset[str]
     people: int
     pose: Callable[[np.random.Generator, float], list[tuple[Arm, Arm]]]  # per person: (left arm, right arm)
+    allowed: frozenset[str] = frozenset()
 
 
 def _u(rng: np.random.Generator, low: float, high: float) -> float:
@@ -81,7 +92,12 @@ def _wrist_for(hand: Hand, point: int, target: Point3) -> Point3:
 def _down(side: str, rng: np.random.Generator) -> Arm:
     sign = 1.0 if side == "left" else -1.0
     hand = Hand(RELAXED, side, (sign * 0.1, 1.0, 0.0), (-sign, 0.0, 0.2))
-    return Arm((sign * _u(rng, 1.4, 1.8), _u(rng, 4.6, 5.0), _u(rng, -0.1, 0.3)), (sign, 0.0, 0.5), hand, bool(rng.random() < 0.5))
+    return Arm(
+        (sign * _u(rng, 1.4, 1.8), _u(rng, 4.6, 5.0), _u(rng, -0.1, 0.3)),
+        (sign, 0.0, 0.5),
+        hand,
+        bool(rng.random() < 0.5),
+    )
 
 
 def _arms(left: Arm, right: Arm) -> tuple[Arm, Arm]:
@@ -119,7 +135,8 @@ def flower_cup(rng: np.random.Generator, gap: float) -> list[tuple[Arm, Arm]]:
 
 def _finger_heart_arm(side: str, tip: Point3, rng: np.random.Generator) -> Arm:
     sign = 1.0 if side == "left" else -1.0
-    hand = Hand(FINGER_HEART, side, (sign * _u(rng, -0.1, 0.25), -1.0, 0.0), (-sign * _u(rng, 0.1, 0.5), 0.0, -1.0))
+    # Palm turned towards the face, so the bent index and the crossing thumb are seen side-on.
+    hand = Hand(FINGER_HEART, side, (sign * _u(rng, -0.1, 0.25), -1.0, 0.0), (-sign, 0.0, -_u(rng, 0.4, 0.9)))
     return Arm(_wrist_for(hand, 8, tip), (sign, 0.6, 0.2), hand)
 
 
@@ -179,8 +196,12 @@ def joint_heart(rng: np.random.Generator, gap: float) -> list[tuple[Arm, Arm]]:
     people = []
     for index, (side, sign) in enumerate((("left", 1.0), ("right", -1.0))):
         hand = Hand(HALF_HEART, side, (sign * 0.55, -0.85, 0.0), (sign, 0.0, -0.35))
-        target = (meet[0] - gap * index + _u(rng, -0.05, 0.05), meet[1], meet[2])
-        inner = Arm(_wrist_for(hand, 8, target), (sign, 0.8, 0.2), hand)
+        top = np.array([meet[0] - gap * index + _u(rng, -0.05, 0.05), meet[1], meet[2]])
+        wrist = np.asarray(_wrist_for(hand, 8, tuple(top)))  # type: ignore[arg-type]
+        bottom = top + np.array([-sign * 0.08, _u(rng, 0.7, 0.85), 0.0])
+        thumb = np.linalg.solve(hand.frame(), bottom - wrist) * (100.0 / PALM)
+        hand = Hand(HandShape(HALF_HEART.bends, {}, tuple(thumb)), side, hand.finger_dir, hand.palm_dir)  # type: ignore[arg-type]
+        inner = Arm(tuple(wrist), (sign, 0.8, 0.2), hand)  # type: ignore[arg-type]
         outer = _down("right" if side == "left" else "left", rng)
         people.append((inner, outer) if side == "left" else (outer, inner))
     return people
@@ -216,7 +237,7 @@ def v_near_face(rng: np.random.Generator, gap: float) -> list[tuple[Arm, Arm]]:
     side = "left" if rng.random() < 0.5 else "right"
     sign = 1.0 if side == "left" else -1.0
     hand = Hand(V_SIGN, side, (sign * _u(rng, -0.1, 0.3), -1.0, 0.0), (0.0, 0.0, -1.0))
-    raised = Arm((sign * _u(rng, 0.95, 1.3), _u(rng, 0.6, 1.1), -0.5), (sign, 0.8, 0.2), hand)
+    raised = Arm((sign * _u(rng, 0.95, 1.3), _u(rng, 0.6, 1.1), -0.5), (sign * 0.3, 1.0, -0.2), hand)  # elbow down
     other = _down("right" if side == "left" else "left", rng)
     return [(raised, other) if side == "left" else (other, raised)]
 
@@ -256,7 +277,7 @@ def pair_v_signs(rng: np.random.Generator, gap: float) -> list[tuple[Arm, Arm]]:
 
 CLASSES: tuple[PoseClass, ...] = (
     PoseClass("finger_heart", frozenset({"finger_heart"}), 1, finger_heart),
-    PoseClass("cheek_heart", frozenset({"cheek_heart"}), 1, cheek_heart),
+    PoseClass("cheek_heart", frozenset({"cheek_heart"}), 1, cheek_heart, frozenset({"finger_heart"})),
     PoseClass("cheek_poke", frozenset({"cheek_poke"}), 1, cheek_poke),
     PoseClass("arm_heart", frozenset({"arm_heart"}), 1, arm_heart),
     PoseClass("flower_cup", frozenset({"flower_cup"}), 1, flower_cup),
@@ -279,7 +300,7 @@ CLASSES: tuple[PoseClass, ...] = (
 def _backdrop(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
     base = np.array(BACKDROPS[int(rng.integers(len(BACKDROPS)))], np.float32)
     ramp = np.linspace(-1.0, 1.0, height, dtype=np.float32)[:, None, None] * _u(rng, 0, 18)
-    return np.clip(np.broadcast_to(base, (height, width, 3)) + ramp, 0, 255).astype(np.float32)
+    return np.broadcast_to(np.clip(base + ramp, 0, 255), (height, width, 3)).copy()
 
 
 def render_scene(kind: PoseClass, rng: np.random.Generator, faces: Sequence[FaceSource]) -> Rendered:
@@ -310,13 +331,15 @@ def render_scene(kind: PoseClass, rng: np.random.Generator, faces: Sequence[Face
         )
         people.append((person, face))
     drawn = [draw_person(canvas, person) for person, _ in people]
-    colour = np.where(np.isfinite(canvas.depth)[..., None], canvas.colour, backdrop)
+    colour = backdrop
+    drawn_pixels = np.isfinite(canvas.depth)
+    colour[drawn_pixels] = canvas.colour[drawn_pixels]
     for (_, face), what in zip(people, drawn, strict=True):
         paste_face(colour, canvas.ids, what.head_id, face, what.face_box)
-    noise = rng.normal(0.0, 3.0, colour.shape).astype(np.float32)
-    small = cv2.resize(np.clip(colour + noise, 0, 255), (width, height), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(colour, (width, height), interpolation=cv2.INTER_AREA)
+    small += rng.normal(0.0, 2.5, small.shape).astype(np.float32)  # sensor noise
     rgb = np.clip(small, 0, 255).astype(np.uint8)
-    return Rendered(rgb, kind.truth, tuple(_scaled(what, 1.0 / scale) for what in drawn))
+    return Rendered(rgb, kind.truth, kind.allowed, tuple(_scaled(what, 1.0 / scale) for what in drawn))
 
 
 def _scaled(drawn: Drawn, factor: float) -> Drawn:
