@@ -86,7 +86,7 @@ def _u(rng: np.random.Generator, low: float, high: float) -> float:
 def _wrist_for(hand: Hand, point: int, target: Point3) -> Point3:
     """Where the wrist must be (face widths) for hand point `point` to land on `target`."""
     offset = hand.shape.points()[point] @ hand.frame().T * (PALM / 100.0)
-    return tuple(np.asarray(target) - offset)  # type: ignore[return-value]
+    return tuple(np.asarray(target) - offset)
 
 
 def _down(side: str, rng: np.random.Generator) -> Arm:
@@ -197,11 +197,11 @@ def joint_heart(rng: np.random.Generator, gap: float) -> list[tuple[Arm, Arm]]:
     for index, (side, sign) in enumerate((("left", 1.0), ("right", -1.0))):
         hand = Hand(HALF_HEART, side, (sign * 0.55, -0.85, 0.0), (sign, 0.0, -0.35))
         top = np.array([meet[0] - gap * index + _u(rng, -0.05, 0.05), meet[1], meet[2]])
-        wrist = np.asarray(_wrist_for(hand, 8, tuple(top)))  # type: ignore[arg-type]
+        wrist = np.asarray(_wrist_for(hand, 8, tuple(top)))
         bottom = top + np.array([-sign * 0.08, _u(rng, 0.7, 0.85), 0.0])
         thumb = np.linalg.solve(hand.frame(), bottom - wrist) * (100.0 / PALM)
-        hand = Hand(HandShape(HALF_HEART.bends, {}, tuple(thumb)), side, hand.finger_dir, hand.palm_dir)  # type: ignore[arg-type]
-        inner = Arm(tuple(wrist), (sign, 0.8, 0.2), hand)  # type: ignore[arg-type]
+        hand = Hand(HandShape(HALF_HEART.bends, {}, tuple(thumb)), side, hand.finger_dir, hand.palm_dir)
+        inner = Arm(tuple(wrist), (sign, 0.8, 0.2), hand)
         outer = _down("right" if side == "left" else "left", rng)
         people.append((inner, outer) if side == "left" else (outer, inner))
     return people
@@ -337,7 +337,7 @@ def render_scene(kind: PoseClass, rng: np.random.Generator, faces: Sequence[Face
     for (_, face), what in zip(people, drawn, strict=True):
         paste_face(colour, canvas.ids, what.head_id, face, what.face_box)
     small = cv2.resize(colour, (width, height), interpolation=cv2.INTER_AREA)
-    small += rng.normal(0.0, 2.5, small.shape).astype(np.float32)  # sensor noise
+    small += np.asarray(rng.normal(0.0, 2.5, small.shape), np.float32)  # sensor noise
     rgb = np.clip(small, 0, 255).astype(np.uint8)
     return Rendered(rgb, kind.truth, kind.allowed, tuple(_scaled(what, 1.0 / scale) for what in drawn))
 
