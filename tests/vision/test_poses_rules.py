@@ -116,6 +116,9 @@ def test_arms_over_shoulders_needs_the_wrist_on_the_shoulder_and_the_elbow_up() 
     assert pair_rules.arms_over_shoulders(person(LEFT_FACE, body=over), b) > 0.9
     toast = upright_body(LEFT_FACE, ((350, 700), b_shoulder), elbows=((360, 640), (330, 640)))
     assert pair_rules.arms_over_shoulders(person(LEFT_FACE, body=toast), b) == 0.0
+    v_beside_face = (b_shoulder[0], b_shoulder[1] - 0.7 * 120)  # a hand raised near b's shoulder, not on it
+    raised = upright_body(LEFT_FACE, ((350, 700), v_beside_face), elbows=((360, 640), (380, 500)))
+    assert pair_rules.arms_over_shoulders(person(LEFT_FACE, body=raised), b) == 0.0
 
 
 def test_bunny_ears_need_a_v_rising_behind_the_other_head() -> None:

@@ -22,6 +22,8 @@ from vision.poses.types import PoseHit
 
 MIN_CONFIDENCE = 0.5
 MIDDLE_TIP = 12
+# A wrist this many face heights above the other's shoulder is raised, not resting on it.
+RAISED_ABOVE_SHOULDER = 0.6
 
 
 def joint_heart(a: Person, b: Person) -> float:
@@ -43,8 +45,9 @@ def joint_heart(a: Person, b: Person) -> float:
 
 
 def arms_over_shoulders(a: Person, b: Person) -> float:
-    """어깨동무: one of a's arms lies along b's shoulders: its wrist at one of b's shoulders and its elbow up at
-    shoulder height (an arm reaching forward past b, e.g. for a toast, has its elbow low)."""
+    """어깨동무: one of a's arms lies along b's shoulders: its wrist at one of b's shoulders, not above it (a hand
+    raised beside a's own face, e.g. a V-sign, is held well above b's shoulder: found on the pose renders), and its
+    elbow up at shoulder height (an arm reaching forward past b, e.g. for a toast, has its elbow low)."""
     if a.body is None:
         return 0.0  # a hand near b's shoulder without a's body cannot be told from b's own hand
     shoulder_y = float(np.mean([p[1] for p in a.shoulders()]))
@@ -56,7 +59,8 @@ def arms_over_shoulders(a: Person, b: Person) -> float:
         elbow_up = _ramp(elbow[1] - shoulder_y, 0.8 * a.height, 0.3 * a.height)
         for shoulder in b.shoulders():
             at_shoulder = _ramp(float(np.linalg.norm(wrist - shoulder)) / b.width, 0.9, 0.5)
-            best = max(best, at_shoulder * elbow_up)
+            resting = _ramp(shoulder[1] - wrist[1], RAISED_ABOVE_SHOULDER * b.height, 0.35 * b.height)
+            best = max(best, at_shoulder * elbow_up * resting)
     return best
 
 

@@ -1,0 +1,80 @@
+"""Pose figures on rendered people (evals/pose_renders): the poses no public photo set labels.
+
+Hearts, flower cup, hands up, arms crossed, cheek poke and the two-person poses have no labelled public photos, so
+this set is made by our own code at eval time (never stored): articulated 3D people (21-joint hands with per-finger
+bends, two-bone arms, torso, head) posed per class with seeded jitter, drawn as shaded capsules and ellipsoids with a
+depth buffer, each with a real face pasted on the head (the pinned public-domain portrait; with <data>/identity, one
+photo of each of its 30 people instead). Every picture runs through the bot's photo analysis
+(pipeline.analysis.analyse_rgb: cuts, face detection, smiles, vision.poses per cut); wink is not measured (a pasted
+face has open eyes).
+
+METRIC pose_render.<key>.precision / .recall  per measured key, per picture: named vs shown (10 keys, see MEASURED)
+METRIC pose_render.macro_f1                    mean F1 of the 10 keys
+METRIC pose_render.oracle.<key>.recall / .precision  the same rules on the renderer's TRUE landmarks: a key whose
+                                               oracle is high and figure low is lost in landmark detection
+METRIC pose_render.oracle_macro_f1
+METRIC pose_render.negative_clean_rate         share of negative pictures (no measured pose) where nothing is named
+METRIC pose_render.hand_found_rate             hands MediaPipe found / drawn hands wholly inside the picture
+METRIC pose_render.body_found_rate             bodies found / people whose face was found
+METRIC pose_render.face_found_rate             faces kept by the analysis / people drawn
+METRIC pose_render.n_images
+Nothing is fitted on this set: the rules' thresholds were set before it existed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evals.common import metric, skip
+from evals.pose_renders.measure import (
+    SEED,
+    Outcome,
+    f1,
+    identity_faces,
+    measure,
+    portrait_faces,
+    precision_recall,
+    scenes,
+)
+from evals.pose_renders.scenes import MEASURED
+
+PER_CLASS = 20  # 18 classes (10 poses, 8 negatives): 360 pictures, ~3 minutes on one core
+
+
+def run(data: Path | None) -> None:
+    identity = data / "identity" if data else None
+    if identity is not None and (identity / "labels.csv").is_file():
+        faces = identity_faces(identity)
+    else:
+        skip("pose renders: no <eval data>/identity; every rendered person gets the pinned sample portrait's face")
+        faces = portrait_faces()
+    outcomes = [measure(rendered, kind) for kind, rendered in scenes(PER_CLASS, faces, SEED)]
+    report(outcomes)
+
+
+def report(outcomes: list[Outcome]) -> None:
+    f1s, oracle_f1s = [], []
+    for key in MEASURED:
+        precision, recall = precision_recall(outcomes, key)
+        metric(f"pose_render.{key}.precision", precision)
+        metric(f"pose_render.{key}.recall", recall)
+        f1s.append(f1(precision, recall))
+        oracle = precision_recall(outcomes, key, "oracle")
+        metric(f"pose_render.oracle.{key}.precision", oracle[0])
+        metric(f"pose_render.oracle.{key}.recall", oracle[1])
+        oracle_f1s.append(f1(*oracle))
+    metric("pose_render.macro_f1", sum(f1s) / len(f1s))
+    metric("pose_render.oracle_macro_f1", sum(oracle_f1s) / len(oracle_f1s))
+    negatives = [outcome for outcome in outcomes if not outcome.truth]
+    metric("pose_render.negative_clean_rate", sum(not o.found for o in negatives) / max(1, len(negatives)))
+    metric(
+        "pose_render.hand_found_rate",
+        sum(min(o.hands_found, o.hands_drawn) for o in outcomes) / max(1, sum(o.hands_drawn for o in outcomes)),
+    )
+    metric(
+        "pose_render.body_found_rate", sum(o.bodies_found for o in outcomes) / max(1, sum(o.faces for o in outcomes))
+    )
+    metric(
+        "pose_render.face_found_rate", sum(min(o.faces, o.people) for o in outcomes) / sum(o.people for o in outcomes)
+    )
+    metric("pose_render.n_images", len(outcomes))
