@@ -14,6 +14,7 @@ from pipeline.openai_refine import OpenAIRefiner
 from pipeline.pose_examples import PoseExamples, deidentified, drawn_card
 from pipeline.pose_suggestions import PoseSuggester, untried_moods
 from pipeline.settings import Settings
+from pipeline.shared import SharedState
 from pipeline.withdrawals import Withdrawals
 from pipeline.workers import CpuPool
 from ranking.charities import SHIPPED_LIST, load_charities
@@ -54,6 +55,7 @@ class Services:
     gallery: GalleryStore
     pose_examples: PoseExamples  # the community gallery's pictures (made after the analysis, in the background)
     pose_suggester: PoseSuggester
+    shared: SharedState  # what replicas share: locks, albums being answered, chat keys, limits, claims
     owns_cpu: bool = True
     owns_pictures: bool = True
     clock: Callable[[], datetime] = utcnow  # now, in UTC; tests set a controllable clock
@@ -81,7 +83,7 @@ class Services:
         again is harmless). Under the old chat's lock, so no clustering of the old id runs meanwhile."""
         async with self.analyser.chat_lock(old_chat_id):
             move = await move_chat(self.db, old_chat_id, new_chat_id)
-        self.analyser.chat_moved(old_chat_id, new_chat_id)
+        await self.analyser.chat_moved(old_chat_id, new_chat_id)
         return move
 
     @classmethod
@@ -110,7 +112,18 @@ class Services:
         opt_outs = OptOutStore(db)
         # The OpenAI step exists only with a key; even then it asks about a chat's photos only once its admins opt in.
         refiner = OpenAIRefiner(settings, RefinementStore(db), cpu) if settings.openai_configured else None
-        analyser = PhotoAnalyser(albums, faces, cpu, settings.max_image_pixels, opt_outs=opt_outs, refiner=refiner)
+        shared = SharedState.open(settings, db)
+        analyser = PhotoAnalyser(
+            albums,
+            faces,
+            cpu,
+            settings.max_image_pixels,
+            opt_outs=opt_outs,
+            refiner=refiner,
+            locks=shared.locks,
+            keys=shared.keys,
+            claims=shared.claims,
+        )
         gallery = GalleryStore(db, settings.blob_store("gallery", settings.gallery_dir))
         await gallery.sweep_orphan_files()
         deidentify = partial(deidentified, animegan_model=settings.animegan_model)
@@ -130,7 +143,7 @@ class Services:
             ledger=LedgerStore(db, charities, settings.timezone),
             schedules=ScheduleStore(db, settings.timezone),
             answers=AnswerStore(db, settings.group_answers),
-            intake=Intake(settings, albums, analyser, cpu, fetcher),
+            intake=Intake(settings, albums, analyser, cpu, fetcher, rate_limit=shared.booth_links),
             opt_outs=opt_outs,
             withdrawals=Withdrawals(faces, opt_outs, analyser),
             gallery=gallery,
@@ -138,6 +151,7 @@ class Services:
             pose_suggester=PoseSuggester(
                 analyser.poses, SuggestionStore(db), pose_examples, untried_mood=untried_moods(analyser.moods)
             ),
+            shared=shared,
             owns_cpu=owns_cpu,
             owns_pictures=owns_pictures,
         )
@@ -150,4 +164,5 @@ class Services:
             self.cpu.shutdown()
         if self.owns_pictures:
             self.pictures.shutdown()
+        await self.shared.close()
         await self.db.dispose()
