@@ -15,11 +15,11 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -417,6 +417,26 @@ def _with_tokens(clustering: Clustering) -> dict[int, int | NewPerson | None]:
     }
 
 
+class AnalysisQueue(Protocol):
+    """Where photos are analysed when not here (pipeline.queue.WorkQueue): True once the analysis is stored."""
+
+    async def analyse(self, photo_id: int) -> bool: ...
+
+
+async def _shared(
+    inflight: dict[int, asyncio.Task[FiledAnalysis | None]],
+    photo_id: int,
+    work: Callable[[int], Coroutine[Any, Any, FiledAnalysis | None]],
+) -> FiledAnalysis | None:
+    """One task per photo in `inflight`: concurrent callers share it, and a cancelled caller does not cancel it."""
+    task = inflight.get(photo_id)
+    if task is None:
+        task = asyncio.create_task(work(photo_id), name=f"analyse:{photo_id}")
+        inflight[photo_id] = task
+        task.add_done_callback(lambda _task: inflight.pop(photo_id, None))
+    return await asyncio.shield(task)
+
+
 class PhotoAnalyser:
     """Owns the flow photo → faces → people. One per process; chats are clustered one at a time each (`locks`: in
     this process, or across processes on PostgreSQL); with `claims`, a photo is analysed by one process at a time
@@ -436,6 +456,8 @@ class PhotoAnalyser:
         locks: ChatLocks | None = None,
         keys: ChatKeys | None = None,
         claims: JobClaims | None = None,
+        queue: AnalysisQueue | None = None,
+        analysis_lease: timedelta = ANALYSIS_LEASE,
     ) -> None:
         self.albums, self.faces, self.cpu, self.max_pixels = albums, faces, cpu, max_pixels
         self.opt_outs = opt_outs
@@ -448,7 +470,9 @@ class PhotoAnalyser:
         self._inflight: dict[int, asyncio.Task[FiledAnalysis | None]] = {}
         self.locks: ChatLocks = locks or MemoryChatLocks()
         self.keys: ChatKeys = keys or MemoryChatKeys()
-        self.claims = claims
+        self.claims, self.analysis_lease = claims, analysis_lease
+        self.queue = queue  # None: analyse in this process; else send each photo to the work queue
+        self._local: dict[int, asyncio.Task[FiledAnalysis | None]] = {}
         self._resume_task: asyncio.Task[int] | None = None
 
     def chat_lock(self, chat_id: int) -> AbstractAsyncContextManager[None]:
@@ -457,15 +481,25 @@ class PhotoAnalyser:
         return self.locks.hold(chat_id)
 
     async def analyse_and_file(self, photo_id: int) -> FiledAnalysis | None:
-        """Analyse a stored photo once (concurrent callers share the work). None: it failed, try again later."""
-        task = self._inflight.get(photo_id)
-        if task is None:
-            task = asyncio.create_task(self._analyse_and_file(photo_id), name=f"analyse:{photo_id}")
-            self._inflight[photo_id] = task
-            task.add_done_callback(lambda _task: self._inflight.pop(photo_id, None))
-        return await asyncio.shield(task)
+        """Analyse a stored photo once (concurrent callers share the work) — here, or with a work queue by whichever
+        worker takes the task. None: it failed, try again later."""
+        return await _shared(self._inflight, photo_id, self._analyse_and_file)
+
+    async def analyse_locally(self, photo_id: int) -> FiledAnalysis | None:
+        """The analysis in this process (the work queue's task body, pipeline.queue)."""
+        return await _shared(self._local, photo_id, self._analyse_here)
 
     async def _analyse_and_file(self, photo_id: int) -> FiledAnalysis | None:
+        if self.queue is None:
+            return await self._analyse_here(photo_id)
+        photo = await self.albums.get(photo_id)
+        if photo is None or photo.analysed_at is not None:
+            return await self.stored(photo_id)
+        if not await self.queue.analyse(photo_id):
+            return None
+        return await self._stored_analysis(photo_id, photo.chat_id, fresh=True)
+
+    async def _analyse_here(self, photo_id: int) -> FiledAnalysis | None:
         while True:
             photo = await self.albums.get(photo_id)
             if photo is None:
@@ -474,7 +508,7 @@ class PhotoAnalyser:
                 return await self._stored_analysis(photo_id, photo.chat_id, fresh=False)
             if self.claims is None:
                 return await self._analyse_claimed(photo)
-            if await self.claims.claim(ANALYSIS_CLAIM, str(photo_id), ANALYSIS_LEASE):
+            if await self.claims.claim(ANALYSIS_CLAIM, str(photo_id), self.analysis_lease):
                 try:
                     return await self._analyse_claimed(photo)
                 finally:
@@ -614,7 +648,7 @@ class PhotoAnalyser:
         return count
 
     async def close(self) -> None:
-        tasks = [*self._inflight.values(), *([self._resume_task] if self._resume_task else [])]
+        tasks = [*self._inflight.values(), *self._local.values(), *([self._resume_task] if self._resume_task else [])]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

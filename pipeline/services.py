@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from booths import SafeFetcher
@@ -13,6 +13,7 @@ from pipeline.intake import Intake
 from pipeline.openai_refine import OpenAIRefiner
 from pipeline.pose_examples import PoseExamples, deidentified, drawn_card
 from pipeline.pose_suggestions import PoseSuggester, untried_moods
+from pipeline.queue import WorkQueue, make_broker
 from pipeline.settings import Settings
 from pipeline.shared import SharedState
 from pipeline.withdrawals import Withdrawals
@@ -56,6 +57,7 @@ class Services:
     pose_examples: PoseExamples  # the community gallery's pictures (made after the analysis, in the background)
     pose_suggester: PoseSuggester
     shared: SharedState  # what replicas share: locks, albums being answered, chat keys, limits, claims
+    queue: WorkQueue  # where photos are analysed: in this process (in-memory broker) or by `make worker` processes
     owns_cpu: bool = True
     owns_pictures: bool = True
     clock: Callable[[], datetime] = utcnow  # now, in UTC; tests set a controllable clock
@@ -93,9 +95,11 @@ class Services:
         cpu: CpuPool | None = None,
         fetcher: SafeFetcher | None = None,
         pictures: CpuPool | None = None,
+        worker: bool = False,
     ) -> Services:
         """Open the database (migrating it), sweep crash leftovers, start the worker pools unless they are given
-        (their processes start with their first task)."""
+        (their processes start with their first task). `worker`: a work-queue worker's services, which analyse
+        what they are sent in this process."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = Database(settings.resolved_database_url)
         await db.migrate()
@@ -123,7 +127,13 @@ class Services:
             locks=shared.locks,
             keys=shared.keys,
             claims=shared.claims,
+            analysis_lease=timedelta(seconds=settings.work_queue_idle_s),
         )
+        queue = WorkQueue(make_broker(settings), settings.work_queue_wait_s)
+        queue.broker.state.analyser = analyser
+        if not worker:  # the producer's side (a worker's broker is started by the Taskiq CLI)
+            await queue.broker.startup()
+            analyser.queue = queue
         gallery = GalleryStore(db, settings.blob_store("gallery", settings.gallery_dir))
         await gallery.sweep_orphan_files()
         deidentify = partial(deidentified, animegan_model=settings.animegan_model)
@@ -152,11 +162,13 @@ class Services:
                 analyser.poses, SuggestionStore(db), pose_examples, untried_mood=untried_moods(analyser.moods)
             ),
             shared=shared,
+            queue=queue,
             owns_cpu=owns_cpu,
             owns_pictures=owns_pictures,
         )
 
     async def close(self) -> None:
+        await self.queue.broker.shutdown()
         await self.pose_examples.close()
         await self.analyser.close()
         await self.fetcher.close()
