@@ -8,7 +8,7 @@ NODEPS := $(wildcard requirements-nodeps.txt)
 export TEST_POSTGRES_URL ?= $(shell scripts/find-postgres.sh)
 export TEST_REDIS_URL ?= $(shell scripts/find-redis.sh)
 
-.PHONY: setup run test eval bench lint format models clean
+.PHONY: setup run worker test eval bench lint format models clean
 
 setup: $(STAMP)
 
@@ -28,6 +28,12 @@ models: setup
 
 run: setup
 	$(PY) -m bot
+
+# A work-queue worker (WORK_QUEUE_URL in .env): photo analysis for any number of bot replicas. WORKER_PROCESSES
+# event-loop processes, each with its own worker pools (ANALYSIS_WORKERS, PICTURE_WORKERS).
+WORKER_PROCESSES ?= 1
+worker: setup
+	$(VENV)/bin/taskiq worker bot.worker:broker --workers $(WORKER_PROCESSES) --max-async-tasks 8 --shutdown-timeout 60
 
 test: setup
 	$(PY) -m pytest

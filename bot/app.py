@@ -99,6 +99,7 @@ async def _post_init(app: BotApplication) -> None:
     data.services = await Services.start(
         data.settings, cpu=data.shared_cpu, pictures=data.shared_pictures, fetcher=data.booth_fetcher
     )
+    data.limits = data.services.shared.limits
     await start_miniapp(app, data.services)
     await set_command_menu(app)
     start_jobs(app, data.services)

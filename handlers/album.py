@@ -19,7 +19,7 @@ from handlers.context import ChatContext
 from handlers.i18n import brand_name, format_moment, t
 from handlers.keyboards import NOOP, pager_row
 from handlers.poses import pose_filter_rows, pose_name
-from handlers.updates import chat_data_of, chat_of, query_message_of, query_of
+from handlers.updates import chat_of, query_message_of, query_of
 from pipeline.pictures import album_preview
 from ranking.points import as_utc
 from storage.models import Photo, PhotoSource, saved_id
@@ -33,9 +33,8 @@ async def _replace_page(update: Update, context: ChatContext) -> None:
     """A page button: the page it sits under (its photos and its own message) goes away."""
     query = query_of(update)
     await query.answer()
-    views = chat_data_of(context).album_views
     shown = query_message_of(query)
-    for message_id in [*views.pop(shown.message_id, []), shown.message_id]:
+    for message_id in [*(await context.album_views.take(shown.chat_id, shown.message_id) or []), shown.message_id]:
         with contextlib.suppress(BadRequest):  # already gone (deleted by a user, or too old to delete)
             await context.bot.delete_message(shown.chat_id, message_id)
 
@@ -87,7 +86,7 @@ async def send_album_page(update: Update, context: ChatContext, page: int, pose:
     sent = await send_photos(context, chat_id, photos, language)
     keyboard = InlineKeyboardMarkup([*rows, photo_buttons(photos), pager, *filters])
     nav = await context.bot.send_message(chat_id, text, reply_markup=keyboard)
-    chat_data_of(context).album_views[nav.message_id] = [m.message_id for m in sent]
+    await context.album_views.remember(chat_id, nav.message_id, [m.message_id for m in sent])
 
 
 def photo_buttons(photos: list[Photo]) -> list[InlineKeyboardButton]:

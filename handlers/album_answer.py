@@ -5,12 +5,49 @@ points."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from telegram import InputMediaPhoto, ReplyParameters
 
 from handlers.captions import CAPTION_LIMIT, chunks, first_lines, fits, visible_length
-from handlers.context import AlbumItem, ChatContext, MediaGroupTally
+from handlers.context import ChatContext
 from handlers.i18n import t
 from handlers.smiles import annotated_picture, outcome_line, short_points_line
+from pipeline.analysis import FiledAnalysis
+from storage.media_groups import TakenGroup
+
+
+@dataclass
+class AlbumItem:
+    """What became of one photo of a Telegram album."""
+
+    problem: str | None = None  # why it was not taken
+    saved: bool = False  # something new was filed from it
+    duplicate: bool = False  # it was in the album already
+    analysis: FiledAnalysis | None = None  # its faces, when it was filed just now
+    own_answer: bool = False  # it held a booth QR: answered on its own, like a single strip
+
+
+@dataclass
+class MediaGroupTally:
+    """Items of one Telegram album (they arrive as separate updates, maybe at different replicas): answered once,
+    after the last, by whoever took it from the store (storage.media_groups)."""
+
+    chat_id: int
+    language: str
+    sender: str
+    quiet: bool  # the chat's answers are quiet: a reaction (and words only for problems)
+    items: dict[int, AlbumItem] = field(default_factory=dict)  # message id → what became of it
+
+
+async def tally_of(context: ChatContext, taken: TakenGroup) -> MediaGroupTally:
+    """The album to answer, with each new photo's analysis read back from the database."""
+    items = {}
+    for message_id, item in taken.items.items():
+        analysis = await context.services.analyser.stored(item.photo_id) if item.photo_id is not None else None
+        items[message_id] = AlbumItem(item.problem, item.saved, item.duplicate, analysis, item.own_answer)
+    header = taken.header
+    return MediaGroupTally(taken.chat_id, header.language, header.sender, header.quiet, items)
 
 
 def item_line(item: AlbumItem, language: str, detailed: bool = True) -> str | None:

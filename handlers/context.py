@@ -4,24 +4,22 @@ chat_data=ChatData)`, as in python-telegram-bot's contexttypesbot example. No st
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from booths import SafeFetcher
-from handlers.bounded import ExpiringMap, RecentViews
 from handlers.error_reports import ErrorReports
 from handlers.i18n import normalise_language
 from handlers.inbox import UpdateInbox
-from pipeline.analysis import FiledAnalysis
 from pipeline.rate_limits import Limits
 from pipeline.services import Services
 from pipeline.settings import Settings
 from pipeline.workers import CpuPool
+from storage.chat_keys import ChatKeys
 
 
 @dataclass(frozen=True)
@@ -32,16 +30,40 @@ class NamePrompt:
     card_message_id: int | None
 
 
-NAME_PROMPT_TTL_S = 24 * 3600  # an unanswered question is forgotten after a day …
-NAME_PROMPTS_PER_CHAT = 20  # … or when a chat has this many newer ones
-VIEWS_PER_CHAT = 20  # album and person pages whose photo messages a page turn deletes
+NAME_PROMPT_TTL_S = 24 * 3600  # an unanswered question is forgotten after a day
+VIEW_TTL_S = 48 * 3600  # a bot may delete a message for 48 hours: an older page's photos stay anyway
 
 
-class NamePrompts(ExpiringMap[tuple[int, int], NamePrompt]):
-    """(chat id, prompt message id) → prompt, bounded per chat and in time."""
+class NamePrompts:
+    """Open name questions by (chat, question message), shared by every replica (storage.chat_keys)."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        super().__init__(lambda key: key[0], ttl_s=NAME_PROMPT_TTL_S, per_group=NAME_PROMPTS_PER_CHAT, clock=clock)
+    def __init__(self, keys: ChatKeys) -> None:
+        self.keys = keys
+
+    async def ask(self, chat_id: int, message_id: int, prompt: NamePrompt) -> None:
+        value = [prompt.person_id, prompt.card_message_id]
+        await self.keys.put(chat_id, f"name_prompt:{message_id}", value, NAME_PROMPT_TTL_S)
+
+    async def take(self, chat_id: int, message_id: int) -> NamePrompt | None:
+        """The question, no longer open: of two replies (on two replicas) only one gets it."""
+        value = await self.keys.take(chat_id, f"name_prompt:{message_id}")
+        return None if value is None else NamePrompt(int(value[0]), value[1])
+
+
+class PageViews:
+    """A chat's pages on screen (navigation message id → the photo messages above it), so turning a page deletes
+    them; shared by every replica (storage.chat_keys)."""
+
+    def __init__(self, keys: ChatKeys, kind: str) -> None:
+        self.keys, self.kind = keys, kind
+
+    async def remember(self, chat_id: int, nav_message_id: int, photo_message_ids: list[int]) -> None:
+        await self.keys.put(chat_id, f"view:{self.kind}:{nav_message_id}", photo_message_ids, VIEW_TTL_S)
+
+    async def take(self, chat_id: int, nav_message_id: int) -> list[int] | None:
+        """The page's photo messages, forgotten; None when the page is not (or no longer) known."""
+        value = await self.keys.take(chat_id, f"view:{self.kind}:{nav_message_id}")
+        return None if value is None else [int(message_id) for message_id in value]
 
 
 @dataclass
@@ -50,67 +72,6 @@ class ShownAction:
 
     task: asyncio.Task[None]
     users: int = 0
-
-
-@dataclass
-class AlbumItem:
-    """What became of one photo of a Telegram album."""
-
-    problem: str | None = None  # why it was not taken
-    saved: bool = False  # something new was filed from it
-    duplicate: bool = False  # it was in the album already
-    analysis: FiledAnalysis | None = None  # its faces, when it was filed just now
-    own_answer: bool = False  # it held a booth QR: answered on its own, like a single strip
-
-
-@dataclass
-class MediaGroupTally:
-    """Items of one Telegram album (they arrive as separate updates): answered once, after the last."""
-
-    chat_id: int
-    language: str
-    sender: str
-    quiet: bool  # the chat's answers are quiet: a reaction (and words only for problems)
-    pending: int = 0
-    items: dict[int, AlbumItem] = field(default_factory=dict)  # message id → what became of it
-    quiet_since: float = 0.0  # event-loop time of the last finished item
-    created_at: float = 0.0  # set by MediaGroups
-
-
-MEDIA_GROUP_IDLE_S = 10 * 60  # an album nobody will answer (its items failed) is forgotten after this …
-MEDIA_GROUP_MAX_AGE_S = 60 * 60  # … and one still waiting for an item after this (a handler that never returned)
-
-
-class MediaGroups:
-    """The albums being answered, by "chat id:media group id". Each is normally removed by the item that answers
-    it; one whose items all ended without an answer (an error in each) would otherwise stay for good."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._tallies: dict[str, MediaGroupTally] = {}
-
-    def get(self, key: str) -> MediaGroupTally | None:
-        self._drop_abandoned()
-        return self._tallies.get(key)
-
-    def __setitem__(self, key: str, tally: MediaGroupTally) -> None:
-        self._drop_abandoned()
-        tally.created_at = self._clock()
-        self._tallies[key] = tally
-
-    def __delitem__(self, key: str) -> None:
-        del self._tallies[key]
-
-    def __len__(self) -> int:
-        self._drop_abandoned()
-        return len(self._tallies)
-
-    def _drop_abandoned(self) -> None:
-        now = self._clock()
-        for key, tally in list(self._tallies.items()):
-            idle = now - max(tally.created_at, tally.quiet_since)
-            if (tally.pending <= 0 and idle > MEDIA_GROUP_IDLE_S) or now - tally.created_at > MEDIA_GROUP_MAX_AGE_S:
-                del self._tallies[key]
 
 
 class BotData:
@@ -123,8 +84,6 @@ class BotData:
         self.shared_pictures: CpuPool | None = None
         self.booth_fetcher: SafeFetcher | None = None  # tests and the playground point booth hosts at local servers
         self.services: Services | None = None
-        self.name_prompts = NamePrompts()
-        self.media_groups = MediaGroups()
         self.chat_actions: dict[tuple[int, str], ShownAction] = {}
         self.error_reports = ErrorReports()
         # Set by bot.app when the Mini App is served: chat id → its signed album token (miniapp.tokens).
@@ -133,17 +92,13 @@ class BotData:
         self.miniapp_frames: tuple[str, ...] = ()  # extra pages allowed to frame the Mini App (the playground's)
         self.miniapp_stop: Callable[[], Awaitable[None]] | None = None  # stops its server at shutdown
         self.miniapp_in_webhook = False  # bot.webhook's server serves the Mini App (no server of its own)
-        self.limits = Limits()
+        self.limits = Limits()  # replaced in post_init by the services' (shared with REDIS_URL); tests set their own
         self.inbox: UpdateInbox | None = None  # uploads kept until handled (handlers.inbox); set by bot.app
 
 
 class ChatData:
-    """What one chat's views remember: which photo messages an album or person page sent (to delete them when
-    the page turns)."""
-
-    def __init__(self) -> None:
-        self.album_views = RecentViews(VIEWS_PER_CHAT)
-        self.person_photo_views = RecentViews(VIEWS_PER_CHAT)
+    """PTB's per-chat memory, unused: what a chat's views remember is shared by replicas (ChatContext.album_views,
+    person_photo_views, name_prompts), never kept in a process."""
 
 
 class ChatContext(CallbackContext[ExtBot[None], dict[Any, Any], ChatData, BotData]):
@@ -176,6 +131,18 @@ class ChatContext(CallbackContext[ExtBot[None], dict[Any, Any], ChatData, BotDat
     @property
     def settings(self) -> Settings:
         return self.services.settings
+
+    @property
+    def name_prompts(self) -> NamePrompts:
+        return NamePrompts(self.services.shared.keys)
+
+    @property
+    def album_views(self) -> PageViews:
+        return PageViews(self.services.shared.keys, "album")
+
+    @property
+    def person_photo_views(self) -> PageViews:
+        return PageViews(self.services.shared.keys, "person")
 
     async def language(self) -> str:
         """The language of the update's user (or, without one, its chat): the member's choice, else Telegram's."""

@@ -1,7 +1,8 @@
 """Per-member and per-chat rate limits, checked before any feature sees an update: photos and files sent, and the
 commands and buttons that draw pictures (each one occupies the pictures' worker for a moment, so one member pressing
 fast must not keep everyone else waiting). Over a limit, the member is told, kindly, when to try again; booth links
-have their own limit in the intake (pipeline.intake)."""
+have their own limit in the intake (pipeline.intake). The limits count in this process, or with REDIS_URL in Redis
+for every replica (pipeline.shared)."""
 
 from __future__ import annotations
 
@@ -38,10 +39,10 @@ async def check_limits(update: Update, context: ChatContext) -> None:
         per_user, per_chat = limits.uploads, limits.chat_uploads
     else:
         per_user, per_chat = limits.pictures, limits.chat_pictures
-    wait = max(per_user.wait_seconds(user.id, count=False), per_chat.wait_seconds(chat.id, count=False))
+    wait = max(await per_user.wait_seconds(user.id, count=False), await per_chat.wait_seconds(chat.id, count=False))
     if not wait:
-        per_user.wait_seconds(user.id)
-        per_chat.wait_seconds(chat.id)
+        await per_user.wait_seconds(user.id)
+        await per_chat.wait_seconds(chat.id)
         return
     text = t(await context.language(), f"limits.{kind}", seconds=wait)
     if update.callback_query is not None:

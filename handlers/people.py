@@ -26,16 +26,16 @@ from telegram import (
 )
 from telegram.constants import ChatType
 from telegram.error import BadRequest
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, MessageHandler, filters
 
 from handlers.album import photo_buttons, send_photos
 from handlers.callbacks import Action
-from handlers.context import BotData, ChatContext, NamePrompt, NamePrompts
+from handlers.context import BotData, ChatContext, NamePrompt
 from handlers.i18n import t
 from handlers.keyboards import pager_row
 from handlers.person_label import person_html, person_label
 from handlers.poses import pose_filter_rows, pose_name
-from handlers.updates import chat_data_of, chat_of, message_of, query_message_of, query_of
+from handlers.updates import chat_of, message_of, query_message_of, query_of
 from pipeline.analysis import smile_points
 from pipeline.pictures import faces_sheet
 from storage.faces import PersonSummary, StoredFace
@@ -56,6 +56,7 @@ HIDE = Action("pp", "h", int)  # person
 SHEET_PAGE = 8  # two rows of four
 BUTTONS_PER_ROW = 4
 NAME_MAX = 32
+NAME_REPLY_GROUP = -1  # after the limits (-5) and receipts (-2), before the features (0)
 
 T = TypeVar("T")
 
@@ -561,28 +562,37 @@ async def ask_name(update: Update, context: ChatContext, person_id: int, languag
         ),
         reply_markup=ForceReply(selective=selective, input_field_placeholder=t(language, "people.name_placeholder")),
     )
-    prompts = context.bot_data.name_prompts
-    prompts[(chat.id, prompt.message_id)] = NamePrompt(person_id, query_message_of(query).message_id)
+    await context.name_prompts.ask(
+        chat.id, prompt.message_id, NamePrompt(person_id, query_message_of(query).message_id)
+    )
 
 
 async def on_name_reply(update: Update, context: ChatContext) -> None:
+    """A text reply to one of our open name questions names the person, and no feature sees it (a name is not a
+    pasted link); any other reply goes on to the features. Blocking, so that the stop holds."""
     message = message_of(update)
-    language = await context.language()
-    prompts = context.bot_data.name_prompts
-    if message.reply_to_message is None:  # the handler's filter lets only replies to a prompt through
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
         return
-    key = (message.chat_id, message.reply_to_message.message_id)
-    prompt = prompts.get(key)
+    prompt = await context.name_prompts.take(message.chat_id, replied.message_id)
     if prompt is None:
         return
+    await _answer_name(update, context, message, replied.message_id, prompt)
+    raise ApplicationHandlerStop
+
+
+async def _answer_name(
+    update: Update, context: ChatContext, message: Message, prompt_message_id: int, prompt: NamePrompt
+) -> None:
+    language = await context.language()
     svc = context.services
     reply = ReplyParameters(message.message_id, allow_sending_without_reply=True)
     name = clean_name(message.text or "")
-    if name is None:
+    if name is None:  # the question stays open for a better answer
+        await context.name_prompts.ask(message.chat_id, prompt_message_id, prompt)
         await message.reply_text(t(language, "people.bad_name", max=NAME_MAX), reply_parameters=reply)
         return
     person = await svc.faces.person(prompt.person_id)
-    prompts.pop(key, None)
     if person is None or person.chat_id != message.chat_id:
         await message.reply_text(t(language, "people.gone"), reply_parameters=reply)
         return
@@ -617,10 +627,11 @@ async def send_person_photos(
     the person's pose buttons in a message under it (as /album does)."""
     svc = context.services
     chat_id = chat_of(update).id
-    views = chat_data_of(context).person_photo_views
+    views = context.person_photo_views
     shown = query_message_of(query_of(update)).message_id if update.callback_query else None
-    if shown is not None and shown in views:  # paging: the old page goes away
-        for message_id in [*views.pop(shown), shown]:
+    old_page = await views.take(chat_id, shown) if shown is not None else None
+    if shown is not None and old_page is not None:  # paging: the old page goes away
+        for message_id in [*old_page, shown]:
             with contextlib.suppress(BadRequest):
                 await context.bot.delete_message(chat_id, message_id)
     size = svc.settings.album_page_size
@@ -656,27 +667,13 @@ async def send_person_photos(
     )
     keyboard = InlineKeyboardMarkup([photo_buttons(photos), pager, *filters])
     nav = await context.bot.send_message(chat_id, text, reply_markup=keyboard)
-    views[nav.message_id] = [message.message_id for message in sent]
-
-
-class ReplyToNamePrompt(filters.MessageFilter):
-    """Messages that answer one of our open 'what is their name?' questions."""
-
-    def __init__(self, prompts: NamePrompts) -> None:
-        super().__init__(name="ReplyToNamePrompt")
-        self.prompts = prompts
-
-    def filter(self, message: Message) -> bool:
-        replied = message.reply_to_message
-        return replied is not None and (message.chat_id, replied.message_id) in self.prompts
+    await views.remember(chat_id, nav.message_id, [message.message_id for message in sent])
 
 
 def register(app: Application[Any, ChatContext, Any, Any, BotData, Any]) -> None:
-    prompts = app.bot_data.name_prompts
     app.add_handler(CommandHandler("people", people_command, block=False))
     for action, callback in BUTTONS:
         app.add_handler(action.handler(callback))
-    # Before the booth-link text handler (same group): a reply to our question is a name, not a link.
     app.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND & ReplyToNamePrompt(prompts), on_name_reply, block=False)
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.REPLY, on_name_reply), group=NAME_REPLY_GROUP
     )

@@ -12,12 +12,13 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest
 from telegram.ext import Application, MessageHandler, filters
 
-from handlers.album_answer import send_album_answer
+from handlers.album_answer import MediaGroupTally, send_album_answer, tally_of
 from handlers.answers import StatusMessage, answer_photo, filed_anything, react, react_to_intake, reaction_for
-from handlers.context import AlbumItem, ChatContext, MediaGroupTally
+from handlers.context import ChatContext
 from handlers.i18n import t
 from handlers.qr import ChatReport
 from pipeline.intake import IncomingFile, IntakeResult
+from storage.media_groups import GroupHeader, GroupItem
 from vision.images import ImageRejected, RejectReason
 
 log = logging.getLogger(__name__)
@@ -96,14 +97,19 @@ async def _answer_upload(
     language = await context.language()
     quiet = (await context.services.answers.plan(message.chat_id)).quiet
     report = ChatReport(context, message, language, quiet)
-    tally = _join_media_group(context, message, language, quiet)
+    groups = context.services.shared.media_groups
+    group = message.media_group_id
+    if group:
+        sender = message.from_user.first_name if message.from_user else ""
+        await groups.join(message.chat_id, group, GroupHeader(language, sender, quiet))
     try:
         problem, result = await _take(update, context, message, file_id, declared_size, language, report)
-    finally:
-        if tally is not None:
-            tally.pending -= 1
-    if tally is not None:
-        await _count_into_media_group(context, message, tally, report, problem, result)
+    except BaseException:
+        if group:
+            await groups.finish(message.chat_id, group, message.message_id, None)
+        raise
+    if group:
+        await _count_into_media_group(context, message, group, quiet, report, problem, result)
         return
     if problem is not None or result is None:
         await message.reply_text(problem or t(language, "upload.duplicate"))
@@ -150,45 +156,33 @@ async def _take(
     return None, result
 
 
-def _join_media_group(context: ChatContext, message: Message, language: str, quiet: bool) -> MediaGroupTally | None:
-    if not message.media_group_id:
-        return None
-    groups = context.bot_data.media_groups
-    key = f"{message.chat_id}:{message.media_group_id}"
-    tally = groups.get(key)
-    if tally is None:
-        sender = message.from_user.first_name if message.from_user else ""
-        tally = groups[key] = MediaGroupTally(message.chat_id, language, sender, quiet)
-    tally.pending += 1
-    return tally
-
-
 async def _count_into_media_group(
     context: ChatContext,
     message: Message,
-    tally: MediaGroupTally,
+    group: str,
+    quiet: bool,
     report: ChatReport,
     problem: str | None,
     result: IntakeResult | None,
 ) -> None:
-    """Debounced without a job: each finished item waits until the group has been quiet for `media_group_wait_s`;
-    the item that sees the quiet (nothing pending, nothing finished since) answers for all of them."""
-    item = tally.items[message.message_id] = AlbumItem(problem=problem)
+    """Debounced without a job: each finished item waits until the album has been quiet for `media_group_wait_s`;
+    the item that then finds nothing pending and nothing finished since takes the album and answers for all of
+    them, on whichever replica it runs (storage.media_groups)."""
+    item = GroupItem(problem=problem)
     if result is not None and result.had_links:
-        item.own_answer, item.saved = True, filed_anything(result)
-        if not tally.quiet and result.upload is not None and result.upload.created:
+        item = GroupItem(own_answer=True, saved=filed_anything(result))
+        if not quiet and result.upload is not None and result.upload.created:
             await report.finish_upload(result.analysis)
     elif result is not None and result.upload is not None:
-        item.saved, item.duplicate = result.upload.created, not result.upload.created
-        item.analysis = result.analysis
-    loop = asyncio.get_running_loop()
-    wait = context.settings.media_group_wait_s
-    tally.quiet_since = finished = loop.time()
-    await asyncio.sleep(wait)
-    key = f"{tally.chat_id}:{message.media_group_id}"
-    if tally.pending > 0 or tally.quiet_since != finished or context.bot_data.media_groups.get(key) is not tally:
+        created = result.upload.created
+        item = GroupItem(saved=created, duplicate=not created, photo_id=result.upload.photo_id if created else None)
+    groups = context.services.shared.media_groups
+    seq = await groups.finish(message.chat_id, group, message.message_id, item)
+    await asyncio.sleep(context.settings.media_group_wait_s)
+    taken = await groups.take(message.chat_id, group, seq)
+    if taken is None:
         return
-    del context.bot_data.media_groups[key]
+    tally = await tally_of(context, taken)
     if tally.quiet:
         await _answer_media_group_quietly(context, tally)
     else:

@@ -15,21 +15,24 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import timedelta
+from typing import Any, Protocol
 
 import numpy as np
 
 from pipeline.face_signatures import opted_out
-from pipeline.locks import KeyedLocks
 from pipeline.metrics import ANALYSIS_FAILURES, ANALYSIS_SECONDS
 from pipeline.pictures import Source, read_source
 from pipeline.workers import CpuPool
 from ranking.points import face_points
 from storage.albums import AlbumStore
+from storage.chat_keys import ChatKeys, MemoryChatKeys
+from storage.chat_locks import ChatLocks, MemoryChatLocks
 from storage.faces import FaceStore, NewFace, NewPairPose, NewPerson, StoredFace
+from storage.job_claims import JobClaims
 from storage.models import Photo, saved_id
 from storage.moods import AddedPose, MoodStore, NewMood, StoredMood
 from storage.opt_outs import OptOutStore
@@ -56,6 +59,11 @@ log = logging.getLogger(__name__)
 
 EMBEDDING_SIZE = 128
 RECLUSTER_EVERY_FACES = 40  # a full re-cluster of a chat after this many new faces (and once a day)
+NEW_FACES_KEY = "recluster:new_faces"  # the chat's count of faces filed since its last re-cluster (ChatKeys)
+NEW_FACES_TTL_S = 2 * 24 * 3600  # the nightly re-cluster resets it anyway
+ANALYSIS_CLAIM = "analyse"  # JobClaims name: one process analyses a photo at a time
+ANALYSIS_LEASE = timedelta(minutes=10)  # then another process may take over (its owner died)
+OTHERS_POLL_S = 0.5  # how often a photo another process analyses is looked at again
 # A detection the smile model's landmarker cannot read as a face either is kept only when the detector is this sure:
 # on ../shared/eval/photobooth every such detection below it was a balloon, a texture or a smudge of a crowd. The
 # smile fallback does not count as a second opinion here: it runs the same detector (YuNet) again.
@@ -414,8 +422,30 @@ def _with_tokens(clustering: Clustering) -> dict[int, int | NewPerson | None]:
     }
 
 
+class AnalysisQueue(Protocol):
+    """Where photos are analysed when not here (pipeline.queue.WorkQueue): True once the analysis is stored."""
+
+    async def analyse(self, photo_id: int) -> bool: ...
+
+
+async def _shared(
+    inflight: dict[int, asyncio.Task[FiledAnalysis | None]],
+    photo_id: int,
+    work: Callable[[int], Coroutine[Any, Any, FiledAnalysis | None]],
+) -> FiledAnalysis | None:
+    """One task per photo in `inflight`: concurrent callers share it, and a cancelled caller does not cancel it."""
+    task = inflight.get(photo_id)
+    if task is None:
+        task = asyncio.create_task(work(photo_id), name=f"analyse:{photo_id}")
+        inflight[photo_id] = task
+        task.add_done_callback(lambda _task: inflight.pop(photo_id, None))
+    return await asyncio.shield(task)
+
+
 class PhotoAnalyser:
-    """Owns the flow photo → faces → people. One per process; chats are clustered one at a time each."""
+    """Owns the flow photo → faces → people. One per process; chats are clustered one at a time each (`locks`: in
+    this process, or across processes on PostgreSQL); with `claims`, a photo is analysed by one process at a time
+    and the others wait for its result."""
 
     def __init__(
         self,
@@ -428,6 +458,11 @@ class PhotoAnalyser:
         opt_outs: OptOutStore | None = None,
         recognise: PoseRecogniser = recognise_poses,
         refiner: Refiner | None = None,
+        locks: ChatLocks | None = None,
+        keys: ChatKeys | None = None,
+        claims: JobClaims | None = None,
+        queue: AnalysisQueue | None = None,
+        analysis_lease: timedelta = ANALYSIS_LEASE,
     ) -> None:
         self.albums, self.faces, self.cpu, self.max_pixels = albums, faces, cpu, max_pixels
         self.opt_outs = opt_outs
@@ -438,30 +473,55 @@ class PhotoAnalyser:
         self.hooks: list[AnalysisHook] = hooks if hooks is not None else []
         self.recluster_every = recluster_every
         self._inflight: dict[int, asyncio.Task[FiledAnalysis | None]] = {}
-        self._locks: KeyedLocks[int] = KeyedLocks()
-        self._new_faces: dict[int, int] = {}  # chat → faces filed since its last re-cluster (none: 0)
+        self.locks: ChatLocks = locks or MemoryChatLocks()
+        self.keys: ChatKeys = keys or MemoryChatKeys()
+        self.claims, self.analysis_lease = claims, analysis_lease
+        self.queue = queue  # None: analyse in this process; else send each photo to the work queue
+        self._local: dict[int, asyncio.Task[FiledAnalysis | None]] = {}
         self._resume_task: asyncio.Task[int] | None = None
 
     def chat_lock(self, chat_id: int) -> AbstractAsyncContextManager[None]:
         """Held while a chat's people change (clustering, merges, removals, a move to a new chat id), so they
         never race."""
-        return self._locks.hold(chat_id)
+        return self.locks.hold(chat_id)
 
     async def analyse_and_file(self, photo_id: int) -> FiledAnalysis | None:
-        """Analyse a stored photo once (concurrent callers share the work). None: it failed, try again later."""
-        task = self._inflight.get(photo_id)
-        if task is None:
-            task = asyncio.create_task(self._analyse_and_file(photo_id), name=f"analyse:{photo_id}")
-            self._inflight[photo_id] = task
-            task.add_done_callback(lambda _task: self._inflight.pop(photo_id, None))
-        return await asyncio.shield(task)
+        """Analyse a stored photo once (concurrent callers share the work) — here, or with a work queue by whichever
+        worker takes the task. None: it failed, try again later."""
+        return await _shared(self._inflight, photo_id, self._analyse_and_file)
+
+    async def analyse_locally(self, photo_id: int) -> FiledAnalysis | None:
+        """The analysis in this process (the work queue's task body, pipeline.queue)."""
+        return await _shared(self._local, photo_id, self._analyse_here)
 
     async def _analyse_and_file(self, photo_id: int) -> FiledAnalysis | None:
+        if self.queue is None:
+            return await self._analyse_here(photo_id)
         photo = await self.albums.get(photo_id)
-        if photo is None:
+        if photo is None or photo.analysed_at is not None:
+            return await self.stored(photo_id)
+        if not await self.queue.analyse(photo_id):
             return None
-        if photo.analysed_at is not None:
-            return await self._stored_analysis(photo_id, photo.chat_id, fresh=False)
+        return await self._stored_analysis(photo_id, photo.chat_id, fresh=True)
+
+    async def _analyse_here(self, photo_id: int) -> FiledAnalysis | None:
+        while True:
+            photo = await self.albums.get(photo_id)
+            if photo is None:
+                return None
+            if photo.analysed_at is not None:
+                return await self._stored_analysis(photo_id, photo.chat_id, fresh=False)
+            if self.claims is None:
+                return await self._analyse_claimed(photo)
+            if await self.claims.claim(ANALYSIS_CLAIM, str(photo_id), self.analysis_lease):
+                try:
+                    return await self._analyse_claimed(photo)
+                finally:
+                    await self.claims.release(ANALYSIS_CLAIM, str(photo_id))
+            await asyncio.sleep(OTHERS_POLL_S)  # another process analyses it: its result is read back here
+
+    async def _analyse_claimed(self, photo: Photo) -> FiledAnalysis | None:
+        photo_id = saved_id(photo.id)
         analysis: PhotoAnalysis | None
         try:
             path = await self.albums.path_of(photo)
@@ -494,6 +554,13 @@ class PhotoAnalyser:
             except Exception:
                 log.exception("after_analysis hook %r failed for photo %s", hook, photo_id)
         return filed
+
+    async def stored(self, photo_id: int) -> FiledAnalysis | None:
+        """What an earlier analysis stored of the photo; None while it is not analysed (or is gone)."""
+        photo = await self.albums.get(photo_id)
+        if photo is None or photo.analysed_at is None:
+            return None
+        return await self._stored_analysis(photo_id, photo.chat_id, fresh=False)
 
     async def _stored_analysis(self, photo_id: int, chat_id: int, fresh: bool) -> FiledAnalysis:
         faces = await self.faces.faces_of_photo(photo_id)
@@ -530,10 +597,8 @@ class PhotoAnalyser:
             if clustering is None:
                 return
             await self.faces.assign(chat_id, _with_tokens(clustering))
-            self._new_faces[chat_id] = self._new_faces.get(chat_id, 0) + sum(
-                i in clustering.assignment for i in face_ids
-            )
-            due = self._new_faces[chat_id] >= self.recluster_every
+            filed = sum(i in clustering.assignment for i in face_ids)
+            due = await self.keys.add(chat_id, NEW_FACES_KEY, filed, NEW_FACES_TTL_S) >= self.recluster_every
         if due:
             await self.recluster(chat_id)
 
@@ -541,7 +606,7 @@ class PhotoAnalyser:
         """A full re-cluster of one chat. Manual corrections stay: FaceStore.assign never moves a manual face,
         and removed faces never go back to the person they were taken from."""
         async with self.chat_lock(chat_id):
-            self._new_faces.pop(chat_id, None)
+            await self.keys.take(chat_id, NEW_FACES_KEY)
             stored = await self.faces.chat_faces(chat_id)
             if not stored:
                 return
@@ -549,20 +614,17 @@ class PhotoAnalyser:
             await self.faces.assign(chat_id, _with_tokens(clustering))
 
     async def recluster_all(self) -> None:
-        chats = await self.faces.chats_with_faces()
-        for gone in set(self._new_faces) - set(chats):  # erased or moved: nothing left to re-cluster
-            self._new_faces.pop(gone, None)
-        for chat_id in chats:
+        for chat_id in await self.faces.chats_with_faces():
             try:
                 await self.recluster(chat_id)
             except Exception:
                 log.exception("re-clustering chat %s failed", chat_id)
 
-    def chat_moved(self, old_chat_id: int, new_chat_id: int) -> None:
+    async def chat_moved(self, old_chat_id: int, new_chat_id: int) -> None:
         """The chat's faces now live under a new id (a group became a supergroup): its count goes with them."""
-        count = self._new_faces.pop(old_chat_id, 0)
+        count = int(await self.keys.take(old_chat_id, NEW_FACES_KEY) or 0)
         if count:
-            self._new_faces[new_chat_id] = self._new_faces.get(new_chat_id, 0) + count
+            await self.keys.add(new_chat_id, NEW_FACES_KEY, count, NEW_FACES_TTL_S)
 
     async def resume(self) -> int:
         """Analyse every photo a restart interrupted (analysed_at still NULL). Returns how many were tried."""
@@ -591,7 +653,7 @@ class PhotoAnalyser:
         return count
 
     async def close(self) -> None:
-        tasks = [*self._inflight.values(), *([self._resume_task] if self._resume_task else [])]
+        tasks = [*self._inflight.values(), *self._local.values(), *([self._resume_task] if self._resume_task else [])]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -15,21 +15,13 @@ from typing import Protocol
 from booths import Brand, SafeFetcher, find_urls
 from pipeline.analysis import FiledAnalysis, PhotoAnalyser
 from pipeline.booth_intake import BoothOutcome, Stage, file_booth_link
-from pipeline.rate_limits import WindowLimit
+from pipeline.rate_limits import RateLimit, booth_link_limit
 from pipeline.settings import Settings
 from pipeline.tasks import UploadScan, scan_upload
 from pipeline.workers import CpuPool
 from storage.albums import AlbumStore, NewMedia
 from storage.models import PhotoSource
 from vision.images import ImageRejected
-
-MAX_LINKS_PER_WINDOW = 8
-WINDOW_S = 60.0
-
-
-def booth_link_limit() -> WindowLimit:
-    """Booth downloads per chat and per member: QR pages must never be crawled through us."""
-    return WindowLimit(MAX_LINKS_PER_WINDOW, WINDOW_S)
 
 
 @dataclass(frozen=True)
@@ -125,7 +117,7 @@ class Intake:
         analyser: PhotoAnalyser,
         cpu: CpuPool,
         fetcher: SafeFetcher,
-        rate_limit: WindowLimit | None = None,
+        rate_limit: RateLimit | None = None,
     ) -> None:
         self.settings, self.albums, self.analyser, self.cpu, self.fetcher = settings, albums, analyser, cpu, fetcher
         self.rate_limit = rate_limit or booth_link_limit()
@@ -175,7 +167,7 @@ class Intake:
     ) -> IntakeResult:
         result = IntakeResult()
         for index, url in enumerate(urls):
-            wait = self.rate_limit.wait_seconds(("chat", chat_id), ("user", sender_id))
+            wait = await self.rate_limit.wait_seconds(("chat", chat_id), ("user", sender_id))
             if wait:
                 result.rate_limited_s = wait
                 await report.link_rate_limited(index, wait)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from booths import SafeFetcher
@@ -13,7 +13,9 @@ from pipeline.intake import Intake
 from pipeline.openai_refine import OpenAIRefiner
 from pipeline.pose_examples import PoseExamples, deidentified, drawn_card
 from pipeline.pose_suggestions import PoseSuggester, untried_moods
+from pipeline.queue import WorkQueue, make_broker
 from pipeline.settings import Settings
+from pipeline.shared import SharedState
 from pipeline.withdrawals import Withdrawals
 from pipeline.workers import CpuPool
 from ranking.charities import SHIPPED_LIST, load_charities
@@ -54,6 +56,8 @@ class Services:
     gallery: GalleryStore
     pose_examples: PoseExamples  # the community gallery's pictures (made after the analysis, in the background)
     pose_suggester: PoseSuggester
+    shared: SharedState  # what replicas share: locks, albums being answered, chat keys, limits, claims
+    queue: WorkQueue  # where photos are analysed: in this process (in-memory broker) or by `make worker` processes
     owns_cpu: bool = True
     owns_pictures: bool = True
     clock: Callable[[], datetime] = utcnow  # now, in UTC; tests set a controllable clock
@@ -81,7 +85,7 @@ class Services:
         again is harmless). Under the old chat's lock, so no clustering of the old id runs meanwhile."""
         async with self.analyser.chat_lock(old_chat_id):
             move = await move_chat(self.db, old_chat_id, new_chat_id)
-        self.analyser.chat_moved(old_chat_id, new_chat_id)
+        await self.analyser.chat_moved(old_chat_id, new_chat_id)
         return move
 
     @classmethod
@@ -91,9 +95,11 @@ class Services:
         cpu: CpuPool | None = None,
         fetcher: SafeFetcher | None = None,
         pictures: CpuPool | None = None,
+        worker: bool = False,
     ) -> Services:
         """Open the database (migrating it), sweep crash leftovers, start the worker pools unless they are given
-        (their processes start with their first task)."""
+        (their processes start with their first task). `worker`: a work-queue worker's services, which analyse
+        what they are sent in this process."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = Database(settings.resolved_database_url)
         await db.migrate()
@@ -110,7 +116,24 @@ class Services:
         opt_outs = OptOutStore(db)
         # The OpenAI step exists only with a key; even then it asks about a chat's photos only once its admins opt in.
         refiner = OpenAIRefiner(settings, RefinementStore(db), cpu) if settings.openai_configured else None
-        analyser = PhotoAnalyser(albums, faces, cpu, settings.max_image_pixels, opt_outs=opt_outs, refiner=refiner)
+        shared = SharedState.open(settings, db)
+        analyser = PhotoAnalyser(
+            albums,
+            faces,
+            cpu,
+            settings.max_image_pixels,
+            opt_outs=opt_outs,
+            refiner=refiner,
+            locks=shared.locks,
+            keys=shared.keys,
+            claims=shared.claims,
+            analysis_lease=timedelta(seconds=settings.work_queue_idle_s),
+        )
+        queue = WorkQueue(make_broker(settings), settings.work_queue_wait_s)
+        queue.broker.state.analyser = analyser
+        if not worker:  # the producer's side (a worker's broker is started by the Taskiq CLI)
+            await queue.broker.startup()
+            analyser.queue = queue
         gallery = GalleryStore(db, settings.blob_store("gallery", settings.gallery_dir))
         await gallery.sweep_orphan_files()
         deidentify = partial(deidentified, animegan_model=settings.animegan_model)
@@ -130,7 +153,7 @@ class Services:
             ledger=LedgerStore(db, charities, settings.timezone),
             schedules=ScheduleStore(db, settings.timezone),
             answers=AnswerStore(db, settings.group_answers),
-            intake=Intake(settings, albums, analyser, cpu, fetcher),
+            intake=Intake(settings, albums, analyser, cpu, fetcher, rate_limit=shared.booth_links),
             opt_outs=opt_outs,
             withdrawals=Withdrawals(faces, opt_outs, analyser),
             gallery=gallery,
@@ -138,11 +161,14 @@ class Services:
             pose_suggester=PoseSuggester(
                 analyser.poses, SuggestionStore(db), pose_examples, untried_mood=untried_moods(analyser.moods)
             ),
+            shared=shared,
+            queue=queue,
             owns_cpu=owns_cpu,
             owns_pictures=owns_pictures,
         )
 
     async def close(self) -> None:
+        await self.queue.broker.shutdown()
         await self.pose_examples.close()
         await self.analyser.close()
         await self.fetcher.close()
@@ -150,4 +176,5 @@ class Services:
             self.cpu.shutdown()
         if self.owns_pictures:
             self.pictures.shutdown()
+        await self.shared.close()
         await self.db.dispose()

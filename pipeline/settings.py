@@ -56,6 +56,15 @@ class Settings(BaseSettings):
         "database does it when empty",
     )
     redis_key_prefix: str = Field(default="choosecheese", description="Prefix of this bot's keys in Redis")
+    work_queue_url: SecretStr | None = Field(
+        default=None,
+        description="Redis for the work queue (photo analysis by `make worker` processes); empty: the bot's own "
+        "process analyses",
+    )
+    work_queue_idle_s: float = Field(
+        default=600, gt=0, description="A task whose worker died is run again by another worker after this long"
+    )
+    work_queue_wait_s: float = Field(default=600, gt=0, description="Longest wait for a photo's analysis task")
     bot_api_base_url: str | None = Field(default=None, description="Bot API server, e.g. a local one")
     bot_api_base_file_url: str | None = None
     playground_port: int = 8080
@@ -110,6 +119,7 @@ class Settings(BaseSettings):
         "webhook_url",
         "webhook_secret",
         "redis_url",
+        "work_queue_url",
         "bot_api_base_url",
         "bot_api_base_file_url",
         "model_dir",

@@ -1,7 +1,7 @@
-"""Every scheduled job kind, each with the exactly-once or idempotence rule it relies on next to it:
-weekly posts (scheduler.weekly), quiet chats' digests (scheduler.digest), the nightly re-cluster
-(scheduler.recluster), the resume of photos a restart interrupted (scheduler.resume). The media-group answer is
-no job: handlers.uploads waits for the group to go quiet."""
+"""Every scheduled job kind, each with the rule that makes it run once across replicas next to it (scheduler.jobs:
+a claim in the database): weekly posts (scheduler.weekly), quiet chats' digests (scheduler.digest), the nightly
+re-cluster (scheduler.recluster), the resume of photos a restart or a dead replica interrupted (scheduler.resume).
+The media-group answer is no job: handlers.uploads waits for the group to go quiet (storage.media_groups)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from scheduler.weekly import start_weekly_posts
 
 
 def start_jobs(app: Application[Any, ChatContext, Any, Any, BotData, Any], services: Services) -> None:
-    start_resume(services)
+    start_resume(app, services)
     start_weekly_posts(app, services.settings)
     start_nightly_recluster(app, services.settings)
     start_digests(app, services.settings)

@@ -23,6 +23,7 @@ from handlers.context import BotData, ChatContext
 from handlers.digest import send_digest
 from pipeline.services import Services
 from pipeline.settings import Settings
+from scheduler.jobs import run_every, with_services
 from storage.answers import FIRST_DIGEST_LOOKBACK, AnswerPlan
 from storage.models import DigestStatus
 
@@ -63,19 +64,12 @@ async def run_due_digests(svc: Services, bot: Bot) -> list[tuple[int, DigestStat
     return sent
 
 
-async def digests_job(context: ChatContext) -> None:
-    if context.bot_data.services is not None:
-        await run_due_digests(context.services, context.bot)
+async def _digests(svc: Services, context: ChatContext) -> None:
+    await run_due_digests(svc, context.bot)
+
+
+digests_job = with_services(_digests)
 
 
 def start_digests(app: Application[Any, ChatContext, Any, Any, BotData, Any], settings: Settings) -> None:
-    interval = settings.digest_check_s
-    if interval <= 0 or app.job_queue is None:
-        return
-    app.job_queue.run_repeating(
-        digests_job,
-        interval=interval,
-        first=interval,
-        name=JOB_NAME,
-        job_kwargs={"id": JOB_NAME, "replace_existing": True, "max_instances": 1, "coalesce": True},
-    )
+    run_every(app, digests_job, settings.digest_check_s, first=settings.digest_check_s, name=JOB_NAME)

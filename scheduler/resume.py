@@ -1,15 +1,46 @@
-"""The resume after a restart: photos that were stored but not analysed (analysed_at still NULL) are analysed in
-the background, once, as the bot starts.
+"""The resume: photos that were stored but not analysed (analysed_at still NULL: a restart or a dead replica
+interrupted them) are analysed in the background — as the bot starts, and every RESUME_EVERY after, so a replica
+that died for good is made up for by the others.
 
-Idempotent: `FaceStore.record_analysis` records a photo's faces only while its analysed_at is NULL, and concurrent
-requests for one photo share one analysis (PhotoAnalyser.analyse_and_file), so a photo resumed while a member's
-upload of it is still being answered is analysed once.
+Once across replicas: each sweep claims its slot of time (storage.job_claims); inside it each photo is claimed on
+its own (PhotoAnalyser: a photo another process is analysing is waited for, not analysed twice), and
+`FaceStore.record_analysis` records a photo's faces only while its analysed_at is NULL.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
+from telegram.ext import Application
+
+from handlers.context import BotData, ChatContext
 from pipeline.services import Services
+from scheduler.jobs import claim_run, run_every, with_services
+
+JOB_NAME = "analysis:resume"
+RESUME_EVERY = timedelta(minutes=10)
 
 
-def start_resume(services: Services) -> None:
+def slot_of(svc: Services) -> str:
+    now = svc.clock()
+    step = int(RESUME_EVERY.total_seconds())
+    return str(int(now.timestamp()) // step * step)
+
+
+async def run_resume(svc: Services) -> int | None:
+    """One sweep unless another process has this slot's; how many photos it tried (None: not this process's)."""
+    if not await claim_run(svc, JOB_NAME, slot_of(svc), RESUME_EVERY):
+        return None
+    return await svc.analyser.resume()
+
+
+async def _resume(svc: Services, _context: ChatContext) -> None:
+    await run_resume(svc)
+
+
+def start_resume(app: Application[Any, ChatContext, Any, Any, BotData, Any], services: Services) -> None:
+    """The start-up sweep at once (PhotoAnalyser.resumed() waits for it), then one every RESUME_EVERY."""
     services.analyser.start_resume()
+    interval = RESUME_EVERY.total_seconds()
+    run_every(app, with_services(_resume), interval, first=interval, name=JOB_NAME)

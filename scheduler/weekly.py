@@ -22,6 +22,7 @@ from handlers.weekly import PostResult, post_week
 from pipeline.services import Services
 from pipeline.settings import Settings
 from ranking.post_slots import due_week
+from scheduler.jobs import run_every, with_services
 
 JOB_NAME = "weekly-posts"
 
@@ -38,22 +39,15 @@ async def run_due_posts(svc: Services, bot: Bot) -> list[PostResult]:
     return results
 
 
-async def weekly_posts_job(context: ChatContext) -> None:
-    if context.bot_data.services is not None:
-        await run_due_posts(context.services, context.bot)
+async def _weekly_posts(svc: Services, context: ChatContext) -> None:
+    await run_due_posts(svc, context.bot)
+
+
+weekly_posts_job = with_services(_weekly_posts)
 
 
 def start_weekly_posts(app: Application[Any, ChatContext, Any, Any, BotData, Any], settings: Settings) -> None:
     """Run the check every `weekly_post_check_s`, first at the start of the next minute (0 turns it off)."""
-    interval = settings.weekly_post_check_s
-    if interval <= 0 or app.job_queue is None:
-        return
     now = datetime.now(UTC)
     first = (now.replace(second=0, microsecond=0) + timedelta(minutes=1, seconds=1)) - now
-    app.job_queue.run_repeating(
-        weekly_posts_job,
-        interval=interval,
-        first=first,
-        name=JOB_NAME,
-        job_kwargs={"id": JOB_NAME, "replace_existing": True, "max_instances": 1, "coalesce": True},
-    )
+    run_every(app, weekly_posts_job, settings.weekly_post_check_s, first=first, name=JOB_NAME)

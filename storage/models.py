@@ -447,3 +447,54 @@ class SeenUpdate(SQLModel, table=True):
     bot_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     created_at: datetime = _when()
+
+
+class ChatKey(SQLModel, table=True):
+    """A small value a handler remembers between updates, shared by every replica (storage/chat_keys.py): an open
+    name question, the photo messages of a page on screen, a counter. Rows past `expires_at` count as gone."""
+
+    __table_args__ = (Index("ix_chatkey_expires_at", "expires_at"),)
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    key: str = Field(sa_column=Column(String(128), primary_key=True))
+    value: str = Field(description="JSON")
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+class MediaGroup(SQLModel, table=True):
+    """A Telegram album being answered (storage/media_groups.py): its items arrive as separate updates, maybe at
+    different replicas; `pending` counts items still being handled, `seq` counts finished ones, and the answer is
+    taken (the row deleted) by whoever finds it quiet."""
+
+    __table_args__ = (Index("ix_mediagroup_created_at", "created_at"),)
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    media_group_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    language: str = Field(max_length=8)
+    sender: str = Field(max_length=255)
+    quiet: bool
+    pending: int = 0
+    seq: int = 0
+    created_at: datetime = _when()
+
+
+class MediaGroupItem(SQLModel, table=True):
+    """What became of one photo of a MediaGroup (JSON: problem, saved, duplicate, photo id, own answer)."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    media_group_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    message_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    value: str = Field(description="JSON")
+
+
+class JobClaim(SQLModel, table=True):
+    """A run of a scheduled job, or one piece of background work (a photo's analysis), claimed by one process until
+    `expires_at` (storage/job_claims.py). No chat: `slot` names the run ("2026-12-05", a photo id)."""
+
+    __table_args__ = (Index("ix_jobclaim_expires_at", "expires_at"),)
+
+    name: str = Field(sa_column=Column(String(64), primary_key=True))
+    slot: str = Field(sa_column=Column(String(64), primary_key=True))
+    owner: str = Field(max_length=128)
+    claimed_at: datetime = _when()
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))

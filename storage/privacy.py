@@ -18,11 +18,14 @@ from storage.blobs import BlobStore
 from storage.db import Database
 from storage.gallery import GalleryStore, erase_chat_gallery
 from storage.models import (
+    ChatKey,
     CustomCharity,
     CutMood,
     DonationRule,
     DonationWeek,
     Face,
+    MediaGroup,
+    MediaGroupItem,
     MediaKind,
     Person,
     Photo,
@@ -35,8 +38,22 @@ from storage.models import (
 # tests/e2e/test_privacy.py checks the database against these after /forget, and that every table with a chat_id
 # column is listed in exactly one of them: a new table must say what /forget does with it (and /privacy too).
 # and the photos' files; faceexclusion goes with face; the gallery's examples with their files
+# chatkey, mediagroup, mediagroupitem: what replicas share about the chat's open questions, pages and albums
 FORGET_ERASES = frozenset(
-    {"photo", "face", "pose", "person", "cutmood", "galleryshare", "galleryexample", "galleryrefusal", "posesuggestion"}
+    {
+        "photo",
+        "face",
+        "pose",
+        "person",
+        "cutmood",
+        "galleryshare",
+        "galleryexample",
+        "galleryrefusal",
+        "posesuggestion",
+        "chatkey",
+        "mediagroup",
+        "mediagroupitem",
+    }
 )
 FORGET_ANONYMISES: dict[str, tuple[str, ...]] = {  # rows stay, these columns become NULL
     "pledge": ("photo_id", "sender_id"),
@@ -96,6 +113,8 @@ async def forget_chat(db: Database, blobs: BlobStore, chat_id: int, gallery: Gal
         held = await _holdings(session, chat_id)
         examples, example_files = await erase_chat_gallery(session, chat_id)
         await session.exec(delete(PoseSuggestion).where(col(PoseSuggestion.chat_id) == chat_id))
+        for table in (ChatKey, MediaGroup, MediaGroupItem):
+            await session.exec(delete(table).where(col(table.chat_id) == chat_id))
         digests = set((await session.exec(select(Photo.sha256).where(col(Photo.chat_id) == chat_id))).all())
         pledges = await _anonymise_ledger(session, chat_id)
         await session.exec(delete(Pose).where(col(Pose.chat_id) == chat_id))

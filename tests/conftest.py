@@ -73,6 +73,23 @@ async def claims_redis(request: pytest.FixtureRequest) -> AsyncIterator[tuple[st
         await redis.aclose()
 
 
+@pytest.fixture
+async def redis_prefix() -> AsyncIterator[tuple[str, str]]:
+    """(TEST_REDIS_URL, a key prefix of this test's own, whose keys are deleted afterwards)."""
+    url = os.environ.get(REDIS_URL_ENV)
+    if not url:
+        pytest.skip(f"Redis test: set {REDIS_URL_ENV} (make test and CI set it when a server runs)")
+    prefix = f"cc_test_{uuid.uuid4().hex[:12]}"
+    yield url, prefix
+    redis = Redis.from_url(url)
+    try:
+        keys = [key async for key in redis.scan_iter(match=f"{prefix}:*")]
+        if keys:
+            await redis.delete(*keys)
+    finally:
+        await redis.aclose()
+
+
 @pytest.fixture(scope="session")
 def cpu_pool() -> Iterator[CpuPool]:
     """One worker pool (spawned processes, models loaded once per worker) for every test that needs one."""

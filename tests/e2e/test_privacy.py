@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import text
@@ -16,6 +16,7 @@ from storage.faces import NewPerson
 from storage.models import (
     ChatAnswers,
     ChatDigest,
+    ChatKey,
     ChatRefinement,
     ChatSchedule,
     CustomCharity,
@@ -28,6 +29,8 @@ from storage.models import (
     GalleryExample,
     GalleryRefusal,
     GalleryShare,
+    MediaGroup,
+    MediaGroupItem,
     Person,
     Photo,
     Pledge,
@@ -171,6 +174,11 @@ async def _a_row_in_every_table(harness: Harness, chat_id: int, user_id: int) ->
         )
         session.add(GalleryRefusal(chat_id=chat_id, photo_id=photos[-1].id, key="wink"))
         session.add(PoseSuggestion(chat_id=chat_id, key="finger_heart"))
+        session.add(
+            ChatKey(chat_id=chat_id, key="name_prompt:5", value="[1, null]", expires_at=now + timedelta(days=1))
+        )
+        session.add(MediaGroup(chat_id=chat_id, media_group_id="a", language="en", sender="Admin", quiet=False))
+        session.add(MediaGroupItem(chat_id=chat_id, media_group_id="a", message_id=5, value="{}"))
 
 
 async def test_forget_erases_keeps_and_anonymises_exactly_what_privacy_says(harness: Harness) -> None:

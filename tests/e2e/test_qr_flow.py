@@ -114,18 +114,18 @@ async def test_plain_text_without_a_link_gets_a_hint_in_private_only(harness: Ha
     assert "QR" in text_of(await harness.reply(chat["id"]))
 
 
-def test_rate_limit_per_chat_and_user() -> None:
+async def test_rate_limit_per_chat_and_user() -> None:
     now = [0.0]
     limit = WindowLimit(limit=2, window_s=60, clock=lambda: now[0])
-    assert limit.wait_seconds(("chat", 1), ("user", 7)) == 0
+    assert await limit.wait_seconds(("chat", 1), ("user", 7)) == 0
     now[0] = 1
-    assert limit.wait_seconds(("chat", 1), ("user", 8)) == 0
+    assert await limit.wait_seconds(("chat", 1), ("user", 8)) == 0
     now[0] = 2
-    assert limit.wait_seconds(("chat", 1), ("user", 9)) == 58, "the chat is full"
-    assert limit.wait_seconds(("chat", 2), ("user", 7)) == 0, "other chats are not affected"
-    assert limit.wait_seconds(("chat", 3), ("user", 7)) == 58, "user 7 is full, in any chat"
+    assert await limit.wait_seconds(("chat", 1), ("user", 9)) == 58, "the chat is full"
+    assert await limit.wait_seconds(("chat", 2), ("user", 7)) == 0, "other chats are not affected"
+    assert await limit.wait_seconds(("chat", 3), ("user", 7)) == 58, "user 7 is full, in any chat"
     now[0] = 60.5
-    assert limit.wait_seconds(("chat", 1), ("user", 9)) == 0
+    assert await limit.wait_seconds(("chat", 1), ("user", 9)) == 0
 
 
 def text_of_version(version: dict) -> str:

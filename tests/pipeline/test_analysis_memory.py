@@ -1,4 +1,5 @@
-"""PhotoAnalyser keeps per-chat state only while it matters: locks while held, face counts until the re-cluster."""
+"""PhotoAnalyser keeps per-chat state only while it matters: locks while held, face counts (in its ChatKeys, shared
+by replicas when they are) until the re-cluster."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.analysis import PhotoAnalyser
+from pipeline.analysis import NEW_FACES_KEY, PhotoAnalyser
 from pipeline.workers import CpuPool
 from storage.albums import AlbumStore, NewMedia
 from storage.blobs import LocalBlobStore
+from storage.chat_keys import MemoryChatKeys
+from storage.chat_locks import MemoryChatLocks
 from storage.db import Database
 from storage.faces import FaceStore, NewFace
 from tests.storage.ledger_helpers import png
@@ -37,15 +40,24 @@ async def file_faces(analyser: PhotoAnalyser, chat_id: int, seed: int) -> None:
     await analyser._file_into_people(chat_id, ids)
 
 
+async def counts(analyser: PhotoAnalyser, *chats: int) -> dict[int, int]:
+    found = {chat: await analyser.keys.get(chat, NEW_FACES_KEY) for chat in chats}
+    return {chat: count for chat, count in found.items() if count is not None}
+
+
 async def test_locks_and_face_counts_do_not_outlive_their_use(analyser: PhotoAnalyser) -> None:
+    moved = -1_000_000_000_043
     await file_faces(analyser, CHAT, 1)
     await file_faces(analyser, OTHER, 2)
-    assert len(analyser._locks) == 0, "no lock is kept once its chat's clustering is done"
-    assert analyser._new_faces == {CHAT: 1, OTHER: 1}
+    locks, keys = analyser.locks, analyser.keys
+    assert isinstance(locks, MemoryChatLocks) and isinstance(keys, MemoryChatKeys)
+    assert len(locks) == 0, "no lock is kept once its chat's clustering is done"
+    assert await counts(analyser, CHAT, OTHER) == {CHAT: 1, OTHER: 1}
     await analyser.recluster(CHAT)
-    assert CHAT not in analyser._new_faces, "re-clustered: nothing to count any more"
-    analyser.chat_moved(OTHER, -1_000_000_000_043)
-    assert analyser._new_faces == {-1_000_000_000_043: 1}, "a moved chat's count goes with it"
-    analyser._new_faces[-7] = 3  # a chat whose faces were all erased since
+    assert await counts(analyser, CHAT) == {}, "re-clustered: nothing to count any more"
+    await analyser.chat_moved(OTHER, moved)
+    assert await counts(analyser, OTHER, moved) == {moved: 1}, "a moved chat's count goes with it"
+    await file_faces(analyser, CHAT, 3)
     await analyser.recluster_all()
-    assert analyser._new_faces == {} and len(analyser._locks) == 0
+    assert await counts(analyser, CHAT) == {} and len(locks) == 0
+    assert len(keys) == 1, "only the moved count is left, and it expires (NEW_FACES_TTL_S)"

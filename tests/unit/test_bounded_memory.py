@@ -1,6 +1,6 @@
-"""What handlers remember between updates is bounded: name prompts expire and are capped per chat; a chat's
-album and person pages keep only the last few; albums nobody answers expire; per-chat locks and chat actions live
-only while in use."""
+"""What a process remembers between updates (the one-process backends of pipeline.shared) is bounded: chat keys
+expire and are capped per chat; albums nobody answers expire; per-chat locks and chat actions live only while in
+use."""
 
 from __future__ import annotations
 
@@ -9,22 +9,17 @@ from types import SimpleNamespace
 
 import pytest
 
-from handlers.bounded import RecentViews
-from handlers.context import (
+from handlers.context import NAME_PROMPT_TTL_S, VIEW_TTL_S, BotData, NamePrompt, NamePrompts, PageViews
+from handlers.smiles import showing_action
+from storage.chat_keys import MemoryChatKeys
+from storage.chat_locks import KeyedLocks
+from storage.media_groups import (
     MEDIA_GROUP_IDLE_S,
     MEDIA_GROUP_MAX_AGE_S,
-    NAME_PROMPT_TTL_S,
-    NAME_PROMPTS_PER_CHAT,
-    VIEWS_PER_CHAT,
-    BotData,
-    ChatData,
-    MediaGroups,
-    MediaGroupTally,
-    NamePrompt,
-    NamePrompts,
+    GroupHeader,
+    GroupItem,
+    MemoryMediaGroups,
 )
-from handlers.smiles import showing_action
-from pipeline.locks import KeyedLocks
 
 
 class Clock:
@@ -35,85 +30,82 @@ class Clock:
         return self.now
 
 
-def test_name_prompts_expire_after_a_day() -> None:
+async def test_name_prompts_expire_after_a_day() -> None:
     clock = Clock()
-    prompts = NamePrompts(clock)
-    prompts[(1, 10)] = NamePrompt(person_id=5, card_message_id=9)
+    keys = MemoryChatKeys(clock)
+    prompts = NamePrompts(keys)
+    await prompts.ask(1, 10, NamePrompt(person_id=5, card_message_id=9))
     clock.now += NAME_PROMPT_TTL_S - 1
-    assert (1, 10) in prompts and prompts.get((1, 10)) == NamePrompt(5, 9)
-    prompts[(2, 20)] = NamePrompt(person_id=6, card_message_id=None)
+    await prompts.ask(2, 20, NamePrompt(person_id=6, card_message_id=None))
     clock.now += 2
-    assert (1, 10) not in prompts and prompts.get((1, 10)) is None, "a day old: forgotten"
-    assert (2, 20) in prompts and len(prompts) == 1
+    assert await prompts.take(1, 10) is None, "a day old: forgotten"
+    assert len(keys) == 1
+    assert await prompts.take(2, 20) == NamePrompt(6, None)
+    assert await prompts.take(2, 20) is None, "taken once"
+    assert len(keys) == 0
 
 
-def test_name_prompts_are_capped_per_chat_and_other_chats_keep_theirs() -> None:
+async def test_chat_keys_are_capped_per_chat_and_other_chats_keep_theirs() -> None:
     clock = Clock()
-    prompts = NamePrompts(clock)
-    prompts[(2, 1)] = NamePrompt(person_id=99, card_message_id=None)
-    for message_id in range(NAME_PROMPTS_PER_CHAT + 5):
+    keys = MemoryChatKeys(clock, per_chat=20)
+    await keys.put(2, "a", 99, 60)
+    for number in range(25):
         clock.now += 1
-        prompts[(1, message_id)] = NamePrompt(person_id=message_id, card_message_id=None)
-    assert len(prompts) == NAME_PROMPTS_PER_CHAT + 1
-    assert (1, 0) not in prompts and (1, 4) not in prompts, "the chat's oldest questions went first"
-    assert (1, 5) in prompts and (1, NAME_PROMPTS_PER_CHAT + 4) in prompts
-    assert prompts.get((2, 1)) == NamePrompt(99, None), "another chat is not affected"
-    assert prompts.pop((1, 5)) == NamePrompt(5, None) and (1, 5) not in prompts
-    assert prompts.pop((1, 5), None) is None
+        await keys.put(1, f"k{number}", number, 600)
+    assert len(keys) == 21
+    assert await keys.get(1, "k0") is None and await keys.get(1, "k4") is None, "the chat's oldest went first"
+    assert await keys.get(1, "k5") == 5 and await keys.get(1, "k24") == 24
+    assert await keys.get(2, "a") == 99, "another chat is not affected"
 
 
-def test_asking_again_with_the_same_message_replaces_the_question() -> None:
-    prompts = NamePrompts(Clock())
-    prompts[(1, 10)] = NamePrompt(person_id=1, card_message_id=None)
-    prompts[(1, 10)] = NamePrompt(person_id=2, card_message_id=None)
-    assert len(prompts) == 1 and prompts.get((1, 10)) == NamePrompt(2, None)
+async def test_asking_again_with_the_same_message_replaces_the_question() -> None:
+    keys = MemoryChatKeys(Clock())
+    prompts = NamePrompts(keys)
+    await prompts.ask(1, 10, NamePrompt(person_id=1, card_message_id=None))
+    await prompts.ask(1, 10, NamePrompt(person_id=2, card_message_id=None))
+    assert len(keys) == 1 and await prompts.take(1, 10) == NamePrompt(2, None)
 
 
-def test_views_keep_the_last_pages_only() -> None:
-    data = ChatData()
-    for nav in range(VIEWS_PER_CHAT * 3):
-        data.album_views[nav] = [nav * 10, nav * 10 + 1]
-        data.person_photo_views[nav] = [nav]
-    assert len(data.album_views) == VIEWS_PER_CHAT and len(data.person_photo_views) == VIEWS_PER_CHAT
-    newest = VIEWS_PER_CHAT * 3 - 1
-    assert data.album_views.pop(newest, []) == [newest * 10, newest * 10 + 1]
-    assert data.album_views.pop(0, []) == [], "an old page is forgotten"
-
-
-def test_a_page_shown_again_counts_as_new() -> None:
-    views = RecentViews(limit=2)
-    views[1], views[2] = [10], [20]
-    views[1] = [11]
-    views[3] = [30]
-    assert list(views) == [1, 3]
-
-
-def test_an_album_nobody_answers_is_forgotten_after_ten_idle_minutes() -> None:
+async def test_a_page_on_screen_is_forgotten_when_turned_or_after_two_days() -> None:
     clock = Clock()
-    groups = MediaGroups(clock)
-    abandoned = MediaGroupTally(chat_id=1, language="en", sender="Sam", quiet=False)
-    groups["1:a"] = abandoned
-    abandoned.pending = 2  # two items joined …
+    keys = MemoryChatKeys(clock)
+    album, person = PageViews(keys, "album"), PageViews(keys, "person")
+    await album.remember(1, 100, [98, 99])
+    await person.remember(1, 100, [97])
+    assert await album.take(1, 100) == [98, 99] and await album.take(1, 100) is None
+    clock.now += VIEW_TTL_S + 1
+    assert await person.take(1, 100) is None, "older than a bot may delete anyway"
+    assert len(keys) == 0
+
+
+async def test_an_album_nobody_answers_is_forgotten_after_ten_idle_minutes() -> None:
+    clock = Clock()
+    groups = MemoryMediaGroups(clock)
+    header = GroupHeader("en", "Sam", quiet=False)
+    for _ in range(2):  # two items joined …
+        await groups.join(1, "a", header)
     clock.now += 30
-    abandoned.pending, abandoned.quiet_since = 0, clock.now  # … and both ended in an error: no one answers
-    working = MediaGroupTally(chat_id=2, language="en", sender="Sam", quiet=True)
-    groups["2:b"] = working
-    working.pending = 1
+    for message_id in (1, 2):  # … and both ended in an error: no one answers
+        assert await groups.finish(1, "a", message_id, None) == 0
+    await groups.join(2, "b", header)
     clock.now += MEDIA_GROUP_IDLE_S - 1
-    assert groups.get("1:a") is abandoned, "not yet ten quiet minutes"
-    clock.now += 2
-    assert groups.get("1:a") is None and len(groups) == 1, "abandoned: forgotten"
-    assert groups.get("2:b") is working, "an item still being worked on keeps its album"
-    clock.now += MEDIA_GROUP_MAX_AGE_S
+    assert len(groups) == 2, "not yet ten quiet minutes"
+    clock.now += 31
+    assert len(groups) == 1, "abandoned: forgotten"
+    assert await groups.take(1, "a", 0) is None
+    assert await groups.finish(2, "b", 7, GroupItem(saved=True, photo_id=3)) == 1, "still being worked on: kept"
+    await groups.join(3, "c", header)
+    clock.now += MEDIA_GROUP_MAX_AGE_S + 1
     assert len(groups) == 0, "… but not for ever"
 
 
-def test_an_answered_album_is_removed_by_its_answer() -> None:
-    groups = MediaGroups(Clock())
-    groups["1:a"] = MediaGroupTally(chat_id=1, language="en", sender="Sam", quiet=False)
-    del groups["1:a"]
-    assert groups.get("1:a") is None and len(groups) == 0
-    assert isinstance(BotData().media_groups, MediaGroups)
+async def test_an_answered_album_is_removed_by_its_answer() -> None:
+    groups = MemoryMediaGroups(Clock())
+    await groups.join(1, "a", GroupHeader("en", "Sam", quiet=False))
+    seq = await groups.finish(1, "a", 5, GroupItem(duplicate=True))
+    taken = await groups.take(1, "a", seq)
+    assert taken is not None and taken.items == {5: GroupItem(duplicate=True)}
+    assert await groups.take(1, "a", seq) is None and len(groups) == 0
 
 
 async def test_a_chat_lock_is_dropped_when_no_one_holds_or_waits_for_it() -> None:

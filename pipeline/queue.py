@@ -1,0 +1,122 @@
+"""The work queue: photo analysis runs as a Taskiq task.
+
+Why Taskiq (and not Celery): our code is asyncio from end to end — PTB, SQLAlchemy's async engine, aiohttp — and
+Taskiq's producers (`await task.kiq()`), workers (an event loop per process, startup hooks per process) and result
+waits are all async; Celery's client is synchronous (`apply_async` would block the bot's event loop or need a
+thread), its prefork workers run sync functions, and its Redis transport re-runs tasks after a visibility timeout
+anyway. Delivery is at least once in both, so every effect is idempotent on our side (claims, unique rows).
+
+Two brokers, the same task functions:
+- no WORK_QUEUE_URL (`make run`): Taskiq's `InMemoryBroker`, awaiting each task in place — the bot's own process
+  does the work, as before, and nothing else has to run;
+- `WORK_QUEUE_URL=redis://…`: a Redis stream (taskiq-redis) read by `make worker` processes (`taskiq worker
+  bot.worker:broker`), each of which starts the services once — the models load once per worker pool process.
+  A message is acknowledged after its task ran; one whose worker died (kill -9, OOM) is claimed by another worker
+  (XAUTOCLAIM) after WORK_QUEUE_IDLE_S, the same time after which the photo's analysis claim lapses
+  (pipeline.analysis), so the redelivered task analyses it. Results go to Redis for the bot to wait on.
+
+A task's effects happen once however often it runs: the photo is unique per chat and content (it is stored before
+the task is sent), its analysis is recorded once (FaceStore.record_analysis, under the photo's claim), the ledger
+has one row per photo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Annotated, Protocol
+
+from redis.asyncio import Redis
+from taskiq import AckableMessage, AsyncBroker, AsyncTaskiqDecoratedTask, Context, InMemoryBroker, TaskiqDepends
+from taskiq_redis import RedisAsyncResultBackend, RedisStreamBroker
+
+from pipeline.settings import Settings
+
+ANALYSE_TASK = "choosecheese.analyse_photo"
+RESULT_TTL_S = 3600
+IN_PROCESS_TASKS = 10_000  # the in-memory broker's own cap on tasks at once; the worker pools do the real queueing
+
+
+class LocalAnalyser(Protocol):
+    async def analyse_locally(self, photo_id: int) -> object | None: ...
+
+
+class ReclaimingStreamBroker(RedisStreamBroker):
+    """taskiq-redis's stream broker, but a worker also claims messages of dead workers when no new message came:
+    upstream reclaims only after a read that returned something, so an idle queue would keep a killed worker's
+    task pending until new work arrived."""
+
+    async def listen(self) -> AsyncGenerator[AckableMessage, None]:
+        async with Redis(connection_pool=self.connection_pool) as redis:
+            while True:
+                fetched = await redis.xreadgroup(
+                    self.consumer_group_name,
+                    self.consumer_name,
+                    {self.queue_name: ">"},
+                    block=self.block,
+                    noack=False,
+                    count=self.count,
+                )
+                streams: list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]] = fetched or []  # type: ignore[assignment]
+                for _stream, messages in streams:
+                    for message_id, message in messages:
+                        yield self._ackable(message_id, message)
+                _next, claimed, *_ = await redis.xautoclaim(
+                    self.queue_name,
+                    self.consumer_group_name,
+                    self.consumer_name,
+                    min_idle_time=self.idle_timeout,
+                    count=self.unacknowledged_batch_size,
+                )
+                for message_id, message in claimed:
+                    yield self._ackable(message_id, message)
+
+    def _ackable(self, message_id: bytes, message: dict[bytes, bytes]) -> AckableMessage:
+        return AckableMessage(
+            data=message[b"data"], ack=self._ack_generator(id=message_id.decode(), queue_name=self.queue_name)
+        )
+
+
+def make_broker(settings: Settings) -> AsyncBroker:
+    if settings.work_queue_url is None:
+        return InMemoryBroker(await_inplace=True, max_async_tasks=IN_PROCESS_TASKS)
+    url = settings.work_queue_url.get_secret_value()
+    prefix = settings.redis_key_prefix
+    broker = ReclaimingStreamBroker(
+        url,
+        queue_name=f"{prefix}:tasks",
+        consumer_group_name=f"{prefix}:workers",
+        idle_timeout=round(settings.work_queue_idle_s * 1000),
+        xread_block=1000,
+    )
+    return broker.with_result_backend(
+        RedisAsyncResultBackend(url, result_ex_time=RESULT_TTL_S, prefix_str=f"{prefix}:results")
+    )
+
+
+async def analyse_photo_task(photo_id: int, context: Annotated[Context, TaskiqDepends()]) -> bool:
+    """Analyse and file one stored photo (its faces, people, poses, moods; then the after-analysis hooks) in this
+    process. True when its analysis is stored (now or before)."""
+    analyser: LocalAnalyser = context.state.analyser
+    return await analyser.analyse_locally(photo_id) is not None
+
+
+class WorkQueue:
+    """The producer's side: send a task and wait for its outcome. `broker.state.analyser` must be set where the
+    tasks run (the bot's process with the in-memory broker, each worker with Redis)."""
+
+    def __init__(self, broker: AsyncBroker, wait_s: float = 600.0) -> None:
+        self.broker, self.wait_s = broker, wait_s
+        self._analyse: AsyncTaskiqDecoratedTask[[int], bool] = broker.register_task(
+            analyse_photo_task,  # type: ignore[arg-type]  # the Context argument is filled in by Taskiq
+            task_name=ANALYSE_TASK,
+        )
+
+    @property
+    def in_process(self) -> bool:
+        return isinstance(self.broker, InMemoryBroker)
+
+    async def analyse(self, photo_id: int) -> bool:
+        """The photo analysed by some worker (or this process); False when it failed or took longer than wait_s."""
+        task = await self._analyse.kiq(photo_id)
+        result = await task.wait_result(check_interval=0.1, timeout=self.wait_s)
+        return not result.is_err and bool(result.return_value)

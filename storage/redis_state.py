@@ -1,0 +1,95 @@
+"""What replicas share in Redis (REDIS_URL): chat keys with an expiry (storage.chat_keys.ChatKeys) and sliding-window
+rate limits (pipeline.rate_limits.RateLimit), both through redis-py's asyncio client.
+
+Keys: `<prefix>:chat:<chat id>:<key>` (SET … EX, GETDEL, INCRBY) and `<prefix>:limit:<name>:<key>` (a sorted set of
+event times per limited key, trimmed and counted in one Lua script on the server's clock, so every replica counts
+against the same window whatever its own clock says).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Hashable
+from typing import Any
+
+from redis.asyncio import Redis
+
+Json = Any
+
+# KEYS: the limited keys. ARGV: limit, window in ms, count (1) or only look (0), a unique member for this event.
+# Returns 0 when every key has room (the event then counted for each with `count`), else the ms until all have.
+_WINDOW_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+local wait = 0
+for _, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  if redis.call('ZCARD', key) >= limit then
+    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    local w = window - (now - tonumber(oldest[2]))
+    if w > wait then wait = w end
+  end
+end
+if wait > 0 or ARGV[3] == '0' then
+  return wait
+end
+for _, key in ipairs(KEYS) do
+  redis.call('ZADD', key, now, ARGV[4])
+  redis.call('PEXPIRE', key, window)
+end
+return 0
+"""
+
+
+def open_redis(url: str) -> Redis:
+    return Redis.from_url(url)
+
+
+class RedisChatKeys:
+    def __init__(self, redis: Redis, prefix: str = "choosecheese") -> None:
+        self.redis, self.prefix = redis, prefix
+
+    def name(self, chat_id: int, key: str) -> str:
+        return f"{self.prefix}:chat:{chat_id}:{key}"
+
+    async def put(self, chat_id: int, key: str, value: Json, ttl_s: float) -> None:
+        await self.redis.set(self.name(chat_id, key), json.dumps(value), px=max(1, round(ttl_s * 1000)))
+
+    async def get(self, chat_id: int, key: str) -> Json | None:
+        raw = await self.redis.get(self.name(chat_id, key))
+        return None if raw is None else json.loads(raw)
+
+    async def take(self, chat_id: int, key: str) -> Json | None:
+        raw = await self.redis.getdel(self.name(chat_id, key))
+        return None if raw is None else json.loads(raw)
+
+    async def add(self, chat_id: int, key: str, amount: int, ttl_s: float) -> int:
+        name = self.name(chat_id, key)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incrby(name, amount)
+            pipe.pexpire(name, max(1, round(ttl_s * 1000)))
+            count, _ = await pipe.execute()
+        return int(count)
+
+    async def close(self) -> None:
+        """The connection belongs to whoever opened it (pipeline.shared.SharedState)."""
+
+
+class RedisWindowLimit:
+    """At most `limit` events per `window_s` seconds for each key, counted in Redis for all replicas."""
+
+    def __init__(self, redis: Redis, name: str, limit: int, window_s: float, prefix: str = "choosecheese") -> None:
+        self.redis, self.name, self.prefix = redis, name, prefix
+        self.limit, self.window_s = limit, window_s
+        self._script = redis.register_script(_WINDOW_SCRIPT)
+
+    def key(self, key: Hashable) -> str:
+        part = ":".join(map(str, key)) if isinstance(key, tuple) else str(key)
+        return f"{self.prefix}:limit:{self.name}:{part}"
+
+    async def wait_seconds(self, *keys: Hashable, count: bool = True) -> int:
+        args = [self.limit, round(self.window_s * 1000), 1 if count else 0, uuid.uuid4().hex]
+        wait_ms = int(await self._script(keys=[self.key(key) for key in keys], args=args))
+        return max(1, round(wait_ms / 1000)) if wait_ms > 0 else 0
