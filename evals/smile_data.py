@@ -155,8 +155,8 @@ _MEASURING_CODE = (
 def _code_key(variant: str, mirror: bool) -> str:
     parts = [inspect.getsource(code) for code in _MEASURING_CODE]
     constants = (MEASUREMENTS, smile.ATTEMPTS, smile_views.VIEW_SIZE, smile.READ_VIEWS, variant, mirror)
-    constants += (PRINT_FACE_PX, PRINT_JPEG, PRINT_SEED)
-    parts += [repr(value) for value in constants]
+    constants_printed = (PRINT_FACE_PX, PRINT_JPEG, PRINT_SEED)
+    parts += [repr(value) for value in (*constants, *constants_printed)]
     parts += [inspect.getsource(VARIANTS[variant]) if variant in VARIANTS else ""]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
