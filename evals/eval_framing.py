@@ -12,7 +12,12 @@ METRIC smile.framing_delta_p90           p90 of |score whole - score in the prin
 METRIC smile.framing_delta_median        the median of the same
 METRIC smile.framing_<layout>_delta_p90  per layout (strip_1x4, collage_2x2)
 METRIC smile.framing_found_both          share of faces found whole that are found in the print too
-METRIC smile.framing_pibooth_delta_p90 / _max   the real pair (13 faces)
+METRIC smile.framing_pibooth_delta_p90 / _max   the real pair (13 faces; not in any fitting data)
+METRIC smile.cv_framing_delta_p90        the synthetic pairs again, each face scored by a model refitted without it
+                                         (scripts/fit_smile.py's recipe on the other 9 folds of evals/smile_data.py,
+                                         main model and fallback): the shipped model is fitted on these GENKI crops,
+                                         so the figures above are in-sample (each print holds faces of one fold)
+METRIC smile.cv_framing_delta_median / smile.cv_framing_<layout>_delta_p90   the same, median and per layout
 """
 
 from __future__ import annotations
@@ -25,13 +30,24 @@ import cv2
 import numpy as np
 
 from evals.common import metric, skip
-from evals.smile_data import load_smile_set, read_rgb
+from evals.smile_data import (
+    TRAIN_VARIANTS,
+    LabelledCrops,
+    crop_folds,
+    fit_recipe,
+    load_smile_set,
+    measure_fallback_set,
+    measure_set,
+    read_rgb,
+)
 from pipeline.analysis import PhotoAnalysis, analyse_rgb
 from vision.cuts import split_cuts
 from vision.poses import PoseReading
+from vision.smile import SmileScorer
 
 FACES_PER_PRINT = 4
 LIMIT = 160  # crops measured (20 prints per layout): a stable p90 in a few minutes on two cores
+CV_PER_FOLD = 16  # held-out crops measured per fold (2 prints per layout): LIMIT crops in all
 SHOT_SCALE = 4  # a shot is this many times the size of its cut in the print (pibooth: 4460 px → 414 px, 10.8)
 FACE_SHARE = 0.18  # the face's height in its cut (pibooth's landscape collage: 33-64 px in 225 px cuts)
 SHOT_JPEG, PRINT_JPEG = 90, 80
@@ -165,7 +181,8 @@ def run(data: Path | None) -> None:
     if smile_dir is None or not (smile_dir / "labels.csv").is_file():
         skip("framing: no <eval data>/smile/labels.csv; framing figures skipped")
         return
-    crops = [read_rgb(path) for path in load_smile_set(smile_dir).files[:LIMIT]]
+    labelled = load_smile_set(smile_dir)
+    crops = [read_rgb(path) for path in labelled.files[:LIMIT]]
     every: list[float] = []
     alone_total = both_total = 0
     for index, layout in enumerate(LAYOUTS):
@@ -177,3 +194,25 @@ def run(data: Path | None) -> None:
     metric("smile.framing_delta_p90", float(np.percentile(every, 90)))
     metric("smile.framing_delta_median", float(np.median(every)))
     metric("smile.framing_found_both", both_total / max(alone_total, 1))
+    held_out = cross_validated_deltas(labelled)
+    for layout in LAYOUTS:
+        metric(f"smile.cv_framing_{layout.name}_delta_p90", float(np.percentile(held_out[layout.name], 90)))
+    pooled = [delta for deltas in held_out.values() for delta in deltas]
+    metric("smile.cv_framing_delta_p90", float(np.percentile(pooled, 90)))
+    metric("smile.cv_framing_delta_median", float(np.median(pooled)))
+
+
+def cross_validated_deltas(labelled: LabelledCrops) -> dict[str, list[float]]:
+    """Framing deltas per layout of CV_PER_FOLD crops of each fold, every print scored through the bot's analysis
+    with the recipe refitted on the other folds (measurements from the caches eval_smile and fit_smile fill)."""
+    scorer = SmileScorer.shared()
+    views = {name: measure_set(labelled, scorer, name) for name in TRAIN_VARIANTS}
+    fallback_views = {name: measure_fallback_set(labelled, name) for name in TRAIN_VARIANTS}
+    deltas: dict[str, list[float]] = {layout.name: [] for layout in LAYOUTS}
+    for train, test in crop_folds(labelled.labels, 10).split():
+        model = fit_recipe(views, fallback_views, labelled.labels, train).model()
+        crops = [read_rgb(labelled.files[index]) for index in test[:CV_PER_FOLD]]
+        with scorer.scoring_with(model):
+            for index, layout in enumerate(LAYOUTS):
+                deltas[layout.name] += framing_deltas(crops[index :: len(LAYOUTS)], layout)[0]
+    return deltas

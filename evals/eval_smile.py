@@ -4,7 +4,8 @@ A score ≥ 50 counts as "smiling". A crop where the landmarker finds no face sc
 tell") like at run time; about 5 % of this set are such crops (necks, ties, half faces: the set's Haar-cascade misses).
 
 METRIC smile.accuracy / smile.auc          the shipped model (vision/smile/smile_model.json, FITTED ON THIS SET) through
-                                           SmileScorer.read, as the bot runs it (mirror view only when unsure)
+                                           SmileScorer.read_face, as the bot reads a face (each crop is a face box;
+                                           mirror views only when unsure)
 METRIC smile.cv_accuracy / smile.cv_auc    10-fold CV of the same recipe (scripts/fit_smile.py; main model, and the
                                            fallback where the landmarker finds no face): refit on 9 folds,
                                            score the held-out fold: the honest generalisation figure on this set
@@ -23,7 +24,8 @@ METRIC smile.baseline_accuracy / _auc      one raw blendshape (mouthSmileLeft/Ri
                                            hindsight (an optimistic baseline)
 METRIC smile.<variant>_cv_accuracy / _auc  CV scores of greyscale / half-size / 4× upscaled / greyscale central-80 %
                                            copies of the held-out crops (robustness to other sources)
-METRIC smile.ms_per_face                   mean wall time of SmileScorer.read per 64×64 crop (1–2 landmarker runs)
+METRIC smile.ms_per_face                   mean wall time of SmileScorer.read_face per 64×64 crop (the crop as it is,
+                                           then its READ_VIEWS: 2–4 landmarker runs)
 METRIC smile.cpu_ms_per_face               the same in CPU time of this process (all its threads): less distorted
                                            than wall time when other jobs share the cores
 """
@@ -112,11 +114,11 @@ def run(data: Path | None) -> None:
 
 
 def _run_time_scores(scorer: SmileScorer, files: tuple[Path, ...]) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """Scores and sources through SmileScorer.read, the path the bot runs, and its mean wall and CPU ms per crop."""
+    """Scores and sources through SmileScorer.read_face, the path the bot runs; mean wall and CPU ms per crop."""
     crops = [read_rgb(path) for path in files]
-    scorer.read(crops[0])  # warm-up
+    scorer.read_face(crops[0], max(crops[0].shape[:2]))  # warm-up
     started, started_cpu = time.perf_counter(), time.process_time()
-    readings = [scorer.read(crop) for crop in crops]
+    readings = [scorer.read_face(crop, max(crop.shape[:2])) for crop in crops]
     wall_ms = 1000.0 * (time.perf_counter() - started) / len(crops)
     cpu_ms = 1000.0 * (time.process_time() - started_cpu) / len(crops)
     scores = np.array([reading.score for reading in readings])

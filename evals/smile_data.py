@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import inspect
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,8 @@ from vision.smile import MEASUREMENTS, SmileScorer, aligned_chip, chip_features,
 from vision.smile import fallback as smile_fallback
 from vision.smile import scorer as smile
 from vision.smile import views as smile_views
+from vision.smile.fallback import FallbackModel
+from vision.smile.scorer import SmileModel, degraded
 
 CACHE_DIR = REPO_ROOT / ".cache" / "smile"
 BASELINE_FEATURE = "bs.mouthSmile"
@@ -44,8 +47,9 @@ FEATURES: tuple[str, ...] = (
     "look.teeth_area",
 )
 L2 = 0.03
-# Greyscale and half-size copies join the fitting data, so the model does not lean on colour or sharpness.
-TRAIN_VARIANTS: tuple[str, ...] = ("colour", "grey", "half")
+# Greyscale, half-size and printed copies join the fitting data, so the model does not lean on colour or sharpness
+# and its measurements mean the same in a whole photo and in a print (README "Framing").
+TRAIN_VARIANTS: tuple[str, ...] = ("colour", "grey", "half", "print1", "print2")
 # The fallback (vision/smile/fallback.py) for crops the landmarker cannot read. Fitted on every crop where YuNet finds
 # a face (real faces: the crops it is for are too few and mostly not faces). Kind and penalty chosen by nested CV
 # (penalty picked by inner 3-fold log-loss within each outer training fold among 0.01 / 0.1 / 1; 0.1 in every fold):
@@ -88,6 +92,26 @@ def _resized(factor: float) -> Callable[[np.ndarray], np.ndarray]:
     return apply
 
 
+# How a booth print degrades a face: its size in the print (px; pibooth's landscape collage: 33–73) and the JPEG
+# quality a shared print is saved at. Each printed copy draws both per crop, seeded by the crop's pixels.
+PRINT_FACE_PX = (35.0, 65.0)
+PRINT_JPEG = (70, 85)
+PRINT_SEED = 20261
+
+
+def _printed(copy: int) -> Callable[[np.ndarray], np.ndarray]:
+    """The crop (a face box, as the set's crops are) as a print holds it: shrunk to a face size drawn from
+    PRINT_FACE_PX, saved as JPEG at a quality drawn from PRINT_JPEG."""
+
+    def apply(rgb: np.ndarray) -> np.ndarray:
+        rng = np.random.default_rng([PRINT_SEED, copy, zlib.crc32(np.ascontiguousarray(rgb).tobytes())])
+        face_px = rng.uniform(*PRINT_FACE_PX)
+        quality = int(rng.integers(PRINT_JPEG[0], PRINT_JPEG[1] + 1))
+        return degraded(rgb, face_px / max(rgb.shape[:2]), quality)
+
+    return apply
+
+
 def _tight(rgb: np.ndarray) -> np.ndarray:
     """The central 80 %: a tighter crop than the set's Haar boxes."""
     h, w = rgb.shape[:2]
@@ -101,6 +125,8 @@ VARIANTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "half": _resized(0.5),
     "x4": _resized(4.0),
     "grey_tight": lambda rgb: _grey(_tight(rgb)),
+    "print1": _printed(1),
+    "print2": _printed(2),
 }
 
 
@@ -118,12 +144,19 @@ _MEASURING_CODE = (
     smile.SmileScorer._first_view,
     smile.SmileScorer._with_mirror,
     smile.SmileScorer.measure,
+    smile.degraded,
+    smile.reading_views,
+    smile.SmileScorer._views_found,
+    smile.SmileScorer.measure_face,
+    _printed,
 )
 
 
 def _code_key(variant: str, mirror: bool) -> str:
     parts = [inspect.getsource(code) for code in _MEASURING_CODE]
-    parts += [repr(value) for value in (MEASUREMENTS, smile.ATTEMPTS, smile_views.VIEW_SIZE, variant, mirror)]
+    constants = (MEASUREMENTS, smile.ATTEMPTS, smile_views.VIEW_SIZE, smile.READ_VIEWS, variant, mirror)
+    constants_printed = (PRINT_FACE_PX, PRINT_JPEG, PRINT_SEED)
+    parts += [repr(value) for value in (*constants, *constants_printed)]
     parts += [inspect.getsource(VARIANTS[variant]) if variant in VARIANTS else ""]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
@@ -131,14 +164,16 @@ def _code_key(variant: str, mirror: bool) -> str:
 def measure_set(
     crops: LabelledCrops, scorer: SmileScorer, variant: str = "colour", *, use_cache: bool = True
 ) -> np.ndarray:
-    """(N, len(MEASUREMENTS)) measurements of every crop under `variant`; rows of NaN where no face was found."""
+    """(N, len(MEASUREMENTS)) measurements of every crop under `variant`, read as the bot reads a face
+    (`SmileScorer.measure_face`; the set's crops are face boxes); rows of NaN where no face was found."""
     cache = CACHE_DIR / f"{variant}-{_code_key(variant, scorer.mirror)}-{len(crops.files)}.npy"
     if use_cache and cache.is_file():
         return np.load(cache)
     transform = VARIANTS[variant]
     rows = np.full((len(crops.files), len(MEASUREMENTS)), np.nan)
     for index, path in enumerate(crops.files):
-        measured = scorer.measure(transform(read_rgb(path)))
+        image = transform(read_rgb(path))
+        measured = scorer.measure_face(image, max(image.shape[:2]))
         if measured is not None:
             rows[index] = measured
     if use_cache:
@@ -287,3 +322,42 @@ def combined_held_out(main: np.ndarray, fallback: np.ndarray) -> np.ndarray:
     """The run-time rule on held-out P(smile): the main model where the landmarker read the face, else the fallback
     (NaN where neither found one)."""
     return np.where(np.isnan(main), fallback, main)
+
+
+@dataclass(frozen=True)
+class RecipeFit:
+    """The shipped recipe fitted on some crops: the main model and the fallback, with the rows each was fitted on."""
+
+    main: LogisticFit
+    fallback: StandardisedLogistic
+    rows: int
+    fallback_rows: int
+
+    def model(self) -> SmileModel:
+        """As vision.smile loads it from smile_model.json."""
+        fallback = FallbackModel(
+            FALLBACK_KIND, self.fallback.mean, self.fallback.scale, self.fallback.coef, self.fallback.intercept, {}
+        )
+        main = self.main
+        return SmileModel(main.features, main.mean, main.scale, main.coef, main.intercept, {}, fallback)
+
+
+def fit_recipe(
+    views: dict[str, np.ndarray],
+    fallback_views: dict[str, np.ndarray],
+    labels: np.ndarray,
+    crops: np.ndarray | None = None,
+) -> RecipeFit:
+    """The recipe (FEATURES, L2, TRAIN_VARIANTS; the fallback with FALLBACK_L2) fitted on `crops` (indices; all of
+    them when None): what scripts/fit_smile.py ships and what each cross-validation fold refits."""
+    chosen = np.arange(len(labels)) if crops is None else crops
+
+    def stacked(tables: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        x = np.vstack([tables[name][chosen] for name in TRAIN_VARIANTS])
+        y = np.concatenate([labels[chosen]] * len(TRAIN_VARIANTS))
+        usable = ~np.isnan(x).any(axis=1)
+        return x[usable], y[usable]
+
+    x, y = stacked(views)
+    fx, fy = stacked(fallback_views)
+    return RecipeFit(fit_logistic(x, y, FEATURES, L2), fit_standardised(fx, fy, FALLBACK_L2), len(x), len(fx))

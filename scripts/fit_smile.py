@@ -2,9 +2,11 @@
 
     .venv/bin/python scripts/fit_smile.py            # EVAL_DATA or ../shared/eval; prints cross-validated figures
 
-Recipe: every labelled crop of ``<data>/smile`` is measured by vision.smile (blendshapes + geometry, the crop and its
-mirror averaged), also under the augmentations in TRAIN_VARIANTS (greyscale, half size); an L2-penalised logistic
-regression over FEATURES is fitted on all of it (standardised features, scikit-learn, evals/smile_data.py).
+Recipe: every labelled crop of ``<data>/smile`` is measured by vision.smile as the bot reads a face
+(``SmileScorer.measure_face``: its READ_VIEWS, each with its mirror view, averaged), also under the augmentations in
+TRAIN_VARIANTS (greyscale, half size, two printed copies: shrunk to a print's face size and saved as JPEG at a print's
+quality, seeded per crop); an L2-penalised logistic regression over FEATURES is fitted on all of it (standardised
+features, scikit-learn, evals/smile_data.py ``fit_recipe``).
 Crops where the landmarker finds no face are left out. The fallback for those (vision/smile/fallback.py) is fitted
 the same way on the mouth HOG of every crop where YuNet finds a face (evals/smile_data.py FALLBACK_*). The JSON
 holds the feature names, the standardisation, the coefficients and how they were made; nothing else is needed at
@@ -29,16 +31,16 @@ from evals.smile_data import (
     FEATURES,
     L2,
     TRAIN_VARIANTS,
-    LabelledCrops,
+    RecipeFit,
     cross_validated,
     fallback_cross_validated,
-    fit_logistic,
-    fit_standardised,
+    fit_recipe,
     load_smile_set,
     measure_fallback_set,
     measure_set,
 )
 from vision.smile import MODEL_JSON, SmileScorer
+from vision.smile.scorer import READ_VIEWS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,10 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     crops = load_smile_set(data / "smile")
     scorer = SmileScorer()
     views = {variant: measure_set(crops, scorer, variant) for variant in TRAIN_VARIANTS}
-    x = np.vstack(list(views.values()))
-    y = np.concatenate([crops.labels] * len(views))
-    usable = ~np.isnan(x).any(axis=1)
-    fit = fit_logistic(x[usable], y[usable], FEATURES, L2)
+    fallback_views = {variant: measure_fallback_set(crops, variant) for variant in TRAIN_VARIANTS}
+    recipe = fit_recipe(views, fallback_views, crops.labels)
+    fit = recipe.main
     held_out = cross_validated(views, crops.labels)
     found = ~np.isnan(held_out)
     cv_accuracy = float(accuracy_score(crops.labels[found], held_out[found] > 0.5))
@@ -71,29 +72,26 @@ def main(argv: list[str] | None = None) -> int:
         "info": {
             "recipe": "scripts/fit_smile.py: L2 logistic regression on standardised vision.smile measurements",
             "l2_per_sample": L2,
+            "read_views": [list(view) for view in READ_VIEWS],
             "trained_on": f"GENKI-4K crops of ../shared/eval/smile, variants {list(TRAIN_VARIANTS)}",
-            "rows": int(usable.sum()),
+            "rows": recipe.rows,
             "cv_accuracy_found": round(cv_accuracy, 4),
             "cv_auc_found": round(cv_auc, 4),
             "fitted": datetime.now(UTC).strftime("%Y-%m-%d"),
         },
-        "fallback": _fallback_entry(crops),
+        "fallback": _fallback_entry(recipe, fallback_views, crops.labels),
     }
     args.out.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
 
 
-def _fallback_entry(crops: LabelledCrops) -> dict:
-    views = {variant: measure_fallback_set(crops, variant) for variant in TRAIN_VARIANTS}
-    x = np.vstack(list(views.values()))
-    y = np.concatenate([crops.labels] * len(views))
-    usable = ~np.isnan(x).any(axis=1)
-    fit = fit_standardised(x[usable], y[usable], FALLBACK_L2)
-    held_out = fallback_cross_validated(views, crops.labels)
+def _fallback_entry(recipe: RecipeFit, views: dict[str, np.ndarray], labels: np.ndarray) -> dict:
+    fit = recipe.fallback
+    held_out = fallback_cross_validated(views, labels)
     found = ~np.isnan(held_out)
-    accuracy = float(accuracy_score(crops.labels[found], held_out[found] > 0.5))
-    auc = float(roc_auc_score(crops.labels[found], held_out[found]))
+    accuracy = float(accuracy_score(labels[found], held_out[found] > 0.5))
+    auc = float(roc_auc_score(labels[found], held_out[found]))
     count = f"{found.sum()}/{len(found)}"
     print(f"fallback 10-fold CV on crops YuNet finds ({count}): accuracy {accuracy:.4f}, AUC {auc:.4f}")
     return {
@@ -105,7 +103,7 @@ def _fallback_entry(crops: LabelledCrops) -> dict:
         "info": {
             "recipe": "scripts/fit_smile.py: L2 logistic regression on the standardised mouth HOG of dlib's chip",
             "l2_per_sample": FALLBACK_L2,
-            "rows": int(usable.sum()),
+            "rows": recipe.rows,
             "cv_accuracy_yunet_found": round(accuracy, 4),
             "cv_auc_yunet_found": round(auc, 4),
         },

@@ -10,7 +10,16 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from evals import eval_smile
-from evals.smile_data import cross_validated, fit_logistic, fit_standardised
+from evals.smile_data import (
+    FEATURES,
+    PRINT_FACE_PX,
+    TRAIN_VARIANTS,
+    VARIANTS,
+    cross_validated,
+    fit_logistic,
+    fit_recipe,
+    fit_standardised,
+)
 from vision.smile import MEASUREMENTS
 
 FEATURE = "bs.mouthSmile"
@@ -83,6 +92,42 @@ def test_cross_validation_leaves_faceless_rows_unscored() -> None:
     held_out = cross_validated({"colour": rows}, labels, (FEATURE,), 0.01, ("colour",), folds=4)
     assert np.isnan(held_out[3])
     assert not np.isnan(np.delete(held_out, 3)).any()
+
+
+def test_printed_copies_are_print_sized_jpegs_drawn_per_crop_and_reproducible() -> None:
+    rng = np.random.default_rng(6)
+    crops = [rng.integers(0, 255, (64, 64, 3), dtype=np.uint8) for _ in range(6)]
+    assert {"print1", "print2"} <= set(TRAIN_VARIANTS)
+    sides = set()
+    for name in ("print1", "print2"):
+        for crop in crops:
+            printed = VARIANTS[name](crop)
+            assert np.array_equal(printed, VARIANTS[name](crop)), "seeded: a refit measures the same copies"
+            assert PRINT_FACE_PX[0] - 1 <= printed.shape[0] <= PRINT_FACE_PX[1] + 1
+            sides.add(printed.shape[0])
+    assert len(sides) > 3, "the face size is drawn per crop and per copy"
+
+
+def test_fit_recipe_model_scores_like_its_fit_and_only_sees_the_crops_given() -> None:
+    rng = np.random.default_rng(8)
+    count = 80
+    labels = np.array([0, 1] * (count // 2))
+    views = {
+        name: _rows({name_: rng.normal(labels * 0.5, 0.2) for name_ in FEATURES}, count) for name in TRAIN_VARIANTS
+    }
+    fallback_views = {name: rng.normal(labels[:, None] * 0.5, 0.3, (count, 4)) for name in TRAIN_VARIANTS}
+    everything = fit_recipe(views, fallback_views, labels)
+    model = everything.model()
+    rows = views["colour"]
+    np.testing.assert_allclose(model.probability(rows), everything.main.probability(rows))
+    assert model.fallback is not None
+    np.testing.assert_allclose(
+        model.fallback.probability(fallback_views["grey"]), everything.fallback.probability(fallback_views["grey"])
+    )
+    assert everything.rows == everything.fallback_rows == count * len(TRAIN_VARIANTS)
+    half = fit_recipe(views, fallback_views, labels, np.arange(count // 2))
+    assert half.rows == count // 2 * len(TRAIN_VARIANTS)
+    assert not np.allclose(half.main.coef, everything.main.coef)
 
 
 def test_eval_without_data_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -53,6 +54,11 @@ BOX_MARGIN = 0.25
 # both to one size makes the score a property of the face, not of the picture around it. GENKI-4K, which the model
 # was fitted on, has faces of about this size.
 READ_FACE_PX = 48
+# The views a face's score is read from, averaged: (face size in px, JPEG quality or None). A face is brought to
+# each size (shrunk or enlarged) and, where a quality is given, passed through JPEG as a print is: a face of a whole
+# photo and the same face in a print then reach the landmarker degraded alike (README "Framing"). The model is fitted
+# on training crops read through these same views (scripts/fit_smile.py).
+READ_VIEWS: tuple[tuple[int, int | None], ...] = ((READ_FACE_PX, None),)
 
 # Landmark indices of the MediaPipe face mesh (image-side names: "right" = the person's right = viewer's left).
 RIGHT_EYE_OUTER, LEFT_EYE_OUTER = 33, 263
@@ -251,6 +257,15 @@ class SmileScorer:
             self._model = SmileModel.load()
         return self._model
 
+    @contextmanager
+    def scoring_with(self, model: SmileModel) -> Iterator[None]:
+        """Score with `model` inside the block (evaluations: a held-out fold's refit through the bot's own path)."""
+        saved, self._model = self._model, model
+        try:
+            yield
+        finally:
+            self._model = saved
+
     @classmethod
     def shared(cls) -> SmileScorer:
         with cls._shared_lock:
@@ -314,6 +329,46 @@ class SmileScorer:
             probability = float(self.model.probability(self._with_mirror(view, found)))
         return SmileReading(round(100.0 * probability, 1), face_found=True, blendshapes=blendshapes)
 
+    def _views_found(self, crop: np.ndarray, face_side: float) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(view, measurements) of each of the face's READ_VIEWS in which the landmarker finds a face."""
+        found = []
+        for rgb in reading_views(crop, face_side):
+            first = self._first_view(rgb)
+            if first is not None:
+                found.append((first[0], first[1]))
+        return found
+
+    def measure_face(self, crop: np.ndarray, face_side: float) -> np.ndarray | None:
+        """The measurements a face's score is read from (see `read_face`): its READ_VIEWS' averaged (each with its
+        mirror view, when on); None when the landmarker finds the face in none of them. What the model is fitted on."""
+        found = self._views_found(crop, face_side)
+        if not found:
+            return None
+        rows = [self._with_mirror(view, measured) if self.mirror else measured for view, measured in found]
+        return np.mean(rows, axis=0)
+
+    def read_face(self, crop: np.ndarray, face_side: float) -> SmileReading:
+        """The smile reading of a face crop whose face (detector box) is `face_side` px on its longer side: what the
+        bot gives every face it finds.
+
+        The crop as it is decides whether it is a face at all (a balloon shrunk to READ_FACE_PX can pass for one)
+        and gives the blendshapes the poses read; the score comes from the READ_VIEWS, averaged (their mirror views
+        too when that leaves the verdict open). A face the views cannot read keeps the score of the crop as it is.
+        """
+        rgb = _as_rgb(crop)
+        first = self._first_view(rgb)
+        if first is None:
+            return self._fallback_reading(rgb)
+        found = self._views_found(rgb, face_side)
+        if not found:
+            return self.read(rgb)
+        measured = np.mean([row for _, row in found], axis=0)
+        probability = float(self.model.probability(measured))
+        if self.mirror and SURE_BELOW < probability < SURE_ABOVE:
+            measured = np.mean([self._with_mirror(view, row) for view, row in found], axis=0)
+            probability = float(self.model.probability(measured))
+        return SmileReading(round(100.0 * probability, 1), face_found=True, blendshapes=first[2])
+
     def _fallback_reading(self, rgb: np.ndarray) -> SmileReading:
         fallback = self.model.fallback
         chip = aligned_chip(rgb) if fallback is not None and min(rgb.shape[:2]) >= 1 else None
@@ -334,17 +389,27 @@ def crop_face(rgb: np.ndarray, box: tuple[int, int, int, int], margin: float = B
     return rgb[top:bottom, left:right]
 
 
-def reading_crop(rgb: np.ndarray, box: tuple[int, int, int, int], face_px: int | None = None) -> np.ndarray:
-    """The crop a face is read from: `crop_face`, shrunk (area-averaged) so the face is at most `face_px`
-    (READ_FACE_PX) px on its longer side."""
-    limit = READ_FACE_PX if face_px is None else face_px
-    crop = crop_face(rgb, box)
-    side = max(box[2], box[3])
-    if crop.size == 0 or side <= limit:
-        return crop
-    scale = limit / side
+def degraded(crop: np.ndarray, scale: float, quality: int | None = None) -> np.ndarray:
+    """The RGB crop resized by `scale` (area-averaged when shrinking, cubic when enlarging) and, when `quality` is
+    given, passed through JPEG at that quality."""
     size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
-    return cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+    resized = cv2.resize(crop, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    if quality is None:
+        return resized
+    bgr = cv2.cvtColor(resized, cv2.COLOR_RGB2BGR)
+    ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    decoded = cv2.imdecode(data, cv2.IMREAD_COLOR) if ok else None
+    if decoded is None:
+        raise ValueError("JPEG round trip failed")
+    return cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
+
+
+def reading_views(crop: np.ndarray, face_side: float) -> list[np.ndarray]:
+    """The READ_VIEWS of a face crop whose face (detector box) is `face_side` px: what its score is read from."""
+    if crop.size == 0 or face_side <= 0:
+        return []
+    rgb = _as_rgb(crop)
+    return [degraded(rgb, px / face_side, quality) for px, quality in READ_VIEWS]
 
 
 def smile_score_crop(rgb_crop: np.ndarray) -> float:
@@ -353,23 +418,12 @@ def smile_score_crop(rgb_crop: np.ndarray) -> float:
 
 
 def smile_readings(rgb: np.ndarray, faces: Sequence[DetectedFace]) -> list[SmileReading]:
-    """Each face is first read at its own size: that decides whether it is a face at all (a balloon shrunk to
-    READ_FACE_PX can pass for one) and gives the blendshapes the poses read. A face larger than READ_FACE_PX is
-    then scored again at that size, and that score is its score (one more landmarker run for large faces)."""
+    """Each face's reading (`SmileScorer.read_face` of its `crop_face`), in the order given."""
     scorer = SmileScorer.shared()
     readings = []
     for face in faces:
         crop = crop_face(rgb, face.box)
-        if not crop.size:
-            readings.append(NO_FACE)
-            continue
-        reading = scorer.read(crop)
-        shrunk = reading_crop(rgb, face.box)
-        if reading.source == "landmarker" and shrunk.shape != crop.shape:
-            at_reading_size = scorer.read(shrunk)
-            if at_reading_size.source == "landmarker":
-                reading = replace(reading, score=at_reading_size.score)
-        readings.append(reading)
+        readings.append(scorer.read_face(crop, max(face.box[2], face.box[3])) if crop.size else NO_FACE)
     return readings
 
 
