@@ -79,22 +79,37 @@ def privacy_messages(language: str, settings: Settings | None = None, openai_on:
 def privacy_sections(language: str, settings: Settings | None = None, openai_on: bool = False) -> list[str]:
     """The /privacy text for one chat: on a server with an OpenAI key (`settings`), what the OpenAI step sends for
     this chat — nothing until its admins opt in (`openai_on`), then exactly what pipeline/openai_refine.py sends;
-    with BLOB_URL, the object storage the photo files are kept in."""
+    and the servers besides this one that keep something (object storage, a database or Redis elsewhere)."""
     parts = [t(language, "privacy.title")]
-    blob_host = settings.blob_host if settings is not None else None
+    elsewhere = _kept_elsewhere(language, settings)
     for section in PRIVACY_SECTIONS:
         bullets = [f"• {t(language, key)}" for key in section.bullets]
         lines = [t(language, key) for key in section.lines]
         heading = t(language, section.heading)
-        if section.heading == STORED and blob_host:
-            heading = t(language, "privacy.stored.object_storage")
-        if section.heading == SENT and blob_host:
-            bullets.append(f"• {t(language, 'privacy.sent.object_storage', host=blob_host)}")
-            lines = [t(language, "privacy.sent.nothing_more_object_storage")]
+        if section.heading == STORED and elsewhere:
+            heading = t(language, "privacy.stored.listed")
+        if section.heading == SENT and elsewhere:
+            bullets += [f"• {sentence}" for sentence in elsewhere]
+            lines = [t(language, "privacy.sent.nothing_more_listed")]
         if section.heading == SENT and settings is not None and settings.openai_configured:
             bullets.append(f"• {openai_sentence(settings, openai_on, language)}")
         parts.append("\n".join([heading, *bullets, *lines]))
     return parts
+
+
+def _kept_elsewhere(language: str, settings: Settings | None) -> list[str]:
+    """A sentence for each server besides this one that keeps something: the object storage (BLOB_URL), a database
+    on another machine (DATABASE_URL), Redis on another machine (REDIS_URL, WORK_QUEUE_URL)."""
+    if settings is None:
+        return []
+    sentences = []
+    if settings.blob_host:
+        sentences.append(t(language, "privacy.sent.object_storage", host=settings.blob_host))
+    if settings.database_host:
+        sentences.append(t(language, "privacy.sent.database", host=settings.database_host))
+    if settings.redis_hosts:
+        sentences.append(t(language, "privacy.sent.redis", host=", ".join(settings.redis_hosts)))
+    return sentences
 
 
 def where_photos_are(language: str, settings: Settings) -> str:

@@ -20,6 +20,15 @@ SUPPORTED_LANGUAGES: tuple[Language, ...] = ("ko", "en")
 # Telegram's rule for setWebhook's secret_token (sent back in X-Telegram-Bot-Api-Secret-Token).
 WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 OPENAI_HOST = "api.openai.com"  # the openai client's default base URL
+THIS_SERVER = frozenset({"localhost", "127.0.0.1", "::1"})  # a database or Redis here is "this server" in /privacy
+
+
+def _other_host(url: str | None) -> str | None:
+    """The host of a server URL when it is another machine (None: no URL, a Unix socket, or this machine)."""
+    if not url:
+        return None
+    host = urlsplit(url).hostname
+    return None if not host or host in THIS_SERVER or host.startswith("127.") else host
 
 
 class Settings(BaseSettings):
@@ -247,6 +256,17 @@ class Settings(BaseSettings):
         if self.blob_s3_endpoint:
             return urlsplit(self.blob_s3_endpoint).hostname or self.blob_s3_endpoint
         return f"Amazon S3 ({self.blob_s3_region})"
+
+    @property
+    def database_host(self) -> str | None:
+        """The database server when it is another machine (for /privacy: every row lives there)."""
+        return _other_host(self.database_url)
+
+    @property
+    def redis_hosts(self) -> tuple[str, ...]:
+        """The Redis servers (REDIS_URL, WORK_QUEUE_URL) that are other machines (for /privacy)."""
+        urls = (url.get_secret_value() for url in (self.redis_url, self.work_queue_url) if url is not None)
+        return tuple(dict.fromkeys(host for url in urls if (host := _other_host(url))))
 
     @property
     def blob_cache_dir(self) -> Path:

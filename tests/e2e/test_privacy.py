@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
+from pydantic import SecretStr
 from sqlalchemy import text
 from sqlmodel import SQLModel, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -96,16 +97,34 @@ async def test_privacy_says_what_is_stored_and_where(harness: Harness) -> None:
     in_s3 = Settings(
         _env_file=None, openai_api_key="sk-test", blob_url="s3://photos/cc", blob_s3_endpoint="https://s3.example.kr"
     )
+    everywhere = in_s3.model_copy(
+        update={
+            "database_url": "postgresql://bot@db.example.kr/cc",
+            "redis_url": SecretStr("redis://cache.example.kr:6379/0"),
+        }
+    )
     for language in ("en", "ko"):
-        messages = privacy_messages(language, in_s3, openai_on=True)
+        messages = privacy_messages(language, everywhere, openai_on=True)
         assert all(fits(message, MESSAGE_LIMIT) for message in messages), "the longest variant is sent in parts"
-        assert "\n\n".join(messages) == privacy_text(language, in_s3, openai_on=True)
+        assert "\n\n".join(messages) == privacy_text(language, everywhere, openai_on=True)
         assert "s3.example.kr" not in privacy_text(language, with_openai), "photos on this server's disk only"
     stored_in_s3 = privacy_text("en", in_s3)
     assert "only on the server" not in stored_in_s3, "BLOB_URL: photo files are not only on this server"
     assert "object storage its operators chose (s3.example.kr)" in where_photos_are("en", in_s3)
     assert "object storage this bot's operators chose (s3.example.kr)" in stored_in_s3
-    assert "no photo, face or name goes to any other service than that object storage" in stored_in_s3
+    assert "no photo, face or name goes to any service not named here" in stored_in_s3
+    assert "db.example.kr" not in stored_in_s3 and "Redis" not in stored_in_s3
+    stored_everywhere = privacy_text("en", everywhere)
+    assert "database server this bot's operators chose (db.example.kr)" in stored_everywhere
+    assert "embeddings" in stored_everywhere.split("db.example.kr")[1], "what the database holds is named"
+    assert "Redis server this bot's operators chose (cache.example.kr)" in stored_everywhere
+    on_loopback = Settings(
+        _env_file=None,
+        database_url="postgresql://postgres@127.0.0.1:5432/postgres",
+        redis_url=SecretStr("redis://localhost:6379/15"),
+        work_queue_url=SecretStr("redis://[::1]:6379/14"),
+    )
+    assert privacy_text("en", on_loopback) == privacy_text("en"), "servers on this machine are this server"
     assert "s3.example.kr" in privacy_text("ko", in_s3) and "객체 저장소" in where_photos_are("ko", in_s3)
 
 
