@@ -8,7 +8,7 @@ NODEPS := $(wildcard requirements-nodeps.txt)
 export TEST_POSTGRES_URL ?= $(shell scripts/find-postgres.sh)
 export TEST_REDIS_URL ?= $(shell scripts/find-redis.sh)
 
-.PHONY: setup run worker test eval bench lint format models clean
+.PHONY: setup run worker cluster test eval bench lint format models clean
 
 setup: $(STAMP)
 
@@ -34,6 +34,11 @@ run: setup
 WORKER_PROCESSES ?= 1
 worker: setup
 	$(VENV)/bin/taskiq worker bot.worker:broker --workers $(WORKER_PROCESSES) --max-async-tasks 8 --shutdown-timeout 60
+
+# The scale-out topology on loopback: PostgreSQL and Redis (started when not running), the emulator as Telegram's
+# webhook, a round-robin proxy, 2 bot replicas in webhook mode, 2 workers; a burst through it; METRIC cluster.* lines.
+cluster: setup
+	source scripts/start-services.sh && $(PY) -m playground.stress.cluster $(CLUSTER_ARGS)
 
 test: setup
 	$(PY) -m pytest

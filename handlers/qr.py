@@ -15,10 +15,12 @@ from booths import UNKNOWN_BRAND, Brand, NotMedia, find_urls
 from handlers.answers import StatusMessage, answer_photo, react_to_intake
 from handlers.context import ChatContext
 from handlers.i18n import booth_error_text, booth_text, t
+from handlers.replies import owe_photo_answer
 from handlers.smiles import showing_action
 from pipeline.analysis import FiledAnalysis
 from pipeline.booth_intake import BoothOutcome, Stage
 from pipeline.intake import LinkResult, SavedUpload
+from storage.replies import OwedReply
 
 # Telegram takes at most 50 MB (decimal: 50,000,000 bytes) in each file a bot uploads. Booth videos are fetched
 # up to booths.fetch.VIDEO_CAP (50 MiB), so one can be kept in the album and still be too big to post here.
@@ -34,6 +36,7 @@ class ChatReport:
         self.context, self.message, self.language, self.quiet = context, message, language, quiet
         self._statuses: dict[int, StatusMessage] = {}
         self._latest = StatusMessage(message)
+        self.owed: OwedReply | None = None  # the photo's answer, claimed by this process (photo_stored)
 
     def _status(self, index: int) -> StatusMessage:
         if index not in self._statuses:
@@ -69,6 +72,17 @@ class ChatReport:
 
     async def upload_kept(self, kept: SavedUpload) -> None:
         await self._latest.add_line(kept_text(kept, self.language))
+
+    async def photo_stored(self, upload: SavedUpload) -> None:
+        """A picture without links, stored just now and answered on its own: its answer is owed from here on
+        (handlers.replies), so a replica that dies before sending it leaves it to another."""
+        if self.quiet or self.message.media_group_id or not upload.created:
+            return
+        services = self.context.services
+        header = t(self.language, "upload.saved", count=await services.albums.count(self.message.chat_id))
+        self.owed = await owe_photo_answer(
+            services, self.message.chat_id, upload.photo_id, self.message.message_id, self.language, header
+        )
 
     async def finish_upload(self, analysis: FiledAnalysis | None) -> None:
         """The member's own picture, kept because its links failed: answered in the status that said so."""

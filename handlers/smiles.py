@@ -12,6 +12,7 @@ from handlers.context import ChatContext, ShownAction
 from handlers.i18n import t
 from pipeline.analysis import FiledAnalysis
 from pipeline.pictures import smiles_picture
+from pipeline.services import Services
 
 CHAT_ACTION_EVERY_S = 4.5  # Telegram shows a chat action for about five seconds
 MAX_LISTED_FACES = 12  # a crowd's points line lists this many faces' points, then "…"
@@ -74,7 +75,11 @@ def outcome_line(filed: FiledAnalysis | None, language: str) -> str:
 
 
 async def annotated_picture(context: ChatContext, filed: FiledAnalysis, badge: str | None = None) -> bytes | None:
-    svc = context.services
+    return await picture_of(context.services, filed, badge)
+
+
+async def picture_of(svc: Services, filed: FiledAnalysis, badge: str | None = None) -> bytes | None:
+    """The photo with each face's points drawn on it; None when the photo was erased meanwhile."""
     photo = await svc.albums.get(filed.photo_id)
     if photo is None:  # erased meanwhile (/forget)
         return None

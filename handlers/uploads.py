@@ -17,6 +17,7 @@ from handlers.answers import StatusMessage, answer_photo, filed_anything, react,
 from handlers.context import ChatContext
 from handlers.i18n import t
 from handlers.qr import ChatReport
+from handlers.replies import deliver
 from pipeline.intake import IncomingFile, IntakeResult
 from storage.media_groups import GroupHeader, GroupItem
 from vision.images import ImageRejected, RejectReason
@@ -120,8 +121,11 @@ async def _answer_upload(
             await report.finish_upload(result.analysis)
     elif result.upload is None or not result.upload.created:
         await message.reply_text(t(language, "upload.duplicate"))
-    else:
-        # One answer: "saved" and the smiles together (the chat shows 'sending a photo…' meanwhile).
+    elif report.owed is not None:
+        # One answer: "saved" and the smiles together (the chat shows 'sending a photo…' meanwhile), sent from its
+        # stored reply (handlers.replies).
+        await deliver(context.bot, context.services, report.owed, result.analysis)
+    else:  # not owed as a stored reply (its key was taken by an erased photo's): answered the old way
         header = t(language, "upload.saved", count=await context.services.albums.count(message.chat_id))
         await answer_photo(context, StatusMessage(message), result.analysis, language, header=header)
 

@@ -79,6 +79,9 @@ class IntakeReport(Protocol):
     async def upload_kept(self, kept: SavedUpload) -> None:
         """The member's picture was stored after the links stopped early (rate limit) with nothing filed."""
 
+    async def photo_stored(self, upload: SavedUpload) -> None:
+        """The member's picture (it had no links) is stored and about to be analysed."""
+
     def analysing(self, chat_id: int) -> AbstractAsyncContextManager[None]:
         """Held while faces are worked out (the chat shows 'sending a photo…')."""
         ...
@@ -100,6 +103,9 @@ class SilentReport:
         return None
 
     async def upload_kept(self, kept: SavedUpload) -> None:
+        return None
+
+    async def photo_stored(self, upload: SavedUpload) -> None:
         return None
 
     @asynccontextmanager
@@ -132,6 +138,7 @@ class Intake:
         urls = find_urls("\n".join(scan.qr_texts), include_unknown=True)
         if not urls:
             upload = await self._save_upload(incoming, scan)
+            await report.photo_stored(upload)
             return IntakeResult(upload=upload, analysis=await self._analyse(incoming.chat_id, upload, report))
 
         kept: list[SavedUpload] = []

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
         default=600, gt=0, description="A task whose worker died is run again by another worker after this long"
     )
     work_queue_wait_s: float = Field(default=600, gt=0, description="Longest wait for a photo's analysis task")
+    reply_lease_s: float = Field(
+        default=60, gt=0, description="An answer whose process died before sending it is sent by another after this"
+    )
     bot_api_base_url: str | None = Field(default=None, description="Bot API server, e.g. a local one")
     bot_api_base_file_url: str | None = None
     playground_port: int = 8080

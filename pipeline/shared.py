@@ -8,6 +8,7 @@ default, so `make run` stays one process on SQLite with nothing else to run:
 | name questions, pages on screen, counters | memory | table `chatkey` | keys with an expiry |
 | rate limits (members, chats, booth links) | memory | — (per replica) | sorted sets, one Lua script |
 | scheduled runs, photo analyses | table `jobclaim` | table `jobclaim` | — |
+| answers owed after an analysis | table `reply` | table `reply` | — |
 
 Redis wins over the database for what it does best (counters and keys that expire); the per-chat lock and the albums
 stay in PostgreSQL, beside the rows they protect.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from redis.asyncio import Redis
 
@@ -28,6 +30,7 @@ from storage.db import Database
 from storage.job_claims import JobClaims
 from storage.media_groups import DbMediaGroups, MediaGroupStore, MemoryMediaGroups
 from storage.redis_state import RedisChatKeys, open_redis
+from storage.replies import ReplyStore
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,7 @@ class SharedState:
     locks: ChatLocks
     media_groups: MediaGroupStore
     claims: JobClaims
+    replies: ReplyStore
     limits: Limits
     booth_links: RateLimit
     redis: Redis | None = None
@@ -52,11 +56,13 @@ class SharedState:
             keys = RedisChatKeys(redis, prefix)
         elif shared_db:
             keys = DbChatKeys(db)
+        claims = JobClaims(db)
         state = cls(
             keys=keys,
             locks=PgChatLocks(db.url) if shared_db else MemoryChatLocks(),
             media_groups=DbMediaGroups(db) if shared_db else MemoryMediaGroups(),
-            claims=JobClaims(db),
+            claims=claims,
+            replies=ReplyStore(db, claims.owner, timedelta(seconds=settings.reply_lease_s)),
             limits=Limits.in_redis(redis, prefix) if redis is not None else Limits(),
             booth_links=booth_link_limit(redis, prefix),
             redis=redis,

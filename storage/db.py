@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Two 32-bit keys: a key space apart from the per-chat locks' single 64-bit keys (storage.chat_locks).
+MIGRATION_LOCK = (0x63636D69, 1)
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: DBAPIConnection, _record: object) -> None:
@@ -64,6 +66,10 @@ class Database:
 
     async def migrate(self) -> None:
         async with self.engine.begin() as connection:
+            if not self.is_sqlite:  # replicas starting together: one migrates, the others wait and find it done
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": MIGRATION_LOCK[0], "b": MIGRATION_LOCK[1]}
+                )
             await connection.run_sync(_upgrade_to_head)
 
     async def dispose(self) -> None:

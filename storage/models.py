@@ -487,6 +487,32 @@ class MediaGroupItem(SQLModel, table=True):
     value: str = Field(description="JSON")
 
 
+class ReplyState(StrEnum):
+    claimed = "claimed"  # owed and being produced by `owner` until `lease_until`
+    sent = "sent"  # on Telegram (`message_id`): never sent again
+    finished = "finished"  # nothing left to do
+
+
+class Reply(SQLModel, table=True):
+    """One answer the bot owes a chat after an analysis (storage/replies.py), produced from these fields by whichever
+    process holds the claim: claimed → sent (with Telegram's message id) → finished. A claim whose owner died lapses
+    at `lease_until` and is taken over by exactly one other process."""
+
+    __table_args__ = (Index("ix_reply_state_lease", "state", "lease_until"),)
+
+    kind: str = Field(sa_column=Column(String(16), primary_key=True))
+    subject: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    reply_to: int = Field(sa_column=Column(BigInteger, nullable=False))
+    language: str = Field(max_length=8)
+    header: str = ""
+    state: ReplyState = Field(sa_column=Column(String(16), nullable=False))
+    owner: str = Field(max_length=128)
+    lease_until: datetime = Field(sa_type=DateTime(timezone=True))
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    created_at: datetime = _when()
+
+
 class JobClaim(SQLModel, table=True):
     """A run of a scheduled job, or one piece of background work (a photo's analysis), claimed by one process until
     `expires_at` (storage/job_claims.py). No chat: `slot` names the run ("2026-12-05", a photo id)."""

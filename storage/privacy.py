@@ -32,13 +32,15 @@ from storage.models import (
     Pledge,
     Pose,
     PoseSuggestion,
+    Reply,
 )
 
 # What /forget does with each table that has a chat's rows (by `chat_id`), as /privacy says it ("privacy.erase.forget").
 # tests/e2e/test_privacy.py checks the database against these after /forget, and that every table with a chat_id
 # column is listed in exactly one of them: a new table must say what /forget does with it (and /privacy too).
 # and the photos' files; faceexclusion goes with face; the gallery's examples with their files
-# chatkey, mediagroup, mediagroupitem: what replicas share about the chat's open questions, pages and albums
+# chatkey, mediagroup, mediagroupitem: what replicas share about the chat's open questions, pages and albums;
+# reply: answers owed after an analysis (message ids, the header line)
 FORGET_ERASES = frozenset(
     {
         "photo",
@@ -53,6 +55,7 @@ FORGET_ERASES = frozenset(
         "chatkey",
         "mediagroup",
         "mediagroupitem",
+        "reply",
     }
 )
 FORGET_ANONYMISES: dict[str, tuple[str, ...]] = {  # rows stay, these columns become NULL
@@ -113,7 +116,7 @@ async def forget_chat(db: Database, blobs: BlobStore, chat_id: int, gallery: Gal
         held = await _holdings(session, chat_id)
         examples, example_files = await erase_chat_gallery(session, chat_id)
         await session.exec(delete(PoseSuggestion).where(col(PoseSuggestion.chat_id) == chat_id))
-        for table in (ChatKey, MediaGroup, MediaGroupItem):
+        for table in (ChatKey, MediaGroup, MediaGroupItem, Reply):
             await session.exec(delete(table).where(col(table.chat_id) == chat_id))
         digests = set((await session.exec(select(Photo.sha256).where(col(Photo.chat_id) == chat_id))).all())
         pledges = await _anonymise_ledger(session, chat_id)

@@ -14,6 +14,7 @@ from playground.emulator.faults import FAULT_KINDS, FaultPlan
 from playground.emulator.server import BotApiServer
 from playground.emulator.state import MEMBER_STATUSES, EmulatorState, EventCallback, MessageRecord
 from playground.emulator.user_actions import UserActions, detect_entities
+from playground.emulator.webhook import WebhookDelivery
 
 T = TypeVar("T")
 CHAT_TYPES = ("private", "group", "supergroup")
@@ -32,7 +33,9 @@ class BotApiEmulator:
         bot_username: str = "choosecheese_test_bot",
         privacy_mode: bool = True,
         callback_query_ttl: float = 15.0,
+        deliver_webhook_to: str | None = None,
     ) -> None:
+        """`deliver_webhook_to`: with a webhook set, POST updates there (playground.emulator.webhook)."""
         self.token = token
         self.host = host
         self.port = port
@@ -48,6 +51,7 @@ class BotApiEmulator:
         self._actions = UserActions(self.state)
         self._runner: web.AppRunner | None = None
         self._returned: set[tuple[int, int]] = set()
+        self.webhook = WebhookDelivery(self.state, deliver_webhook_to) if deliver_webhook_to else None
 
     # ----- lifecycle --------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -56,8 +60,12 @@ class BotApiEmulator:
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         self.port = self._runner.addresses[0][1]
+        if self.webhook is not None:
+            self.webhook.start()
 
     async def stop(self) -> None:
+        if self.webhook is not None:
+            await self.webhook.stop()
         self._server.close()
         if self._runner is not None:
             await self._runner.cleanup()

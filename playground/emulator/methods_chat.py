@@ -156,6 +156,7 @@ def set_webhook(state: EmulatorState, params: Params) -> bool:
     if url and not url.lower().startswith("https://"):
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
     state.webhook_url = url
+    state.webhook_secret = params.str("secret_token") or ""
     if params.bool("drop_pending_updates"):
         state.updates.clear()
     state.wake_pollers()

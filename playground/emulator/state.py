@@ -144,6 +144,7 @@ class EmulatorState:
         self.migrated_to: dict[int, int] = {}  # a group upgraded to a supergroup → the supergroup's id
         self.messages: dict[int, dict[int, MessageRecord]] = {}
         self.updates: list[dict[str, Any]] = []
+        self.webhook_secret = ""
         self.allowed_updates: frozenset[str] = DEFAULT_UPDATE_TYPES
         self.webhook_url = ""
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}

@@ -10,7 +10,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -42,8 +42,11 @@ def bot_environment(
 
 
 class BotProcess:
-    def __init__(self, env: Mapping[str, str], workdir: Path, log_path: Path) -> None:
-        self.env, self.workdir, self.log_path = dict(env), workdir, log_path
+    def __init__(
+        self, env: Mapping[str, str], workdir: Path, log_path: Path, argv: Sequence[str] = ("-m", "bot")
+    ) -> None:
+        """`argv`: what the Python interpreter runs (the bot; a work-queue worker for the cluster)."""
+        self.env, self.workdir, self.log_path, self.argv = dict(env), workdir, log_path, tuple(argv)
         self.process: subprocess.Popen[bytes] | None = None
         self.peak_rss_mb = 0.0
         self._sampler: asyncio.Task[None] | None = None
@@ -54,7 +57,7 @@ class BotProcess:
         self.workdir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot"],
+                [sys.executable, *self.argv],
                 cwd=self.workdir,
                 env=self.env,
                 stdout=log,

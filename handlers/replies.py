@@ -1,0 +1,80 @@
+"""A photo's answer as a task run from its stored reply (storage.replies): claimed → sent → finished.
+
+The replica that stores a member's photo owes its answer at once (`owe_photo_answer`, before the analysis), renews
+the claim while it waits for the analysis, and sends the answer (`deliver`): the annotated picture with the header
+and the points, or the header and a line when there is no picture. A replica that dies before the answer is marked
+sent leaves a claim that lapses; the sweep on every replica (scheduler.replies) takes it over, once, and runs
+`deliver_lapsed`, which reads the analysis from the database (or runs it) — the answer is the same one.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, ReplyParameters
+from telegram.error import BadRequest, Forbidden
+
+from handlers.answers import joined
+from handlers.captions import shortened
+from handlers.i18n import t
+from handlers.poses import pose_lines
+from handlers.smiles import outcome_line, picture_of, points_line
+from pipeline.analysis import FiledAnalysis
+from pipeline.services import Services
+from storage.replies import OwedReply
+
+log = logging.getLogger(__name__)
+
+PHOTO_ANSWER = "photo"
+
+
+async def owe_photo_answer(
+    svc: Services, chat_id: int, photo_id: int, reply_to: int, language: str, header: str
+) -> OwedReply | None:
+    """The answer of a photo stored just now, claimed by this process; None when it was owed already."""
+    reply = OwedReply(PHOTO_ANSWER, photo_id, chat_id, reply_to, language, header)
+    return reply if await svc.shared.replies.open(reply) else None
+
+
+async def deliver(bot: Bot, svc: Services, reply: OwedReply, filed: FiledAnalysis | None) -> int | None:
+    """Send a reply this process holds; Telegram's message id, or None when another process has taken it over."""
+    store = svc.shared.replies
+    async with store.holding(reply):
+        picture = await picture_of(svc, filed) if filed is not None and filed.faces else None
+    if not await store.renew(reply):  # lapsed while the picture was drawn, and taken over: it is someone else's now
+        return None
+    language = reply.language
+    answering = ReplyParameters(reply.reply_to, allow_sending_without_reply=True)
+    try:
+        if picture is None or filed is None:
+            text = joined(reply.header, outcome_line(filed, language))
+            message = await bot.send_message(reply.chat_id, text, reply_parameters=answering)
+        else:
+            lines = (points_line(filed, language), pose_lines(filed, language), t(language, "smile.how"))
+            caption = shortened(joined(reply.header, *lines))
+            message = await bot.send_photo(reply.chat_id, picture, caption=caption, reply_parameters=answering)
+    except (BadRequest, Forbidden):
+        await store.give_up(reply)  # the bot left the chat, or it is gone: trying again cannot help
+        raise
+    await store.sent(reply, message.message_id)
+    await store.finish(reply)
+    return message.message_id
+
+
+async def deliver_lapsed(bot: Bot, svc: Services, reply: OwedReply) -> int | None:
+    """A reply whose process died, taken over by this one: its photo's analysis (stored, or run now), then the
+    answer."""
+    async with svc.shared.replies.holding(reply):
+        filed = await svc.analyser.analyse_and_file(reply.subject)
+    return await deliver(bot, svc, reply, filed)
+
+
+async def deliver_all_lapsed(bot: Bot, svc: Services) -> int:
+    """One sweep: every reply whose claim lapsed (taken over by this process) sent; how many were sent."""
+    count = 0
+    for reply in await svc.shared.replies.take_lapsed():
+        try:
+            count += await deliver_lapsed(bot, svc, reply) is not None
+        except Exception:
+            log.exception("the lapsed reply %s %s failed", reply.kind, reply.subject)
+    return count

@@ -1,0 +1,27 @@
+"""The sweep of lapsed replies: answers a dead process owed (handlers.replies) are sent by another replica.
+
+Once across replicas without a run claim: every replica sweeps every half lease, and each lapsed reply is taken over
+by exactly one of them (storage.replies, a conditional UPDATE); a reply already marked sent is only closed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application
+
+from handlers.context import BotData, ChatContext
+from handlers.replies import deliver_all_lapsed
+from pipeline.services import Services
+from scheduler.jobs import run_every, with_services
+
+JOB_NAME = "replies:lapsed"
+
+
+async def _sweep(svc: Services, context: ChatContext) -> None:
+    await deliver_all_lapsed(context.bot, svc)
+
+
+def start_reply_sweep(app: Application[Any, ChatContext, Any, Any, BotData, Any], services: Services) -> None:
+    interval = services.settings.reply_lease_s / 2
+    run_every(app, with_services(_sweep), interval, first=interval, name=JOB_NAME)

@@ -1,0 +1,173 @@
+"""Replies the bot owes after an analysis, each a row that goes claimed → sent → finished (storage.models.Reply).
+
+The process that stores a photo opens its reply (claimed by itself, with a lease it renews while it works), sends
+it, records Telegram's message id (`sent`) and closes it (`finished`). A process that dies before `sent` leaves a
+claim that lapses; `take_lapsed` hands each such reply to exactly one other process (a conditional UPDATE), which
+produces it again from the row. A reply marked `sent` is never sent again. The one window left is between Telegram
+accepting the message and `sent` being written: the owner renews its claim just before sending, so only a process
+that dies inside that send can cause a second copy (a Telegram send and a database write cannot be one transaction).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import ColumnElement, and_, delete, update
+from sqlmodel import col, select
+
+from storage.db import Database
+from storage.job_claims import process_owner
+from storage.models import Reply, ReplyState, utcnow
+from storage.schedule import insert_claiming
+
+KEEP_FINISHED = timedelta(days=2)
+PRUNE_EVERY_S = 3600.0
+TAKE_AT_ONCE = 20
+
+
+@dataclass(frozen=True)
+class OwedReply:
+    """What a reply is made from: whose it is, what it answers and in which words."""
+
+    kind: str
+    subject: int  # e.g. the photo's id
+    chat_id: int
+    reply_to: int  # the member's message
+    language: str
+    header: str = ""
+
+    @classmethod
+    def of(cls, row: Reply) -> OwedReply:
+        return cls(row.kind, row.subject, row.chat_id, row.reply_to, row.language, row.header)
+
+
+class ReplyStore:
+    def __init__(self, db: Database, owner: str | None = None, lease: timedelta = timedelta(seconds=60)) -> None:
+        self.db, self.lease = db, lease
+        self.owner = owner or process_owner()
+        self._pruned_at = float("-inf")
+
+    async def open(self, reply: OwedReply) -> bool:
+        """Owe `reply`, claimed by this process; False when it is owed already (by anyone)."""
+        now = utcnow()
+        values = {
+            "kind": reply.kind,
+            "subject": reply.subject,
+            "chat_id": reply.chat_id,
+            "reply_to": reply.reply_to,
+            "language": reply.language,
+            "header": reply.header,
+            "state": ReplyState.claimed,
+            "owner": self.owner,
+            "lease_until": now + self.lease,
+            "created_at": now,
+        }
+        async with self.db.session() as session:
+            return await insert_claiming(session, Reply, values)
+
+    async def renew(self, reply: OwedReply) -> bool:
+        """Extend this process's claim; False when it no longer holds it (lapsed and taken over, or sent)."""
+        return await self._move(reply, ReplyState.claimed, lease_until=utcnow() + self.lease)
+
+    async def sent(self, reply: OwedReply, message_id: int) -> bool:
+        return await self._move(reply, ReplyState.sent, message_id=message_id)
+
+    async def finish(self, reply: OwedReply) -> None:
+        async with self.db.session() as session:
+            await session.exec(
+                update(Reply)
+                .where(_is(reply), col(Reply.state) == ReplyState.sent)
+                .values(state=ReplyState.finished, lease_until=utcnow())
+            )
+
+    async def give_up(self, reply: OwedReply) -> None:
+        """Close a reply this process holds without sending it (Telegram refuses it for good)."""
+        await self._move(reply, ReplyState.finished, lease_until=utcnow())
+
+    async def state(self, reply: OwedReply) -> tuple[ReplyState, int | None] | None:
+        async with self.db.session() as session:
+            row = await session.get(Reply, (reply.kind, reply.subject))
+            return None if row is None else (ReplyState(row.state), row.message_id)
+
+    async def take_lapsed(self) -> list[OwedReply]:
+        """Replies whose owner stopped renewing before sending: each now claimed by this process, and by no other.
+        Replies sent but not finished by a process that died are finished (never sent again)."""
+        await self._prune()
+        now = utcnow()
+        async with self.db.session() as session:
+            await session.exec(
+                update(Reply)
+                .where(col(Reply.state) == ReplyState.sent, col(Reply.lease_until) <= now)
+                .values(state=ReplyState.finished)
+            )
+            rows = (
+                await session.exec(
+                    select(Reply)
+                    .where(col(Reply.state) == ReplyState.claimed, col(Reply.lease_until) <= now)
+                    .order_by(col(Reply.created_at))
+                    .limit(TAKE_AT_ONCE)
+                )
+            ).all()
+        taken = []
+        for row in rows:
+            async with self.db.session() as session:
+                result = await session.exec(
+                    update(Reply)
+                    .where(
+                        _is(OwedReply.of(row)),
+                        col(Reply.state) == ReplyState.claimed,
+                        col(Reply.owner) == row.owner,
+                        col(Reply.lease_until) <= now,
+                    )
+                    .values(owner=self.owner, lease_until=utcnow() + self.lease)
+                )
+            if result.rowcount == 1:
+                taken.append(OwedReply.of(row))
+        return taken
+
+    @contextlib.asynccontextmanager
+    async def holding(self, reply: OwedReply) -> AsyncIterator[None]:
+        """Renew the claim every third of the lease while the body works (an analysis may take longer than one)."""
+
+        async def renew_forever() -> None:
+            while True:
+                await asyncio.sleep(self.lease.total_seconds() / 3)
+                if not await self.renew(reply):
+                    return
+
+        renewing = asyncio.create_task(renew_forever())
+        try:
+            yield
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+
+    async def _move(self, reply: OwedReply, state: ReplyState, **values: object) -> bool:
+        async with self.db.session() as session:
+            result = await session.exec(
+                update(Reply)
+                .where(_is(reply), col(Reply.state) == ReplyState.claimed, col(Reply.owner) == self.owner)
+                .values(state=state, **values)
+            )
+            return result.rowcount == 1
+
+    async def _prune(self) -> None:
+        if time.monotonic() - self._pruned_at < PRUNE_EVERY_S:
+            return
+        self._pruned_at = time.monotonic()
+        async with self.db.session() as session:
+            await session.exec(
+                delete(Reply).where(
+                    col(Reply.state) == ReplyState.finished, col(Reply.created_at) < utcnow() - KEEP_FINISHED
+                )
+            )
+
+
+def _is(reply: OwedReply) -> ColumnElement[bool]:
+    return and_(col(Reply.kind) == reply.kind, col(Reply.subject) == reply.subject)
