@@ -37,6 +37,18 @@ NAME_PROMPTS_PER_CHAT = 20  # … or when a chat has this many newer ones
 VIEWS_PER_CHAT = 20  # album and person pages whose photo messages a page turn deletes
 
 
+REFUSED_ALBUM_TTL_S = 10 * 60  # a Telegram album's photos arrive within seconds; its refusal is remembered this long
+REFUSED_ALBUMS_PER_CHAT = 20
+
+
+class RefusedAlbums(ExpiringMap[tuple[int, str], bool]):
+    """(chat id, media group id) of albums already told they went over an upload limit: one refusal per album,
+    and the rest of its photos refused with it."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(lambda key: key[0], ttl_s=REFUSED_ALBUM_TTL_S, per_group=REFUSED_ALBUMS_PER_CHAT, clock=clock)
+
+
 class NamePrompts(ExpiringMap[tuple[int, int], NamePrompt]):
     """(chat id, prompt message id) → prompt, bounded per chat and in time."""
 
@@ -134,6 +146,7 @@ class BotData:
         self.miniapp_stop: Callable[[], Awaitable[None]] | None = None  # stops its server at shutdown
         self.miniapp_in_webhook = False  # bot.webhook's server serves the Mini App (no server of its own)
         self.limits = Limits()
+        self.refused_albums = RefusedAlbums()
         self.inbox: UpdateInbox | None = None  # uploads kept until handled (handlers.inbox); set by bot.app
 
 

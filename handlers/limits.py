@@ -1,7 +1,8 @@
 """Per-member and per-chat rate limits, checked before any feature sees an update: photos and files sent, and the
 commands and buttons that draw pictures (each one occupies the pictures' worker for a moment, so one member pressing
 fast must not keep everyone else waiting). Over a limit, the member is told, kindly, when to try again; booth links
-have their own limit in the intake (pipeline.intake)."""
+have their own limit in the intake (pipeline.intake). A Telegram album arrives as one update per photo: it is
+refused once, and its later photos silently with it."""
 
 from __future__ import annotations
 
@@ -34,6 +35,10 @@ async def check_limits(update: Update, context: ChatContext) -> None:
     if kind is None or chat is None or user is None:
         return
     limits = context.bot_data.limits
+    message = update.message
+    album = (chat.id, message.media_group_id) if message is not None and message.media_group_id else None
+    if album is not None and album in context.bot_data.refused_albums:
+        raise ApplicationHandlerStop
     if kind == "uploads":
         per_user, per_chat = limits.uploads, limits.chat_uploads
     else:
@@ -43,11 +48,14 @@ async def check_limits(update: Update, context: ChatContext) -> None:
         per_user.wait_seconds(user.id)
         per_chat.wait_seconds(chat.id)
         return
+    if album is not None:
+        context.bot_data.refused_albums[album] = True
+        kind = "album"
     text = t(await context.language(), f"limits.{kind}", seconds=wait)
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=True)
-    elif update.message is not None:
-        await update.message.reply_text(text)
+    elif message is not None:
+        await message.reply_text(text)
     raise ApplicationHandlerStop
 
 

@@ -15,6 +15,8 @@ from handlers.context import (
     MEDIA_GROUP_MAX_AGE_S,
     NAME_PROMPT_TTL_S,
     NAME_PROMPTS_PER_CHAT,
+    REFUSED_ALBUM_TTL_S,
+    REFUSED_ALBUMS_PER_CHAT,
     VIEWS_PER_CHAT,
     BotData,
     ChatData,
@@ -22,6 +24,7 @@ from handlers.context import (
     MediaGroupTally,
     NamePrompt,
     NamePrompts,
+    RefusedAlbums,
 )
 from handlers.smiles import showing_action
 from pipeline.locks import KeyedLocks
@@ -183,3 +186,16 @@ async def test_chat_actions_are_forgotten_when_the_last_handler_of_the_chat_ends
         async with showing_action(context, 2, "typing"):  # type: ignore[arg-type]
             raise RuntimeError("a failing handler")
     assert data.chat_actions == {}
+
+
+def test_refused_albums_are_forgotten_in_time_and_capped_per_chat() -> None:
+    clock = Clock()
+    refused = RefusedAlbums(clock)
+    for n in range(REFUSED_ALBUMS_PER_CHAT + 5):
+        refused[(1, f"g{n}")] = True
+    refused[(2, "g0")] = True
+    assert len(refused) == REFUSED_ALBUMS_PER_CHAT + 1
+    assert (1, "g0") not in refused and (2, "g0") in refused
+    clock.now += REFUSED_ALBUM_TTL_S + 1
+    assert len(refused) == 0
+    assert isinstance(BotData().refused_albums, RefusedAlbums)
