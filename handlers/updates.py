@@ -9,6 +9,8 @@ sender (channel posts) test `update.effective_user` themselves.
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import CallbackQuery, Chat, Message, Update, User
 
 from handlers.context import ChatContext, ChatData
@@ -53,3 +55,13 @@ def chat_data_of(context: ChatContext) -> ChatData:
     if context.chat_data is None:
         raise MissingPart("context without chat data (update without a chat)")
     return context.chat_data
+
+
+async def show_text(query: CallbackQuery, text: str, **kwargs: Any) -> None:
+    """The pressed message becomes `text`. A picture's message has a caption, not a text, and cannot become a text
+    (Telegram: "there is no text in the message to edit"): the text then follows it as a new message."""
+    message = query_message_of(query)
+    if message.text is None:
+        await message.reply_text(text, **kwargs)
+    else:
+        await query.edit_message_text(text, **kwargs)
