@@ -9,9 +9,10 @@ sender (channel posts) test `update.effective_user` themselves.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from telegram import CallbackQuery, Chat, Message, Update, User
+from telegram import Bot, CallbackQuery, Chat, Message, Update, User
 
 from handlers.context import ChatContext, ChatData
 
@@ -65,3 +66,21 @@ async def show_text(query: CallbackQuery, text: str, **kwargs: Any) -> None:
         await message.reply_text(text, **kwargs)
     else:
         await query.edit_message_text(text, **kwargs)
+
+
+MAX_UPDATE_ID = 2**63  # a database integer; Telegram's are far smaller
+
+
+def parse_update(body: bytes, bot: Bot) -> Update:
+    """The update a webhook request carries, or ValueError for a body that is not one (forged or broken)."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError) as exc:  # RecursionError: "[[[[…" nested deeper than the parser goes
+        raise ValueError("the body is not JSON") from exc
+    update_id = payload.get("update_id") if isinstance(payload, dict) else None
+    if not isinstance(update_id, int) or isinstance(update_id, bool) or not 0 <= update_id < MAX_UPDATE_ID:
+        raise ValueError("the body is not an update (no update_id)")
+    try:
+        return Update.de_json(payload, bot)
+    except Exception as exc:  # PTB raises whatever a malformed nested object makes it raise
+        raise ValueError(f"the body is not an update: {type(exc).__name__}") from exc
