@@ -37,15 +37,18 @@ class Element:
 
     def _text_parts(self) -> Iterator[str]:
         yield from (t.strip() for t in self.texts)
-        for child in self.children:
-            yield from child._text_parts()
+        for element in self.iter():
+            yield from (t.strip() for t in element.texts)
 
     def iter(self, *tags: str) -> Iterator[Element]:
-        """Descendants in document order, optionally only the given tags."""
-        for child in self.children:
-            if not tags or child.tag in tags:
-                yield child
-            yield from child.iter(*tags)
+        """Descendants in document order, optionally only the given tags. A loop, not recursion: a hostile page
+        nests thousands of elements deep."""
+        stack = list(reversed(self.children))
+        while stack:
+            element = stack.pop()
+            if not tags or element.tag in tags:
+                yield element
+            stack.extend(reversed(element.children))
 
     def ancestors(self) -> Iterator[Element]:
         node = self.parent
@@ -108,9 +111,10 @@ def absolute(base: URL, href: str) -> URL | None:
         return None
     try:
         joined = base.join(URL(href))
+        host = joined.host  # decoded lazily: an invalid IDNA label ("xn--.com") raises only here
     except ValueError:
         return None
-    return joined if joined.scheme in ("http", "https") and joined.host else None
+    return joined if joined.scheme in ("http", "https") and host else None
 
 
 def largest_srcset(srcset: str) -> str:

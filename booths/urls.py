@@ -20,9 +20,10 @@ PHOTOISM_CODE_LENGTH = 7  # every public example (8ijZsg_, RQ1Tl~L, IMfkz6.) has
 def _parse(candidate: str) -> URL | None:
     try:
         url = URL(candidate)
+        host = url.host  # decoded lazily: an invalid IDNA label ("xn--.com") raises only here
     except ValueError:
         return None
-    return url if url.scheme in ("http", "https") and url.host else None
+    return url if url.scheme in ("http", "https") and host else None
 
 
 def identify(url: str) -> Brand | None:

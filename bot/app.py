@@ -71,7 +71,7 @@ def build_application(
         .job_queue(JobQueue[ChatContext]())  # the default one, typed with our context
         .token(settings.telegram_bot_token.get_secret_value())
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
-        .rate_limiter(PostingRateLimiter(max_retries=3))
+        .rate_limiter(PostingRateLimiter(max_retries=3, group_max_rate=settings.group_messages_per_minute))
         .concurrent_updates(True)
         .read_timeout(READ_TIMEOUT_S)
         .get_updates_request(InboxRequest(inbox))

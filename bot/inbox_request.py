@@ -3,6 +3,7 @@ down before PTB's next getUpdates confirms them to Telegram, and updates the inb
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -50,7 +51,10 @@ class InboxRequest(BaseRequest):
         updates = body.get("result")
         if not body.get("ok") or not isinstance(updates, list):
             return code, payload
-        body["result"] = [self._kept_or_emptied(update) for update in updates]
+        if not any(is_upload(update) for update in updates):
+            return code, payload
+        # each upload is written and fsynced before getUpdates confirms it: in a thread, not on the event loop
+        body["result"] = await asyncio.to_thread(lambda: [self._kept_or_emptied(update) for update in updates])
         return code, json.dumps(body).encode()
 
     def _kept_or_emptied(self, update: dict[str, Any]) -> dict[str, Any]:

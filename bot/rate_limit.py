@@ -1,7 +1,8 @@
 """PTB's AIORateLimiter, with reads of a group kept out of that group's message budget, and with requests that
 failed on the way (a 5xx, a dropped connection, a timeout) sent again a few times.
 
-AIORateLimiter counts every request that names a group's `chat_id` against the group's 20 messages a minute.
+AIORateLimiter counts every request that names a group's `chat_id` against the group's 20 messages a minute (chat
+actions are kept out of it too: see CHAT_ACTIONS).
 Telegram's limit is on messages posted to the group; an admin check (`getChatMember`) posts nothing, yet under the
 stock limiter every button an admin check guards waited ~3 s once a group had pressed 20 of them in a minute.
 
@@ -29,6 +30,11 @@ from telegram.ext import AIORateLimiter
 from pipeline.metrics import REPLIES_SENT, TELEGRAM_429
 
 READS = frozenset({"getChat", "getChatMember", "getChatAdministrators", "getChatMemberCount"})
+# Not messages either, but sent to the chat: counted in the bot's overall budget only. "sending a photo…" repeated
+# every 4.5 s while a group's photos are analysed took 13 of the group's 20 messages a minute, and the answers
+# themselves waited (the load benchmark's photos in 50 groups).
+CHAT_ACTIONS = frozenset({"sendChatAction"})
+OVERALL_BUDGET_ONLY: dict[str, Any] = {"chat_id": 0}  # a chat, but not a group (AIORateLimiter: group = id < 0)
 TRANSIENT_RETRY_PAUSES_S = (0.5, 1.0, 2.0, 4.0)
 
 log = logging.getLogger(__name__)
@@ -69,6 +75,8 @@ class PostingRateLimiter(AIORateLimiter):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         if endpoint in READS:  # `data` only tells the limiter which budget; the request itself is in `args`
             data = {key: value for key, value in data.items() if key != "chat_id"}
+        elif endpoint in CHAT_ACTIONS:
+            data = OVERALL_BUDGET_ONLY
 
         async def counted(*call_args: Any, **call_kwargs: Any) -> bool | dict[str, Any] | list[dict[str, Any]]:
             try:

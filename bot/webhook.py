@@ -28,6 +28,7 @@ from telegram import Update
 
 from bot.app import BotApplication, _post_init, _post_shutdown, bot_miniapp
 from bot.operations import Operations
+from handlers.updates import parse_update
 from miniapp.server import build_app, serve
 from pipeline.metrics import UPDATES_DUPLICATE, UPDATES_RECEIVED
 from pipeline.services import Services
@@ -66,9 +67,8 @@ def webhook_app(app: BotApplication, settings: Settings, seen: SeenUpdates) -> w
         if secret is not None and not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
             raise web.HTTPForbidden()
         try:
-            payload = await request.json()
-            update = Update.de_json(payload, app.bot)
-        except (ValueError, TypeError, KeyError) as exc:
+            update = parse_update(await request.read(), app.bot)
+        except ValueError as exc:
             raise web.HTTPBadRequest() from exc
         try:
             first = await seen.claim(app.bot.id, update.update_id)

@@ -9,6 +9,7 @@ from handlers import (
     album,
     album_photo,
     album_search,
+    callbacks,
     digest,
     donate,
     errors,
@@ -57,4 +58,5 @@ def register_all(app: Application) -> None:
     limits.register(app)
     for feature in FEATURES:
         feature.register(app)
+    callbacks.register_fallback(app)
     errors.register(app)

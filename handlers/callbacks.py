@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import CallbackQuery, Message, Update
-from telegram.ext import CallbackQueryHandler
+from telegram.ext import Application, CallbackQueryHandler
 
 from handlers.i18n import t
 
@@ -90,3 +90,16 @@ def guarded(callback: Callback) -> Callback:
         await callback(update, context)
 
     return checked
+
+
+async def answer_unknown(update: Update, context: Any) -> None:
+    """Data no action takes (forged, or a button of a much older version): answered as an out-of-date button, so
+    the member's client stops waiting."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer(t(await context.language(), "button.stale"), show_alert=True)
+
+
+def register_fallback(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """After every feature, in the same group: only presses no feature's pattern matched reach it."""
+    app.add_handler(CallbackQueryHandler(answer_unknown))

@@ -66,6 +66,23 @@ class PageViews:
         return None if value is None else [int(message_id) for message_id in value]
 
 
+REFUSED_ALBUM_TTL_S = 10 * 60  # a Telegram album's photos arrive within seconds; its refusal is remembered this long
+
+
+class RefusedAlbums:
+    """Telegram albums already told they went over an upload limit: one refusal per album, its later photos refused
+    with it; shared by every replica (storage.chat_keys)."""
+
+    def __init__(self, keys: ChatKeys) -> None:
+        self.keys = keys
+
+    async def refuse(self, chat_id: int, media_group_id: str) -> None:
+        await self.keys.put(chat_id, f"refused_album:{media_group_id}", True, REFUSED_ALBUM_TTL_S)
+
+    async def refused(self, chat_id: int, media_group_id: str) -> bool:
+        return await self.keys.get(chat_id, f"refused_album:{media_group_id}") is not None
+
+
 @dataclass
 class ShownAction:
     """A chat action ('sending a photo…') repeated while any handler of that chat still works."""
@@ -135,6 +152,10 @@ class ChatContext(CallbackContext[ExtBot[None], dict[Any, Any], ChatData, BotDat
     @property
     def name_prompts(self) -> NamePrompts:
         return NamePrompts(self.services.shared.keys)
+
+    @property
+    def refused_albums(self) -> RefusedAlbums:
+        return RefusedAlbums(self.services.shared.keys)
 
     @property
     def album_views(self) -> PageViews:

@@ -26,7 +26,7 @@ from handlers.context import ChatContext
 from handlers.i18n import charity_name, format_moment, format_week, format_won, t
 from handlers.keyboards import pager_row
 from handlers.reports import current_week
-from handlers.updates import chat_of, message_of, query_message_of, query_of, user_of
+from handlers.updates import chat_of, message_of, query_message_of, query_of, show_text, user_of
 from ranking.charities import MAX_NAME, Charity, valid_url
 from ranking.ledger_csv import to_csv
 from ranking.pledges import MAX_WEEKLY_CAP_WON, MAX_WON_PER_POINT, Rule
@@ -254,7 +254,7 @@ async def _send_csv(update: Update, context: ChatContext) -> None:
 async def on_overview(update: Update, context: ChatContext) -> None:
     await query_of(update).answer()
     text, keyboard = await _overview(update, context)
-    await query_of(update).edit_message_text(text, reply_markup=keyboard, disable_web_page_preview=True)
+    await show_text(query_of(update), text, reply_markup=keyboard, disable_web_page_preview=True)
 
 
 async def on_charities(update: Update, context: ChatContext) -> None:
@@ -280,7 +280,7 @@ async def on_rule(update: Update, context: ChatContext) -> None:
         text += "\n" + t(
             language, "donate.rule_now", rule=_rule_text(current.won_per_point, current.weekly_cap_won, language)
         )
-    await query_of(update).edit_message_text(text, reply_markup=_rate_keyboard(language))
+    await show_text(query_of(update), text, reply_markup=_rate_keyboard(language))
 
 
 async def on_rate(update: Update, context: ChatContext) -> None:
@@ -294,7 +294,8 @@ async def on_rate(update: Update, context: ChatContext) -> None:
         return
     await query_of(update).answer()
     current = (await context.services.ledger.donations(chat_of(update).id, reconcile=False)).rule
-    await query_of(update).edit_message_text(
+    await show_text(
+        query_of(update),
         t(language, "donate.rule_step_cap", rate=format_won(rate, language)),
         reply_markup=_cap_keyboard(rate, current, language),
     )
@@ -313,7 +314,7 @@ async def on_cap(update: Update, context: ChatContext) -> None:
     await svc.ledger.set_rule(chat_of(update).id, rate, cap, user_of(update).id, now=svc.clock())
     await query_of(update).answer(_rule_saved_text(rate, cap, language))
     text, keyboard = await _overview(update, context)
-    await query_of(update).edit_message_text(text, reply_markup=keyboard, disable_web_page_preview=True)
+    await show_text(query_of(update), text, reply_markup=keyboard, disable_web_page_preview=True)
 
 
 async def on_csv(update: Update, context: ChatContext) -> None:
@@ -355,8 +356,8 @@ async def _show_charities(update: Update, context: ChatContext, page: int, langu
     lines = [t(language, "donate.charity_choose"), ""]
     lines += [f"• {_charity_link(c, language)}" for c in shown]
     lines += ["", t(language, "donate.charity_add_hint", max=MAX_NAME)]
-    await query_of(update).edit_message_text(
-        "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows), disable_web_page_preview=True
+    await show_text(
+        query_of(update), "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows), disable_web_page_preview=True
     )
 
 
@@ -372,7 +373,7 @@ async def _pick_charity(update: Update, context: ChatContext, key: str, language
     await svc.ledger.set_charity(chat_id, charity.key, user_of(update).id)
     await query_of(update).answer(t(language, "donate.charity_saved_short"))
     text, keyboard = await _overview(update, context)
-    await query_of(update).edit_message_text(text, reply_markup=keyboard, disable_web_page_preview=True)
+    await show_text(query_of(update), text, reply_markup=keyboard, disable_web_page_preview=True)
 
 
 def _rate_keyboard(language: str) -> InlineKeyboardMarkup:
@@ -423,7 +424,7 @@ async def _show_open_weeks(update: Update, context: ChatContext, edit: bool) -> 
     rows.append(_back(language))
     text = t(language, "donate.close_choose") if weeks else t(language, "donate.close_none")
     if edit:
-        await query_of(update).edit_message_text(text, reply_markup=InlineKeyboardMarkup(rows))
+        await show_text(query_of(update), text, reply_markup=InlineKeyboardMarkup(rows))
     else:
         await message_of(update).reply_text(text, reply_markup=InlineKeyboardMarkup(rows))
 

@@ -1,7 +1,8 @@
 """Per-member and per-chat rate limits, checked before any feature sees an update: photos and files sent, and the
 commands and buttons that draw pictures (each one occupies the pictures' worker for a moment, so one member pressing
 fast must not keep everyone else waiting). Over a limit, the member is told, kindly, when to try again; booth links
-have their own limit in the intake (pipeline.intake). The limits count in this process, or with REDIS_URL in Redis
+have their own limit in the intake (pipeline.intake). A Telegram album arrives as one update per photo: it is
+refused once, and its later photos silently with it. The limits count in this process, or with REDIS_URL in Redis
 for every replica (pipeline.shared)."""
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ async def check_limits(update: Update, context: ChatContext) -> None:
     if kind is None or chat is None or user is None:
         return
     limits = context.bot_data.limits
+    message = update.message
+    album = message.media_group_id if message is not None else None
+    if album and await context.refused_albums.refused(chat.id, album):
+        raise ApplicationHandlerStop
     if kind == "uploads":
         per_user, per_chat = limits.uploads, limits.chat_uploads
     else:
@@ -44,11 +49,14 @@ async def check_limits(update: Update, context: ChatContext) -> None:
         await per_user.wait_seconds(user.id)
         await per_chat.wait_seconds(chat.id)
         return
+    if album:
+        await context.refused_albums.refuse(chat.id, album)
+        kind = "album"
     text = t(await context.language(), f"limits.{kind}", seconds=wait)
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=True)
-    elif update.message is not None:
-        await update.message.reply_text(text)
+    elif message is not None:
+        await message.reply_text(text)
     raise ApplicationHandlerStop
 
 

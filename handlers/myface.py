@@ -133,7 +133,9 @@ async def _send_view(update: Update, context: ChatContext, user_id: int) -> None
         await bot.send_message(
             chat_id,
             t(language, "myface.no_people", who=who, n=NEW_PERSON_FACES),
-            reply_markup=InlineKeyboardMarkup(rows),
+            reply_markup=InlineKeyboardMarkup(rows)
+            if rows
+            else None,  # no rows: PTB sends `{}`, which Telegram refuses
         )
         return
     picture, caption, keyboard = picker

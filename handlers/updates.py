@@ -9,7 +9,10 @@ sender (channel posts) test `update.effective_user` themselves.
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, Chat, Message, Update, User
+import json
+from typing import Any
+
+from telegram import Bot, CallbackQuery, Chat, Message, Update, User
 
 from handlers.context import ChatContext, ChatData
 
@@ -53,3 +56,31 @@ def chat_data_of(context: ChatContext) -> ChatData:
     if context.chat_data is None:
         raise MissingPart("context without chat data (update without a chat)")
     return context.chat_data
+
+
+async def show_text(query: CallbackQuery, text: str, **kwargs: Any) -> None:
+    """The pressed message becomes `text`. A picture's message has a caption, not a text, and cannot become a text
+    (Telegram: "there is no text in the message to edit"): the text then follows it as a new message."""
+    message = query_message_of(query)
+    if message.text is None:
+        await message.reply_text(text, **kwargs)
+    else:
+        await query.edit_message_text(text, **kwargs)
+
+
+MAX_UPDATE_ID = 2**63  # a database integer; Telegram's are far smaller
+
+
+def parse_update(body: bytes, bot: Bot) -> Update:
+    """The update a webhook request carries, or ValueError for a body that is not one (forged or broken)."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError) as exc:  # RecursionError: "[[[[…" nested deeper than the parser goes
+        raise ValueError("the body is not JSON") from exc
+    update_id = payload.get("update_id") if isinstance(payload, dict) else None
+    if not isinstance(update_id, int) or isinstance(update_id, bool) or not 0 <= update_id < MAX_UPDATE_ID:
+        raise ValueError("the body is not an update (no update_id)")
+    try:
+        return Update.de_json(payload, bot)
+    except Exception as exc:  # PTB raises whatever a malformed nested object makes it raise
+        raise ValueError(f"the body is not an update: {type(exc).__name__}") from exc

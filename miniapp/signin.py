@@ -88,7 +88,7 @@ def _user(raw: str | None) -> WebAppUser:
     try:
         user = json.loads(raw)
         user_id = user["id"]
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, RecursionError) as exc:  # RecursionError: "[[[[…" nested too deep
         raise InitDataError("initData's user is not readable") from exc
     if not isinstance(user_id, int) or isinstance(user_id, bool) or user_id <= 0:
         raise InitDataError("initData's user has no id")

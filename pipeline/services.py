@@ -35,6 +35,9 @@ from storage.refinement import RefinementStore
 from storage.schedule import ScheduleStore
 from storage.suggestions import SuggestionStore
 
+# QR decoding and face analysis yield the CPU to the event loop and the pictures members wait for (workers.py).
+ANALYSIS_NICENESS = 10
+
 
 @dataclass
 class Services:
@@ -107,7 +110,7 @@ class Services:
         await albums.sweep_orphan_blobs()
         charities = load_charities(settings.charities_file or SHIPPED_LIST)
         owns_cpu = cpu is None
-        cpu = cpu or CpuPool(settings.analysis_workers, name="analysis")
+        cpu = cpu or CpuPool(settings.analysis_workers, name="analysis", niceness=ANALYSIS_NICENESS)
         owns_pictures = pictures is None
         pictures = pictures or CpuPool(settings.picture_workers, name="pictures")
         faces = FaceStore(db)

@@ -91,6 +91,11 @@ class Settings(BaseSettings):
         default=6, ge=1, le=10, description="Photos per /album page: one media group, which holds at most 10"
     )
     media_group_wait_s: float = Field(default=1.5, description="Quiet time before answering a sent album")
+    group_messages_per_minute: int = Field(
+        default=20,
+        ge=1,
+        description="Messages the bot posts into one group a minute (Telegram's limit is 20; replies over it wait)",
+    )
     analysis_workers: int = Field(default=1, ge=1, description="Processes for face and QR work")
     picture_workers: int = Field(
         default=1, ge=1, description="Processes for the pictures members wait for (/rank, /album, /people, answers)"

@@ -4,7 +4,8 @@ The bot runs two (pipeline.services): a heavy one for QR decoding, face analysis
 the pictures members wait for (/rank, /album, /people, the annotated answer), so a picture never queues behind a
 ten-second QR decode. A plain ProcessPoolExecutor is broken for good once one of its workers dies (killed by the
 OOM killer, a crash in native code): CpuPool then starts a fresh executor and runs each task that was lost once
-more; a task whose worker dies twice raises WorkerCrashed.
+more; a task whose worker dies twice raises WorkerCrashed. The heavy pool's workers run at a lower CPU priority
+(`niceness`): on a machine with fewer cores than busy processes, the event loop answering commands comes first.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -30,9 +32,15 @@ class WorkerCrashed(BrokenProcessPool):
     """A task's worker process died, and died again when the task was retried in a fresh pool."""
 
 
+def _lower_priority(niceness: int) -> None:
+    """Worker initializer: this process yields the CPU to the bot's event loop (and to interactive pictures)."""
+    if niceness > 0:
+        os.nice(niceness)
+
+
 class CpuPool:
-    def __init__(self, workers: int = 1, name: str = "cpu") -> None:
-        self.workers, self.name = max(1, workers), name
+    def __init__(self, workers: int = 1, name: str = "cpu", niceness: int = 0) -> None:
+        self.workers, self.name, self.niceness = max(1, workers), name, niceness
         self.restarts = 0  # fresh executors started after a worker died
         self.closed = False
         self._depth = POOL_QUEUE_DEPTH.labels(pool=name)
@@ -45,7 +53,12 @@ class CpuPool:
 
     def _new_executor(self) -> ProcessPoolExecutor:
         # "spawn": the bot process runs threads (httpx, asyncio), and forking those is unsafe.
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_lower_priority,
+            initargs=(self.niceness,),
+        )
 
     async def run(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         self._depth.inc()

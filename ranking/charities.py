@@ -34,7 +34,11 @@ class CharityListError(ValueError):
 
 
 def valid_url(url: str) -> bool:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.hostname  # noqa: B018 - raises for a malformed bracketed host ("http://[::1")
+    except ValueError:
+        return False
     return (
         parts.scheme in ("http", "https")
         and bool(parts.hostname)

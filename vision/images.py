@@ -75,7 +75,7 @@ def _open(data: bytes, max_pixels: int) -> tuple[Image.Image, str]:
         raise ImageRejected(RejectReason.unsupported, mime)
     try:
         image = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
+    except (UnidentifiedImageError, OSError, ValueError, EOFError) as exc:
         raise ImageRejected(RejectReason.not_image, str(exc)) from exc
     width, height = image.size
     if width <= 0 or height <= 0 or width * height > max_pixels:
@@ -86,11 +86,11 @@ def _open(data: bytes, max_pixels: int) -> tuple[Image.Image, str]:
 def _decode(image: Image.Image) -> Image.Image:
     try:
         image.load()
-    except (OSError, ValueError, SyntaxError) as exc:
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:  # pillow-heif says EOFError for a cut HEIC
         raise ImageRejected(RejectReason.truncated, str(exc)) from exc
     try:
         return ImageOps.exif_transpose(image)
-    except (OSError, ValueError, SyntaxError):  # a broken EXIF block should not lose the photo
+    except (OSError, ValueError, SyntaxError, EOFError):  # a broken EXIF block should not lose the photo
         return image
 
 

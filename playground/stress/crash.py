@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from playground.stress.album_check import read_album
 from playground.stress.booth import LoadBoothSite
-from playground.stress.load import SentPhoto, settle_answers
-from playground.stress.session import bot_on_emulator
+from playground.stress.kill_runs import group_sending, seeded_runs
+from playground.stress.load import settle_answers
 from playground.stress.strips import load_strip, unique_copy
 
 PHASES = ("ingest", "analysis")
@@ -46,40 +45,33 @@ class CrashReport:
 
 
 async def run_crashes(runs: int, workdir: Path, *, seed: int = 0, photos: int = 3) -> CrashReport:
-    rng = random.Random(seed)
     strips = await asyncio.to_thread(lambda: [load_strip(f"ok{index:03d}", index) for index in range(photos)])
-    booth = LoadBoothSite(photos={strip.code: strip.original for strip in strips})
-    await booth.start()
     report = CrashReport()
-    try:
-        for number in range(runs):
-            phase = PHASES[number % len(PHASES)]
-            delay = rng.uniform(*KILL_WINDOWS[phase])
-            pictures = [unique_copy(strip.phone_photo, 2000 + number * photos + i) for i, strip in enumerate(strips)]
-            await _one_crash(workdir / f"run-{number:02d}", booth, pictures, delay, f"run {number} ({phase})", report)
-    finally:
-        await booth.stop()
+
+    async def one_run(number: int, rng: random.Random, booth: LoadBoothSite) -> None:
+        phase = PHASES[number % len(PHASES)]
+        delay = rng.uniform(*KILL_WINDOWS[phase])
+        pictures = [unique_copy(strip.phone_photo, 2000 + number * photos + i) for i, strip in enumerate(strips)]
+        await _one_crash(workdir / f"run-{number:02d}", booth, pictures, delay, f"run {number} ({phase})", report)
+
+    await seeded_runs({strip.code: strip.original for strip in strips}, runs, seed, one_run)
     return report
 
 
 async def _one_crash(
     workdir: Path, booth: LoadBoothSite, pictures: list[bytes], delay: float, name: str, report: CrashReport
 ) -> None:
-    async with bot_on_emulator(workdir, extra_env={"LOOPBACK_BOOTH": booth.route}) as run:
-        emu = run.emu
-        owner = emu.create_user("Member", language_code="en")
-        chat_id = emu.create_chat("group", title="Crash", user=owner)["id"]
-        await run.start()
-        sent = []
-        for picture in pictures:
-            message = await emu.send_photo(chat_id, owner["id"], picture)
-            sent.append(SentPhoto(chat_id, message["message_id"], time.monotonic()))
-        await asyncio.sleep(delay)
-        await run.process.kill()
-        killed = read_album(run.data_dir)
-        report.killed_with_unanalysed += killed.unanalysed > 0
-        report.lost.extend(f"{name}: at the kill, {problem}" for problem in killed.problems if "orphan" not in problem)
-        report.restart_s.append(await run.start())
+    async with group_sending(workdir, booth, pictures, title="Crash") as group:
+        run, chat_id, sent = group.run, group.chat_id, group.sent
+
+        def at_kill() -> None:
+            killed = read_album(run.data_dir)
+            report.killed_with_unanalysed += killed.unanalysed > 0
+            report.lost.extend(
+                f"{name}: at the kill, {problem}" for problem in killed.problems if "orphan" not in problem
+            )
+
+        report.restart_s.append(await group.kill_and_restart(delay, at_kill))
         await settle_answers(run, sent, {chat_id: len(pictures)}, timeout_s=300)
         state = read_album(run.data_dir)
         report.runs += 1

@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 
 from playground.stress.album_check import DATABASE_FILE
 from playground.stress.booth import LoadBoothSite
-from playground.stress.load import SentPhoto, settle_answers
-from playground.stress.session import BotRun, bot_on_emulator
+from playground.stress.kill_runs import group_sending, seeded_runs
+from playground.stress.load import settle_answers
+from playground.stress.session import BotRun
 from playground.stress.strips import load_strip, unique_copy
 from storage.db import Database
 from storage.schedule import ScheduleStore
@@ -36,42 +37,30 @@ class WeeklyCrashReport:
 
 
 async def run_weekly_crashes(runs: int, workdir: Path, *, seed: int = 0) -> WeeklyCrashReport:
-    rng = random.Random(seed)
     strip = await asyncio.to_thread(load_strip, "ok000", 0)
-    booth = LoadBoothSite(photos={strip.code: strip.original})
-    await booth.start()
     report = WeeklyCrashReport()
-    try:
-        for number in range(runs):
-            photos = [unique_copy(strip.phone_photo, 3000 + number * 2 + i) for i in range(2)]
-            delay = rng.uniform(*KILL_WINDOW_S)
-            await _one_weekly_crash(workdir / f"weekly-{number:02d}", booth, photos, delay, number, report)
-    finally:
-        await booth.stop()
+
+    async def one_run(number: int, rng: random.Random, booth: LoadBoothSite) -> None:
+        photos = [unique_copy(strip.phone_photo, 3000 + number * 2 + i) for i in range(2)]
+        delay = rng.uniform(*KILL_WINDOW_S)
+        await _one_weekly_crash(workdir / f"weekly-{number:02d}", booth, photos, delay, number, report)
+
+    await seeded_runs({strip.code: strip.original}, runs, seed, one_run)
     return report
 
 
 async def _one_weekly_crash(
     workdir: Path, booth: LoadBoothSite, photos: list[bytes], delay: float, number: int, report: WeeklyCrashReport
 ) -> None:
-    env = {"LOOPBACK_BOOTH": booth.route, "WEEKLY_POST_CHECK_S": CHECK_S, "TIMEZONE": TIMEZONE}
-    async with bot_on_emulator(workdir, extra_env=env) as run:
-        emu = run.emu
-        owner = emu.create_user("Member", language_code="en")
-        chat_id = emu.create_chat("group", title="Weekly", user=owner)["id"]
-        await run.start()
-        sent = []
-        for photo in photos:
-            message = await emu.send_photo(chat_id, owner["id"], photo)
-            sent.append(SentPhoto(chat_id, message["message_id"], time.monotonic()))
-        await settle_answers(run, sent, {chat_id: len(photos)}, timeout_s=300)
+    env = {"WEEKLY_POST_CHECK_S": CHECK_S, "TIMEZONE": TIMEZONE}
+    async with group_sending(workdir, booth, photos, title="Weekly", env=env) as group:
+        run, chat_id = group.run, group.chat_id
+        await settle_answers(run, group.sent, {chat_id: len(photos)}, timeout_s=300)
         await _schedule_just_passed(run.data_dir, chat_id)
         if not await _wait_for_claim(run.data_dir, chat_id, timeout_s=90):
             report.lost.append(f"weekly run {number}: the post was never claimed")
             return
-        await asyncio.sleep(delay)
-        await run.process.kill()
-        await run.start()
+        await group.kill_and_restart(delay)
         await asyncio.sleep(_seconds_past_next_minute(5))  # the restarted job's first look, and then some
         posts = _weekly_posts(run, chat_id)
         report.runs += 1

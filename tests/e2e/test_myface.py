@@ -189,3 +189,12 @@ async def test_hello_says_how_to_let_the_bot_see_photos(privacy_mode_bot: Harnes
     emu.add_bot_to_chat(group["id"], alice["id"])
     hello = text_of(await privacy_mode_bot.reply(group["id"], predicate=lambda m: "/myface" in text_of(m)))
     assert "/setprivacy" in hello and "관리자" in hello
+
+
+async def test_myface_in_a_chat_without_people_says_so(harness: Harness) -> None:
+    """Found by tests/e2e/test_fuzz_updates.py: with no people and no withdrawal to offer, the keyboard had no rows,
+    PTB sent `reply_markup={}`, Telegram refused it and the member read "Telegram is busy"."""
+    user = harness.emu.create_user("Ann", language_code="en")
+    chat = harness.emu.create_chat("private", user=user)
+    reply = await _myface(harness, chat["id"], user["id"], "no people")
+    assert "busy" not in text_of(reply) and reply.reply_markup is None

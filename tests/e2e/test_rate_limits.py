@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from pipeline.rate_limits import Limits, WindowLimit
+from playground.emulator import MessageRecord
 from tests.e2e.harness import Harness, noisy_jpeg, text_of
 
 
@@ -52,3 +55,30 @@ async def test_uploads_over_a_members_limit_are_refused_kindly_and_nothing_half_
     refusal = text_of(await harness.reply(chat["id"], lambda m: "a lot at once" in text_of(m)))
     assert "send again" in refusal
     assert await harness.album_count(chat["id"]) == 1
+
+
+def _refusals(harness: Harness, chat_id: int) -> list[MessageRecord]:
+    return [m for m in harness.bot_messages(chat_id) if "did not take this album" in text_of(m)]
+
+
+@pytest.mark.parametrize("limits", [Limits(uploads=WindowLimit(2, 60)), Limits(chat_uploads=WindowLimit(2, 60))])
+async def test_an_album_over_the_limit_gets_one_refusal_not_one_per_photo(harness: Harness, limits: Limits) -> None:
+    harness.app.bot_data.limits = limits
+    emu = harness.emu
+    ann = emu.create_user("Ann", language_code="en")
+    group = emu.create_chat("group", title="Friends")
+    emu.add_member(group["id"], ann["id"], status="creator")
+    sent = await emu.send_media_group(group["id"], ann["id"], [noisy_jpeg(60 + i, (160, 120)) for i in range(5)])
+    answer = await harness.reply(group["id"], lambda m: "Saved 2 photos" in text_of(m))
+    assert "3/" not in text_of(answer), "the album's answer numbers only the photos it took"
+    await emu.wait_for(lambda: _refusals(harness, group["id"]) or None)
+    await asyncio.sleep(1.0)  # the album's other photos were refused at the same moment: any second refusal is out
+    (refusal,) = _refusals(harness, group["id"])
+    assert refusal.message["reply_to_message"]["message_id"] in {m["message_id"] for m in sent}
+    assert await harness.album_count(group["id"]) == 2
+
+    await emu.send_media_group(group["id"], ann["id"], [noisy_jpeg(70 + i, (160, 120)) for i in range(3)])
+    await emu.wait_for(lambda: len(_refusals(harness, group["id"])) > 1 or None)
+    await asyncio.sleep(1.0)
+    assert len(_refusals(harness, group["id"])) == 2, "a second album over the limit gets its own single refusal"
+    assert await harness.album_count(group["id"]) == 2

@@ -29,3 +29,7 @@ def wait_for_file(path: str, result: str, limit_s: float = 60.0) -> str:
 
 def die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+def niceness() -> int:
+    return os.nice(0)

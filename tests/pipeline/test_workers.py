@@ -55,3 +55,17 @@ async def test_a_task_whose_worker_dies_twice_fails_clearly_and_the_pool_still_w
         await pool.run(pool_tasks.die)
     assert pool.restarts == 2
     assert await pool.run(pool_tasks.pid) > 0
+
+
+async def test_heavy_workers_yield_the_cpu_and_a_fresh_pool_keeps_their_priority() -> None:
+    mine = os.nice(0)
+    heavy, pictures = CpuPool(1, name="heavy", niceness=10), CpuPool(1, name="pictures")
+    try:
+        assert await heavy.run(pool_tasks.niceness) == min(mine + 10, 19)
+        assert await pictures.run(pool_tasks.niceness) == mine, "the pictures members wait for keep the bot's priority"
+        with pytest.raises(WorkerCrashed):  # its worker dies, and again in the fresh pool
+            await heavy.run(pool_tasks.die)
+        assert await heavy.run(pool_tasks.niceness) == min(mine + 10, 19), "a restarted pool is niced too"
+    finally:
+        heavy.shutdown()
+        pictures.shutdown()

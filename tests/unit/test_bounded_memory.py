@@ -9,7 +9,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from handlers.context import NAME_PROMPT_TTL_S, VIEW_TTL_S, BotData, NamePrompt, NamePrompts, PageViews
+from handlers.context import (
+    NAME_PROMPT_TTL_S,
+    REFUSED_ALBUM_TTL_S,
+    VIEW_TTL_S,
+    BotData,
+    NamePrompt,
+    NamePrompts,
+    PageViews,
+    RefusedAlbums,
+)
 from handlers.smiles import showing_action
 from storage.chat_keys import MemoryChatKeys
 from storage.chat_locks import KeyedLocks
@@ -28,6 +37,16 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+async def test_refused_albums_are_per_chat_and_forgotten_in_time() -> None:
+    clock = Clock()
+    refused = RefusedAlbums(MemoryChatKeys(clock))
+    await refused.refuse(1, "album-a")
+    assert await refused.refused(1, "album-a") and not await refused.refused(2, "album-a")
+    assert not await refused.refused(1, "album-b")
+    clock.now += REFUSED_ALBUM_TTL_S + 1
+    assert not await refused.refused(1, "album-a"), "long after its photos arrived: forgotten"
 
 
 async def test_name_prompts_expire_after_a_day() -> None:

@@ -31,6 +31,26 @@ async def test_admin_checks_in_a_group_are_not_throttled_like_messages() -> None
     await limiter.shutdown()
 
 
+async def test_chat_actions_in_a_group_leave_its_messages_budget_to_the_answers() -> None:
+    limiter = PostingRateLimiter(max_retries=0)
+    await limiter.initialize()
+    sent: list[str] = []
+
+    async def request(endpoint: str, data: dict[str, object]) -> bool:
+        sent.append(endpoint)
+        return True
+
+    action = {"chat_id": -100123, "action": "upload_photo"}
+    message = {"chat_id": -100123, "text": "x"}
+    async with asyncio.timeout(2):  # counted against the group, the 21st request would wait ~3 s
+        for _ in range(15):
+            await limiter.process_request(request, ("sendChatAction", action), {}, "sendChatAction", action, None)
+        for _ in range(19):
+            await limiter.process_request(request, ("sendMessage", message), {}, "sendMessage", message, None)
+    assert sent.count("sendChatAction") == 15 and sent.count("sendMessage") == 19
+    await limiter.shutdown()
+
+
 async def test_requests_that_failed_on_the_way_are_sent_again_and_refusals_are_not() -> None:
     limiter = PostingRateLimiter(max_retries=0, transient_pauses=(0.0, 0.0))
     await limiter.initialize()
