@@ -78,7 +78,7 @@ class Settings(BaseSettings):
         default=60, gt=0, description="An answer whose process died before sending it is sent by another after this"
     )
     update_lease_s: float = Field(
-        default=60,
+        default=15,
         gt=0,
         description="An update whose webhook replica died before handling it is handled by another after this",
     )

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 KEEP = timedelta(hours=24)  # Telegram keeps an undelivered update at most 24 h, so no re-send comes later
 PRUNE_EVERY_S = 60.0
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=15)
 MAX_TAKEOVERS = 3  # an update whose handling kills every replica that takes it is dropped after this many
 TAKE_AT_ONCE = 50
 
