@@ -2,8 +2,9 @@
 webhook does, a round-robin proxy, 2 bot replicas in webhook mode and 2 work-queue workers on real PostgreSQL, Redis
 and S3-compatible storage (moto's server on loopback). A burst of photos, QR strips, commands and button presses,
 with one worker and one replica `kill -9`ed half-way: every photo stored once, analysed, answered exactly once,
-every command and press answered. Without TEST_POSTGRES_URL and TEST_REDIS_URL it skips on a developer's machine;
-in CI (CI set) it fails instead."""
+every command and press answered. With TEST_POSTGRES_URL and TEST_REDIS_URL set (the Makefile and .ci/run set them)
+it runs, and anything missing (moto, a server, a worker that cannot start) fails it; without them it skips, unless
+the environment says CI."""
 
 from __future__ import annotations
 
