@@ -36,7 +36,9 @@ worker: setup
 	$(VENV)/bin/taskiq worker bot.worker:broker --workers $(WORKER_PROCESSES) --max-async-tasks 8 --shutdown-timeout 60
 
 # The scale-out topology on loopback: PostgreSQL and Redis (started when not running), the emulator as Telegram's
-# webhook, a round-robin proxy, 2 bot replicas in webhook mode, 2 workers; a burst through it; METRIC cluster.* lines.
+# webhook, a round-robin proxy, 2 bot replicas in webhook mode, 2 workers, blobs in moto's S3 server; a burst of strips,
+# QR strips, commands and button presses with one replica and one worker kill -9ed half-way; METRIC cluster.* lines.
+CLUSTER_ARGS ?= --chats 3 --qr-chats 2 --photos 2 --kill-replicas 1 --kill-workers 1 --s3
 cluster: setup
 	source scripts/start-services.sh && $(PY) -m playground.stress.cluster $(CLUSTER_ARGS)
 

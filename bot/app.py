@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Generator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
@@ -30,6 +32,29 @@ from scheduler import start_jobs
 log = logging.getLogger(__name__)
 
 BotApplication = Application[ExtBot[int], ChatContext, dict[Any, Any], ChatData, BotData, JobQueue[ChatContext]]
+RT = TypeVar("RT")
+# The tasks non-blocking handlers started for the update being processed in this context (bot.webhook waits for them
+# before it calls the update handled); None outside such a context.
+HANDLING: ContextVar[set[asyncio.Task[Any]] | None] = ContextVar("handling", default=None)
+
+
+class TrackingApplication(BotApplication):
+    """PTB's Application, which also tells HANDLING about the tasks it starts (block=False handlers run as tasks
+    that process_update does not await)."""
+
+    def create_task(
+        self,
+        coroutine: Generator[asyncio.Future[object], None, RT] | Awaitable[RT],
+        update: object | None = None,
+        *,
+        name: str | None = None,
+    ) -> asyncio.Task[RT]:
+        task = super().create_task(coroutine, update, name=name)
+        tasks = HANDLING.get()
+        if tasks is not None:
+            tasks.add(task)
+        return task
+
 
 INBOX_FOLDER = "inbox"
 # PTB waits 5 s for an answer by default; a busy Telegram (or emulator) then looks like a lost request, and a post
@@ -67,6 +92,7 @@ def build_application(
     inbox = UpdateInbox(settings.data_dir / INBOX_FOLDER)
     builder = (
         ApplicationBuilder()
+        .application_class(TrackingApplication)
         .context_types(CONTEXT_TYPES)
         .job_queue(JobQueue[ChatContext]())  # the default one, typed with our context
         .token(settings.telegram_bot_token.get_secret_value())

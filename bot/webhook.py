@@ -6,10 +6,14 @@ secret token compared in constant time) on the Application's update queue. The M
 of MINIAPP_URL (e.g. https://bot.example/album/ → /album/); with MINIAPP_URL at a root path it keeps its own port.
 
 Several replicas can run behind one load balancer: the route only checks the secret, claims the update_id for all
-replicas (Redis with REDIS_URL, else the database: storage.seen_updates) and queues the update, so a re-send that
-reaches another replica is answered 200 and dropped. The server also answers /healthz, /readyz and /metrics
-(bot.operations). On SIGTERM: /readyz turns 503, the server stops accepting and lets running requests end, PTB's
-stop() finishes the queued and running updates, then the services and worker pools shut down.
+replicas with the update itself and a lease (storage.seen_updates, in the database) and starts handling it, so a
+re-send that reaches another replica is answered 200 and dropped. Telegram is answered once the claim is stored,
+not after the handling (a slow analysis would outlast its webhook timeout and hold its connections): the claim is
+what survives this replica. Its leases are renewed every third of UPDATE_LEASE_S until each update was handled
+(its non-blocking handlers' tasks included); every replica sweeps for updates whose lease lapsed (a replica killed)
+and handles each one it takes over (exactly one replica takes each). The server also answers /healthz, /readyz and
+/metrics (bot.operations). On SIGTERM: /readyz turns 503, the server stops accepting and lets running requests end,
+the updates it claimed are handled to the end, then the services and worker pools shut down.
 """
 
 from __future__ import annotations
@@ -19,22 +23,23 @@ import contextlib
 import hmac
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram import Update
 
-from bot.app import BotApplication, _post_init, _post_shutdown, bot_miniapp
+from bot.app import HANDLING, BotApplication, _post_init, _post_shutdown, bot_miniapp
 from bot.operations import Operations
 from handlers.updates import parse_update
 from miniapp.server import build_app, serve
-from pipeline.metrics import UPDATES_DUPLICATE, UPDATES_RECEIVED
+from pipeline.metrics import UPDATES_DUPLICATE, UPDATES_RECEIVED, UPDATES_TAKEN_OVER
 from pipeline.services import Services
 from pipeline.settings import Settings
-from storage.redis_seen import RedisSeenUpdates
-from storage.seen_updates import DbSeenUpdates, SeenUpdates
+from storage.seen_updates import SeenUpdates
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -54,13 +59,76 @@ def webhook_path(settings: Settings) -> str:
 
 
 def seen_updates(settings: Settings, services: Services) -> SeenUpdates:
-    """The update claims every replica shares: Redis when REDIS_URL is set, else the bot's database."""
-    if settings.redis_url is not None:
-        return RedisSeenUpdates(settings.redis_url.get_secret_value(), settings.redis_key_prefix)
-    return DbSeenUpdates(services.db)
+    """The update claims every replica shares, in the bot's database, with this process's owner id."""
+    return SeenUpdates(services.db, services.shared.replies.owner, timedelta(seconds=settings.update_lease_s))
 
 
-def webhook_app(app: BotApplication, settings: Settings, seen: SeenUpdates) -> web.Application:
+class UpdateHandling:
+    """The updates this replica has claimed, each handled in a task of its own until its handlers are done; the
+    leases of those still running renewed, and lapsed ones of dead replicas taken over."""
+
+    def __init__(self, app: BotApplication, seen: SeenUpdates) -> None:
+        self.app, self.seen = app, seen
+        self.running: set[asyncio.Task[None]] = set()
+        self._renewing: asyncio.Task[None] | None = None
+        self._sweeping: asyncio.Task[None] | None = None
+
+    def start(self, update: Update) -> None:
+        task = asyncio.create_task(self._handle(update), name=f"update:{update.update_id}")
+        self.running.add(task)
+        task.add_done_callback(self.running.discard)
+
+    async def _handle(self, update: Update) -> None:
+        tasks: set[asyncio.Task[Any]] = set()
+        HANDLING.set(tasks)  # this task's own context: the handlers' tasks started below join `tasks`
+        try:
+            await self.app.update_processor.process_update(update, self.app.process_update(update))
+            while pending := [task for task in tasks if not task.done()]:
+                await asyncio.wait(pending)
+            await self.seen.done(self.app.bot.id, update.update_id)
+        except Exception:  # handler errors went to PTB's error handlers; this is the claim's own bookkeeping
+            log.exception("update %s: marking it handled failed", update.update_id)
+
+    def run_background(self) -> None:
+        lease = self.seen.lease.total_seconds()
+        self._renewing = asyncio.create_task(_every(lease / 3, self.seen.renew, "renewing update leases"))
+        self._sweeping = asyncio.create_task(_every(lease / 2, self.take_lapsed, "taking over lapsed updates"))
+
+    async def take_lapsed(self) -> None:
+        for payload in await self.seen.take_lapsed(self.app.bot.id):
+            update = Update.de_json(payload, self.app.bot)
+            if update is not None:
+                log.info("handling update %s of a replica that stopped", update.update_id)
+                UPDATES_TAKEN_OVER.inc()
+                self.start(update)
+
+    async def stop(self) -> None:
+        """Take over nothing more, finish what was claimed (its leases renewed meanwhile), then stop renewing."""
+        await _cancel(self._sweeping)
+        while self.running:
+            await asyncio.wait(list(self.running))
+        await _cancel(self._renewing)
+
+
+async def _cancel(task: asyncio.Task[None] | None) -> None:
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _every(interval_s: float, work: Callable[[], Awaitable[object]], what: str) -> None:
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            await work()
+        except Exception as exc:  # the store was unreachable for a moment: the next round tries again
+            log.warning("%s failed: %s", what, exc)
+
+
+def webhook_app(
+    app: BotApplication, settings: Settings, seen: SeenUpdates, handling: UpdateHandling
+) -> web.Application:
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
 
     async def receive(request: web.Request) -> web.Response:
@@ -71,7 +139,7 @@ def webhook_app(app: BotApplication, settings: Settings, seen: SeenUpdates) -> w
         except ValueError as exc:
             raise web.HTTPBadRequest() from exc
         try:
-            first = await seen.claim(app.bot.id, update.update_id)
+            first = await seen.claim(app.bot.id, update.update_id, payload)
         except Exception as exc:  # unclaimed: Telegram re-sends it after our non-2xx
             log.warning("claiming update %s failed: %s", update.update_id, exc)
             raise web.HTTPServiceUnavailable() from exc
@@ -79,7 +147,7 @@ def webhook_app(app: BotApplication, settings: Settings, seen: SeenUpdates) -> w
             UPDATES_DUPLICATE.inc()
             return web.Response()
         UPDATES_RECEIVED.inc()
-        await app.update_queue.put(update)
+        handling.start(update)
         return web.Response()
 
     server = web.Application(client_max_size=1 << 20)
@@ -98,13 +166,15 @@ async def running_webhook(app: BotApplication, settings: Settings, *, port: int 
         if services is None:
             raise RuntimeError("post_init did not start the services")
         seen = seen_updates(settings, services)
+        handling = UpdateHandling(app, seen)
         operations = Operations(lambda: app.bot_data.services, lambda: app.running, seen)
-        server = webhook_app(app, settings, seen)
+        server = webhook_app(app, settings, seen, handling)
         operations.mount(server)
         miniapp = bot_miniapp(app, services) if prefix is not None else None
         if miniapp is not None and prefix is not None:
             server.add_subapp(prefix.rstrip("/"), build_app(miniapp))
         await app.start()
+        handling.run_background()
         runner = await serve(server, settings.webhook_listen, settings.webhook_port if port is None else port)
         try:
             await app.bot.set_webhook(
@@ -116,6 +186,7 @@ async def running_webhook(app: BotApplication, settings: Settings, *, port: int 
         finally:
             operations.draining = True
             await runner.cleanup()  # stops accepting; requests being answered finish
+            await handling.stop()  # the updates this replica claimed are handled to the end
             # While the application still runs: PTB's stop() processes what is left in the queue too, but the tasks
             # of block=False handlers started then are not awaited (they would meet closed services).
             await app.update_queue.join()

@@ -15,7 +15,7 @@ from booths import UNKNOWN_BRAND, Brand, NotMedia, find_urls
 from handlers.answers import StatusMessage, answer_photo, react_to_intake
 from handlers.context import ChatContext
 from handlers.i18n import booth_error_text, booth_text, t
-from handlers.replies import owe_photo_answer
+from handlers.replies import PHOTO_ANSWER, owe_photo_answer
 from handlers.smiles import showing_action
 from pipeline.analysis import FiledAnalysis
 from pipeline.booth_intake import BoothOutcome, Stage
@@ -37,6 +37,9 @@ class ChatReport:
         self._statuses: dict[int, StatusMessage] = {}
         self._latest = StatusMessage(message)
         self.owed: OwedReply | None = None  # the photo's answer, claimed by this process (photo_stored)
+        # This very message was stored and owed its answer before: the update is handled again (its replica died);
+        # the stored reply is the answer, sent by its owner or by the sweep (handlers.replies), so nothing is said.
+        self.handled_before = False
 
     def _status(self, index: int) -> StatusMessage:
         if index not in self._statuses:
@@ -76,9 +79,13 @@ class ChatReport:
     async def photo_stored(self, upload: SavedUpload) -> None:
         """A picture without links, stored just now and answered on its own: its answer is owed from here on
         (handlers.replies), so a replica that dies before sending it leaves it to another."""
-        if self.quiet or self.message.media_group_id or not upload.created:
+        if self.quiet or self.message.media_group_id:
             return
         services = self.context.services
+        if not upload.created:
+            owed = await services.shared.replies.answering(PHOTO_ANSWER, upload.photo_id)
+            self.handled_before = owed == (self.message.chat_id, self.message.message_id)
+            return
         header = t(self.language, "upload.saved", count=await services.albums.count(self.message.chat_id))
         self.owed = await owe_photo_answer(
             services, self.message.chat_id, upload.photo_id, self.message.message_id, self.language, header

@@ -119,6 +119,8 @@ async def _answer_upload(
     elif result.had_links:  # each link's status message became its answer; a kept picture is answered in it
         if result.upload is not None and result.upload.created:
             await report.finish_upload(result.analysis)
+    elif report.handled_before:
+        return
     elif result.upload is None or not result.upload.created:
         await message.reply_text(t(language, "upload.duplicate"))
     elif report.owed is not None:

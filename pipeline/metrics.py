@@ -9,6 +9,9 @@ UPDATES_RECEIVED = Counter("choosecheese_updates_received", "Updates accepted by
 UPDATES_DUPLICATE = Counter(
     "choosecheese_updates_duplicate", "Updates dropped because a replica had already taken their update_id"
 )
+UPDATES_TAKEN_OVER = Counter(
+    "choosecheese_updates_taken_over", "Updates handled again because the replica that took them stopped renewing"
+)
 REPLIES_SENT = Counter("choosecheese_replies_sent", "Bot API send*/edit* requests that succeeded", ["method"])
 TELEGRAM_429 = Counter("choosecheese_telegram_429", "Bot API answers 429 Too Many Requests (RetryAfter)")
 ANALYSIS_SECONDS = Histogram(

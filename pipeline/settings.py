@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     reply_lease_s: float = Field(
         default=60, gt=0, description="An answer whose process died before sending it is sent by another after this"
     )
+    update_lease_s: float = Field(
+        default=15,
+        gt=0,
+        description="An update whose webhook replica died before handling it is handled by another after this",
+    )
     bot_api_base_url: str | None = Field(default=None, description="Bot API server, e.g. a local one")
     bot_api_base_file_url: str | None = None
     playground_port: int = 8080

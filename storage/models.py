@@ -6,7 +6,18 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Date, DateTime, ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -440,13 +451,22 @@ class PoseSuggestion(SQLModel, table=True):
 
 
 class SeenUpdate(SQLModel, table=True):
-    """An update_id some webhook replica has taken (storage/seen_updates.py); rows older than a day are pruned."""
+    """An update_id some webhook replica has taken (storage/seen_updates.py); rows older than a day are pruned.
+    While it is being handled the row holds the update itself (`payload`, JSON) and its owner's lease; both are
+    cleared when the handling ended. A row whose lease lapsed is taken over by exactly one other replica."""
 
-    __table_args__ = (Index("ix_seenupdate_created_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_seenupdate_created_at", "created_at"),
+        Index("ix_seenupdate_lease_until", "lease_until"),
+    )
 
     bot_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     created_at: datetime = _when()
+    owner: str | None = Field(default=None, max_length=128)
+    lease_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    payload: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    takeovers: int = 0
 
 
 class ChatKey(SQLModel, table=True):

@@ -94,6 +94,12 @@ class ReplyStore:
             row = await session.get(Reply, (reply.kind, reply.subject))
             return None if row is None else (ReplyState(row.state), row.message_id)
 
+    async def answering(self, kind: str, subject: int) -> tuple[int, int] | None:
+        """(chat, message) the reply owed for `subject` answers, whatever its state; None when none is owed."""
+        async with self.db.session() as session:
+            row = await session.get(Reply, (kind, subject))
+            return None if row is None else (row.chat_id, row.reply_to)
+
     async def take_lapsed(self) -> list[OwedReply]:
         """Replies whose owner stopped renewing before sending: each now claimed by this process, and by no other.
         Replies sent but not finished by a process that died are finished (never sent again)."""

@@ -1,5 +1,5 @@
-"""Fixtures shared by every test folder: databases (SQLite always, PostgreSQL when TEST_POSTGRES_URL is set) and
-update claims (the database always, Redis when TEST_REDIS_URL is set)."""
+"""Fixtures shared by every test folder: databases (SQLite always, PostgreSQL when TEST_POSTGRES_URL is set), Redis
+key prefixes (when TEST_REDIS_URL is set), worker pools, blob stores."""
 
 from __future__ import annotations
 
@@ -50,27 +50,6 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await connection.close()
-
-
-@pytest.fixture(params=["database", "redis"])
-async def claims_redis(request: pytest.FixtureRequest) -> AsyncIterator[tuple[str, str] | None]:
-    """Where webhook replicas claim update_ids: None for the database, or (Redis URL, a key prefix of this test's
-    own, whose keys are deleted afterwards; nothing else in that Redis database is touched)."""
-    if request.param == "database":
-        yield None
-        return
-    url = os.environ.get(REDIS_URL_ENV)
-    if not url:
-        pytest.skip(f"Redis variant: set {REDIS_URL_ENV} (make test and CI set it when a server runs)")
-    prefix = f"cc_test_{uuid.uuid4().hex[:12]}"
-    yield url, prefix
-    redis = Redis.from_url(url)
-    try:
-        keys = [key async for key in redis.scan_iter(match=f"{prefix}:*")]
-        if keys:
-            await redis.delete(*keys)
-    finally:
-        await redis.aclose()
 
 
 @pytest.fixture

@@ -2,12 +2,16 @@
 
 PostgreSQL and Redis (already running; `scripts/start-services.sh` starts them), the emulator delivering updates as
 Telegram's webhook does (playground.emulator.webhook), a round-robin proxy (playground.stress.proxy) in front of
-N bot replicas in webhook mode (`python -m bot` processes sharing one database, one Redis and one blob folder), and M
-work-queue workers (`python -m taskiq worker bot.worker:broker`, what `make worker` runs). The burst: group chats
-send strips (real faces), private chats ask text commands meanwhile. Checked from outside: every photo answered
-exactly once (one visible bot reply to it), stored once and analysed (the database), every command answered.
+N bot replicas in webhook mode (`python -m bot` processes sharing one database, one Redis and one blob store: a
+folder, or S3-compatible object storage with --s3, moto's server on loopback), and M work-queue workers (`python -m
+taskiq worker bot.worker:broker`, what `make worker` runs). The burst: group chats send strips (real faces), others
+phone photos of QR strips (the booth site of the load scenario serves their originals), private chats ask /help and
+/lang and press the /lang buttons meanwhile. With --kill-replicas / --kill-workers, that many of each are `kill -9`ed
+half-way through the burst. Checked from outside: every photo answered exactly once (one visible bot reply to it),
+stored once and analysed (the database), every command answered, every button press answered.
 
-    python -m playground.stress.cluster [--replicas 2] [--workers 2] [--chats 4] [--photos 3]
+    python -m playground.stress.cluster [--replicas 2] [--workers 2] [--chats 4] [--qr-chats 0] [--photos 3]
+                                        [--kill-replicas 0] [--kill-workers 0] [--s3]
 
 prints `METRIC cluster.*` lines. Needs TEST_POSTGRES_URL and TEST_REDIS_URL (the Makefile sets them); it makes its
 own database and Redis key prefix and drops them afterwards.
@@ -19,22 +23,26 @@ import argparse
 import asyncio
 import contextlib
 import itertools
+import logging
 import os
 import socket
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
 import asyncpg  # type: ignore[import-untyped]
+import boto3  # type: ignore[import-untyped]
+from moto.server import ThreadedMotoServer
 from redis.asyncio import Redis
 
 from playground.emulator import BotApiEmulator
+from playground.stress.booth import LoadBoothSite
 from playground.stress.botproc import BotProcess, bot_environment
 from playground.stress.load import percentile
 from playground.stress.proxy import RoundRobinProxy
@@ -56,6 +64,11 @@ class ClusterPlan:
     command_users: int = 2
     settle_timeout_s: float = 600.0
     lease_s: float = 15.0  # work-queue redelivery and reply takeover: short, so a kill test ends soon
+    update_lease_s: float = 5.0  # a dead replica's updates taken over well inside Telegram's callback window
+    qr_chats: int = 0  # group chats sending phone photos of QR strips instead of strips
+    kill_replicas: int = 0  # kill -9 this many replicas and workers half-way through the burst
+    kill_workers: int = 0
+    s3: bool = False  # blobs in S3-compatible storage (moto's server on loopback) instead of a shared folder
 
 
 @dataclass
@@ -70,6 +83,10 @@ class ClusterReport:
     forwarded: list[int] = field(default_factory=list)
     lost: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
+    presses: int = 0
+    taken_over: int = 0  # updates a killed replica held, handled by another
+    killed_replicas: int = 0
+    killed_workers: int = 0
 
     def metrics(self) -> dict[str, float]:
         return {
@@ -82,6 +99,10 @@ class ClusterReport:
             "stored": self.stored,
             "analysed": self.analysed,
             "commands": self.commands,
+            "presses": self.presses,
+            "updates_taken_over": self.taken_over,
+            "killed_replicas": self.killed_replicas,
+            "killed_workers": self.killed_workers,
             "lost": len(self.lost),
             "duplicates": len(self.duplicates),
         }
@@ -134,9 +155,28 @@ async def drop_redis_prefix(url: str, prefix: str) -> None:
         await redis.aclose()
 
 
+S3_KEYS = {"BLOB_S3_KEY_ID": "cluster-key", "BLOB_S3_SECRET": "cluster-secret"}
+
+
+@contextlib.contextmanager
+def s3_blobs() -> Iterator[dict[str, str]]:
+    """moto's S3-compatible server on loopback with a fresh bucket; the BLOB_* settings that point at it."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint, bucket = f"http://127.0.0.1:{port}", f"cc-cluster-{uuid.uuid4().hex[:8]}"
+    try:
+        keys = {"aws_access_key_id": S3_KEYS["BLOB_S3_KEY_ID"], "aws_secret_access_key": S3_KEYS["BLOB_S3_SECRET"]}
+        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **keys).create_bucket(Bucket=bucket)
+        yield {"BLOB_URL": f"s3://{bucket}/photos", "BLOB_S3_ENDPOINT": endpoint, **S3_KEYS}
+    finally:
+        server.stop()
+
+
 @asynccontextmanager
 async def running_cluster(
-    plan: ClusterPlan, workdir: Path, postgres_url: str, redis_url: str
+    plan: ClusterPlan, workdir: Path, postgres_url: str, redis_url: str, extra: dict[str, str] | None = None
 ) -> AsyncIterator[Cluster]:
     prefix = f"cc_cluster_{uuid.uuid4().hex[:8]}"
     ports = [free_port() for _ in range(plan.replicas)]
@@ -155,6 +195,7 @@ async def running_cluster(
             "WORK_QUEUE_URL": redis_url,
             "WORK_QUEUE_IDLE_S": str(plan.lease_s),
             "REPLY_LEASE_S": str(plan.lease_s),
+            "UPDATE_LEASE_S": str(plan.update_lease_s),
             "ANALYSIS_WORKERS": "1",
             "PICTURE_WORKERS": "1",
             "WEBHOOK_URL": "https://bot.example/hook",
@@ -162,7 +203,7 @@ async def running_cluster(
             "WEBHOOK_SECRET": SECRET,
             "WEEKLY_POST_CHECK_S": "0",
             "DIGEST_CHECK_S": "0",
-        }
+        } | (extra or {})
         data_dir = workdir / "data"  # one blob folder for all: the workers read the photos the replicas stored
 
         def process(name: str, argv: tuple[str, ...], extra: dict[str, str]) -> BotProcess:
@@ -215,32 +256,116 @@ class Sent:
     at: float
 
 
-async def burst(cluster: Cluster, plan: ClusterPlan, report: ClusterReport) -> tuple[list[Sent], list[Sent]]:
-    """The photos and commands, sent as fast as members could; returns what was sent."""
-    emu = cluster.emu
+@dataclass
+class Burst:
+    photos: list[Sent] = field(default_factory=list)
+    commands: list[Sent] = field(default_factory=list)
+    choosers: list[Sent] = field(default_factory=list)  # /lang: its answer's first button is pressed
+    presses: dict[Sent, tuple[int, str]] = field(default_factory=dict)  # /lang → (its answer, the query id)
+    users: dict[int, int] = field(default_factory=dict)  # private chat → its member
+
+
+def burst_pictures(plan: ClusterPlan) -> tuple[dict[tuple[int, int], bytes], dict[str, bytes]]:
+    """(chat index, photo index) → what its member sends; and the booth site's originals (code → bytes). Chats from
+    `plan.chats` on send phone photos of QR strips, each with its own code (every chat files its own strips)."""
+    pictures, originals = {}, {}
+    for chat, photo in itertools.product(range(plan.chats + plan.qr_chats), range(plan.photos_per_chat)):
+        seed = 1 + chat * 64 + photo
+        if chat < plan.chats:
+            pictures[(chat, photo)] = unique_copy(load_strip(f"c{photo:03d}", photo).original, seed)
+        else:
+            strip = load_strip(f"q{chat:02d}{photo:03d}", chat * 16 + photo)
+            pictures[(chat, photo)], originals[strip.code] = unique_copy(strip.phone_photo, seed), strip.original
+    return pictures, originals
+
+
+async def burst(
+    cluster: Cluster, plan: ClusterPlan, report: ClusterReport, pictures: dict[tuple[int, int], bytes]
+) -> Burst:
+    """The photos and commands, sent as fast as members could, with the kills half-way; returns what was sent."""
+    emu, sent = cluster.emu, Burst()
     groups = []
-    for index in range(plan.chats):
+    for index in range(plan.chats + plan.qr_chats):
         owner = emu.create_user(f"Member{index}", language_code="ko" if index % 2 else "en")
         groups.append((emu.create_chat("group", title=f"Cluster {index}", user=owner)["id"], owner["id"]))
     talkers = []
     for index in range(plan.command_users):
         user = emu.create_user(f"Talker{index}", language_code="en")
         talkers.append((emu.create_chat("private", user=user)["id"], user["id"]))
-    pictures = await asyncio.to_thread(
-        lambda: {
-            (chat, photo): unique_copy(load_strip(f"c{photo:03d}", photo).original, 1 + chat * 64 + photo)
-            for chat, photo in itertools.product(range(plan.chats), range(plan.photos_per_chat))
-        }
-    )
-    photos, commands = [], []
-    for photo, (index, (chat_id, user_id)) in itertools.product(range(plan.photos_per_chat), enumerate(groups)):
+    sent.users = dict(talkers)
+    order = list(itertools.product(range(plan.photos_per_chat), enumerate(groups)))
+    for number, (photo, (index, (chat_id, user_id))) in enumerate(order):
+        if number == len(order) // 2:
+            await kill_some(cluster, plan, report)
         message = await emu.send_photo(chat_id, user_id, pictures[(index, photo)])
-        photos.append(Sent(chat_id, message["message_id"], time.monotonic()))
+        sent.photos.append(Sent(chat_id, message["message_id"], time.monotonic()))
         for chat, user in talkers:
-            asked = await emu.send_text(chat, user, "/help")
-            commands.append(Sent(chat, asked["message_id"], time.monotonic()))
-    report.photos, report.commands = len(photos), len(commands)
-    return photos, commands
+            command = "/lang" if number % 2 else "/help"
+            asked = await emu.send_text(chat, user, command)
+            (sent.choosers if command == "/lang" else sent.commands).append(
+                Sent(chat, asked["message_id"], time.monotonic())
+            )
+    report.photos, report.commands = len(sent.photos), len(sent.commands) + len(sent.choosers)
+    return sent
+
+
+async def kill_some(cluster: Cluster, plan: ClusterPlan, report: ClusterReport) -> None:
+    """kill -9 (the whole process group) of the first workers and replicas, each replica once it is in the middle
+    of handling a photo (its claim row holds one): what they held must not be lost."""
+    for replica in cluster.replicas[: plan.kill_replicas]:
+        await holding_a_photo(cluster.database_url, replica.pid)
+    for process in cluster.workers[: plan.kill_workers] + cluster.replicas[: plan.kill_replicas]:
+        await process.kill()
+    report.killed_workers, report.killed_replicas = plan.kill_workers, plan.kill_replicas
+
+
+async def holding_a_photo(database_url: str, pid: int, timeout_s: float = 60.0) -> None:
+    """Until the replica with this pid holds an update with a photo it has not finished (storage.seen_updates: the
+    owner is host:pid:…)."""
+    connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline:
+            held = await connection.fetchval(
+                "SELECT count(*) FROM seenupdate WHERE owner LIKE $1 AND lease_until IS NOT NULL"
+                " AND payload LIKE '%\"photo\"%'",
+                f"%:{pid}:%",
+            )
+            if held:
+                return
+            await asyncio.sleep(0.05)
+    finally:
+        await connection.close()
+    raise RuntimeError(f"the replica {pid} never held a photo to be killed with")
+
+
+async def taken_over(database_url: str) -> int:
+    connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        return int(await connection.fetchval("SELECT coalesce(sum(takeovers), 0) FROM seenupdate"))
+    finally:
+        await connection.close()
+
+
+async def press_buttons(emu: BotApiEmulator, sent: Burst) -> None:
+    """Press the first button of each /lang answer that has come (each answer once, for the earliest /lang still
+    waiting before it)."""
+    used = {message_id for message_id, _query in sent.presses.values()}
+    for asked in sent.choosers:
+        if asked in sent.presses:
+            continue
+        for record in emu.bot_messages(asked.chat_id):
+            buttons = (record.message.get("reply_markup") or {}).get("inline_keyboard") or []
+            if record.message_id > asked.message_id and record.message_id not in used and buttons and buttons[0]:
+                user = sent.users[asked.chat_id]
+                query = await emu.press_button(asked.chat_id, user, record.message_id, buttons[0][0]["callback_data"])
+                sent.presses[asked] = (record.message_id, query)
+                used.add(record.message_id)
+                break
+
+
+def press_answered(emu: BotApiEmulator, query: str) -> bool:
+    return any(answer["callback_query_id"] == query for answer in emu.callback_answers)
 
 
 def replies_to(emu: BotApiEmulator, sent: Sent) -> list[int]:
@@ -268,40 +393,49 @@ async def album_rows(database_url: str) -> tuple[int, int, dict[int, int]]:
     return sum(r["n"] for r in rows), sum(r["a"] for r in rows), {r["chat_id"]: r["n"] for r in rows}
 
 
-async def settle(cluster: Cluster, plan: ClusterPlan, photos: list[Sent], commands: list[Sent]) -> dict[Sent, float]:
-    """Until every photo has an answer and every command one, all photos analysed, then QUIET_S of calm (a second
-    answer would show by then); returns when each photo's answer was first seen (to the half second)."""
+async def settle(cluster: Cluster, plan: ClusterPlan, sent: Burst) -> dict[Sent, float]:
+    """Until every photo has an answer, every command one, every button press its answer, all photos analysed, then
+    QUIET_S of calm (a second answer would show by then); returns when each photo's answer was first seen."""
     emu, deadline = cluster.emu, time.monotonic() + plan.settle_timeout_s
     answered_at: dict[Sent, float] = {}
     while time.monotonic() < deadline:
-        for photo in photos:
+        await press_buttons(emu, sent)
+        for photo in sent.photos:
             if photo not in answered_at and replies_to(emu, photo):
                 answered_at[photo] = time.monotonic()
-        if len(answered_at) == len(photos) and all(answered(emu, c) for c in commands):
+        if (
+            len(answered_at) == len(sent.photos)
+            and all(answered(emu, c) for c in sent.commands)
+            and len(sent.presses) == len(sent.choosers)
+            and all(press_answered(emu, query) for _, query in sent.presses.values())
+        ):
             _, analysed, _ = await album_rows(cluster.database_url)
-            if analysed >= len(photos):
+            if analysed >= len(sent.photos):
                 break
         await asyncio.sleep(0.5)
     await asyncio.sleep(QUIET_S)
     return answered_at
 
 
-async def check(
-    cluster: Cluster, plan: ClusterPlan, photos: list[Sent], commands: list[Sent], report: ClusterReport
-) -> None:
+async def check(cluster: Cluster, plan: ClusterPlan, sent: Burst, report: ClusterReport) -> None:
     emu = cluster.emu
-    for photo in photos:
+    for photo in sent.photos:
         replies = replies_to(emu, photo)
         where = f"photo {photo.message_id} in chat {photo.chat_id}"
         if not replies:
             report.lost.append(f"{where}: never answered")
         elif len(replies) > 1:
             report.duplicates.append(f"{where}: answered {len(replies)} times")
-    for command in commands:
+    for command in sent.commands + sent.choosers:
         if not answered(emu, command):
-            report.lost.append(f"/help {command.message_id} in chat {command.chat_id}: not answered")
+            report.lost.append(f"command {command.message_id} in chat {command.chat_id}: not answered")
+    for asked in sent.choosers:
+        press = sent.presses.get(asked)
+        if press is None or not press_answered(emu, press[1]):
+            report.lost.append(f"the button under the answer to /lang {asked.message_id}: press not answered")
+    report.presses = len(sent.presses)
     report.stored, report.analysed, per_chat = await album_rows(cluster.database_url)
-    for chat in {p.chat_id for p in photos}:
+    for chat in {p.chat_id for p in sent.photos}:
         filed = per_chat.get(chat, 0)
         if filed < plan.photos_per_chat:
             report.lost.append(f"chat {chat}: {filed} of {plan.photos_per_chat} photos stored")
@@ -310,17 +444,26 @@ async def check(
     if report.analysed < report.stored:
         report.lost.append(f"{report.stored - report.analysed} photos never analysed")
     report.forwarded = list(cluster.proxy.forwarded)
+    report.taken_over = await taken_over(cluster.database_url)
 
 
 async def run_cluster(plan: ClusterPlan, workdir: Path, postgres_url: str, redis_url: str) -> ClusterReport:
     report = ClusterReport(plan)
-    async with running_cluster(plan, workdir, postgres_url, redis_url) as cluster:
-        started = time.monotonic()
-        photos, commands = await burst(cluster, plan, report)
-        answered_at = await settle(cluster, plan, photos, commands)
-        report.burst_s = max(answered_at.values(), default=time.monotonic()) - started
-        report.photo_latencies_s = [answered_at[p] - p.at for p in photos if p in answered_at]
-        await check(cluster, plan, photos, commands, report)
+    pictures, originals = await asyncio.to_thread(burst_pictures, plan)
+    booth = LoadBoothSite(photos=originals)
+    await booth.start()
+    try:
+        with contextlib.ExitStack() as stack:
+            extra = {"LOOPBACK_BOOTH": booth.route} | (stack.enter_context(s3_blobs()) if plan.s3 else {})
+            async with running_cluster(plan, workdir, postgres_url, redis_url, extra) as cluster:
+                started = time.monotonic()
+                sent = await burst(cluster, plan, report, pictures)
+                answered_at = await settle(cluster, plan, sent)
+                report.burst_s = max(answered_at.values(), default=time.monotonic()) - started
+                report.photo_latencies_s = [answered_at[p] - p.at for p in sent.photos if p in answered_at]
+                await check(cluster, plan, sent, report)
+    finally:
+        await booth.stop()
     return report
 
 
@@ -329,12 +472,25 @@ def main() -> None:
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--chats", type=int, default=4)
+    parser.add_argument("--qr-chats", type=int, default=0, help="chats sending phone photos of QR strips")
     parser.add_argument("--photos", type=int, default=3, help="photos per chat")
+    parser.add_argument("--kill-replicas", type=int, default=0, help="kill -9 this many replicas mid-burst")
+    parser.add_argument("--kill-workers", type=int, default=0, help="kill -9 this many workers mid-burst")
+    parser.add_argument("--s3", action="store_true", help="blobs in moto's S3-compatible server on loopback")
     args = parser.parse_args()
     postgres, redis = os.environ.get("TEST_POSTGRES_URL"), os.environ.get("TEST_REDIS_URL")
     if not postgres or not redis:
         sys.exit("set TEST_POSTGRES_URL and TEST_REDIS_URL (make cluster starts the servers and sets them)")
-    plan = ClusterPlan(replicas=args.replicas, workers=args.workers, chats=args.chats, photos_per_chat=args.photos)
+    plan = ClusterPlan(
+        replicas=args.replicas,
+        workers=args.workers,
+        chats=args.chats,
+        qr_chats=args.qr_chats,
+        photos_per_chat=args.photos,
+        kill_replicas=args.kill_replicas,
+        kill_workers=args.kill_workers,
+        s3=args.s3,
+    )
     with tempfile.TemporaryDirectory(prefix="cc-cluster-") as tmp:
         report = asyncio.run(run_cluster(plan, Path(tmp), postgres, redis))
     for name, value in report.metrics().items():

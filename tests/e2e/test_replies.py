@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
+from telegram import Update
+
+from bot.app import HANDLING
 from handlers.replies import PHOTO_ANSWER, deliver_all_lapsed
 from storage.albums import NewMedia
 from storage.models import ReplyState
@@ -93,3 +97,24 @@ async def test_an_answer_marked_sent_is_never_sent_again(harness: Harness) -> No
     assert await deliver_all_lapsed(harness.app.bot, harness.services) == 0
     assert _answers(harness, chat["id"]) == []
     assert await harness.services.shared.replies.state(reply) == (ReplyState.finished, 4242)
+
+
+async def test_a_photo_update_handled_again_is_not_answered_twice(harness: Harness) -> None:
+    """A replica that died after storing a photo leaves its update to another (bot.webhook): handled again, the
+    photo is found stored with its answer owed to this very message, so nothing more is said; the same picture sent
+    again as a new message is still told it is a duplicate."""
+    user, chat = _private(harness)
+    picture = noisy_jpeg(3)
+    sent = await harness.emu.send_photo(chat["id"], user["id"], picture)
+    await harness.reply(chat["id"], lambda m: "Saved" in text_of(m))
+    again = Update.de_json({"update_id": 990_001, "message": sent}, harness.app.bot)
+    assert again is not None
+    tasks: set[asyncio.Task[Any]] = set()
+    HANDLING.set(tasks)  # the photo handler runs as a task (block=False): wait for it
+    await harness.app.process_update(again)
+    await asyncio.gather(*tasks)
+    resent = await harness.emu.send_photo(chat["id"], user["id"], picture)
+    await harness.reply(chat["id"], lambda m: "already" in text_of(m))
+    told = [m.message_id for m in harness.bot_messages(chat["id"]) if "already" in text_of(m)]
+    assert len(told) == 1 and told[0] > resent["message_id"]  # the new message only
+    assert len(_answers(harness, chat["id"])) == 1

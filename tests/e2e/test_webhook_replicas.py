@@ -1,32 +1,37 @@
 """Webhook mode as several replicas behind a load balancer: an update Telegram re-sends to another replica is
-handled once (claims in the database or in Redis); the operations endpoints; a shutdown that finishes what it took."""
+handled once (claims in the database); an update a dead replica held is handled by another; the operations
+endpoints; a shutdown that finishes what it took."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import asyncpg
 import pytest
 from prometheus_client import REGISTRY
+from sqlmodel import col, select
 
 from bot.app import build_application
 from bot.webhook import SECRET_HEADER, running_webhook
 from pipeline.settings import Settings
 from pipeline.workers import CpuPool
 from playground.emulator import BotApiEmulator
+from storage.db import Database
+from storage.models import SeenUpdate
+from storage.seen_updates import SeenUpdates
 from tests.e2e.harness import TOKEN, raw_command_update, text_of
 
 SECRET = "replica_secret-1"
 HOOK = "/telegram-hook"
 
 
-def replica_settings(
-    emu: BotApiEmulator, data_dir: Path, database_url: str, claims_redis: tuple[str, str] | None = None
-) -> Settings:
-    redis = {"redis_url": claims_redis[0], "redis_key_prefix": claims_redis[1]} if claims_redis else {}
+def replica_settings(emu: BotApiEmulator, data_dir: Path, database_url: str, **extra: Any) -> Settings:
     return Settings(
         _env_file=None,
         telegram_bot_token=TOKEN,
@@ -39,7 +44,7 @@ def replica_settings(
         webhook_secret=SECRET,
         weekly_post_check_s=0,
         digest_check_s=0,
-        **redis,
+        **extra,
     )
 
 
@@ -57,11 +62,10 @@ async def test_two_replicas_handle_a_resent_update_once(
     emu: BotApiEmulator,
     tmp_path: Path,
     database_url: str,
-    claims_redis: tuple[str, str] | None,
     cpu_pool: CpuPool,
     picture_pool: CpuPool,
 ) -> None:
-    settings = replica_settings(emu, tmp_path / "data", database_url, claims_redis)
+    settings = replica_settings(emu, tmp_path / "data", database_url)
     update, chat_id = raw_command_update(emu, 7001, "/album")
     duplicates_before = metric("choosecheese_updates_duplicate_total")
     async with AsyncExitStack() as stack:
@@ -90,6 +94,41 @@ async def test_two_replicas_handle_a_resent_update_once(
         assert (await http.post(second, json=other, headers={SECRET_HEADER: SECRET})).status == 200
         await emu.wait_for_bot_message(other_chat, timeout=20)  # a later update went through: the first is done
     assert len(emu.bot_messages(chat_id)) == 1
+
+
+async def test_an_update_a_dead_replica_held_is_handled_by_another_once(
+    emu: BotApiEmulator, tmp_path: Path, database_url: str, cpu_pool: CpuPool, picture_pool: CpuPool
+) -> None:
+    settings = replica_settings(emu, tmp_path / "data", database_url, update_lease_s=1.0)
+    held, held_chat = raw_command_update(emu, 7101, "/album")  # block=False: handled in a task of its own
+    fresh, fresh_chat = raw_command_update(emu, 7102, "/help")
+    app = build_application(settings, cpu=cpu_pool, pictures=picture_pool)
+    async with running_webhook(app, settings, port=0) as port, aiohttp.ClientSession() as http:
+        bot_id = app.bot.id
+        dead = SeenUpdates(Database(settings.database_url), owner="killed-replica", lease=timedelta(seconds=0.5))
+        try:
+            assert await dead.claim(bot_id, 7101, held)  # accepted (200) by a replica killed before handling it
+        finally:
+            await dead.db.dispose()
+        posted = await http.post(f"http://127.0.0.1:{port}{HOOK}", json=fresh, headers={SECRET_HEADER: SECRET})
+        assert posted.status == 200
+        await emu.wait_for_bot_message(fresh_chat, timeout=20)
+        reply = await emu.wait_for_bot_message(held_chat, timeout=20)  # the sweep took it over
+        assert "empty" in text_of(reply)
+        resent = await http.post(f"http://127.0.0.1:{port}{HOOK}", json=held, headers={SECRET_HEADER: SECRET})
+        assert resent.status == 200  # Telegram's late re-send: already taken
+        seen = app.bot_data.services.db if app.bot_data.services else None
+        assert seen is not None
+        for _ in range(50):  # the claim is cleared just after the handler's task returned (after its send)
+            async with seen.session() as session:
+                held_rows = (
+                    await session.exec(select(SeenUpdate).where(col(SeenUpdate.lease_until).is_not(None)))
+                ).all()
+            if not held_rows:
+                break
+            await asyncio.sleep(0.1)
+        assert held_rows == []  # both handled to the end (the /album task included): nothing left to take over
+    assert len(emu.bot_messages(held_chat)) == 1 and len(emu.bot_messages(fresh_chat)) == 1
 
 
 async def test_health_readiness_and_metrics(
