@@ -34,7 +34,7 @@ from telegram import Update
 
 from bot.app import HANDLING, BotApplication, _post_init, _post_shutdown, bot_miniapp
 from bot.operations import Operations
-from handlers.updates import parse_update
+from handlers.updates import parse_update_payload
 from miniapp.server import build_app, serve
 from pipeline.metrics import UPDATES_DUPLICATE, UPDATES_RECEIVED, UPDATES_TAKEN_OVER
 from pipeline.services import Services
@@ -135,7 +135,7 @@ def webhook_app(
         if secret is not None and not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
             raise web.HTTPForbidden()
         try:
-            update = parse_update(await request.read(), app.bot)
+            payload, update = parse_update_payload(await request.read(), app.bot)
         except ValueError as exc:
             raise web.HTTPBadRequest() from exc
         try:

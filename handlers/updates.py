@@ -73,6 +73,11 @@ MAX_UPDATE_ID = 2**63  # a database integer; Telegram's are far smaller
 
 def parse_update(body: bytes, bot: Bot) -> Update:
     """The update a webhook request carries, or ValueError for a body that is not one (forged or broken)."""
+    return parse_update_payload(body, bot)[1]
+
+
+def parse_update_payload(body: bytes, bot: Bot) -> tuple[dict[str, Any], Update]:
+    """The webhook body as JSON and as the update it carries (ValueError: not an update)."""
     try:
         payload = json.loads(body)
     except (ValueError, RecursionError) as exc:  # RecursionError: "[[[[…" nested deeper than the parser goes
@@ -81,6 +86,6 @@ def parse_update(body: bytes, bot: Bot) -> Update:
     if not isinstance(update_id, int) or isinstance(update_id, bool) or not 0 <= update_id < MAX_UPDATE_ID:
         raise ValueError("the body is not an update (no update_id)")
     try:
-        return Update.de_json(payload, bot)
+        return payload, Update.de_json(payload, bot)
     except Exception as exc:  # PTB raises whatever a malformed nested object makes it raise
         raise ValueError(f"the body is not an update: {type(exc).__name__}") from exc

@@ -62,7 +62,9 @@ RECLUSTER_EVERY_FACES = 40  # a full re-cluster of a chat after this many new fa
 NEW_FACES_KEY = "recluster:new_faces"  # the chat's count of faces filed since its last re-cluster (ChatKeys)
 NEW_FACES_TTL_S = 2 * 24 * 3600  # the nightly re-cluster resets it anyway
 ANALYSIS_CLAIM = "analyse"  # JobClaims name: one process analyses a photo at a time
-ANALYSIS_LEASE = timedelta(minutes=10)  # then another process may take over (its owner died)
+# A photo's analysis claim lapses this long after its owner stops renewing it (every third of it), so a process that
+# died mid-analysis holds its photos back for at most this long, after a restart or from the other replicas.
+ANALYSIS_LEASE = timedelta(seconds=30)
 OTHERS_POLL_S = 0.5  # how often a photo another process analyses is looked at again
 # A detection the smile model's landmarker cannot read as a face either is kept only when the detector is this sure:
 # on ../shared/eval/photobooth every such detection below it was a balloon, a texture or a smudge of a crowd. The
@@ -514,11 +516,22 @@ class PhotoAnalyser:
             if self.claims is None:
                 return await self._analyse_claimed(photo)
             if await self.claims.claim(ANALYSIS_CLAIM, str(photo_id), self.analysis_lease):
+                renewing = asyncio.create_task(self._keep_claim(str(photo_id)))
                 try:
                     return await self._analyse_claimed(photo)
                 finally:
+                    renewing.cancel()
                     await self.claims.release(ANALYSIS_CLAIM, str(photo_id))
             await asyncio.sleep(OTHERS_POLL_S)  # another process analyses it: its result is read back here
+
+    async def _keep_claim(self, slot: str) -> None:
+        assert self.claims is not None
+        while True:
+            await asyncio.sleep(self.analysis_lease.total_seconds() / 3)
+            try:
+                await self.claims.renew(ANALYSIS_CLAIM, slot, self.analysis_lease)
+            except Exception as exc:  # the database was unreachable for a moment: the next round tries again
+                log.warning("renewing the analysis claim of photo %s failed: %s", slot, exc)
 
     async def _analyse_claimed(self, photo: Photo) -> FiledAnalysis | None:
         photo_id = saved_id(photo.id)

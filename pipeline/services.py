@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from booths import SafeFetcher
-from pipeline.analysis import AnalysisHook, FiledAnalysis, PhotoAnalyser
+from pipeline.analysis import ANALYSIS_LEASE, AnalysisHook, FiledAnalysis, PhotoAnalyser
 from pipeline.intake import Intake
 from pipeline.openai_refine import OpenAIRefiner
 from pipeline.pose_examples import PoseExamples, deidentified, drawn_card
@@ -130,7 +130,8 @@ class Services:
             locks=shared.locks,
             keys=shared.keys,
             claims=shared.claims,
-            analysis_lease=timedelta(seconds=settings.work_queue_idle_s),
+            # never longer than a dead worker's task takes to come back to another worker
+            analysis_lease=min(ANALYSIS_LEASE, timedelta(seconds=settings.work_queue_idle_s)),
         )
         queue = WorkQueue(make_broker(settings), settings.work_queue_wait_s)
         queue.broker.state.analyser = analyser

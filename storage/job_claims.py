@@ -51,6 +51,17 @@ class JobClaims:
             )
             return taken.rowcount == 1
 
+    async def renew(self, name: str, slot: str, ttl: timedelta) -> bool:
+        """Extend a claim this process holds by `ttl` from now; False when it is no longer ours (it lapsed and
+        another process took it)."""
+        async with self.db.session() as session:
+            renewed = await session.exec(
+                update(JobClaim)
+                .where(col(JobClaim.name) == name, col(JobClaim.slot) == slot, col(JobClaim.owner) == self.owner)
+                .values(expires_at=utcnow() + ttl)
+            )
+            return renewed.rowcount == 1
+
     async def release(self, name: str, slot: str) -> None:
         """Give back a claim this process holds (the work is done, or failed and may be tried again)."""
         async with self.db.session() as session:

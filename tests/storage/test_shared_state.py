@@ -129,6 +129,22 @@ async def test_job_claims_run_once_and_pass_on_when_expired(two_dbs: tuple[Datab
     assert await one.claim("analyse", "7", hour)
 
 
+async def test_a_renewed_claim_holds_past_its_first_lease_and_only_its_owner_renews(
+    two_dbs: tuple[Database, Database],
+) -> None:
+    one, two = JobClaims(two_dbs[0], owner="one"), JobClaims(two_dbs[1], owner="two")
+    lease = timedelta(seconds=0.3)
+    assert await one.claim("analyse", "9", lease)
+    for _ in range(3):
+        await asyncio.sleep(0.15)
+        assert await one.renew("analyse", "9", lease)
+        assert not await two.claim("analyse", "9", lease), "renewed: still held"
+    assert not await two.renew("analyse", "9", lease), "a claim is renewed by its owner only"
+    await asyncio.sleep(0.4)
+    assert await two.claim("analyse", "9", lease), "no longer renewed (its owner died): taken over"
+    assert not await one.renew("analyse", "9", lease), "the old owner learns it lost the claim"
+
+
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_the_chat_lock_holds_across_processes_on_postgresql(database_url: str) -> None:
     one, two = PgChatLocks(database_url), PgChatLocks(database_url)
