@@ -66,6 +66,10 @@ def test_finger_heart_needs_the_thumb_on_a_half_bent_index() -> None:
     fist = hand_points({f: (75.0, 100.0, 60.0) for f in ("index", "middle", "ring", "pinky")})
     fist[4] = (fist[6] + fist[7]) / 2 + np.array([10.0, 0.0, 0.0])  # a fist, thumb over the folded index
     assert finger_heart_confidence(hand_features(fist, "right")) < MIN_CONFIDENCE
+    turn = np.radians(110.0)  # the same hand lying on its side, thumb pointing down a little: a fist in crossed arms
+    lying = points.copy()
+    lying[:, :2] = points[:, :2] @ np.array([[np.cos(turn), np.sin(turn)], [-np.sin(turn), np.cos(turn)]])
+    assert finger_heart_confidence(hand_features(lying, "right")) < MIN_CONFIDENCE
 
 
 def test_a_gate_overrules_the_classifier() -> None:
