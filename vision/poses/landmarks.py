@@ -226,11 +226,7 @@ def hands_at_wrists(
             continue
         # A known hand accounts for this wrist only when it is nearer to it than to the other wrist: two hands held
         # together (a flower cup under the chin) have their wrists close, and one hand found must not hide the other.
-        if any(
-            np.linalg.norm(hand.points[0, :2] - centre)
-            < min(0.5 * half_side, np.linalg.norm(hand.points[0, :2] - other))
-            for hand in known
-        ):
+        if any(_claims(hand, centre, other, 0.5 * half_side) for hand in known):
             continue
         pixels, crop = region(
             rgb, centre[0] - half_side, centre[1] - half_side, centre[0] + half_side, centre[1] + half_side
@@ -240,6 +236,12 @@ def hands_at_wrists(
             continue
         found.extend(to_image(hand, crop) for hand in models.hands(pixels))
     return found
+
+
+def _claims(hand: HandLandmarks, centre: np.ndarray, other: np.ndarray, within: float) -> bool:
+    """Whether a found hand accounts for the wrist at `centre` (not the one at `other`)."""
+    distance = float(np.linalg.norm(hand.points[0, :2] - centre))
+    return distance < min(within, float(np.linalg.norm(hand.points[0, :2] - other)))
 
 
 def hands_near_face(
