@@ -18,7 +18,7 @@ from evals.pose_renders.faces import FaceSource, paste_face
 from evals.pose_renders.figure import FOLDED, PALM, Arm, Colour, Drawn, Hand, HandShape, Person, draw_person
 from evals.pose_renders.raster import Canvas
 
-# Drawn at 2x and scaled down (smooth edges). At 1x the eval takes a quarter less CPU but the figures move: flower
+# Drawn at 2x and scaled down (smooth edges). At 1x the eval took 204 s of CPU, not 247, but the figures move: flower
 # cup recall 0.60 -> 0.35 (its two hands' landmarks sit near the rule's edge), so the cheaper drawing was not kept.
 SUPERSAMPLE = 2
 SINGLE_SIZE, PAIR_SIZE = (600, 760), (880, 700)  # width, height of a cut

@@ -44,7 +44,7 @@ RESCUE_MIN_INSIDE = 0.5
 # A closer look around a face (a square of this many face widths each side of a point this many face heights below
 # the face's middle) where the hands of hearts, flower cups and cheek poses are: in a cut read whole the palm
 # detector sees such a hand at 15-20 px and misses it (on the pose renders: 11 of 16 joint-heart hands found, 16 of
-# 16 with this look). Only when the body shows more wrists there than hands were found, or no body was found.
+# 16 with this look). Only when the body shows more wrists there than hands were found (no body: no hand).
 NEAR_FACE_SIDE, NEAR_FACE_DOWN, NEAR_FACE_WRIST_VISIBILITY = 1.8, 0.8, 0.2
 # Two hands whose 21 points lie this close (mean distance / hand size) are one hand seen by two crops.
 SAME_HAND = 0.35
@@ -248,19 +248,21 @@ def hands_near_face(
     rgb: np.ndarray, face: Box, body: BodyLandmarks | None, known: Sequence[HandLandmarks], models: LandmarkModels
 ) -> list[HandLandmarks]:
     """Hands looked for again in a square around the face (NEAR_FACE_*) when fewer were found there than the body
-    has wrists there (or no body was found)."""
+    has wrists there (without a body: when none was found there)."""
     x, y, w, h = face
     cx, cy, half = x + w / 2, y + h / 2 + NEAR_FACE_DOWN * h, NEAR_FACE_SIDE * w
 
     def inside(point: np.ndarray) -> bool:
         return abs(float(point[0]) - cx) <= half and abs(float(point[1]) - cy) <= half
 
+    # Without a body (Pose misses most people of a crowded group photo) only a face with no hand near it at all.
+    wrists = 1
     if body is not None:
         wrists = sum(
             body.seen(wrist, NEAR_FACE_WRIST_VISIBILITY) and inside(body.points[wrist]) for wrist, _ in WRIST_AND_TIPS
         )
-        if wrists <= sum(inside(hand.centre) for hand in known):
-            return []
+    if wrists <= sum(inside(hand.centre) for hand in known):
+        return []
     pixels, crop = region(rgb, cx - half, cy - half, cx + half, cy + half)
     if min(pixels.shape[:2]) < 16:
         return []
