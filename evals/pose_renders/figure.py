@@ -21,6 +21,7 @@ RADII = {"index": (9.5, 7.8), "middle": (10.0, 8.0), "ring": (9.2, 7.6), "pinky"
 FAN = {"index": 4.0, "middle": 0.0, "ring": -4.0, "pinky": -9.0}  # natural sideways angle of each finger
 FIRST = {"index": 5, "middle": 9, "ring": 13, "pinky": 17}
 THUMB_CMC, THUMB_LENGTHS = np.array([24.0, 22.0, 6.0]), (32.0, 30.0, 25.0)
+THUMB_REACH = 0.97 * sum(THUMB_LENGTHS)  # CMC to tip, thumb all but straight
 FOLDED = (85.0, 100.0, 55.0)
 # Body, in face widths from the face centre.
 SHOULDER = np.array([1.2, 1.55, 0.3])
@@ -59,6 +60,11 @@ class HandShape:
                 current = current + length * (np.cos(bent) * direction + np.sin(bent) * np.array([0.0, 0.0, 1.0]))
                 points[FIRST[finger] + 1 + joint] = current
         tip = np.array(self.thumb_tip if self.thumb_tip is not None else (-5.0, 55.0, 32.0))
+        # A tip out of the thumb's reach is pulled back along the same line: a thumb stretched to an impossible
+        # length is a hand MediaPipe (trained on real hands) cannot read, as the first finger hearts were.
+        reach = float(np.linalg.norm(tip - THUMB_CMC))
+        if reach > THUMB_REACH:
+            tip = THUMB_CMC + (tip - THUMB_CMC) * (THUMB_REACH / reach)
         points[1] = THUMB_CMC
         towards = unit_vector(unit_vector(tip - THUMB_CMC) + np.array([0.45, -0.1, 0.0]))
         points[2] = THUMB_CMC + THUMB_LENGTHS[0] * towards

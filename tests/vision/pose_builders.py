@@ -97,9 +97,11 @@ def ok_points() -> np.ndarray:
 
 
 def finger_heart_points() -> np.ndarray:
-    """A finger heart: index half bent, the thumb raised along it so the two tips cross; three fingers folded."""
-    points = hand_points({**folded("middle", "ring", "pinky"), "index": (30.0, 20.0, 10.0)})
-    points[4] = points[7] + np.array([6.0, 2.0, 0.0])
+    """A finger heart: the index bent at its knuckle, the thumb stretched up along it with its tip crossing the
+    index's middle bone on the thumb side; three fingers folded. (A thumb ending at the tip of a nearly straight
+    index, as this builder first drew it, is 1.5 times longer than a thumb.)"""
+    points = hand_points({**folded("middle", "ring", "pinky"), "index": (70.0, 45.0, 15.0)})
+    points[4] = (points[6] + points[7]) / 2 + np.array([10.0, 0.0, 0.0])
     points[3] = points[2] + 0.55 * (points[4] - points[2])
     return points
 

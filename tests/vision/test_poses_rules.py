@@ -140,3 +140,14 @@ def test_a_hand_goes_to_the_body_whose_wrist_it_is_even_near_another_face() -> N
     assert assign_hands([reaching], [LEFT_FACE, RIGHT_FACE], [None, None]) == [1]
     far_away = HandLandmarks(tips((2000, 2000), (2000, 2010), (2000, 2020)), "left", 0.9)
     assert assign_hands([far_away], [LEFT_FACE, RIGHT_FACE], [None, None]) == [None]
+
+
+def test_a_hand_above_a_head_is_not_given_to_a_person_whose_elbows_are_both_low() -> None:
+    """Bunny ears: the maker's wrist is hidden behind the wearer's head, so no body claims the V; the wearer's own
+    arms hang down (elbows far below), so the V cannot be theirs and goes to the next face."""
+    ears = HandLandmarks(tips((545, 260), (520, 300), (560, 300)), "left", 0.9)
+    arms_down = upright_body(RIGHT_FACE, ((480, 900), (620, 900)))  # elbows at y = 636
+    assert assign_hands([ears], [LEFT_FACE, RIGHT_FACE], [None, arms_down]) == [0]
+    assert assign_hands([ears], [LEFT_FACE, RIGHT_FACE], [None, None]) == [1]  # without the wearer's body: nearest
+    raised = upright_body(RIGHT_FACE, ((480, 900), (620, 900)), elbows=((680, 400), (420, 640)))
+    assert assign_hands([ears], [LEFT_FACE, RIGHT_FACE], [None, raised]) == [1]  # an elbow up: may be the wearer's

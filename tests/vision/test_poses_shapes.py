@@ -54,12 +54,22 @@ def test_thumb_pointing_down_is_not_thumbs_up() -> None:
     assert classify_hand(down, "right").name != "thumbs_up"
 
 
-def test_finger_heart_needs_the_tips_together() -> None:
+def test_finger_heart_needs_the_thumb_on_a_half_bent_index() -> None:
     points = SHAPE_POINTS["finger_heart"]()
     assert finger_heart_confidence(hand_features(points, "right")) >= MIN_CONFIDENCE
     apart = points.copy()
-    apart[4, 0] += 60.0  # thumb tip moved away from the index
+    apart[4, 0] += 40.0  # thumb tip moved off the index
     assert finger_heart_confidence(hand_features(apart, "right")) < MIN_CONFIDENCE
+    straight = hand_points({f: (75.0, 100.0, 60.0) for f in ("middle", "ring", "pinky")})
+    straight[4] = (straight[6] + straight[7]) / 2 + np.array([10.0, 0.0, 0.0])  # a pointing index, thumb against it
+    assert finger_heart_confidence(hand_features(straight, "right")) < MIN_CONFIDENCE
+    fist = hand_points({f: (75.0, 100.0, 60.0) for f in ("index", "middle", "ring", "pinky")})
+    fist[4] = (fist[6] + fist[7]) / 2 + np.array([10.0, 0.0, 0.0])  # a fist, thumb over the folded index
+    assert finger_heart_confidence(hand_features(fist, "right")) < MIN_CONFIDENCE
+    turn = np.radians(110.0)  # the same hand lying on its side, thumb pointing down a little: a fist in crossed arms
+    lying = points.copy()
+    lying[:, :2] = points[:, :2] @ np.array([[np.cos(turn), np.sin(turn)], [-np.sin(turn), np.cos(turn)]])
+    assert finger_heart_confidence(hand_features(lying, "right")) < MIN_CONFIDENCE
 
 
 def test_a_gate_overrules_the_classifier() -> None:

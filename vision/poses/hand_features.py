@@ -38,6 +38,8 @@ FEATURES: tuple[str, ...] = (
     "thumb_highest",
     "palm_facing",
 )
+# Read by the rule shapes only (not by the classifier, whose fitted weights cover FEATURES).
+RULE_FEATURES: tuple[str, ...] = ("thumb_tip_to_index_middle",)
 
 
 def _angle(a: np.ndarray, b: np.ndarray) -> float:
@@ -87,6 +89,7 @@ def hand_features(points: np.ndarray, side: str) -> dict[str, float]:
     out["thumb_tip_to_index_mcp"] = dist(4, 5)
     out["thumb_tip_to_pinky_mcp"] = dist(4, 17)
     out["thumb_tip_to_index_pip"] = dist(4, 6)
+    out["thumb_tip_to_index_middle"] = _to_segment(p[4], p[6], p[7]) / palm
     out["index_middle_spread"] = _angle(p[8, :2] - p[5, :2], p[12, :2] - p[9, :2])
     out["index_middle_tips"] = dist(8, 12)
     out["middle_ring_tips"] = dist(12, 16)
@@ -97,6 +100,13 @@ def hand_features(points: np.ndarray, side: str) -> dict[str, float]:
     out["thumb_highest"] = float((others.min() - p[4, 1]) / palm)
     out["palm_facing"] = _palm_facing(p, side)
     return out
+
+
+def _to_segment(point: np.ndarray, start: np.ndarray, end: np.ndarray) -> float:
+    """Distance from `point` to the segment start-end (3D)."""
+    along = end - start
+    share = float(np.clip(np.dot(point - start, along) / max(float(np.dot(along, along)), 1e-9), 0.0, 1.0))
+    return float(np.linalg.norm(start + share * along - point))
 
 
 def _palm_facing(p: np.ndarray, side: str) -> float:

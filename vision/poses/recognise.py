@@ -25,6 +25,7 @@ from vision.poses.landmarks import (
     LandmarkModels,
     body_to_image,
     hands_at_wrists,
+    hands_near_face,
     merge_hands,
     person_crop,
     region,
@@ -36,6 +37,9 @@ from vision.poses.types import PoseHit
 
 # A hand belongs to the person whose body wrist is this close (face widths), else to the nearest face this close.
 WRIST_MATCH, FACE_MATCH = 1.0, 4.0
+# A forearm is under 2 face widths long: a hand whose wrist is higher than that above both of a person's elbows
+# cannot be that person's (the V of bunny ears above the wearer's head, its maker's wrist hidden behind that head).
+FOREARM_REACH, ELBOW_VISIBILITY = 2.0, 0.5
 # A body found in a person's crop is that person's when its nose lies in the face box grown by this share.
 NOSE_IN_FACE_MARGIN = 0.3
 
@@ -98,6 +102,7 @@ def find_landmarks(
         body = _own_body(models.body(body_pixels), body_crop, box)
         if body is not None:
             in_crop += hands_at_wrists(rgb, body, [*found, *in_crop], models)
+        in_crop += hands_near_face(rgb, box, body, [*found, *in_crop], models)
         found.extend(in_crop)
         bodies.append(body)
     return FoundLandmarks(tuple(merge_hands(found)), tuple(bodies))
@@ -151,10 +156,18 @@ def assign_hands(
             best_distance = FACE_MATCH
             for index, (x, y, w, h) in enumerate(face_boxes):
                 distance = float(np.linalg.norm(np.array([x + w / 2, y + h / 2]) - hand.centre)) / w
-                if distance < best_distance:
+                if distance < best_distance and _within_reach(bodies[index], wrist, w):
                     best, best_distance = index, distance
         owners.append(best)
     return owners
+
+
+def _within_reach(body: BodyLandmarks | None, wrist: np.ndarray, face_width: float) -> bool:
+    """False when the body shows both elbows and the wrist lies more than a forearm above both."""
+    if body is None or not all(body.seen(elbow, ELBOW_VISIBILITY) for elbow in (13, 14)):
+        return True
+    highest_elbow = float(min(body.points[13, 1], body.points[14, 1]))
+    return highest_elbow - float(wrist[1]) <= FOREARM_REACH * face_width
 
 
 def recognise_poses(
