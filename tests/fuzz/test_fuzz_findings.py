@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from types import SimpleNamespace
 from typing import Any
@@ -80,18 +79,23 @@ def test_a_webhook_body_that_is_no_update_is_refused(body: bytes) -> None:
 
 async def test_the_webhook_answers_broken_bodies_400_and_queues_only_updates(tmp_path: Any) -> None:
     """Through the real route: before, `5`, `null` or a message that is a string made it answer 500."""
-    queue: asyncio.Queue[Any] = asyncio.Queue()
     claimed: list[int] = []
+    handled: list[int] = []
 
     class Seen:
-        async def claim(self, _bot_id: int, update_id: int) -> bool:
+        async def claim(self, _bot_id: int, update_id: int, payload: dict[str, Any]) -> bool:
+            assert payload["update_id"] == update_id, "the claim keeps the update itself"
             claimed.append(update_id)
             return True
 
+    class Handling:
+        def start(self, update: Any) -> None:
+            handled.append(update.update_id)
+
     settings = Settings(_env_file=None, telegram_bot_token=TOKEN, data_dir=tmp_path, webhook_secret="s3cret")
-    app = SimpleNamespace(bot=Bot(TOKEN), update_queue=queue)
+    app = SimpleNamespace(bot=Bot(TOKEN))
     app.bot._bot_user = SimpleNamespace(id=123456)  # what initialize() would have fetched with getMe
-    server = webhook_app(app, settings, Seen())  # type: ignore[arg-type]
+    server = webhook_app(app, settings, Seen(), Handling())  # type: ignore[arg-type]
     async with TestClient(TestServer(server)) as client:
         headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
         for body in BROKEN_BODIES:
@@ -102,4 +106,4 @@ async def test_the_webhook_answers_broken_bodies_400_and_queues_only_updates(tmp
         )
         response = await client.post(webhook_path(settings), data=good, headers=headers)
         assert response.status == 200
-    assert claimed == [9] and queue.qsize() == 1
+    assert claimed == [9] and handled == [9]
