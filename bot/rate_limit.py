@@ -12,6 +12,11 @@ after a short pause. A request that timed out waiting for its answer is differen
 one that posts a message is not sent again (the load benchmark saw a slow server answer the same photo five times);
 reads, edits, deletions and reactions are (evals/bench_load.py counts both lost and doubled answers).
 
+The bot's overall budget (30 requests a second naming a chat) serves a person's request before bulk ones
+(handlers.send_priority: a photo's chat actions, status edits and answers). With one first-come queue a burst of 60
+photos filled the budget for 12 s, and a /help asked then waited 1–2 s for its turn (the load benchmark's
+`load.cmd_p95_ms`). Bulk requests still get every slot nobody else wants.
+
 Every request passes through here, so this is also where replies sent and Telegram's 429s are counted
 (pipeline.metrics): the callback is wrapped, so each 429 the limiter retries counts once.
 """
@@ -24,9 +29,11 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import httpx
+from aiolimiter import AsyncLimiter
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import AIORateLimiter
 
+from handlers.send_priority import sending_bulk
 from pipeline.metrics import REPLIES_SENT, TELEGRAM_429
 
 READS = frozenset({"getChat", "getChatMember", "getChatAdministrators", "getChatMemberCount"})
@@ -59,10 +66,46 @@ def posts_a_message(endpoint: str) -> bool:
 REPLY_PREFIXES = ("send", "edit", "copy", "forward")
 
 
+class OverallBudget:
+    """Requests a second for the whole bot, people first: bulk requests wait in line, and the first of them asks the
+    limiter for a slot only while no other request waits for one (so a person waits for at most one bulk slot)."""
+
+    def __init__(self, max_rate: float, time_period: float) -> None:
+        self.limiter = AsyncLimiter(max_rate, time_period)
+        self._bulk_line = asyncio.Lock()
+        self._people_waiting = 0
+        self._nobody_waiting = asyncio.Event()
+        self._nobody_waiting.set()
+
+    async def acquire(self, bulk: bool) -> None:
+        if bulk:
+            async with self._bulk_line:
+                await self._nobody_waiting.wait()
+                await self.limiter.acquire()
+            return
+        self._people_waiting += 1
+        self._nobody_waiting.clear()
+        try:
+            await self.limiter.acquire()
+        finally:
+            self._people_waiting -= 1
+            if not self._people_waiting:
+                self._nobody_waiting.set()
+
+
 class PostingRateLimiter(AIORateLimiter):
-    def __init__(self, *args: Any, transient_pauses: tuple[float, ...] = TRANSIENT_RETRY_PAUSES_S, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        *,
+        transient_pauses: tuple[float, ...] = TRANSIENT_RETRY_PAUSES_S,
+        overall_max_rate: float = 30,
+        overall_time_period: float = 1,
+        **kwargs: Any,
+    ):
+        # PTB's own overall limiter is one first-come queue: this class keeps that budget itself (OverallBudget).
+        super().__init__(overall_max_rate=0, **kwargs)
         self.transient_pauses = transient_pauses
+        self.overall = OverallBudget(overall_max_rate, overall_time_period) if overall_max_rate else None
 
     async def process_request(
         self,
@@ -89,6 +132,8 @@ class PostingRateLimiter(AIORateLimiter):
             return result
 
         for pause in (*self.transient_pauses, None):
+            if self.overall is not None and data.get("chat_id") is not None:  # PTB's rule for the overall budget
+                await self.overall.acquire(bulk=sending_bulk())
             try:
                 return await super().process_request(counted, args, kwargs, endpoint, data, rate_limit_args)
             except NetworkError as error:

@@ -18,6 +18,7 @@ from handlers.context import ChatContext
 from handlers.i18n import t
 from handlers.qr import ChatReport
 from handlers.replies import deliver
+from handlers.send_priority import bulk_requests
 from pipeline.intake import IncomingFile, IntakeResult
 from storage.media_groups import GroupHeader, GroupItem
 from vision.images import ImageRejected, RejectReason
@@ -78,7 +79,8 @@ async def _intake(
     update: Update, context: ChatContext, message: Message, file_id: str, declared_size: int | None
 ) -> None:
     try:
-        await _answer_upload(update, context, message, file_id, declared_size)
+        with bulk_requests():
+            await _answer_upload(update, context, message, file_id, declared_size)
     except asyncio.CancelledError:
         raise  # the bot is stopping mid-upload: the next start handles it again (handlers.inbox)
     except Exception:

@@ -12,6 +12,7 @@ from prometheus_client import REGISTRY
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.rate_limit import PostingRateLimiter
+from handlers.send_priority import bulk_requests
 
 
 async def test_admin_checks_in_a_group_are_not_throttled_like_messages() -> None:
@@ -127,4 +128,33 @@ async def test_replies_and_429s_are_counted() -> None:
     assert sent == sent_before + 1, "the retried send counts once; a read is no reply"
     assert REGISTRY.get_sample_value("choosecheese_telegram_429_total") == throttled_before + 1
     assert REGISTRY.get_sample_value("choosecheese_replies_sent_total", {"method": "getChatMember"}) is None
+    await limiter.shutdown()
+
+
+async def test_a_persons_request_overtakes_a_photo_burst_in_the_overall_budget() -> None:
+    # 1 request per 50 ms: the first fills the budget, then a burst of bulk requests queues before a person asks.
+    limiter = PostingRateLimiter(max_retries=0, overall_max_rate=1, overall_time_period=0.05)
+    await limiter.initialize()
+    sent: list[str] = []
+
+    async def request(endpoint: str, data: dict[str, object]) -> bool:
+        sent.append(str(data["text"]))
+        return True
+
+    async def send(text: str, bulk: bool) -> None:
+        data = {"chat_id": -100 if bulk else 7, "text": text}
+        if bulk:
+            with bulk_requests():
+                await limiter.process_request(request, ("sendMessage", data), {}, "sendMessage", data, None)
+        else:
+            await limiter.process_request(request, ("sendMessage", data), {}, "sendMessage", data, None)
+
+    await send("first", bulk=True)
+    burst = [asyncio.create_task(send(f"status {n}", bulk=True)) for n in range(6)]
+    await asyncio.sleep(0)
+    async with asyncio.timeout(5):
+        await send("/help answer", bulk=False)
+        await asyncio.gather(*burst)
+    assert sent.index("/help answer") <= 2, f"the person waits for at most one bulk slot: {sent}"
+    assert len(sent) == 8, "bulk requests still get every slot"
     await limiter.shutdown()
