@@ -9,7 +9,6 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
-import asyncpg
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
@@ -17,6 +16,7 @@ from redis.asyncio import Redis
 
 from pipeline.settings import normalise_database_url
 from pipeline.workers import CpuPool
+from playground.stress.cluster import fresh_database
 from storage.blobs import BlobStore, LocalBlobStore, S3BlobStore, S3Config
 
 POSTGRES_URL_ENV = "TEST_POSTGRES_URL"
@@ -36,20 +36,8 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     admin = postgres_admin_url()
     if not admin:
         pytest.skip(f"PostgreSQL variant: set {POSTGRES_URL_ENV} (make test and CI set it when a server runs)")
-    plain = admin.replace("postgresql+asyncpg://", "postgresql://")
-    name = f"cc_test_{uuid.uuid4().hex[:12]}"
-    connection = await asyncpg.connect(plain)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    base, _, _ = plain.rpartition("/")
-    yield normalise_database_url(f"{base}/{name}")
-    connection = await asyncpg.connect(plain)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
+    async with fresh_database(admin, prefix="cc_test_") as url:
+        yield normalise_database_url(url)
 
 
 @pytest.fixture

@@ -125,10 +125,10 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def fresh_database(admin_url: str) -> AsyncIterator[str]:
+async def fresh_database(admin_url: str, prefix: str = "cc_cluster_") -> AsyncIterator[str]:
     """A new PostgreSQL database for one run (SQLAlchemy URL), dropped afterwards."""
     plain = admin_url.replace("postgresql+asyncpg://", "postgresql://")
-    name = f"cc_cluster_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}{uuid.uuid4().hex[:12]}"
     connection = await asyncpg.connect(plain)
     try:
         await connection.execute(f'CREATE DATABASE "{name}"')
