@@ -30,7 +30,7 @@ from booths.errors import (
     TooManyRedirects,
     UnsafeUrl,
 )
-from booths.hosts import normalize_host
+from booths.hosts import normalize_host, parse_url
 from booths.models import Media
 from booths.netpolicy import is_loopback, is_public, looks_numeric, parse_ip
 from booths.sniff import SNIFF_BYTES, MediaKind, Sniffed, sniff
@@ -243,7 +243,7 @@ class SafeFetcher:
     def check_url(self, url: str | URL) -> URL:
         """Parse and vet one URL (scheme, host, literal address) before any connection. Raises UnsafeUrl."""
         try:
-            parsed = url if isinstance(url, URL) else URL(url.strip())
+            parsed = url if isinstance(url, URL) else parse_url(url.strip())
         except (ValueError, TypeError) as exc:
             raise UnsafeUrl("malformed URL", url=str(url)) from exc
         if parsed.scheme not in ("http", "https"):
@@ -353,7 +353,7 @@ class SafeFetcher:
                 location = response.headers.get("Location")
                 if follow_redirects and response.status in REDIRECT_STATUSES and location:
                     try:
-                        target = current.join(URL(location.strip()))
+                        target = current.join(parse_url(location.strip()))
                     except ValueError as exc:
                         raise UnsafeUrl("malformed redirect target", url=location) from exc
                     target = self.check_url(target)

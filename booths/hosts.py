@@ -6,6 +6,16 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from yarl import URL
+
+
+def parse_url(text: str) -> URL:
+    """yarl's URL(text), where every malformed input raises ValueError (yarl 1.25 raises IndexError on 'http://[::1]@')."""
+    try:
+        return URL(text)
+    except (IndexError, TypeError) as exc:
+        raise ValueError(f"malformed URL {text!r}") from exc
+
 
 def normalize_host(host: str | None) -> str:
     """Lower-case, IDNA-encoded host without a trailing dot; empty string when unusable."""

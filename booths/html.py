@@ -8,6 +8,8 @@ from html.parser import HTMLParser
 
 from yarl import URL
 
+from booths.hosts import parse_url
+
 _VOID = frozenset(
     "area base br col embed hr img input link meta param source track wbr".split()  # noqa: SIM905
 )
@@ -99,7 +101,7 @@ def base_url(root: Element, page_url: URL) -> URL:
     if base is None:
         return page_url
     try:
-        return page_url.join(URL(base.get("href").strip()))
+        return page_url.join(parse_url(base.get("href").strip()))
     except ValueError:
         return page_url
 
@@ -110,7 +112,7 @@ def absolute(base: URL, href: str) -> URL | None:
     if not href or href.startswith(("#", "javascript:", "data:", "mailto:", "tel:")):
         return None
     try:
-        joined = base.join(URL(href))
+        joined = base.join(parse_url(href))
         host = joined.host  # decoded lazily: an invalid IDNA label ("xn--.com") raises only here
     except ValueError:
         return None

@@ -7,6 +7,7 @@ import re
 from yarl import URL
 
 from booths.brands import handler_for
+from booths.hosts import parse_url
 from booths.models import Brand
 
 _WITH_SCHEME = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
@@ -19,7 +20,7 @@ PHOTOISM_CODE_LENGTH = 7  # every public example (8ijZsg_, RQ1Tl~L, IMfkz6.) has
 
 def _parse(candidate: str) -> URL | None:
     try:
-        url = URL(candidate)
+        url = parse_url(candidate)
         host = url.host  # decoded lazily: an invalid IDNA label ("xn--.com") raises only here
     except ValueError:
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from telegram import Bot
 
@@ -32,6 +32,7 @@ urls = st.builds(
 
 @FAST
 @given(urls)
+@example("http://[::1]@")  # yarl 1.25 raised IndexError on it instead of ValueError
 def test_a_url_is_either_refused_or_safe_to_connect_to(url: str) -> None:
     with contextlib.suppress(UnsafeUrl):
         check_url(url)
@@ -39,6 +40,7 @@ def test_a_url_is_either_refused_or_safe_to_connect_to(url: str) -> None:
 
 @FAST
 @given(st.text(max_size=300), st.booleans())
+@example("see http://[::1]@ and http://x.com/[a]@", True)
 def test_finding_links_in_any_text_never_raises(text: str, include_unknown: bool) -> None:
     for url in find_urls(text, include_unknown=include_unknown):
         assert url.lower().startswith(("http://", "https://")), url
