@@ -12,11 +12,11 @@ export TEST_REDIS_URL ?= $(shell scripts/find-redis.sh)
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml $(NODEPS) vision/models/models.toml scripts/system-deps.sh
+$(STAMP): pyproject.toml constraints.txt $(NODEPS) vision/models/models.toml scripts/system-deps.sh
 	scripts/system-deps.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev,eval]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev,eval]"
 	if [ -f requirements-nodeps.txt ]; then $(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt; fi
 	$(PY) -m vision.models fetch
 	$(PY) -m vision.faces
