@@ -67,10 +67,10 @@ async def open_first_photo(page: Page) -> None:
 
 
 async def scroll_until(page: Page, cells: int) -> None:
+    """Scroll as a reader would until `cells` are on the page; on a busy machine a page of photos can take seconds."""
     grid = page.locator("#grid .cell")
-    for _ in range(40):
-        if await grid.count() >= cells:
-            break
+    deadline = asyncio.get_running_loop().time() + 60
+    while await grid.count() < cells and asyncio.get_running_loop().time() < deadline:
         await page.mouse.wheel(0, 4000)
         await page.wait_for_timeout(150)
     await expect(grid).to_have_count(cells)
