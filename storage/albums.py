@@ -111,7 +111,7 @@ class AlbumStore:
         language_code: str | None,
     ) -> bool:
         """The chat (still joined), the user and the membership are stored exactly as `remember` would write them."""
-        async with self.db.session() as session:
+        async with self.db.reading() as session:
             chat = (
                 await session.exec(
                     select(Chat.type, Chat.title).where(col(Chat.id) == chat_id, col(Chat.left_at).is_(None))
@@ -191,11 +191,11 @@ class AlbumStore:
             return result.first()
 
     async def get(self, photo_id: int) -> Photo | None:
-        async with self.db.session() as session:
+        async with self.db.reading() as session:
             return await session.get(Photo, photo_id)
 
     async def count(self, chat_id: int, kind: MediaKind = MediaKind.photo) -> int:
-        async with self.db.session() as session:
+        async with self.db.reading() as session:
             result = await session.exec(
                 select(func.count()).select_from(Photo).where(col(Photo.chat_id) == chat_id, col(Photo.kind) == kind)
             )
@@ -203,7 +203,7 @@ class AlbumStore:
 
     async def page(self, chat_id: int, offset: int, limit: int, kind: MediaKind = MediaKind.photo) -> list[Photo]:
         """Newest first."""
-        async with self.db.session() as session:
+        async with self.db.reading() as session:
             result = await session.exec(
                 select(Photo)
                 .where(col(Photo.chat_id) == chat_id, col(Photo.kind) == kind)
@@ -259,7 +259,7 @@ class AlbumStore:
 
     async def language(self, *, user_id: int | None, chat_id: int | None) -> str | None:
         """The language chosen for a group chat, else the user's choice, else Telegram's code for the user."""
-        async with self.db.session() as session:
+        async with self.db.reading() as session:
             if chat_id is not None:
                 chat = await session.get(Chat, chat_id)
                 if chat is not None and chat.type != "private" and chat.language:

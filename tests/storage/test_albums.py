@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -12,7 +13,7 @@ from sqlalchemy import delete, event, inspect, update
 from sqlmodel import col
 
 from storage.albums import AlbumStore, NewMedia
-from storage.blobs import sha256_of
+from storage.blobs import LocalBlobStore, sha256_of
 from storage.db import Database
 from storage.models import Chat, Member, PhotoSource, User, utcnow
 from tests.conftest import BlobStoreFactory
@@ -183,3 +184,27 @@ async def test_source_url_lookup(store: AlbumStore) -> None:
     found = await store.find_by_source_url(-100, url)
     assert found is not None and found.id == saved.photo.id
     assert await store.find_by_source_url(-100, "https://other") is None
+
+
+async def test_reads_on_sqlite_do_not_wait_for_connections_writers_hold(tmp_path: Path) -> None:
+    """Every pooled connection held by a writer (a burst of photos' analyses waiting for SQLite's one write lock):
+    the reads each update makes (`remember`'s check, the user's language) still get a connection at once."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
+    await db.migrate()
+    albums = AlbumStore(db, LocalBlobStore(tmp_path / "blobs"))
+    await _chat(albums)
+    pool = db.engine.pool
+    held = []
+    try:
+        async with asyncio.timeout(10):
+            while pool.checkedout() < pool.size() + pool._max_overflow:  # type: ignore[attr-defined]
+                connection = await db.engine.connect()
+                await connection.begin()
+                held.append(connection)
+        async with asyncio.timeout(10):
+            await _chat(albums)
+            assert await albums.language(user_id=7, chat_id=-100) == "ko"
+    finally:
+        for connection in held:
+            await connection.close()
+        await db.dispose()
