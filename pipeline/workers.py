@@ -10,7 +10,9 @@ more; a task whose worker dies twice raises WorkerCrashed. The heavy pool's work
 A pool hands its executor at most one task per worker and keeps the rest in two lines of its own: work somebody is
 waiting for before bulk work (pipeline.priority). The pictures' pool also draws every photo's annotated answer, and
 during a burst of photos the chart of a /rank queued behind dozens of them in the executor's first-come queue; now
-it waits for at most the one task each worker is running.
+it waits for at most the one task each worker is running. A pool of two or more workers also keeps one of them for
+such tasks (`people_reserve`, pipeline.services): bulk work never takes the last free worker, so a chart starts at
+once.
 """
 
 from __future__ import annotations
@@ -46,8 +48,10 @@ def _lower_priority(niceness: int) -> None:
 
 
 class CpuPool:
-    def __init__(self, workers: int = 1, name: str = "cpu", niceness: int = 0) -> None:
+    def __init__(self, workers: int = 1, name: str = "cpu", niceness: int = 0, people_reserve: int = 0) -> None:
+        """`people_reserve`: workers bulk work leaves free (at most all but one)."""
         self.workers, self.name, self.niceness = max(1, workers), name, niceness
+        self.people_reserve = max(0, min(people_reserve, self.workers - 1))
         self.restarts = 0  # fresh executors started after a worker died
         self.closed = False
         self._depth = POOL_QUEUE_DEPTH.labels(pool=name)
@@ -88,7 +92,7 @@ class CpuPool:
         return sum(not turn.done() for turn in (*self._people_line, *self._bulk_line))
 
     async def _turn(self, bulk: bool) -> None:
-        if self._free:
+        if self._free > (self.people_reserve if bulk else 0):
             self._free -= 1
             return
         turn = asyncio.get_running_loop().create_future()
@@ -104,8 +108,12 @@ class CpuPool:
             raise
 
     def _pass_on(self) -> None:
-        """A worker is free: to the first task waiting (people's line first), else back to the free count."""
-        for line in (self._people_line, self._bulk_line):
+        """A worker is free: to the first task waiting (people's line first; bulk only while `people_reserve`
+        workers stay free), else back to the free count."""
+        lines = [self._people_line]
+        if self._free >= self.people_reserve:
+            lines.append(self._bulk_line)
+        for line in lines:
             while line:
                 turn = line.popleft()
                 if not turn.done() and not turn.get_loop().is_closed():

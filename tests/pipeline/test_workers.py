@@ -118,3 +118,20 @@ async def test_a_cancelled_task_gives_its_turn_on(pool: CpuPool, tmp_path: Path)
     assert await asyncio.wait_for(after, 120) > 0
     assert given_up.cancelled()
     assert await asyncio.wait_for(pool.run(pool_tasks.pid), 120) > 0, "no worker was lost to the cancelled turn"
+
+
+async def test_bulk_work_leaves_one_of_two_workers_free_for_a_task_somebody_waits_for(tmp_path: Path) -> None:
+    pool = CpuPool(2, name="test-two", people_reserve=1)
+    release = tmp_path / "release"
+    try:
+        with bulk_work():
+            first = asyncio.create_task(pool.run(pool_tasks.wait_for_file, str(release), "bulk 1"))
+            second = asyncio.create_task(pool.run(pool_tasks.wait_for_file, str(release), "bulk 2"))
+        await asyncio.sleep(0)
+        assert pool.waiting == 1, "the second bulk task waits although a worker is idle"
+        assert await asyncio.wait_for(pool.run(pool_tasks.pid), 120) > 0, "the idle worker takes a person's task"
+        assert not second.done()
+        release.touch()
+        assert await asyncio.wait_for(asyncio.gather(first, second), 120) == ["bulk 1", "bulk 2"]
+    finally:
+        pool.shutdown()
