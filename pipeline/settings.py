@@ -103,7 +103,10 @@ class Settings(BaseSettings):
     )
     analysis_workers: int = Field(default=1, ge=1, description="Processes for face and QR work")
     picture_workers: int = Field(
-        default=1, ge=1, description="Processes for the pictures members wait for (/rank, /album, /people, answers)"
+        default=2,
+        ge=1,
+        description="Processes for the pictures members wait for (/rank, /album, /people, answers); photos' answers "
+        "use all but one of them",
     )
     model_dir: Path | None = Field(default=None, description="Model cache (vision.models); default ~/.cache")
     charities_file: Path | None = Field(default=None, description="TOML list of nonprofits; the shipped one if empty")

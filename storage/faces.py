@@ -304,7 +304,7 @@ class FaceStore:
 
     async def covers(self, person_ids: Sequence[int]) -> dict[int, StoredFace]:
         """Each person's thumbnail face (people without faces are left out)."""
-        async with self.db.session() as session:
+        async with self.db.reading() as session:
             faces = (await session.exec(select(Face).where(col(Face.person_id).in_(list(person_ids))))).all()
         by_person: dict[int, list[Face]] = {}
         for face in faces:
