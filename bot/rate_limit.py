@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from aiolimiter import AsyncLimiter
@@ -66,12 +66,22 @@ def posts_a_message(endpoint: str) -> bool:
 REPLY_PREFIXES = ("send", "edit", "copy", "forward")
 
 
+class Slots(Protocol):
+    async def acquire(self) -> None: ...
+
+
 class OverallBudget:
     """Requests a second for the whole bot, people first: bulk requests wait in line, and the first of them asks the
-    limiter for a slot only while no other request waits for one (so a person waits for at most one bulk slot)."""
+    limiter for a slot only while no other request waits for one (so a person waits for at most one bulk slot).
+
+    The slots come from this process's limiter, or — with REDIS_URL, set by bot.app — from one window in Redis that
+    every replica counts against (storage.redis_state.RedisRateBudget): Telegram's limit is per bot, not per
+    replica. The people-first order stays per replica."""
 
     def __init__(self, max_rate: float, time_period: float) -> None:
-        self.limiter = AsyncLimiter(max_rate, time_period)
+        self.max_rate, self.time_period = max_rate, time_period
+        self.local: Slots = AsyncLimiter(max_rate, time_period)
+        self.limiter: Slots = self.local
         self._bulk_line = asyncio.Lock()
         self._people_waiting = 0
         self._nobody_waiting = asyncio.Event()
