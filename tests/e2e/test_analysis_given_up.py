@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from handlers.digest import photo_line
 from pipeline.analysis import MAX_ANALYSIS_ATTEMPTS, Box
 from scheduler.resume import RESUME_EVERY, run_resume
 from storage.models import saved_id
@@ -53,3 +54,5 @@ async def test_a_photo_that_always_fails_is_given_up_and_the_chat_told_once(harn
     assert f"I tried {MAX_ANALYSIS_ATTEMPTS} times" in text and "stays in the album" in text
     assert told[0].photo, "the chat sees which photo it is"
     assert await svc.albums.get(photo_id) is not None, "kept in the album, as the message says"
+    shown = await svc.answers.digest_photo(group["id"], photo_id)
+    assert shown is not None and photo_line(shown, "en") == "could not be analysed", "not 'still being read'"

@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 from redis.asyncio import Redis
 
-from bot.rate_limit import OverallBudget
+from bot.app import build_application, share_budgets
+from bot.rate_limit import OverallBudget, PostingRateLimiter
 from handlers.error_reports import ErrorReports
 from miniapp.limits import RateLimit
+from miniapp.server import make_miniapp
+from pipeline.services import Services
+from pipeline.settings import Settings
+from pipeline.workers import CpuPool
 from storage.redis_state import RedisRateBudget, RedisRequestLimit, RedisWindowGate
 
 
@@ -68,3 +74,35 @@ async def test_an_error_is_reported_once_a_minute_for_the_whole_bot(redis_prefix
         assert keys and all(ttl > 0 for ttl in ttls), "every key expires"
     finally:
         await redis.aclose()
+
+
+async def test_with_redis_url_the_bot_and_the_mini_app_use_the_shared_budgets(
+    redis_prefix: tuple[str, str], tmp_path: Path, cpu_pool: CpuPool, picture_pool: CpuPool
+) -> None:
+    url, prefix = redis_prefix
+    settings = Settings(
+        _env_file=None,
+        telegram_bot_token="1:x",
+        data_dir=tmp_path,
+        redis_url=url,
+        redis_key_prefix=prefix,
+        miniapp_url="https://album.example/app",
+    )
+    app = build_application(settings, cpu=cpu_pool, pictures=picture_pool)
+    services = await Services.start(settings, cpu=cpu_pool, pictures=picture_pool)
+    try:
+        limiter = app.bot.rate_limiter
+        assert isinstance(limiter, PostingRateLimiter) and limiter.overall is not None
+        assert not isinstance(limiter.overall.limiter, RedisRateBudget), "in-process until the services start"
+        share_budgets(app, services.shared.redis, prefix)
+        assert isinstance(limiter.overall.limiter, RedisRateBudget)
+        assert isinstance(app.bot_data.error_reports.gate, RedisWindowGate)
+        miniapp = make_miniapp(services)
+        assert all(
+            isinstance(limit, RedisRequestLimit)
+            for limit in (miniapp.api_limit, miniapp.media_limit, miniapp.signin_limit)
+        )
+        share_budgets(app, None, "")  # after shutdown: back in the process
+        assert limiter.overall.limiter is limiter.overall.local and app.bot_data.error_reports.gate is None
+    finally:
+        await services.close()
