@@ -544,9 +544,7 @@ class PhotoAnalyser:
     async def _analyse_claimed(self, photo: Photo) -> FiledAnalysis | None:
         photo_id = saved_id(photo.id)
         attempt = await self.attempts.start(photo_id)
-        if (
-            attempt > self.attempts.max_attempts
-        ):  # the earlier attempts died with their process: none recorded a failure
+        if attempt > self.attempts.max_attempts:  # the earlier ones died with their process: none recorded a failure
             await self._give_up(photo_id, attempt - 1)
             return None
         analysis: PhotoAnalysis | None
