@@ -9,11 +9,11 @@ METRIC cluster.worker_task_share_min.workers_N   the smallest share of the analy
                                 each worker's /metrics; 0.5 with 2 workers = evenly spread)
 METRIC cluster.lost.workers_N / cluster.duplicates.workers_N   (goal 0)
 
-Leases of 120 s (the kill test's 15 s would hand a slow task to the other worker on a busy machine and count its work
-twice). Sizes: BENCH_CLUSTER_CHATS (6) group chats × BENCH_CLUSTER_PHOTOS (4) strips with real faces, no kills, blobs in a
-shared folder. Needs PostgreSQL and Redis on loopback (`make bench` starts them: scripts/start-services.sh); skipped
-without TEST_POSTGRES_URL / TEST_REDIS_URL. Each run prints the load average it ran under and the CPU seconds its
-processes used (the machine may be shared).
+Leases of 120 s (the kill test's 15 s would hand a slow task to the other worker on a busy machine and count its
+work twice). Sizes: BENCH_CLUSTER_CHATS (6) group chats × BENCH_CLUSTER_PHOTOS (4) strips with real faces, no
+kills, blobs in a shared folder. Needs PostgreSQL and Redis on loopback (`make bench` starts them:
+scripts/start-services.sh); skipped without TEST_POSTGRES_URL / TEST_REDIS_URL. Each run prints the load average it
+ran under and the CPU seconds its processes used (the machine may be shared).
 """
 
 from __future__ import annotations
