@@ -89,6 +89,7 @@ def make_broker(settings: Settings) -> AsyncBroker:
         consumer_group_name=f"{prefix}:workers",
         idle_timeout=round(settings.work_queue_idle_s * 1000),
         xread_block=1000,
+        xread_count=settings.work_queue_fetch,
     )
     return broker.with_result_backend(
         RedisAsyncResultBackend(url, result_ex_time=RESULT_TTL_S, prefix_str=f"{prefix}:results")

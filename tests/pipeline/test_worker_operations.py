@@ -9,22 +9,19 @@ import asyncio
 import signal
 import socket
 import subprocess
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from pipeline.queue import WorkQueue
 from pipeline.queue_ops import queue_depth
 from pipeline.services import Services
-from pipeline.settings import Settings
 from storage.albums import NewMedia
 from storage.models import JobClaim
-from tests.pipeline.test_work_queue import CHAT, TASKIQ, kill_hard, portrait, queue_env, wait_for
+from tests.pipeline.test_work_queue import CHAT, TASKIQ, kill_hard, portrait, producer, queue_env, wait_for
 
-__all__ = ["queue_env"]  # the fixture, used here under its own name
+__all__ = ["producer", "queue_env"]  # the fixtures, used here under their own names
 
 ROOT = Path(__file__).resolve().parents[2]
 ANALYSE = "choosecheese.analyse_photo"
@@ -71,25 +68,8 @@ def sample(text: str, name: str, **labels: str) -> float:
     raise AssertionError(f"{name} {labels} not in /metrics")
 
 
-@pytest.fixture
-async def producer(queue_env: dict[str, str]) -> AsyncIterator[tuple[Services, WorkQueue]]:
-    settings = Settings(
-        _env_file=None,
-        data_dir=Path(queue_env["DATA_DIR"]),
-        database_url=queue_env["DATABASE_URL"],
-        work_queue_url=queue_env["WORK_QUEUE_URL"],
-        redis_key_prefix=queue_env["REDIS_KEY_PREFIX"],
-        work_queue_idle_s=600,
-        work_queue_wait_s=240,
-        telegram_bot_token="1:x",
-    )
-    services = await Services.start(settings)
-    await services.albums.remember(chat_id=CHAT, chat_type="group", chat_title="G", user_id=1, first_name="A")
-    yield services, services.queue
-    await services.close()
-
-
 async def stored_photo(services: Services, seed: int) -> int:
+    await services.albums.remember(chat_id=CHAT, chat_type="group", chat_title="G", user_id=1, first_name="A")
     data = portrait() + bytes([seed])  # another file each time (trailing bytes after the PNG's end are ignored)
     saved = await services.albums.save(CHAT, NewMedia(data=data, mime="image/png", sender_id=1))
     assert saved.photo.id is not None
@@ -150,8 +130,8 @@ async def test_sigterm_finishes_the_running_task_and_hands_back_the_fetched_ones
     results = [asyncio.create_task(queue.analyse(photo_id)) for photo_id in photos]
     pool = queue.broker.connection_pool  # type: ignore[attr-defined]
     await wait_for(lambda: _depth_is(pool, stream, group, 4), 30, "four tasks in the stream before a worker starts")
-    # One task at a time: the first runs, the others were fetched with it (one stream read takes up to 100) and wait.
-    first = start_worker(queue_env, log, first_port, "--max-async-tasks", "1")
+    # One task at a time: the first runs, the others were fetched with it (one read takes up to WORK_QUEUE_FETCH).
+    first = start_worker(queue_env | {"WORK_QUEUE_FETCH": "10"}, log, first_port, "--max-async-tasks", "1")
     second = None
     try:
 
