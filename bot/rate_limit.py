@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from aiolimiter import AsyncLimiter
@@ -69,14 +69,35 @@ def posts_a_message(endpoint: str) -> bool:
 REPLY_PREFIXES = ("send", "edit", "copy", "forward")
 
 
+class Slots(Protocol):
+    async def acquire(self) -> None: ...
+
+    async def has_room(self, slots: int) -> bool:
+        """Whether `slots` more requests would fit in the window now (nothing is taken)."""
+        ...
+
+
+class LocalSlots(AsyncLimiter):
+    """This process's window (aiolimiter's leaky bucket)."""
+
+    async def has_room(self, slots: int) -> bool:
+        return self.has_capacity(slots)
+
+
 class OverallBudget:
     """Requests a second for the whole bot, people first: bulk requests wait in line, and the first of them asks the
     limiter for a slot only while no other request waits for one and `people_reserve` slots of the budget would
     still be free after it. Bulk alone never fills the budget, so a person's request finds a free slot at once
-    unless other people's requests took them all."""
+    unless other people's requests took them all.
+
+    The slots come from this process's limiter, or — with REDIS_URL, set by bot.app — from one window in Redis that
+    every replica counts against (storage.redis_state.RedisRateBudget): Telegram's limit is per bot, not per
+    replica. The people-first order stays per replica."""
 
     def __init__(self, max_rate: float, time_period: float, people_reserve: int = PEOPLE_RESERVE) -> None:
-        self.limiter = AsyncLimiter(max_rate, time_period)
+        self.max_rate, self.time_period = max_rate, time_period
+        self.local: Slots = LocalSlots(max_rate, time_period)
+        self.limiter: Slots = self.local
         self.people_reserve = min(people_reserve, max(int(max_rate) - 1, 0))  # bulk keeps at least one slot
         self._bulk_line = asyncio.Lock()
         self._people_waiting = 0
@@ -85,10 +106,10 @@ class OverallBudget:
 
     async def acquire(self, bulk: bool) -> None:
         if bulk:
-            slot_s = self.limiter.time_period / self.limiter.max_rate
+            slot_s = self.time_period / self.max_rate
             async with self._bulk_line:
                 await self._nobody_waiting.wait()
-                while not self.limiter.has_capacity(1 + self.people_reserve):
+                while not await self.limiter.has_room(1 + self.people_reserve):
                     await asyncio.sleep(slot_s)  # one slot drains from the budget meanwhile
                     await self._nobody_waiting.wait()
                 await self.limiter.acquire()

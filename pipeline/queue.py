@@ -29,6 +29,7 @@ from redis.asyncio import Redis
 from taskiq import AckableMessage, AsyncBroker, AsyncTaskiqDecoratedTask, Context, InMemoryBroker, TaskiqDepends
 from taskiq_redis import RedisAsyncResultBackend, RedisStreamBroker
 
+from pipeline.metrics import TASKS_REDELIVERED
 from pipeline.settings import Settings
 
 ANALYSE_TASK = "choosecheese.analyse_photo"
@@ -68,6 +69,7 @@ class ReclaimingStreamBroker(RedisStreamBroker):
                     count=self.unacknowledged_batch_size,
                 )
                 for message_id, message in claimed:
+                    TASKS_REDELIVERED.inc()
                     yield self._ackable(message_id, message)
 
     def _ackable(self, message_id: bytes, message: dict[bytes, bytes]) -> AckableMessage:
@@ -87,6 +89,7 @@ def make_broker(settings: Settings) -> AsyncBroker:
         consumer_group_name=f"{prefix}:workers",
         idle_timeout=round(settings.work_queue_idle_s * 1000),
         xread_block=1000,
+        xread_count=settings.work_queue_fetch,
     )
     return broker.with_result_backend(
         RedisAsyncResultBackend(url, result_ex_time=RESULT_TTL_S, prefix_str=f"{prefix}:results")

@@ -39,6 +39,7 @@ import aiohttp
 import asyncpg  # type: ignore[import-untyped]
 import boto3  # type: ignore[import-untyped]
 from moto.server import ThreadedMotoServer
+from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 
 from playground.emulator import BotApiEmulator
@@ -87,6 +88,7 @@ class ClusterReport:
     taken_over: int = 0  # updates a killed replica held, handled by another
     killed_replicas: int = 0
     killed_workers: int = 0
+    tasks_per_worker: list[int] = field(default_factory=list)  # from each live worker's /metrics
 
     def metrics(self) -> dict[str, float]:
         return {
@@ -105,6 +107,10 @@ class ClusterReport:
             "killed_workers": self.killed_workers,
             "lost": len(self.lost),
             "duplicates": len(self.duplicates),
+            # the smallest share of the analysis tasks one live worker ran (1 / workers: evenly spread)
+            "worker_task_share_min": min(self.tasks_per_worker) / sum(self.tasks_per_worker)
+            if sum(self.tasks_per_worker)
+            else 0.0,
         }
 
 
@@ -116,6 +122,7 @@ class Cluster:
     workers: list[BotProcess]
     ports: list[int]
     database_url: str
+    worker_ports: list[int] = field(default_factory=list)  # each worker's /healthz, /readyz, /metrics
 
 
 def free_port() -> int:
@@ -146,6 +153,7 @@ async def fresh_database(admin_url: str, prefix: str = "cc_cluster_") -> AsyncIt
 
 
 async def drop_redis_prefix(url: str, prefix: str) -> None:
+    """Delete every key under `prefix:` (a run's or a test's own; tests/conftest.py's redis_prefix uses it too)."""
     redis = Redis.from_url(url)
     try:
         keys = [key async for key in redis.scan_iter(match=f"{prefix}:*")]
@@ -216,9 +224,12 @@ async def running_cluster(
             )
             return BotProcess(env, workdir / name, workdir / f"{name}.log", argv)
 
-        workers = [process(f"worker{i}", WORKER_ARGV, {}) for i in range(plan.workers)]
+        worker_ports = [free_port() for _ in range(plan.workers)]
+        workers = [
+            process(f"worker{i}", WORKER_ARGV, {"WORKER_HEALTH_PORT": str(port)}) for i, port in enumerate(worker_ports)
+        ]
         replicas = [process(f"replica{i}", ("-m", "bot"), {"WEBHOOK_PORT": str(port)}) for i, port in enumerate(ports)]
-        cluster = Cluster(emu, proxy, replicas, workers, ports, database_url)
+        cluster = Cluster(emu, proxy, replicas, workers, ports, database_url, worker_ports)
         try:
             for worker in workers:
                 worker.start()
@@ -444,7 +455,31 @@ async def check(cluster: Cluster, plan: ClusterPlan, sent: Burst, report: Cluste
     if report.analysed < report.stored:
         report.lost.append(f"{report.stored - report.analysed} photos never analysed")
     report.forwarded = list(cluster.proxy.forwarded)
+    report.tasks_per_worker = await tasks_per_worker(cluster)
     report.taken_over = await taken_over(cluster.database_url)
+
+
+async def tasks_per_worker(cluster: Cluster) -> list[int]:
+    """How many analysis tasks each live worker started, from its own /metrics (a killed worker's are gone)."""
+    counts = []
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
+        for port, worker in zip(cluster.worker_ports, cluster.workers, strict=True):
+            if not worker.running:
+                continue
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                async with session.get(f"http://127.0.0.1:{port}/metrics") as answer:
+                    text = await answer.text()
+                counts.append(
+                    round(
+                        sum(
+                            sample.value
+                            for family in text_string_to_metric_families(text)
+                            for sample in family.samples
+                            if sample.name == "choosecheese_tasks_received_total"
+                        )
+                    )
+                )
+    return counts
 
 
 async def run_cluster(plan: ClusterPlan, workdir: Path, postgres_url: str, redis_url: str) -> ClusterReport:
@@ -498,6 +533,7 @@ def main() -> None:
     for problem in [*report.lost, *report.duplicates]:
         print(f"problem: {problem}")
     print(f"forwarded per replica: {report.forwarded}")
+    print(f"analysis tasks per live worker: {report.tasks_per_worker}")
 
 
 if __name__ == "__main__":
