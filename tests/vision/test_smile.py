@@ -68,6 +68,16 @@ def test_model_json_ships_the_small_face_model_of_the_recipe() -> None:
     assert small.weight(SMALL_FACE_PX[0]) == 1.0 and small.weight(SMALL_FACE_PX[1]) == 0.0
 
 
+def test_the_labelled_crops_are_read_by_the_main_model_alone(labelled_sample) -> None:
+    """The small-face zone ends at or below the GENKI crops' size, so smile.accuracy is the main model's (a zone
+    reaching past them cost 0.007 of CV accuracy, README "Framing")."""
+    small = SmileModel.load().small
+    assert small is not None
+    smiling, neutral = labelled_sample
+    sides = {max(crop.shape[:2]) for crop in smiling + neutral}
+    assert sides and all(small.weight(side) == 0.0 for side in sides)
+
+
 def test_a_face_at_print_size_is_scored_by_the_small_face_model(labelled_sample) -> None:
     """read_face hands the face's size to the model: a small-face model that always says "not smiling" decides a
     40-px face, and does not touch a 200-px one."""
