@@ -44,6 +44,7 @@ from pipeline.analysis import PhotoAnalysis, analyse_rgb
 from vision.cuts import split_cuts
 from vision.poses import PoseReading
 from vision.smile import SmileScorer
+from vision.smile.scorer import degraded
 
 FACES_PER_PRINT = 4
 LIMIT = 160  # crops measured (20 prints per layout): a stable p90 in a few minutes on two cores
@@ -80,16 +81,6 @@ def no_poses(
     return PoseReading(people=(), pairs=())
 
 
-def jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
-    ok, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:
-        raise ValueError("JPEG encoding failed")
-    decoded = cv2.imdecode(data, cv2.IMREAD_COLOR)
-    if decoded is None:
-        raise ValueError("JPEG decoding failed")
-    return cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
-
-
 def shot_of(crop: np.ndarray, width: int, height: int) -> np.ndarray:
     """The crop as a camera shot for a cut of width × height: SHOT_SCALE times the cut, the face FACE_SHARE of its
     height (a GENKI crop's face is about 3/4 of the crop), centred on a backdrop of the crop's edge colours."""
@@ -101,7 +92,7 @@ def shot_of(crop: np.ndarray, width: int, height: int) -> np.ndarray:
     shot[:] = backdrop
     x, y = (width - side) // 2, (height - side) // 2
     shot[y : y + side, x : x + side] = face
-    return jpeg(shot, SHOT_JPEG)
+    return degraded(shot, 1.0, SHOT_JPEG)
 
 
 def print_of(layout: Layout, shots: Sequence[np.ndarray]) -> np.ndarray:
@@ -110,7 +101,7 @@ def print_of(layout: Layout, shots: Sequence[np.ndarray]) -> np.ndarray:
     paper = np.full((height, width, 3), 250, np.uint8)
     for (x, y, w, h), shot in zip(layout.cuts, shots, strict=True):
         paper[y : y + h, x : x + w] = cv2.resize(shot, (w, h), interpolation=cv2.INTER_AREA)
-    return jpeg(paper, PRINT_JPEG)
+    return degraded(paper, 1.0, PRINT_JPEG)
 
 
 def _score_in(analysis: PhotoAnalysis, box: tuple[int, int, int, int]) -> float | None:

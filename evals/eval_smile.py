@@ -6,7 +6,8 @@ tell") like at run time; about 5 % of this set are such crops (necks, ties, half
 METRIC smile.accuracy / smile.auc          the shipped model (vision/smile/smile_model.json, FITTED ON THIS SET) through
                                            SmileScorer.read_face, as the bot reads a face (each crop is a face box;
                                            mirror views only when unsure)
-METRIC smile.cv_accuracy / smile.cv_auc    10-fold CV of the same recipe (scripts/fit_smile.py; main model, and the
+METRIC smile.cv_accuracy / smile.cv_auc    10-fold CV of the same recipe (scripts/fit_smile.py; main model with the
+                                           small-face model blended in by face size as the bot does, and the
                                            fallback where the landmarker finds no face): refit on 9 folds,
                                            score the held-out fold: the honest generalisation figure on this set
                                            (from the cached measurements, mirror view always averaged)
@@ -49,6 +50,7 @@ from evals.smile_data import (
     measure_fallback_set,
     measure_set,
     read_rgb,
+    variant_sides,
 )
 from vision.smile import MEASUREMENTS, NO_FACE_SCORE, SmileScorer
 
@@ -87,7 +89,7 @@ def run(data: Path | None) -> None:
     metric("smile.fallback_cv_accuracy", _accuracy(labels[yunet_found], fallback_alone[yunet_found], 0.5))
     metric("smile.fallback_cv_auc", _auc(labels[yunet_found], fallback_alone[yunet_found]))
 
-    held_out = _held_out_scores(views, fallback_views, labels, "colour")
+    held_out = _held_out_scores(views, fallback_views, labels, "colour", variant_sides(crops, "colour"))
     metric("smile.cv_accuracy", _accuracy(labels, held_out, 50.0))
     metric("smile.cv_auc", _auc(labels, held_out))
     metric("smile.cv_accuracy_face_found", _accuracy(labels[found], held_out[found], 50.0))
@@ -104,7 +106,7 @@ def run(data: Path | None) -> None:
     for name, measured in views.items():
         if name == "colour":
             continue
-        variant_scores = _held_out_scores(views, fallback_views, labels, name)
+        variant_scores = _held_out_scores(views, fallback_views, labels, name, variant_sides(crops, name))
         metric(f"smile.{name}_cv_accuracy", _accuracy(labels, variant_scores, 50.0))
         metric(f"smile.{name}_cv_auc", _auc(labels, variant_scores))
         neither = np.isnan(measured).any(axis=1) & np.isnan(fallback_views[name]).any(axis=1)
@@ -137,11 +139,15 @@ def _calibration_error(labels: np.ndarray, scores: np.ndarray, bins: int = 10) -
 
 
 def _held_out_scores(
-    views: dict[str, np.ndarray], fallback_views: dict[str, np.ndarray], labels: np.ndarray, test_variant: str
+    views: dict[str, np.ndarray],
+    fallback_views: dict[str, np.ndarray],
+    labels: np.ndarray,
+    test_variant: str,
+    sides: np.ndarray,
 ) -> np.ndarray:
-    """Cross-validated scores 0–100 of `test_variant`'s crops (main model, else fallback); NO_FACE_SCORE where
-    neither found a face."""
-    main = cross_validated(views, labels, test_variant=test_variant)
+    """Cross-validated scores 0–100 of `test_variant`'s crops, whose faces are `sides` px (main model blended with
+    the small-face model by size, else fallback); NO_FACE_SCORE where neither found a face."""
+    main = cross_validated(views, labels, test_variant=test_variant, sides=sides)
     fallback = fallback_cross_validated(fallback_views, labels, test_variant=test_variant)
     held_out = 100.0 * combined_held_out(main, fallback)
     return np.where(np.isnan(held_out), NO_FACE_SCORE, held_out)

@@ -28,7 +28,7 @@ from vision.smile import fallback as smile_fallback
 from vision.smile import scorer as smile
 from vision.smile import views as smile_views
 from vision.smile.fallback import FallbackModel
-from vision.smile.scorer import SmileModel, degraded
+from vision.smile.scorer import SmallFaceModel, SmileModel, degraded
 
 CACHE_DIR = REPO_ROOT / ".cache" / "smile"
 BASELINE_FEATURE = "bs.mouthSmile"
@@ -56,6 +56,16 @@ TRAIN_VARIANTS: tuple[str, ...] = ("colour", "grey", "half", "print1", "print2")
 # mouth HOG 0.898 / 0.958 held out against the dlib embedding's 0.695 / 0.748 (README "Measured").
 FALLBACK_KIND = "mouth_hog"
 FALLBACK_L2 = 0.1
+# Faces at print size (README "Framing"): JPEG noise at 40-60 px moves the main model's reading, so faces whose
+# detector box is at most SMALL_FACE_PX[0] are scored by a second model (blended in linearly up to SMALL_FACE_PX[1]),
+# fitted on the printed copies' measurements to give the main model's probability for the same crop as it is
+# (SMALL_TEACHER; soft targets, so it is calibrated as the main model is). Zone and penalty chosen by 10-fold CV of
+# the framing deltas and the accuracy (README "Framing"); the printed copies are 35-65 px. The zone ends at the
+# GENKI crops' 64 px, so those are read by the main model alone (a zone up to 72 px cost 0.007 of CV accuracy).
+SMALL_FACE_PX = (48.0, 64.0)
+SMALL_VARIANTS: tuple[str, ...] = ("print1", "print2")
+SMALL_TEACHER = "colour"
+SMALL_L2 = 0.001
 
 
 @dataclass(frozen=True)
@@ -161,6 +171,13 @@ def _code_key(variant: str, mirror: bool) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
+def variant_sides(crops: LabelledCrops, variant: str = "colour") -> np.ndarray:
+    """The face size (px, the longer side: the set's crops are face boxes) of every crop under `variant`, as
+    `measure_set` passes it to `SmileScorer.measure_face` and the bot to `read_face`."""
+    transform = VARIANTS[variant]
+    return np.array([max(transform(read_rgb(path)).shape[:2]) for path in crops.files], dtype=np.float64)
+
+
 def measure_set(
     crops: LabelledCrops, scorer: SmileScorer, variant: str = "colour", *, use_cache: bool = True
 ) -> np.ndarray:
@@ -238,6 +255,20 @@ def fit_standardised(x: np.ndarray, labels: np.ndarray, l2: float) -> Standardis
     return StandardisedLogistic(scaler.mean_, scaler.scale_, coef, intercept)
 
 
+def fit_soft(x: np.ndarray, targets: np.ndarray, l2: float) -> StandardisedLogistic:
+    """`fit_standardised` with soft labels: the mean cross-entropy against `targets` (probabilities) + l2/2·|coef|²
+    (each row enters once as "smiling" weighted by its target and once as "not" weighted by 1 - target)."""
+    scaler = StandardScaler().fit(x)
+    standard = scaler.transform(x)
+    count = len(standard)
+    regression = LogisticRegression(C=1.0 / (l2 * count), solver="newton-cholesky", tol=1e-10, max_iter=100)
+    weights = np.concatenate([targets, 1.0 - targets])
+    labels = np.concatenate([np.ones(count), np.zeros(count)])
+    regression.fit(np.vstack([standard, standard]), labels, sample_weight=weights)
+    coef, intercept = regression.coef_[0].copy(), float(regression.intercept_[0])
+    return StandardisedLogistic(scaler.mean_, scaler.scale_, coef, intercept)
+
+
 @dataclass(frozen=True)
 class LogisticFit:
     features: tuple[str, ...]
@@ -255,6 +286,30 @@ def fit_logistic(measurements: np.ndarray, labels: np.ndarray, features: tuple[s
     """`fit_standardised` over the model inputs of the named MEASUREMENTS `features`."""
     fit = fit_standardised(model_inputs(measurements, features), labels, l2)
     return LogisticFit(features, fit.mean, fit.scale, fit.coef, fit.intercept)
+
+
+def fit_small_faces(
+    views: dict[str, np.ndarray], main: LogisticFit, crops: np.ndarray, features: tuple[str, ...] = FEATURES
+) -> LogisticFit:
+    """The small-face model on `crops` (indices): SMALL_VARIANTS' measurements taught `main`'s probability for the
+    same crops under SMALL_TEACHER (crops the landmarker cannot read in either are left out)."""
+    targets = main.probability(views[SMALL_TEACHER][crops])
+    x = np.vstack([views[name][crops] for name in SMALL_VARIANTS])
+    t = np.concatenate([targets] * len(SMALL_VARIANTS))
+    usable = ~np.isnan(x).any(axis=1) & ~np.isnan(t)
+    fit = fit_soft(model_inputs(x[usable], features), t[usable], SMALL_L2)
+    return LogisticFit(features, fit.mean, fit.scale, fit.coef, fit.intercept)
+
+
+def as_model(main: LogisticFit, small: LogisticFit | None, fallback: FallbackModel | None = None) -> SmileModel:
+    """The fitted parts as vision.smile loads them from smile_model.json (so held-out scores use the bot's
+    arithmetic, the blend by face size included)."""
+    small_model = None
+    if small is not None:
+        small_model = SmallFaceModel(
+            small.features, small.mean, small.scale, small.coef, small.intercept, SMALL_FACE_PX
+        )
+    return SmileModel(main.features, main.mean, main.scale, main.coef, main.intercept, {}, fallback, small_model)
 
 
 def crop_folds(labels: np.ndarray, folds: int, seed: int = 7) -> PredefinedSplit:
@@ -296,13 +351,29 @@ def cross_validated(
     train_variants: tuple[str, ...] = TRAIN_VARIANTS,
     test_variant: str = "colour",
     folds: int = 10,
+    sides: np.ndarray | None = None,
 ) -> np.ndarray:
     """Held-out P(smile) of each crop of `test_variant`, from fits on the other folds' crops of `train_variants`.
 
     `views` maps a variant name to its measurements (rows = the same crops). A crop's own fold never helps to
-    score it, in any variant. NaN rows (no face) are left out of fitting and give NaN.
+    score it, in any variant. NaN rows (no face) are left out of fitting and give NaN. With `sides` (each test
+    crop's face size, `variant_sides`) the small-face model is fitted on the same folds too and blended in by size,
+    as the bot reads a face (`SmileModel.probability`).
     """
-    return _held_out(views, labels, lambda x, y: fit_logistic(x, y, features, l2), train_variants, test_variant, folds)
+    if sides is None:
+        fit = lambda x, y: fit_logistic(x, y, features, l2)  # noqa: E731
+        return _held_out(views, labels, fit, train_variants, test_variant, folds)
+    test = views[test_variant]
+    held_out = np.full(len(labels), np.nan)
+    for train, scored in crop_folds(labels, folds).split():
+        x = np.vstack([views[name][train] for name in train_variants])
+        y = np.concatenate([labels[train]] * len(train_variants))
+        usable = ~np.isnan(x).any(axis=1)
+        main = fit_logistic(x[usable], y[usable], features, l2)
+        model = as_model(main, fit_small_faces(views, main, train, features))
+        for index in scored[~np.isnan(test[scored]).any(axis=1)]:
+            held_out[index] = float(model.probability(test[index], float(sides[index])))
+    return held_out
 
 
 def fallback_cross_validated(
@@ -332,14 +403,14 @@ class RecipeFit:
     fallback: StandardisedLogistic
     rows: int
     fallback_rows: int
+    small: LogisticFit
 
     def model(self) -> SmileModel:
         """As vision.smile loads it from smile_model.json."""
         fallback = FallbackModel(
             FALLBACK_KIND, self.fallback.mean, self.fallback.scale, self.fallback.coef, self.fallback.intercept, {}
         )
-        main = self.main
-        return SmileModel(main.features, main.mean, main.scale, main.coef, main.intercept, {}, fallback)
+        return as_model(self.main, self.small, fallback)
 
 
 def fit_recipe(
@@ -348,7 +419,8 @@ def fit_recipe(
     labels: np.ndarray,
     crops: np.ndarray | None = None,
 ) -> RecipeFit:
-    """The recipe (FEATURES, L2, TRAIN_VARIANTS; the fallback with FALLBACK_L2) fitted on `crops` (indices; all of
+    """The recipe (FEATURES, L2, TRAIN_VARIANTS; the small-face model, SMALL_*; the fallback with FALLBACK_L2)
+    fitted on `crops` (indices; all of
     them when None): what scripts/fit_smile.py ships and what each cross-validation fold refits."""
     chosen = np.arange(len(labels)) if crops is None else crops
 
@@ -360,4 +432,6 @@ def fit_recipe(
 
     x, y = stacked(views)
     fx, fy = stacked(fallback_views)
-    return RecipeFit(fit_logistic(x, y, FEATURES, L2), fit_standardised(fx, fy, FALLBACK_L2), len(x), len(fx))
+    main = fit_logistic(x, y, FEATURES, L2)
+    small = fit_small_faces(views, main, chosen)
+    return RecipeFit(main, fit_standardised(fx, fy, FALLBACK_L2), len(x), len(fx), small)

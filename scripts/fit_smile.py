@@ -6,7 +6,9 @@ Recipe: every labelled crop of ``<data>/smile`` is measured by vision.smile as t
 (``SmileScorer.measure_face``: its READ_VIEWS, each with its mirror view, averaged), also under the augmentations in
 TRAIN_VARIANTS (greyscale, half size, two printed copies: shrunk to a print's face size and saved as JPEG at a print's
 quality, seeded per crop); an L2-penalised logistic regression over FEATURES is fitted on all of it (standardised
-features, scikit-learn, evals/smile_data.py ``fit_recipe``).
+features, scikit-learn, evals/smile_data.py ``fit_recipe``). Faces at print size get a second regression over the
+same features (``small_faces``), fitted on the printed copies to give the main model's probability for the same crop
+as it is (soft targets), blended in by face size at run time (SMALL_FACE_PX).
 Crops where the landmarker finds no face are left out. The fallback for those (vision/smile/fallback.py) is fitted
 the same way on the mouth HOG of every crop where YuNet finds a face (evals/smile_data.py FALLBACK_*). The JSON
 holds the feature names, the standardisation, the coefficients and how they were made; nothing else is needed at
@@ -30,6 +32,10 @@ from evals.smile_data import (
     FALLBACK_L2,
     FEATURES,
     L2,
+    SMALL_FACE_PX,
+    SMALL_L2,
+    SMALL_TEACHER,
+    SMALL_VARIANTS,
     TRAIN_VARIANTS,
     RecipeFit,
     cross_validated,
@@ -38,6 +44,7 @@ from evals.smile_data import (
     load_smile_set,
     measure_fallback_set,
     measure_set,
+    variant_sides,
 )
 from vision.smile import MODEL_JSON, SmileScorer
 from vision.smile.scorer import READ_VIEWS
@@ -58,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     fallback_views = {variant: measure_fallback_set(crops, variant) for variant in TRAIN_VARIANTS}
     recipe = fit_recipe(views, fallback_views, crops.labels)
     fit = recipe.main
-    held_out = cross_validated(views, crops.labels)
+    held_out = cross_validated(views, crops.labels, sides=variant_sides(crops, "colour"))
     found = ~np.isnan(held_out)
     cv_accuracy = float(accuracy_score(crops.labels[found], held_out[found] > 0.5))
     cv_auc = float(roc_auc_score(crops.labels[found], held_out[found]))
@@ -79,11 +86,30 @@ def main(argv: list[str] | None = None) -> int:
             "cv_auc_found": round(cv_auc, 4),
             "fitted": datetime.now(UTC).strftime("%Y-%m-%d"),
         },
+        "small_faces": _small_entry(recipe),
         "fallback": _fallback_entry(recipe, fallback_views, crops.labels),
     }
     args.out.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
+
+
+def _small_entry(recipe: RecipeFit) -> dict:
+    fit = recipe.small
+    return {
+        "features": list(fit.features),
+        "mean": fit.mean.round(6).tolist(),
+        "scale": fit.scale.round(6).tolist(),
+        "coef": fit.coef.round(6).tolist(),
+        "intercept": round(fit.intercept, 6),
+        "face_px": list(SMALL_FACE_PX),
+        "info": {
+            "recipe": "scripts/fit_smile.py: L2 logistic regression on soft targets: the measurements of printed "
+            f"copies {list(SMALL_VARIANTS)} taught the main model's probability for the same crop ({SMALL_TEACHER})",
+            "l2_per_sample": SMALL_L2,
+            "used_for": "faces whose detector box is at most face_px[0] px; blended linearly up to face_px[1]",
+        },
+    }
 
 
 def _fallback_entry(recipe: RecipeFit, views: dict[str, np.ndarray], labels: np.ndarray) -> dict:

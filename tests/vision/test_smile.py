@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from evals.common import eval_data_dir
-from evals.smile_data import FEATURES, load_smile_set, read_rgb
+from evals.smile_data import FEATURES, SMALL_FACE_PX, load_smile_set, read_rgb
 from vision.faces import DetectedFace
 from vision.smile.fallback import FALLBACK_KINDS, FallbackModel, hog
 from vision.smile.scorer import (
@@ -58,6 +59,36 @@ def test_model_json_loads_and_its_features_are_the_recipe_and_measured() -> None
     assert set(model.features) <= set(MEASUREMENTS)
     assert np.all(model.scale > 0)
     assert model.coef[model.features.index("bs.mouthSmile")] > 0, "more smile blendshape must mean more smile"
+
+
+def test_model_json_ships_the_small_face_model_of_the_recipe() -> None:
+    small = SmileModel.load().small
+    assert small is not None
+    assert small.features == FEATURES and small.face_px == SMALL_FACE_PX
+    assert small.weight(SMALL_FACE_PX[0]) == 1.0 and small.weight(SMALL_FACE_PX[1]) == 0.0
+
+
+def test_the_labelled_crops_are_read_by_the_main_model_alone(labelled_sample) -> None:
+    """The small-face zone ends at or below the GENKI crops' size, so smile.accuracy is the main model's (a zone
+    reaching past them cost 0.007 of CV accuracy, README "Framing")."""
+    small = SmileModel.load().small
+    assert small is not None
+    smiling, neutral = labelled_sample
+    sides = {max(crop.shape[:2]) for crop in smiling + neutral}
+    assert sides and all(small.weight(side) == 0.0 for side in sides)
+
+
+def test_a_face_at_print_size_is_scored_by_the_small_face_model(labelled_sample) -> None:
+    """read_face hands the face's size to the model: a small-face model that always says "not smiling" decides a
+    40-px face, and does not touch a 200-px one."""
+    shipped = SmileModel.load()
+    assert shipped.small is not None
+    never = replace(shipped.small, coef=np.zeros_like(shipped.small.coef), intercept=-30.0)
+    scorer = SmileScorer(replace(shipped, small=never))
+    big = cv2.resize(labelled_sample[0][0], (200, 200), interpolation=cv2.INTER_CUBIC)
+    assert scorer.read_face(big, 200).score > 50
+    small = cv2.resize(labelled_sample[0][0], (40, 40), interpolation=cv2.INTER_AREA)
+    assert scorer.read_face(small, 40).score == 0.0
 
 
 def test_model_json_with_an_unknown_feature_is_refused(tmp_path: Path) -> None:

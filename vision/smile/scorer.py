@@ -10,7 +10,10 @@ How a score is made (the recipe; the coefficients are fitted by ``scripts/fit_sm
 3. Features (named in smile_model.json, computed here as ``MEASUREMENTS``): left/right-averaged blendshapes, mouth
    geometry in inter-ocular units after levelling the eyes (width, opening, lip height, corner lift) and mouth
    appearance (brightness inside the lips against the face's skin: visible teeth).
-4. A logistic regression (standardised features, L2 penalty) turns them into P(smiling); the score is 100·P.
+4. A logistic regression (standardised features, L2 penalty) turns them into P(smiling); the score is 100·P. A face
+   at print size (detector box under ~64 px: JPEG noise moves its reading) is scored by a second regression over the
+   same features (``SmallFaceModel``), fitted to give what the first gives the same face whole; the two are blended
+   by the face's size.
 
 So a score of 80 means: faces that look like this were labelled "smiling" about 80 % of the time in our fitting data
 (GENKI-4K web photos). When the landmarker finds no face even after retries, a second opinion is asked
@@ -197,6 +200,45 @@ def model_inputs(measurements: np.ndarray, features: Sequence[str]) -> np.ndarra
 
 
 @dataclass(frozen=True)
+class SmallFaceModel:
+    """The reading of faces a photo holds at print size (README "Framing"): a logistic regression over the same
+    kind of measurements, fitted on printed copies of the training faces to give what the main model gives the same
+    face whole. A face whose detector box is at most `face_px[0]` px is scored by it alone, one of at least
+    `face_px[1]` px by the main model alone; in between the two probabilities are blended linearly."""
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    face_px: tuple[float, float]
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> SmallFaceModel:
+        features = tuple(raw["features"])
+        unknown = [name for name in features if name not in MEASUREMENTS]
+        if unknown:
+            raise ValueError(f"small-face model: features {unknown} are not measured by vision.smile")
+        arrays = [np.asarray(raw[key], dtype=np.float64) for key in ("mean", "scale", "coef")]
+        if any(array.shape != (len(features),) for array in arrays):
+            raise ValueError(f"small-face model: mean, scale and coef must each have {len(features)} values")
+        low, high = (float(value) for value in raw["face_px"])
+        if not 0 < low < high:
+            raise ValueError(f"small-face model: face_px must be two increasing sizes, got {raw['face_px']}")
+        mean, scale, coef = arrays
+        return cls(features, mean, scale, coef, float(raw["intercept"]), (low, high))
+
+    def weight(self, face_side: float) -> float:
+        """How much of a face's probability comes from this model: 1 up to face_px[0], 0 from face_px[1]."""
+        low, high = self.face_px
+        return float(np.clip((high - face_side) / (high - low), 0.0, 1.0))
+
+    def probability(self, measurements: np.ndarray) -> np.ndarray:
+        x = (model_inputs(measurements, self.features) - self.mean) / self.scale
+        return 1.0 / (1.0 + np.exp(-(x @ self.coef + self.intercept)))
+
+
+@dataclass(frozen=True)
 class SmileModel:
     """Logistic regression over named MEASUREMENTS: P = sigmoid(intercept + coef · (model_inputs - mean) / scale)."""
 
@@ -207,6 +249,7 @@ class SmileModel:
     intercept: float
     info: dict[str, Any]
     fallback: FallbackModel | None = None  # for crops the landmarker cannot read
+    small: SmallFaceModel | None = None  # for faces at print size (blended by the face's size)
 
     @classmethod
     def load(cls, path: Path = MODEL_JSON) -> SmileModel:
@@ -219,13 +262,20 @@ class SmileModel:
         if any(array.shape != (len(features),) for array in arrays):
             raise ValueError(f"{path}: mean, scale and coef must each have {len(features)} values")
         fallback = FallbackModel.from_json(raw["fallback"]) if "fallback" in raw else None
+        small = SmallFaceModel.from_json(raw["small_faces"]) if "small_faces" in raw else None
         mean, scale, coef = arrays
-        return cls(features, mean, scale, coef, float(raw["intercept"]), dict(raw.get("info", {})), fallback)
+        info = dict(raw.get("info", {}))
+        return cls(features, mean, scale, coef, float(raw["intercept"]), info, fallback, small)
 
-    def probability(self, measurements: np.ndarray) -> np.ndarray:
-        """P(smiling) for measurement vectors (..., len(MEASUREMENTS))."""
+    def probability(self, measurements: np.ndarray, face_side: float | None = None) -> np.ndarray:
+        """P(smiling) for measurement vectors (..., len(MEASUREMENTS)) of a face whose detector box is `face_side`
+        px (None: the main model alone). Faces at print size are read by the small-face model, when there is one."""
         x = (model_inputs(measurements, self.features) - self.mean) / self.scale
-        return 1.0 / (1.0 + np.exp(-(x @ self.coef + self.intercept)))
+        main = 1.0 / (1.0 + np.exp(-(x @ self.coef + self.intercept)))
+        if self.small is None or face_side is None:
+            return main
+        weight = self.small.weight(face_side)
+        return main if weight == 0.0 else (1.0 - weight) * main + weight * self.small.probability(measurements)
 
 
 class SmileScorer:
@@ -353,7 +403,8 @@ class SmileScorer:
 
         The crop as it is decides whether it is a face at all (a balloon shrunk to READ_FACE_PX can pass for one)
         and gives the blendshapes the poses read; the score comes from the READ_VIEWS, averaged (their mirror views
-        too when that leaves the verdict open). A face the views cannot read keeps the score of the crop as it is.
+        too when that leaves the verdict open), through the model for a face of `face_side` px (the small-face
+        model blended in for faces at print size). A face the views cannot read keeps the score of the crop as it is.
         """
         rgb = _as_rgb(crop)
         first = self._first_view(rgb)
@@ -363,10 +414,10 @@ class SmileScorer:
         if not found:
             return self.read(rgb)
         measured = np.mean([row for _, row in found], axis=0)
-        probability = float(self.model.probability(measured))
+        probability = float(self.model.probability(measured, face_side))
         if self.mirror and SURE_BELOW < probability < SURE_ABOVE:
             measured = np.mean([self._with_mirror(view, row) for view, row in found], axis=0)
-            probability = float(self.model.probability(measured))
+            probability = float(self.model.probability(measured, face_side))
         return SmileReading(round(100.0 * probability, 1), face_found=True, blendshapes=first[2])
 
     def _fallback_reading(self, rgb: np.ndarray) -> SmileReading:
