@@ -1,8 +1,9 @@
 """A work-queue worker: `make worker` runs `taskiq worker bot.worker:broker` (WORK_QUEUE_URL must be set).
 
 Each worker process starts the services once (database, blob store, its worker pools, whose processes load the
-models once) and runs the photo-analysis tasks the bot replicas send (pipeline.queue); any number of workers on any
-number of machines may share one queue. SIGTERM: Taskiq stops taking tasks and waits for the running ones.
+models once) and runs the tasks the bot replicas send (pipeline.queue: QR decoding, booth fetches,
+photo analysis); any number of workers on any number of machines may share one queue. SIGTERM: Taskiq stops
+taking tasks and waits for the running ones.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ async def start_services(state: TaskiqState) -> None:
     configure_logging()
     state.services = await Services.start(settings, worker=True)
     state.analyser = state.services.analyser
+    state.intake = state.services.queue.broker.state.intake  # the intake's task bodies (pipeline.intake.IntakeWork)
 
 
 @broker.on_event(TaskiqEvents.WORKER_SHUTDOWN)

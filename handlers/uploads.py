@@ -157,8 +157,12 @@ async def _take(
         data=data,
         telegram_file_id=file_id if message.photo else None,
         media_group_id=message.media_group_id,
+        message_id=message.message_id,
     )
-    result = await context.services.intake.take_file(incoming, report)
+    try:
+        result = await context.services.intake.take_file(incoming, report)
+    finally:
+        await report.close()
     if result.rejected is not None:
         return rejection_text(language, result.rejected), None
     return None, result
