@@ -1,0 +1,130 @@
+"""A booth link's answer is a stored reply (handlers.qr, kind `link`): owed before the fetch, claimed → sent →
+finished. A replica killed mid-fetch leaves the answer to another replica's sweep, which files the link (once),
+answers it in place of the dead replica's status message, and sends its video once; the same message handled again
+adds nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import col, select
+from telegram import ReplyParameters, Update
+
+from bot.app import HANDLING
+from handlers.qr import LINK_ANSWER
+from handlers.replies import deliver_all_lapsed, keyed_subject
+from scheduler.replies import REDELIVER
+from storage.models import MediaKind, Photo, Reply, ReplyState
+from storage.replies import OwedReply, ReplyStore
+from tests.booths.fixture_server import FixtureServer, mp4
+from tests.e2e.harness import Harness, qr_photo, text_of
+from tests.e2e.test_qr_flow import BOOTH_PHOTO, SHORT
+
+LAPSES = timedelta(seconds=0.1)
+
+
+@pytest.fixture
+async def booth_site() -> AsyncIterator[FixtureServer]:
+    server = FixtureServer()
+    await server.start()
+    server.photoism("/s/8ijZsg_", "abc123", BOOTH_PHOTO, mp4(7))
+    yield server
+    await server.stop()
+
+
+def _private(harness: Harness) -> tuple[dict, dict]:
+    user = harness.emu.create_user("Sam", language_code="en")
+    return user, harness.emu.create_chat("private", user=user)
+
+
+async def _rows(harness: Harness, chat_id: int) -> list[Photo]:
+    async with harness.services.db.session() as session:
+        return list((await session.exec(select(Photo).where(col(Photo.chat_id) == chat_id))).all())
+
+
+def _replies_to(harness: Harness, chat_id: int, message_id: int) -> list:
+    return [
+        m
+        for m in harness.bot_messages(chat_id)
+        if (m.message.get("reply_to_message") or {}).get("message_id") == message_id
+    ]
+
+
+async def _settled(harness: Harness, reply: OwedReply) -> tuple[ReplyState, int | None] | None:
+    for _ in range(100):
+        state = await harness.services.shared.replies.state(reply)
+        if state is not None and state[0] is ReplyState.finished:
+            return state
+        await asyncio.sleep(0.1)
+    return await harness.services.shared.replies.state(reply)
+
+
+async def test_a_qr_strips_answer_is_a_stored_reply(harness: Harness, booth_site: FixtureServer) -> None:
+    user, chat = _private(harness)
+    sent = await harness.emu.send_photo(chat["id"], user["id"], qr_photo(SHORT, seed=1))
+    await harness.reply(chat["id"], lambda m: "✅" in text_of(m))
+    reply = OwedReply(
+        LINK_ANSWER, keyed_subject(chat["id"], sent["message_id"], 0), chat["id"], sent["message_id"], "en"
+    )
+    state = await _settled(harness, reply)
+    (answer,) = _replies_to(harness, chat["id"], sent["message_id"])  # the status became the answer: one message
+    assert state == (ReplyState.finished, answer.message_id)
+    async with harness.services.db.session() as session:
+        row = await session.get(Reply, (LINK_ANSWER, reply.subject))
+    assert row is not None and row.status_id is not None and json.loads(row.payload)["url"] == SHORT
+    assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0
+
+
+async def test_a_link_a_dead_replica_was_fetching_is_answered_once_by_another(
+    harness: Harness, booth_site: FixtureServer
+) -> None:
+    """The replica died after showing 'found' and before the fetch ended: its status message is made the answer
+    (or replaced by it), the strip and its video are filed once, the video sent once; the update handled again
+    (the webhook's takeover) says nothing more."""
+    user, chat = _private(harness)
+    updater = harness.app.updater
+    assert updater is not None
+    await updater.stop()  # the update stays with Telegram (the emulator) while the "killed replica" holds it
+    try:
+        sent = await harness.emu.send_photo(chat["id"], user["id"], qr_photo(SHORT, seed=2))
+        again = Update.de_json({"update_id": 990_002, "message": sent}, harness.app.bot)
+        assert again is not None
+        # What the killed replica left: the answer owed, claimed with a lease that lapses, and its first status message.
+        payload = {"url": SHORT, "known": False, "sender_id": user["id"], "sender_name": "Sam"}
+        subject = keyed_subject(chat["id"], sent["message_id"], 0)
+        reply = OwedReply(LINK_ANSWER, subject, chat["id"], sent["message_id"], "en", payload=json.dumps(payload))
+        dead = ReplyStore(harness.services.db, "dead replica", LAPSES)
+        assert await dead.open(reply)
+        status = await harness.app.bot.send_message(
+            chat["id"], "🔍 Found a QR code…", reply_parameters=ReplyParameters(sent["message_id"])
+        )
+        assert await dead.note_status(reply, status.message_id)
+        tasks: set[asyncio.Task[Any]] = set()
+        HANDLING.set(tasks)
+        await harness.app.process_update(again)  # handled again: the answer is owed, so no status, no fetch here
+        await asyncio.gather(*tasks)
+        await asyncio.sleep(0.3)
+
+        taken = await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER)
+        assert taken == 1
+        state = await harness.services.shared.replies.state(reply)
+        assert state is not None and state[0] is ReplyState.finished
+        answers = _replies_to(harness, chat["id"], sent["message_id"])
+        assert [m.message_id for m in answers] == [state[1]], "one answer to the strip, the status message made it"
+        assert "✅" in text_of(answers[0])
+        rows = await _rows(harness, chat["id"])
+        assert sorted(row.kind for row in rows) == [MediaKind.photo, MediaKind.video], "the original and video, once"
+        videos = [m for m in harness.bot_messages(chat["id"]) if m.message.get("video")]
+        assert len(videos) == 1 and videos[0].message["reply_to_message"]["message_id"] == state[1]
+
+    finally:
+        await updater.start_polling(poll_interval=0.0, timeout=timedelta(seconds=1), allowed_updates=Update.ALL_TYPES)
+    await asyncio.sleep(2.0)  # Telegram delivers the update once more: handled, it finds the answer owed
+    assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0
+    assert len(_replies_to(harness, chat["id"], sent["message_id"])) == 1
+    assert len(await _rows(harness, chat["id"])) == 2
