@@ -1,7 +1,7 @@
 """A booth link's answer is a stored reply (handlers.qr, kind `link`): owed before the fetch, claimed → sent →
 finished. A replica killed mid-fetch leaves the answer to another replica's sweep, which files the link (once),
 answers it in place of the dead replica's status message, and sends its video once; the same message handled again
-adds nothing."""
+adds nothing. A Telegram album's answer is one too (handlers.album_answer, kind `album`)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,11 @@ from sqlmodel import col, select
 from telegram import ReplyParameters, Update
 
 from bot.app import HANDLING
+from handlers.album_answer import owed_album
 from handlers.qr import LINK_ANSWER
 from handlers.replies import deliver_all_lapsed, keyed_subject
 from scheduler.replies import REDELIVER
+from storage.media_groups import GroupHeader, GroupItem, TakenGroup
 from storage.models import MediaKind, Photo, Reply, ReplyState
 from storage.replies import OwedReply, ReplyStore
 from tests.booths.fixture_server import FixtureServer, mp4
@@ -128,3 +130,26 @@ async def test_a_link_a_dead_replica_was_fetching_is_answered_once_by_another(
     assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0
     assert len(_replies_to(harness, chat["id"], sent["message_id"])) == 1
     assert len(await _rows(harness, chat["id"])) == 2
+
+
+async def test_an_albums_answer_a_dead_replica_owed_is_sent_once_by_another(harness: Harness) -> None:
+    """The replica that took a Telegram album (storage.media_groups) died before answering: the answer, owed with the
+    album's items in its row, is sent once by another replica's sweep."""
+    user = harness.emu.create_user("Sam", language_code="en")
+    chat = harness.emu.create_chat("group", title="Trip", user=user)
+    first = await harness.emu.send_text(chat["id"], user["id"], "(the album's first photo)")
+    second = await harness.emu.send_text(chat["id"], user["id"], "(its second photo)")
+    items = {first["message_id"]: GroupItem(saved=True), second["message_id"]: GroupItem(duplicate=True)}
+    taken = TakenGroup(chat["id"], "album-1", GroupHeader("en", "Sam", False), items)
+    reply = owed_album(taken)
+    dead = ReplyStore(harness.services.db, "dead replica", LAPSES)
+    assert await dead.open(reply)
+    assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0, "not before it lapsed"
+    await asyncio.sleep(0.2)
+    assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 1
+    (answer,) = _replies_to(harness, chat["id"], first["message_id"])
+    assert text_of(answer), "the album's summary"
+    assert await harness.services.shared.replies.state(reply) == (ReplyState.finished, answer.message_id)
+    await asyncio.sleep(0.2)
+    assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0
+    assert len(_replies_to(harness, chat["id"], first["message_id"])) == 1
