@@ -134,8 +134,11 @@ class ChatReport:
         answer = status.message
         if link.analysis is not None or (link.outcome.created and link.outcome.ok):
             answer = await answer_photo(self.context, status, link.analysis, self.language)
-        if owed is not None and answer is not None:
-            await store.sent(owed, answer.message_id)
+        if owed is not None:
+            if answer is not None:
+                await store.sent(owed, answer.message_id)
+            else:  # nothing was shown (cannot happen outside a quiet chat): nothing for a taker to send either
+                await store.give_up(owed)
         await send_videos(self.context.bot, self.message, link, answer.message_id if answer else None, self.language)
         if owed is not None:
             await store.finish(owed)
