@@ -71,6 +71,7 @@ class ClusterPlan:
     kill_workers: int = 0
     s3: bool = False  # blobs in S3-compatible storage (moto's server on loopback) instead of a shared folder
     booth_delay_s: float = 0.0  # the booth site's delay per photo: > 0 lets a kill land inside a booth fetch
+    kill_in_qr: bool = False  # kill the replica while it holds a QR strip (inside its fetch with a booth delay)
 
 
 @dataclass
@@ -304,7 +305,8 @@ async def burst(
     order = list(itertools.product(range(plan.photos_per_chat), enumerate(groups)))
     for number, (photo, (index, (chat_id, user_id))) in enumerate(order):
         if number == len(order) // 2:
-            await kill_some(cluster, plan, report, {chat for chat, _ in groups[plan.chats :]})
+            qr_groups = {chat for chat, _ in groups[plan.chats :]} if plan.kill_in_qr else set()
+            await kill_some(cluster, plan, report, qr_groups)
         message = await emu.send_photo(chat_id, user_id, pictures[(index, photo)])
         sent.photos.append(Sent(chat_id, message["message_id"], time.monotonic()))
         for chat, user in talkers:
@@ -521,6 +523,7 @@ def main() -> None:
     parser.add_argument("--chats", type=int, default=4)
     parser.add_argument("--qr-chats", type=int, default=0, help="chats sending phone photos of QR strips")
     parser.add_argument("--booth-delay-s", type=float, default=0.0, help="the booth site's delay per photo")
+    parser.add_argument("--kill-in-qr", action="store_true", help="kill the replica while it holds a QR strip")
     parser.add_argument("--photos", type=int, default=3, help="photos per chat")
     parser.add_argument("--kill-replicas", type=int, default=0, help="kill -9 this many replicas mid-burst")
     parser.add_argument("--kill-workers", type=int, default=0, help="kill -9 this many workers mid-burst")
@@ -535,6 +538,7 @@ def main() -> None:
         chats=args.chats,
         qr_chats=args.qr_chats,
         booth_delay_s=args.booth_delay_s,
+        kill_in_qr=args.kill_in_qr,
         photos_per_chat=args.photos,
         kill_replicas=args.kill_replicas,
         kill_workers=args.kill_workers,

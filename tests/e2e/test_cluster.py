@@ -38,6 +38,7 @@ async def test_a_burst_survives_kill_9_of_a_replica_and_a_worker(tmp_path: Path)
         kill_replicas=1,
         kill_workers=1,
         s3=True,
+        kill_in_qr=True,
         booth_delay_s=3.0,  # a slow booth: the replica is killed inside a booth fetch, its status message shown
         settle_timeout_s=150,
     )
