@@ -86,8 +86,15 @@ class ChatReport:
         )
         store = self.context.services.shared.replies
         if not await store.open(reply):
-            self.handled_before = True
-            return False
+            # This message is handled again: its first handler is gone. Its answer, unless sent, is this process's
+            # now, and its status message (when it showed one) goes on being edited rather than sent twice.
+            taken = await store.take_over(reply)
+            if taken is None:
+                self.handled_before = True
+                return False
+            reply = taken
+            if taken.status_id is not None:
+                self._statuses[index] = self._latest = StatusMessage(self.message, shown=taken.status_id)
         self._links[index] = reply
         await self._holding.enter_async_context(store.holding(reply))
         return True

@@ -82,54 +82,84 @@ async def test_a_qr_strips_answer_is_a_stored_reply(harness: Harness, booth_site
     assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0
 
 
-async def test_a_link_a_dead_replica_was_fetching_is_answered_once_by_another(
+async def _dead_replica_was_fetching(harness: Harness, chat: dict, user: dict, sent: dict) -> tuple[OwedReply, int]:
+    """What a replica killed mid-fetch leaves: the answer owed, claimed with a lease that lapses, and its first
+    status message."""
+    payload = {"url": SHORT, "known": False, "sender_id": user["id"], "sender_name": "Sam"}
+    subject = keyed_subject(chat["id"], sent["message_id"], 0)
+    reply = OwedReply(LINK_ANSWER, subject, chat["id"], sent["message_id"], "en", payload=json.dumps(payload))
+    dead = ReplyStore(harness.services.db, "dead replica", LAPSES)
+    assert await dead.open(reply)
+    status = await harness.app.bot.send_message(
+        chat["id"], "🔍 Found a QR code…", reply_parameters=ReplyParameters(sent["message_id"])
+    )
+    assert await dead.note_status(reply, status.message_id)
+    return reply, status.message_id
+
+
+async def _answered_once_in_place_of(harness: Harness, chat: dict, sent: dict, reply: OwedReply, status: int) -> None:
+    state = await harness.services.shared.replies.state(reply)
+    assert state is not None and state[0] is ReplyState.finished
+    answers = _replies_to(harness, chat["id"], sent["message_id"])
+    assert [m.message_id for m in answers] == [status] == [state[1]], "one answer: the status message made it"
+    assert "✅" in text_of(answers[0])
+    rows = await _rows(harness, chat["id"])
+    assert sorted(row.kind for row in rows) == [MediaKind.photo, MediaKind.video], "the original and video, once"
+    videos = [m for m in harness.bot_messages(chat["id"]) if m.message.get("video")]
+    assert len(videos) == 1 and videos[0].message["reply_to_message"]["message_id"] == status
+
+
+async def test_a_link_a_dead_replica_was_fetching_is_answered_once_by_the_sweep(
     harness: Harness, booth_site: FixtureServer
 ) -> None:
-    """The replica died after showing 'found' and before the fetch ended: its status message is made the answer
-    (or replaced by it), the strip and its video are filed once, the video sent once; the update handled again
-    (the webhook's takeover) says nothing more."""
+    """No replica handles the message again: another replica's sweep takes the lapsed answer over and makes the dead
+    replica's status message the answer; the strip and its video are filed once, the video sent once."""
     user, chat = _private(harness)
     updater = harness.app.updater
     assert updater is not None
-    await updater.stop()  # the update stays with Telegram (the emulator) while the "killed replica" holds it
+    await updater.stop()  # the update stays with Telegram (the emulator): only the sweep answers here
     try:
         sent = await harness.emu.send_photo(chat["id"], user["id"], qr_photo(SHORT, seed=2))
-        again = Update.de_json({"update_id": 990_002, "message": sent}, harness.app.bot)
-        assert again is not None
-        # What the killed replica left: the answer owed, claimed with a lease that lapses, and its first status message.
-        payload = {"url": SHORT, "known": False, "sender_id": user["id"], "sender_name": "Sam"}
-        subject = keyed_subject(chat["id"], sent["message_id"], 0)
-        reply = OwedReply(LINK_ANSWER, subject, chat["id"], sent["message_id"], "en", payload=json.dumps(payload))
-        dead = ReplyStore(harness.services.db, "dead replica", LAPSES)
-        assert await dead.open(reply)
-        status = await harness.app.bot.send_message(
-            chat["id"], "🔍 Found a QR code…", reply_parameters=ReplyParameters(sent["message_id"])
+        await harness.services.albums.remember(  # what the dead replica's remember_update wrote
+            chat_id=chat["id"], chat_type="private", chat_title=None, user_id=user["id"], first_name="Sam"
         )
-        assert await dead.note_status(reply, status.message_id)
-        tasks: set[asyncio.Task[Any]] = set()
-        HANDLING.set(tasks)
-        await harness.app.process_update(again)  # handled again: the answer is owed, so no status, no fetch here
-        await asyncio.gather(*tasks)
-        await asyncio.sleep(0.3)
-
-        taken = await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER)
-        assert taken == 1
-        state = await harness.services.shared.replies.state(reply)
-        assert state is not None and state[0] is ReplyState.finished
-        answers = _replies_to(harness, chat["id"], sent["message_id"])
-        assert [m.message_id for m in answers] == [state[1]], "one answer to the strip, the status message made it"
-        assert "✅" in text_of(answers[0])
-        rows = await _rows(harness, chat["id"])
-        assert sorted(row.kind for row in rows) == [MediaKind.photo, MediaKind.video], "the original and video, once"
-        videos = [m for m in harness.bot_messages(chat["id"]) if m.message.get("video")]
-        assert len(videos) == 1 and videos[0].message["reply_to_message"]["message_id"] == state[1]
-
+        reply, status = await _dead_replica_was_fetching(harness, chat, user, sent)
+        assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0, "not before it lapsed"
+        await asyncio.sleep(0.2)
+        assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 1
+        await _answered_once_in_place_of(harness, chat, sent, reply, status)
     finally:
         await updater.start_polling(poll_interval=0.0, timeout=timedelta(seconds=1), allowed_updates=Update.ALL_TYPES)
-    await asyncio.sleep(2.0)  # Telegram delivers the update once more: handled, it finds the answer owed
+    await asyncio.sleep(2.0)  # Telegram delivers the update once more: handled, it finds the answer sent
     assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0
     assert len(_replies_to(harness, chat["id"], sent["message_id"])) == 1
     assert len(await _rows(harness, chat["id"])) == 2
+
+
+async def test_a_link_handled_again_after_its_replica_died_reuses_its_status_message(
+    harness: Harness, booth_site: FixtureServer
+) -> None:
+    """The message handled again (the webhook's takeover of a dead replica's update): the handler takes the owed
+    answer over at once and edits the dead replica's status message into it — no second status, nothing left for
+    the sweep."""
+    user, chat = _private(harness)
+    updater = harness.app.updater
+    assert updater is not None
+    await updater.stop()
+    try:
+        sent = await harness.emu.send_photo(chat["id"], user["id"], qr_photo(SHORT, seed=4))
+        again = Update.de_json({"update_id": 990_004, "message": sent}, harness.app.bot)
+        assert again is not None
+        reply, status = await _dead_replica_was_fetching(harness, chat, user, sent)
+        tasks: set[asyncio.Task[Any]] = set()
+        HANDLING.set(tasks)
+        await harness.app.process_update(again)
+        await asyncio.gather(*tasks)
+        await _answered_once_in_place_of(harness, chat, sent, reply, status)
+        await asyncio.sleep(0.2)
+        assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0
+    finally:
+        await updater.start_polling(poll_interval=0.0, timeout=timedelta(seconds=1), allowed_updates=Update.ALL_TYPES)
 
 
 async def test_an_albums_answer_a_dead_replica_owed_is_sent_once_by_another(harness: Harness) -> None:
