@@ -64,10 +64,10 @@ class ChatReport:
             self._statuses[index] = self._latest = StatusMessage(self.message)
         return self._statuses[index]
 
-    async def link_owed(self, index: int, url: str, known: bool) -> bool:
-        """Owe the link's answer (not in a quiet chat: a reaction is its answer); False when it was owed already."""
+    async def link_owed(self, index: int, url: str, known: bool) -> bool | None:
+        """Owe the link's answer (not in a quiet chat: a reaction is its answer); None when it was given already."""
         if self.quiet:
-            return True
+            return known
         sender = self.message.from_user
         payload = {
             "url": url,
@@ -91,13 +91,13 @@ class ChatReport:
             taken = await store.take_over(reply)
             if taken is None:
                 self.handled_before = True
-                return False
-            reply = taken
+                return None
+            reply, known = taken, bool(json.loads(taken.payload).get("known"))  # as its first handler found it
             if taken.status_id is not None:
                 self._statuses[index] = self._latest = StatusMessage(self.message, shown=taken.status_id)
         self._links[index] = reply
         await self._holding.enter_async_context(store.holding(reply))
-        return True
+        return known
 
     async def close(self) -> None:
         """Stop renewing the links' claims: answered ones are finished; one left unanswered (an error, a shutdown)

@@ -76,10 +76,10 @@ class IntakeResult:
 class IntakeReport(Protocol):
     """How the caller follows the work (a chat's status message). Every method may be a no-op."""
 
-    async def link_owed(self, index: int, url: str, known: bool) -> bool:
-        """The link is about to be worked on (`known`: the album has it from an earlier message). False: its answer
-        is owed already (this message is handled again after a replica died) — the owed answer covers it, so the
-        link is left alone here."""
+    async def link_owed(self, index: int, url: str, known: bool) -> bool | None:
+        """The link is about to be worked on (`known`: the album has it from an earlier message). Returns whether to
+        answer it as known — `known`, or what this message's first handler found when it is handled again (a
+        replica died) — or None: its answer was given already, so the link is left alone here."""
         ...
 
     async def link_stage(self, index: int, stage: Stage, brand: Brand) -> None: ...
@@ -107,8 +107,8 @@ class IntakeReport(Protocol):
 class SilentReport:
     """An `IntakeReport` that reports nothing (resumes, tests, the work queue's own retries)."""
 
-    async def link_owed(self, index: int, url: str, known: bool) -> bool:
-        return True
+    async def link_owed(self, index: int, url: str, known: bool) -> bool | None:
+        return known
 
     async def link_stage(self, index: int, stage: Stage, brand: Brand) -> None:
         return None
@@ -175,7 +175,13 @@ class Intake:
         result = await self._take_links(incoming.chat_id, incoming.sender_id, urls, report, keep_upload)
         if kept:
             result.upload = kept[0]
-            result.analysis = await self._analyse(incoming.chat_id, kept[0], report)
+            # analysed even when it was stored before: by this message's first handler, which died before its
+            # analysis (analyse_and_file reads a stored analysis back)
+            result.analysis = await self.analyse(incoming.chat_id, kept[0].photo_id, report)
+        elif result.links_owed_before:  # the first handler answered the links; it may have kept the picture too
+            stored = await self.albums.find_content(incoming.chat_id, incoming.data)
+            if stored is not None and stored.id is not None and stored.analysed_at is None:
+                await self.analyse(incoming.chat_id, stored.id, report)
         return result
 
     async def take_links(
@@ -205,13 +211,14 @@ class Intake:
                 await report.link_rate_limited(index, wait)
                 break
 
-            known = await self.albums.find_by_source_url(chat_id, url)
-            if not await report.link_owed(index, url, known is not None):
+            found = await self.albums.find_by_source_url(chat_id, url)
+            known = await report.link_owed(index, url, found is not None)
+            if known is None:
                 result.links_owed_before = True
                 continue
             brand = identify(url) or UNKNOWN_BRAND
             await report.link_stage(index, Stage.found, brand)
-            outcome = await self.file_link(chat_id, sender_id, url, known is not None, brand, index, report)
+            outcome = await self.file_link(chat_id, sender_id, url, known, brand, index, report)
             link = LinkResult(outcome)
             result.links.append(link)
             kept = None
