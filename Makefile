@@ -31,9 +31,11 @@ run: setup
 
 # A work-queue worker (WORK_QUEUE_URL in .env): photo analysis for any number of bot replicas. WORKER_PROCESSES
 # event-loop processes, each with its own worker pools (ANALYSIS_WORKERS, PICTURE_WORKERS).
+# WORKER_TASKS: tasks one process runs at once (about ANALYSIS_WORKERS + 2: more only sit in its pool's queue).
 WORKER_PROCESSES ?= 1
+WORKER_TASKS ?= 8
 worker: setup
-	$(VENV)/bin/taskiq worker bot.worker:broker --workers $(WORKER_PROCESSES) --max-async-tasks 8 --shutdown-timeout 60
+	$(VENV)/bin/taskiq worker bot.worker:broker --workers $(WORKER_PROCESSES) --max-async-tasks $(WORKER_TASKS) --shutdown-timeout 60
 
 # The scale-out topology on loopback: PostgreSQL and Redis (started when not running), the emulator as Telegram's
 # webhook, a round-robin proxy, 2 bot replicas in webhook mode, 2 workers, blobs in moto's S3 server; a burst of strips,
@@ -48,8 +50,9 @@ test: setup
 eval: setup
 	$(PY) -m evals
 
+# evals/bench_cluster.py needs PostgreSQL and Redis on loopback: started here as for `make cluster`.
 bench: setup
-	$(PY) -m evals --bench
+	source scripts/start-services.sh && $(PY) -m evals --bench
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any, TypeVar
 
+from redis.asyncio import Redis
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot, JobQueue
@@ -28,6 +29,7 @@ from pipeline.services import Services
 from pipeline.settings import Settings
 from pipeline.workers import CpuPool
 from scheduler import start_jobs
+from storage.redis_state import RedisRateBudget, RedisWindowGate
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +128,7 @@ async def _post_init(app: BotApplication) -> None:
         data.settings, cpu=data.shared_cpu, pictures=data.shared_pictures, fetcher=data.booth_fetcher
     )
     data.limits = data.services.shared.limits
+    share_budgets(app, data.services.shared.redis, data.settings.redis_key_prefix)
     await start_miniapp(app, data.services)
     await set_command_menu(app)
     start_jobs(app, data.services)
@@ -182,6 +185,22 @@ async def start_miniapp(app: BotApplication, services: Services) -> None:
     log.info("Mini App served on port %d", settings.miniapp_port)
 
 
+def share_budgets(app: BotApplication, redis: Redis | None, prefix: str) -> None:
+    """With REDIS_URL, the bot's overall Telegram budget and the operators' error-report minute are counted in Redis
+    by every replica (the Mini App's budgets: miniapp.server); without it (or once its connection is closed), each
+    is kept in this process."""
+    limiter = app.bot.rate_limiter
+    overall = limiter.overall if isinstance(limiter, PostingRateLimiter) else None
+    if redis is None:
+        if overall is not None:
+            overall.limiter = overall.local
+        app.bot_data.error_reports.gate = None
+        return
+    if overall is not None:
+        overall.limiter = RedisRateBudget(redis, "telegram_overall", overall.max_rate, overall.time_period, prefix)
+    app.bot_data.error_reports.gate = RedisWindowGate(redis, "error_reports", prefix)
+
+
 async def _post_shutdown(app: BotApplication) -> None:
     stop, app.bot_data.miniapp_stop = app.bot_data.miniapp_stop, None
     if stop is not None:
@@ -189,6 +208,7 @@ async def _post_shutdown(app: BotApplication) -> None:
     services, app.bot_data.services = app.bot_data.services, None
     if services is not None:
         await services.close()
+        share_budgets(app, None, "")  # the Redis connection is closed
 
 
 @asynccontextmanager

@@ -15,7 +15,7 @@ reads, edits, deletions and reactions are (evals/bench_load.py counts both lost 
 The bot's overall budget (30 requests a second naming a chat) serves a person's request before bulk ones
 (handlers.send_priority: a photo's chat actions, status edits and answers). With one first-come queue a burst of 60
 photos filled the budget for 12 s, and a /help asked then waited 1–2 s for its turn (the load benchmark's
-`load.cmd_p95_ms`). Bulk requests still get every slot nobody else wants.
+`load.cmd_p95_ms`). Bulk requests get every slot nobody else wants but a few (PEOPLE_RESERVE).
 
 Every request passes through here, so this is also where replies sent and Telegram's 429s are counted
 (pipeline.metrics): the callback is wrapped, so each 429 the limiter retries counts once.
@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from aiolimiter import AsyncLimiter
@@ -43,6 +43,9 @@ READS = frozenset({"getChat", "getChatMember", "getChatAdministrators", "getChat
 CHAT_ACTIONS = frozenset({"sendChatAction"})
 OVERALL_BUDGET_ONLY: dict[str, Any] = {"chat_id": 0}  # a chat, but not a group (AIORateLimiter: group = id < 0)
 TRANSIENT_RETRY_PAUSES_S = (0.5, 1.0, 2.0, 4.0)
+# Slots of the overall budget bulk requests leave free: with bulk using every free slot, a person's request during a
+# burst waited for the next slot to drain (33 ms) plus whatever the busy event loop added.
+PEOPLE_RESERVE = 3
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +69,36 @@ def posts_a_message(endpoint: str) -> bool:
 REPLY_PREFIXES = ("send", "edit", "copy", "forward")
 
 
+class Slots(Protocol):
+    async def acquire(self) -> None: ...
+
+    async def has_room(self, slots: int) -> bool:
+        """Whether `slots` more requests would fit in the window now (nothing is taken)."""
+        ...
+
+
+class LocalSlots(AsyncLimiter):
+    """This process's window (aiolimiter's leaky bucket)."""
+
+    async def has_room(self, slots: int) -> bool:
+        return self.has_capacity(slots)
+
+
 class OverallBudget:
     """Requests a second for the whole bot, people first: bulk requests wait in line, and the first of them asks the
-    limiter for a slot only while no other request waits for one (so a person waits for at most one bulk slot)."""
+    limiter for a slot only while no other request waits for one and `people_reserve` slots of the budget would
+    still be free after it. Bulk alone never fills the budget, so a person's request finds a free slot at once
+    unless other people's requests took them all.
 
-    def __init__(self, max_rate: float, time_period: float) -> None:
-        self.limiter = AsyncLimiter(max_rate, time_period)
+    The slots come from this process's limiter, or — with REDIS_URL, set by bot.app — from one window in Redis that
+    every replica counts against (storage.redis_state.RedisRateBudget): Telegram's limit is per bot, not per
+    replica. The people-first order stays per replica."""
+
+    def __init__(self, max_rate: float, time_period: float, people_reserve: int = PEOPLE_RESERVE) -> None:
+        self.max_rate, self.time_period = max_rate, time_period
+        self.local: Slots = LocalSlots(max_rate, time_period)
+        self.limiter: Slots = self.local
+        self.people_reserve = min(people_reserve, max(int(max_rate) - 1, 0))  # bulk keeps at least one slot
         self._bulk_line = asyncio.Lock()
         self._people_waiting = 0
         self._nobody_waiting = asyncio.Event()
@@ -79,8 +106,12 @@ class OverallBudget:
 
     async def acquire(self, bulk: bool) -> None:
         if bulk:
+            slot_s = self.time_period / self.max_rate
             async with self._bulk_line:
                 await self._nobody_waiting.wait()
+                while not await self.limiter.has_room(1 + self.people_reserve):
+                    await asyncio.sleep(slot_s)  # one slot drains from the budget meanwhile
+                    await self._nobody_waiting.wait()
                 await self.limiter.acquire()
             return
         self._people_waiting += 1

@@ -6,7 +6,8 @@ METRIC bench.strips_per_s       strips through the whole path (QR → booth orig
 METRIC load.photos_per_s        photos answered per second over the burst (CHATS × PHOTOS strips at once)
 METRIC load.photo_p50_s / load.photo_p95_s   photo sent → its answer final
 METRIC load.cmd_p95_ms          text commands (/help, /privacy, /lang) while the burst is analysed (goal < 100)
-METRIC load.picture_cmd_p95_ms  /rank and /album while the burst is analysed
+METRIC load.picture_cmd_p95_ms  /rank and /album while the burst is analysed (each group asks one at most every 8 s,
+                                within its 20 messages a minute: playground.stress.load.PICTURE_ASK_EVERY_S)
 METRIC load.peak_rss_mb         the bot and its worker processes together
 METRIC load.lost                photos not filed, answered or analysed, commands not answered (goal 0)
 METRIC faults.lost / faults.duplicates   the same burst with Telegram failing at random (429, 500, 502, hangs,

@@ -21,9 +21,12 @@ METRIC pose_render.hand_found_rate             hands MediaPipe found / drawn han
 METRIC pose_render.body_found_rate             bodies found / people whose face was found
 METRIC pose_render.face_found_rate             faces kept by the analysis / people drawn
 METRIC pose_render.n_images
-The finger-heart rule's thresholds were set looking at MediaPipe's landmarks of the fitting half's finger hearts
-(and checked against the gesture photos); nothing else is fitted on this set. Also printed (not METRIC): for each
-key named where it was not shown, the classes it was named on.
+The finger-heart rule's thresholds and the two-person rules' new forms (a hand hanging over the far shoulder, a V
+rising from behind a head, a joint heart read by its curled top) were set looking at MediaPipe's landmarks of the
+fitting half only (the finger hearts also checked against the gesture photos); nothing else is fitted on this set.
+Also printed (not METRIC): for each key named where it was not shown, the classes it was named on; and per class the
+stages (hands found of those drawn in the picture, faces kept, bodies found, pictures named, oracle) so that a miss
+can be put on the palm detector, the face detector, Pose or the rule.
 """
 
 from __future__ import annotations
@@ -76,6 +79,16 @@ def report(outcomes: list[Outcome]) -> None:
     metric("pose_render.oracle_macro_f1", _macro_f1(outcomes, "oracle"))
     for key, kinds in sorted(false_names(outcomes).items()):
         print(f"pose_render false {key}: " + ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items())), flush=True)
+    for kind in dict.fromkeys(outcome.kind for outcome in outcomes):
+        of_kind = [outcome for outcome in outcomes if outcome.kind == kind]
+        print(
+            f"pose_render stages {kind}: hands {sum(min(o.hands_found, o.hands_drawn) for o in of_kind)}"
+            f"/{sum(o.hands_drawn for o in of_kind)}, faces {sum(min(o.faces, o.people) for o in of_kind)}"
+            f"/{sum(o.people for o in of_kind)}, bodies {sum(o.bodies_found for o in of_kind)}, named "
+            f"{sum(bool(o.truth) and o.truth <= o.found for o in of_kind)}, oracle "
+            f"{sum(bool(o.truth) and o.truth <= o.oracle for o in of_kind)} of {len(of_kind)}",
+            flush=True,
+        )
     negatives = [outcome for outcome in outcomes if not outcome.truth]
     metric("pose_render.negative_clean_rate", sum(not o.found for o in negatives) / max(1, len(negatives)))
     metric(

@@ -37,6 +37,8 @@ def sender_name(photo: DigestPhoto, language: str) -> str:
 
 
 def photo_line(photo: DigestPhoto, language: str) -> str:
+    if photo.given_up:
+        return t(language, "digest.given_up")
     if not photo.analysed:
         return t(language, "digest.pending")
     if not photo.faces:

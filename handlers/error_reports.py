@@ -1,6 +1,8 @@
 """What the bot's operators (ADMIN_IDS) are told about an unexpected error, in a private message: the error, the
 update (shortened) and the end of the traceback, HTML-escaped, within Telegram's 4096 characters, never a token.
-At most one report per distinct error a minute; the ones held back are counted in the next."""
+At most one report per distinct error a minute; the ones held back are counted in the next. With REDIS_URL the
+minute is shared by every replica (storage.redis_state.RedisWindowGate): one report a minute for the whole bot,
+not one per replica."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from telegram import Update
 
@@ -39,12 +42,28 @@ class _Sent:
     held_back: int = 0
 
 
-class ErrorReports:
-    """The rate limit of the reports: `admit` says whether an error may be reported now."""
+class SharedGate(Protocol):
+    async def admit(self, key: str, window_s: float) -> int | None: ...
 
-    def __init__(self, every_s: float = REPORT_EVERY_S, clock: Callable[[], float] = time.monotonic) -> None:
-        self.every_s, self._clock = every_s, clock
+
+class ErrorReports:
+    """The rate limit of the reports: `admitted` says whether an error may be reported now — counted in this process,
+    or with a `gate` (Redis) across replicas."""
+
+    def __init__(
+        self,
+        every_s: float = REPORT_EVERY_S,
+        clock: Callable[[], float] = time.monotonic,
+        gate: SharedGate | None = None,
+    ) -> None:
+        self.every_s, self._clock, self.gate = every_s, clock, gate
         self._sent: OrderedDict[str, _Sent] = OrderedDict()
+
+    async def admitted(self, signature: str) -> int | None:
+        """As `admit`, through the shared gate when there is one."""
+        if self.gate is not None:
+            return await self.gate.admit(signature, self.every_s)
+        return self.admit(signature)
 
     def admit(self, signature: str) -> int | None:
         """None: reported less than a minute ago, held back (and counted). Else: report it now, mentioning this

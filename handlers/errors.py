@@ -75,7 +75,7 @@ async def _tell_operators(context: ChatContext, error: BaseException, update: ob
         return
     if not settings.admin_ids:
         return
-    held_back = context.bot_data.error_reports.admit(error_signature(error))
+    held_back = await context.bot_data.error_reports.admitted(error_signature(error))
     if held_back is None:
         return
     secrets = [secret.get_secret_value() for secret in (settings.telegram_bot_token, settings.webhook_secret) if secret]

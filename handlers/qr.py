@@ -29,6 +29,7 @@ from handlers.context import ChatContext
 from handlers.i18n import booth_error_text, booth_text, t
 from handlers.poses import pose_lines
 from handlers.replies import PHOTO_ANSWER, keyed_subject, owe_photo_answer
+from handlers.send_priority import bulk_requests
 from handlers.smiles import outcome_line, picture_of, points_line, showing_action
 from pipeline.analysis import FiledAnalysis
 from pipeline.booth_intake import BoothOutcome, Stage
@@ -307,18 +308,23 @@ async def on_text(update: Update, context: ChatContext) -> None:
     urls = find_urls(message.text or "", include_unknown=private or _addressed_to_bot(message, context))
     language = await context.language()
     if urls:
-        user = update.effective_user
-        sender = user.id if user and not user.is_bot else None
-        quiet = (await context.services.answers.plan(message.chat_id)).quiet
-        report = ChatReport(context, message, language, quiet)
-        try:
-            result = await context.services.intake.take_links(message.chat_id, sender, urls, report)
-        finally:
-            await report.close()
-        if quiet:
-            await react_to_intake(context.bot, message, result)
+        with bulk_requests():  # a booth page's fetching and status messages, as a photo's (handlers.send_priority)
+            await _take_links(update, context, message, urls, language)
     elif private:
         await message.reply_text(t(language, "qr.text_hint"))
+
+
+async def _take_links(update: Update, context: ChatContext, message: Message, urls: list[str], language: str) -> None:
+    user = update.effective_user
+    sender = user.id if user and not user.is_bot else None
+    quiet = (await context.services.answers.plan(message.chat_id)).quiet
+    report = ChatReport(context, message, language, quiet)
+    try:
+        result = await context.services.intake.take_links(message.chat_id, sender, urls, report)
+    finally:
+        await report.close()
+    if quiet:
+        await react_to_intake(context.bot, message, result)
 
 
 def _addressed_to_bot(message: Message, context: ChatContext) -> bool:

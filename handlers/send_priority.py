@@ -1,25 +1,10 @@
-"""Which of the bot's requests nobody is waiting for this instant: everything a photo's or file's handling sends
-(its chat actions, status edits and answers, also from the tasks it starts, which copy this context). The bot's
-overall budget of requests a second (bot.rate_limit) serves the others first, so a /help asked during a burst of
-photos is not queued behind hundreds of "analysing…" edits."""
+"""Which of the bot's requests nobody is waiting for this instant (pipeline.priority: a photo's or file's handling,
+booth links, scheduled jobs). The bot's overall budget of requests a second (bot.rate_limit) serves the others
+first, so a /help asked during a burst of photos is not queued behind hundreds of "analysing…" edits."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from pipeline.priority import bulk_work as bulk_requests
+from pipeline.priority import doing_bulk as sending_bulk
 
-_BULK: ContextVar[bool] = ContextVar("bulk_requests", default=False)
-
-
-@contextmanager
-def bulk_requests() -> Iterator[None]:
-    token = _BULK.set(True)
-    try:
-        yield
-    finally:
-        _BULK.reset(token)
-
-
-def sending_bulk() -> bool:
-    return _BULK.get()
+__all__ = ["bulk_requests", "sending_bulk"]

@@ -13,7 +13,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from miniapp.limits import RateLimit
+from miniapp.limits import API_LIMIT, MEDIA_LIMIT, SIGNIN_LIMIT, RateLimit, RequestLimit
 from miniapp.membership import Membership
 from miniapp.signin import InitDataError, check_init_data
 from miniapp.tokens import MediaKind, Session, TokenError, Tokens
@@ -59,9 +59,9 @@ class MiniApp:
     frame_ancestors: tuple[str, ...] = TELEGRAM_FRAMES
     max_auth_age_s: float = 3600.0
     sdk_url: str = TELEGRAM_SDK  # the playground serves its stand-in for Telegram's script
-    api_limit: RateLimit = field(default_factory=lambda: RateLimit(per_second=20, burst=60))
-    media_limit: RateLimit = field(default_factory=lambda: RateLimit(per_second=60, burst=240))
-    signin_limit: RateLimit = field(default_factory=lambda: RateLimit(per_second=0.5, burst=10))
+    api_limit: RequestLimit = field(default_factory=lambda: RateLimit(API_LIMIT.per_second, API_LIMIT.burst))
+    media_limit: RequestLimit = field(default_factory=lambda: RateLimit(MEDIA_LIMIT.per_second, MEDIA_LIMIT.burst))
+    signin_limit: RequestLimit = field(default_factory=lambda: RateLimit(SIGNIN_LIMIT.per_second, SIGNIN_LIMIT.burst))
 
 
 MINIAPP = web.AppKey("miniapp", MiniApp)
@@ -71,8 +71,8 @@ def _error(status: type[web.HTTPException], reason: str) -> web.HTTPException:
     return status(text=json.dumps({"error": reason}), content_type="application/json")
 
 
-def _limited(limit: RateLimit, key: object) -> None:
-    wait = limit.retry_after(key)
+async def _limited(limit: RequestLimit, key: Hashable) -> None:
+    wait = await limit.wait_s(key)
     if wait:
         raise web.HTTPTooManyRequests(headers={"Retry-After": str(max(1, round(wait)))})
 
@@ -142,7 +142,7 @@ async def _album(request: web.Request) -> tuple[Session, KnownChat]:
     """The session and the chat its album token names, after the membership check (401 / 403 otherwise)."""
     app = request.app[MINIAPP]
     session = _session(request)
-    _limited(app.api_limit, session.user_id)
+    await _limited(app.api_limit, session.user_id)
     try:
         chat_id = app.tokens.album_chat(request.query.get("album", ""))
     except TokenError as exc:
@@ -167,7 +167,7 @@ async def create_session(request: web.Request) -> web.Response:
         raise _error(web.HTTPUnauthorized, str(exc)) from exc
     # Per signed-in user, not per address: behind a reverse proxy every user has the proxy's address. A forged
     # initData costs one HMAC before it is refused.
-    _limited(app.signin_limit, signed.user.id)
+    await _limited(app.signin_limit, signed.user.id)
     album = signed.start_param or body.get("album")  # a direct link's startapp, or the private chat's button URL
     try:
         chat_id = app.tokens.album_chat(album if isinstance(album, str) else "")
@@ -354,7 +354,7 @@ async def media(request: web.Request) -> web.Response:
         grant = app.tokens.read_media(request.match_info["token"])
     except TokenError as exc:
         raise _error(web.HTTPForbidden, "link expired or invalid") from exc
-    _limited(app.media_limit, grant.user_id)
+    await _limited(app.media_limit, grant.user_id)
     if grant.kind is MediaKind.face:
         spot = await app.access.face(grant.item_id)
         photo = None if spot is None else await app.services.albums.get(spot.photo_id)

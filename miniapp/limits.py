@@ -1,9 +1,27 @@
-"""Per-user (per-address for sign-in) request budgets: a token bucket per key, refilled continuously."""
+"""Per-user (per-address for sign-in) request budgets: a token bucket per key, refilled continuously, in this
+process; with REDIS_URL the same two numbers as a window shared by every replica (storage.redis_state
+.RedisRequestLimit), so N replicas do not allow N times the budget."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Protocol
+
+
+# The Mini App's budgets: its JSON API per member, its pictures per member, sign-ins per Telegram user.
+@dataclass(frozen=True)
+class Budget:
+    per_second: float
+    burst: int
+
+
+API_LIMIT, MEDIA_LIMIT, SIGNIN_LIMIT = Budget(20, 60), Budget(60, 240), Budget(0.5, 10)
+
+
+class RequestLimit(Protocol):
+    async def wait_s(self, key: Hashable) -> float: ...
 
 
 class RateLimit:
@@ -28,3 +46,6 @@ class RateLimit:
             self._buckets.clear()  # a flood of distinct keys: forget everyone rather than grow without bound
         self._buckets[key] = (tokens - 1, now)
         return 0.0
+
+    async def wait_s(self, key: Hashable) -> float:
+        return self.retry_after(key)

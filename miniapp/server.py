@@ -7,11 +7,13 @@ from aiohttp import web
 from telegram import Bot
 
 from miniapp.api import TELEGRAM_FRAMES, MiniApp, build_app, origin_of
+from miniapp.limits import API_LIMIT, MEDIA_LIMIT, SIGNIN_LIMIT
 from miniapp.membership import BotMembers, Membership, TelegramMembers
 from miniapp.tokens import Tokens, load_or_create_secret
 from miniapp.views import ViewCache
 from pipeline.services import Services
 from storage.album_access import AlbumAccessStore
+from storage.redis_state import RedisRequestLimit
 
 VIEW_CACHE_DIR = "miniapp-views"
 
@@ -37,7 +39,7 @@ def make_miniapp(
     cache = ViewCache(settings.data_dir / VIEW_CACHE_DIR)
     cache.sweep(set(services.albums.blobs.digests()))
     services.albums.blobs.on_delete.append(cache.drop)  # /forget and deleted photos take their thumbnails along
-    return MiniApp(
+    miniapp = MiniApp(
         services=services,
         bot_token=settings.telegram_bot_token.get_secret_value(),
         tokens=album_tokens(services),
@@ -48,6 +50,16 @@ def make_miniapp(
         frame_ancestors=frame_ancestors,
         max_auth_age_s=settings.miniapp_auth_max_age_s,
     )
+    redis, prefix = services.shared.redis, settings.redis_key_prefix
+    if redis is not None:  # the budgets of all replicas together, not one each
+        for attribute, budget in (
+            ("api_limit", API_LIMIT),
+            ("media_limit", MEDIA_LIMIT),
+            ("signin_limit", SIGNIN_LIMIT),
+        ):
+            limit = RedisRequestLimit(redis, f"miniapp_{attribute}", budget.per_second, budget.burst, prefix)
+            setattr(miniapp, attribute, limit)
+    return miniapp
 
 
 async def serve(app: web.Application, host: str, port: int) -> web.AppRunner:

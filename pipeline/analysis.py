@@ -24,11 +24,12 @@ from typing import Any, Protocol
 import numpy as np
 
 from pipeline.face_signatures import opted_out
-from pipeline.metrics import ANALYSIS_FAILURES, ANALYSIS_SECONDS
+from pipeline.metrics import ANALYSIS_FAILURES, ANALYSIS_GIVEN_UP, ANALYSIS_SECONDS
 from pipeline.pictures import Source, read_source
 from pipeline.workers import CpuPool
 from ranking.points import face_points
 from storage.albums import AlbumStore
+from storage.analysis_attempts import AnalysisAttempts
 from storage.chat_keys import ChatKeys, MemoryChatKeys
 from storage.chat_locks import ChatLocks, MemoryChatLocks
 from storage.faces import FaceStore, NewFace, NewPairPose, NewPerson, StoredFace
@@ -65,6 +66,9 @@ ANALYSIS_CLAIM = "analyse"  # JobClaims name: one process analyses a photo at a 
 # A photo's analysis claim lapses this long after its owner stops renewing it (every third of it), so a process that
 # died mid-analysis holds its photos back for at most this long, after a restart or from the other replicas.
 ANALYSIS_LEASE = timedelta(seconds=30)
+# Analyses started before a photo is given up (storage.analysis_attempts): the upload's own, then the resume sweeps'
+# (every 10 minutes); the chat is then told once (handlers.analysis_failures) instead of the photo being tried forever.
+MAX_ANALYSIS_ATTEMPTS = 3
 OTHERS_POLL_S = 0.5  # how often a photo another process analyses is looked at again
 # A detection the smile model's landmarker cannot read as a face either is kept only when the detector is this sure:
 # on ../shared/eval/photobooth every such detection below it was a balloon, a texture or a smudge of a crowd. The
@@ -465,10 +469,12 @@ class PhotoAnalyser:
         claims: JobClaims | None = None,
         queue: AnalysisQueue | None = None,
         analysis_lease: timedelta = ANALYSIS_LEASE,
+        max_attempts: int = MAX_ANALYSIS_ATTEMPTS,
     ) -> None:
         self.albums, self.faces, self.cpu, self.max_pixels = albums, faces, cpu, max_pixels
         self.opt_outs = opt_outs
         self.poses = PoseStore(faces.db)
+        self.attempts = AnalysisAttempts(faces.db, max_attempts)
         self.moods = MoodStore(faces.db)
         self.refiner = refiner  # the opt-in OpenAI step (pipeline.openai_refine); None: never
         self.recognise = recognise
@@ -513,6 +519,8 @@ class PhotoAnalyser:
                 return None
             if photo.analysed_at is not None:
                 return await self._stored_analysis(photo_id, photo.chat_id, fresh=False)
+            if photo.analysis_failed_at is not None:  # given up after MAX_ANALYSIS_ATTEMPTS
+                return None
             if self.claims is None:
                 return await self._analyse_claimed(photo)
             if await self.claims.claim(ANALYSIS_CLAIM, str(photo_id), self.analysis_lease):
@@ -535,6 +543,10 @@ class PhotoAnalyser:
 
     async def _analyse_claimed(self, photo: Photo) -> FiledAnalysis | None:
         photo_id = saved_id(photo.id)
+        attempt = await self.attempts.start(photo_id)
+        if attempt > self.attempts.max_attempts:  # the earlier ones died with their process: none recorded a failure
+            await self._give_up(photo_id, attempt - 1)
+            return None
         analysis: PhotoAnalysis | None
         try:
             path = await self.albums.path_of(photo)
@@ -546,7 +558,11 @@ class PhotoAnalyser:
             analysis = None
         except Exception:
             ANALYSIS_FAILURES.inc()
-            log.exception("analysing photo %s failed; it is retried on the next start", photo_id)
+            if self.attempts.exhausted(attempt):
+                log.exception("analysing photo %s failed (attempt %d)", photo_id, attempt)
+                await self._give_up(photo_id, attempt)
+            else:
+                log.exception("analysing photo %s failed (attempt %d); the resume sweep tries again", photo_id, attempt)
             return None
         async with self.chat_lock(photo.chat_id):  # an opt-out made meanwhile applies to this photo too
             kept = await self._not_opted_out(photo.chat_id, analysis) if analysis is not None else None
@@ -567,6 +583,13 @@ class PhotoAnalyser:
             except Exception:
                 log.exception("after_analysis hook %r failed for photo %s", hook, photo_id)
         return filed
+
+    async def _give_up(self, photo_id: int, attempts: int) -> None:
+        if await self.attempts.give_up(photo_id):
+            ANALYSIS_GIVEN_UP.inc()
+            log.error(
+                "gave up analysing photo %s after %d attempts; it stays in the album unanalysed", photo_id, attempts
+            )
 
     async def stored(self, photo_id: int) -> FiledAnalysis | None:
         """What an earlier analysis stored of the photo; None while it is not analysed (or is gone)."""

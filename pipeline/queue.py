@@ -46,6 +46,7 @@ from taskiq import (
 from taskiq.exceptions import TaskiqResultTimeoutError
 from taskiq_redis import RedisAsyncResultBackend, RedisStreamBroker
 
+from pipeline.metrics import TASKS_REDELIVERED
 from pipeline.settings import Settings
 
 ANALYSE_TASK = "choosecheese.analyse_photo"
@@ -99,6 +100,7 @@ class ReclaimingStreamBroker(RedisStreamBroker):
                     count=self.unacknowledged_batch_size,
                 )
                 for message_id, message in claimed:
+                    TASKS_REDELIVERED.inc()
                     yield self._ackable(message_id, message)
 
     def _ackable(self, message_id: bytes, message: dict[bytes, bytes]) -> AckableMessage:
@@ -118,6 +120,7 @@ def make_broker(settings: Settings) -> AsyncBroker:
         consumer_group_name=f"{prefix}:workers",
         idle_timeout=round(settings.work_queue_idle_s * 1000),
         xread_block=1000,
+        xread_count=settings.work_queue_fetch,
     )
     return broker.with_result_backend(
         RedisAsyncResultBackend(url, result_ex_time=RESULT_TTL_S, prefix_str=f"{prefix}:results")

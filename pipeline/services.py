@@ -112,7 +112,7 @@ class Services:
         owns_cpu = cpu is None
         cpu = cpu or CpuPool(settings.analysis_workers, name="analysis", niceness=ANALYSIS_NICENESS)
         owns_pictures = pictures is None
-        pictures = pictures or CpuPool(settings.picture_workers, name="pictures")
+        pictures = pictures or CpuPool(settings.picture_workers, name="pictures", people_reserve=1)
         faces = FaceStore(db)
         route = settings.loopback_booth_route
         fetcher = fetcher or SafeFetcher(allow_loopback=bool(route), host_map=route)

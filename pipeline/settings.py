@@ -74,6 +74,18 @@ class Settings(BaseSettings):
         default=600, gt=0, description="A task whose worker died is run again by another worker after this long"
     )
     work_queue_wait_s: float = Field(default=600, gt=0, description="Longest wait for a photo's analysis task")
+    work_queue_fetch: int = Field(
+        default=1,
+        ge=1,
+        description="Tasks a worker takes from the stream per read: 1 leaves a backlog to whichever worker has room "
+        "(more lets one worker hold tasks it cannot start yet while another idles)",
+    )
+    worker_health_port: int = Field(
+        default=9100,
+        ge=0,
+        description="A `make worker` process serves /healthz, /readyz and /metrics here (its Nth process on port + N); "
+        "0 = not served",
+    )
     reply_lease_s: float = Field(
         default=60, gt=0, description="An answer whose process died before sending it is sent by another after this"
     )
@@ -103,7 +115,10 @@ class Settings(BaseSettings):
     )
     analysis_workers: int = Field(default=1, ge=1, description="Processes for face and QR work")
     picture_workers: int = Field(
-        default=1, ge=1, description="Processes for the pictures members wait for (/rank, /album, /people, answers)"
+        default=2,
+        ge=1,
+        description="Processes for the pictures members wait for (/rank, /album, /people, answers); photos' answers "
+        "use all but one of them",
     )
     model_dir: Path | None = Field(default=None, description="Model cache (vision.models); default ~/.cache")
     charities_file: Path | None = Field(default=None, description="TOML list of nonprofits; the shipped one if empty")

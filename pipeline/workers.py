@@ -6,6 +6,13 @@ ten-second QR decode. A plain ProcessPoolExecutor is broken for good once one of
 OOM killer, a crash in native code): CpuPool then starts a fresh executor and runs each task that was lost once
 more; a task whose worker dies twice raises WorkerCrashed. The heavy pool's workers run at a lower CPU priority
 (`niceness`): on a machine with fewer cores than busy processes, the event loop answering commands comes first.
+
+A pool hands its executor at most one task per worker and keeps the rest in two lines of its own: work somebody is
+waiting for before bulk work (pipeline.priority). The pictures' pool also draws every photo's annotated answer, and
+during a burst of photos the chart of a /rank queued behind dozens of them in the executor's first-come queue; now
+it waits for at most the one task each worker is running. A pool of two or more workers also keeps one of them for
+such tasks (`people_reserve`, pipeline.services): bulk work never takes the last free worker, so a chart starts at
+once.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -21,6 +29,7 @@ from functools import partial
 from typing import ParamSpec, TypeVar
 
 from pipeline.metrics import POOL_QUEUE_DEPTH
+from pipeline.priority import doing_bulk
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -39,12 +48,17 @@ def _lower_priority(niceness: int) -> None:
 
 
 class CpuPool:
-    def __init__(self, workers: int = 1, name: str = "cpu", niceness: int = 0) -> None:
+    def __init__(self, workers: int = 1, name: str = "cpu", niceness: int = 0, people_reserve: int = 0) -> None:
+        """`people_reserve`: workers bulk work leaves free (at most all but one)."""
         self.workers, self.name, self.niceness = max(1, workers), name, niceness
+        self.people_reserve = max(0, min(people_reserve, self.workers - 1))
         self.restarts = 0  # fresh executors started after a worker died
         self.closed = False
         self._depth = POOL_QUEUE_DEPTH.labels(pool=name)
         self._executor = self._new_executor()
+        self._free = self.workers  # workers without a task from this pool
+        self._people_line: deque[asyncio.Future[None]] = deque()
+        self._bulk_line: deque[asyncio.Future[None]] = deque()
 
     @property
     def alive(self) -> bool:
@@ -61,11 +75,51 @@ class CpuPool:
         )
 
     async def run(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """`fn(*args, **kwargs)` in a worker process, once a worker is free: tasks somebody waits for go first."""
         self._depth.inc()
         try:
-            return await self._run(fn, *args, **kwargs)
+            await self._turn(doing_bulk())
+            try:
+                return await self._run(fn, *args, **kwargs)
+            finally:
+                self._pass_on()
         finally:
             self._depth.dec()
+
+    @property
+    def waiting(self) -> int:
+        """Tasks waiting for a free worker."""
+        return sum(not turn.done() for turn in (*self._people_line, *self._bulk_line))
+
+    async def _turn(self, bulk: bool) -> None:
+        if self._free > (self.people_reserve if bulk else 0):
+            self._free -= 1
+            return
+        turn = asyncio.get_running_loop().create_future()
+        line = self._bulk_line if bulk else self._people_line
+        line.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._pass_on()  # the worker was handed over as this task was cancelled
+            elif turn in line:
+                line.remove(turn)
+            raise
+
+    def _pass_on(self) -> None:
+        """A worker is free: to the first task waiting (people's line first; bulk only while `people_reserve`
+        workers stay free), else back to the free count."""
+        lines = [self._people_line]
+        if self._free >= self.people_reserve:
+            lines.append(self._bulk_line)
+        for line in lines:
+            while line:
+                turn = line.popleft()
+                if not turn.done() and not turn.get_loop().is_closed():
+                    turn.set_result(None)
+                    return
+        self._free += 1
 
     async def _run(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         loop = asyncio.get_running_loop()

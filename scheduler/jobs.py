@@ -15,6 +15,7 @@ from typing import Any
 from telegram.ext import Application
 
 from handlers.context import BotData, ChatContext
+from pipeline.priority import bulk_work
 from pipeline.services import Services
 
 JobCallback = Callable[[ChatContext], Coroutine[Any, Any, None]]
@@ -36,11 +37,14 @@ def run_every(app: App, callback: JobCallback, interval: float, *, first: float 
 
 
 def with_services(body: Callable[[Services, ChatContext], Coroutine[Any, Any, object]]) -> JobCallback:
-    """A job body that runs only once the services are up (a timer may fire during start or shutdown)."""
+    """A job body that runs only once the services are up (a timer may fire during start or shutdown). Nobody waits
+    for a job's requests and pictures this instant (weekly posts, digests, sweeps): they are bulk work, which the
+    bot's Telegram budget and worker pools serve after people's requests (pipeline.priority)."""
 
     async def job(context: ChatContext) -> None:
         if context.bot_data.services is not None:
-            await body(context.services, context)
+            with bulk_work():
+                await body(context.services, context)
 
     return job
 

@@ -76,7 +76,11 @@ class AlbumStore:
         username: str | None = None,
         language_code: str | None = None,
     ) -> None:
-        """Record the chat, the user and their membership; refresh names that changed."""
+        """Record the chat, the user and their membership; refresh names that changed. Every update calls this, and
+        nearly always nothing changed: that is found with one read, and only a change is written (each write waits
+        for the database's one write lock, which a burst of photos' analyses holds most of the time)."""
+        if await self._remembered(chat_id, chat_type, chat_title, user_id, first_name, username, language_code):
+            return
         async with self.db.session() as session:
             await insert_ignoring_conflicts(session, Chat, {"id": chat_id, "type": chat_type, "title": chat_title})
             await session.exec(
@@ -95,6 +99,36 @@ class AlbumStore:
                 .values(first_name=first_name, username=username, language_code=language_code)
             )
             await insert_ignoring_conflicts(session, Member, {"chat_id": chat_id, "user_id": user_id})
+
+    async def _remembered(
+        self,
+        chat_id: int,
+        chat_type: str,
+        chat_title: str | None,
+        user_id: int | None,
+        first_name: str,
+        username: str | None,
+        language_code: str | None,
+    ) -> bool:
+        """The chat (still joined), the user and the membership are stored exactly as `remember` would write them."""
+        async with self.db.reading() as session:
+            chat = (
+                await session.exec(
+                    select(Chat.type, Chat.title).where(col(Chat.id) == chat_id, col(Chat.left_at).is_(None))
+                )
+            ).first()
+            if chat is None or tuple(chat) != (chat_type, chat_title):
+                return False
+            if user_id is None:
+                return True
+            user = (
+                await session.exec(
+                    select(User.first_name, User.username, User.language_code)
+                    .join(Member, (col(Member.user_id) == col(User.id)) & (col(Member.chat_id) == chat_id))
+                    .where(col(User.id) == user_id)
+                )
+            ).first()
+            return user is not None and tuple(user) == (first_name, username, language_code)
 
     async def save(self, chat_id: int, media: NewMedia) -> SavedPhoto:
         """File `media` in the chat's album once: the same bytes again return the existing row."""
@@ -161,11 +195,11 @@ class AlbumStore:
             return result.first()
 
     async def get(self, photo_id: int) -> Photo | None:
-        async with self.db.session() as session:
+        async with self.db.reading() as session:
             return await session.get(Photo, photo_id)
 
     async def count(self, chat_id: int, kind: MediaKind = MediaKind.photo) -> int:
-        async with self.db.session() as session:
+        async with self.db.reading() as session:
             result = await session.exec(
                 select(func.count()).select_from(Photo).where(col(Photo.chat_id) == chat_id, col(Photo.kind) == kind)
             )
@@ -173,7 +207,7 @@ class AlbumStore:
 
     async def page(self, chat_id: int, offset: int, limit: int, kind: MediaKind = MediaKind.photo) -> list[Photo]:
         """Newest first."""
-        async with self.db.session() as session:
+        async with self.db.reading() as session:
             result = await session.exec(
                 select(Photo)
                 .where(col(Photo.chat_id) == chat_id, col(Photo.kind) == kind)
@@ -229,7 +263,7 @@ class AlbumStore:
 
     async def language(self, *, user_id: int | None, chat_id: int | None) -> str | None:
         """The language chosen for a group chat, else the user's choice, else Telegram's code for the user."""
-        async with self.db.session() as session:
+        async with self.db.reading() as session:
             if chat_id is not None:
                 chat = await session.get(Chat, chat_id)
                 if chat is not None and chat.type != "private" and chat.language:

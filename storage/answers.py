@@ -63,6 +63,7 @@ class DigestPhoto:
     people: tuple[tuple[int, str | None], ...]  # (number, name) of each person on it, in face order
     unfiled: int  # faces not (yet) filed under a person
     analysed: bool
+    given_up: bool = False  # its analysis failed too often (storage.analysis_attempts): it will not be analysed
 
 
 class AnswerStore:
@@ -228,6 +229,7 @@ def _digest_photo(photo: Photo, sender: str | None, faces: list[FaceRow]) -> Dig
         people=people,
         unfiled=sum(1 for _, number, _ in faces if number is None),
         analysed=photo.analysed_at is not None,
+        given_up=photo.analysis_failed_at is not None,
     )
 
 

@@ -24,6 +24,7 @@ from sqlmodel import col, select
 from storage.db import Database
 from storage.models import ChatKey, utcnow
 from storage.schedule import insert_claiming
+from storage.throttle import Every
 
 Json = Any
 KEYS_PER_CHAT = 200  # the memory backend forgets a chat's oldest keys beyond this (the others expire instead)
@@ -50,7 +51,7 @@ class MemoryChatKeys:
     def __init__(self, clock: Callable[[], float] = time.monotonic, per_chat: int = KEYS_PER_CHAT) -> None:
         self._clock, self._per_chat = clock, per_chat
         self._chats: dict[int, OrderedDict[str, tuple[float, str]]] = {}  # oldest write first
-        self._pruned_at = float("-inf")
+        self._pruning = Every(PRUNE_EVERY_S, clock)
 
     async def put(self, chat_id: int, key: str, value: Json, ttl_s: float) -> None:
         self._prune()
@@ -82,15 +83,14 @@ class MemoryChatKeys:
         return count
 
     def __len__(self) -> int:
-        self._pruned_at = float("-inf")
+        self._pruning.reset()
         self._prune()
         return sum(len(keys) for keys in self._chats.values())
 
     def _prune(self) -> None:
-        now = self._clock()
-        if now - self._pruned_at < PRUNE_EVERY_S:
+        if not self._pruning.due():
             return
-        self._pruned_at = now
+        now = self._clock()
         for chat_id, keys in list(self._chats.items()):
             for key in [key for key, (expires, _) in keys.items() if expires <= now]:
                 del keys[key]
@@ -107,7 +107,7 @@ class DbChatKeys:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._pruned_at = float("-inf")
+        self._pruning = Every(PRUNE_EVERY_S)
 
     async def put(self, chat_id: int, key: str, value: Json, ttl_s: float) -> None:
         await self._prune()
@@ -170,9 +170,8 @@ class DbChatKeys:
         raise RuntimeError(f"counter {key!r} of chat {chat_id} could not be written")
 
     async def _prune(self) -> None:
-        if time.monotonic() - self._pruned_at < PRUNE_EVERY_S:
+        if not self._pruning.due():
             return
-        self._pruned_at = time.monotonic()
         async with self.db.session() as session:
             await session.exec(delete(ChatKey).where(col(ChatKey.expires_at) <= utcnow()))
 

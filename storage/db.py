@@ -41,9 +41,18 @@ class Database:
                 self.sqlite_file.parent.mkdir(parents=True, exist_ok=True)
             self.engine: AsyncEngine = create_async_engine(url, connect_args={"timeout": 30})
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
+            # Reads get connections of their own: SQLite has one write lock, and during a burst of photos every
+            # pooled connection can be held by a writer waiting for it, so a read waited for a connection (a /help
+            # waited up to 3 s in the load benchmark). In WAL mode a read never waits for the writer itself.
+            self._read_engine = self.engine
+            if self.sqlite_file is not None:  # an in-memory database is one per engine
+                self._read_engine = create_async_engine(url, connect_args={"timeout": 30})
+                event.listen(self._read_engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
         else:
             self.engine = create_async_engine(url, pool_pre_ping=True)
+            self._read_engine = self.engine
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(self._read_engine, class_=AsyncSession, expire_on_commit=False)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -55,6 +64,13 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads only (nothing is committed; closing it ends the transaction and leaves what it
+        loaded readable), on connections writers never hold (SQLite)."""
+        async with self._read_sessions() as session:
+            yield session
 
     async def ping(self) -> None:
         """Raise when the database cannot be reached (readiness checks)."""
@@ -74,6 +90,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._read_engine is not self.engine:
+            await self._read_engine.dispose()
 
 
 def _alembic_config(connection: Connection | None = None) -> Config:

@@ -180,11 +180,16 @@ class FaceStore:
             return ids
 
     async def unanalysed_photos(self, limit: int = 50) -> list[Photo]:
-        """Photos whose analysis a restart interrupted (or never started), oldest first."""
+        """Photos whose analysis a restart interrupted (or never started), oldest first; not those given up
+        (storage.analysis_attempts)."""
         async with self.db.session() as session:
             result = await session.exec(
                 select(Photo)
-                .where(col(Photo.analysed_at).is_(None), col(Photo.kind) == MediaKind.photo)
+                .where(
+                    col(Photo.analysed_at).is_(None),
+                    col(Photo.analysis_failed_at).is_(None),
+                    col(Photo.kind) == MediaKind.photo,
+                )
                 .order_by(col(Photo.id))
                 .limit(limit)
             )
@@ -304,7 +309,7 @@ class FaceStore:
 
     async def covers(self, person_ids: Sequence[int]) -> dict[int, StoredFace]:
         """Each person's thumbnail face (people without faces are left out)."""
-        async with self.db.session() as session:
+        async with self.db.reading() as session:
             faces = (await session.exec(select(Face).where(col(Face.person_id).in_(list(person_ids))))).all()
         by_person: dict[int, list[Face]] = {}
         for face in faces:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 import uuid
 from datetime import timedelta
 
@@ -21,6 +20,7 @@ from sqlmodel import col
 from storage.db import Database
 from storage.models import JobClaim, utcnow
 from storage.schedule import insert_claiming
+from storage.throttle import Every
 
 KEEP_EXPIRED = timedelta(days=7)
 PRUNE_EVERY_S = 3600.0
@@ -34,7 +34,7 @@ class JobClaims:
     def __init__(self, db: Database, owner: str | None = None) -> None:
         self.db = db
         self.owner = owner or process_owner()
-        self._pruned_at = float("-inf")
+        self._pruning = Every(PRUNE_EVERY_S)
 
     async def claim(self, name: str, slot: str, ttl: timedelta) -> bool:
         """True for exactly one caller per (name, slot) until the claim expires."""
@@ -72,8 +72,7 @@ class JobClaims:
             )
 
     async def _prune(self) -> None:
-        if time.monotonic() - self._pruned_at < PRUNE_EVERY_S:
+        if not self._pruning.due():
             return
-        self._pruned_at = time.monotonic()
         async with self.db.session() as session:
             await session.exec(delete(JobClaim).where(col(JobClaim.expires_at) < utcnow() - KEEP_EXPIRED))

@@ -24,6 +24,7 @@ from sqlmodel import col, select
 from storage.db import Database
 from storage.models import MediaGroup, MediaGroupItem, utcnow
 from storage.schedule import insert_claiming
+from storage.throttle import Every
 
 MEDIA_GROUP_IDLE_S = 10 * 60  # an album nobody will answer (its items failed) is forgotten after this …
 MEDIA_GROUP_MAX_AGE_S = 60 * 60  # … and one still waiting for an item after this (a handler that never returned)
@@ -133,7 +134,7 @@ class DbMediaGroups:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._pruned_at = float("-inf")
+        self._pruning = Every(PRUNE_EVERY_S)
 
     async def join(self, chat_id: int, media_group_id: str, header: GroupHeader) -> None:
         await self._prune()
@@ -188,9 +189,8 @@ class DbMediaGroups:
         return TakenGroup(chat_id, media_group_id, GroupHeader(taken[0], taken[1], bool(taken[2])), items)
 
     async def _prune(self) -> None:
-        if time.monotonic() - self._pruned_at < PRUNE_EVERY_S:
+        if not self._pruning.due():
             return
-        self._pruned_at = time.monotonic()
         cutoff = utcnow() - timedelta(seconds=MEDIA_GROUP_MAX_AGE_S)
         async with self.db.session() as session:
             old = (

@@ -115,6 +115,13 @@ class Photo(SQLModel, table=True):
     analysed_at: datetime | None = Field(
         default=None, sa_type=DateTime(timezone=True), description="Faces found; NULL = still to do (resumed on start)"
     )
+    analysis_attempts: int = Field(default=0, description="Analyses started (storage.analysis_attempts caps them)")
+    analysis_failed_at: datetime | None = Field(
+        default=None, sa_type=DateTime(timezone=True), description="Given up after too many failed analyses"
+    )
+    analysis_failure_told_at: datetime | None = Field(
+        default=None, sa_type=DateTime(timezone=True), description="The chat was told its analysis was given up"
+    )
     created_at: datetime = _when()
 
 

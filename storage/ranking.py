@@ -19,12 +19,12 @@ class RankingStore:
         self.default_timezone = default_timezone
 
     async def timezone(self, chat_id: int) -> str:
-        async with self.db.session() as session:
+        async with self.db.reading() as session:
             return (await chat_timezone(session, chat_id, self.default_timezone)).key
 
     async def ranking(self, chat_id: int, by: RankBy, week: date | None = None) -> RankingData:
         """`week` is a Monday in the chat's timezone; None = all time."""
-        async with self.db.session() as session:
+        async with self.db.reading() as session:
             bounds: tuple[datetime, datetime] | None = None
             if week is not None:
                 bounds = week_bounds(week, await chat_timezone(session, chat_id, self.default_timezone))

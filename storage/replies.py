@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,6 +23,7 @@ from storage.db import Database
 from storage.job_claims import process_owner
 from storage.models import Reply, ReplyState, utcnow
 from storage.schedule import insert_claiming
+from storage.throttle import Every
 
 KEEP_FINISHED = timedelta(days=2)
 PRUNE_EVERY_S = 3600.0
@@ -54,7 +54,7 @@ class ReplyStore:
     def __init__(self, db: Database, owner: str | None = None, lease: timedelta = timedelta(seconds=60)) -> None:
         self.db, self.lease = db, lease
         self.owner = owner or process_owner()
-        self._pruned_at = float("-inf")
+        self._pruning = Every(PRUNE_EVERY_S)
 
     async def open(self, reply: OwedReply) -> bool:
         """Owe `reply`, claimed by this process; False when it is owed already (by anyone)."""
@@ -189,9 +189,8 @@ class ReplyStore:
             return result.rowcount == 1
 
     async def _prune(self) -> None:
-        if time.monotonic() - self._pruned_at < PRUNE_EVERY_S:
+        if not self._pruning.due():
             return
-        self._pruned_at = time.monotonic()
         async with self.db.session() as session:
             await session.exec(
                 delete(Reply).where(

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +26,7 @@ from sqlmodel import col, select
 from storage.db import Database
 from storage.job_claims import process_owner
 from storage.models import SeenUpdate, utcnow
+from storage.throttle import Every
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class SeenUpdates:
     ) -> None:
         self.db, self.lease, self.keep = db, lease, keep
         self.owner = owner or process_owner()
-        self._pruned_at = float("-inf")
+        self._pruning = Every(PRUNE_EVERY_S)
 
     async def claim(self, bot_id: int, update_id: int, payload: dict[str, Any] | None = None) -> bool:
         """True the first time any replica claims this update (held by this process until `done`), False for every
@@ -121,9 +121,8 @@ class SeenUpdates:
         return taken
 
     async def _prune(self) -> None:
-        if time.monotonic() - self._pruned_at < PRUNE_EVERY_S:
+        if not self._pruning.due():
             return
-        self._pruned_at = time.monotonic()
         async with self.db.session() as session:
             await session.exec(
                 delete(SeenUpdate).where(

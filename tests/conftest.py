@@ -12,11 +12,10 @@ from pathlib import Path
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
-from redis.asyncio import Redis
 
 from pipeline.settings import normalise_database_url
 from pipeline.workers import CpuPool
-from playground.stress.cluster import fresh_database
+from playground.stress.cluster import drop_redis_prefix, fresh_database
 from storage.blobs import BlobStore, LocalBlobStore, S3BlobStore, S3Config
 
 POSTGRES_URL_ENV = "TEST_POSTGRES_URL"
@@ -48,13 +47,7 @@ async def redis_prefix() -> AsyncIterator[tuple[str, str]]:
         pytest.skip(f"Redis test: set {REDIS_URL_ENV} (make test and CI set it when a server runs)")
     prefix = f"cc_test_{uuid.uuid4().hex[:12]}"
     yield url, prefix
-    redis = Redis.from_url(url)
-    try:
-        keys = [key async for key in redis.scan_iter(match=f"{prefix}:*")]
-        if keys:
-            await redis.delete(*keys)
-    finally:
-        await redis.aclose()
+    await drop_redis_prefix(url, prefix)
 
 
 @pytest.fixture(scope="session")

@@ -58,7 +58,7 @@ FIST = HandShape({f: FOLDED for f in ("index", "middle", "ring", "pinky")}, {}, 
 V_SIGN = HandShape({"ring": FOLDED, "pinky": FOLDED}, {"index": 9.0, "middle": -9.0}, (-6.0, 62.0, 40.0))
 POINT = HandShape({f: FOLDED for f in ("middle", "ring", "pinky")}, {}, (0.0, 62.0, 40.0))
 C_CURL = HandShape({f: (35.0, 60.0, 35.0) for f in ("index", "middle", "ring", "pinky")}, {}, (40.0, 50.0, 35.0))
-HALF_HEART = HandShape({f: (25.0, 55.0, 30.0) for f in ("index", "middle", "ring", "pinky")}, {}, (40.0, -25.0, 55.0))
+HALF_HEART = HandShape({f: (40.0, 60.0, 30.0) for f in ("index", "middle", "ring", "pinky")}, {}, (40.0, -25.0, 55.0))
 
 
 @dataclass(frozen=True)
@@ -210,15 +210,19 @@ def joint_heart(rng: np.random.Generator, gap: float) -> list[tuple[Arm, Arm]]:
     meet = (gap / 2, _u(rng, 0.6, 1.8), -0.9)
     people = []
     for index, (side, sign) in enumerate((("left", 1.0), ("right", -1.0))):
-        # The curled hand's back turned partly to the camera, knuckles out, as joint hearts are held (drawn edge-on,
-        # palm to the partner, MediaPipe found 7 of 20 of these hands; turned, 17 of 20).
-        hand = Hand(HALF_HEART, side, (sign * 0.55, -0.85, 0.0), (sign, 0.0, _u(rng, 0.3, 1.3)))
+        # Each inner hand is half a heart, as joint hearts are held: knuckles out (the hand's back partly to the
+        # camera), the hand upright with the fingers curled over towards the partner (the heart's top lobe, tips
+        # touching), the thumb stretched down to meet the partner's (its point, a face width below the tips), the
+        # elbow hanging below the wrist. The first renders drew the hand tilted inwards and flat with the thumb level
+        # at the wrist (a diamond, not a heart) and bent the elbow towards the partner, so the two forearms crossed in
+        # front of the thumbs.
+        hand = Hand(HALF_HEART, side, (sign * 0.15, -1.0, 0.0), (sign, 0.0, _u(rng, 0.3, 1.3)))
         top = np.array([meet[0] - gap * index + _u(rng, -0.05, 0.05), meet[1], meet[2]])
         wrist = np.asarray(_wrist_for(hand, 8, tuple(top)))
-        bottom = top + np.array([-sign * 0.08, _u(rng, 0.55, 0.65), 0.0])  # within the thumb's reach
+        bottom = top + np.array([-sign * 0.05, _u(rng, 0.9, 1.1), 0.0])  # within the thumb's reach
         thumb = np.linalg.solve(hand.frame(), bottom - wrist) * (100.0 / PALM)
         hand = Hand(HandShape(HALF_HEART.bends, {}, tuple(thumb)), side, hand.finger_dir, hand.palm_dir)
-        inner = Arm(tuple(wrist), (sign, 0.8, 0.2), hand)
+        inner = Arm(tuple(wrist), (-sign * 0.4, 1.0, -0.2), hand)
         outer = _down("right" if side == "left" else "left", rng)
         people.append((inner, outer) if side == "left" else (outer, inner))
     return people
@@ -226,7 +230,9 @@ def joint_heart(rng: np.random.Generator, gap: float) -> list[tuple[Arm, Arm]]:
 
 def arms_over_shoulders(rng: np.random.Generator, gap: float) -> list[tuple[Arm, Arm]]:
     hand = Hand(RELAXED, "left", (0.1, 1.0, -0.4), (0.0, 0.0, 1.0))
-    over = Arm((gap + _u(rng, 0.9, 1.2), _u(rng, 1.45, 1.65), 0.05), (0.0, -1.0, 0.3), hand)
+    # The arm lies across the partner's back and shoulders, its elbow bent backwards at shoulder height (the first
+    # renders bent it upwards, beside the faces a face width above the shoulders: an arm raised, not resting).
+    over = Arm((gap + _u(rng, 0.9, 1.2), _u(rng, 1.45, 1.65), 0.05), (0.0, _u(rng, -0.1, 0.15), 1.0), hand)
     return [(over, _down("right", rng)), (_down("left", rng), _down("right", rng))]
 
 

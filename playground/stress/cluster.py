@@ -40,6 +40,7 @@ import aiohttp
 import asyncpg  # type: ignore[import-untyped]
 import boto3  # type: ignore[import-untyped]
 from moto.server import ThreadedMotoServer
+from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 
 from playground.emulator import BotApiEmulator
@@ -93,6 +94,7 @@ class ClusterReport:
     killed_mid_qr: int = 0  # replicas killed while they held a phone photo of a QR strip (its scan or booth fetch)
     killed_mid_fetch: int = 0  # … after its status message was shown: inside the booth fetch
     booth_originals: int = 0  # booth originals filed from the QR strips (each strip's once)
+    tasks_per_worker: list[int] = field(default_factory=list)  # from each live worker's /metrics
 
     def metrics(self) -> dict[str, float]:
         return {
@@ -114,6 +116,10 @@ class ClusterReport:
             "booth_originals": self.booth_originals,
             "lost": len(self.lost),
             "duplicates": len(self.duplicates),
+            # the smallest share of the analysis tasks one live worker ran (1 / workers: evenly spread)
+            "worker_task_share_min": min(self.tasks_per_worker) / sum(self.tasks_per_worker)
+            if sum(self.tasks_per_worker)
+            else 0.0,
         }
 
 
@@ -125,6 +131,7 @@ class Cluster:
     workers: list[BotProcess]
     ports: list[int]
     database_url: str
+    worker_ports: list[int] = field(default_factory=list)  # each worker's /healthz, /readyz, /metrics
 
 
 def free_port() -> int:
@@ -155,6 +162,7 @@ async def fresh_database(admin_url: str, prefix: str = "cc_cluster_") -> AsyncIt
 
 
 async def drop_redis_prefix(url: str, prefix: str) -> None:
+    """Delete every key under `prefix:` (a run's or a test's own; tests/conftest.py's redis_prefix uses it too)."""
     redis = Redis.from_url(url)
     try:
         keys = [key async for key in redis.scan_iter(match=f"{prefix}:*")]
@@ -225,9 +233,12 @@ async def running_cluster(
             )
             return BotProcess(env, workdir / name, workdir / f"{name}.log", argv)
 
-        workers = [process(f"worker{i}", WORKER_ARGV, {}) for i in range(plan.workers)]
+        worker_ports = [free_port() for _ in range(plan.workers)]
+        workers = [
+            process(f"worker{i}", WORKER_ARGV, {"WORKER_HEALTH_PORT": str(port)}) for i, port in enumerate(worker_ports)
+        ]
         replicas = [process(f"replica{i}", ("-m", "bot"), {"WEBHOOK_PORT": str(port)}) for i, port in enumerate(ports)]
-        cluster = Cluster(emu, proxy, replicas, workers, ports, database_url)
+        cluster = Cluster(emu, proxy, replicas, workers, ports, database_url, worker_ports)
         try:
             for worker in workers:
                 worker.start()
@@ -493,7 +504,31 @@ async def check(cluster: Cluster, plan: ClusterPlan, sent: Burst, report: Cluste
         report.lost.append(f"{report.booth_originals} of {plan.qr_chats * plan.photos_per_chat} booth originals filed")
 
     report.forwarded = list(cluster.proxy.forwarded)
+    report.tasks_per_worker = await tasks_per_worker(cluster)
     report.taken_over = await taken_over(cluster.database_url)
+
+
+async def tasks_per_worker(cluster: Cluster) -> list[int]:
+    """How many analysis tasks each live worker started, from its own /metrics (a killed worker's are gone)."""
+    counts = []
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
+        for port, worker in zip(cluster.worker_ports, cluster.workers, strict=True):
+            if not worker.running:
+                continue
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                async with session.get(f"http://127.0.0.1:{port}/metrics") as answer:
+                    text = await answer.text()
+                counts.append(
+                    round(
+                        sum(
+                            sample.value
+                            for family in text_string_to_metric_families(text)
+                            for sample in family.samples
+                            if sample.name == "choosecheese_tasks_received_total"
+                        )
+                    )
+                )
+    return counts
 
 
 async def run_cluster(plan: ClusterPlan, workdir: Path, postgres_url: str, redis_url: str) -> ClusterReport:
@@ -551,6 +586,7 @@ def main() -> None:
     for problem in [*report.lost, *report.duplicates]:
         print(f"problem: {problem}")
     print(f"forwarded per replica: {report.forwarded}")
+    print(f"analysis tasks per live worker: {report.tasks_per_worker}")
 
 
 if __name__ == "__main__":

@@ -4,9 +4,11 @@ fetcher; a page without a photo is said plainly; in groups only links that speak
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
+from pipeline.priority import doing_bulk
 from tests.booths.fixture_server import FixtureServer
 from tests.e2e.harness import Harness, noisy_jpeg, text_of
 
@@ -91,3 +93,30 @@ async def test_in_a_group_only_links_that_speak_to_the_bot_are_fetched(
     await _final(harness, group["id"], "✅")
     assert booth_site.hits("news.example.org", "/story") == 0, "a link shared among members is not the bot's business"
     assert await harness.album_count(group["id"]) == 1
+
+
+async def test_a_links_status_messages_are_bulk_and_a_command_is_not(
+    harness: Harness, booth_site: FixtureServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A booth link's "fetching…" status and answer wait behind people's requests in the bot's overall budget, as a
+    photo's do (bot.rate_limit.OverallBudget); a command's answer does not."""
+    limiter = harness.app.bot.rate_limiter
+    assert limiter is not None
+    process_request = limiter.process_request
+    sent: list[tuple[str, bool]] = []
+
+    async def noted(*args: Any, **kwargs: Any) -> Any:
+        sent.append((kwargs.get("endpoint") or args[3], doing_bulk()))
+        return await process_request(*args, **kwargs)
+
+    monkeypatch.setattr(limiter, "process_request", noted)
+    user = harness.emu.create_user("Sam", language_code="en")
+    chat = harness.emu.create_chat("private", user=user)
+    await harness.emu.send_text(chat["id"], user["id"], PAGE_WITH_PHOTO)
+    await _final(harness, chat["id"], "✅")
+    link = [bulk for endpoint, bulk in sent if endpoint.startswith(("send", "edit"))]
+    assert link and all(link), sent
+    sent.clear()
+    await harness.emu.send_text(chat["id"], user["id"], "/help")
+    await harness.emu.wait_for(lambda: any(endpoint == "sendMessage" for endpoint, _ in sent) or None, timeout=15)
+    assert ("sendMessage", False) in sent

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.priority import bulk_work
 from pipeline.workers import CpuPool, WorkerCrashed
 from tests.pipeline import pool_tasks
 
@@ -69,3 +70,68 @@ async def test_heavy_workers_yield_the_cpu_and_a_fresh_pool_keeps_their_priority
     finally:
         heavy.shutdown()
         pictures.shutdown()
+
+
+async def test_a_task_somebody_waits_for_runs_before_the_bulk_tasks_queued_ahead_of_it(
+    pool: CpuPool, tmp_path: Path
+) -> None:
+    """A /rank's chart overtakes the annotated answers a burst of photos queued in the pictures' pool."""
+    release = tmp_path / "release"
+    finished: list[str] = []
+
+    async def run(label: str, bulk: bool) -> None:
+        if bulk:
+            with bulk_work():
+                await pool.run(pool_tasks.pid)
+        else:
+            await pool.run(pool_tasks.pid)
+        finished.append(label)
+
+    async def hold() -> None:
+        with bulk_work():
+            await pool.run(pool_tasks.wait_for_file, str(release), "held")
+        finished.append("held")
+
+    holder = asyncio.create_task(hold())
+    await asyncio.sleep(0)
+    queued = [asyncio.create_task(run(f"answer {n}", bulk=True)) for n in range(3)]
+    await asyncio.sleep(0)
+    person = asyncio.create_task(run("rank chart", bulk=False))
+    await asyncio.sleep(0)
+    assert pool.waiting == 4
+    release.touch()
+    await asyncio.wait_for(asyncio.gather(holder, person, *queued), 120)
+    assert finished == ["held", "rank chart", "answer 0", "answer 1", "answer 2"]
+    assert pool.waiting == 0
+
+
+async def test_a_cancelled_task_gives_its_turn_on(pool: CpuPool, tmp_path: Path) -> None:
+    release = tmp_path / "release"
+    holder = asyncio.create_task(pool.run(pool_tasks.wait_for_file, str(release), "held"))
+    await asyncio.sleep(0)
+    given_up = asyncio.create_task(pool.run(pool_tasks.pid))
+    after = asyncio.create_task(pool.run(pool_tasks.pid))
+    await asyncio.sleep(0)
+    given_up.cancel()
+    release.touch()
+    assert await asyncio.wait_for(holder, 120) == "held"
+    assert await asyncio.wait_for(after, 120) > 0
+    assert given_up.cancelled()
+    assert await asyncio.wait_for(pool.run(pool_tasks.pid), 120) > 0, "no worker was lost to the cancelled turn"
+
+
+async def test_bulk_work_leaves_one_of_two_workers_free_for_a_task_somebody_waits_for(tmp_path: Path) -> None:
+    pool = CpuPool(2, name="test-two", people_reserve=1)
+    release = tmp_path / "release"
+    try:
+        with bulk_work():
+            first = asyncio.create_task(pool.run(pool_tasks.wait_for_file, str(release), "bulk 1"))
+            second = asyncio.create_task(pool.run(pool_tasks.wait_for_file, str(release), "bulk 2"))
+        await asyncio.sleep(0)
+        assert pool.waiting == 1, "the second bulk task waits although a worker is idle"
+        assert await asyncio.wait_for(pool.run(pool_tasks.pid), 120) > 0, "the idle worker takes a person's task"
+        assert not second.done()
+        release.touch()
+        assert await asyncio.wait_for(asyncio.gather(first, second), 120) == ["bulk 1", "bulk 2"]
+    finally:
+        pool.shutdown()

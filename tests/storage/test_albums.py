@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import inspect
+from sqlalchemy import delete, event, inspect, update
+from sqlmodel import col
 
 from storage.albums import AlbumStore, NewMedia
-from storage.blobs import sha256_of
+from storage.blobs import LocalBlobStore, sha256_of
 from storage.db import Database
-from storage.models import PhotoSource
+from storage.models import Chat, Member, PhotoSource, User, utcnow
 from tests.conftest import BlobStoreFactory
 
 
@@ -90,6 +92,49 @@ async def test_concurrent_remember_of_the_same_user_does_not_fail(store: AlbumSt
     assert await store.language(user_id=7, chat_id=-100) == "ko"
 
 
+async def test_remembering_what_is_stored_already_writes_nothing(store: AlbumStore) -> None:
+    """Every update calls `remember`; only a change (a new name, a chat the bot had left, a missing membership) is
+    written, so the updates of a burst do not queue for the database's write lock."""
+    writes: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append(statement)
+
+    await _chat(store)
+    event.listen(store.db.engine.sync_engine, "before_cursor_execute", note)
+    try:
+        await _chat(store)
+        await store.remember(chat_id=-100, chat_type="group", chat_title="Friends")
+        assert writes == []
+
+        await store.remember(
+            chat_id=-100, chat_type="group", chat_title="Friends", user_id=7, first_name="Minji", language_code="ko"
+        )
+        assert writes, "a new name is written"
+        assert await _user_names(store, 7) == ("Minji", None, "ko")
+        writes.clear()
+
+        async with store.db.session() as session:
+            await session.exec(update(Chat).where(col(Chat.id) == -100).values(left_at=utcnow()))
+            await session.exec(delete(Member).where(col(Member.user_id) == 7))
+        await _chat(store)
+        async with store.db.session() as session:
+            chat = await session.get(Chat, -100)
+            member = await session.get(Member, (-100, 7))
+        assert chat is not None and chat.left_at is None, "an update from a chat the bot had left clears left_at"
+        assert member is not None, "and the membership is written again"
+    finally:
+        event.remove(store.db.engine.sync_engine, "before_cursor_execute", note)
+
+
+async def _user_names(store: AlbumStore, user_id: int) -> tuple[str, str | None, str | None]:
+    async with store.db.session() as session:
+        user = await session.get(User, user_id)
+    assert user is not None
+    return user.first_name, user.username, user.language_code
+
+
 async def test_pages_are_newest_first(store: AlbumStore) -> None:
     await _chat(store)
     ids = []
@@ -139,3 +184,27 @@ async def test_source_url_lookup(store: AlbumStore) -> None:
     found = await store.find_by_source_url(-100, url)
     assert found is not None and found.id == saved.photo.id
     assert await store.find_by_source_url(-100, "https://other") is None
+
+
+async def test_reads_on_sqlite_do_not_wait_for_connections_writers_hold(tmp_path: Path) -> None:
+    """Every pooled connection held by a writer (a burst of photos' analyses waiting for SQLite's one write lock):
+    the reads each update makes (`remember`'s check, the user's language) still get a connection at once."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
+    await db.migrate()
+    albums = AlbumStore(db, LocalBlobStore(tmp_path / "blobs"))
+    await _chat(albums)
+    pool = db.engine.pool
+    held = []
+    try:
+        async with asyncio.timeout(10):
+            while pool.checkedout() < pool.size() + pool._max_overflow:  # type: ignore[attr-defined]
+                connection = await db.engine.connect()
+                await connection.begin()
+                held.append(connection)
+        async with asyncio.timeout(10):
+            await _chat(albums)
+            assert await albums.language(user_id=7, chat_id=-100) == "ko"
+    finally:
+        for connection in held:
+            await connection.close()
+        await db.dispose()

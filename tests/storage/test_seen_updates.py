@@ -118,7 +118,7 @@ async def test_claims_older_than_a_day_are_pruned_unless_still_held(db: Database
     keep_nothing = SeenUpdates(db, keep=timedelta(0))
     assert await keep_nothing.claim(42, 1)
     assert await keep_nothing.claim(42, 2, update(2))
-    keep_nothing._pruned_at = float("-inf")
+    keep_nothing._pruning.reset()
     await asyncio.sleep(0.01)
     assert await keep_nothing.claim(42, 3)  # prunes first (normally at most once a minute)
     async with db.session() as session:

@@ -158,3 +158,37 @@ async def test_a_persons_request_overtakes_a_photo_burst_in_the_overall_budget()
     assert sent.index("/help answer") <= 2, f"the person waits for at most one bulk slot: {sent}"
     assert len(sent) == 8, "bulk requests still get every slot"
     await limiter.shutdown()
+
+
+async def test_bulk_requests_leave_slots_of_the_overall_budget_to_people() -> None:
+    # 5 requests per 1000 s: a slot used is gone for the test. A burst of bulk requests takes what it may, and the
+    # people who ask afterwards still find slots free at once (without the reserve the burst takes all 5).
+    limiter = PostingRateLimiter(max_retries=0, overall_max_rate=5, overall_time_period=1000)
+    assert limiter.overall is not None
+    await limiter.initialize()
+    sent: list[str] = []
+
+    async def request(endpoint: str, data: dict[str, object]) -> bool:
+        sent.append(str(data["text"]))
+        return True
+
+    async def send(text: str, chat_id: int) -> None:
+        data = {"chat_id": chat_id, "text": text}
+        await limiter.process_request(request, ("sendMessage", data), {}, "sendMessage", data, None)
+
+    async def send_bulk(text: str) -> None:
+        with bulk_requests():
+            await send(text, -100)
+
+    burst = [asyncio.create_task(send_bulk(f"status {n}")) for n in range(10)]
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert sent == ["status 0", "status 1"], "bulk stops while people_reserve slots are left"
+    async with asyncio.timeout(5):
+        for person in range(limiter.overall.people_reserve):
+            await send(f"/help {person}", 7 + person)
+    assert sent[2:] == ["/help 0", "/help 1", "/help 2"]
+    for task in burst:
+        task.cancel()
+    await asyncio.gather(*burst, return_exceptions=True)
+    await limiter.shutdown()

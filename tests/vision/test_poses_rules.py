@@ -109,11 +109,14 @@ def test_joint_heart_needs_two_hands_meeting_between_the_faces() -> None:
     assert [(hit.key, hit.people) for hit in pair_poses([a, b])] == [("joint_heart", (0, 1))]
 
 
-def test_arms_over_shoulders_needs_the_wrist_on_the_shoulder_and_the_elbow_up() -> None:
+def test_arms_over_shoulders_needs_the_wrist_on_the_far_shoulder_and_the_elbow_up() -> None:
     b = person(RIGHT_FACE, index=1)
-    b_shoulder = (550 - 1.1 * 100, 300 + 1.6 * 120)  # b's right shoulder, towards a
-    over = upright_body(LEFT_FACE, ((350, 700), b_shoulder), elbows=((360, 640), (380, 500)))
+    b_shoulder = (550 + 1.1 * 100, 300 + 1.6 * 120)  # b's left shoulder, away from a
+    over = upright_body(LEFT_FACE, ((350, 700), b_shoulder), elbows=((360, 640), (450, 500)))
     assert pair_rules.arms_over_shoulders(person(LEFT_FACE, body=over), b) > 0.9
+    # A wrist at b's near shoulder (a hand on it, or a V-sign beside a's own face that Pose placed there: renders).
+    near = upright_body(LEFT_FACE, ((350, 700), (550 - 1.1 * 100, 300 + 1.6 * 120)), elbows=((360, 640), (380, 500)))
+    assert pair_rules.arms_over_shoulders(person(LEFT_FACE, body=near), b) == 0.0
     toast = upright_body(LEFT_FACE, ((350, 700), b_shoulder), elbows=((360, 640), (330, 640)))
     assert pair_rules.arms_over_shoulders(person(LEFT_FACE, body=toast), b) == 0.0
     v_beside_face = (b_shoulder[0], b_shoulder[1] - 0.7 * 120)  # a hand raised near b's shoulder, not on it

@@ -40,6 +40,10 @@ WRIST_MATCH, FACE_MATCH = 1.0, 4.0
 # A forearm is under 2 face widths long: a hand whose wrist is higher than that above both of a person's elbows
 # cannot be that person's (the V of bunny ears above the wearer's head, its maker's wrist hidden behind that head).
 FOREARM_REACH, ELBOW_VISIBILITY = 2.0, 0.5
+# A hand pointing up (middle tip this many hand lengths above its wrist) whose wrist lies within the head (this many
+# face widths of its middle, from this many face heights above the face box's top to this many below it) rises from
+# behind that head: the wearer's own only when one of their elbows is seen within a forearm of it.
+BEHIND_HEAD_UP, BEHIND_HEAD_ACROSS, BEHIND_HEAD_ABOVE, BEHIND_HEAD_BELOW = 0.8, 0.6, 0.9, 0.35
 # A body found in a person's crop is that person's when its nose lies in the face box grown by this share.
 NOSE_IN_FACE_MARGIN = 0.3
 
@@ -153,13 +157,51 @@ def assign_hands(
                 if body.seen(joint, 0.3) and distance < best_distance:
                     best, best_distance = index, distance
         if best is None:
-            best_distance = FACE_MATCH
-            for index, (x, y, w, h) in enumerate(face_boxes):
-                distance = float(np.linalg.norm(np.array([x + w / 2, y + h / 2]) - hand.centre)) / w
-                if distance < best_distance and _within_reach(bodies[index], wrist, w):
-                    best, best_distance = index, distance
+            best = _nearest_face(hand, face_boxes, bodies)
         owners.append(best)
     return owners
+
+
+def _nearest_face(hand: HandLandmarks, face_boxes: Sequence[Box], bodies: Sequence[BodyLandmarks | None]) -> int | None:
+    """The nearest face (FACE_MATCH) whose person can reach the hand; a hand rising from behind a head goes to
+    another face when there is one and the head's own body shows no elbow raised near it (bunny ears: the maker's
+    wrist is hidden behind the head, the wearer's arms hang down)."""
+    wrist = hand.points[0, :2]
+    candidates = []
+    for index, (x, y, w, h) in enumerate(face_boxes):
+        distance = float(np.linalg.norm(np.array([x + w / 2, y + h / 2]) - hand.centre)) / w
+        if distance < FACE_MATCH and _within_reach(bodies[index], wrist, w):
+            candidates.append((distance, index))
+    candidates.sort()
+    behind = [
+        index
+        for _, index in candidates
+        if _behind_head(hand, face_boxes[index]) and not _elbow_raised(bodies[index], wrist, face_boxes[index][2])
+    ]
+    others = [index for _, index in candidates if index not in behind]
+    if others:
+        return others[0]
+    return candidates[0][1] if candidates else None
+
+
+def _behind_head(hand: HandLandmarks, face: Box) -> bool:
+    """A hand pointing up whose wrist lies in the head above the face's middle: it rises from behind that head."""
+    x, y, w, h = face
+    wrist = hand.points[0, :2]
+    up = float(wrist[1] - hand.points[12, 1]) >= BEHIND_HEAD_UP * hand.size
+    over_head = abs(float(wrist[0]) - (x + w / 2)) <= BEHIND_HEAD_ACROSS * w
+    return up and over_head and y - BEHIND_HEAD_ABOVE * h <= float(wrist[1]) <= y + BEHIND_HEAD_BELOW * h
+
+
+def _elbow_raised(body: BodyLandmarks | None, wrist: np.ndarray, face_width: float) -> bool:
+    """Whether the body shows an elbow within a forearm of the wrist (its own hand can be there); without a body it
+    may be."""
+    if body is None:
+        return True
+    return any(
+        body.seen(elbow, ELBOW_VISIBILITY) and float(body.points[elbow, 1] - wrist[1]) <= FOREARM_REACH * face_width
+        for elbow in (13, 14)
+    )
 
 
 def _within_reach(body: BodyLandmarks | None, wrist: np.ndarray, face_width: float) -> bool:

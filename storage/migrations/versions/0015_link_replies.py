@@ -1,7 +1,7 @@
 """booth-link and album answers as stored replies: what a reply is made from beyond the photo, and its status message
 
-Revision ID: 0014_link_replies
-Revises: 0013_durable_updates
+Revision ID: 0015_link_replies
+Revises: 0014_analysis_attempts
 Create Date: 2026-12-08 09:00:00
 """
 
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0014_link_replies'
-down_revision = '0013_durable_updates'
+revision = '0015_link_replies'
+down_revision = '0014_analysis_attempts'
 branch_labels = None
 depends_on = None
 
