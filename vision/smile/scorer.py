@@ -199,6 +199,31 @@ def model_inputs(measurements: np.ndarray, features: Sequence[str]) -> np.ndarra
     return inputs
 
 
+def _logistic_parts(raw: Mapping[str, Any], where: str) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray]:
+    """A logistic model's features (checked against MEASUREMENTS) and its mean, scale and coef (one value each)."""
+    features = tuple(raw["features"])
+    unknown = [name for name in features if name not in MEASUREMENTS]
+    if unknown:
+        raise ValueError(f"{where}: features {unknown} are not measured by vision.smile (MEASUREMENTS)")
+    mean, scale, coef = (np.asarray(raw[key], dtype=np.float64) for key in ("mean", "scale", "coef"))
+    if any(array.shape != (len(features),) for array in (mean, scale, coef)):
+        raise ValueError(f"{where}: mean, scale and coef must each have {len(features)} values")
+    return features, mean, scale, coef
+
+
+def _logistic(
+    measurements: np.ndarray,
+    features: tuple[str, ...],
+    mean: np.ndarray,
+    scale: np.ndarray,
+    coef: np.ndarray,
+    intercept: float,
+) -> np.ndarray:
+    """sigmoid(intercept + coef · (model_inputs - mean) / scale)."""
+    x = (model_inputs(measurements, features) - mean) / scale
+    return 1.0 / (1.0 + np.exp(-(x @ coef + intercept)))
+
+
 @dataclass(frozen=True)
 class SmallFaceModel:
     """The reading of faces a photo holds at print size (README "Framing"): a logistic regression over the same
@@ -215,17 +240,10 @@ class SmallFaceModel:
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> SmallFaceModel:
-        features = tuple(raw["features"])
-        unknown = [name for name in features if name not in MEASUREMENTS]
-        if unknown:
-            raise ValueError(f"small-face model: features {unknown} are not measured by vision.smile")
-        arrays = [np.asarray(raw[key], dtype=np.float64) for key in ("mean", "scale", "coef")]
-        if any(array.shape != (len(features),) for array in arrays):
-            raise ValueError(f"small-face model: mean, scale and coef must each have {len(features)} values")
+        features, mean, scale, coef = _logistic_parts(raw, "small-face model")
         low, high = (float(value) for value in raw["face_px"])
         if not 0 < low < high:
             raise ValueError(f"small-face model: face_px must be two increasing sizes, got {raw['face_px']}")
-        mean, scale, coef = arrays
         return cls(features, mean, scale, coef, float(raw["intercept"]), (low, high))
 
     def weight(self, face_side: float) -> float:
@@ -234,8 +252,7 @@ class SmallFaceModel:
         return float(np.clip((high - face_side) / (high - low), 0.0, 1.0))
 
     def probability(self, measurements: np.ndarray) -> np.ndarray:
-        x = (model_inputs(measurements, self.features) - self.mean) / self.scale
-        return 1.0 / (1.0 + np.exp(-(x @ self.coef + self.intercept)))
+        return _logistic(measurements, self.features, self.mean, self.scale, self.coef, self.intercept)
 
 
 @dataclass(frozen=True)
@@ -254,24 +271,16 @@ class SmileModel:
     @classmethod
     def load(cls, path: Path = MODEL_JSON) -> SmileModel:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        features = tuple(raw["features"])
-        unknown = [name for name in features if name not in MEASUREMENTS]
-        if unknown:
-            raise ValueError(f"{path}: features {unknown} are not measured by vision.smile (MEASUREMENTS)")
-        arrays = [np.asarray(raw[key], dtype=np.float64) for key in ("mean", "scale", "coef")]
-        if any(array.shape != (len(features),) for array in arrays):
-            raise ValueError(f"{path}: mean, scale and coef must each have {len(features)} values")
+        features, mean, scale, coef = _logistic_parts(raw, str(path))
         fallback = FallbackModel.from_json(raw["fallback"]) if "fallback" in raw else None
         small = SmallFaceModel.from_json(raw["small_faces"]) if "small_faces" in raw else None
-        mean, scale, coef = arrays
         info = dict(raw.get("info", {}))
         return cls(features, mean, scale, coef, float(raw["intercept"]), info, fallback, small)
 
     def probability(self, measurements: np.ndarray, face_side: float | None = None) -> np.ndarray:
         """P(smiling) for measurement vectors (..., len(MEASUREMENTS)) of a face whose detector box is `face_side`
         px (None: the main model alone). Faces at print size are read by the small-face model, when there is one."""
-        x = (model_inputs(measurements, self.features) - self.mean) / self.scale
-        main = 1.0 / (1.0 + np.exp(-(x @ self.coef + self.intercept)))
+        main = _logistic(measurements, self.features, self.mean, self.scale, self.coef, self.intercept)
         if self.small is None or face_side is None:
             return main
         weight = self.small.weight(face_side)
