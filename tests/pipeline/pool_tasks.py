@@ -33,3 +33,7 @@ def die() -> None:
 
 def niceness() -> int:
     return os.nice(0)
+
+
+def thread_variables() -> dict[str, str | None]:
+    return {name: os.environ.get(name) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}

@@ -72,6 +72,29 @@ async def test_heavy_workers_yield_the_cpu_and_a_fresh_pool_keeps_their_priority
         pictures.shutdown()
 
 
+async def test_workers_run_native_libraries_on_one_thread_unless_the_operator_says_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two workers on two cores: YuNet's OpenMP threads per worker made them spin against each other."""
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    pool = CpuPool(1, name="threads")
+    try:
+        assert await pool.run(pool_tasks.thread_variables) == {
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+        }
+    finally:
+        pool.shutdown()
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    pool = CpuPool(1, name="threads-set")
+    try:
+        assert (await pool.run(pool_tasks.thread_variables))["OMP_NUM_THREADS"] == "3"
+    finally:
+        pool.shutdown()
+
+
 async def test_a_task_somebody_waits_for_runs_before_the_bulk_tasks_queued_ahead_of_it(
     pool: CpuPool, tmp_path: Path
 ) -> None:
