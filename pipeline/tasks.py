@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vision.images import ImageInfo, load_rgb, probe_image
+import cv2
+
+from vision.images import ImageInfo, probe_and_load_rgb, probe_image
 from vision.qr import decode_qr
 
 
@@ -16,8 +18,9 @@ class UploadScan:
 
 def scan_upload(data: bytes, max_pixels: int) -> UploadScan:
     """Validate an uploaded picture and read every QR code in it (raises vision.images.ImageRejected)."""
-    info = probe_image(data, max_pixels)
-    codes = decode_qr(load_rgb(data, max_pixels)[:, :, ::-1])  # the decoders expect BGR order
+    info, rgb = probe_and_load_rgb(data, max_pixels)
+    # Grey straight from RGB: the same pixels as the decoders' own BGR conversion, without a reordered copy first.
+    codes = decode_qr(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
     return UploadScan(info=info, qr_texts=tuple(dict.fromkeys(code.text for code in codes)))
 
 

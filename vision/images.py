@@ -107,6 +107,13 @@ def load_rgb(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     return np.asarray(_decode(image).convert("RGB"))
 
 
+def probe_and_load_rgb(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[ImageInfo, np.ndarray]:
+    """`probe_image` and `load_rgb` with one decode."""
+    image, mime = _open(data, max_pixels)
+    upright = _decode(image)
+    return ImageInfo(mime=mime, width=upright.width, height=upright.height), np.asarray(upright.convert("RGB"))
+
+
 def jpeg_preview(data: bytes, max_side: int = 1280, quality: int = 88, max_pixels: int = DEFAULT_MAX_PIXELS) -> bytes:
     """A JPEG Telegram can show as a photo (for HEIC/WebP originals or very large files)."""
     image, _ = _open(data, max_pixels)
