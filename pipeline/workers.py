@@ -18,9 +18,12 @@ once.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
+import sys
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -41,8 +44,27 @@ class WorkerCrashed(BrokenProcessPool):
     """A task's worker process died, and died again when the task was retried in a fresh pool."""
 
 
-def _lower_priority(niceness: int) -> None:
-    """Worker initializer: this process yields the CPU to the bot's event loop (and to interactive pictures)."""
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def die_with_parent(parent_pid: int | None = None) -> None:
+    """Linux: this process gets SIGKILL when the process that started it dies (a `kill -9`ed bot or worker leaves no
+    pool processes behind). The kernel sends it when the starting *thread* ends: a pool's workers are started by
+    `run_in_executor` in the event loop's thread. `parent_pid`: if the parent died before the signal was asked for,
+    this process already has another parent, and exits at once."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)  # the process's own symbols, libc's prctl among them
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+        log.warning("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
+    elif parent_pid is not None and os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _start_worker(niceness: int, parent_pid: int) -> None:
+    """Worker initializer: dies with its parent, and yields the CPU to the bot's event loop (and to interactive
+    pictures)."""
+    die_with_parent(parent_pid)
     if niceness > 0:
         os.nice(niceness)
 
@@ -70,8 +92,8 @@ class CpuPool:
         return ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_lower_priority,
-            initargs=(self.niceness,),
+            initializer=_start_worker,
+            initargs=(self.niceness, os.getpid()),
         )
 
     async def run(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
