@@ -316,7 +316,6 @@ async def burst(
             (sent.choosers if command == "/lang" else sent.commands).append(
                 Sent(chat, asked["message_id"], time.monotonic())
             )
-        await press_buttons(emu, sent)  # during the burst too: a press the killed replica held is taken over
     report.photos, report.commands = len(sent.photos), len(sent.commands) + len(sent.choosers)
     return sent
 
