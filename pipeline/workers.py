@@ -4,8 +4,10 @@ The bot runs two (pipeline.services): a heavy one for QR decoding, face analysis
 the pictures members wait for (/rank, /album, /people, the annotated answer), so a picture never queues behind a
 ten-second QR decode. A plain ProcessPoolExecutor is broken for good once one of its workers dies (killed by the
 OOM killer, a crash in native code): CpuPool then starts a fresh executor and runs each task that was lost once
-more; a task whose worker dies twice raises WorkerCrashed. The heavy pool's workers run at a lower CPU priority
-(`niceness`): on a machine with fewer cores than busy processes, the event loop answering commands comes first.
+more; a task whose worker dies twice raises WorkerCrashed. On Linux the workers die with the process that started
+them (a `kill -9`ed bot or work-queue worker leaves no idle pool processes behind). The heavy pool's workers run at
+a lower CPU priority (`niceness`): on a machine with fewer cores than busy processes, the event loop answering commands
+comes first.
 
 A pool hands its executor at most one task per worker and keeps the rest in two lines of its own: work somebody is
 waiting for before bulk work (pipeline.priority). The pictures' pool also draws every photo's annotated answer, and
