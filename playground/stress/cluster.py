@@ -358,20 +358,24 @@ async def taken_over(database_url: str) -> int:
         await connection.close()
 
 
+LANG_BUTTON = "lang:"  # the callback data of /lang's buttons (handlers.start)
+
+
 async def press_buttons(emu: BotApiEmulator, sent: Burst) -> None:
-    """Press the first button of each /lang answer that has come (each answer once, for the earliest /lang still
-    waiting before it)."""
-    used = {message_id for message_id, _query in sent.presses.values()}
+    """Press the first button of each /lang answer that has come: each answer once, for the earliest /lang of its
+    chat still waiting before it. Message ids count per chat, so an answer is known by its chat and id."""
+    used = {(asked.chat_id, message_id) for asked, (message_id, _query) in sent.presses.items()}
     for asked in sent.choosers:
         if asked in sent.presses:
             continue
-        for record in emu.bot_messages(asked.chat_id):
+        for record in emu.bot_messages(asked.chat_id, include_deleted=False):
             buttons = (record.message.get("reply_markup") or {}).get("inline_keyboard") or []
-            if record.message_id > asked.message_id and record.message_id not in used and buttons and buttons[0]:
-                user = sent.users[asked.chat_id]
-                query = await emu.press_button(asked.chat_id, user, record.message_id, buttons[0][0]["callback_data"])
+            data = buttons[0][0].get("callback_data", "") if buttons and buttons[0] else ""
+            answer = (asked.chat_id, record.message_id)
+            if record.message_id > asked.message_id and answer not in used and data.startswith(LANG_BUTTON):
+                query = await emu.press_button(asked.chat_id, sent.users[asked.chat_id], record.message_id, data)
                 sent.presses[asked] = (record.message_id, query)
-                used.add(record.message_id)
+                used.add(answer)
                 break
 
 

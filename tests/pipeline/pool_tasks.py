@@ -33,3 +33,20 @@ def die() -> None:
 
 def niceness() -> int:
     return os.nice(0)
+
+
+def serve_a_pool_until_killed() -> None:
+    """A parent process (`python -c`): starts a one-worker CpuPool, prints its worker's pid, then waits to be
+    killed."""
+    import asyncio
+    import sys
+
+    from pipeline.workers import CpuPool
+
+    async def main() -> None:
+        pool = CpuPool(1, name="orphan-test", niceness=5)
+        print(await pool.run(pid), flush=True)
+        await asyncio.sleep(600)
+
+    asyncio.run(main())
+    sys.exit(1)
