@@ -22,4 +22,5 @@ def standardised_logistic(
 ) -> np.ndarray:
     """sigmoid(intercept + coef · (x - mean) / scale) over the last axis of `x`."""
     standard = (np.asarray(x, dtype=np.float64) - mean) / scale
-    return 1.0 / (1.0 + np.exp(-(standard @ coef + intercept)))
+    probability: np.ndarray = 1.0 / (1.0 + np.exp(-(standard @ coef + intercept)))
+    return probability
