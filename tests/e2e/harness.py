@@ -23,6 +23,18 @@ from storage.models import Face, Photo
 TOKEN = "123456:TEST-TOKEN"
 
 
+def emulator_settings(emu: BotApiEmulator, data_dir: Path, **overrides: Any) -> Settings:
+    """The bot's settings for talking to `emu` (no .env file read), its data in `data_dir`."""
+    return Settings(
+        _env_file=None,
+        telegram_bot_token=TOKEN,
+        bot_api_base_url=emu.base_url,
+        bot_api_base_file_url=emu.base_file_url,
+        data_dir=data_dir,
+        **overrides,
+    )
+
+
 def raw_command_update(emu: BotApiEmulator, update_id: int, text: str) -> tuple[dict[str, Any], int]:
     """A command from a new user in their private chat, as the raw update Telegram would POST to a webhook; and the
     chat's id."""
