@@ -18,6 +18,15 @@ BOOTH_FETCHER_TIMEOUTS = {"connect_timeout": 5.0, "read_timeout": 2.0, "deadline
 
 
 @pytest.fixture
+async def loopback_booth() -> AsyncIterator[FixtureServer]:
+    """A started loopback booth site with no pages yet: a test module's `booth_site` fixture adds its pages."""
+    server = FixtureServer()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
 def booth_fetcher(request: pytest.FixtureRequest) -> SafeFetcher | None:
     """The bot's booth fetcher: the real one (None), or — in a test module with a `booth_site` fixture — one that
     reaches only that loopback site (timeouts from the module's BOOTH_FETCHER_TIMEOUTS, if it has one); the harness
