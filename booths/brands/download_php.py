@@ -29,6 +29,14 @@ def with_type(url: URL, kind: str) -> URL:
     return url.update_query(type=kind)
 
 
+def photo_and_video(endpoint: URL, referer: str) -> Extraction:
+    """The file endpoint's photo (type=P) and video (type=V)."""
+    return Extraction(
+        photos=[MediaRef(str(with_type(endpoint, "P")), "photo", referer=referer)],
+        videos=[MediaRef(str(with_type(endpoint, "V")), "video", referer=referer)],
+    )
+
+
 def refs_from_page(page: FetchResult, qr_url: URL) -> Extraction:
     """Links to download.php on the page (type=P photo, type=V video); else built next to the QR page."""
     photos: list[MediaRef] = []
@@ -48,20 +56,15 @@ def refs_from_page(page: FetchResult, qr_url: URL) -> Extraction:
     code = qr_url.query.get("qrcode")
     if code and is_token(code):
         built = page.url.join(URL("download.php")).with_query({"qrcode": code})
-        if not photos:
-            photos.append(MediaRef(str(with_type(built, "P")), "photo", referer=str(page.url)))
-        if not videos:
-            videos.append(MediaRef(str(with_type(built, "V")), "video", referer=str(page.url)))
+        guessed = photo_and_video(built, str(page.url))
+        photos, videos = photos or guessed.photos, videos or guessed.videos
     return Extraction(photos=photos, videos=videos)
 
 
 async def extract_download_php(url: URL, fetcher: SafeFetcher) -> Extraction:
     if url.path.endswith("download.php") and url.query.get("qrcode"):
         # The QR already points at the file endpoint: never guess beyond its P/V sibling.
-        return Extraction(
-            photos=[MediaRef(str(with_type(url, "P")), "photo", referer=str(url))],
-            videos=[MediaRef(str(with_type(url, "V")), "video", referer=str(url))],
-        )
+        return photo_and_video(url, str(url))
     page = await fetch_page(fetcher, url)
     media = fetcher.media_from(page)
     if media is not None:
