@@ -53,6 +53,12 @@ async def fetch_page(fetcher: SafeFetcher, url: URL, *, referer: str | None = No
     return result
 
 
+def file_itself(fetcher: SafeFetcher, page: FetchResult) -> Extraction | None:
+    """The link answered with the photo or video itself rather than a page: that file."""
+    media = fetcher.media_from(page)
+    return None if media is None else Extraction(ready=[media])
+
+
 def replace_last_segment(url: URL, name: str) -> URL:
     """`…/folder/index.html` → `…/folder/<name>`; `…/folder` or `…/folder/` → `…/folder/<name>`."""
     path = url.path

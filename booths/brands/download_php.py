@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from yarl import URL
 
-from booths.brands.base import BrandHandler, fetch_page, host_of, is_token
+from booths.brands.base import BrandHandler, fetch_page, file_itself, host_of, is_token
 from booths.errors import LinkExpired, LinkUnreachable
 from booths.fetch import ACCEPT_JSON, FetchResult, SafeFetcher
 from booths.hosts import HostRule
@@ -66,9 +66,8 @@ async def extract_download_php(url: URL, fetcher: SafeFetcher) -> Extraction:
         # The QR already points at the file endpoint: never guess beyond its P/V sibling.
         return photo_and_video(url, str(url))
     page = await fetch_page(fetcher, url)
-    media = fetcher.media_from(page)
-    if media is not None:
-        return Extraction(ready=[media])
+    if (ready := file_itself(fetcher, page)) is not None:
+        return ready
     return refs_from_page(page, url)
 
 

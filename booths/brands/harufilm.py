@@ -5,7 +5,7 @@ from __future__ import annotations
 from yarl import URL
 
 import booths.brands.generic as generic
-from booths.brands.base import BrandHandler, fetch_page, is_token
+from booths.brands.base import BrandHandler, fetch_page, file_itself, is_token
 from booths.fetch import SafeFetcher
 from booths.hosts import HostRule
 from booths.html import absolute, base_url, parse_html
@@ -38,9 +38,8 @@ async def extract(url: URL, fetcher: SafeFetcher) -> Extraction:
     if code is None:
         return await generic.extract(url, fetcher)
     page = await fetch_page(fetcher, url)
-    media = fetcher.media_from(page)
-    if media is not None:
-        return Extraction(ready=[media])
+    if (ready := file_itself(fetcher, page)) is not None:
+        return ready
     direct = url.with_path(f"/download/album/{code}/output/output.jpg").with_query(None)
     photos: list[MediaRef] = []
     videos: list[MediaRef] = []

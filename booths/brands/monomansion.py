@@ -7,7 +7,7 @@ import re
 
 from yarl import URL
 
-from booths.brands.base import BrandHandler, fetch_page, host_of, is_token
+from booths.brands.base import BrandHandler, fetch_page, file_itself, host_of, is_token
 from booths.brands.download_php import photo_and_video, refs_from_page
 from booths.errors import NotMedia
 from booths.fetch import SafeFetcher
@@ -30,9 +30,8 @@ def _is_ncloud(url: URL) -> bool:
 
 async def _extract_new(page_url: URL, fetcher: SafeFetcher) -> Extraction:
     page = await fetch_page(fetcher, page_url)
-    media = fetcher.media_from(page)
-    if media is not None:
-        return Extraction(ready=[media])
+    if (ready := file_itself(fetcher, page)) is not None:
+        return ready
     text = page.text()
     root = parse_html(text)
     base = base_url(root, page.url)
@@ -60,9 +59,8 @@ async def extract(url: URL, fetcher: SafeFetcher) -> Extraction:
     if url.path.endswith("download.php") and is_token(url.query.get("qrcode")):
         return photo_and_video(url, str(url))
     page = await fetch_page(fetcher, url)
-    media = fetcher.media_from(page)
-    if media is not None:
-        return Extraction(ready=[media])
+    if (ready := file_itself(fetcher, page)) is not None:
+        return ready
     found = refs_from_page(page, url)
     code = url.query.get("qrcode")
     if not found.photos and code and is_token(code):
