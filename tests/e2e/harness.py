@@ -135,6 +135,20 @@ def qr_photo(text: str, seed: int = 0, size: tuple[int, int] = (1280, 960), modu
     return out.getvalue()
 
 
+async def group_where_two_sent_photos(harness: Harness, chat_type: str, seed: int) -> tuple[dict, dict, dict]:
+    """A group (or supergroup) where Alice and then Bob each sent a photo (seeds `seed` and `seed + 1`), both
+    filed; returns the group, Alice and Bob."""
+    emu = harness.emu
+    alice, bob = emu.create_user("Alice", language_code="en"), emu.create_user("Bob", language_code="en")
+    group = emu.create_chat(chat_type, title="Booth friends")
+    for member in (alice, bob):
+        emu.add_member(group["id"], member["id"])
+    for number, member in enumerate((alice, bob)):
+        await emu.send_photo(group["id"], member["id"], noisy_jpeg(seed + number))
+        await harness.reply(group["id"], predicate=lambda m, n=number + 1: f"{n} in total" in text_of(m))
+    return group, alice, bob
+
+
 async def photo_with_one_smiling_face(harness: Harness, chat_id: int, user_id: int, seed: int, saved: str) -> int:
     """A photo filed in the chat whose analysis is replaced by one known face (smile 80): pledges and points
     without depending on what the detector makes of a noise picture. `saved` is a word of the 'saved' reply."""
