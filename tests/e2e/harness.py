@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import time
 from collections.abc import Callable
@@ -81,6 +82,21 @@ class Harness:
     ) -> MessageRecord:
         # 30 s: a photo's answer waits for its face analysis (one worker, on a CI machine shared with other jobs).
         return await self.emu.wait_for_bot_message(chat_id, timeout=timeout, predicate=predicate)
+
+    async def settled(self, quiet_s: float = 1.0, timeout: float = 60) -> None:
+        """Wait until the bot has asked the Bot API for nothing but updates for `quiet_s` (handlers that answer first
+        and redraw after): what a test checks then is everything the bot drew, and its teardown has nothing left."""
+        deadline = time.monotonic() + timeout
+        seen, since = -1, time.monotonic()
+        while True:
+            now, count = time.monotonic(), sum(name != "getUpdates" for name, _ in self.emu.calls)
+            if count != seen:
+                seen, since = count, now
+            elif now - since >= quiet_s:
+                return
+            if now > deadline:
+                raise TimeoutError(f"the bot was still calling the Bot API after {timeout}s")
+            await asyncio.sleep(0.1)
 
 
 def jpeg_bytes(
