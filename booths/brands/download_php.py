@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from yarl import URL
 
-from booths.brands.base import BrandHandler, fetch_page, file_itself, host_of, is_token
+from booths.brands.base import BrandHandler, fetch_page, file_itself, host_of, is_token, links_by_type
 from booths.errors import LinkExpired, LinkUnreachable
 from booths.fetch import ACCEPT_JSON, FetchResult, SafeFetcher
 from booths.hosts import HostRule
 from booths.html import absolute, base_url, parse_html
 from booths.models import Brand, Extraction, MediaRef
+from booths.sniff import MediaKind
 
 PICDOT = Brand("picdot", "picdot")
 FAMILY: list[tuple[Brand, HostRule]] = [
@@ -22,6 +23,7 @@ FAMILY: list[tuple[Brand, HostRule]] = [
     (Brand("photoheim", "Photoheim"), HostRule.of(suffixes={"selfphotobox.com"})),
     (Brand("youngchive", "youngchive"), HostRule.of(exact={"kiosk.youngchive.com"})),
 ]
+DOWNLOAD_TYPES: dict[str, MediaKind] = {"P": "photo", "p": "photo", "V": "video", "v": "video"}
 PICDOT_API = URL("https://api.picdot.co.kr/api/v1/transaction/qr/file")
 
 
@@ -44,15 +46,7 @@ def refs_from_page(page: FetchResult, qr_url: URL) -> Extraction:
     if page.is_html:
         root = parse_html(page.text())
         base = base_url(root, page.url)
-        for link in root.iter("a"):
-            href = absolute(base, link.get("href"))
-            if href is None or not href.path.endswith("download.php"):
-                continue
-            kind = href.query.get("type", "").upper()
-            if kind == "P":
-                photos.append(MediaRef(str(href), "photo", referer=str(page.url)))
-            elif kind == "V":
-                videos.append(MediaRef(str(href), "video", referer=str(page.url)))
+        photos, videos = links_by_type(root, base, "download.php", DOWNLOAD_TYPES, str(page.url))
     code = qr_url.query.get("qrcode")
     if code and is_token(code):
         built = page.url.join(URL("download.php")).with_query({"qrcode": code})
