@@ -16,7 +16,9 @@ from moto.server import ThreadedMotoServer
 from pipeline.settings import normalise_database_url
 from pipeline.workers import CpuPool
 from playground.stress.cluster import drop_redis_prefix, fresh_database
+from storage.albums import AlbumStore
 from storage.blobs import BlobStore, LocalBlobStore, S3BlobStore, S3Config
+from storage.db import Database
 
 POSTGRES_URL_ENV = "TEST_POSTGRES_URL"
 REDIS_URL_ENV = "TEST_REDIS_URL"
@@ -37,6 +39,15 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         pytest.skip(f"PostgreSQL variant: set {POSTGRES_URL_ENV} (make test and CI set it when a server runs)")
     async with fresh_database(admin, prefix="cc_test_") as url:
         yield normalise_database_url(url)
+
+
+@pytest.fixture
+async def local_albums(database_url: str, tmp_path: Path) -> AsyncIterator[AlbumStore]:
+    """The album of a fresh, migrated database (each engine), its blobs on local disk; `.db` is the database."""
+    db = Database(database_url)
+    await db.migrate()
+    yield AlbumStore(db, LocalBlobStore(tmp_path / "blobs"))
+    await db.dispose()
 
 
 @pytest.fixture

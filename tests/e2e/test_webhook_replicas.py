@@ -25,19 +25,16 @@ from playground.emulator import BotApiEmulator
 from storage.db import Database
 from storage.models import SeenUpdate
 from storage.seen_updates import SeenUpdates
-from tests.e2e.harness import TOKEN, raw_command_update, text_of
+from tests.e2e.harness import TOKEN, emulator_settings, raw_command_update, text_of
 
 SECRET = "replica_secret-1"
 HOOK = "/telegram-hook"
 
 
 def replica_settings(emu: BotApiEmulator, data_dir: Path, database_url: str, **extra: Any) -> Settings:
-    return Settings(
-        _env_file=None,
-        telegram_bot_token=TOKEN,
-        bot_api_base_url=emu.base_url,
-        bot_api_base_file_url=emu.base_file_url,
-        data_dir=data_dir,
+    return emulator_settings(
+        emu,
+        data_dir,
         database_url=database_url,
         webhook_url=f"https://bot.example{HOOK}",
         webhook_listen="127.0.0.1",
