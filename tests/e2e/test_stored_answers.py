@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -23,20 +22,17 @@ from scheduler.replies import REDELIVER
 from storage.media_groups import GroupHeader, GroupItem, TakenGroup
 from storage.models import MediaKind, Photo, Reply, ReplyState
 from storage.replies import OwedReply, ReplyStore
-from tests.booths.fixture_server import FixtureServer, mp4
+from tests.booths.fixture_server import FixtureServer
 from tests.e2e.harness import Harness, qr_photo, text_of
-from tests.e2e.test_qr_flow import BOOTH_PHOTO, SHORT
+from tests.e2e.test_qr_flow import SHORT
 
 LAPSES = timedelta(seconds=0.1)
 
 
 @pytest.fixture
-async def booth_site() -> AsyncIterator[FixtureServer]:
-    server = FixtureServer()
-    await server.start()
-    server.photoism("/s/8ijZsg_", "abc123", BOOTH_PHOTO, mp4(7))
-    yield server
-    await server.stop()
+def booth_site(photoism_booth: FixtureServer) -> FixtureServer:
+    """The strip's booth (tests/conftest.py), under the name the harness looks for (tests/e2e/conftest.py)."""
+    return photoism_booth
 
 
 def _private(harness: Harness) -> tuple[dict, dict]:

@@ -21,24 +21,15 @@ from pipeline.workers import CpuPool
 from storage.models import MediaKind, Photo, PhotoSource
 from tests.booths.fixture_server import FixtureServer, mp4
 from tests.e2e.harness import qr_photo
-from tests.e2e.test_qr_flow import BOOTH_PHOTO, SHORT
+from tests.e2e.test_qr_flow import SHORT
 
 CHAT = -5151
 
 
 @pytest.fixture
-async def booth_site() -> AsyncIterator[FixtureServer]:
-    server = FixtureServer()
-    await server.start()
-    server.photoism("/s/8ijZsg_", "abc123", BOOTH_PHOTO, mp4(7))
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def services(tmp_path: Path, cpu_pool: CpuPool, booth_site: FixtureServer) -> AsyncIterator[Services]:
+async def services(tmp_path: Path, cpu_pool: CpuPool, photoism_booth: FixtureServer) -> AsyncIterator[Services]:
     settings = Settings(_env_file=None, data_dir=tmp_path, telegram_bot_token="1:x")
-    fetcher: SafeFetcher = booth_site.fetcher(connect_timeout=5.0, read_timeout=2.0, deadline=5.0)
+    fetcher: SafeFetcher = photoism_booth.fetcher(connect_timeout=5.0, read_timeout=2.0, deadline=5.0)
     services = await Services.start(settings, cpu=cpu_pool, fetcher=fetcher)
     await services.albums.remember(chat_id=CHAT, chat_type="group", chat_title="G", user_id=1, first_name="A")
     yield services
