@@ -55,9 +55,10 @@ class ChatReport:
         self._latest = StatusMessage(message)
         self._links: dict[int, OwedReply] = {}  # each link's answer, owed by this process (link_owed)
         self._holding = contextlib.AsyncExitStack()  # their claims, renewed until answered (close)
-        self.owed: OwedReply | None = None  # the photo's answer, claimed by this process (photo_stored)
-        # This very message was stored and owed its answer before: the update is handled again (its replica died);
-        # the stored reply is the answer, sent by its owner or by the sweep (handlers.replies), so nothing is said.
+        # The photo's answer, claimed by this process (photo_stored): owed just now, or taken over from this
+        # message's first handler when the update is handled again (its replica died) and the answer was not sent.
+        self.owed: OwedReply | None = None
+        # This very message was stored and owed its answer before: the update is handled again.
         self.handled_before = False
 
     def _status(self, index: int) -> StatusMessage:
@@ -160,14 +161,16 @@ class ChatReport:
         if self.quiet or self.message.media_group_id:
             return
         services = self.context.services
+        chat_id, message_id = self.message.chat_id, self.message.message_id
         if not upload.created:
-            owed = await services.shared.replies.answering(PHOTO_ANSWER, upload.photo_id)
-            self.handled_before = owed == (self.message.chat_id, self.message.message_id)
+            store = services.shared.replies
+            self.handled_before = await store.answering(PHOTO_ANSWER, upload.photo_id) == (chat_id, message_id)
+            if self.handled_before:  # its first handler is gone: the answer, unless sent, is this process's now
+                owed = OwedReply(PHOTO_ANSWER, upload.photo_id, chat_id, message_id, self.language)
+                self.owed = await store.take_over(owed)
             return
         header = t(self.language, "upload.saved", count=await services.albums.count(self.message.chat_id))
-        self.owed = await owe_photo_answer(
-            services, self.message.chat_id, upload.photo_id, self.message.message_id, self.language, header
-        )
+        self.owed = await owe_photo_answer(services, chat_id, upload.photo_id, message_id, self.language, header)
 
     async def finish_upload(self, analysis: FiledAnalysis | None) -> None:
         """The member's own picture, kept because its links failed: answered in the status that said so."""

@@ -17,7 +17,7 @@ from handlers.answers import StatusMessage, answer_photo, filed_anything, react,
 from handlers.context import ChatContext
 from handlers.i18n import t
 from handlers.qr import ChatReport
-from handlers.replies import deliver
+from handlers.replies import deliver, deliver_lapsed
 from handlers.send_priority import bulk_requests
 from pipeline.intake import IncomingFile, IntakeResult
 from storage.media_groups import GroupHeader, GroupItem
@@ -122,7 +122,8 @@ async def _answer_upload(
         if result.upload is not None and result.upload.created:
             await report.finish_upload(result.analysis)
     elif report.handled_before:
-        return
+        if report.owed is not None:  # taken over from the dead first handler: answered now, not after its lease
+            await deliver_lapsed(context.bot, context.services, report.owed)
     elif result.upload is None or not result.upload.created:
         await message.reply_text(t(language, "upload.duplicate"))
     elif report.owed is not None:

@@ -118,3 +118,40 @@ async def test_a_photo_update_handled_again_is_not_answered_twice(harness: Harne
     told = [m.message_id for m in harness.bot_messages(chat["id"]) if "already" in text_of(m)]
     assert len(told) == 1 and told[0] > resent["message_id"]  # the new message only
     assert len(_answers(harness, chat["id"])) == 1
+
+
+async def test_a_photo_update_handled_again_after_its_replica_died_is_answered_at_once(harness: Harness) -> None:
+    """The dead replica had stored the photo and owed its answer (its claim not lapsed yet): the update handled again
+    (the webhook's takeover, after UPDATE_LEASE_S) takes the answer over and sends it — not the sweep, a whole
+    REPLY_LEASE_S later."""
+    user, chat = _private(harness)
+    updater = harness.app.updater
+    assert updater is not None
+    await updater.stop()
+    try:
+        sent = await harness.emu.send_photo(chat["id"], user["id"], group_photo())
+        await harness.services.albums.remember(
+            chat_id=chat["id"], chat_type="private", chat_title=None, user_id=user["id"], first_name="Sam"
+        )
+        as_sent = await (await harness.app.bot.get_file(sent["photo"][-1]["file_id"])).download_as_bytearray()
+        photo_id = await _stored_photo(harness, chat["id"], bytes(as_sent))  # the bytes the bot downloads
+        dead = ReplyStore(harness.services.db, "dead replica", timedelta(minutes=10))
+        reply = OwedReply(
+            PHOTO_ANSWER, photo_id, chat["id"], sent["message_id"], "en", "Saved to the album (1 in total)."
+        )
+        assert await dead.open(reply)
+        again = Update.de_json({"update_id": 990_002, "message": sent}, harness.app.bot)
+        assert again is not None
+        tasks: set[asyncio.Task[Any]] = set()
+        HANDLING.set(tasks)
+        await harness.app.process_update(again)
+        await asyncio.gather(*tasks)
+        (answer,) = _answers(harness, chat["id"])
+        assert answer.message.get("photo") and answer.message["caption"].startswith("Saved to the album (1 in total).")
+        assert answer.message["reply_to_message"]["message_id"] == sent["message_id"]
+        assert await harness.services.shared.replies.state(reply) == (ReplyState.finished, answer.message_id)
+        assert not await dead.renew(reply), "the first handler, had it only been slow, would send nothing"
+    finally:
+        await updater.start_polling(poll_interval=0.0, timeout=timedelta(seconds=1), allowed_updates=Update.ALL_TYPES)
+    await asyncio.sleep(2.0)  # Telegram delivers the update once more: handled, it finds the answer sent
+    assert len(_answers(harness, chat["id"])) == 1
