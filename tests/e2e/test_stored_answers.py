@@ -8,13 +8,11 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlmodel import col, select
-from telegram import ReplyParameters, Update
+from telegram import ReplyParameters
 
-from bot.app import HANDLING
 from handlers.album_answer import owed_album
 from handlers.qr import LINK_ANSWER
 from handlers.replies import deliver_all_lapsed, keyed_subject
@@ -111,10 +109,7 @@ async def test_a_link_a_dead_replica_was_fetching_is_answered_once_by_the_sweep(
     """No replica handles the message again: another replica's sweep takes the lapsed answer over and makes the dead
     replica's status message the answer; the strip and its video are filed once, the video sent once."""
     user, chat = _private(harness)
-    updater = harness.app.updater
-    assert updater is not None
-    await updater.stop()  # the update stays with Telegram (the emulator): only the sweep answers here
-    try:
+    async with harness.updates_held():  # the update stays with Telegram (the emulator): only the sweep answers here
         sent = await harness.emu.send_photo(chat["id"], user["id"], qr_photo(SHORT, seed=2))
         await harness.services.albums.remember(  # what the dead replica's remember_update wrote
             chat_id=chat["id"], chat_type="private", chat_title=None, user_id=user["id"], first_name="Sam"
@@ -124,8 +119,6 @@ async def test_a_link_a_dead_replica_was_fetching_is_answered_once_by_the_sweep(
         await asyncio.sleep(0.2)
         assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 1
         await _answered_once_in_place_of(harness, chat, sent, reply, status)
-    finally:
-        await updater.start_polling(poll_interval=0.0, timeout=timedelta(seconds=1), allowed_updates=Update.ALL_TYPES)
     await asyncio.sleep(2.0)  # Telegram delivers the update once more: handled, it finds the answer sent
     assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0
     assert len(_replies_to(harness, chat["id"], sent["message_id"])) == 1
@@ -139,23 +132,13 @@ async def test_a_link_handled_again_after_its_replica_died_reuses_its_status_mes
     answer over at once and edits the dead replica's status message into it — no second status, nothing left for
     the sweep."""
     user, chat = _private(harness)
-    updater = harness.app.updater
-    assert updater is not None
-    await updater.stop()
-    try:
+    async with harness.updates_held():
         sent = await harness.emu.send_photo(chat["id"], user["id"], qr_photo(SHORT, seed=4))
-        again = Update.de_json({"update_id": 990_004, "message": sent}, harness.app.bot)
-        assert again is not None
         reply, status = await _dead_replica_was_fetching(harness, chat, user, sent)
-        tasks: set[asyncio.Task[Any]] = set()
-        HANDLING.set(tasks)
-        await harness.app.process_update(again)
-        await asyncio.gather(*tasks)
+        await harness.handle_again(sent, 990_004)
         await _answered_once_in_place_of(harness, chat, sent, reply, status)
         await asyncio.sleep(0.2)
         assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0
-    finally:
-        await updater.start_polling(poll_interval=0.0, timeout=timedelta(seconds=1), allowed_updates=Update.ALL_TYPES)
 
 
 async def test_an_albums_answer_a_dead_replica_owed_is_sent_once_by_another(harness: Harness) -> None:
