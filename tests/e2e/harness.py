@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncio
 import io
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
 from sqlalchemy import delete, update
+from telegram import Update
 from telegram.ext import Application
 
+from bot.app import HANDLING
 from pipeline.services import Services
 from pipeline.settings import Settings
 from playground.emulator import BotApiEmulator, MessageRecord
@@ -97,6 +101,28 @@ class Harness:
             if now > deadline:
                 raise TimeoutError(f"the bot was still calling the Bot API after {timeout}s")
             await asyncio.sleep(0.1)
+
+    @asynccontextmanager
+    async def updates_held(self) -> AsyncIterator[None]:
+        """Updates sent meanwhile stay with Telegram (the emulator), as if their replica died: polled afterwards."""
+        updater = self.app.updater
+        assert updater is not None
+        await updater.stop()
+        try:
+            yield
+        finally:
+            await updater.start_polling(
+                poll_interval=0.0, timeout=timedelta(seconds=1), allowed_updates=Update.ALL_TYPES
+            )
+
+    async def handle_again(self, message: dict[str, Any], update_id: int) -> None:
+        """The member's message handled once more (a dead replica's update taken over), to the end of its handler."""
+        again = Update.de_json({"update_id": update_id, "message": message}, self.app.bot)
+        assert again is not None
+        tasks: set[asyncio.Task[Any]] = set()
+        HANDLING.set(tasks)  # media and text handlers run as tasks (block=False): wait for them
+        await self.app.process_update(again)
+        await asyncio.gather(*tasks)
 
 
 def jpeg_bytes(
