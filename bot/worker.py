@@ -1,8 +1,8 @@
 """A work-queue worker: `make worker` runs `taskiq worker bot.worker:broker` (WORK_QUEUE_URL must be set).
 
 Each worker process starts the services once (database, blob store, its worker pools, whose processes load the
-models once) and runs the photo-analysis tasks the bot replicas send (pipeline.queue); any number of workers on any
-number of machines may share one queue.
+models once) and runs the tasks the bot replicas send (pipeline.queue: QR decoding, booth fetches, photo
+analysis); any number of workers on any number of machines may share one queue.
 
 Operations (pipeline.queue_ops): each process serves /healthz, /readyz and /metrics on WORKER_HEALTH_PORT (the Nth
 process of `--workers N` on port + N): tasks started, their time, failures, redeliveries, and the queue's depth.
@@ -72,6 +72,7 @@ async def start_services(state: TaskiqState) -> None:
     configure_logging()
     services = await Services.start(settings, worker=True)
     state.services, state.analyser = services, services.analyser
+    state.intake = services.queue.broker.state.intake  # the intake's task bodies (pipeline.intake.IntakeWork)
     stream = _stream(broker)
 
     async def depth() -> QueueDepth:

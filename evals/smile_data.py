@@ -28,6 +28,7 @@ from vision.smile import fallback as smile_fallback
 from vision.smile import scorer as smile
 from vision.smile import views as smile_views
 from vision.smile.fallback import FallbackModel
+from vision.smile.logistic import standardised_logistic
 from vision.smile.scorer import SmallFaceModel, SmileModel, degraded
 
 CACHE_DIR = REPO_ROOT / ".cache" / "smile"
@@ -223,10 +224,6 @@ def measure_fallback_set(crops: LabelledCrops, variant: str = "colour", *, use_c
     return table
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
 @dataclass(frozen=True)
 class StandardisedLogistic:
     """P = sigmoid(intercept + coef · (x - mean) / scale) over raw feature columns x: the form smile_model.json
@@ -238,7 +235,7 @@ class StandardisedLogistic:
     intercept: float
 
     def probability(self, x: np.ndarray) -> np.ndarray:
-        return _sigmoid(((x - self.mean) / self.scale) @ self.coef + self.intercept)
+        return standardised_logistic(x, self.mean, self.scale, self.coef, self.intercept)
 
 
 def fit_standardised(x: np.ndarray, labels: np.ndarray, l2: float) -> StandardisedLogistic:
@@ -278,8 +275,8 @@ class LogisticFit:
     intercept: float
 
     def probability(self, measurements: np.ndarray) -> np.ndarray:
-        x = (model_inputs(measurements, self.features) - self.mean) / self.scale
-        return _sigmoid(x @ self.coef + self.intercept)
+        inputs = model_inputs(measurements, self.features)
+        return standardised_logistic(inputs, self.mean, self.scale, self.coef, self.intercept)
 
 
 def fit_logistic(measurements: np.ndarray, labels: np.ndarray, features: tuple[str, ...], l2: float) -> LogisticFit:
@@ -322,25 +319,34 @@ def crop_folds(labels: np.ndarray, folds: int, seed: int = 7) -> PredefinedSplit
     return PredefinedSplit(np.random.default_rng(seed).permutation(len(labels)) % folds)
 
 
+# A fold's fitted scorer: P(smile) of measurement rows, given the rows and the indices of their crops.
+FoldScorer = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
 def _held_out(
     views: dict[str, np.ndarray],
     labels: np.ndarray,
-    fit: Callable[[np.ndarray, np.ndarray], LogisticFit | StandardisedLogistic],
+    fit: Callable[[np.ndarray, np.ndarray, np.ndarray], FoldScorer],
     train_variants: tuple[str, ...],
     test_variant: str,
     folds: int,
 ) -> np.ndarray:
-    """k-fold held-out P(smile) of `test_variant`'s crops from `fit` on the other folds of `train_variants`."""
+    """k-fold held-out P(smile) of `test_variant`'s crops, each scored by what `fit` makes of the other folds:
+    `fit(x, y, train)` gets the usable rows of `train_variants` for the crop indices `train`."""
     test = views[test_variant]
     held_out = np.full(len(labels), np.nan)
     for train, scored in crop_folds(labels, folds).split():
         x = np.vstack([views[name][train] for name in train_variants])
         y = np.concatenate([labels[train]] * len(train_variants))
         usable = ~np.isnan(x).any(axis=1)
-        model = fit(x[usable], y[usable])
+        score = fit(x[usable], y[usable], train)
         scored = scored[~np.isnan(test[scored]).any(axis=1)]
-        held_out[scored] = model.probability(test[scored])
+        held_out[scored] = score(test[scored], scored)
     return held_out
+
+
+def _by_rows(fitted: LogisticFit | StandardisedLogistic) -> FoldScorer:
+    return lambda rows, _crops: fitted.probability(rows)
 
 
 def cross_validated(
@@ -360,20 +366,22 @@ def cross_validated(
     crop's face size, `variant_sides`) the small-face model is fitted on the same folds too and blended in by size,
     as the bot reads a face (`SmileModel.probability`).
     """
+
+    def fit_main(x: np.ndarray, y: np.ndarray, _train: np.ndarray) -> FoldScorer:
+        return _by_rows(fit_logistic(x, y, features, l2))
+
     if sides is None:
-        fit = lambda x, y: fit_logistic(x, y, features, l2)  # noqa: E731
-        return _held_out(views, labels, fit, train_variants, test_variant, folds)
-    test = views[test_variant]
-    held_out = np.full(len(labels), np.nan)
-    for train, scored in crop_folds(labels, folds).split():
-        x = np.vstack([views[name][train] for name in train_variants])
-        y = np.concatenate([labels[train]] * len(train_variants))
-        usable = ~np.isnan(x).any(axis=1)
-        main = fit_logistic(x[usable], y[usable], features, l2)
+        return _held_out(views, labels, fit_main, train_variants, test_variant, folds)
+    face_sides = sides
+
+    def fit_both(x: np.ndarray, y: np.ndarray, train: np.ndarray) -> FoldScorer:
+        main = fit_logistic(x, y, features, l2)
         model = as_model(main, fit_small_faces(views, main, train, features))
-        for index in scored[~np.isnan(test[scored]).any(axis=1)]:
-            held_out[index] = float(model.probability(test[index], float(sides[index])))
-    return held_out
+        return lambda rows, crops: np.array(
+            [float(model.probability(row, float(face_sides[crop]))) for row, crop in zip(rows, crops, strict=True)]
+        )
+
+    return _held_out(views, labels, fit_both, train_variants, test_variant, folds)
 
 
 def fallback_cross_validated(
@@ -386,7 +394,11 @@ def fallback_cross_validated(
 ) -> np.ndarray:
     """Held-out fallback P(smile) of each crop of `test_variant` (NaN where YuNet found no face); same folds as
     `cross_validated`, `views` maps variants to measure_fallback_set tables."""
-    return _held_out(views, labels, lambda x, y: fit_standardised(x, y, l2), train_variants, test_variant, folds)
+
+    def fit(x: np.ndarray, y: np.ndarray, _train: np.ndarray) -> FoldScorer:
+        return _by_rows(fit_standardised(x, y, l2))
+
+    return _held_out(views, labels, fit, train_variants, test_variant, folds)
 
 
 def combined_held_out(main: np.ndarray, fallback: np.ndarray) -> np.ndarray:

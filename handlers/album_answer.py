@@ -1,20 +1,33 @@
 """A Telegram album answered once, saying which photo is which: every photo is numbered in the order it was sent
 ("2/3"), the number is drawn on its annotated picture (Telegram shows an album's caption only when a single item
 has one, so per-picture captions would hide the summary), and the summary names each number with its sender and
-points."""
+points.
+
+The answer is a stored reply (storage.replies, kind `album`, keyed by the chat and the Telegram album): owed by the
+replica that took the album (storage.media_groups), with the album's items in the row, claimed → sent → finished; a
+replica that dies before it is sent leaves it to another replica's sweep (`deliver_lapsed_album`), which answers it
+from the row. Left open: a death between taking the album and owing its answer (two statements, no I/O between),
+and the detail messages after the first (sent after it is marked sent; a death there loses them, never doubles)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
 
-from telegram import InputMediaPhoto, ReplyParameters
+from telegram import Bot, InputMediaPhoto, ReplyParameters
+from telegram.error import BadRequest, Forbidden
 
 from handlers.captions import CAPTION_LIMIT, chunks, first_lines, fits, visible_length
-from handlers.context import ChatContext
 from handlers.i18n import t
-from handlers.smiles import annotated_picture, outcome_line, short_points_line
+from handlers.replies import keyed_subject
+from handlers.smiles import outcome_line, picture_of, short_points_line
 from pipeline.analysis import FiledAnalysis
-from storage.media_groups import TakenGroup
+from pipeline.services import Services
+from storage.media_groups import GroupHeader, GroupItem, TakenGroup
+from storage.replies import OwedReply
+
+ALBUM_ANSWER = "album"
 
 
 @dataclass
@@ -40,11 +53,11 @@ class MediaGroupTally:
     items: dict[int, AlbumItem] = field(default_factory=dict)  # message id → what became of it
 
 
-async def tally_of(context: ChatContext, taken: TakenGroup) -> MediaGroupTally:
+async def tally_of(svc: Services, taken: TakenGroup) -> MediaGroupTally:
     """The album to answer, with each new photo's analysis read back from the database."""
     items = {}
     for message_id, item in taken.items.items():
-        analysis = await context.services.analyser.stored(item.photo_id) if item.photo_id is not None else None
+        analysis = await svc.analyser.stored(item.photo_id) if item.photo_id is not None else None
         items[message_id] = AlbumItem(item.problem, item.saved, item.duplicate, analysis, item.own_answer)
     header = taken.header
     return MediaGroupTally(taken.chat_id, header.language, header.sender, header.quiet, items)
@@ -104,29 +117,86 @@ def fitted_caption(tally: MediaGroupTally, count: int) -> tuple[str, str | None]
     return first_lines(summary(tally, count, detailed=False).split("\n"), room) + "\n" + note, full
 
 
-async def send_album_answer(context: ChatContext, tally: MediaGroupTally) -> None:
+def owed_album(taken: TakenGroup) -> OwedReply:
+    """The album's answer as a stored reply: the taken album (its header and items) in the row."""
+    payload = {
+        "media_group_id": taken.media_group_id,
+        "header": asdict(taken.header),
+        "items": {str(message_id): asdict(item) for message_id, item in taken.items.items()},
+    }
+    return OwedReply(
+        ALBUM_ANSWER,
+        keyed_subject(taken.chat_id, taken.media_group_id),
+        taken.chat_id,
+        min(taken.items),
+        taken.header.language,
+        payload=json.dumps(payload),
+    )
+
+
+def taken_of(reply: OwedReply) -> TakenGroup:
+    owed = json.loads(reply.payload)
+    items = {int(message_id): GroupItem(**item) for message_id, item in owed["items"].items()}
+    return TakenGroup(reply.chat_id, owed["media_group_id"], GroupHeader(**owed["header"]), items)
+
+
+async def answer_album(bot: Bot, svc: Services, reply: OwedReply, taken: TakenGroup) -> int | None:
+    """Send the album's answer this process holds (owed_album); its first message's id, or None when another
+    process has taken it over or there was nothing to say."""
+    store = svc.shared.replies
+    async with store.holding(reply):
+        tally = await tally_of(svc, taken)
+    if not await store.renew(reply):
+        return None
+    try:
+        first = await send_album_answer(bot, svc, tally, lambda message_id: store.sent(reply, message_id))
+    except (BadRequest, Forbidden):
+        await store.give_up(reply)
+        raise
+    if first is None:
+        await store.give_up(reply)
+        return None
+    await store.finish(reply)
+    return first
+
+
+async def deliver_lapsed_album(bot: Bot, svc: Services, reply: OwedReply) -> int | None:
+    """An album's answer whose replica died, taken over by this one: answered from the row."""
+    return await answer_album(bot, svc, reply, taken_of(reply))
+
+
+async def send_album_answer(
+    bot: Bot, svc: Services, tally: MediaGroupTally, first_sent: Callable[[int], Awaitable[object]]
+) -> int | None:
+    """The album's answer; `first_sent` is told its first message's id before anything else is sent."""
     ordered = sorted(tally.items)
     reply = ReplyParameters(ordered[0], allow_sending_without_reply=True)
-    count = await context.services.albums.count(tally.chat_id)
+    count = await svc.albums.count(tally.chat_id)
     pictures = []
     for number, message_id in enumerate(ordered, start=1):
         analysis = tally.items[message_id].analysis
         if analysis is not None and analysis.faces:
-            picture = await annotated_picture(context, analysis, badge=f"{number}/{len(ordered)}")
+            picture = await picture_of(svc, analysis, badge=f"{number}/{len(ordered)}")
             if picture is not None:
                 pictures.append(picture)
     if not pictures:
         words = summary(tally, count)  # empty when every photo was a booth strip answered on its own
+        first = None
         for text in chunks(words.split("\n")) if words else []:
-            await context.bot.send_message(tally.chat_id, text, reply_parameters=reply)
-        return
+            message = await bot.send_message(tally.chat_id, text, reply_parameters=reply)
+            if first is None:
+                first = message.message_id
+                await first_sent(first)
+        return first
     caption, details = fitted_caption(tally, count)
     if len(pictures) == 1:
-        sent = await context.bot.send_photo(tally.chat_id, pictures[0], caption=caption, reply_parameters=reply)
+        sent = await bot.send_photo(tally.chat_id, pictures[0], caption=caption, reply_parameters=reply)
     else:
         media = [InputMediaPhoto(picture, caption=caption if i == 0 else None) for i, picture in enumerate(pictures)]
-        sent = (await context.bot.send_media_group(tally.chat_id, media, reply_parameters=reply))[0]
+        sent = (await bot.send_media_group(tally.chat_id, media, reply_parameters=reply))[0]
+    await first_sent(sent.message_id)
     for text in chunks(details.split("\n")) if details else []:
-        await context.bot.send_message(
+        await bot.send_message(
             tally.chat_id, text, reply_parameters=ReplyParameters(sent.message_id, allow_sending_without_reply=True)
         )
+    return sent.message_id

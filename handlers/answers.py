@@ -30,10 +30,14 @@ class StatusMessage:
     """One message that follows the work: sent once, then edited (identical edits are skipped), and finally
     either kept as the answer or replaced by the answer's picture."""
 
-    def __init__(self, reply_to: Message) -> None:
+    def __init__(self, reply_to: Message, shown: int | None = None) -> None:
+        """`shown`: the id of a status message already in the chat (shown by a process that died), edited from here."""
         self._reply_to = reply_to
         self.message: Message | None = None
         self.text = ""
+        if shown is not None:
+            self.message = Message(shown, reply_to.date, reply_to.chat)
+            self.message.set_bot(reply_to.get_bot())
 
     async def show(self, text: str) -> None:
         if text == self.text:

@@ -76,8 +76,10 @@ class RefusedAlbums:
     def __init__(self, keys: ChatKeys) -> None:
         self.keys = keys
 
-    async def refuse(self, chat_id: int, media_group_id: str) -> None:
-        await self.keys.put(chat_id, f"refused_album:{media_group_id}", True, REFUSED_ALBUM_TTL_S)
+    async def refuse(self, chat_id: int, media_group_id: str) -> bool:
+        """True for the first photo of the album refused, the one that says so: the album's photos are handled at the
+        same time, so they count (one atomic step) rather than look and then write."""
+        return await self.keys.add(chat_id, f"refused_album:{media_group_id}", 1, REFUSED_ALBUM_TTL_S) == 1
 
     async def refused(self, chat_id: int, media_group_id: str) -> bool:
         return await self.keys.get(chat_id, f"refused_album:{media_group_id}") is not None

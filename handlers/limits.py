@@ -50,7 +50,8 @@ async def check_limits(update: Update, context: ChatContext) -> None:
         await per_chat.wait_seconds(chat.id)
         return
     if album:
-        await context.refused_albums.refuse(chat.id, album)
+        if not await context.refused_albums.refuse(chat.id, album):
+            raise ApplicationHandlerStop  # another photo of the album was refused first, and said so
         kind = "album"
     text = t(await context.language(), f"limits.{kind}", seconds=wait)
     if update.callback_query is not None:

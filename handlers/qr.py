@@ -1,27 +1,43 @@
 """Booth links, from a QR code in a photo or pasted as text: one status message per link, edited through the
-stages (found → downloading → saving → saved or failed), that becomes the strip's one answer (its annotated
-picture with the smiles), then the strip's videos as replies to that answer."""
+stages (found → downloading → saved or failed), that becomes the strip's one answer (its annotated picture with the
+smiles), then the strip's videos as replies to that answer.
+
+Each link's answer is a stored reply (storage.replies, kind `link`, keyed by the member's message and the link's
+place in it): owed before the work starts, claimed → sent → finished. A replica that dies mid-fetch leaves a claim
+that lapses; another replica's sweep (scheduler.replies) takes it over once and produces the answer from the row
+(`deliver_lapsed_link`: the link filed again — a no-op when the dead replica's task already did —, analysed, and
+answered, editing or deleting the dead replica's status message rather than adding one). The same message handled
+again (its replica died; handlers.updates' takeover) finds the answer owed and leaves the link to it.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from telegram import LinkPreviewOptions, Message, ReplyParameters, Update
+from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, MessageHandler, filters
 
 from booths import UNKNOWN_BRAND, Brand, NotMedia, find_urls
-from handlers.answers import StatusMessage, answer_photo, react_to_intake
+from handlers.answers import StatusMessage, answer_photo, joined, react_to_intake
+from handlers.captions import shortened
 from handlers.context import ChatContext
 from handlers.i18n import booth_error_text, booth_text, t
-from handlers.replies import PHOTO_ANSWER, owe_photo_answer
+from handlers.poses import pose_lines
+from handlers.replies import PHOTO_ANSWER, keyed_subject, owe_photo_answer
 from handlers.send_priority import bulk_requests
-from handlers.smiles import showing_action
+from handlers.smiles import outcome_line, picture_of, points_line, showing_action
 from pipeline.analysis import FiledAnalysis
 from pipeline.booth_intake import BoothOutcome, Stage
 from pipeline.intake import LinkResult, SavedUpload
+from pipeline.services import Services
 from storage.replies import OwedReply
+
+LINK_ANSWER = "link"
 
 # Telegram takes at most 50 MB (decimal: 50,000,000 bytes) in each file a bot uploads. Booth videos are fetched
 # up to booths.fetch.VIDEO_CAP (50 MiB), so one can be kept in the album and still be too big to post here.
@@ -37,9 +53,12 @@ class ChatReport:
         self.context, self.message, self.language, self.quiet = context, message, language, quiet
         self._statuses: dict[int, StatusMessage] = {}
         self._latest = StatusMessage(message)
-        self.owed: OwedReply | None = None  # the photo's answer, claimed by this process (photo_stored)
-        # This very message was stored and owed its answer before: the update is handled again (its replica died);
-        # the stored reply is the answer, sent by its owner or by the sweep (handlers.replies), so nothing is said.
+        self._links: dict[int, OwedReply] = {}  # each link's answer, owed by this process (link_owed)
+        self._holding = contextlib.AsyncExitStack()  # their claims, renewed until answered (close)
+        # The photo's answer, claimed by this process (photo_stored): owed just now, or taken over from this
+        # message's first handler when the update is handled again (its replica died) and the answer was not sent.
+        self.owed: OwedReply | None = None
+        # This very message was stored and owed its answer before: the update is handled again.
         self.handled_before = False
 
     def _status(self, index: int) -> StatusMessage:
@@ -47,12 +66,60 @@ class ChatReport:
             self._statuses[index] = self._latest = StatusMessage(self.message)
         return self._statuses[index]
 
+    async def link_owed(self, index: int, url: str, known: bool) -> bool | None:
+        """Owe the link's answer (not in a quiet chat: a reaction is its answer); None when it was given already."""
+        if self.quiet:
+            return known
+        sender = self.message.from_user
+        payload = {
+            "url": url,
+            "known": known,
+            "sender_id": sender.id if sender and not sender.is_bot else None,
+            "sender_name": sender.first_name if sender else "",
+        }
+        chat_id, message_id = self.message.chat_id, self.message.message_id
+        reply = OwedReply(
+            LINK_ANSWER,
+            keyed_subject(chat_id, message_id, index),
+            chat_id,
+            message_id,
+            self.language,
+            payload=json.dumps(payload),
+        )
+        store = self.context.services.shared.replies
+        if not await store.open(reply):
+            # This message is handled again: its first handler is gone. Its answer, unless sent, is this process's
+            # now, and its status message (when it showed one) goes on being edited rather than sent twice.
+            taken = await store.take_over(reply)
+            if taken is None:
+                self.handled_before = True
+                return None
+            reply, known = taken, bool(json.loads(taken.payload).get("known"))  # as its first handler found it
+            if taken.status_id is not None:
+                self._statuses[index] = self._latest = StatusMessage(self.message, shown=taken.status_id)
+        self._links[index] = reply
+        await self._holding.enter_async_context(store.holding(reply))
+        return known
+
+    async def close(self) -> None:
+        """Stop renewing the links' claims: answered ones are finished; one left unanswered (an error, a shutdown)
+        lapses and another replica's sweep answers it."""
+        await self._holding.aclose()
+
     async def link_stage(self, index: int, stage: Stage, brand: Brand) -> None:
         if self.quiet:
             return
         if stage is Stage.downloading:
             await self.context.bot.send_chat_action(self.message.chat_id, ChatAction.UPLOAD_PHOTO)
-        await self._status(index).show(booth_text(self.language, f"qr.{stage}", brand.id))
+        await self._show(index, booth_text(self.language, f"qr.{stage}", brand.id))
+
+    async def _show(self, index: int, text: str) -> None:
+        status = self._status(index)
+        first = status.message is None
+        await status.show(text)
+        owed = self._links.get(index)
+        if first and owed is not None and status.message is not None:
+            await self.context.services.shared.replies.note_status(owed, status.message.message_id)
 
     async def link_rate_limited(self, index: int, seconds: int) -> None:
         await self._status(index).show(t(self.language, "qr.rate_limited", seconds=seconds))
@@ -63,16 +130,27 @@ class ChatReport:
         text = final_text(outcome, self.language)
         if kept is not None:  # one final edit that says both what failed and what was kept, not two in a row
             text = f"{text}\n{kept_text(kept, self.language)}"
-        await self._status(index).show(text)
+        await self._show(index, text)
 
     async def link_done(self, index: int, link: LinkResult) -> None:
         if self.quiet:
             return
+        owed = self._links.get(index)
+        store = self.context.services.shared.replies
+        if owed is not None and not await store.renew(owed):
+            return  # lapsed while the work ran, and taken over: the answer is another replica's now
         status = self._status(index)
         answer = status.message
         if link.analysis is not None or (link.outcome.created and link.outcome.ok):
             answer = await answer_photo(self.context, status, link.analysis, self.language)
-        await self._send_videos(link, answer)
+        if owed is not None:
+            if answer is not None:
+                await store.sent(owed, answer.message_id)
+            else:  # nothing was shown (cannot happen outside a quiet chat): nothing for a taker to send either
+                await store.give_up(owed)
+        await send_videos(self.context.bot, self.message, link, answer.message_id if answer else None, self.language)
+        if owed is not None:
+            await store.finish(owed)
 
     async def upload_kept(self, kept: SavedUpload) -> None:
         await self._latest.add_line(kept_text(kept, self.language))
@@ -83,14 +161,16 @@ class ChatReport:
         if self.quiet or self.message.media_group_id:
             return
         services = self.context.services
+        chat_id, message_id = self.message.chat_id, self.message.message_id
         if not upload.created:
-            owed = await services.shared.replies.answering(PHOTO_ANSWER, upload.photo_id)
-            self.handled_before = owed == (self.message.chat_id, self.message.message_id)
+            store = services.shared.replies
+            self.handled_before = await store.answering(PHOTO_ANSWER, upload.photo_id) == (chat_id, message_id)
+            if self.handled_before:  # its first handler is gone: the answer, unless sent, is this process's now
+                owed = OwedReply(PHOTO_ANSWER, upload.photo_id, chat_id, message_id, self.language)
+                self.owed = await store.take_over(owed)
             return
         header = t(self.language, "upload.saved", count=await services.albums.count(self.message.chat_id))
-        self.owed = await owe_photo_answer(
-            services, self.message.chat_id, upload.photo_id, self.message.message_id, self.language, header
-        )
+        self.owed = await owe_photo_answer(services, chat_id, upload.photo_id, message_id, self.language, header)
 
     async def finish_upload(self, analysis: FiledAnalysis | None) -> None:
         """The member's own picture, kept because its links failed: answered in the status that said so."""
@@ -104,37 +184,91 @@ class ChatReport:
         async with showing_action(self.context, chat_id, ChatAction.UPLOAD_PHOTO):
             yield
 
-    async def _send_videos(self, link: LinkResult, answer: Message | None) -> None:
-        """Each new video as a reply to its strip's answer, its caption naming the strip."""
-        outcome = link.outcome
-        brand = outcome.brand.id
-        reply = ReplyParameters(
-            answer.message_id if answer else self.message.message_id, allow_sending_without_reply=True
-        )
-        for saved, data in outcome.videos:
-            if not saved.created:
-                continue
-            if len(data) > TELEGRAM_UPLOAD_LIMIT:
-                await self.context.bot.send_message(
-                    self.message.chat_id,
-                    video_too_big_text(brand, len(data), outcome.url, self.language),
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                    reply_parameters=reply,
-                )
-                continue
-            await self.context.bot.send_chat_action(self.message.chat_id, ChatAction.UPLOAD_VIDEO)
-            await self.context.bot.send_video(
-                self.message.chat_id,
-                data,
-                caption=video_caption(self.message, brand, link.analysis, self.language),
-                supports_streaming=True,
+
+async def send_videos(
+    bot: Bot, member_message: Message | OwedReply, link: LinkResult, answer_id: int | None, language: str
+) -> None:
+    """Each new video of a link as a reply to its strip's answer, its caption naming the strip."""
+    if isinstance(member_message, Message):
+        chat_id, message_id = member_message.chat_id, member_message.message_id
+        sender = member_message.from_user.first_name if member_message.from_user else ""
+    else:
+        chat_id, message_id = member_message.chat_id, member_message.reply_to
+        sender = str(json.loads(member_message.payload).get("sender_name") or "")
+    outcome = link.outcome
+    brand = outcome.brand.id
+    reply = ReplyParameters(answer_id or message_id, allow_sending_without_reply=True)
+    for saved, data in outcome.videos:
+        if not saved.created:
+            continue
+        if len(data) > TELEGRAM_UPLOAD_LIMIT:
+            await bot.send_message(
+                chat_id,
+                video_too_big_text(brand, len(data), outcome.url, language),
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
                 reply_parameters=reply,
             )
+            continue
+        await bot.send_chat_action(chat_id, ChatAction.UPLOAD_VIDEO)
+        await bot.send_video(
+            chat_id,
+            data,
+            caption=video_caption(sender, brand, link.analysis, language),
+            supports_streaming=True,
+            reply_parameters=reply,
+        )
 
 
-def video_caption(message: Message, brand_id: str, analysis: FiledAnalysis | None, language: str) -> str:
+async def deliver_lapsed_link(bot: Bot, svc: Services, reply: OwedReply) -> int | None:
+    """A link's answer whose replica died, taken over by this one: the link filed (again: a no-op for what the dead
+    replica's task filed), its photo analysed, the answer sent in place of the dead replica's status message."""
+    store = svc.shared.replies
+    owed = json.loads(reply.payload)
+    async with store.holding(reply):
+        outcome = await svc.intake.file_link(reply.chat_id, owed.get("sender_id"), owed["url"], bool(owed["known"]))
+        photo_id = outcome.photo.id if outcome.created and outcome.photo is not None else None
+        filed = await svc.analyser.analyse_and_file(photo_id) if photo_id is not None else None
+        picture = await picture_of(svc, filed) if filed is not None and filed.faces else None
+    if not await store.renew(reply):
+        return None
+    language, text = reply.language, final_text(outcome, reply.language)
+    if outcome.created and outcome.ok:
+        text = joined(text, outcome_line(filed, language)) if picture is None or filed is None else text
+    answering = ReplyParameters(reply.reply_to, allow_sending_without_reply=True)
+    try:
+        if picture is not None and filed is not None:
+            lines = (points_line(filed, language), pose_lines(filed, language), t(language, "smile.how"))
+            caption = shortened(joined(text, *lines))
+            sent = await bot.send_photo(reply.chat_id, picture, caption=caption, reply_parameters=answering)
+            answer = sent.message_id
+            if reply.status_id is not None:
+                with contextlib.suppress(TelegramError):
+                    await bot.delete_message(reply.chat_id, reply.status_id)
+        else:
+            answer = await _edit_or_send(bot, reply, text, answering)
+    except (BadRequest, Forbidden):
+        await store.give_up(reply)
+        raise
+    await store.sent(reply, answer)
+    await send_videos(bot, reply, LinkResult(outcome, filed), answer, language)
+    await store.finish(reply)
+    return answer
+
+
+async def _edit_or_send(bot: Bot, reply: OwedReply, text: str, answering: ReplyParameters) -> int:
+    """The dead replica's status message made the answer; a new message when it showed none (or it is gone)."""
+    if reply.status_id is not None:
+        try:
+            await bot.edit_message_text(text, reply.chat_id, reply.status_id)
+            return reply.status_id
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return reply.status_id
+    return (await bot.send_message(reply.chat_id, text, reply_parameters=answering)).message_id
+
+
+def video_caption(sender: str, brand_id: str, analysis: FiledAnalysis | None, language: str) -> str:
     """Which strip a making-of video belongs to: whose, from which booth, and its points when it has faces."""
-    sender = message.from_user.first_name if message.from_user else ""
     if analysis is not None and analysis.faces:
         return booth_text(language, "qr.video_of_strip_points", brand_id, sender=sender, points=analysis.points)
     return booth_text(language, "qr.video_of_strip", brand_id, sender=sender)
@@ -188,7 +322,10 @@ async def _take_links(update: Update, context: ChatContext, message: Message, ur
     sender = user.id if user and not user.is_bot else None
     quiet = (await context.services.answers.plan(message.chat_id)).quiet
     report = ChatReport(context, message, language, quiet)
-    result = await context.services.intake.take_links(message.chat_id, sender, urls, report)
+    try:
+        result = await context.services.intake.take_links(message.chat_id, sender, urls, report)
+    finally:
+        await report.close()
     if quiet:
         await react_to_intake(context.bot, message, result)
 

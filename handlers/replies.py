@@ -9,7 +9,9 @@ sent leaves a claim that lapses; the sweep on every replica (scheduler.replies) 
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 
 from telegram import Bot, ReplyParameters
 from telegram.error import BadRequest, Forbidden
@@ -26,6 +28,18 @@ from storage.replies import OwedReply
 log = logging.getLogger(__name__)
 
 PHOTO_ANSWER = "photo"
+
+# How a reply of each kind is produced again by the process that took it over (scheduler.replies fills in the kinds
+# of other modules: booth links, handlers.qr; Telegram albums, handlers.uploads).
+Redeliver = Callable[[Bot, Services, OwedReply], Awaitable[int | None]]
+
+
+def keyed_subject(*parts: object) -> int:
+    """A reply's subject for an answer that is not one stored photo's (a member's message and a link on it, an
+    album): 63 bits of a hash of its parts — a BIGINT's positive range; a collision needs ~3·10⁹ replies of a kind
+    alive at once."""
+    digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
 
 
 async def owe_photo_answer(
@@ -69,12 +83,19 @@ async def deliver_lapsed(bot: Bot, svc: Services, reply: OwedReply) -> int | Non
     return await deliver(bot, svc, reply, filed)
 
 
-async def deliver_all_lapsed(bot: Bot, svc: Services) -> int:
-    """One sweep: every reply whose claim lapsed (taken over by this process) sent; how many were sent."""
+async def deliver_all_lapsed(bot: Bot, svc: Services, kinds: Mapping[str, Redeliver] | None = None) -> int:
+    """One sweep: every reply whose claim lapsed (taken over by this process) sent; how many were sent. A reply of a
+    kind other than a photo's that fails is closed (it would fail the same way again), after the log says so."""
+    kinds = kinds or {PHOTO_ANSWER: deliver_lapsed}
     count = 0
     for reply in await svc.shared.replies.take_lapsed():
+        redeliver = kinds.get(reply.kind)
         try:
-            count += await deliver_lapsed(bot, svc, reply) is not None
+            if redeliver is None:
+                raise LookupError(f"no way to produce a reply of kind {reply.kind!r} here")
+            count += await redeliver(bot, svc, reply) is not None
         except Exception:
             log.exception("the lapsed reply %s %s failed", reply.kind, reply.subject)
+            if reply.kind != PHOTO_ANSWER:
+                await svc.shared.replies.give_up(reply)
     return count

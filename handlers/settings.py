@@ -4,8 +4,9 @@ or quietly with a digest every N minutes). Changes are for admins."""
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Container, Coroutine
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -17,6 +18,7 @@ from handlers.context import ChatContext
 from handlers.i18n import format_moment, t, weekday_by_word, weekday_name
 from handlers.keyboards import NOOP
 from handlers.updates import chat_of, message_of, query_of
+from pipeline.services import Services
 from ranking.post_slots import next_slot
 from storage.answers import DIGEST_MINUTES, AnswerPlan
 from storage.models import AnswerMode
@@ -180,46 +182,48 @@ async def _change(update: Update, context: ChatContext, change: Callable[[dateti
     )
 
 
-async def _change_if_valid(
-    update: Update, context: ChatContext, valid: bool, change: Callable[[datetime], Awaitable[object]]
-) -> None:
-    """Apply `change` for a value our buttons carry; an old or forged button's value only stops the spinner."""
-    if valid:
-        await _change(update, context, change)
-    else:
-        await query_of(update).answer()
+Apply = Callable[[Services, int, Any, datetime], Awaitable[object]]
 
 
-async def on_day(update: Update, context: ChatContext) -> None:
-    (day,) = DAY.parse(query_of(update).data)
-    schedules, chat_id = context.services.schedules, chat_of(update).id
-    await _change_if_valid(
-        update, context, 0 <= day < 7, lambda now: schedules.set_schedule(chat_id, weekday=day, now=now)
-    )
+def _value_press(
+    action: Action, allowed: Container[Any], apply: Apply
+) -> Callable[[Update, ChatContext], Coroutine[Any, Any, None]]:
+    """A press on a button that carries one value: `apply(services, chat_id, value, now)` through `_change` when the
+    value is one our buttons carry; an old or forged button's value only stops the spinner."""
+
+    async def on_press(update: Update, context: ChatContext) -> None:
+        (value,) = action.parse(query_of(update).data)
+        if value not in allowed:
+            await query_of(update).answer()
+            return
+        svc, chat_id = context.services, chat_of(update).id
+        await _change(update, context, lambda now: apply(svc, chat_id, value, now))
+
+    return on_press
 
 
-async def on_hour(update: Update, context: ChatContext) -> None:
-    (hour,) = HOUR.parse(query_of(update).data)
-    schedules, chat_id = context.services.schedules, chat_of(update).id
-    await _change_if_valid(
-        update, context, 0 <= hour < 24, lambda now: schedules.set_schedule(chat_id, hour=hour, now=now)
-    )
-
-
-async def on_minute(update: Update, context: ChatContext) -> None:
-    (minute,) = MINUTE.parse(query_of(update).data)
-    schedules, chat_id = context.services.schedules, chat_of(update).id
-    await _change_if_valid(
-        update, context, minute in (0, 30), lambda now: schedules.set_schedule(chat_id, minute=minute, now=now)
-    )
-
-
-async def on_zone(update: Update, context: ChatContext) -> None:
-    (zone,) = ZONE.parse(query_of(update).data)
-    schedules, chat_id = context.services.schedules, chat_of(update).id
-    await _change_if_valid(
-        update, context, zone in TIMEZONE_BUTTONS, lambda now: schedules.set_timezone(chat_id, zone, now=now)
-    )
+on_day = _value_press(
+    DAY, range(7), lambda svc, chat_id, day, now: svc.schedules.set_schedule(chat_id, weekday=day, now=now)
+)
+on_hour = _value_press(
+    HOUR, range(24), lambda svc, chat_id, hour, now: svc.schedules.set_schedule(chat_id, hour=hour, now=now)
+)
+on_minute = _value_press(
+    MINUTE, (0, 30), lambda svc, chat_id, minute, now: svc.schedules.set_schedule(chat_id, minute=minute, now=now)
+)
+on_zone = _value_press(
+    ZONE, TIMEZONE_BUTTONS, lambda svc, chat_id, zone, now: svc.schedules.set_timezone(chat_id, zone, now=now)
+)
+on_answers = _value_press(
+    ANSWERS,
+    {mode.value for mode in AnswerMode},
+    lambda svc, chat_id, mode, now: svc.answers.set_mode(chat_id, AnswerMode(mode), now=now),
+)
+on_digest_every = _value_press(
+    DIGEST_EVERY,
+    DIGEST_MINUTES,
+    lambda svc, chat_id, minutes, now: svc.answers.set_digest_minutes(chat_id, minutes, now=now),
+)
 
 
 async def on_turn_on(update: Update, context: ChatContext) -> None:
@@ -230,28 +234,6 @@ async def on_turn_on(update: Update, context: ChatContext) -> None:
 async def on_turn_off(update: Update, context: ChatContext) -> None:
     schedules, chat_id = context.services.schedules, chat_of(update).id
     await _change(update, context, lambda now: schedules.set_schedule(chat_id, enabled=False, now=now))
-
-
-async def on_answers(update: Update, context: ChatContext) -> None:
-    (mode,) = ANSWERS.parse(query_of(update).data)
-    answers, chat_id = context.services.answers, chat_of(update).id
-    await _change_if_valid(
-        update,
-        context,
-        mode in AnswerMode.__members__,
-        lambda now: answers.set_mode(chat_id, AnswerMode(mode), now=now),
-    )
-
-
-async def on_digest_every(update: Update, context: ChatContext) -> None:
-    (minutes,) = DIGEST_EVERY.parse(query_of(update).data)
-    answers, chat_id = context.services.answers, chat_of(update).id
-    await _change_if_valid(
-        update,
-        context,
-        minutes in DIGEST_MINUTES,
-        lambda now: answers.set_digest_minutes(chat_id, minutes, now=now),
-    )
 
 
 async def on_openai(update: Update, context: ChatContext) -> None:

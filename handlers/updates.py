@@ -10,39 +10,39 @@ sender (channel posts) test `update.effective_user` themselves.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import Bot, CallbackQuery, Chat, Message, Update, User
 
 from handlers.context import ChatContext, ChatData
+
+T = TypeVar("T")
 
 
 class MissingPart(LookupError):
     """A handler got an update without a part its registration promised."""
 
 
+def _present(part: T | None, missing: str) -> T:
+    if part is None:
+        raise MissingPart(missing)
+    return part
+
+
 def chat_of(update: Update) -> Chat:
-    if update.effective_chat is None:
-        raise MissingPart("update without a chat")
-    return update.effective_chat
+    return _present(update.effective_chat, "update without a chat")
 
 
 def message_of(update: Update) -> Message:
-    if update.effective_message is None:
-        raise MissingPart("update without a message")
-    return update.effective_message
+    return _present(update.effective_message, "update without a message")
 
 
 def user_of(update: Update) -> User:
-    if update.effective_user is None:
-        raise MissingPart("update without a sender")
-    return update.effective_user
+    return _present(update.effective_user, "update without a sender")
 
 
 def query_of(update: Update) -> CallbackQuery:
-    if update.callback_query is None:
-        raise MissingPart("update without a callback query")
-    return update.callback_query
+    return _present(update.callback_query, "update without a callback query")
 
 
 def query_message_of(query: CallbackQuery) -> Message:
@@ -53,9 +53,7 @@ def query_message_of(query: CallbackQuery) -> Message:
 
 
 def chat_data_of(context: ChatContext) -> ChatData:
-    if context.chat_data is None:
-        raise MissingPart("context without chat data (update without a chat)")
-    return context.chat_data
+    return _present(context.chat_data, "context without chat data (update without a chat)")
 
 
 async def show_text(query: CallbackQuery, text: str, **kwargs: Any) -> None:

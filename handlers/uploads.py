@@ -12,12 +12,12 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest
 from telegram.ext import Application, MessageHandler, filters
 
-from handlers.album_answer import MediaGroupTally, send_album_answer, tally_of
+from handlers.album_answer import MediaGroupTally, answer_album, owed_album, tally_of
 from handlers.answers import StatusMessage, answer_photo, filed_anything, react, react_to_intake, reaction_for
 from handlers.context import ChatContext
 from handlers.i18n import t
 from handlers.qr import ChatReport
-from handlers.replies import deliver
+from handlers.replies import deliver, deliver_lapsed
 from handlers.send_priority import bulk_requests
 from pipeline.intake import IncomingFile, IntakeResult
 from storage.media_groups import GroupHeader, GroupItem
@@ -122,7 +122,8 @@ async def _answer_upload(
         if result.upload is not None and result.upload.created:
             await report.finish_upload(result.analysis)
     elif report.handled_before:
-        return
+        if report.owed is not None:  # taken over from the dead first handler: answered now, not after its lease
+            await deliver_lapsed(context.bot, context.services, report.owed)
     elif result.upload is None or not result.upload.created:
         await message.reply_text(t(language, "upload.duplicate"))
     elif report.owed is not None:
@@ -157,8 +158,12 @@ async def _take(
         data=data,
         telegram_file_id=file_id if message.photo else None,
         media_group_id=message.media_group_id,
+        message_id=message.message_id,
     )
-    result = await context.services.intake.take_file(incoming, report)
+    try:
+        result = await context.services.intake.take_file(incoming, report)
+    finally:
+        await report.close()
     if result.rejected is not None:
         return rejection_text(language, result.rejected), None
     return None, result
@@ -190,11 +195,12 @@ async def _count_into_media_group(
     taken = await groups.take(message.chat_id, group, seq)
     if taken is None:
         return
-    tally = await tally_of(context, taken)
-    if tally.quiet:
-        await _answer_media_group_quietly(context, tally)
-    else:
-        await send_album_answer(context, tally)
+    if taken.header.quiet:
+        await _answer_media_group_quietly(context, await tally_of(context.services, taken))
+        return
+    reply = owed_album(taken)  # the answer, owed from here on: a replica that dies before it is sent leaves it
+    if await context.services.shared.replies.open(reply):
+        await answer_album(context.bot, context.services, reply, taken)
 
 
 async def _answer_media_group_quietly(context: ChatContext, tally: MediaGroupTally) -> None:

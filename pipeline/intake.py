@@ -7,21 +7,24 @@ edits, chat actions); the result is one value per call. No Telegram here.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
-from booths import Brand, SafeFetcher, find_urls
+from booths import Brand, SafeFetcher, find_urls, identify
+from booths.models import UNKNOWN_BRAND
 from pipeline.analysis import FiledAnalysis, PhotoAnalyser
-from pipeline.booth_intake import BoothOutcome, Stage, file_booth_link
+from pipeline.booth_intake import BoothOutcome, Stage, fetch_and_file, outcome_json, outcome_of
 from pipeline.rate_limits import RateLimit, booth_link_limit
 from pipeline.settings import Settings
 from pipeline.tasks import UploadScan, scan_upload
 from pipeline.workers import CpuPool
 from storage.albums import AlbumStore, NewMedia
+from storage.blobs import BlobStore
 from storage.models import PhotoSource
-from vision.images import ImageRejected
+from vision.images import ImageInfo, ImageRejected, RejectReason
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,13 @@ class IncomingFile:
     data: bytes
     telegram_file_id: str | None = None  # kept for photos, so album pages can resend them without uploading
     media_group_id: str | None = None
+    message_id: int | None = None  # the member's message: names its bytes in the incoming blobs while they are read
+
+    def incoming_blob(self) -> bytes:
+        """The bytes as put in the incoming blob store for a worker to scan: prefixed by the message they came in
+        (the same message handled again — a replica's takeover — writes the same blob; two messages with the same
+        picture never share, so one's cleanup cannot take the other's bytes away)."""
+        return f"{self.chat_id}:{self.message_id}\n".encode() + self.data
 
 
 @dataclass(frozen=True)
@@ -56,14 +66,21 @@ class IntakeResult:
     links: list[LinkResult] = field(default_factory=list)  # booth links found in it, in order
     rate_limited_s: int = 0  # booth links were left out: the chat may fetch again after this many seconds
     analysis: FiledAnalysis | None = None  # faces of `upload` when it was filed just now
+    links_owed_before: bool = False  # some links' answers were owed already (this message handled again)
 
     @property
     def had_links(self) -> bool:
-        return bool(self.links) or self.rate_limited_s > 0
+        return bool(self.links) or self.rate_limited_s > 0 or self.links_owed_before
 
 
 class IntakeReport(Protocol):
     """How the caller follows the work (a chat's status message). Every method may be a no-op."""
+
+    async def link_owed(self, index: int, url: str, known: bool) -> bool | None:
+        """The link is about to be worked on (`known`: the album has it from an earlier message). Returns whether to
+        answer it as known — `known`, or what this message's first handler found when it is handled again (a
+        replica died) — or None: its answer was given already, so the link is left alone here."""
+        ...
 
     async def link_stage(self, index: int, stage: Stage, brand: Brand) -> None: ...
 
@@ -89,6 +106,9 @@ class IntakeReport(Protocol):
 
 class SilentReport:
     """An `IntakeReport` that reports nothing (resumes, tests, the work queue's own retries)."""
+
+    async def link_owed(self, index: int, url: str, known: bool) -> bool | None:
+        return known
 
     async def link_stage(self, index: int, stage: Stage, brand: Brand) -> None:
         return None
@@ -121,20 +141,25 @@ class Intake:
         settings: Settings,
         albums: AlbumStore,
         analyser: PhotoAnalyser,
-        cpu: CpuPool,
-        fetcher: SafeFetcher,
+        queue: IntakeQueue,
+        incoming: BlobStore,
         rate_limit: RateLimit | None = None,
     ) -> None:
-        self.settings, self.albums, self.analyser, self.cpu, self.fetcher = settings, albums, analyser, cpu, fetcher
+        self.settings, self.albums, self.analyser, self.queue = settings, albums, analyser, queue
+        self.incoming = incoming
         self.rate_limit = rate_limit or booth_link_limit()
 
     async def take_file(self, incoming: IncomingFile, report: IntakeReport) -> IntakeResult:
         """Check the picture, read its QR codes, file their booth originals (or, when none works, the picture
         itself), analyse what was filed: the picture's faces in `result.analysis`, a link's in its `LinkResult`."""
+        digest = await asyncio.to_thread(self.incoming.put, incoming.incoming_blob())
         try:
-            scan: UploadScan = await self.cpu.run(scan_upload, incoming.data, self.settings.max_image_pixels)
-        except ImageRejected as exc:
-            return IntakeResult(rejected=exc)
+            scanned = scan_of(await self.queue.scan(digest))  # QR decoding: a task, on whichever worker takes it
+        finally:
+            await asyncio.to_thread(self.incoming.delete, digest)
+        if isinstance(scanned, ImageRejected):
+            return IntakeResult(rejected=scanned)
+        scan = scanned
         urls = find_urls("\n".join(scan.qr_texts), include_unknown=True)
         if not urls:
             upload = await self._save_upload(incoming, scan)
@@ -150,7 +175,13 @@ class Intake:
         result = await self._take_links(incoming.chat_id, incoming.sender_id, urls, report, keep_upload)
         if kept:
             result.upload = kept[0]
-            result.analysis = await self._analyse(incoming.chat_id, kept[0], report)
+            # analysed even when it was stored before: by this message's first handler, which died before its
+            # analysis (analyse_and_file reads a stored analysis back)
+            result.analysis = await self.analyse(incoming.chat_id, kept[0].photo_id, report)
+        elif result.links_owed_before:  # the first handler answered the links; it may have kept the picture too
+            stored = await self.albums.find_content(incoming.chat_id, incoming.data)
+            if stored is not None and stored.id is not None and stored.analysed_at is None:
+                await self.analyse(incoming.chat_id, stored.id, report)
         return result
 
     async def take_links(
@@ -180,31 +211,53 @@ class Intake:
                 await report.link_rate_limited(index, wait)
                 break
 
-            async def stage_reached(stage: Stage, brand: Brand, index: int = index) -> None:
-                await report.link_stage(index, stage, brand)
-
-            outcome = await file_booth_link(
-                url=url,
-                chat_id=chat_id,
-                sender_id=sender_id,
-                albums=self.albums,
-                fetcher=self.fetcher,
-                cpu=self.cpu,
-                max_pixels=self.settings.max_image_pixels,
-                progress=stage_reached,
-            )
+            found = await self.albums.find_by_source_url(chat_id, url)
+            known = await report.link_owed(index, url, found is not None)
+            if known is None:
+                result.links_owed_before = True
+                continue
+            brand = identify(url) or UNKNOWN_BRAND
+            await report.link_stage(index, Stage.found, brand)
+            outcome = await self.file_link(chat_id, sender_id, url, known, brand, index, report)
             link = LinkResult(outcome)
             result.links.append(link)
             kept = None
-            if keep_upload is not None and index == len(urls) - 1 and not any(item.outcome.ok for item in result.links):
+            if (
+                keep_upload is not None
+                and not result.links_owed_before
+                and index == len(urls) - 1
+                and not any(item.outcome.ok for item in result.links)
+            ):
                 kept, keep_upload = await keep_upload(), None
             await report.link_filed(index, outcome, kept)
             if outcome.created and outcome.photo is not None and outcome.photo.id is not None:
                 link.analysis = await self.analyse(chat_id, outcome.photo.id, report)
             await report.link_done(index, link)
-        if keep_upload is not None and not any(item.outcome.ok for item in result.links):
+        nothing_filed = not any(item.outcome.ok for item in result.links)
+        if keep_upload is not None and not result.links_owed_before and nothing_filed:
             await report.upload_kept(await keep_upload())
         return result
+
+    async def file_link(
+        self,
+        chat_id: int,
+        sender_id: int | None,
+        url: str,
+        known: bool,
+        brand: Brand | None = None,
+        index: int = 0,
+        report: IntakeReport | None = None,
+    ) -> BoothOutcome:
+        """A booth link's originals filed (a task: the download and checks run on whichever worker takes it), or
+        what the album has from it already when `known`."""
+        brand = brand or identify(url) or UNKNOWN_BRAND
+        if known:
+            photo = await self.albums.find_by_source_url(chat_id, url)
+            if photo is not None:
+                return BoothOutcome(url=url, brand=brand, photo=photo, already_filed=True)
+        if report is not None:
+            await report.link_stage(index, Stage.downloading, brand)
+        return await outcome_of(await self.queue.file_link(chat_id, sender_id, url), self.albums)
 
     async def _save_upload(self, incoming: IncomingFile, scan: UploadScan) -> SavedUpload:
         saved = await self.albums.save(
@@ -225,6 +278,61 @@ class Intake:
 
     async def _analyse(self, chat_id: int, upload: SavedUpload, report: IntakeReport) -> FiledAnalysis | None:
         return await self.analyse(chat_id, upload.photo_id, report) if upload.created else None
+
+
+class IntakeQueue(Protocol):
+    """Where the intake's tasks run (pipeline.queue.WorkQueue)."""
+
+    async def scan(self, digest: str) -> dict[str, Any]: ...
+
+    async def file_link(self, chat_id: int, sender_id: int | None, url: str) -> dict[str, Any]: ...
+
+
+def scan_json(scan: UploadScan | ImageRejected) -> dict[str, object]:
+    if isinstance(scan, ImageRejected):
+        return {"rejected": str(scan.reason), "message": str(scan)}
+    info = scan.info
+    return {"mime": info.mime, "width": info.width, "height": info.height, "qr_texts": list(scan.qr_texts)}
+
+
+def scan_of(scanned: dict[str, Any]) -> UploadScan | ImageRejected:
+    if scanned.get("rejected"):
+        reason = RejectReason(scanned["rejected"])
+        message = str(scanned.get("message") or "")
+        return ImageRejected(reason, message.split(": ", 1)[1] if ": " in message else "")
+    info = ImageInfo(mime=str(scanned["mime"]), width=int(scanned["width"]), height=int(scanned["height"]))
+    return UploadScan(info=info, qr_texts=tuple(scanned["qr_texts"]))
+
+
+class IntakeWork:
+    """The intake's task bodies (pipeline.queue: `scan_upload`, `file_booth_link`), in whichever process runs the
+    tasks: the bot's own with the in-memory broker, each `make worker` with Redis. JSON in, JSON out."""
+
+    def __init__(
+        self, settings: Settings, albums: AlbumStore, incoming: BlobStore, cpu: CpuPool, fetcher: SafeFetcher
+    ) -> None:
+        self.settings, self.albums, self.incoming, self.cpu, self.fetcher = settings, albums, incoming, cpu, fetcher
+
+    async def scan_locally(self, digest: str) -> dict[str, object]:
+        stored = await asyncio.to_thread(self.incoming.get, digest)
+        data = stored.split(b"\n", 1)[1]  # after the message's name (IncomingFile.incoming_blob)
+        try:
+            scan: UploadScan = await self.cpu.run(scan_upload, data, self.settings.max_image_pixels)
+        except ImageRejected as exc:
+            return scan_json(exc)
+        return scan_json(scan)
+
+    async def file_link_locally(self, chat_id: int, sender_id: int | None, url: str) -> dict[str, object]:
+        outcome = await fetch_and_file(
+            url=url,
+            chat_id=chat_id,
+            sender_id=sender_id,
+            albums=self.albums,
+            fetcher=self.fetcher,
+            cpu=self.cpu,
+            max_pixels=self.settings.max_image_pixels,
+        )
+        return outcome_json(outcome)
 
 
 class _KeepUpload(Protocol):

@@ -1,4 +1,4 @@
-"""The work queue: photo analysis runs as a Taskiq task.
+"""The work queue: QR decoding, booth fetches and photo analysis run as Taskiq tasks.
 
 Why Taskiq (and not Celery): our code is asyncio from end to end — PTB, SQLAlchemy's async engine, aiohttp — and
 Taskiq's producers (`await task.kiq()`), workers (an event loop per process, startup hooks per process) and result
@@ -15,9 +15,17 @@ Two brokers, the same task functions:
   (XAUTOCLAIM) after WORK_QUEUE_IDLE_S, the same time after which the photo's analysis claim lapses
   (pipeline.analysis), so the redelivered task analyses it. Results go to Redis for the bot to wait on.
 
-A task's effects happen once however often it runs: the photo is unique per chat and content (it is stored before
-the task is sent), its analysis is recorded once (FaceStore.record_analysis, under the photo's claim), the ledger
-has one row per photo.
+Three tasks, each with effects that happen once however often it runs:
+- `scan_upload`: a member's picture (put in the `incoming` blob store by the replica that downloaded it, under its
+  content hash) checked and its QR codes read — no effect at all, so running it twice only costs CPU;
+- `file_booth_link`: a booth link's originals and videos downloaded (SafeFetcher) and filed in the chat's album —
+  unique per chat and content, so a redelivered task files nothing twice and completes what a killed one left
+  (the caller decides "already in the album" before it sends the task, so a rerun still reports the strip as new);
+- `analyse_photo`: the photo is stored before the task is sent, its analysis is recorded once
+  (FaceStore.record_analysis, under the photo's claim), the ledger has one row per photo.
+The Telegram download itself stays in the bot replica (handlers/uploads.py): it is network wait, not CPU; it needs
+the bot token and the Bot API, which workers then never hold; and the upload inbox already hands a download that a
+crash interrupted to the next start. Replies stay in the replicas too (handlers.replies): workers send nothing.
 """
 
 from __future__ import annotations
@@ -26,19 +34,42 @@ from collections.abc import AsyncGenerator
 from typing import Annotated, Protocol
 
 from redis.asyncio import Redis
-from taskiq import AckableMessage, AsyncBroker, AsyncTaskiqDecoratedTask, Context, InMemoryBroker, TaskiqDepends
+from taskiq import (
+    AckableMessage,
+    AsyncBroker,
+    AsyncTaskiqDecoratedTask,
+    AsyncTaskiqTask,
+    Context,
+    InMemoryBroker,
+    TaskiqDepends,
+)
+from taskiq.exceptions import TaskiqResultTimeoutError
 from taskiq_redis import RedisAsyncResultBackend, RedisStreamBroker
 
 from pipeline.metrics import TASKS_REDELIVERED
 from pipeline.settings import Settings
 
 ANALYSE_TASK = "choosecheese.analyse_photo"
+SCAN_TASK = "choosecheese.scan_upload"
+BOOTH_TASK = "choosecheese.file_booth_link"
 RESULT_TTL_S = 3600
 IN_PROCESS_TASKS = 10_000  # the in-memory broker's own cap on tasks at once; the worker pools do the real queueing
 
 
 class LocalAnalyser(Protocol):
     async def analyse_locally(self, photo_id: int) -> object | None: ...
+
+
+class LocalIntake(Protocol):
+    """The intake's task bodies (pipeline.intake.IntakeWork): JSON in, JSON out."""
+
+    async def scan_locally(self, digest: str) -> dict[str, object]: ...
+
+    async def file_link_locally(self, chat_id: int, sender_id: int | None, url: str) -> dict[str, object]: ...
+
+
+class TaskFailed(RuntimeError):
+    """A task raised, or no worker finished it within the wait."""
 
 
 class ReclaimingStreamBroker(RedisStreamBroker):
@@ -103,9 +134,23 @@ async def analyse_photo_task(photo_id: int, context: Annotated[Context, TaskiqDe
     return await analyser.analyse_locally(photo_id) is not None
 
 
+async def scan_upload_task(digest: str, context: Annotated[Context, TaskiqDepends()]) -> dict[str, object]:
+    """Check a member's picture (stored in the incoming blobs under `digest`) and read its QR codes."""
+    intake: LocalIntake = context.state.intake
+    return await intake.scan_locally(digest)
+
+
+async def file_booth_link_task(
+    chat_id: int, sender_id: int | None, url: str, context: Annotated[Context, TaskiqDepends()]
+) -> dict[str, object]:
+    """Download a booth link's originals and videos and file them in the chat's album (once per content)."""
+    intake: LocalIntake = context.state.intake
+    return await intake.file_link_locally(chat_id, sender_id, url)
+
+
 class WorkQueue:
-    """The producer's side: send a task and wait for its outcome. `broker.state.analyser` must be set where the
-    tasks run (the bot's process with the in-memory broker, each worker with Redis)."""
+    """The producer's side: send a task and wait for its outcome. `broker.state.analyser` and `broker.state.intake`
+    must be set where the tasks run (the bot's process with the in-memory broker, each worker with Redis)."""
 
     def __init__(self, broker: AsyncBroker, wait_s: float = 600.0) -> None:
         self.broker, self.wait_s = broker, wait_s
@@ -113,10 +158,35 @@ class WorkQueue:
             analyse_photo_task,  # type: ignore[arg-type]  # the Context argument is filled in by Taskiq
             task_name=ANALYSE_TASK,
         )
+        self._scan: AsyncTaskiqDecoratedTask[[str], dict[str, object]] = broker.register_task(
+            scan_upload_task,  # type: ignore[arg-type]
+            task_name=SCAN_TASK,
+        )
+        self._file_link: AsyncTaskiqDecoratedTask[[int, int | None, str], dict[str, object]] = broker.register_task(
+            file_booth_link_task,  # type: ignore[arg-type]
+            task_name=BOOTH_TASK,
+        )
 
     @property
     def in_process(self) -> bool:
         return isinstance(self.broker, InMemoryBroker)
+
+    async def scan(self, digest: str) -> dict[str, object]:
+        """A picture's check and QR codes, read by some worker (pipeline.intake.IntakeWork.scan_locally)."""
+        return await self._outcome(await self._scan.kiq(digest), SCAN_TASK)
+
+    async def file_link(self, chat_id: int, sender_id: int | None, url: str) -> dict[str, object]:
+        """A booth link filed by some worker (pipeline.intake.IntakeWork.file_link_locally)."""
+        return await self._outcome(await self._file_link.kiq(chat_id, sender_id, url), BOOTH_TASK)
+
+    async def _outcome(self, task: AsyncTaskiqTask[dict[str, object]], name: str) -> dict[str, object]:
+        try:
+            result = await task.wait_result(check_interval=0.1, timeout=self.wait_s)
+        except TaskiqResultTimeoutError as exc:
+            raise TaskFailed(f"{name}: no result within {self.wait_s:.0f} s") from exc
+        if result.is_err or not isinstance(result.return_value, dict):
+            raise TaskFailed(f"{name}: {result.error!r}") from result.error
+        return result.return_value
 
     async def analyse(self, photo_id: int) -> bool:
         """The photo analysed by some worker (or this process); False when it failed or took longer than wait_s."""

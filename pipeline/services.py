@@ -9,7 +9,7 @@ from functools import partial
 
 from booths import SafeFetcher
 from pipeline.analysis import ANALYSIS_LEASE, AnalysisHook, FiledAnalysis, PhotoAnalyser
-from pipeline.intake import Intake
+from pipeline.intake import Intake, IntakeWork
 from pipeline.openai_refine import OpenAIRefiner
 from pipeline.pose_examples import PoseExamples, deidentified, drawn_card
 from pipeline.pose_suggestions import PoseSuggester, untried_moods
@@ -60,7 +60,7 @@ class Services:
     pose_examples: PoseExamples  # the community gallery's pictures (made after the analysis, in the background)
     pose_suggester: PoseSuggester
     shared: SharedState  # what replicas share: locks, albums being answered, chat keys, limits, claims
-    queue: WorkQueue  # where photos are analysed: in this process (in-memory broker) or by `make worker` processes
+    queue: WorkQueue  # where QR codes are read, booth links fetched, photos analysed: here or by `make worker`s
     owns_cpu: bool = True
     owns_pictures: bool = True
     clock: Callable[[], datetime] = utcnow  # now, in UTC; tests set a controllable clock
@@ -134,7 +134,10 @@ class Services:
             analysis_lease=min(ANALYSIS_LEASE, timedelta(seconds=settings.work_queue_idle_s)),
         )
         queue = WorkQueue(make_broker(settings), settings.work_queue_wait_s)
+        # members' pictures while a worker reads their QR codes (pipeline.intake: deleted once read)
+        incoming = settings.blob_store("incoming", settings.data_dir / "incoming")
         queue.broker.state.analyser = analyser
+        queue.broker.state.intake = IntakeWork(settings, albums, incoming, cpu, fetcher)
         if not worker:  # the producer's side (a worker's broker is started by the Taskiq CLI)
             await queue.broker.startup()
             analyser.queue = queue
@@ -157,7 +160,7 @@ class Services:
             ledger=LedgerStore(db, charities, settings.timezone),
             schedules=ScheduleStore(db, settings.timezone),
             answers=AnswerStore(db, settings.group_answers),
-            intake=Intake(settings, albums, analyser, cpu, fetcher, rate_limit=shared.booth_links),
+            intake=Intake(settings, albums, analyser, queue, incoming, rate_limit=shared.booth_links),
             opt_outs=opt_outs,
             withdrawals=Withdrawals(faces, opt_outs, analyser),
             gallery=gallery,

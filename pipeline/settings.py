@@ -90,9 +90,11 @@ class Settings(BaseSettings):
         default=60, gt=0, description="An answer whose process died before sending it is sent by another after this"
     )
     update_lease_s: float = Field(
-        default=15,
+        default=5,
         gt=0,
-        description="An update whose webhook replica died before handling it is handled by another after this",
+        description="An update whose webhook replica died before handling it is handled by another after this (and "
+        "up to half of it more, the sweep's interval): short, so a button press is still answered inside Telegram's "
+        "callback window (~15 s; the spinner turns until then)",
     )
     bot_api_base_url: str | None = Field(default=None, description="Bot API server, e.g. a local one")
     bot_api_base_file_url: str | None = None

@@ -4,8 +4,10 @@ The bot runs two (pipeline.services): a heavy one for QR decoding, face analysis
 the pictures members wait for (/rank, /album, /people, the annotated answer), so a picture never queues behind a
 ten-second QR decode. A plain ProcessPoolExecutor is broken for good once one of its workers dies (killed by the
 OOM killer, a crash in native code): CpuPool then starts a fresh executor and runs each task that was lost once
-more; a task whose worker dies twice raises WorkerCrashed. The heavy pool's workers run at a lower CPU priority
-(`niceness`): on a machine with fewer cores than busy processes, the event loop answering commands comes first.
+more; a task whose worker dies twice raises WorkerCrashed. On Linux the workers die with the process that started
+them (a `kill -9`ed bot or work-queue worker leaves no idle pool processes behind). The heavy pool's workers run at
+a lower CPU priority (`niceness`): on a machine with fewer cores than busy processes, the event loop answering commands
+comes first.
 
 A pool hands its executor at most one task per worker and keeps the rest in two lines of its own: work somebody is
 waiting for before bulk work (pipeline.priority). The pictures' pool also draws every photo's annotated answer, and
@@ -18,9 +20,12 @@ once.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
+import sys
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -48,9 +53,28 @@ class WorkerCrashed(BrokenProcessPool):
     """A task's worker process died, and died again when the task was retried in a fresh pool."""
 
 
-def _start_worker(niceness: int) -> None:
-    """Worker initializer, run before any task imports a native library: one thread per library (THREAD_VARIABLES),
-    and a heavy pool's process yields the CPU to the bot's event loop (and to interactive pictures)."""
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def die_with_parent(parent_pid: int | None = None) -> None:
+    """Linux: this process gets SIGKILL when the process that started it dies (a `kill -9`ed bot or worker leaves no
+    pool processes behind). The kernel sends it when the starting *thread* ends: a pool's workers are started by
+    `run_in_executor` in the event loop's thread. `parent_pid`: if the parent died before the signal was asked for,
+    this process already has another parent, and exits at once."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)  # the process's own symbols, libc's prctl among them
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+        log.warning("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
+    elif parent_pid is not None and os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _start_worker(niceness: int, parent_pid: int) -> None:
+    """Worker initializer, run before any task imports a native library: dies with its parent, one thread per
+    library (THREAD_VARIABLES), and a heavy pool's process yields the CPU to the bot's event loop (and to interactive
+    pictures)."""
+    die_with_parent(parent_pid)
     for name in THREAD_VARIABLES:
         os.environ.setdefault(name, "1")
     if niceness > 0:
@@ -81,7 +105,7 @@ class CpuPool:
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(self.niceness,),
+            initargs=(self.niceness, os.getpid()),
         )
 
     async def run(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:

@@ -86,12 +86,9 @@ async def loopback_only(request: web.Request, handler: Any) -> web.StreamRespons
 async def json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
     try:
         return await handler(request)
-    except BadAction as error:
-        return web.json_response({"ok": False, "error": str(error)}, status=400)
-    except ApiError as error:
-        return web.json_response({"ok": False, "error": human_error(error.description)}, status=400)
-    except ValueError as error:  # the emulator's user actions say what was wrong this way
-        return web.json_response({"ok": False, "error": str(error)}, status=400)
+    except (BadAction, ApiError, ValueError) as error:  # ValueError: how the emulator's user actions say what was wrong
+        text = human_error(error.description) if isinstance(error, ApiError) else str(error)
+        return web.json_response({"ok": False, "error": text}, status=400)
 
 
 def build_web_app(emu: BotApiEmulator) -> web.Application:

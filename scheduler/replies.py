@@ -10,16 +10,24 @@ from typing import Any
 
 from telegram.ext import Application
 
+from handlers.album_answer import ALBUM_ANSWER, deliver_lapsed_album
 from handlers.context import BotData, ChatContext
-from handlers.replies import deliver_all_lapsed
+from handlers.qr import LINK_ANSWER, deliver_lapsed_link
+from handlers.replies import PHOTO_ANSWER, Redeliver, deliver_all_lapsed, deliver_lapsed
 from pipeline.services import Services
 from scheduler.jobs import run_every, with_services
 
 JOB_NAME = "replies:lapsed"
+# Every kind of stored reply and how a replica that took one over produces it.
+REDELIVER: dict[str, Redeliver] = {
+    PHOTO_ANSWER: deliver_lapsed,
+    LINK_ANSWER: deliver_lapsed_link,
+    ALBUM_ANSWER: deliver_lapsed_album,
+}
 
 
 async def _sweep(svc: Services, context: ChatContext) -> None:
-    await deliver_all_lapsed(context.bot, svc)
+    await deliver_all_lapsed(context.bot, svc, REDELIVER)
 
 
 def start_reply_sweep(app: Application[Any, ChatContext, Any, Any, BotData, Any], services: Services) -> None:

@@ -169,6 +169,10 @@ class AlbumStore:
             raise
         return SavedPhoto(photo, created=True)
 
+    async def find_content(self, chat_id: int, data: bytes) -> Photo | None:
+        """The chat's photo with exactly these bytes, if it has one."""
+        return await self._by_sha(chat_id, await asyncio.to_thread(sha256_of, data))
+
     async def _forget_blob_if_new(self, digest: str, blob_was_there: bool) -> None:
         if not blob_was_there and not await self._blob_referenced(digest):
             await asyncio.to_thread(self.blobs.delete, digest)

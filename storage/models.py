@@ -538,6 +538,10 @@ class Reply(SQLModel, table=True):
     lease_until: datetime = Field(sa_type=DateTime(timezone=True))
     message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     created_at: datetime = _when()
+    # What else the reply is made from (JSON; a booth link's URL and sender, an album's items), and the status
+    # message its owner showed while it worked (the one who takes the reply over edits or deletes it, never adds one).
+    payload: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    status_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
 class JobClaim(SQLModel, table=True):

@@ -40,10 +40,14 @@ class OwedReply:
     reply_to: int  # the member's message
     language: str
     header: str = ""
+    payload: str = ""  # JSON: what else the answer is made from (a booth link, an album's items)
+    status_id: int | None = None  # the status message its first owner showed (as read when it was taken over)
 
     @classmethod
     def of(cls, row: Reply) -> OwedReply:
-        return cls(row.kind, row.subject, row.chat_id, row.reply_to, row.language, row.header)
+        return cls(
+            row.kind, row.subject, row.chat_id, row.reply_to, row.language, row.header, row.payload, row.status_id
+        )
 
 
 class ReplyStore:
@@ -62,6 +66,7 @@ class ReplyStore:
             "reply_to": reply.reply_to,
             "language": reply.language,
             "header": reply.header,
+            "payload": reply.payload,
             "state": ReplyState.claimed,
             "owner": self.owner,
             "lease_until": now + self.lease,
@@ -73,6 +78,26 @@ class ReplyStore:
     async def renew(self, reply: OwedReply) -> bool:
         """Extend this process's claim; False when it no longer holds it (lapsed and taken over, or sent)."""
         return await self._move(reply, ReplyState.claimed, lease_until=utcnow() + self.lease)
+
+    async def take_over(self, reply: OwedReply) -> OwedReply | None:
+        """Claim a reply another process holds but has not sent, whatever its lease: for the process asked to handle
+        the same message again, which only happens once its first handler is gone (an update taken over after its
+        lease lapsed, an upload inbox replayed at start). The row as it is now (its status message), or None when
+        it was sent already. A first handler that was only slow finds its claim gone and sends nothing."""
+        async with self.db.session() as session:
+            result = await session.exec(
+                update(Reply)
+                .where(_is(reply), col(Reply.state) == ReplyState.claimed)
+                .values(owner=self.owner, lease_until=utcnow() + self.lease)
+            )
+            if result.rowcount != 1:
+                return None
+            row = await session.get(Reply, (reply.kind, reply.subject))
+            return None if row is None else OwedReply.of(row)
+
+    async def note_status(self, reply: OwedReply, message_id: int) -> bool:
+        """The status message this process shows while it works on the reply (whoever takes it over finds it)."""
+        return await self._move(reply, ReplyState.claimed, status_id=message_id)
 
     async def sent(self, reply: OwedReply, message_id: int) -> bool:
         return await self._move(reply, ReplyState.sent, message_id=message_id)

@@ -83,13 +83,18 @@ class SeenUpdates:
 
     async def take_lapsed(self, bot_id: int) -> list[dict[str, Any]]:
         """Updates whose owner stopped renewing before it finished them: each now held by this process, by no other
-        (oldest first). One that was taken over MAX_TAKEOVERS times already is dropped instead."""
+        (oldest first). One that was taken over MAX_TAKEOVERS times already is dropped instead. This process's own
+        lapsed ones are still being handled here (its loop was too busy to renew in time): not taken again."""
         now = utcnow()
         async with self.db.session() as session:
             rows = (
                 await session.exec(
                     select(SeenUpdate)
-                    .where(col(SeenUpdate.bot_id) == bot_id, col(SeenUpdate.lease_until) <= now)
+                    .where(
+                        col(SeenUpdate.bot_id) == bot_id,
+                        col(SeenUpdate.lease_until) <= now,
+                        col(SeenUpdate.owner) != self.owner,
+                    )
                     .order_by(col(SeenUpdate.update_id))
                     .limit(TAKE_AT_ONCE)
                 )

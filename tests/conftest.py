@@ -16,7 +16,11 @@ from moto.server import ThreadedMotoServer
 from pipeline.settings import normalise_database_url
 from pipeline.workers import CpuPool
 from playground.stress.cluster import drop_redis_prefix, fresh_database
+from storage.albums import AlbumStore
 from storage.blobs import BlobStore, LocalBlobStore, S3BlobStore, S3Config
+from storage.db import Database
+from tests.booths.fixture_server import FixtureServer, mp4
+from tests.e2e.test_qr_flow import BOOTH_PHOTO
 
 POSTGRES_URL_ENV = "TEST_POSTGRES_URL"
 REDIS_URL_ENV = "TEST_REDIS_URL"
@@ -37,6 +41,15 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         pytest.skip(f"PostgreSQL variant: set {POSTGRES_URL_ENV} (make test and CI set it when a server runs)")
     async with fresh_database(admin, prefix="cc_test_") as url:
         yield normalise_database_url(url)
+
+
+@pytest.fixture
+async def local_albums(database_url: str, tmp_path: Path) -> AsyncIterator[AlbumStore]:
+    """The album of a fresh, migrated database (each engine), its blobs on local disk; `.db` is the database."""
+    db = Database(database_url)
+    await db.migrate()
+    yield AlbumStore(db, LocalBlobStore(tmp_path / "blobs"))
+    await db.dispose()
 
 
 @pytest.fixture
@@ -108,3 +121,13 @@ def s3_blob_stores(endpoint: str, tmp_path: Path) -> S3Stores:
     boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **S3_KEYS).create_bucket(Bucket=bucket)
     config = S3Config(endpoint, "us-east-1", S3_KEYS["aws_access_key_id"], S3_KEYS["aws_secret_access_key"])
     return lambda name: S3BlobStore(f"s3://{bucket}/photos/{name}", config, tmp_path / "cache" / name, 64 << 20)
+
+
+@pytest.fixture
+async def photoism_booth() -> AsyncIterator[FixtureServer]:
+    """Photoism's shape on loopback with one strip: tests.e2e.test_qr_flow's SHORT link, its photo and a video."""
+    server = FixtureServer()
+    await server.start()
+    server.photoism("/s/8ijZsg_", "abc123", BOOTH_PHOTO, mp4(7))
+    yield server
+    await server.stop()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from yarl import URL
@@ -11,7 +11,9 @@ from yarl import URL
 from booths.errors import LinkExpired
 from booths.fetch import FetchResult, SafeFetcher
 from booths.hosts import HostRule, normalize_host
-from booths.models import Brand, Extraction
+from booths.html import Element, absolute
+from booths.models import Brand, Extraction, MediaRef
+from booths.sniff import MediaKind
 
 Extractor = Callable[[URL, SafeFetcher], Awaitable[Extraction]]
 
@@ -51,6 +53,28 @@ async def fetch_page(fetcher: SafeFetcher, url: URL, *, referer: str | None = No
     check_deleted_redirect(result)
     result.raise_for_status()
     return result
+
+
+def file_itself(fetcher: SafeFetcher, page: FetchResult) -> Extraction | None:
+    """The link answered with the photo or video itself rather than a page: that file."""
+    media = fetcher.media_from(page)
+    return None if media is None else Extraction(ready=[media])
+
+
+def links_by_type(
+    root: Element, base: URL, path_end: str, kinds: Mapping[str, MediaKind], referer: str
+) -> tuple[list[MediaRef], list[MediaRef]]:
+    """The page's photo and video links: each <a> to a path ending in `path_end`, sorted by its `type=` value
+    (`kinds`: that value → photo or video; other values are passed over)."""
+    found: dict[MediaKind, list[MediaRef]] = {"photo": [], "video": []}
+    for link in root.iter("a"):
+        href = absolute(base, link.get("href"))
+        if href is None or not href.path.endswith(path_end):
+            continue
+        kind = kinds.get(href.query.get("type", ""))
+        if kind is not None:
+            found[kind].append(MediaRef(str(href), kind, referer=referer))
+    return found["photo"], found["video"]
 
 
 def replace_last_segment(url: URL, name: str) -> URL:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from yarl import URL
 
-from booths.brands.base import BrandHandler, fetch_page, is_token
+from booths.brands.base import BrandHandler, fetch_page, file_itself, is_token
 from booths.errors import NotMedia
 from booths.fetch import SafeFetcher
 from booths.hosts import HostRule
@@ -18,9 +18,8 @@ VIDEO_EXTENSIONS = (".mp4", ".mov", ".webm")
 
 async def extract(url: URL, fetcher: SafeFetcher) -> Extraction:
     page = await fetch_page(fetcher, url)  # raises LinkExpired on a redirect to …/delete
-    media = fetcher.media_from(page)
-    if media is not None:
-        return Extraction(ready=[media])
+    if (ready := file_itself(fetcher, page)) is not None:
+        return ready
     last = url.path.rstrip("/").rsplit("/", 1)[-1]
     uploads = url.with_path(f"/uploads/{last}").with_query(None) if is_token(last) else None
     links: list[URL] = []

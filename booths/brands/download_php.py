@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from yarl import URL
 
-from booths.brands.base import BrandHandler, fetch_page, host_of, is_token
+from booths.brands.base import BrandHandler, fetch_page, file_itself, host_of, is_token, links_by_type
 from booths.errors import LinkExpired, LinkUnreachable
 from booths.fetch import ACCEPT_JSON, FetchResult, SafeFetcher
 from booths.hosts import HostRule
 from booths.html import absolute, base_url, parse_html
 from booths.models import Brand, Extraction, MediaRef
+from booths.sniff import MediaKind
 
 PICDOT = Brand("picdot", "picdot")
 FAMILY: list[tuple[Brand, HostRule]] = [
@@ -22,11 +23,20 @@ FAMILY: list[tuple[Brand, HostRule]] = [
     (Brand("photoheim", "Photoheim"), HostRule.of(suffixes={"selfphotobox.com"})),
     (Brand("youngchive", "youngchive"), HostRule.of(exact={"kiosk.youngchive.com"})),
 ]
+DOWNLOAD_TYPES: dict[str, MediaKind] = {"P": "photo", "p": "photo", "V": "video", "v": "video"}
 PICDOT_API = URL("https://api.picdot.co.kr/api/v1/transaction/qr/file")
 
 
 def with_type(url: URL, kind: str) -> URL:
     return url.update_query(type=kind)
+
+
+def photo_and_video(endpoint: URL, referer: str) -> Extraction:
+    """The file endpoint's photo (type=P) and video (type=V)."""
+    return Extraction(
+        photos=[MediaRef(str(with_type(endpoint, "P")), "photo", referer=referer)],
+        videos=[MediaRef(str(with_type(endpoint, "V")), "video", referer=referer)],
+    )
 
 
 def refs_from_page(page: FetchResult, qr_url: URL) -> Extraction:
@@ -36,36 +46,22 @@ def refs_from_page(page: FetchResult, qr_url: URL) -> Extraction:
     if page.is_html:
         root = parse_html(page.text())
         base = base_url(root, page.url)
-        for link in root.iter("a"):
-            href = absolute(base, link.get("href"))
-            if href is None or not href.path.endswith("download.php"):
-                continue
-            kind = href.query.get("type", "").upper()
-            if kind == "P":
-                photos.append(MediaRef(str(href), "photo", referer=str(page.url)))
-            elif kind == "V":
-                videos.append(MediaRef(str(href), "video", referer=str(page.url)))
+        photos, videos = links_by_type(root, base, "download.php", DOWNLOAD_TYPES, str(page.url))
     code = qr_url.query.get("qrcode")
     if code and is_token(code):
         built = page.url.join(URL("download.php")).with_query({"qrcode": code})
-        if not photos:
-            photos.append(MediaRef(str(with_type(built, "P")), "photo", referer=str(page.url)))
-        if not videos:
-            videos.append(MediaRef(str(with_type(built, "V")), "video", referer=str(page.url)))
+        guessed = photo_and_video(built, str(page.url))
+        photos, videos = photos or guessed.photos, videos or guessed.videos
     return Extraction(photos=photos, videos=videos)
 
 
 async def extract_download_php(url: URL, fetcher: SafeFetcher) -> Extraction:
     if url.path.endswith("download.php") and url.query.get("qrcode"):
         # The QR already points at the file endpoint: never guess beyond its P/V sibling.
-        return Extraction(
-            photos=[MediaRef(str(with_type(url, "P")), "photo", referer=str(url))],
-            videos=[MediaRef(str(with_type(url, "V")), "video", referer=str(url))],
-        )
+        return photo_and_video(url, str(url))
     page = await fetch_page(fetcher, url)
-    media = fetcher.media_from(page)
-    if media is not None:
-        return Extraction(ready=[media])
+    if (ready := file_itself(fetcher, page)) is not None:
+        return ready
     return refs_from_page(page, url)
 
 

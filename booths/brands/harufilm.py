@@ -5,7 +5,7 @@ from __future__ import annotations
 from yarl import URL
 
 import booths.brands.generic as generic
-from booths.brands.base import BrandHandler, fetch_page, is_token
+from booths.brands.base import BrandHandler, fetch_page, file_itself, is_token, links_by_type
 from booths.fetch import SafeFetcher
 from booths.hosts import HostRule
 from booths.html import absolute, base_url, parse_html
@@ -38,24 +38,15 @@ async def extract(url: URL, fetcher: SafeFetcher) -> Extraction:
     if code is None:
         return await generic.extract(url, fetcher)
     page = await fetch_page(fetcher, url)
-    media = fetcher.media_from(page)
-    if media is not None:
-        return Extraction(ready=[media])
+    if (ready := file_itself(fetcher, page)) is not None:
+        return ready
     direct = url.with_path(f"/download/album/{code}/output/output.jpg").with_query(None)
     photos: list[MediaRef] = []
     videos: list[MediaRef] = []
     if page.is_html:
         root = parse_html(page.text())
         base = base_url(root, page.url)
-        for link in root.iter("a"):
-            href = absolute(base, link.get("href"))
-            if href is None or not href.path.endswith("base_api"):
-                continue
-            kind = href.query.get("type", "")
-            if kind == "photo":
-                photos.append(MediaRef(str(href), "photo", referer=str(url)))
-            elif kind == "video":
-                videos.append(MediaRef(str(href), "video", referer=str(url)))
+        photos, videos = links_by_type(root, base, "base_api", {"photo": "photo", "video": "video"}, str(url))
         if not photos:
             for image in root.iter("img"):
                 if any("main_cont" in a.classes for a in image.ancestors()):

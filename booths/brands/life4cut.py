@@ -6,7 +6,7 @@ import re
 
 from yarl import URL
 
-from booths.brands.base import BrandHandler, fetch_page, host_of, replace_last_segment
+from booths.brands.base import BrandHandler, fetch_page, file_itself, host_of, replace_last_segment
 from booths.errors import NotMedia
 from booths.fetch import SafeFetcher
 from booths.hosts import HostRule
@@ -64,9 +64,8 @@ def _from_folder(page_url: URL) -> Extraction:
 async def _from_index_page(page_url: URL, fetcher: SafeFetcher) -> Extraction:
     """The old page: a#image_download / a#video_download, relative to the page folder."""
     page = await fetch_page(fetcher, page_url)
-    media = fetcher.media_from(page)
-    if media is not None:
-        return Extraction(ready=[media])
+    if (ready := file_itself(fetcher, page)) is not None:
+        return ready
     fallback = _from_folder(page.url)
     if not page.is_html:
         return fallback

@@ -7,8 +7,8 @@ import re
 
 from yarl import URL
 
-from booths.brands.base import BrandHandler, fetch_page, host_of, is_token
-from booths.brands.download_php import refs_from_page, with_type
+from booths.brands.base import BrandHandler, fetch_page, file_itself, host_of, is_token
+from booths.brands.download_php import photo_and_video, refs_from_page
 from booths.errors import NotMedia
 from booths.fetch import SafeFetcher
 from booths.hosts import HostRule
@@ -30,9 +30,8 @@ def _is_ncloud(url: URL) -> bool:
 
 async def _extract_new(page_url: URL, fetcher: SafeFetcher) -> Extraction:
     page = await fetch_page(fetcher, page_url)
-    media = fetcher.media_from(page)
-    if media is not None:
-        return Extraction(ready=[media])
+    if (ready := file_itself(fetcher, page)) is not None:
+        return ready
     text = page.text()
     root = parse_html(text)
     base = base_url(root, page.url)
@@ -58,20 +57,16 @@ async def extract(url: URL, fetcher: SafeFetcher) -> Extraction:
     if host_of(url).endswith("mono-mansion.com"):
         return await _extract_new(url, fetcher)
     if url.path.endswith("download.php") and is_token(url.query.get("qrcode")):
-        return Extraction(
-            photos=[MediaRef(str(with_type(url, "P")), "photo", referer=str(url))],
-            videos=[MediaRef(str(with_type(url, "V")), "video", referer=str(url))],
-        )
+        return photo_and_video(url, str(url))
     page = await fetch_page(fetcher, url)
-    media = fetcher.media_from(page)
-    if media is not None:
-        return Extraction(ready=[media])
+    if (ready := file_itself(fetcher, page)) is not None:
+        return ready
     found = refs_from_page(page, url)
     code = url.query.get("qrcode")
     if not found.photos and code and is_token(code):
-        api = OLD_API.with_query({"qrcode": code})
-        found.photos.append(MediaRef(str(with_type(api, "P")), "photo", referer=str(url)))
-        found.videos.append(MediaRef(str(with_type(api, "V")), "video", referer=str(url)))
+        guessed = photo_and_video(OLD_API.with_query({"qrcode": code}), str(url))
+        found.photos.extend(guessed.photos)
+        found.videos.extend(guessed.videos)
     if not found.photos:
         raise NotMedia("Mono Mansion page has no download.php link", url=str(page.url))
     return found

@@ -27,10 +27,13 @@ def booth_url(code: str) -> str:
 
 @dataclass
 class LoadBoothSite:
-    """`photos` maps a working code to its strip's bytes; `hang_s` is how long a hanging page keeps quiet."""
+    """`photos` maps a working code to its strip's bytes; `hang_s` is how long a hanging page keeps quiet;
+    `photo_delay_s` how long a working photo takes to start (a slow booth server: a fetch long enough to be killed
+    in the middle of)."""
 
     photos: dict[str, bytes] = field(default_factory=dict)
     hang_s: float = 60.0
+    photo_delay_s: float = 0.0
     hits: int = 0
     port: int = 0
     _runner: web.AppRunner | None = None
@@ -74,6 +77,7 @@ class LoadBoothSite:
     async def _photo(self, request: web.Request) -> web.StreamResponse:
         self.hits += 1
         data = self.photos.get(request.match_info["code"])
+        await asyncio.sleep(self.photo_delay_s)
         if data is None:
             return web.Response(status=404, text="not found")
         return web.Response(body=data, content_type="image/jpeg")

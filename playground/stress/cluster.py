@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import contextlib
 import itertools
+import json
 import logging
 import os
 import socket
@@ -70,6 +71,8 @@ class ClusterPlan:
     kill_replicas: int = 0  # kill -9 this many replicas and workers half-way through the burst
     kill_workers: int = 0
     s3: bool = False  # blobs in S3-compatible storage (moto's server on loopback) instead of a shared folder
+    booth_delay_s: float = 0.0  # the booth site's delay per photo: > 0 lets a kill land inside a booth fetch
+    kill_in_qr: bool = False  # kill the replica while it holds a QR strip (inside its fetch with a booth delay)
 
 
 @dataclass
@@ -88,6 +91,9 @@ class ClusterReport:
     taken_over: int = 0  # updates a killed replica held, handled by another
     killed_replicas: int = 0
     killed_workers: int = 0
+    killed_mid_qr: int = 0  # replicas killed while they held a phone photo of a QR strip (its scan or booth fetch)
+    killed_mid_fetch: int = 0  # … after its status message was shown: inside the booth fetch
+    booth_originals: int = 0  # booth originals filed from the QR strips (each strip's once)
     tasks_per_worker: list[int] = field(default_factory=list)  # from each live worker's /metrics
 
     def metrics(self) -> dict[str, float]:
@@ -105,6 +111,9 @@ class ClusterReport:
             "updates_taken_over": self.taken_over,
             "killed_replicas": self.killed_replicas,
             "killed_workers": self.killed_workers,
+            "killed_mid_qr": self.killed_mid_qr,
+            "killed_mid_fetch": self.killed_mid_fetch,
+            "booth_originals": self.booth_originals,
             "lost": len(self.lost),
             "duplicates": len(self.duplicates),
             # the smallest share of the analysis tasks one live worker ran (1 / workers: evenly spread)
@@ -307,7 +316,8 @@ async def burst(
     order = list(itertools.product(range(plan.photos_per_chat), enumerate(groups)))
     for number, (photo, (index, (chat_id, user_id))) in enumerate(order):
         if number == len(order) // 2:
-            await kill_some(cluster, plan, report)
+            qr_groups = {chat for chat, _ in groups[plan.chats :]} if plan.kill_in_qr else set()
+            await kill_some(cluster, plan, report, qr_groups)
         message = await emu.send_photo(chat_id, user_id, pictures[(index, photo)])
         sent.photos.append(Sent(chat_id, message["message_id"], time.monotonic()))
         for chat, user in talkers:
@@ -320,30 +330,41 @@ async def burst(
     return sent
 
 
-async def kill_some(cluster: Cluster, plan: ClusterPlan, report: ClusterReport) -> None:
+async def kill_some(cluster: Cluster, plan: ClusterPlan, report: ClusterReport, qr_chats: set[int]) -> None:
     """kill -9 (the whole process group) of the first workers and replicas, each replica once it is in the middle
-    of handling a photo (its claim row holds one): what they held must not be lost."""
+    of handling a photo (its claim row holds one) — a phone photo of a QR strip when the burst has them, so the
+    kill lands in a QR decoding or a booth fetch (with a slow booth: after the link's status message was shown, inside
+    the fetch): what they held must not be lost, and no status message doubled."""
     for replica in cluster.replicas[: plan.kill_replicas]:
-        await holding_a_photo(cluster.database_url, replica.pid)
+        held = await holding_a_photo(cluster, replica.pid, qr_chats, fetching=plan.booth_delay_s > 0)
+        report.killed_mid_qr += held in ("scan", "fetch")
+        report.killed_mid_fetch += held == "fetch"
     for process in cluster.workers[: plan.kill_workers] + cluster.replicas[: plan.kill_replicas]:
         await process.kill()
     report.killed_workers, report.killed_replicas = plan.kill_workers, plan.kill_replicas
 
 
-async def holding_a_photo(database_url: str, pid: int, timeout_s: float = 60.0) -> None:
+async def holding_a_photo(cluster: Cluster, pid: int, chats: set[int], fetching: bool, timeout_s: float = 60.0) -> str:
     """Until the replica with this pid holds an update with a photo it has not finished (storage.seen_updates: the
-    owner is host:pid:…)."""
-    connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
-    deadline = time.monotonic() + timeout_s
+    owner is host:pid:…), for the first half of the wait one from `chats` — with `fetching`, one whose status message
+    is shown (its booth fetch runs). What it held: "fetch", "scan" (a QR strip before its status) or "photo"."""
+    connection = await asyncpg.connect(cluster.database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    start = time.monotonic()
     try:
-        while time.monotonic() < deadline:
-            held = await connection.fetchval(
-                "SELECT count(*) FROM seenupdate WHERE owner LIKE $1 AND lease_until IS NOT NULL"
+        while time.monotonic() < start + timeout_s:
+            rows = await connection.fetch(
+                "SELECT payload FROM seenupdate WHERE owner LIKE $1 AND lease_until IS NOT NULL"
                 " AND payload LIKE '%\"photo\"%'",
                 f"%:{pid}:%",
             )
-            if held:
-                return
+            held = [json.loads(row["payload"])["message"] for row in rows]
+            strips = [Sent(m["chat"]["id"], m["message_id"], 0.0) for m in held if m["chat"]["id"] in chats]
+            if any(fetch_shown(cluster.emu, strip) for strip in strips):
+                return "fetch"
+            if strips and not fetching:
+                return "scan"
+            if held and (not chats or time.monotonic() > start + timeout_s / 2):
+                return "scan" if strips else "photo"
             await asyncio.sleep(0.05)
     finally:
         await connection.close()
@@ -358,20 +379,24 @@ async def taken_over(database_url: str) -> int:
         await connection.close()
 
 
+LANG_BUTTON = "lang:"  # the callback data of /lang's buttons (handlers.start)
+
+
 async def press_buttons(emu: BotApiEmulator, sent: Burst) -> None:
-    """Press the first button of each /lang answer that has come (each answer once, for the earliest /lang still
-    waiting before it)."""
-    used = {message_id for message_id, _query in sent.presses.values()}
+    """Press the first button of each /lang answer that has come: each answer once, for the earliest /lang of its
+    chat still waiting before it. Message ids count per chat, so an answer is known by its chat and id."""
+    used = {(asked.chat_id, message_id) for asked, (message_id, _query) in sent.presses.items()}
     for asked in sent.choosers:
         if asked in sent.presses:
             continue
-        for record in emu.bot_messages(asked.chat_id):
+        for record in emu.bot_messages(asked.chat_id, include_deleted=False):
             buttons = (record.message.get("reply_markup") or {}).get("inline_keyboard") or []
-            if record.message_id > asked.message_id and record.message_id not in used and buttons and buttons[0]:
-                user = sent.users[asked.chat_id]
-                query = await emu.press_button(asked.chat_id, user, record.message_id, buttons[0][0]["callback_data"])
+            data = buttons[0][0].get("callback_data", "") if buttons and buttons[0] else ""
+            answer = (asked.chat_id, record.message_id)
+            if record.message_id > asked.message_id and answer not in used and data.startswith(LANG_BUTTON):
+                query = await emu.press_button(asked.chat_id, sent.users[asked.chat_id], record.message_id, data)
                 sent.presses[asked] = (record.message_id, query)
-                used.add(record.message_id)
+                used.add(answer)
                 break
 
 
@@ -385,6 +410,15 @@ def replies_to(emu: BotApiEmulator, sent: Sent) -> list[int]:
         for record in emu.bot_messages(sent.chat_id, include_deleted=False)
         if (record.message.get("reply_to_message") or {}).get("message_id") == sent.message_id
     ]
+
+
+def fetch_shown(emu: BotApiEmulator, sent: Sent) -> bool:
+    """The strip's status message says its booth fetch runs (⬇️, qr.downloading in either language)."""
+    return any(
+        (record.message.get("reply_to_message") or {}).get("message_id") == sent.message_id
+        and (record.message.get("text") or "").startswith("⬇️")
+        for record in emu.bot_messages(sent.chat_id, include_deleted=False)
+    )
 
 
 def answered(emu: BotApiEmulator, sent: Sent) -> bool:
@@ -402,6 +436,18 @@ async def album_rows(database_url: str) -> tuple[int, int, dict[int, int]]:
     finally:
         await connection.close()
     return sum(r["n"] for r in rows), sum(r["a"] for r in rows), {r["chat_id"]: r["n"] for r in rows}
+
+
+async def booth_originals(database_url: str) -> dict[str, int]:
+    """Booth link → how many album photos were filed from it (each QR strip's original: once)."""
+    connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        rows = await connection.fetch(
+            "SELECT source_url, count(*) AS n FROM photo WHERE kind = 'photo' AND source = 'qr' GROUP BY source_url"
+        )
+    finally:
+        await connection.close()
+    return {row["source_url"]: row["n"] for row in rows}
 
 
 async def settle(cluster: Cluster, plan: ClusterPlan, sent: Burst) -> dict[Sent, float]:
@@ -454,6 +500,13 @@ async def check(cluster: Cluster, plan: ClusterPlan, sent: Burst, report: Cluste
             report.duplicates.append(f"chat {chat}: {filed} rows for {plan.photos_per_chat} photos")
     if report.analysed < report.stored:
         report.lost.append(f"{report.stored - report.analysed} photos never analysed")
+    for url, count in (await booth_originals(cluster.database_url)).items():
+        report.booth_originals += 1
+        if count > 1:
+            report.duplicates.append(f"booth original {url}: filed {count} times")
+    if plan.qr_chats and report.booth_originals < plan.qr_chats * plan.photos_per_chat:
+        report.lost.append(f"{report.booth_originals} of {plan.qr_chats * plan.photos_per_chat} booth originals filed")
+
     report.forwarded = list(cluster.proxy.forwarded)
     report.tasks_per_worker = await tasks_per_worker(cluster)
     report.taken_over = await taken_over(cluster.database_url)
@@ -485,7 +538,7 @@ async def tasks_per_worker(cluster: Cluster) -> list[int]:
 async def run_cluster(plan: ClusterPlan, workdir: Path, postgres_url: str, redis_url: str) -> ClusterReport:
     report = ClusterReport(plan)
     pictures, originals = await asyncio.to_thread(burst_pictures, plan)
-    booth = LoadBoothSite(photos=originals)
+    booth = LoadBoothSite(photos=originals, photo_delay_s=plan.booth_delay_s)
     await booth.start()
     try:
         with contextlib.ExitStack() as stack:
@@ -508,6 +561,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--chats", type=int, default=4)
     parser.add_argument("--qr-chats", type=int, default=0, help="chats sending phone photos of QR strips")
+    parser.add_argument("--booth-delay-s", type=float, default=0.0, help="the booth site's delay per photo")
+    parser.add_argument("--kill-in-qr", action="store_true", help="kill the replica while it holds a QR strip")
     parser.add_argument("--photos", type=int, default=3, help="photos per chat")
     parser.add_argument("--kill-replicas", type=int, default=0, help="kill -9 this many replicas mid-burst")
     parser.add_argument("--kill-workers", type=int, default=0, help="kill -9 this many workers mid-burst")
@@ -521,6 +576,8 @@ def main() -> None:
         workers=args.workers,
         chats=args.chats,
         qr_chats=args.qr_chats,
+        booth_delay_s=args.booth_delay_s,
+        kill_in_qr=args.kill_in_qr,
         photos_per_chat=args.photos,
         kill_replicas=args.kill_replicas,
         kill_workers=args.kill_workers,

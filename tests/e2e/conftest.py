@@ -9,13 +9,21 @@ import pytest
 
 from booths import SafeFetcher
 from bot.app import build_application, running_application
-from pipeline.settings import Settings
 from pipeline.workers import CpuPool
 from playground.emulator import BotApiEmulator
 from tests.booths.fixture_server import FixtureServer
-from tests.e2e.harness import TOKEN, Harness
+from tests.e2e.harness import TOKEN, Harness, emulator_settings
 
 BOOTH_FETCHER_TIMEOUTS = {"connect_timeout": 5.0, "read_timeout": 2.0, "deadline": 5.0}
+
+
+@pytest.fixture
+async def loopback_booth() -> AsyncIterator[FixtureServer]:
+    """A started loopback booth site with no pages yet: a test module's `booth_site` fixture adds its pages."""
+    server = FixtureServer()
+    await server.start()
+    yield server
+    await server.stop()
 
 
 @pytest.fixture
@@ -42,16 +50,7 @@ async def harness(
         # Groups answer each photo here, as most tests read those answers; tests/e2e/test_quiet_groups.py runs
         # with the shipped default (quiet).
         params = {"group_answers": "each"} | getattr(request, "param", {})
-        settings = Settings(
-            _env_file=None,
-            **params,
-            telegram_bot_token=TOKEN,
-            bot_api_base_url=emu.base_url,
-            bot_api_base_file_url=emu.base_file_url,
-            data_dir=tmp_path / "data",
-            media_group_wait_s=0.3,
-            album_page_size=3,
-        )
+        settings = emulator_settings(emu, tmp_path / "data", media_group_wait_s=0.3, album_page_size=3, **params)
         app = build_application(settings, cpu=cpu_pool, pictures=picture_pool, fetcher=booth_fetcher)
         async with running_application(app):
             yield Harness(emu, settings, app)

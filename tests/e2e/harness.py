@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
 from sqlalchemy import delete, update
+from telegram import Update
 from telegram.ext import Application
 
+from bot.app import HANDLING
 from pipeline.services import Services
 from pipeline.settings import Settings
 from playground.emulator import BotApiEmulator, MessageRecord
@@ -21,6 +26,18 @@ from storage.faces import FaceStore, NewFace
 from storage.models import Face, Photo
 
 TOKEN = "123456:TEST-TOKEN"
+
+
+def emulator_settings(emu: BotApiEmulator, data_dir: Path, **overrides: Any) -> Settings:
+    """The bot's settings for talking to `emu` (no .env file read), its data in `data_dir`."""
+    return Settings(
+        _env_file=None,
+        telegram_bot_token=TOKEN,
+        bot_api_base_url=emu.base_url,
+        bot_api_base_file_url=emu.base_file_url,
+        data_dir=data_dir,
+        **overrides,
+    )
 
 
 def raw_command_update(emu: BotApiEmulator, update_id: int, text: str) -> tuple[dict[str, Any], int]:
@@ -69,6 +86,43 @@ class Harness:
     ) -> MessageRecord:
         # 30 s: a photo's answer waits for its face analysis (one worker, on a CI machine shared with other jobs).
         return await self.emu.wait_for_bot_message(chat_id, timeout=timeout, predicate=predicate)
+
+    async def settled(self, quiet_s: float = 1.0, timeout: float = 60) -> None:
+        """Wait until the bot has asked the Bot API for nothing but updates for `quiet_s` (handlers that answer first
+        and redraw after): what a test checks then is everything the bot drew, and its teardown has nothing left."""
+        deadline = time.monotonic() + timeout
+        seen, since = -1, time.monotonic()
+        while True:
+            now, count = time.monotonic(), sum(name != "getUpdates" for name, _ in self.emu.calls)
+            if count != seen:
+                seen, since = count, now
+            elif now - since >= quiet_s:
+                return
+            if now > deadline:
+                raise TimeoutError(f"the bot was still calling the Bot API after {timeout}s")
+            await asyncio.sleep(0.1)
+
+    @asynccontextmanager
+    async def updates_held(self) -> AsyncIterator[None]:
+        """Updates sent meanwhile stay with Telegram (the emulator), as if their replica died: polled afterwards."""
+        updater = self.app.updater
+        assert updater is not None
+        await updater.stop()
+        try:
+            yield
+        finally:
+            await updater.start_polling(
+                poll_interval=0.0, timeout=timedelta(seconds=1), allowed_updates=Update.ALL_TYPES
+            )
+
+    async def handle_again(self, message: dict[str, Any], update_id: int) -> None:
+        """The member's message handled once more (a dead replica's update taken over), to the end of its handler."""
+        again = Update.de_json({"update_id": update_id, "message": message}, self.app.bot)
+        assert again is not None
+        tasks: set[asyncio.Task[Any]] = set()
+        HANDLING.set(tasks)  # media and text handlers run as tasks (block=False): wait for them
+        await self.app.process_update(again)
+        await asyncio.gather(*tasks)
 
 
 def jpeg_bytes(
@@ -121,6 +175,20 @@ def qr_photo(text: str, seed: int = 0, size: tuple[int, int] = (1280, 960), modu
     out = io.BytesIO()
     canvas.save(out, "JPEG", quality=90)
     return out.getvalue()
+
+
+async def group_where_two_sent_photos(harness: Harness, chat_type: str, seed: int) -> tuple[dict, dict, dict]:
+    """A group (or supergroup) where Alice and then Bob each sent a photo (seeds `seed` and `seed + 1`), both
+    filed; returns the group, Alice and Bob."""
+    emu = harness.emu
+    alice, bob = emu.create_user("Alice", language_code="en"), emu.create_user("Bob", language_code="en")
+    group = emu.create_chat(chat_type, title="Booth friends")
+    for member in (alice, bob):
+        emu.add_member(group["id"], member["id"])
+    for number, member in enumerate((alice, bob)):
+        await emu.send_photo(group["id"], member["id"], noisy_jpeg(seed + number))
+        await harness.reply(group["id"], predicate=lambda m, n=number + 1: f"{n} in total" in text_of(m))
+    return group, alice, bob
 
 
 async def photo_with_one_smiling_face(harness: Harness, chat_id: int, user_id: int, seed: int, saved: str) -> int:

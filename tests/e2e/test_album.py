@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.harness import Harness, noisy_jpeg, text_of
+from tests.e2e.harness import Harness, group_where_two_sent_photos, noisy_jpeg, text_of
 
 
 async def _upload(harness: Harness, chat_id: int, user_id: int, seeds: range) -> None:
@@ -52,14 +52,7 @@ async def test_album_pages_in_a_private_chat(harness: Harness) -> None:
 
 async def test_album_in_a_group_shows_everyones_photos(harness: Harness) -> None:
     emu = harness.emu
-    alice, bob = emu.create_user("Alice", language_code="en"), emu.create_user("Bob", language_code="en")
-    group = emu.create_chat("supergroup", title="Booth friends")
-    emu.add_member(group["id"], alice["id"])
-    emu.add_member(group["id"], bob["id"])
-    await emu.send_photo(group["id"], alice["id"], noisy_jpeg(200))
-    await harness.reply(group["id"], predicate=lambda m: "1 in total" in text_of(m))
-    await emu.send_photo(group["id"], bob["id"], noisy_jpeg(201))
-    await harness.reply(group["id"], predicate=lambda m: "2 in total" in text_of(m))
+    group, _alice, bob = await group_where_two_sent_photos(harness, "supergroup", 200)
     await emu.send_text(group["id"], bob["id"], "/album")
     nav = await harness.reply(group["id"], predicate=lambda m: "Album page" in text_of(m))
     assert "1/1" in text_of(nav) and "2 photos" in text_of(nav)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -21,15 +20,12 @@ STRIPS = {
 
 
 @pytest.fixture
-async def booth_site() -> AsyncIterator[FixtureServer]:
+def booth_site(loopback_booth: FixtureServer) -> FixtureServer:
     """Photoism's shape, two strips (A with a video)."""
-    server = FixtureServer()
-    await server.start()
     for link, (uid, picture) in STRIPS.items():
         video = mp4(3) if uid == "stripA1" else None
-        server.photoism("/s/" + link.rsplit("/", 1)[1], uid, group_photo(picture), video)
-    yield server
-    await server.stop()
+        loopback_booth.photoism("/s/" + link.rsplit("/", 1)[1], uid, group_photo(picture), video)
+    return loopback_booth
 
 
 async def _points_of_strip(harness: Harness, chat_id: int, link: str) -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 import struct
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -36,14 +35,11 @@ BOOTH_FETCHER_TIMEOUTS = {"connect_timeout": 5.0, "read_timeout": 5.0, "deadline
 
 
 @pytest.fixture
-async def booth_site() -> AsyncIterator[FixtureServer]:
+def booth_site(loopback_booth: FixtureServer) -> FixtureServer:
     """Photoism's shape, with one strip whose video is just over the limit and one just under."""
-    server = FixtureServer()
-    await server.start()
     for uid in SIZES:
-        server.photoism(f"/s/{uid}50", uid, BOOTH_PHOTO, VIDEOS[uid])
-    yield server
-    await server.stop()
+        loopback_booth.photoism(f"/s/{uid}50", uid, BOOTH_PHOTO, VIDEOS[uid])
+    return loopback_booth
 
 
 async def _file_strip(harness: Harness, link: str) -> tuple[dict, dict]:

@@ -3,8 +3,6 @@ story and then gives way to the annotated picture, whose caption keeps its lines
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from tests.booths.fixture_server import FixtureServer
@@ -15,14 +13,11 @@ LINK = "https://qr.seobuk.kr/s/faces01"
 
 
 @pytest.fixture
-async def booth_site() -> AsyncIterator[FixtureServer]:
+def booth_site(loopback_booth: FixtureServer) -> FixtureServer:
     """Photoism's shape: short link → 302 with u= → resource API → the photo."""
     photo = group_photo("pexels-polina-tankilevitch-5848780.jpg")  # skips without ../shared/eval
-    server = FixtureServer()
-    await server.start()
-    server.photoism("/s/faces01", "faces01", photo)
-    yield server
-    await server.stop()
+    loopback_booth.photoism("/s/faces01", "faces01", photo)
+    return loopback_booth
 
 
 async def test_a_booth_original_comes_back_annotated(harness: Harness) -> None:

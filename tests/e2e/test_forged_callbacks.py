@@ -5,7 +5,6 @@ check switched off, by each handler's own checks."""
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import io
 import pkgutil
@@ -192,7 +191,7 @@ async def test_forged_callbacks_cannot_touch_another_chats_people_photos_or_ledg
                 await emu.wait_for(lambda q=query_id: _answered(emu, q), timeout=30)
             except TimeoutError:
                 unanswered.append(data)
-    await asyncio.sleep(1.0)  # handlers that answer first and then redraw
+    await harness.settled()  # handlers that answer first and then redraw
 
     assert pressed > 100
     assert errors == [], f"forged data reached the error handler: {errors!r}"

@@ -10,12 +10,11 @@ import pytest
 from sqlmodel import select
 
 from bot.app import build_application, running_application
-from pipeline.settings import Settings
 from pipeline.workers import CpuPool
 from playground.emulator import BotApiEmulator, MessageRecord
 from storage.models import FaceOptOut
 from tests.e2e.face_photos import identity_photos, side_by_side
-from tests.e2e.harness import TOKEN, Harness, text_of
+from tests.e2e.harness import TOKEN, Harness, emulator_settings, text_of
 from tests.e2e.test_people import TILE
 
 PHOTOS_EACH = (
@@ -144,13 +143,7 @@ async def test_forget_me_everywhere_clears_every_chat(harness: Harness) -> None:
 async def privacy_mode_bot(tmp_path: Path, cpu_pool: CpuPool) -> AsyncIterator[Harness]:
     """A bot whose owner left Telegram's privacy mode on (the default BotFather gives)."""
     async with BotApiEmulator(token=TOKEN, privacy_mode=True) as emu:
-        settings = Settings(
-            _env_file=None,
-            telegram_bot_token=TOKEN,
-            bot_api_base_url=emu.base_url,
-            bot_api_base_file_url=emu.base_file_url,
-            data_dir=tmp_path / "data",
-        )
+        settings = emulator_settings(emu, tmp_path / "data")
         app = build_application(settings, cpu=cpu_pool)
         async with running_application(app):
             yield Harness(emu, settings, app)

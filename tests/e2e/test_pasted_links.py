@@ -3,7 +3,6 @@ fetcher; a page without a photo is said plainly; in groups only links that speak
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -19,20 +18,17 @@ DIRECT_PHOTO = "https://cdn.example.org/strip.jpg"
 
 
 @pytest.fixture
-async def booth_site() -> AsyncIterator[FixtureServer]:
-    server = FixtureServer()
-    await server.start()
-    server.html_at(
+def booth_site(loopback_booth: FixtureServer) -> FixtureServer:
+    loopback_booth.html_at(
         "photos.example.org",
         "/p/1",
         '<html><head><meta property="og:image" content="https://photos.example.org/img/1.jpg"></head>'
         "<body><h1>Our strip</h1></body></html>",
     )
-    server.bytes_at("photos.example.org", "/img/1.jpg", PICTURE, "image/jpeg")
-    server.html_at("news.example.org", "/story", "<html><body><p>Only words here.</p></body></html>")
-    server.bytes_at("cdn.example.org", "/strip.jpg", noisy_jpeg(4343, size=(480, 360)), "image/jpeg")
-    yield server
-    await server.stop()
+    loopback_booth.bytes_at("photos.example.org", "/img/1.jpg", PICTURE, "image/jpeg")
+    loopback_booth.html_at("news.example.org", "/story", "<html><body><p>Only words here.</p></body></html>")
+    loopback_booth.bytes_at("cdn.example.org", "/strip.jpg", noisy_jpeg(4343, size=(480, 360)), "image/jpeg")
+    return loopback_booth
 
 
 async def _final(harness: Harness, chat_id: int, marker: str) -> str:

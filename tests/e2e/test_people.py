@@ -7,14 +7,13 @@ import asyncio
 from pathlib import Path
 
 from bot.app import build_application, running_application
-from pipeline.settings import Settings
 from pipeline.workers import CpuPool
 from playground.emulator import BotApiEmulator, MessageRecord
 from storage.albums import AlbumStore, NewMedia
 from storage.blobs import LocalBlobStore
 from storage.db import Database
 from tests.e2e.face_photos import identity_photos, side_by_side, strip_of_pairs
-from tests.e2e.harness import TOKEN, Harness, text_of
+from tests.e2e.harness import TOKEN, Harness, emulator_settings, text_of
 
 TILE = 300  # side_by_side: the left person's face is at x < 300
 
@@ -263,12 +262,9 @@ async def test_photos_a_restart_interrupted_are_analysed_on_start(tmp_path: Path
     await db.dispose()
 
     async with BotApiEmulator(token=TOKEN, privacy_mode=False) as emu:
-        settings = Settings(
-            _env_file=None,
-            telegram_bot_token=TOKEN,
-            bot_api_base_url=emu.base_url,
-            bot_api_base_file_url=emu.base_file_url,
-            data_dir=data_dir,
+        settings = emulator_settings(
+            emu,
+            data_dir,
             database_url=f"sqlite+aiosqlite:///{data_dir / 'choosecheese.sqlite3'}",
         )
         app = build_application(settings, cpu=cpu_pool)

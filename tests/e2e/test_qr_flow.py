@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
 
 import numpy as np
 import pytest
@@ -31,14 +30,11 @@ BOOTH_VIDEO = mp4(7)
 
 
 @pytest.fixture
-async def booth_site() -> AsyncIterator[FixtureServer]:
+def booth_site(loopback_booth: FixtureServer) -> FixtureServer:
     """Photoism's shape: short link → 302 with u= → POST resource API → photo and video files; one expired link."""
-    server = FixtureServer()
-    await server.start()
-    server.photoism("/s/8ijZsg_", "abc123", BOOTH_PHOTO, BOOTH_VIDEO)
-    server.photoism("/s/IMfkz6.", "gone", None)
-    yield server
-    await server.stop()
+    loopback_booth.photoism("/s/8ijZsg_", "abc123", BOOTH_PHOTO, BOOTH_VIDEO)
+    loopback_booth.photoism("/s/IMfkz6.", "gone", None)
+    return loopback_booth
 
 
 def _private(harness: Harness) -> tuple[dict, dict]:

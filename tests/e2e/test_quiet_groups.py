@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from pipeline.analysis import smile_points
 from pipeline.settings import Settings
-from scheduler.digest import run_due_digests, window_end
+from scheduler.digest import SETTLE, run_due_digests, window_end
 from storage.models import DigestStatus, Photo
 from tests.e2e.face_photos import group_photo
 from tests.e2e.harness import Harness, noisy_jpeg, text_of
@@ -51,7 +51,9 @@ async def test_a_quiet_group_gets_reactions_one_digest_and_the_picture_on_a_tap(
     await svc.albums.set_language(chat_id=group["id"], chat_type="supergroup", user_id=alice["id"], language="en")
     assert await run_due_digests(svc, harness.app.bot) == [], "the photos' window has not ended yet"
     now = datetime.now(UTC)
-    later = now + timedelta(minutes=11)
+    # The test's clock, past the photos' window and always 8 m 42 s into a window of the digest grid, whatever the
+    # wall clock says: a run's outcome must not depend on the time of day it runs at.
+    later = window_end(now, 10) + timedelta(minutes=20) + SETTLE + timedelta(minutes=8, seconds=42)
     svc.clock = lambda: later
     first, second = await asyncio.gather(run_due_digests(svc, harness.app.bot), run_due_digests(svc, harness.app.bot))
     assert sorted(first + second) == [(group["id"], DigestStatus.posted)], "two overlapping runs send it once"
@@ -71,11 +73,14 @@ async def test_a_quiet_group_gets_reactions_one_digest_and_the_picture_on_a_tap(
 
     late = await emu.send_photo(group["id"], bob["id"], noisy_jpeg(32))
     await _reaction(harness, group["id"], late["message_id"])
-    async with svc.db.session() as session:  # filed a minute after the first digest, on the test's clock
+    # Filed, on the test's clock, a minute into the window after the first digest's: its digest is the next one.
+    # (A minute after `later` would be past that window's end at this point of the grid: the test used to fail
+    # whenever the wall clock put `later` there.)
+    async with svc.db.session() as session:
         await session.exec(
             update(Photo)
             .where(col(Photo.chat_id) == group["id"], col(Photo.created_at) > now)
-            .values(created_at=later + timedelta(minutes=1))
+            .values(created_at=window_end(later, 10) + timedelta(minutes=1))
         )
     assert await run_due_digests(svc, harness.app.bot) == [], "its window has not ended yet"
     svc.clock = lambda: later + timedelta(minutes=11)

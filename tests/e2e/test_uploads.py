@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.e2e.harness import Harness, encoded, noisy_jpeg, text_of
+from tests.e2e.harness import Harness, encoded, group_where_two_sent_photos, noisy_jpeg, text_of
 
 
 def _private(harness: Harness, language: str = "en") -> tuple[dict, dict]:
@@ -67,14 +67,6 @@ async def test_an_album_gets_one_answer_for_all_its_photos(harness: Harness) -> 
 
 
 async def test_group_members_share_one_album(harness: Harness) -> None:
-    emu = harness.emu
-    alice, bob = emu.create_user("Alice", language_code="en"), emu.create_user("Bob", language_code="en")
-    group = emu.create_chat("group", title="Booth friends")
-    emu.add_member(group["id"], alice["id"])
-    emu.add_member(group["id"], bob["id"])
-    await emu.send_photo(group["id"], alice["id"], noisy_jpeg(20))
-    await harness.reply(group["id"], predicate=lambda m: "1 in total" in text_of(m))
-    await emu.send_photo(group["id"], bob["id"], noisy_jpeg(21))
-    await harness.reply(group["id"], predicate=lambda m: "2 in total" in text_of(m))
+    group, alice, bob = await group_where_two_sent_photos(harness, "group", 20)
     photos = await harness.services.albums.page(group["id"], 0, 10)
     assert {p.sender_id for p in photos} == {alice["id"], bob["id"]}

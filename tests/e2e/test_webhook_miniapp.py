@@ -10,20 +10,16 @@ import aiohttp
 from bot.app import build_application
 from bot.playground_miniapp import signed_launch
 from bot.webhook import SECRET_HEADER, running_webhook
-from pipeline.settings import Settings
 from pipeline.workers import CpuPool
 from playground.emulator import BotApiEmulator
-from tests.e2e.harness import TOKEN, raw_command_update, text_of
+from tests.e2e.harness import TOKEN, emulator_settings, raw_command_update, text_of
 
 
 async def test_updates_and_the_mini_app_share_the_webhook_server(tmp_path: Path, cpu_pool: CpuPool) -> None:
     async with BotApiEmulator(token=TOKEN, privacy_mode=False) as emu:
-        settings = Settings(
-            _env_file=None,
-            telegram_bot_token=TOKEN,
-            bot_api_base_url=emu.base_url,
-            bot_api_base_file_url=emu.base_file_url,
-            data_dir=tmp_path / "data",
+        settings = emulator_settings(
+            emu,
+            tmp_path / "data",
             webhook_url="https://bot.example/telegram-hook",
             webhook_listen="127.0.0.1",
             webhook_secret="s3cret_-token",

@@ -25,19 +25,16 @@ from playground.emulator import BotApiEmulator
 from storage.db import Database
 from storage.models import SeenUpdate
 from storage.seen_updates import SeenUpdates
-from tests.e2e.harness import TOKEN, raw_command_update, text_of
+from tests.e2e.harness import TOKEN, emulator_settings, raw_command_update, text_of
 
 SECRET = "replica_secret-1"
 HOOK = "/telegram-hook"
 
 
 def replica_settings(emu: BotApiEmulator, data_dir: Path, database_url: str, **extra: Any) -> Settings:
-    return Settings(
-        _env_file=None,
-        telegram_bot_token=TOKEN,
-        bot_api_base_url=emu.base_url,
-        bot_api_base_file_url=emu.base_file_url,
-        data_dir=data_dir,
+    return emulator_settings(
+        emu,
+        data_dir,
         database_url=database_url,
         webhook_url=f"https://bot.example{HOOK}",
         webhook_listen="127.0.0.1",
@@ -129,6 +126,35 @@ async def test_an_update_a_dead_replica_held_is_handled_by_another_once(
             await asyncio.sleep(0.1)
         assert held_rows == []  # both handled to the end (the /album task included): nothing left to take over
     assert len(emu.bot_messages(held_chat)) == 1 and len(emu.bot_messages(fresh_chat)) == 1
+
+
+async def test_a_press_a_dead_replica_held_is_answered_inside_telegrams_window(
+    emu: BotApiEmulator, tmp_path: Path, database_url: str, cpu_pool: CpuPool, picture_pool: CpuPool
+) -> None:
+    """Telegram shows a spinner until a press is answered and refuses an answer after its window (the emulator's
+    15 s): with the default UPDATE_LEASE_S, a press whose replica died right after claiming it is taken over, and
+    answered, in time."""
+    settings = replica_settings(emu, tmp_path / "data", database_url)
+    ask, chat_id = raw_command_update(emu, 7201, "/lang")
+    app = build_application(settings, cpu=cpu_pool, pictures=picture_pool)
+    async with running_webhook(app, settings, port=0) as port, aiohttp.ClientSession() as http:
+        assert (await http.post(f"http://127.0.0.1:{port}{HOOK}", json=ask, headers={SECRET_HEADER: SECRET})).ok
+        choose = await emu.wait_for_bot_message(chat_id, timeout=20)
+        user = ask["message"]["from"]["id"]
+        query = await emu.press_button(chat_id, user, choose.message_id, choose.button_callback_data()[0])
+        press = next(update for update in emu.state.updates if update.get("callback_query", {}).get("id") == query)
+        lease = timedelta(seconds=settings.update_lease_s)
+        dead = SeenUpdates(Database(settings.database_url), owner="killed-replica", lease=lease)
+        try:
+            assert await dead.claim(app.bot.id, press["update_id"], press)  # accepted, then the replica was killed
+        finally:
+            await dead.db.dispose()
+        answered = await emu.wait_for(
+            lambda: [a for a in emu.callback_answers if a["callback_query_id"] == query], timeout=30
+        )
+        assert len(answered) == 1
+        edited = await emu.wait_for(lambda: "한국어로" in text_of(emu.message(chat_id, choose.message_id)), 10)
+        assert edited, "the language was set (lang:ko) and its message edited"
 
 
 async def test_health_readiness_and_metrics(

@@ -37,3 +37,20 @@ def niceness() -> int:
 
 def thread_variables() -> dict[str, str | None]:
     return {name: os.environ.get(name) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+def serve_a_pool_until_killed() -> None:
+    """A parent process (`python -c`): starts a one-worker CpuPool, prints its worker's pid, then waits to be
+    killed."""
+    import asyncio
+    import sys
+
+    from pipeline.workers import CpuPool
+
+    async def main() -> None:
+        pool = CpuPool(1, name="orphan-test", niceness=5)
+        print(await pool.run(pid), flush=True)
+        await asyncio.sleep(600)
+
+    asyncio.run(main())
+    sys.exit(1)

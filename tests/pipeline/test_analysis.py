@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -13,8 +12,6 @@ from PIL import Image
 from pipeline.analysis import FiledAnalysis, PhotoAnalyser, analyse_photo, smile_points
 from pipeline.workers import CpuPool
 from storage.albums import AlbumStore, NewMedia
-from storage.blobs import LocalBlobStore
-from storage.db import Database
 from storage.faces import FaceStore
 from tests.e2e.face_photos import group_photo, identity_photos, side_by_side, strip_of_pairs
 from tests.e2e.harness import noisy_jpeg
@@ -23,13 +20,11 @@ CHAT = -42
 
 
 @pytest.fixture
-async def stores(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[AlbumStore, FaceStore]]:
-    db = Database(database_url)
-    await db.migrate()
-    albums = AlbumStore(db, LocalBlobStore(tmp_path / "blobs"))
+async def stores(local_albums: AlbumStore) -> AsyncIterator[tuple[AlbumStore, FaceStore]]:
+    albums = local_albums
+    db = albums.db
     await albums.remember(chat_id=CHAT, chat_type="group", chat_title="G", user_id=1, first_name="A")
     yield albums, FaceStore(db)
-    await db.dispose()
 
 
 async def _save(albums: AlbumStore, data: bytes) -> int:

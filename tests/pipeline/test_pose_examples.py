@@ -43,10 +43,9 @@ class World:
 
 
 @pytest.fixture
-async def world(database_url: str, tmp_path: Path, cpu_pool: CpuPool) -> AsyncIterator[World]:
-    db = Database(database_url)
-    await db.migrate()
-    albums = AlbumStore(db, LocalBlobStore(tmp_path / "blobs"))
+async def world(local_albums: AlbumStore, tmp_path: Path, cpu_pool: CpuPool) -> AsyncIterator[World]:
+    albums = local_albums
+    db = albums.db
     for chat in (SHARING, OTHER):
         await albums.remember(chat_id=chat, chat_type="group", chat_title="G", user_id=ADMIN, first_name="A")
     faces, opt_outs = FaceStore(db), OptOutStore(db)
@@ -54,7 +53,6 @@ async def world(database_url: str, tmp_path: Path, cpu_pool: CpuPool) -> AsyncIt
     examples = PoseExamples(gallery, albums, faces, opt_outs, cpu_pool, 10_000_000, mosaic, flat_card)
     yield World(db, albums, faces, gallery, opt_outs, examples)
     await examples.close()
-    await db.dispose()
 
 
 def _picture(seed: int) -> bytes:

@@ -15,7 +15,7 @@ import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
 from pipeline.queue import WorkQueue
-from pipeline.queue_ops import queue_depth
+from pipeline.queue_ops import QueueDepth, queue_depth
 from pipeline.services import Services
 from storage.albums import NewMedia
 from storage.models import JobClaim
@@ -80,15 +80,9 @@ async def test_a_worker_serves_health_and_the_queue_and_task_figures(
     producer: tuple[Services, WorkQueue], queue_env: dict[str, str], tmp_path: Path
 ) -> None:
     services, queue = producer
-    prefix = queue_env["REDIS_KEY_PREFIX"]
-    stream, group = f"{prefix}:tasks", f"{prefix}:workers"
     photos = [await stored_photo(services, seed) for seed in range(3)]
     waiting = [asyncio.create_task(queue.analyse(photo_id)) for photo_id in photos]
-    broker = queue.broker
-    assert hasattr(broker, "connection_pool")
-    await wait_for(
-        lambda: _depth_is(broker.connection_pool, stream, group, 3), 30, "three tasks waiting with no worker yet"
-    )
+    await wait_for(lambda: _waiting_are(queue, queue_env, 3), 30, "three tasks waiting with no worker yet")
 
     port = free_port()
     worker = start_worker(queue_env, tmp_path / "worker.log", port)
@@ -113,23 +107,26 @@ async def test_a_worker_serves_health_and_the_queue_and_task_figures(
     assert "worker health and metrics on port" in log
 
 
-async def _depth_is(pool: object, stream: str, group: str, waiting: int) -> bool:
-    depth = await queue_depth(pool, stream, group)  # type: ignore[arg-type]
-    return depth.waiting == waiting
+async def _depth(queue: WorkQueue, queue_env: dict[str, str]) -> QueueDepth:
+    """The queue's stream as a worker's /metrics reports it: tasks waiting, and fetched but not acknowledged."""
+    prefix = queue_env["REDIS_KEY_PREFIX"]
+    pool = queue.broker.connection_pool  # type: ignore[attr-defined]
+    return await queue_depth(pool, f"{prefix}:tasks", f"{prefix}:workers")
+
+
+async def _waiting_are(queue: WorkQueue, queue_env: dict[str, str], waiting: int) -> bool:
+    return (await _depth(queue, queue_env)).waiting == waiting
 
 
 async def test_sigterm_finishes_the_running_task_and_hands_back_the_fetched_ones(
     producer: tuple[Services, WorkQueue], queue_env: dict[str, str], tmp_path: Path
 ) -> None:
     services, queue = producer
-    prefix = queue_env["REDIS_KEY_PREFIX"]
-    stream, group = f"{prefix}:tasks", f"{prefix}:workers"
     photos = [await stored_photo(services, seed) for seed in range(10, 14)]
     log = tmp_path / "workers.log"
     first_port, second_port = free_port(), free_port()
     results = [asyncio.create_task(queue.analyse(photo_id)) for photo_id in photos]
-    pool = queue.broker.connection_pool  # type: ignore[attr-defined]
-    await wait_for(lambda: _depth_is(pool, stream, group, 4), 30, "four tasks in the stream before a worker starts")
+    await wait_for(lambda: _waiting_are(queue, queue_env, 4), 30, "four tasks in the stream before a worker starts")
     # One task at a time: the first runs, the others were fetched with it (one read takes up to WORK_QUEUE_FETCH).
     first = start_worker(queue_env | {"WORK_QUEUE_FETCH": "10"}, log, first_port, "--max-async-tasks", "1")
     second = None
@@ -151,7 +148,7 @@ async def test_sigterm_finishes_the_running_task_and_hands_back_the_fetched_ones
         await asyncio.sleep(0.5)
         finished = [task for task in results if task.done()]
         assert len(finished) == 1 and finished[0].result(), "the task it was running finished, and only that one"
-        depth = await queue_depth(pool, stream, group)
+        depth = await _depth(queue, queue_env)
         assert depth.pending == 0 and depth.waiting == 3, "the three fetched tasks are back in the stream"
 
         second = start_worker(queue_env, log, second_port)

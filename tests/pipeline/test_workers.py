@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -56,6 +58,41 @@ async def test_a_task_whose_worker_dies_twice_fails_clearly_and_the_pool_still_w
         await pool.run(pool_tasks.die)
     assert pool.restarts == 2
     assert await pool.run(pool_tasks.pid) > 0
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie nobody reaped, in a container whose init does not, counts as gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return False
+    return fields[0] != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_pool_worker_dies_with_its_kill_9ed_parent() -> None:
+    """A `kill -9`ed bot or work-queue worker leaves no idle pool processes behind."""
+    parent = subprocess.Popen(
+        [sys.executable, "-c", "from tests.pipeline import pool_tasks; pool_tasks.serve_a_pool_until_killed()"],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    child = None
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        assert _alive(child)
+        parent.kill()
+        parent.wait(10)
+        deadline = time.monotonic() + 10
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(child), "the pool's worker outlived its parent"
+    finally:
+        parent.kill()
+        if child is not None and _alive(child):
+            os.kill(child, signal.SIGKILL)
 
 
 async def test_heavy_workers_yield_the_cpu_and_a_fresh_pool_keeps_their_priority() -> None:

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +13,6 @@ from sqlalchemy import func, select
 from ranking.board import RankBy
 from ranking.charities import load_charities
 from storage.albums import AlbumStore, NewMedia
-from storage.blobs import LocalBlobStore
 from storage.chat_move import chat_tables, move_chat
 from storage.db import Database
 from storage.faces import FaceStore, NewPerson
@@ -40,10 +38,9 @@ class World:
 
 
 @pytest.fixture
-async def world(database_url: str, tmp_path: Path) -> AsyncIterator[World]:
-    db = Database(database_url)
-    await db.migrate()
-    albums = AlbumStore(db, LocalBlobStore(tmp_path / "blobs"))
+async def world(local_albums: AlbumStore) -> AsyncIterator[World]:
+    albums = local_albums
+    db = albums.db
     await add_members(albums)
     yield World(
         db,
@@ -53,7 +50,6 @@ async def world(database_url: str, tmp_path: Path) -> AsyncIterator[World]:
         ScheduleStore(db, "Asia/Seoul"),
         RankingStore(db, "Asia/Seoul"),
     )
-    await db.dispose()
 
 
 async def rows_per_table(db: Database, chat_id: int) -> dict[str, int]:

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from storage.albums import AlbumStore, NewMedia
-from storage.blobs import LocalBlobStore
-from storage.db import Database
 from storage.faces import FaceStore, NewFace, NewPerson
 
 
@@ -30,13 +27,11 @@ def _face(seed: int, smile: float = 50.0, frame: int = 0) -> NewFace:
 
 
 @pytest.fixture
-async def stores(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[AlbumStore, FaceStore]]:
-    db = Database(database_url)
-    await db.migrate()
-    albums = AlbumStore(db, LocalBlobStore(tmp_path / "blobs"))
+async def stores(local_albums: AlbumStore) -> AsyncIterator[tuple[AlbumStore, FaceStore]]:
+    albums = local_albums
+    db = albums.db
     await albums.remember(chat_id=-1, chat_type="group", chat_title="G", user_id=1, first_name="A")
     yield albums, FaceStore(db)
-    await db.dispose()
 
 
 async def _photo(albums: AlbumStore, seed: int) -> int:

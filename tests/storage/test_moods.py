@@ -26,13 +26,11 @@ World = tuple[Database, AlbumStore, FaceStore, MoodStore]
 
 
 @pytest.fixture
-async def world(database_url: str, tmp_path: Path) -> AsyncIterator[World]:
-    db = Database(database_url)
-    await db.migrate()
-    albums = AlbumStore(db, LocalBlobStore(tmp_path / "blobs"))
+async def world(local_albums: AlbumStore) -> AsyncIterator[World]:
+    albums = local_albums
+    db = albums.db
     await albums.remember(chat_id=CHAT, chat_type="group", chat_title="G", user_id=1, first_name="A")
     yield db, albums, FaceStore(db), MoodStore(db)
-    await db.dispose()
 
 
 async def _mood_rows(db: Database, chat_id: int) -> int:

@@ -23,13 +23,11 @@ CHAT = -1
 
 
 @pytest.fixture
-async def world(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[Database, AlbumStore, FaceStore, PoseStore]]:
-    db = Database(database_url)
-    await db.migrate()
-    albums = AlbumStore(db, LocalBlobStore(tmp_path / "blobs"))
+async def world(local_albums: AlbumStore) -> AsyncIterator[tuple[Database, AlbumStore, FaceStore, PoseStore]]:
+    albums = local_albums
+    db = albums.db
     await albums.remember(chat_id=CHAT, chat_type="group", chat_title="G", user_id=1, first_name="A")
     yield db, albums, FaceStore(db), PoseStore(db)
-    await db.dispose()
 
 
 async def _photo(albums: AlbumStore, seed: int) -> int:

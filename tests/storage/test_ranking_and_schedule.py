@@ -12,7 +12,6 @@ import pytest
 
 from ranking.board import RankBy, leaderboard, subject_labels
 from storage.albums import AlbumStore
-from storage.blobs import LocalBlobStore
 from storage.db import Database
 from storage.faces import FaceStore, NewPerson
 from storage.models import Chat, WeeklyPostStatus
@@ -32,13 +31,11 @@ class World:
 
 
 @pytest.fixture
-async def world(database_url: str, tmp_path: Path) -> AsyncIterator[World]:
-    db = Database(database_url)
-    await db.migrate()
-    albums = AlbumStore(db, LocalBlobStore(tmp_path / "blobs"))
+async def world(local_albums: AlbumStore) -> AsyncIterator[World]:
+    albums = local_albums
+    db = albums.db
     await add_members(albums)
     yield World(db, albums, RankingStore(db, "Asia/Seoul"), ScheduleStore(db, "Asia/Seoul"))
-    await db.dispose()
 
 
 async def test_week_boundaries_follow_the_chats_timezone(world: World) -> None:

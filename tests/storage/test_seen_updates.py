@@ -104,6 +104,16 @@ async def test_renewing_keeps_a_live_replicas_updates(db: Database) -> None:
         assert await other.take_lapsed(42) == []
 
 
+async def test_a_replica_late_to_renew_does_not_take_its_own_updates_again(db: Database) -> None:
+    """Its event loop was too busy to renew in time: it is still handling them, and a second handling in the same
+    process would answer twice. Another replica may take them."""
+    busy = SeenUpdates(db, owner="busy", lease=SHORT)
+    assert await busy.claim(42, 1, update(1))
+    await asyncio.sleep(SHORT.total_seconds() * 2)
+    assert await busy.take_lapsed(42) == []
+    assert [payload["update_id"] for payload in await SeenUpdates(db, owner="other").take_lapsed(42)] == [1]
+
+
 async def test_an_update_that_kills_every_taker_is_dropped(db: Database) -> None:
     store = SeenUpdates(db, owner="first", lease=timedelta(0))
     assert await store.claim(42, 1, update(1))

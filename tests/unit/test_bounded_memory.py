@@ -42,7 +42,8 @@ class Clock:
 async def test_refused_albums_are_per_chat_and_forgotten_in_time() -> None:
     clock = Clock()
     refused = RefusedAlbums(MemoryChatKeys(clock))
-    await refused.refuse(1, "album-a")
+    assert await refused.refuse(1, "album-a"), "the first photo refused says so"
+    assert not await refused.refuse(1, "album-a"), "the album's other photos say nothing"
     assert await refused.refused(1, "album-a") and not await refused.refused(2, "album-a")
     assert not await refused.refused(1, "album-b")
     clock.now += REFUSED_ALBUM_TTL_S + 1

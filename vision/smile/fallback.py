@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from vision.faces import DetectedFace, FaceModels, detect_faces
+from vision.smile.logistic import logistic_arrays, standardised_logistic
 from vision.smile.views import prepare_view
 
 # (margin, fill) of the views YuNet is shown, in order, as prepare_view makes them.
@@ -99,12 +100,8 @@ class FallbackModel:
         kind = str(raw["kind"])
         if kind not in FALLBACK_KINDS:
             raise ValueError(f"fallback kind {kind!r} is not one of {FALLBACK_KINDS}")
-        arrays = [np.asarray(raw[key], dtype=np.float64) for key in ("mean", "scale", "coef")]
-        if len({array.shape for array in arrays}) != 1:
-            raise ValueError("fallback mean, scale and coef must have the same length")
-        mean, scale, coef = arrays
+        mean, scale, coef = logistic_arrays(raw, len(raw["coef"]), "fallback")
         return cls(kind, mean, scale, coef, float(raw["intercept"]), dict(raw.get("info", {})))
 
     def probability(self, features: np.ndarray) -> np.ndarray:
-        x = (np.asarray(features, dtype=np.float64) - self.mean) / self.scale
-        return 1.0 / (1.0 + np.exp(-(x @ self.coef + self.intercept)))
+        return standardised_logistic(features, self.mean, self.scale, self.coef, self.intercept)

@@ -37,6 +37,7 @@ import numpy as np
 from vision.faces import DetectedFace
 from vision.models import model_path
 from vision.smile.fallback import FallbackModel, aligned_chip, chip_features
+from vision.smile.logistic import logistic_arrays, standardised_logistic
 from vision.smile.views import VIEW_SIZE, prepare_view
 
 MODEL_JSON = Path(__file__).with_name("smile_model.json")
@@ -205,10 +206,7 @@ def _logistic_parts(raw: Mapping[str, Any], where: str) -> tuple[tuple[str, ...]
     unknown = [name for name in features if name not in MEASUREMENTS]
     if unknown:
         raise ValueError(f"{where}: features {unknown} are not measured by vision.smile (MEASUREMENTS)")
-    mean, scale, coef = (np.asarray(raw[key], dtype=np.float64) for key in ("mean", "scale", "coef"))
-    if any(array.shape != (len(features),) for array in (mean, scale, coef)):
-        raise ValueError(f"{where}: mean, scale and coef must each have {len(features)} values")
-    return features, mean, scale, coef
+    return (features, *logistic_arrays(raw, len(features), where))
 
 
 def _logistic(
@@ -220,8 +218,7 @@ def _logistic(
     intercept: float,
 ) -> np.ndarray:
     """sigmoid(intercept + coef · (model_inputs - mean) / scale)."""
-    x = (model_inputs(measurements, features) - mean) / scale
-    return 1.0 / (1.0 + np.exp(-(x @ coef + intercept)))
+    return standardised_logistic(model_inputs(measurements, features), mean, scale, coef, intercept)
 
 
 @dataclass(frozen=True)

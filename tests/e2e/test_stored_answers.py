@@ -1,0 +1,164 @@
+"""A booth link's answer is a stored reply (handlers.qr, kind `link`): owed before the fetch, claimed → sent →
+finished. A replica killed mid-fetch leaves the answer to another replica's sweep, which files the link (once),
+answers it in place of the dead replica's status message, and sends its video once; the same message handled again
+adds nothing. A Telegram album's answer is one too (handlers.album_answer, kind `album`)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+
+import pytest
+from sqlmodel import col, select
+from telegram import ReplyParameters
+
+from handlers.album_answer import owed_album
+from handlers.qr import LINK_ANSWER
+from handlers.replies import deliver_all_lapsed, keyed_subject
+from scheduler.replies import REDELIVER
+from storage.media_groups import GroupHeader, GroupItem, TakenGroup
+from storage.models import MediaKind, Photo, Reply, ReplyState
+from storage.replies import OwedReply, ReplyStore
+from tests.booths.fixture_server import FixtureServer
+from tests.e2e.harness import Harness, qr_photo, text_of
+from tests.e2e.test_qr_flow import SHORT
+
+LAPSES = timedelta(seconds=0.1)
+
+
+@pytest.fixture
+def booth_site(photoism_booth: FixtureServer) -> FixtureServer:
+    """The strip's booth (tests/conftest.py), under the name the harness looks for (tests/e2e/conftest.py)."""
+    return photoism_booth
+
+
+def _private(harness: Harness) -> tuple[dict, dict]:
+    user = harness.emu.create_user("Sam", language_code="en")
+    return user, harness.emu.create_chat("private", user=user)
+
+
+async def _rows(harness: Harness, chat_id: int) -> list[Photo]:
+    async with harness.services.db.session() as session:
+        return list((await session.exec(select(Photo).where(col(Photo.chat_id) == chat_id))).all())
+
+
+def _replies_to(harness: Harness, chat_id: int, message_id: int) -> list:
+    return [
+        m
+        for m in harness.bot_messages(chat_id)
+        if (m.message.get("reply_to_message") or {}).get("message_id") == message_id
+    ]
+
+
+async def _settled(harness: Harness, reply: OwedReply) -> tuple[ReplyState, int | None] | None:
+    for _ in range(100):
+        state = await harness.services.shared.replies.state(reply)
+        if state is not None and state[0] is ReplyState.finished:
+            return state
+        await asyncio.sleep(0.1)
+    return await harness.services.shared.replies.state(reply)
+
+
+async def test_a_qr_strips_answer_is_a_stored_reply(harness: Harness, booth_site: FixtureServer) -> None:
+    user, chat = _private(harness)
+    sent = await harness.emu.send_photo(chat["id"], user["id"], qr_photo(SHORT, seed=1))
+    await harness.reply(chat["id"], lambda m: "✅" in text_of(m))
+    reply = OwedReply(
+        LINK_ANSWER, keyed_subject(chat["id"], sent["message_id"], 0), chat["id"], sent["message_id"], "en"
+    )
+    state = await _settled(harness, reply)
+    (answer,) = _replies_to(harness, chat["id"], sent["message_id"])  # the status became the answer: one message
+    assert state == (ReplyState.finished, answer.message_id)
+    async with harness.services.db.session() as session:
+        row = await session.get(Reply, (LINK_ANSWER, reply.subject))
+    assert row is not None and row.status_id is not None and json.loads(row.payload)["url"] == SHORT
+    assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0
+
+
+async def _dead_replica_was_fetching(harness: Harness, chat: dict, user: dict, sent: dict) -> tuple[OwedReply, int]:
+    """What a replica killed mid-fetch leaves: the answer owed, claimed with a lease that lapses, and its first
+    status message."""
+    payload = {"url": SHORT, "known": False, "sender_id": user["id"], "sender_name": "Sam"}
+    subject = keyed_subject(chat["id"], sent["message_id"], 0)
+    reply = OwedReply(LINK_ANSWER, subject, chat["id"], sent["message_id"], "en", payload=json.dumps(payload))
+    dead = ReplyStore(harness.services.db, "dead replica", LAPSES)
+    assert await dead.open(reply)
+    status = await harness.app.bot.send_message(
+        chat["id"], "🔍 Found a QR code…", reply_parameters=ReplyParameters(sent["message_id"])
+    )
+    assert await dead.note_status(reply, status.message_id)
+    return reply, status.message_id
+
+
+async def _answered_once_in_place_of(harness: Harness, chat: dict, sent: dict, reply: OwedReply, status: int) -> None:
+    state = await harness.services.shared.replies.state(reply)
+    assert state is not None and state[0] is ReplyState.finished
+    answers = _replies_to(harness, chat["id"], sent["message_id"])
+    assert [m.message_id for m in answers] == [status] == [state[1]], "one answer: the status message made it"
+    assert "✅" in text_of(answers[0])
+    rows = await _rows(harness, chat["id"])
+    assert sorted(row.kind for row in rows) == [MediaKind.photo, MediaKind.video], "the original and video, once"
+    videos = [m for m in harness.bot_messages(chat["id"]) if m.message.get("video")]
+    assert len(videos) == 1 and videos[0].message["reply_to_message"]["message_id"] == status
+
+
+async def test_a_link_a_dead_replica_was_fetching_is_answered_once_by_the_sweep(
+    harness: Harness, booth_site: FixtureServer
+) -> None:
+    """No replica handles the message again: another replica's sweep takes the lapsed answer over and makes the dead
+    replica's status message the answer; the strip and its video are filed once, the video sent once."""
+    user, chat = _private(harness)
+    async with harness.updates_held():  # the update stays with Telegram (the emulator): only the sweep answers here
+        sent = await harness.emu.send_photo(chat["id"], user["id"], qr_photo(SHORT, seed=2))
+        await harness.services.albums.remember(  # what the dead replica's remember_update wrote
+            chat_id=chat["id"], chat_type="private", chat_title=None, user_id=user["id"], first_name="Sam"
+        )
+        reply, status = await _dead_replica_was_fetching(harness, chat, user, sent)
+        assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0, "not before it lapsed"
+        await asyncio.sleep(0.2)
+        assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 1
+        await _answered_once_in_place_of(harness, chat, sent, reply, status)
+    await asyncio.sleep(2.0)  # Telegram delivers the update once more: handled, it finds the answer sent
+    assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0
+    assert len(_replies_to(harness, chat["id"], sent["message_id"])) == 1
+    assert len(await _rows(harness, chat["id"])) == 2
+
+
+async def test_a_link_handled_again_after_its_replica_died_reuses_its_status_message(
+    harness: Harness, booth_site: FixtureServer
+) -> None:
+    """The message handled again (the webhook's takeover of a dead replica's update): the handler takes the owed
+    answer over at once and edits the dead replica's status message into it — no second status, nothing left for
+    the sweep."""
+    user, chat = _private(harness)
+    async with harness.updates_held():
+        sent = await harness.emu.send_photo(chat["id"], user["id"], qr_photo(SHORT, seed=4))
+        reply, status = await _dead_replica_was_fetching(harness, chat, user, sent)
+        await harness.handle_again(sent, 990_004)
+        await _answered_once_in_place_of(harness, chat, sent, reply, status)
+        await asyncio.sleep(0.2)
+        assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0
+
+
+async def test_an_albums_answer_a_dead_replica_owed_is_sent_once_by_another(harness: Harness) -> None:
+    """The replica that took a Telegram album (storage.media_groups) died before answering: the answer, owed with the
+    album's items in its row, is sent once by another replica's sweep."""
+    user = harness.emu.create_user("Sam", language_code="en")
+    chat = harness.emu.create_chat("group", title="Trip", user=user)
+    first = await harness.emu.send_text(chat["id"], user["id"], "(the album's first photo)")
+    second = await harness.emu.send_text(chat["id"], user["id"], "(its second photo)")
+    items = {first["message_id"]: GroupItem(saved=True), second["message_id"]: GroupItem(duplicate=True)}
+    taken = TakenGroup(chat["id"], "album-1", GroupHeader("en", "Sam", False), items)
+    reply = owed_album(taken)
+    dead = ReplyStore(harness.services.db, "dead replica", LAPSES)
+    assert await dead.open(reply)
+    assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0, "not before it lapsed"
+    await asyncio.sleep(0.2)
+    assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 1
+    (answer,) = _replies_to(harness, chat["id"], first["message_id"])
+    assert text_of(answer), "the album's summary"
+    assert await harness.services.shared.replies.state(reply) == (ReplyState.finished, answer.message_id)
+    await asyncio.sleep(0.2)
+    assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0
+    assert len(_replies_to(harness, chat["id"], first["message_id"])) == 1
