@@ -426,27 +426,29 @@ def answered(emu: BotApiEmulator, sent: Sent) -> bool:
     return any(record.message_id > sent.message_id for record in emu.bot_messages(sent.chat_id))
 
 
-async def album_rows(database_url: str) -> tuple[int, int, dict[int, int]]:
-    """(photos stored, photos analysed, photos per chat)."""
+async def _fetch(database_url: str, query: str) -> list[asyncpg.Record]:
     connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
-        rows = await connection.fetch(
-            "SELECT chat_id, count(*) AS n, count(analysed_at) AS a FROM photo WHERE kind = 'photo' GROUP BY chat_id"
-        )
+        return await connection.fetch(query)
     finally:
         await connection.close()
+
+
+async def album_rows(database_url: str) -> tuple[int, int, dict[int, int]]:
+    """(photos stored, photos analysed, photos per chat)."""
+    rows = await _fetch(
+        database_url,
+        "SELECT chat_id, count(*) AS n, count(analysed_at) AS a FROM photo WHERE kind = 'photo' GROUP BY chat_id",
+    )
     return sum(r["n"] for r in rows), sum(r["a"] for r in rows), {r["chat_id"]: r["n"] for r in rows}
 
 
 async def booth_originals(database_url: str) -> dict[str, int]:
     """Booth link → how many album photos were filed from it (each QR strip's original: once)."""
-    connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        rows = await connection.fetch(
-            "SELECT source_url, count(*) AS n FROM photo WHERE kind = 'photo' AND source = 'qr' GROUP BY source_url"
-        )
-    finally:
-        await connection.close()
+    rows = await _fetch(
+        database_url,
+        "SELECT source_url, count(*) AS n FROM photo WHERE kind = 'photo' AND source = 'qr' GROUP BY source_url",
+    )
     return {row["source_url"]: row["n"] for row in rows}
 
 
