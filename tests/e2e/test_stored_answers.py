@@ -1,7 +1,9 @@
 """A booth link's answer is a stored reply (handlers.qr, kind `link`): owed before the fetch, claimed → sent →
 finished. A replica killed mid-fetch leaves the answer to another replica's sweep, which files the link (once),
 answers it in place of the dead replica's status message, and sends its video once; the same message handled again
-adds nothing. A Telegram album's answer is one too (handlers.album_answer, kind `album`)."""
+adds nothing. A member's picture kept because its link failed is answered in that link's reply, and a strip's videos
+are stored replies of their own (kind `video`). A Telegram album's answer is one too (handlers.album_answer, kind
+`album`)."""
 
 from __future__ import annotations
 
@@ -14,15 +16,17 @@ from sqlmodel import col, select
 from telegram import ReplyParameters
 
 from handlers.album_answer import owed_album
-from handlers.qr import LINK_ANSWER
+from handlers.qr import LINK_ANSWER, VIDEO_ANSWER, open_videos, owed_videos
 from handlers.replies import deliver_all_lapsed, keyed_subject
+from pipeline.intake import LinkResult
 from scheduler.replies import REDELIVER
+from storage.albums import NewMedia
 from storage.media_groups import GroupHeader, GroupItem, TakenGroup
-from storage.models import MediaKind, Photo, Reply, ReplyState
+from storage.models import MediaKind, Photo, PhotoSource, Reply, ReplyState
 from storage.replies import OwedReply, ReplyStore
 from tests.booths.fixture_server import FixtureServer
 from tests.e2e.harness import Harness, qr_photo, text_of
-from tests.e2e.test_qr_flow import SHORT
+from tests.e2e.test_qr_flow import EXPIRED, SHORT
 
 LAPSES = timedelta(seconds=0.1)
 
@@ -162,3 +166,104 @@ async def test_an_albums_answer_a_dead_replica_owed_is_sent_once_by_another(harn
     await asyncio.sleep(0.2)
     assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0
     assert len(_replies_to(harness, chat["id"], first["message_id"])) == 1
+
+
+def _link_reply(chat: dict, sent: dict, payload: dict) -> OwedReply:
+    subject = keyed_subject(chat["id"], sent["message_id"], 0)
+    return OwedReply(LINK_ANSWER, subject, chat["id"], sent["message_id"], "en", payload=json.dumps(payload))
+
+
+async def test_a_picture_kept_because_its_link_failed_is_answered_in_the_links_stored_reply(
+    harness: Harness, booth_site: FixtureServer
+) -> None:
+    booth_site.photoism("/s/IMfkz6.", "gone", None)
+    user, chat = _private(harness)
+    sent = await harness.emu.send_photo(chat["id"], user["id"], qr_photo(EXPIRED, seed=5))
+    reply = _link_reply(chat, sent, {})
+    await harness.reply(chat["id"], lambda m: "no faces" in text_of(m))
+    state = await _settled(harness, reply)
+    (answer,) = _replies_to(harness, chat["id"], sent["message_id"])
+    assert state == (ReplyState.finished, answer.message_id), "the link's answer is sent once the picture's is made"
+    assert "instead" in text_of(answer) and "no faces" in text_of(answer)
+    (kept,) = await _rows(harness, chat["id"])
+    async with harness.services.db.session() as session:
+        row = await session.get(Reply, (LINK_ANSWER, reply.subject))
+    assert row is not None and json.loads(row.payload)["kept"] == kept.id
+
+
+async def test_a_kept_picture_a_dead_replica_owed_is_answered_once_by_the_sweep(
+    harness: Harness, booth_site: FixtureServer
+) -> None:
+    """The replica kept the member's picture in place of the failed link, said so in its status, and died before the
+    picture's analysis: the sweep answers the picture in that status message, without fetching the link again."""
+    booth_site.photoism("/s/IMfkz6.", "gone", None)
+    user, chat = _private(harness)
+    snapshot = qr_photo(EXPIRED, seed=6)
+    async with harness.updates_held():
+        sent = await harness.emu.send_photo(chat["id"], user["id"], snapshot)
+        await harness.services.albums.remember(
+            chat_id=chat["id"], chat_type="private", chat_title=None, user_id=user["id"], first_name="Sam"
+        )
+        kept = await harness.services.albums.save(
+            chat["id"], NewMedia(snapshot, "image/jpeg", 1280, 960, sender_id=user["id"], source=PhotoSource.upload)
+        )
+        said = "⚠️ Photoism: this link has expired.\nI saved the photo you sent instead."
+        payload = {"url": EXPIRED, "known": False, "sender_id": user["id"], "sender_name": "Sam"}
+        reply = _link_reply(chat, sent, {**payload, "kept": kept.photo.id, "kept_text": said})
+        dead = ReplyStore(harness.services.db, "dead replica", LAPSES)
+        assert await dead.open(reply)
+        status = await harness.app.bot.send_message(
+            chat["id"], said, reply_parameters=ReplyParameters(sent["message_id"])
+        )
+        assert await dead.note_status(reply, status.message_id)
+        fetched = booth_site.hits("qr.seobuk.kr", "/s/IMfkz6.")
+        await asyncio.sleep(0.2)
+        assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 1
+        (answer,) = _replies_to(harness, chat["id"], sent["message_id"])
+        assert answer.message_id == status.message_id, "the dead replica's status message became the answer"
+        assert text_of(answer).startswith(said) and "no faces" in text_of(answer)
+        assert await harness.services.shared.replies.state(reply) == (ReplyState.finished, status.message_id)
+        assert booth_site.hits("qr.seobuk.kr", "/s/IMfkz6.") == fetched, "the failed link is not fetched again"
+    await asyncio.sleep(2.0)  # Telegram delivers the update once more: handled, it finds the answer sent
+    assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0
+    assert len(_replies_to(harness, chat["id"], sent["message_id"])) == 1
+    assert len(await _rows(harness, chat["id"])) == 1
+
+
+@pytest.mark.parametrize("uploading", [False, True])
+async def test_a_strips_video_a_dead_replica_owed_is_sent_once_by_the_sweep(
+    harness: Harness, booth_site: FixtureServer, uploading: bool
+) -> None:
+    """The replica answered the strip and died before its video: the video, owed before the answer was marked sent,
+    is sent once by the sweep as a reply to that answer. One the replica had begun to upload is never sent again."""
+    user, chat = _private(harness)
+    async with harness.updates_held():
+        sent = await harness.emu.send_photo(chat["id"], user["id"], qr_photo(SHORT, seed=7))
+        await harness.services.albums.remember(
+            chat_id=chat["id"], chat_type="private", chat_title=None, user_id=user["id"], first_name="Sam"
+        )
+        outcome = await harness.services.intake.file_link(chat["id"], user["id"], SHORT, False)
+        payload = {"url": SHORT, "known": False, "sender_id": user["id"], "sender_name": "Sam"}
+        reply = _link_reply(chat, sent, payload)
+        dead = ReplyStore(harness.services.db, "dead replica", LAPSES)
+        assert await dead.open(reply)
+        answer = await harness.app.bot.send_message(
+            chat["id"], "✅ Saved the Photoism photo and video", reply_parameters=ReplyParameters(sent["message_id"])
+        )
+        (video,) = await open_videos(dead, owed_videos(reply, LinkResult(outcome), answer.message_id, "en"))
+        assert video[0].kind == VIDEO_ANSWER
+        assert await dead.sent(reply, answer.message_id)
+        if uploading:
+            assert await dead.sending(video[0])
+        await asyncio.sleep(0.2)
+        assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == (0 if uploading else 1)
+        videos = [m for m in harness.bot_messages(chat["id"]) if m.message.get("video")]
+        if uploading:
+            assert videos == [], "its upload's outcome is unknown: not sent a second time"
+        else:
+            assert len(videos) == 1 and videos[0].message["reply_to_message"]["message_id"] == answer.message_id
+        assert (await harness.services.shared.replies.state(video[0]) or (None,))[0] is ReplyState.finished
+        assert (await harness.services.shared.replies.state(reply) or (None,))[0] is ReplyState.finished
+    await asyncio.sleep(2.0)  # Telegram delivers the update once more: handled, it finds the answer sent
+    assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0
+    assert len([m for m in harness.bot_messages(chat["id"]) if m.message.get("video")]) == (0 if uploading else 1)
