@@ -191,43 +191,74 @@ async def test_a_picture_kept_because_its_link_failed_is_answered_in_the_links_s
     assert row is not None and json.loads(row.payload)["kept"] == kept.id
 
 
+KEPT_SAID = (
+    "⚠️ Photoism: This QR link has expired (usually 24-72 h after the shoot).\nI saved the photo you sent instead."
+)
+
+
+async def _dead_replica_kept(harness: Harness, chat: dict, user: dict, sent: dict) -> tuple[OwedReply, int]:
+    """What a replica leaves that kept the member's picture in place of the failed link, said so in its status, and
+    died before the picture's analysis: the picture stored, the link's answer owed with it, its status message."""
+    await harness.services.albums.remember(
+        chat_id=chat["id"], chat_type="private", chat_title=None, user_id=user["id"], first_name="Sam"
+    )
+    downloaded = await (await harness.app.bot.get_file(sent["photo"][-1]["file_id"])).download_as_bytearray()
+    kept = await harness.services.albums.save(
+        chat["id"],
+        NewMedia(bytes(downloaded), "image/jpeg", 1280, 960, sender_id=user["id"], source=PhotoSource.upload),
+    )
+    payload = {"url": EXPIRED, "known": False, "sender_id": user["id"], "sender_name": "Sam"}
+    reply = _link_reply(chat, sent, {**payload, "kept": kept.photo.id, "kept_text": KEPT_SAID})
+    dead = ReplyStore(harness.services.db, "dead replica", LAPSES)
+    assert await dead.open(reply)
+    status = await harness.app.bot.send_message(
+        chat["id"], KEPT_SAID, reply_parameters=ReplyParameters(sent["message_id"])
+    )
+    assert await dead.note_status(reply, status.message_id)
+    return reply, status.message_id
+
+
+async def _kept_answered_once_in(harness: Harness, chat: dict, sent: dict, reply: OwedReply, status: int) -> None:
+    (answer,) = _replies_to(harness, chat["id"], sent["message_id"])
+    assert answer.message_id == status, "the dead replica's status message became the answer"
+    assert text_of(answer).startswith(KEPT_SAID) and "no faces" in text_of(answer)
+    assert await harness.services.shared.replies.state(reply) == (ReplyState.finished, status)
+    assert len(await _rows(harness, chat["id"])) == 1
+
+
 async def test_a_kept_picture_a_dead_replica_owed_is_answered_once_by_the_sweep(
     harness: Harness, booth_site: FixtureServer
 ) -> None:
-    """The replica kept the member's picture in place of the failed link, said so in its status, and died before the
-    picture's analysis: the sweep answers the picture in that status message, without fetching the link again."""
+    """The sweep answers the kept picture in the dead replica's status message, without fetching the link again."""
     booth_site.photoism("/s/IMfkz6.", "gone", None)
     user, chat = _private(harness)
-    snapshot = qr_photo(EXPIRED, seed=6)
     async with harness.updates_held():
-        sent = await harness.emu.send_photo(chat["id"], user["id"], snapshot)
-        await harness.services.albums.remember(
-            chat_id=chat["id"], chat_type="private", chat_title=None, user_id=user["id"], first_name="Sam"
-        )
-        kept = await harness.services.albums.save(
-            chat["id"], NewMedia(snapshot, "image/jpeg", 1280, 960, sender_id=user["id"], source=PhotoSource.upload)
-        )
-        said = "⚠️ Photoism: this link has expired.\nI saved the photo you sent instead."
-        payload = {"url": EXPIRED, "known": False, "sender_id": user["id"], "sender_name": "Sam"}
-        reply = _link_reply(chat, sent, {**payload, "kept": kept.photo.id, "kept_text": said})
-        dead = ReplyStore(harness.services.db, "dead replica", LAPSES)
-        assert await dead.open(reply)
-        status = await harness.app.bot.send_message(
-            chat["id"], said, reply_parameters=ReplyParameters(sent["message_id"])
-        )
-        assert await dead.note_status(reply, status.message_id)
+        sent = await harness.emu.send_photo(chat["id"], user["id"], qr_photo(EXPIRED, seed=6))
+        reply, status = await _dead_replica_kept(harness, chat, user, sent)
         fetched = booth_site.hits("qr.seobuk.kr", "/s/IMfkz6.")
         await asyncio.sleep(0.2)
         assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 1
-        (answer,) = _replies_to(harness, chat["id"], sent["message_id"])
-        assert answer.message_id == status.message_id, "the dead replica's status message became the answer"
-        assert text_of(answer).startswith(said) and "no faces" in text_of(answer)
-        assert await harness.services.shared.replies.state(reply) == (ReplyState.finished, status.message_id)
+        await _kept_answered_once_in(harness, chat, sent, reply, status)
         assert booth_site.hits("qr.seobuk.kr", "/s/IMfkz6.") == fetched, "the failed link is not fetched again"
     await asyncio.sleep(2.0)  # Telegram delivers the update once more: handled, it finds the answer sent
     assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0
-    assert len(_replies_to(harness, chat["id"], sent["message_id"])) == 1
-    assert len(await _rows(harness, chat["id"])) == 1
+    await _kept_answered_once_in(harness, chat, sent, reply, status)
+
+
+async def test_a_kept_picture_handled_again_after_its_replica_died_is_answered_once(
+    harness: Harness, booth_site: FixtureServer
+) -> None:
+    """The message handled again takes the link's answer over and answers the picture its first handler kept (now
+    found already stored) in that handler's status message; nothing is left for the sweep."""
+    booth_site.photoism("/s/IMfkz6.", "gone", None)
+    user, chat = _private(harness)
+    async with harness.updates_held():
+        sent = await harness.emu.send_photo(chat["id"], user["id"], qr_photo(EXPIRED, seed=8))
+        reply, status = await _dead_replica_kept(harness, chat, user, sent)
+        await harness.handle_again(sent, 990_008)
+        await _kept_answered_once_in(harness, chat, sent, reply, status)
+        await asyncio.sleep(0.2)
+        assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0
 
 
 @pytest.mark.parametrize("uploading", [False, True])
