@@ -71,6 +71,8 @@ class ChatReport:
         self.kept_answered = False  # the kept picture was answered as its last link's answer (link_done)
         self._kept: dict[int, SavedUpload] = {}  # the member's picture, kept in place of a failed link (link_filed)
         self._kept_before: dict[int, int] = {}  # ... as this message's first handler kept it (a taken-over answer)
+        self._stopped: int | None = None  # the link a rate limit stopped at (link_rate_limited)
+        self._kept_reply: OwedReply | None = None  # the picture kept after that, owed by this process (upload_kept)
 
     def _status(self, index: int) -> StatusMessage:
         if index not in self._statuses:
@@ -136,6 +138,7 @@ class ChatReport:
             await self.context.services.shared.replies.note_status(owed, status.message.message_id)
 
     async def link_rate_limited(self, index: int, seconds: int) -> None:
+        self._stopped = index
         await self._status(index).show(t(self.language, "qr.rate_limited", seconds=seconds))
 
     async def link_filed(self, index: int, outcome: BoothOutcome, kept: SavedUpload | None) -> None:
@@ -181,7 +184,21 @@ class ChatReport:
             await store.finish(owed)
 
     async def upload_kept(self, kept: SavedUpload) -> None:
-        await self._latest.add_line(kept_text(kept, self.language))
+        """The picture kept after a rate limit stopped the links: its answer is owed (as the stopped link's, in the
+        rate limit's status message) before the status says it was kept; this message handled again leaves it to
+        the sweep."""
+        text = joined(self._latest.text, kept_text(kept, self.language))
+        if not self.quiet and kept.created and self._stopped is not None and self._latest.message is not None:
+            chat_id, message_id = self.message.chat_id, self.message.message_id
+            payload = json.dumps({"kept": kept.photo_id, "kept_text": text})
+            subject = keyed_subject(chat_id, message_id, self._stopped)
+            reply = OwedReply(LINK_ANSWER, subject, chat_id, message_id, self.language, payload=payload)
+            store = self.context.services.shared.replies
+            if await store.open(reply):
+                await store.note_status(reply, self._latest.message.message_id)
+                self._kept_reply = reply
+                await self._holding.enter_async_context(store.holding(reply))
+        await self._latest.show(text)
 
     async def photo_stored(self, upload: SavedUpload) -> None:
         """A picture without links, stored just now and answered on its own: its answer is owed from here on
@@ -203,8 +220,15 @@ class ChatReport:
     async def finish_upload(self, analysis: FiledAnalysis | None) -> None:
         """The member's own picture, kept because its links failed or were rate limited: answered in the status that
         said so (unless the last link's answer was the kept picture's already)."""
-        if not self.kept_answered:
-            await answer_photo(self.context, self._latest, analysis, self.language)
+        if self.kept_answered:
+            return
+        owed, store = self._kept_reply, self.context.services.shared.replies
+        if owed is not None and not await store.renew(owed):
+            return  # lapsed while the analysis ran, and taken over: the answer is another replica's now
+        answer = await answer_photo(self.context, self._latest, analysis, self.language)
+        if owed is not None and answer is not None:
+            await store.sent(owed, answer.message_id)
+            await store.finish(owed)
 
     @asynccontextmanager
     async def analysing(self, chat_id: int) -> AsyncIterator[None]:

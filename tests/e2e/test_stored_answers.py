@@ -19,6 +19,7 @@ from handlers.album_answer import owed_album
 from handlers.qr import LINK_ANSWER, VIDEO_ANSWER, open_videos, owed_videos
 from handlers.replies import deliver_all_lapsed, keyed_subject
 from pipeline.intake import LinkResult
+from pipeline.rate_limits import WindowLimit
 from scheduler.replies import REDELIVER
 from storage.albums import NewMedia
 from storage.media_groups import GroupHeader, GroupItem, TakenGroup
@@ -196,7 +197,9 @@ KEPT_SAID = (
 )
 
 
-async def _dead_replica_kept(harness: Harness, chat: dict, user: dict, sent: dict) -> tuple[OwedReply, int]:
+async def _dead_replica_kept(
+    harness: Harness, chat: dict, user: dict, sent: dict, rate_limited: bool = False
+) -> tuple[OwedReply, int]:
     """What a replica leaves that kept the member's picture in place of the failed link, said so in its status, and
     died before the picture's analysis: the picture stored, the link's answer owed with it, its status message."""
     await harness.services.albums.remember(
@@ -207,7 +210,7 @@ async def _dead_replica_kept(harness: Harness, chat: dict, user: dict, sent: dic
         chat["id"],
         NewMedia(bytes(downloaded), "image/jpeg", 1280, 960, sender_id=user["id"], source=PhotoSource.upload),
     )
-    payload = {"url": EXPIRED, "known": False, "sender_id": user["id"], "sender_name": "Sam"}
+    payload = {} if rate_limited else {"url": EXPIRED, "known": False, "sender_id": user["id"], "sender_name": "Sam"}
     reply = _link_reply(chat, sent, {**payload, "kept": kept.photo.id, "kept_text": KEPT_SAID})
     dead = ReplyStore(harness.services.db, "dead replica", LAPSES)
     assert await dead.open(reply)
@@ -226,15 +229,36 @@ async def _kept_answered_once_in(harness: Harness, chat: dict, sent: dict, reply
     assert len(await _rows(harness, chat["id"])) == 1
 
 
-async def test_a_kept_picture_a_dead_replica_owed_is_answered_once_by_the_sweep(
+async def test_a_picture_kept_after_a_rate_limit_stopped_its_links_is_a_stored_reply(
     harness: Harness, booth_site: FixtureServer
 ) -> None:
-    """The sweep answers the kept picture in the dead replica's status message, without fetching the link again."""
+    user, chat = _private(harness)
+    harness.services.intake.rate_limit = limit = WindowLimit(1, 60)
+    assert await limit.wait_seconds(("chat", chat["id"])) == 0  # the chat's one booth link a minute, used up
+    sent = await harness.emu.send_photo(chat["id"], user["id"], qr_photo(SHORT, seed=9))
+    await harness.reply(chat["id"], lambda m: "no faces" in text_of(m))
+    reply = _link_reply(chat, sent, {})
+    state = await _settled(harness, reply)
+    (answer,) = _replies_to(harness, chat["id"], sent["message_id"])
+    assert "try again" in text_of(answer) and "instead" in text_of(answer) and "no faces" in text_of(answer)
+    assert state == (ReplyState.finished, answer.message_id)
+    (kept,) = await _rows(harness, chat["id"])
+    async with harness.services.db.session() as session:
+        row = await session.get(Reply, (LINK_ANSWER, reply.subject))
+    assert row is not None and json.loads(row.payload)["kept"] == kept.id and row.status_id == answer.message_id
+
+
+@pytest.mark.parametrize("rate_limited", [False, True])
+async def test_a_kept_picture_a_dead_replica_owed_is_answered_once_by_the_sweep(
+    harness: Harness, booth_site: FixtureServer, rate_limited: bool
+) -> None:
+    """The sweep answers the kept picture in the dead replica's status message (its failed link's, or the rate
+    limit's that stopped the links), without fetching the link again."""
     booth_site.photoism("/s/IMfkz6.", "gone", None)
     user, chat = _private(harness)
     async with harness.updates_held():
         sent = await harness.emu.send_photo(chat["id"], user["id"], qr_photo(EXPIRED, seed=6))
-        reply, status = await _dead_replica_kept(harness, chat, user, sent)
+        reply, status = await _dead_replica_kept(harness, chat, user, sent, rate_limited)
         fetched = booth_site.hits("qr.seobuk.kr", "/s/IMfkz6.")
         await asyncio.sleep(0.2)
         assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 1
