@@ -10,7 +10,8 @@ answered, editing or deleting the dead replica's status message rather than addi
 again (its replica died; handlers.updates' takeover) finds the answer owed and leaves the link to it.
 
 When every link failed and the member's own picture was kept instead, the last link's answer is the kept picture's
-(its id and the status text noted in the link's row before the status says so), so a taker answers it from the row.
+(its id and the status text noted in the link's row before the status says so), so a taker answers it from the row;
+a picture kept after a rate limit stopped the links is owed the same way, as the stopped link's answer.
 The strip's videos are stored replies of their own (kind `video`, keyed by the video), owed before the strip's answer
 is marked sent and each marked sent just before its upload: a replica that dies between the answer and a video
 leaves that video to the sweep; one that dies inside a video's upload loses that video, never doubles it.
