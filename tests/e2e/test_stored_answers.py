@@ -120,6 +120,7 @@ async def test_a_link_a_dead_replica_was_fetching_is_answered_once_by_the_sweep(
             chat_id=chat["id"], chat_type="private", chat_title=None, user_id=user["id"], first_name="Sam"
         )
         reply, status = await _dead_replica_was_fetching(harness, chat, user, sent)
+        assert await ReplyStore(harness.services.db, "dead replica", LAPSES).renew(reply)  # its lease from just now
         assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0, "not before it lapsed"
         await asyncio.sleep(0.2)
         assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 1
