@@ -8,6 +8,13 @@ that lapses; another replica's sweep (scheduler.replies) takes it over once and 
 (`deliver_lapsed_link`: the link filed again — a no-op when the dead replica's task already did —, analysed, and
 answered, editing or deleting the dead replica's status message rather than adding one). The same message handled
 again (its replica died; handlers.updates' takeover) finds the answer owed and leaves the link to it.
+
+When every link failed and the member's own picture was kept instead, the last link's answer is the kept picture's
+(its id and the status text noted in the link's row before the status says so), so a taker answers it from the row;
+a picture kept after a rate limit stopped the links is owed the same way, as the stopped link's answer.
+The strip's videos are stored replies of their own (kind `video`, keyed by the video), owed before the strip's answer
+is marked sent and each marked sent just before its upload: a replica that dies between the answer and a video
+leaves that video to the sweep; one that dies inside a video's upload loses that video, never doubles it.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType
@@ -35,9 +43,10 @@ from pipeline.analysis import FiledAnalysis
 from pipeline.booth_intake import BoothOutcome, Stage
 from pipeline.intake import LinkResult, SavedUpload
 from pipeline.services import Services
-from storage.replies import OwedReply
+from storage.replies import OwedReply, ReplyStore
 
 LINK_ANSWER = "link"
+VIDEO_ANSWER = "video"
 
 # Telegram takes at most 50 MB (decimal: 50,000,000 bytes) in each file a bot uploads. Booth videos are fetched
 # up to booths.fetch.VIDEO_CAP (50 MiB), so one can be kept in the album and still be too big to post here.
@@ -60,6 +69,11 @@ class ChatReport:
         self.owed: OwedReply | None = None
         # This very message was stored and owed its answer before: the update is handled again.
         self.handled_before = False
+        self.kept_answered = False  # the kept picture was answered as its last link's answer (link_done)
+        self._kept: dict[int, SavedUpload] = {}  # the member's picture, kept in place of a failed link (link_filed)
+        self._kept_before: dict[int, int] = {}  # ... as this message's first handler kept it (a taken-over answer)
+        self._stopped: int | None = None  # the link a rate limit stopped at (link_rate_limited)
+        self._kept_reply: OwedReply | None = None  # the picture kept after that, owed by this process (upload_kept)
 
     def _status(self, index: int) -> StatusMessage:
         if index not in self._statuses:
@@ -94,7 +108,10 @@ class ChatReport:
             if taken is None:
                 self.handled_before = True
                 return None
-            reply, known = taken, bool(json.loads(taken.payload).get("known"))  # as its first handler found it
+            first = json.loads(taken.payload)
+            reply, known = taken, bool(first.get("known"))  # as its first handler found it
+            if first.get("kept") is not None:
+                self._kept_before[index] = int(first["kept"])
             if taken.status_id is not None:
                 self._statuses[index] = self._latest = StatusMessage(self.message, shown=taken.status_id)
         self._links[index] = reply
@@ -122,6 +139,7 @@ class ChatReport:
             await self.context.services.shared.replies.note_status(owed, status.message.message_id)
 
     async def link_rate_limited(self, index: int, seconds: int) -> None:
+        self._stopped = index
         await self._status(index).show(t(self.language, "qr.rate_limited", seconds=seconds))
 
     async def link_filed(self, index: int, outcome: BoothOutcome, kept: SavedUpload | None) -> None:
@@ -129,7 +147,15 @@ class ChatReport:
             return
         text = final_text(outcome, self.language)
         if kept is not None:  # one final edit that says both what failed and what was kept, not two in a row
+            if self._kept_before.get(index) == kept.photo_id:  # stored by this message's first handler, not before
+                kept = SavedUpload(kept.photo_id, created=True)
             text = f"{text}\n{kept_text(kept, self.language)}"
+            self._kept[index] = kept
+            owed = self._links.get(index)
+            if owed is not None and kept.created:  # its answer is this link's now: a taker answers it from the row
+                noted = {**json.loads(owed.payload), "kept": kept.photo_id, "kept_text": text}
+                owed = self._links[index] = replace(owed, payload=json.dumps(noted))
+                await self.context.services.shared.replies.note_payload(owed, owed.payload)
         await self._show(index, text)
 
     async def link_done(self, index: int, link: LinkResult) -> None:
@@ -141,19 +167,39 @@ class ChatReport:
             return  # lapsed while the work ran, and taken over: the answer is another replica's now
         status = self._status(index)
         answer = status.message
+        kept = self._kept.get(index)
         if link.analysis is not None or (link.outcome.created and link.outcome.ok):
             answer = await answer_photo(self.context, status, link.analysis, self.language)
+        elif kept is not None and kept.created:
+            answer = await answer_photo(self.context, status, link.kept_analysis, self.language)
+            self.kept_answered = True
+        videos = owed_videos(self.message, link, answer.message_id if answer else None, self.language)
+        held = await open_videos(store, videos)  # owed before the answer is sent: a death after it leaves them owed
         if owed is not None:
             if answer is not None:
                 await store.sent(owed, answer.message_id)
             else:  # nothing was shown (cannot happen outside a quiet chat): nothing for a taker to send either
                 await store.give_up(owed)
-        await send_videos(self.context.bot, self.message, link, answer.message_id if answer else None, self.language)
+        await send_videos(self.context.bot, store, held)
         if owed is not None:
             await store.finish(owed)
 
     async def upload_kept(self, kept: SavedUpload) -> None:
-        await self._latest.add_line(kept_text(kept, self.language))
+        """The picture kept after a rate limit stopped the links: its answer is owed (as the stopped link's, in the
+        rate limit's status message) before the status says it was kept; this message handled again leaves it to
+        the sweep."""
+        text = joined(self._latest.text, kept_text(kept, self.language))
+        if not self.quiet and kept.created and self._stopped is not None and self._latest.message is not None:
+            chat_id, message_id = self.message.chat_id, self.message.message_id
+            payload = json.dumps({"kept": kept.photo_id, "kept_text": text})
+            subject = keyed_subject(chat_id, message_id, self._stopped)
+            reply = OwedReply(LINK_ANSWER, subject, chat_id, message_id, self.language, payload=payload)
+            store = self.context.services.shared.replies
+            if await store.open(reply):
+                await store.note_status(reply, self._latest.message.message_id)
+                self._kept_reply = reply
+                await self._holding.enter_async_context(store.holding(reply))
+        await self._latest.show(text)
 
     async def photo_stored(self, upload: SavedUpload) -> None:
         """A picture without links, stored just now and answered on its own: its answer is owed from here on
@@ -173,8 +219,17 @@ class ChatReport:
         self.owed = await owe_photo_answer(services, chat_id, upload.photo_id, message_id, self.language, header)
 
     async def finish_upload(self, analysis: FiledAnalysis | None) -> None:
-        """The member's own picture, kept because its links failed: answered in the status that said so."""
-        await answer_photo(self.context, self._latest, analysis, self.language)
+        """The member's own picture, kept because its links failed or were rate limited: answered in the status that
+        said so (unless the last link's answer was the kept picture's already)."""
+        if self.kept_answered:
+            return
+        owed, store = self._kept_reply, self.context.services.shared.replies
+        if owed is not None and not await store.renew(owed):
+            return  # lapsed while the analysis ran, and taken over: the answer is another replica's now
+        answer = await answer_photo(self.context, self._latest, analysis, self.language)
+        if owed is not None and answer is not None:
+            await store.sent(owed, answer.message_id)
+            await store.finish(owed)
 
     @asynccontextmanager
     async def analysing(self, chat_id: int) -> AsyncIterator[None]:
@@ -185,10 +240,11 @@ class ChatReport:
             yield
 
 
-async def send_videos(
-    bot: Bot, member_message: Message | OwedReply, link: LinkResult, answer_id: int | None, language: str
-) -> None:
-    """Each new video of a link as a reply to its strip's answer, its caption naming the strip."""
+def owed_videos(
+    member_message: Message | OwedReply, link: LinkResult, answer_id: int | None, language: str
+) -> list[tuple[OwedReply, bytes]]:
+    """Each new video of a link as a stored reply (kind `video`, keyed by the video) to its strip's answer, its
+    caption naming the strip, with its bytes."""
     if isinstance(member_message, Message):
         chat_id, message_id = member_message.chat_id, member_message.message_id
         sender = member_message.from_user.first_name if member_message.from_user else ""
@@ -196,43 +252,86 @@ async def send_videos(
         chat_id, message_id = member_message.chat_id, member_message.reply_to
         sender = str(json.loads(member_message.payload).get("sender_name") or "")
     outcome = link.outcome
-    brand = outcome.brand.id
-    reply = ReplyParameters(answer_id or message_id, allow_sending_without_reply=True)
+    caption = video_caption(sender, outcome.brand.id, link.analysis, language)
+    owed = []
     for saved, data in outcome.videos:
-        if not saved.created:
+        if not saved.created or saved.photo.id is None:
             continue
-        if len(data) > TELEGRAM_UPLOAD_LIMIT:
-            await bot.send_message(
-                chat_id,
-                video_too_big_text(brand, len(data), outcome.url, language),
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-                reply_parameters=reply,
-            )
-            continue
-        await bot.send_chat_action(chat_id, ChatAction.UPLOAD_VIDEO)
-        await bot.send_video(
-            chat_id,
-            data,
-            caption=video_caption(sender, brand, link.analysis, language),
-            supports_streaming=True,
-            reply_parameters=reply,
+        payload = {"answer_id": answer_id, "url": outcome.url, "brand": outcome.brand.id}
+        reply = OwedReply(VIDEO_ANSWER, saved.photo.id, chat_id, message_id, language, caption, json.dumps(payload))
+        owed.append((reply, data))
+    return owed
+
+
+async def open_videos(store: ReplyStore, videos: list[tuple[OwedReply, bytes]]) -> list[tuple[OwedReply, bytes]]:
+    """The videos owed from here on by this process; one owed already (by a replica that died after owing it) is
+    left to the sweep."""
+    return [(reply, data) for reply, data in videos if await store.open(reply)]
+
+
+async def send_videos(bot: Bot, store: ReplyStore, videos: list[tuple[OwedReply, bytes]]) -> None:
+    """Each owed video as a reply to its strip's answer (one too big for Telegram explained instead), in order;
+    the ones still waiting keep their claims while an earlier one uploads."""
+    async with contextlib.AsyncExitStack() as holding:
+        for reply, _ in videos:
+            await holding.enter_async_context(store.holding(reply))
+        for reply, data in videos:
+            await send_video(bot, store, reply, data)
+
+
+async def send_video(bot: Bot, store: ReplyStore, reply: OwedReply, data: bytes) -> int | None:
+    """One video this process holds, marked sent before its upload (never uploaded twice); None when it is not
+    this process's any more."""
+    if not await store.sending(reply):
+        return None
+    owed = json.loads(reply.payload)
+    answering = ReplyParameters(owed.get("answer_id") or reply.reply_to, allow_sending_without_reply=True)
+    if len(data) > TELEGRAM_UPLOAD_LIMIT:
+        message = await bot.send_message(
+            reply.chat_id,
+            video_too_big_text(owed["brand"], len(data), owed["url"], reply.language),
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            reply_parameters=answering,
         )
+    else:
+        await bot.send_chat_action(reply.chat_id, ChatAction.UPLOAD_VIDEO)
+        message = await bot.send_video(
+            reply.chat_id, data, caption=reply.header, supports_streaming=True, reply_parameters=answering
+        )
+    await store.finish(reply)
+    return message.message_id
+
+
+async def deliver_lapsed_video(bot: Bot, svc: Services, reply: OwedReply) -> int | None:
+    """A strip's video whose replica died after owing it (before its upload began), sent by this one."""
+    video = await svc.albums.get(reply.subject)
+    if video is None:  # erased meanwhile (/forget)
+        await svc.shared.replies.give_up(reply)
+        return None
+    return await send_video(bot, svc.shared.replies, reply, await svc.albums.load(video))
 
 
 async def deliver_lapsed_link(bot: Bot, svc: Services, reply: OwedReply) -> int | None:
     """A link's answer whose replica died, taken over by this one: the link filed (again: a no-op for what the dead
-    replica's task filed), its photo analysed, the answer sent in place of the dead replica's status message."""
+    replica's task filed), its photo analysed, the answer sent in place of the dead replica's status message. When
+    the dead replica had kept the member's picture in place of the failed link, that picture's analysis is the
+    answer (the link is not fetched again)."""
     store = svc.shared.replies
     owed = json.loads(reply.payload)
+    language = reply.language
     async with store.holding(reply):
-        outcome = await svc.intake.file_link(reply.chat_id, owed.get("sender_id"), owed["url"], bool(owed["known"]))
-        photo_id = outcome.photo.id if outcome.created and outcome.photo is not None else None
-        filed = await svc.analyser.analyse_and_file(photo_id) if photo_id is not None else None
+        if owed.get("kept") is not None:
+            outcome, text = None, str(owed["kept_text"])
+            filed = await svc.analyser.analyse_and_file(int(owed["kept"]))
+        else:
+            outcome = await svc.intake.file_link(reply.chat_id, owed.get("sender_id"), owed["url"], bool(owed["known"]))
+            photo_id = outcome.photo.id if outcome.created and outcome.photo is not None else None
+            filed = await svc.analyser.analyse_and_file(photo_id) if photo_id is not None else None
+            text = final_text(outcome, language)
         picture = await picture_of(svc, filed) if filed is not None and filed.faces else None
     if not await store.renew(reply):
         return None
-    language, text = reply.language, final_text(outcome, reply.language)
-    if outcome.created and outcome.ok:
+    if outcome is None or (outcome.created and outcome.ok):
         text = joined(text, outcome_line(filed, language)) if picture is None or filed is None else text
     answering = ReplyParameters(reply.reply_to, allow_sending_without_reply=True)
     try:
@@ -249,8 +348,10 @@ async def deliver_lapsed_link(bot: Bot, svc: Services, reply: OwedReply) -> int 
     except (BadRequest, Forbidden):
         await store.give_up(reply)
         raise
+    videos = [] if outcome is None else owed_videos(reply, LinkResult(outcome, filed), answer, language)
+    held = await open_videos(store, videos)  # owed before the answer is marked sent, as in ChatReport.link_done
     await store.sent(reply, answer)
-    await send_videos(bot, reply, LinkResult(outcome, filed), answer, language)
+    await send_videos(bot, store, held)
     await store.finish(reply)
     return answer
 

@@ -55,6 +55,8 @@ class SavedUpload:
 class LinkResult:
     outcome: BoothOutcome
     analysis: FiledAnalysis | None = None  # the booth photo's faces, when it was filed just now
+    kept: SavedUpload | None = None  # the member's own picture, kept because this last link failed like the others
+    kept_analysis: FiledAnalysis | None = None  # its faces: the link's answer is the kept picture's
 
 
 @dataclass
@@ -91,7 +93,8 @@ class IntakeReport(Protocol):
         the links worked."""
 
     async def link_done(self, index: int, link: LinkResult) -> None:
-        """The link's work is over: its booth photo analysed when it was filed just now (`link.analysis`)."""
+        """The link's work is over: its booth photo analysed when it was filed just now (`link.analysis`), or the
+        member's picture kept in its place (`link.kept`, `link.kept_analysis`)."""
 
     async def upload_kept(self, kept: SavedUpload) -> None:
         """The member's picture was stored after the links stopped early (rate limit) with nothing filed."""
@@ -175,9 +178,11 @@ class Intake:
         result = await self._take_links(incoming.chat_id, incoming.sender_id, urls, report, keep_upload)
         if kept:
             result.upload = kept[0]
-            # analysed even when it was stored before: by this message's first handler, which died before its
-            # analysis (analyse_and_file reads a stored analysis back)
-            result.analysis = await self.analyse(incoming.chat_id, kept[0].photo_id, report)
+            answered = next((link for link in result.links if link.kept is not None), None)
+            if answered is not None:
+                result.analysis = answered.kept_analysis
+            else:  # kept after a rate limit stopped the links
+                result.analysis = await self.analyse(incoming.chat_id, kept[0].photo_id, report)
         elif result.links_owed_before:  # the first handler answered the links; it may have kept the picture too
             stored = await self.albums.find_content(incoming.chat_id, incoming.data)
             if stored is not None and stored.id is not None and stored.analysed_at is None:
@@ -232,6 +237,10 @@ class Intake:
             await report.link_filed(index, outcome, kept)
             if outcome.created and outcome.photo is not None and outcome.photo.id is not None:
                 link.analysis = await self.analyse(chat_id, outcome.photo.id, report)
+            if kept is not None:
+                # analysed even when it was stored before: by this message's first handler, which died before its
+                # analysis (analyse_and_file reads a stored analysis back)
+                link.kept, link.kept_analysis = kept, await self.analyse(chat_id, kept.photo_id, report)
             await report.link_done(index, link)
         nothing_filed = not any(item.outcome.ok for item in result.links)
         if keep_upload is not None and not result.links_owed_before and nothing_filed:

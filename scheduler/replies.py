@@ -12,7 +12,7 @@ from telegram.ext import Application
 
 from handlers.album_answer import ALBUM_ANSWER, deliver_lapsed_album
 from handlers.context import BotData, ChatContext
-from handlers.qr import LINK_ANSWER, deliver_lapsed_link
+from handlers.qr import LINK_ANSWER, VIDEO_ANSWER, deliver_lapsed_link, deliver_lapsed_video
 from handlers.replies import PHOTO_ANSWER, Redeliver, deliver_all_lapsed, deliver_lapsed
 from pipeline.services import Services
 from scheduler.jobs import run_every, with_services
@@ -22,6 +22,7 @@ JOB_NAME = "replies:lapsed"
 REDELIVER: dict[str, Redeliver] = {
     PHOTO_ANSWER: deliver_lapsed,
     LINK_ANSWER: deliver_lapsed_link,
+    VIDEO_ANSWER: deliver_lapsed_video,
     ALBUM_ANSWER: deliver_lapsed_album,
 }
 

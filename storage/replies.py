@@ -99,6 +99,16 @@ class ReplyStore:
         """The status message this process shows while it works on the reply (whoever takes it over finds it)."""
         return await self._move(reply, ReplyState.claimed, status_id=message_id)
 
+    async def note_payload(self, reply: OwedReply, payload: str) -> bool:
+        """What this process learnt the reply is made from while it worked (whoever takes it over finds it)."""
+        return await self._move(reply, ReplyState.claimed, payload=payload)
+
+    async def sending(self, reply: OwedReply) -> bool:
+        """Mark a reply sent before its send, for one whose second copy is worse than its loss (a booth video): a
+        process dying inside the send leaves it sent, so it is never sent again. False when this process no longer
+        holds it."""
+        return await self._move(reply, ReplyState.sent)
+
     async def sent(self, reply: OwedReply, message_id: int) -> bool:
         return await self._move(reply, ReplyState.sent, message_id=message_id)
 

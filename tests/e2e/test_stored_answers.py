@@ -1,7 +1,9 @@
 """A booth link's answer is a stored reply (handlers.qr, kind `link`): owed before the fetch, claimed → sent →
 finished. A replica killed mid-fetch leaves the answer to another replica's sweep, which files the link (once),
 answers it in place of the dead replica's status message, and sends its video once; the same message handled again
-adds nothing. A Telegram album's answer is one too (handlers.album_answer, kind `album`)."""
+adds nothing. A member's picture kept because its link failed is answered in that link's reply, and a strip's videos
+are stored replies of their own (kind `video`). A Telegram album's answer is one too (handlers.album_answer, kind
+`album`)."""
 
 from __future__ import annotations
 
@@ -14,15 +16,18 @@ from sqlmodel import col, select
 from telegram import ReplyParameters
 
 from handlers.album_answer import owed_album
-from handlers.qr import LINK_ANSWER
+from handlers.qr import LINK_ANSWER, VIDEO_ANSWER, open_videos, owed_videos
 from handlers.replies import deliver_all_lapsed, keyed_subject
+from pipeline.intake import LinkResult
+from pipeline.rate_limits import WindowLimit
 from scheduler.replies import REDELIVER
+from storage.albums import NewMedia
 from storage.media_groups import GroupHeader, GroupItem, TakenGroup
-from storage.models import MediaKind, Photo, Reply, ReplyState
+from storage.models import MediaKind, Photo, PhotoSource, Reply, ReplyState
 from storage.replies import OwedReply, ReplyStore
 from tests.booths.fixture_server import FixtureServer
 from tests.e2e.harness import Harness, qr_photo, text_of
-from tests.e2e.test_qr_flow import SHORT
+from tests.e2e.test_qr_flow import EXPIRED, SHORT
 
 LAPSES = timedelta(seconds=0.1)
 
@@ -115,6 +120,7 @@ async def test_a_link_a_dead_replica_was_fetching_is_answered_once_by_the_sweep(
             chat_id=chat["id"], chat_type="private", chat_title=None, user_id=user["id"], first_name="Sam"
         )
         reply, status = await _dead_replica_was_fetching(harness, chat, user, sent)
+        assert await ReplyStore(harness.services.db, "dead replica", LAPSES).renew(reply)  # its lease from just now
         assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0, "not before it lapsed"
         await asyncio.sleep(0.2)
         assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 1
@@ -162,3 +168,158 @@ async def test_an_albums_answer_a_dead_replica_owed_is_sent_once_by_another(harn
     await asyncio.sleep(0.2)
     assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0
     assert len(_replies_to(harness, chat["id"], first["message_id"])) == 1
+
+
+def _link_reply(chat: dict, sent: dict, payload: dict) -> OwedReply:
+    subject = keyed_subject(chat["id"], sent["message_id"], 0)
+    return OwedReply(LINK_ANSWER, subject, chat["id"], sent["message_id"], "en", payload=json.dumps(payload))
+
+
+async def test_a_picture_kept_because_its_link_failed_is_answered_in_the_links_stored_reply(
+    harness: Harness, booth_site: FixtureServer
+) -> None:
+    booth_site.photoism("/s/IMfkz6.", "gone", None)
+    user, chat = _private(harness)
+    sent = await harness.emu.send_photo(chat["id"], user["id"], qr_photo(EXPIRED, seed=5))
+    reply = _link_reply(chat, sent, {})
+    await harness.reply(chat["id"], lambda m: "no faces" in text_of(m))
+    state = await _settled(harness, reply)
+    (answer,) = _replies_to(harness, chat["id"], sent["message_id"])
+    assert state == (ReplyState.finished, answer.message_id), "the link's answer is sent once the picture's is made"
+    assert "instead" in text_of(answer) and "no faces" in text_of(answer)
+    (kept,) = await _rows(harness, chat["id"])
+    async with harness.services.db.session() as session:
+        row = await session.get(Reply, (LINK_ANSWER, reply.subject))
+    assert row is not None and json.loads(row.payload)["kept"] == kept.id
+
+
+KEPT_SAID = (
+    "⚠️ Photoism: This QR link has expired (usually 24-72 h after the shoot).\nI saved the photo you sent instead."
+)
+
+
+async def _dead_replica_kept(
+    harness: Harness, chat: dict, user: dict, sent: dict, rate_limited: bool = False
+) -> tuple[OwedReply, int]:
+    """What a replica leaves that kept the member's picture in place of the failed link, said so in its status, and
+    died before the picture's analysis: the picture stored, the link's answer owed with it, its status message."""
+    await harness.services.albums.remember(
+        chat_id=chat["id"], chat_type="private", chat_title=None, user_id=user["id"], first_name="Sam"
+    )
+    downloaded = await (await harness.app.bot.get_file(sent["photo"][-1]["file_id"])).download_as_bytearray()
+    kept = await harness.services.albums.save(
+        chat["id"],
+        NewMedia(bytes(downloaded), "image/jpeg", 1280, 960, sender_id=user["id"], source=PhotoSource.upload),
+    )
+    payload = {} if rate_limited else {"url": EXPIRED, "known": False, "sender_id": user["id"], "sender_name": "Sam"}
+    reply = _link_reply(chat, sent, {**payload, "kept": kept.photo.id, "kept_text": KEPT_SAID})
+    dead = ReplyStore(harness.services.db, "dead replica", LAPSES)
+    assert await dead.open(reply)
+    status = await harness.app.bot.send_message(
+        chat["id"], KEPT_SAID, reply_parameters=ReplyParameters(sent["message_id"])
+    )
+    assert await dead.note_status(reply, status.message_id)
+    return reply, status.message_id
+
+
+async def _kept_answered_once_in(harness: Harness, chat: dict, sent: dict, reply: OwedReply, status: int) -> None:
+    (answer,) = _replies_to(harness, chat["id"], sent["message_id"])
+    assert answer.message_id == status, "the dead replica's status message became the answer"
+    assert text_of(answer).startswith(KEPT_SAID) and "no faces" in text_of(answer)
+    assert await harness.services.shared.replies.state(reply) == (ReplyState.finished, status)
+    assert len(await _rows(harness, chat["id"])) == 1
+
+
+async def test_a_picture_kept_after_a_rate_limit_stopped_its_links_is_a_stored_reply(
+    harness: Harness, booth_site: FixtureServer
+) -> None:
+    user, chat = _private(harness)
+    harness.services.intake.rate_limit = limit = WindowLimit(1, 60)
+    assert await limit.wait_seconds(("chat", chat["id"])) == 0  # the chat's one booth link a minute, used up
+    sent = await harness.emu.send_photo(chat["id"], user["id"], qr_photo(SHORT, seed=9))
+    await harness.reply(chat["id"], lambda m: "no faces" in text_of(m))
+    reply = _link_reply(chat, sent, {})
+    state = await _settled(harness, reply)
+    (answer,) = _replies_to(harness, chat["id"], sent["message_id"])
+    assert "try again" in text_of(answer) and "instead" in text_of(answer) and "no faces" in text_of(answer)
+    assert state == (ReplyState.finished, answer.message_id)
+    (kept,) = await _rows(harness, chat["id"])
+    async with harness.services.db.session() as session:
+        row = await session.get(Reply, (LINK_ANSWER, reply.subject))
+    assert row is not None and json.loads(row.payload)["kept"] == kept.id and row.status_id == answer.message_id
+
+
+@pytest.mark.parametrize("rate_limited", [False, True])
+async def test_a_kept_picture_a_dead_replica_owed_is_answered_once_by_the_sweep(
+    harness: Harness, booth_site: FixtureServer, rate_limited: bool
+) -> None:
+    """The sweep answers the kept picture in the dead replica's status message (its failed link's, or the rate
+    limit's that stopped the links), without fetching the link again."""
+    booth_site.photoism("/s/IMfkz6.", "gone", None)
+    user, chat = _private(harness)
+    async with harness.updates_held():
+        sent = await harness.emu.send_photo(chat["id"], user["id"], qr_photo(EXPIRED, seed=6))
+        reply, status = await _dead_replica_kept(harness, chat, user, sent, rate_limited)
+        fetched = booth_site.hits("qr.seobuk.kr", "/s/IMfkz6.")
+        await asyncio.sleep(0.2)
+        assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 1
+        await _kept_answered_once_in(harness, chat, sent, reply, status)
+        assert booth_site.hits("qr.seobuk.kr", "/s/IMfkz6.") == fetched, "the failed link is not fetched again"
+    await asyncio.sleep(2.0)  # Telegram delivers the update once more: handled, it finds the answer sent
+    assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0
+    await _kept_answered_once_in(harness, chat, sent, reply, status)
+
+
+async def test_a_kept_picture_handled_again_after_its_replica_died_is_answered_once(
+    harness: Harness, booth_site: FixtureServer
+) -> None:
+    """The message handled again takes the link's answer over and answers the picture its first handler kept (now
+    found already stored) in that handler's status message; nothing is left for the sweep."""
+    booth_site.photoism("/s/IMfkz6.", "gone", None)
+    user, chat = _private(harness)
+    async with harness.updates_held():
+        sent = await harness.emu.send_photo(chat["id"], user["id"], qr_photo(EXPIRED, seed=8))
+        reply, status = await _dead_replica_kept(harness, chat, user, sent)
+        await harness.handle_again(sent, 990_008)
+        await _kept_answered_once_in(harness, chat, sent, reply, status)
+        await asyncio.sleep(0.2)
+        assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0
+
+
+@pytest.mark.parametrize("uploading", [False, True])
+async def test_a_strips_video_a_dead_replica_owed_is_sent_once_by_the_sweep(
+    harness: Harness, booth_site: FixtureServer, uploading: bool
+) -> None:
+    """The replica answered the strip and died before its video: the video, owed before the answer was marked sent,
+    is sent once by the sweep as a reply to that answer. One the replica had begun to upload is never sent again."""
+    user, chat = _private(harness)
+    async with harness.updates_held():
+        sent = await harness.emu.send_photo(chat["id"], user["id"], qr_photo(SHORT, seed=7))
+        await harness.services.albums.remember(
+            chat_id=chat["id"], chat_type="private", chat_title=None, user_id=user["id"], first_name="Sam"
+        )
+        outcome = await harness.services.intake.file_link(chat["id"], user["id"], SHORT, False)
+        payload = {"url": SHORT, "known": False, "sender_id": user["id"], "sender_name": "Sam"}
+        reply = _link_reply(chat, sent, payload)
+        dead = ReplyStore(harness.services.db, "dead replica", LAPSES)
+        assert await dead.open(reply)
+        answer = await harness.app.bot.send_message(
+            chat["id"], "✅ Saved the Photoism photo and video", reply_parameters=ReplyParameters(sent["message_id"])
+        )
+        (video,) = await open_videos(dead, owed_videos(reply, LinkResult(outcome), answer.message_id, "en"))
+        assert video[0].kind == VIDEO_ANSWER
+        assert await dead.sent(reply, answer.message_id)
+        if uploading:
+            assert await dead.sending(video[0])
+        await asyncio.sleep(0.2)
+        assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == (0 if uploading else 1)
+        videos = [m for m in harness.bot_messages(chat["id"]) if m.message.get("video")]
+        if uploading:
+            assert videos == [], "its upload's outcome is unknown: not sent a second time"
+        else:
+            assert len(videos) == 1 and videos[0].message["reply_to_message"]["message_id"] == answer.message_id
+        assert (await harness.services.shared.replies.state(video[0]) or (None,))[0] is ReplyState.finished
+        assert (await harness.services.shared.replies.state(reply) or (None,))[0] is ReplyState.finished
+    await asyncio.sleep(2.0)  # Telegram delivers the update once more: handled, it finds the answer sent
+    assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0
+    assert len([m for m in harness.bot_messages(chat["id"]) if m.message.get("video")]) == (0 if uploading else 1)
