@@ -94,24 +94,27 @@ def _decode(image: Image.Image) -> Image.Image:
         return image
 
 
-def probe_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageInfo:
-    """Check that `data` is a whole, supported, reasonably sized image; width/height as displayed (EXIF)."""
+def _upright(data: bytes, max_pixels: int) -> tuple[Image.Image, ImageInfo]:
+    """The decoded image as displayed (EXIF), and what `probe_image` tells of it."""
     image, mime = _open(data, max_pixels)
     upright = _decode(image)
-    return ImageInfo(mime=mime, width=upright.width, height=upright.height)
+    return upright, ImageInfo(mime=mime, width=upright.width, height=upright.height)
+
+
+def probe_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageInfo:
+    """Check that `data` is a whole, supported, reasonably sized image; width/height as displayed (EXIF)."""
+    return _upright(data, max_pixels)[1]
 
 
 def load_rgb(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Decode to an upright RGB uint8 array (H, W, 3)."""
-    image, _ = _open(data, max_pixels)
-    return np.asarray(_decode(image).convert("RGB"))
+    return probe_and_load_rgb(data, max_pixels)[1]
 
 
 def probe_and_load_rgb(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[ImageInfo, np.ndarray]:
     """`probe_image` and `load_rgb` with one decode."""
-    image, mime = _open(data, max_pixels)
-    upright = _decode(image)
-    return ImageInfo(mime=mime, width=upright.width, height=upright.height), np.asarray(upright.convert("RGB"))
+    upright, info = _upright(data, max_pixels)
+    return info, np.asarray(upright.convert("RGB"))
 
 
 def jpeg_preview(data: bytes, max_side: int = 1280, quality: int = 88, max_pixels: int = DEFAULT_MAX_PIXELS) -> bytes:
