@@ -130,6 +130,12 @@ class Settings(BaseSettings):
         "bot); the shipped style if empty",
     )
     weekly_post_check_s: float = Field(default=60, description="How often due weekly posts are looked for; 0 = never")
+    weekly_post_lease_s: float = Field(
+        default=300,
+        gt=0,
+        description="A weekly post claimed by a process that died before it began sending is made by another after "
+        "this (one cut off while sending is not made again: at most once)",
+    )
     group_answers: AnswerMode = Field(
         default=AnswerMode.quiet, description="How groups' photos are answered until an admin chooses in /settings"
     )
