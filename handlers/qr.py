@@ -7,14 +7,17 @@ place in it): owed before the work starts, claimed → sent → finished. A repl
 that lapses; another replica's sweep (scheduler.replies) takes it over once and produces the answer from the row
 (`deliver_lapsed_link`: the link filed again — a no-op when the dead replica's task already did —, analysed, and
 answered, editing or deleting the dead replica's status message rather than adding one). The same message handled
-again (its replica died; handlers.updates' takeover) finds the answer owed and leaves the link to it.
+again (its replica died; handlers.updates' takeover) finds the answer owed: unless it was sent, it takes it over and
+answers it at once (in the dead replica's status message); either way it then sends the strip's videos the dead
+replica owed and had not begun to upload, rather than leaving them to the sweep.
 
 When every link failed and the member's own picture was kept instead, the last link's answer is the kept picture's
 (its id and the status text noted in the link's row before the status says so), so a taker answers it from the row;
 a picture kept after a rate limit stopped the links is owed the same way, as the stopped link's answer.
 The strip's videos are stored replies of their own (kind `video`, keyed by the video), owed before the strip's answer
 is marked sent and each marked sent just before its upload: a replica that dies between the answer and a video
-leaves that video to the sweep; one that dies inside a video's upload loses that video, never doubles it.
+leaves that video to the sweep (or to the message handled again); one that dies inside a video's upload loses that
+video, never doubles it.
 """
 
 from __future__ import annotations
@@ -74,6 +77,7 @@ class ChatReport:
         self._kept_before: dict[int, int] = {}  # ... as this message's first handler kept it (a taken-over answer)
         self._stopped: int | None = None  # the link a rate limit stopped at (link_rate_limited)
         self._kept_reply: OwedReply | None = None  # the picture kept after that, owed by this process (upload_kept)
+        self._again: dict[int, str] = {}  # the links whose answers this message's first handler owed: their URLs
 
     def _status(self, index: int) -> StatusMessage:
         if index not in self._statuses:
@@ -104,9 +108,12 @@ class ChatReport:
         if not await store.open(reply):
             # This message is handled again: its first handler is gone. Its answer, unless sent, is this process's
             # now, and its status message (when it showed one) goes on being edited rather than sent twice.
+            self._again[index] = url
             taken = await store.take_over(reply)
             if taken is None:
                 self.handled_before = True
+                await self._videos_owed_before(index)  # the answer was sent: its videos may not have been
+                await store.finish(reply)  # nor its row closed
                 return None
             first = json.loads(taken.payload)
             reply, known = taken, bool(first.get("known"))  # as its first handler found it
@@ -183,6 +190,20 @@ class ChatReport:
         await send_videos(self.context.bot, store, held)
         if owed is not None:
             await store.finish(owed)
+        await self._videos_owed_before(index)
+
+    async def _videos_owed_before(self, index: int) -> None:
+        """The strip's videos this message's first handler owed and did not send (it died), when the message is
+        handled again: taken over and sent now, not after their lease. One it had begun to upload is not owed any
+        more (marked sent before the upload): never sent twice."""
+        url = self._again.get(index)
+        if url is None:
+            return
+        svc = self.context.services
+        store = svc.shared.replies
+        for video in await store.unsent(VIDEO_ANSWER, self.message.chat_id, self.message.message_id):
+            if json.loads(video.payload).get("url") == url and (taken := await store.take_over(video)) is not None:
+                await deliver_lapsed_video(self.context.bot, svc, taken)
 
     async def upload_kept(self, kept: SavedUpload) -> None:
         """The picture kept after a rate limit stopped the links: its answer is owed (as the stopped link's, in the
@@ -210,10 +231,10 @@ class ChatReport:
         chat_id, message_id = self.message.chat_id, self.message.message_id
         if not upload.created:
             store = services.shared.replies
-            self.handled_before = await store.answering(PHOTO_ANSWER, upload.photo_id) == (chat_id, message_id)
-            if self.handled_before:  # its first handler is gone: the answer, unless sent, is this process's now
-                owed = OwedReply(PHOTO_ANSWER, upload.photo_id, chat_id, message_id, self.language)
-                self.owed = await store.take_over(owed)
+            owed = await store.find(PHOTO_ANSWER, upload.photo_id)
+            self.handled_before = owed is not None and (owed.chat_id, owed.reply_to) == (chat_id, message_id)
+            if owed is not None and self.handled_before:  # its first handler is gone: the answer, unless sent, is
+                self.owed = await store.take_over(owed)  # this process's now
             return
         header = t(self.language, "upload.saved", count=await services.albums.count(self.message.chat_id))
         self.owed = await owe_photo_answer(services, chat_id, upload.photo_id, message_id, self.language, header)

@@ -129,11 +129,27 @@ class ReplyStore:
             row = await session.get(Reply, (reply.kind, reply.subject))
             return None if row is None else (ReplyState(row.state), row.message_id)
 
-    async def answering(self, kind: str, subject: int) -> tuple[int, int] | None:
-        """(chat, message) the reply owed for `subject` answers, whatever its state; None when none is owed."""
+    async def find(self, kind: str, subject: int) -> OwedReply | None:
+        """The reply owed for `subject`, whatever its state; None when none is owed."""
         async with self.db.session() as session:
             row = await session.get(Reply, (kind, subject))
-            return None if row is None else (row.chat_id, row.reply_to)
+            return None if row is None else OwedReply.of(row)
+
+    async def unsent(self, kind: str, chat_id: int, reply_to: int) -> list[OwedReply]:
+        """The replies of `kind` to a member's message still claimed, not sent (whoever holds them), in the order
+        they were owed: for the process handling that message again (take_over)."""
+        async with self.db.session() as session:
+            rows = await session.exec(
+                select(Reply)
+                .where(
+                    col(Reply.state) == ReplyState.claimed,  # ix_reply_state_lease: only the open replies are read
+                    col(Reply.kind) == kind,
+                    col(Reply.chat_id) == chat_id,
+                    col(Reply.reply_to) == reply_to,
+                )
+                .order_by(col(Reply.created_at), col(Reply.subject))
+            )
+            return [OwedReply.of(row) for row in rows.all()]
 
     async def take_lapsed(self) -> list[OwedReply]:
         """Replies whose owner stopped renewing before sending: each now claimed by this process, and by no other.
