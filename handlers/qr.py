@@ -12,8 +12,9 @@ answers it at once (in the dead replica's status message); either way it then se
 replica owed and had not begun to upload, rather than leaving them to the sweep.
 
 When every link failed and the member's own picture was kept instead, the last link's answer is the kept picture's
-(its id and the status text noted in the link's row before the status says so), so a taker answers it from the row;
-a picture kept after a rate limit stopped the links is owed the same way, as the stopped link's answer.
+(its id and the status text noted in the link's row in the very transaction that stores it, before the status says
+so), so a taker answers it from the row; a picture kept after a rate limit stopped the links is owed the same way (its
+row opened in that transaction), as the stopped link's answer.
 The strip's videos are stored replies of their own (kind `video`, keyed by the video), owed before the strip's answer
 is marked sent and each marked sent just before its upload: a replica that dies between the answer and a video
 leaves that video to the sweep (or to the message handled again); one that dies inside a video's upload loses that
@@ -26,8 +27,8 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -46,6 +47,7 @@ from pipeline.analysis import FiledAnalysis
 from pipeline.booth_intake import BoothOutcome, Stage
 from pipeline.intake import LinkResult, SavedUpload
 from pipeline.services import Services
+from storage.albums import Along
 from storage.replies import OwedReply, ReplyStore
 
 LINK_ANSWER = "link"
@@ -149,20 +151,54 @@ class ChatReport:
         self._stopped = index
         await self._status(index).show(t(self.language, "qr.rate_limited", seconds=seconds))
 
+    def keeping(self, index: int | None, outcome: BoothOutcome | None) -> Along | None:
+        """The member's picture about to be kept: its answer is owed in the transaction that stores it — noted in
+        the failed last link's row, or (after a rate limit) as the stopped link's own row, in the rate limit's
+        status message — so a taker always finds it (the sweep answers it from the row)."""
+        if self.quiet:
+            return None
+        store = self.context.services.shared.replies
+        if outcome is not None and index is not None:
+            owed = self._links.get(index)
+            if owed is None:
+                return None
+            text = self._kept_said(final_text(outcome, self.language), True)
+
+            async def note(session: AsyncSession, photo_id: int) -> None:
+                noted = {**json.loads(owed.payload), "kept": photo_id, "kept_text": text}
+                await store.note_payload(owed, json.dumps(noted), session)
+
+            return note
+        status = self._latest.message
+        if self._stopped is None or status is None:
+            return None
+        chat_id, message_id = self.message.chat_id, self.message.message_id
+        subject = keyed_subject(chat_id, message_id, self._stopped)
+        said = joined(self._latest.text, kept_text(True, self.language))
+
+        async def owe(session: AsyncSession, photo_id: int) -> None:
+            payload = json.dumps({"kept": photo_id, "kept_text": said})
+            reply = OwedReply(
+                LINK_ANSWER, subject, chat_id, message_id, self.language, payload=payload, status_id=status.message_id
+            )
+            if await store.open(reply, session):
+                self._kept_reply = reply
+
+        return owe
+
+    def _kept_said(self, failed: str, created: bool) -> str:
+        """One final edit that says both what failed and what was kept, not two in a row."""
+        return f"{failed}\n{kept_text(created, self.language)}"
+
     async def link_filed(self, index: int, outcome: BoothOutcome, kept: SavedUpload | None) -> None:
         if self.quiet and outcome.ok:
             return
         text = final_text(outcome, self.language)
-        if kept is not None:  # one final edit that says both what failed and what was kept, not two in a row
+        if kept is not None:  # its answer, when it is new, was noted in the link's row as it was stored (keeping)
             if self._kept_before.get(index) == kept.photo_id:  # stored by this message's first handler, not before
                 kept = SavedUpload(kept.photo_id, created=True)
-            text = f"{text}\n{kept_text(kept, self.language)}"
+            text = self._kept_said(text, kept.created)
             self._kept[index] = kept
-            owed = self._links.get(index)
-            if owed is not None and kept.created:  # its answer is this link's now: a taker answers it from the row
-                noted = {**json.loads(owed.payload), "kept": kept.photo_id, "kept_text": text}
-                owed = self._links[index] = replace(owed, payload=json.dumps(noted))
-                await self.context.services.shared.replies.note_payload(owed, owed.payload)
         await self._show(index, text)
 
     async def link_done(self, index: int, link: LinkResult) -> None:
@@ -206,21 +242,12 @@ class ChatReport:
                 await deliver_lapsed_video(self.context.bot, svc, taken)
 
     async def upload_kept(self, kept: SavedUpload) -> None:
-        """The picture kept after a rate limit stopped the links: its answer is owed (as the stopped link's, in the
-        rate limit's status message) before the status says it was kept; this message handled again leaves it to
-        the sweep."""
-        text = joined(self._latest.text, kept_text(kept, self.language))
-        if not self.quiet and kept.created and self._stopped is not None and self._latest.message is not None:
-            chat_id, message_id = self.message.chat_id, self.message.message_id
-            payload = json.dumps({"kept": kept.photo_id, "kept_text": text})
-            subject = keyed_subject(chat_id, message_id, self._stopped)
-            reply = OwedReply(LINK_ANSWER, subject, chat_id, message_id, self.language, payload=payload)
-            store = self.context.services.shared.replies
-            if await store.open(reply):
-                await store.note_status(reply, self._latest.message.message_id)
-                self._kept_reply = reply
-                await self._holding.enter_async_context(store.holding(reply))
-        await self._latest.show(text)
+        """The picture kept after a rate limit stopped the links: its answer was owed as it was stored (keeping: as
+        the stopped link's, in the rate limit's status message), before the status says it was kept; this message
+        handled again leaves it to the sweep."""
+        if self._kept_reply is not None:
+            await self._holding.enter_async_context(self.context.services.shared.replies.holding(self._kept_reply))
+        await self._latest.show(joined(self._latest.text, kept_text(kept.created, self.language)))
 
     async def photo_stored(self, upload: SavedUpload) -> None:
         """A picture without links, stored just now and answered on its own: its answer is owed from here on
@@ -403,8 +430,9 @@ def video_too_big_text(brand_id: str, size: int, url: str, language: str) -> str
     return booth_text(language, "qr.video_too_big", brand_id, size_mb=size_mb, limit_mb=limit_mb, url=url)
 
 
-def kept_text(kept: SavedUpload, language: str) -> str:
-    return t(language, "qr.kept_upload" if kept.created else "qr.kept_upload_duplicate")
+def kept_text(created: bool, language: str) -> str:
+    """The member's picture kept in place of the links: stored now, or found in the album already."""
+    return t(language, "qr.kept_upload" if created else "qr.kept_upload_duplicate")
 
 
 def final_text(outcome: BoothOutcome, language: str) -> str:

@@ -164,6 +164,7 @@ async def test_an_albums_answer_a_dead_replica_owed_is_sent_once_by_another(harn
     reply = owed_album(taken)
     dead = ReplyStore(harness.services.db, "dead replica", LAPSES)
     assert await dead.open(reply)
+    assert await dead.renew(reply)  # its lease from just now (its insert can take longer than the lease on a busy box)
     assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 0, "not before it lapsed"
     await asyncio.sleep(0.2)
     assert await deliver_all_lapsed(harness.app.bot, harness.services, REDELIVER) == 1
@@ -217,6 +218,48 @@ async def test_a_picture_kept_because_its_link_failed_is_answered_in_the_links_s
     async with harness.services.db.session() as session:
         row = await session.get(Reply, (LINK_ANSWER, reply.subject))
     assert row is not None and json.loads(row.payload)["kept"] == kept.id
+
+
+class ReplicaDied(Exception):
+    """Stands for the process dying at this point."""
+
+
+@pytest.mark.parametrize("rate_limited", [False, True])
+async def test_a_kept_picture_is_owed_in_the_transaction_that_stores_it(
+    harness: Harness, booth_site: FixtureServer, monkeypatch: pytest.MonkeyPatch, rate_limited: bool
+) -> None:
+    """The replica dies the moment the member's picture is stored in place of its failed (or rate-limited) links:
+    the link's row says so already, so another replica's sweep answers the kept picture — no window leaves it
+    analysed by the resume but never answered."""
+    booth_site.photoism("/s/IMfkz6.", "gone", None)
+    user, chat = _private(harness)
+    if rate_limited:
+        harness.services.intake.rate_limit = limit = WindowLimit(1, 60)
+        assert await limit.wait_seconds(("chat", chat["id"])) == 0  # the chat's one booth link a minute, used up
+    albums = harness.services.intake.albums
+    storing = albums.save
+
+    async def dies_once_stored(chat_id: int, media: NewMedia, *args: object, **kwargs: object) -> object:
+        saved = await storing(chat_id, media, *args, **kwargs)  # type: ignore[arg-type]
+        if media.source == PhotoSource.upload:
+            raise ReplicaDied
+        return saved
+
+    monkeypatch.setattr(albums, "save", dies_once_stored)
+    async with harness.updates_held():
+        sent = await harness.emu.send_photo(chat["id"], user["id"], qr_photo(EXPIRED, seed=10))
+        with pytest.raises(ReplicaDied):  # its first handling, which "dies" in the middle
+            await harness.handle_again(sent, 990_012)
+        monkeypatch.setattr(albums, "save", storing)
+        (kept,) = await _rows(harness, chat["id"])
+        reply = _link_reply(chat, sent, {})
+        row = await harness.services.shared.replies.find(reply.kind, reply.subject)
+        assert row is not None and json.loads(row.payload).get("kept") == kept.id, "owed with the picture"
+        taken = await harness.services.shared.replies.take_over(row)  # as the sweep does once the lease lapsed
+        assert taken is not None
+        assert await REDELIVER[LINK_ANSWER](harness.app.bot, harness.services, taken) is not None
+        answers = _replies_to(harness, chat["id"], sent["message_id"])
+        assert len(answers) == 1 and "instead" in text_of(answers[0]) and "no faces" in text_of(answers[0])
 
 
 KEPT_SAID = (
