@@ -27,6 +27,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters, Update
@@ -216,7 +217,7 @@ class ChatReport:
         elif kept is not None and kept.created:
             answer = await answer_photo(self.context, status, link.kept_analysis, self.language)
             self.kept_answered = True
-        videos = owed_videos(self.message, link, answer.message_id if answer else None, self.language)
+        videos = owed_videos(Member.of(self.message), link, answer.message_id if answer else None, self.language)
         held = await open_videos(store, videos)  # owed before the answer is sent: a death after it leaves them owed
         if owed is not None:
             if answer is not None:
@@ -288,25 +289,39 @@ class ChatReport:
             yield
 
 
+@dataclass(frozen=True)
+class Member:
+    """Whom a link's answers go to: the member's message, and the name its videos' captions give."""
+
+    chat_id: int
+    message_id: int
+    name: str
+
+    @classmethod
+    def of(cls, message: Message) -> Member:
+        return cls(message.chat_id, message.message_id, message.from_user.first_name if message.from_user else "")
+
+    @classmethod
+    def owed(cls, reply: OwedReply) -> Member:
+        """As a link's stored reply (link_owed) remembers them."""
+        return cls(reply.chat_id, reply.reply_to, str(json.loads(reply.payload).get("sender_name") or ""))
+
+
 def owed_videos(
-    member_message: Message | OwedReply, link: LinkResult, answer_id: int | None, language: str
+    member: Member, link: LinkResult, answer_id: int | None, language: str
 ) -> list[tuple[OwedReply, bytes]]:
     """Each new video of a link as a stored reply (kind `video`, keyed by the video) to its strip's answer, its
     caption naming the strip, with its bytes."""
-    if isinstance(member_message, Message):
-        chat_id, message_id = member_message.chat_id, member_message.message_id
-        sender = member_message.from_user.first_name if member_message.from_user else ""
-    else:
-        chat_id, message_id = member_message.chat_id, member_message.reply_to
-        sender = str(json.loads(member_message.payload).get("sender_name") or "")
     outcome = link.outcome
-    caption = video_caption(sender, outcome.brand.id, link.analysis, language)
+    caption = video_caption(member.name, outcome.brand.id, link.analysis, language)
     owed = []
     for saved, data in outcome.videos:
         if not saved.created or saved.photo.id is None:
             continue
         payload = {"answer_id": answer_id, "url": outcome.url, "brand": outcome.brand.id}
-        reply = OwedReply(VIDEO_ANSWER, saved.photo.id, chat_id, message_id, language, caption, json.dumps(payload))
+        reply = OwedReply(
+            VIDEO_ANSWER, saved.photo.id, member.chat_id, member.message_id, language, caption, json.dumps(payload)
+        )
         owed.append((reply, data))
     return owed
 
@@ -396,7 +411,7 @@ async def deliver_lapsed_link(bot: Bot, svc: Services, reply: OwedReply) -> int 
     except (BadRequest, Forbidden):
         await store.give_up(reply)
         raise
-    videos = [] if outcome is None else owed_videos(reply, LinkResult(outcome, filed), answer, language)
+    videos = [] if outcome is None else owed_videos(Member.owed(reply), LinkResult(outcome, filed), answer, language)
     held = await open_videos(store, videos)  # owed before the answer is marked sent, as in ChatReport.link_done
     await store.sent(reply, answer)
     await send_videos(bot, store, held)

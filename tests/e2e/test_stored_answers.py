@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from telegram import ReplyParameters
 
 from handlers.album_answer import owed_album
-from handlers.qr import LINK_ANSWER, VIDEO_ANSWER, open_videos, owed_videos
+from handlers.qr import LINK_ANSWER, VIDEO_ANSWER, Member, open_videos, owed_videos
 from handlers.replies import deliver_all_lapsed, keyed_subject
 from pipeline.intake import LinkResult
 from pipeline.rate_limits import WindowLimit
@@ -407,7 +407,7 @@ async def _dead_replica_answered_the_strip(
     answer = await harness.app.bot.send_message(
         chat["id"], "✅ Saved the Photoism photo and video", reply_parameters=ReplyParameters(sent["message_id"])
     )
-    (video,) = await open_videos(dead, owed_videos(reply, LinkResult(outcome), answer.message_id, "en"))
+    (video,) = await open_videos(dead, owed_videos(Member.owed(reply), LinkResult(outcome), answer.message_id, "en"))
     assert video[0].kind == VIDEO_ANSWER
     assert await dead.sent(reply, answer.message_id)
     if uploading:
