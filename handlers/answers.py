@@ -6,8 +6,10 @@ instead, and the digest (handlers.digest) tells the rest."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import Bot, Message, ReactionTypeEmoji, ReplyParameters
 from telegram.error import BadRequest, TelegramError
@@ -28,44 +30,101 @@ ALREADY_THERE_REACTION = "👌"
 
 class StatusMessage:
     """One message that follows the work: sent once, then edited (identical edits are skipped), and finally
-    either kept as the answer or replaced by the answer's picture."""
+    either kept as the answer or replaced by the answer's picture.
 
-    def __init__(self, reply_to: Message, shown: int | None = None) -> None:
-        """`shown`: the id of a status message already in the chat (shown by a process that died), edited from here."""
+    `settle_s` (a group's, Settings.group_status_settle_s): the message is shown, and each later change edited in,
+    only after the text has had this long to settle, with the text the work has reached by then; a newer text
+    replaces one not yet shown rather than queuing behind it. A group takes 20 messages a minute, edits included
+    (tdlib/td#2592), and a booth strip's stages (found, fetching, saving, saved) follow each other within a second:
+    shown one by one they cost four of a strip's six requests and delayed the group's answers. An answer ready
+    before the status was shown is sent without one. With 0 (private chats) every text is shown at once."""
+
+    def __init__(
+        self,
+        reply_to: Message,
+        shown: int | None = None,
+        *,
+        settle_s: float = 0.0,
+        on_shown: Callable[[Message], Awaitable[None]] | None = None,
+    ) -> None:
+        """`shown`: the id of a status message already in the chat (shown by a process that died), edited from here.
+        `on_shown`: called once the message is in the chat (its id noted for a replica that takes over)."""
         self._reply_to = reply_to
         self.message: Message | None = None
-        self.text = ""
+        self.text = ""  # what the message says, or will say once it has settled
+        self._shown_text: str | None = ""  # what the chat shows (None: unknown, a dead process's message)
+        self._settle_s = settle_s
+        self._on_shown = on_shown
+        self._settling: asyncio.Task[None] | None = None
+        self._sending = asyncio.Lock()
+        self._replaced = False
         if shown is not None:
             self.message = Message(shown, reply_to.date, reply_to.chat)
             self.message.set_bot(reply_to.get_bot())
+            self._shown_text = None
 
-    async def show(self, text: str) -> None:
-        if text == self.text:
+    async def show(self, text: str, *, now: bool = False) -> None:
+        """The status says `text`: at once without a settle time or with `now`, else once it has settled."""
+        if text == self.text and not now:
             return
         self.text = text
-        if self.message is None:
-            self.message = await self._reply_to.reply_text(
-                text, reply_parameters=ReplyParameters(self._reply_to.message_id, allow_sending_without_reply=True)
-            )
-            return
-        try:
-            await self.message.edit_text(text)
-        except BadRequest as exc:
-            if "not modified" not in exc.message.lower():
-                raise
+        if now or self._settle_s <= 0:
+            await self.settled()
+        elif self._settling is None:
+            self._settling = asyncio.create_task(self._settle())
 
-    async def add_line(self, line: str) -> None:
-        await self.show(f"{self.text}\n{line}" if self.text else line)
+    async def add_line(self, line: str, *, now: bool = False) -> None:
+        await self.show(f"{self.text}\n{line}" if self.text else line, now=now)
+
+    async def _settle(self) -> None:
+        await asyncio.sleep(self._settle_s)
+        self._settling = None  # from here on the request is not cancelled: it may be on its way
+        try:
+            await self.settled()
+        except TelegramError as exc:  # nobody awaits this task: the next change, or the answer, tries again
+            log.warning("status message in chat %s not updated: %s", self._reply_to.chat_id, exc)
+
+    def _stop_settling(self) -> None:
+        if self._settling is not None:
+            self._settling.cancel()
+            self._settling = None
+
+    async def settled(self) -> Message | None:
+        """Show the latest text now (a change still settling is not waited for); the message, None if never shown."""
+        self._stop_settling()
+        async with self._sending:
+            text = self.text
+            if self._replaced or not text or text == self._shown_text:
+                return self.message
+            if self.message is None:
+                self.message = await self._reply_to.reply_text(
+                    text, reply_parameters=ReplyParameters(self._reply_to.message_id, allow_sending_without_reply=True)
+                )
+                self._shown_text = text
+                if self._on_shown is not None:
+                    await self._on_shown(self.message)
+                return self.message
+            try:
+                await self.message.edit_text(text)
+            except BadRequest as exc:
+                if "not modified" not in exc.message.lower():
+                    raise
+            self._shown_text = text
+            return self.message
 
     async def replace_with_picture(self, context: ChatContext, picture: bytes, caption: str) -> Message:
-        """Send the answer's picture (a reply to the member's photo) and delete the status it replaces."""
-        sent = await context.bot.send_photo(
-            self._reply_to.chat_id,
-            picture,
-            caption=caption,
-            reply_parameters=ReplyParameters(self._reply_to.message_id, allow_sending_without_reply=True),
-        )
-        old, self.message, self.text = self.message, sent, caption
+        """Send the answer's picture (a reply to the member's photo) and delete the status it replaces; a status
+        still settling is never shown."""
+        self._stop_settling()
+        async with self._sending:  # a status on its way is deleted once it is there
+            sent = await context.bot.send_photo(
+                self._reply_to.chat_id,
+                picture,
+                caption=caption,
+                reply_parameters=ReplyParameters(self._reply_to.message_id, allow_sending_without_reply=True),
+            )
+            old, self.message, self.text, self._shown_text = self.message, sent, caption, caption
+            self._replaced = True
         if old is not None:
             with contextlib.suppress(TelegramError):  # already gone, or too old to delete: it only says "saved"
                 await old.delete()
@@ -87,7 +146,7 @@ async def answer_photo(
     caption; without faces (or when the analysis failed) a friendly line added to the status message."""
     picture = await annotated_picture(context, filed) if filed is not None and filed.faces else None
     if picture is None or filed is None:
-        await status.add_line(joined(header, outcome_line(filed, language)))
+        await status.add_line(joined(header, outcome_line(filed, language)), now=True)
         return status.message
     poses = pose_lines(filed, language)
     caption = shortened(joined(status.text, header, points_line(filed, language), poses, t(language, "smile.how")))

@@ -115,6 +115,13 @@ class Settings(BaseSettings):
         ge=1,
         description="Messages the bot posts into one group a minute (Telegram's limit is 20; replies over it wait)",
     )
+    group_status_settle_s: float = Field(
+        default=2.0,
+        ge=0,
+        description="In a group, a photo's status message waits this long before it is shown or edited, and then "
+        "shows the latest text (an answer ready by then is sent without one): edits count against the group's 20 "
+        "messages a minute; 0 = every stage at once, as in private chats",
+    )
     analysis_workers: int = Field(default=1, ge=1, description="Processes for face and QR work")
     picture_workers: int = Field(
         default=2,
