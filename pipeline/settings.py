@@ -123,11 +123,25 @@ class Settings(BaseSettings):
         "messages a minute; 0 = every stage at once, as in private chats",
     )
     analysis_workers: int = Field(default=1, ge=1, description="Processes for face and QR work")
+    analysis_niceness: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="CPU priority the analysis workers give up (os.nice): QR decoding and face analysis yield to the "
+        "bot's event loop answering commands and to the pictures members wait for",
+    )
     picture_workers: int = Field(
         default=2,
         ge=1,
         description="Processes for the pictures members wait for (/rank, /album, /people, answers); photos' answers "
         "use all but one of them",
+    )
+    picture_niceness: int = Field(
+        default=5,
+        ge=0,
+        le=19,
+        description="CPU priority the picture workers give up (os.nice): they also draw every photo's answer, and "
+        "the event loop answering text commands comes first; still ahead of the analysis",
     )
     model_dir: Path | None = Field(default=None, description="Model cache (vision.models); default ~/.cache")
     charities_file: Path | None = Field(default=None, description="TOML list of nonprofits; the shipped one if empty")
