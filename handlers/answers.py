@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Protocol, runtime_checkable
 
 from telegram import Bot, Message, ReactionTypeEmoji, ReplyParameters
 from telegram.error import BadRequest, TelegramError
@@ -25,7 +26,17 @@ from pipeline.intake import IntakeResult
 log = logging.getLogger(__name__)
 
 SAVED_REACTION = "👍"
+# A status edit waits while fewer of the group's messages a minute are free: answers (and the deletion of the status
+# they replace) come first, and an answer often makes the edit needless.
+EDIT_ROOM = 6
 ALREADY_THERE_REACTION = "👌"
+
+
+@runtime_checkable
+class GroupBudget(Protocol):
+    """The bot's rate limiter (bot.rate_limit.PostingRateLimiter), as far as a status message asks it."""
+
+    def group_has_room(self, chat_id: int, slots: int) -> bool: ...
 
 
 class StatusMessage:
@@ -37,7 +48,8 @@ class StatusMessage:
     replaces one not yet shown rather than queuing behind it. A group takes 20 messages a minute, edits included
     (tdlib/td#2592), and a booth strip's stages (found, fetching, saving, saved) follow each other within a second:
     shown one by one they cost four of a strip's six requests and delayed the group's answers. An answer ready
-    before the status was shown is sent without one. With 0 (private chats) every text is shown at once."""
+    before the status was shown is sent without one. An edit also waits while the group's budget is short
+    (EDIT_ROOM). With 0 (private chats) every text is shown at once."""
 
     def __init__(
         self,
@@ -77,12 +89,19 @@ class StatusMessage:
         await self.show(f"{self.text}\n{line}" if self.text else line, now=now)
 
     async def _settle(self) -> None:
-        await asyncio.sleep(self._settle_s)
+        settled = False
+        while not settled:  # an edit while the group's budget is short waits: the answer may make it needless
+            await asyncio.sleep(self._settle_s)
+            settled = self.message is None or self._room_for_an_edit()
         self._settling = None  # from here on the request is not cancelled: it may be on its way
         try:
             await self.settled()
         except TelegramError as exc:  # nobody awaits this task: the next change, or the answer, tries again
             log.warning("status message in chat %s not updated: %s", self._reply_to.chat_id, exc)
+
+    def _room_for_an_edit(self) -> bool:
+        limiter = getattr(self._reply_to.get_bot(), "rate_limiter", None)
+        return not isinstance(limiter, GroupBudget) or limiter.group_has_room(self._reply_to.chat_id, EDIT_ROOM)
 
     def _stop_settling(self) -> None:
         if self._settling is not None:

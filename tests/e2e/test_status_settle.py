@@ -11,8 +11,10 @@ from collections.abc import AsyncIterator
 import pytest
 from PIL import Image
 from telegram import Bot, Message
+from telegram.ext import ExtBot
 
-from handlers.answers import StatusMessage
+from bot.rate_limit import PostingRateLimiter
+from handlers.answers import EDIT_ROOM, StatusMessage
 from playground.emulator import BotApiEmulator
 from tests.e2e.harness import TOKEN
 
@@ -102,3 +104,38 @@ async def test_without_a_settle_time_every_stage_is_shown_at_once(chat) -> None:
     await status.show("⬇️ fetching")
     await status.show("⬇️ fetching")
     assert counted(emu) == [("sendMessage", "🔎 found"), ("editMessageText", "⬇️ fetching")]
+
+
+async def test_an_edit_waits_while_the_groups_budget_is_short_and_the_answer_makes_it_needless(chat) -> None:
+    """The group's messages a minute nearly used up (here 8 in 4 s): the status, once shown, is not edited until
+    EDIT_ROOM messages are free again; the answer that comes meanwhile replaces it without the edit."""
+    emu, member = chat
+    limiter = PostingRateLimiter(group_max_rate=EDIT_ROOM + 2, group_time_period=4, overall_max_rate=0)
+    async with ExtBot(TOKEN, base_url=emu.base_url, rate_limiter=limiter) as bot:
+        shown = Message.de_json(member.to_dict(), bot)
+        status = StatusMessage(shown, settle_s=0.1)
+        await status.show("🔎 found", now=True)
+        for number in range(EDIT_ROOM + 1):  # other strips' answers: the budget is full
+            await bot.send_message(member.chat_id, f"another answer {number}")
+        await status.show("✅ saved")
+        await asyncio.sleep(1.0)  # 2 messages drained meanwhile, fewer than EDIT_ROOM free
+        assert "editMessageText" not in [name for name, _ in counted(emu)]
+        await status.replace_with_picture(FakeContext(bot), picture(), "answer")  # type: ignore[arg-type]
+        await asyncio.sleep(0.5)
+        assert [name for name, _ in counted(emu)][-2:] == ["sendPhoto", "deleteMessage"]
+        assert "editMessageText" not in [name for name, _ in counted(emu)]
+
+
+async def test_an_edit_put_off_for_the_budget_is_made_once_there_is_room(chat) -> None:
+    emu, member = chat
+    limiter = PostingRateLimiter(group_max_rate=EDIT_ROOM + 2, group_time_period=2, overall_max_rate=0)
+    async with ExtBot(TOKEN, base_url=emu.base_url, rate_limiter=limiter) as bot:
+        shown = Message.de_json(member.to_dict(), bot)
+        status = StatusMessage(shown, settle_s=0.1)
+        await status.show("🔎 found", now=True)
+        for number in range(EDIT_ROOM + 1):
+            await bot.send_message(member.chat_id, f"another answer {number}")
+        await status.show("✅ saved")
+        await asyncio.sleep(0.15)
+        assert "editMessageText" not in [name for name, _ in counted(emu)], "put off while the budget is full"
+        await emu.wait_for(lambda: ("editMessageText", "✅ saved") in counted(emu), timeout=10)
