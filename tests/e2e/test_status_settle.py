@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from PIL import Image
@@ -106,36 +107,42 @@ async def test_without_a_settle_time_every_stage_is_shown_at_once(chat) -> None:
     assert counted(emu) == [("sendMessage", "🔎 found"), ("editMessageText", "⬇️ fetching")]
 
 
-async def test_an_edit_waits_while_the_groups_budget_is_short_and_the_answer_makes_it_needless(chat) -> None:
-    """The group's messages a minute nearly used up (here 8 in 4 s): the status, once shown, is not edited until
-    EDIT_ROOM messages are free again; the answer that comes meanwhile replaces it without the edit."""
-    emu, member = chat
-    limiter = PostingRateLimiter(group_max_rate=EDIT_ROOM + 2, group_time_period=4, overall_max_rate=0)
+@asynccontextmanager
+async def status_in_a_full_group(
+    emu: BotApiEmulator, member: Message, period_s: float
+) -> AsyncIterator[tuple[ExtBot, StatusMessage]]:
+    """A status shown in a group whose messages a minute (EDIT_ROOM + 2 in `period_s`) are used up by other
+    strips' answers, with "✅ saved" settling."""
+    limiter = PostingRateLimiter(group_max_rate=EDIT_ROOM + 2, group_time_period=period_s, overall_max_rate=0)
     async with ExtBot(TOKEN, base_url=emu.base_url, rate_limiter=limiter) as bot:
-        shown = Message.de_json(member.to_dict(), bot)
-        status = StatusMessage(shown, settle_s=0.1)
-        await status.show("🔎 found", now=True)
-        for number in range(EDIT_ROOM + 1):  # other strips' answers: the budget is full
-            await bot.send_message(member.chat_id, f"another answer {number}")
-        await status.show("✅ saved")
-        await asyncio.sleep(1.0)  # 2 messages drained meanwhile, fewer than EDIT_ROOM free
-        assert "editMessageText" not in [name for name, _ in counted(emu)]
-        await status.replace_with_picture(FakeContext(bot), picture(), "answer")  # type: ignore[arg-type]
-        await asyncio.sleep(0.5)
-        assert [name for name, _ in counted(emu)][-2:] == ["sendPhoto", "deleteMessage"]
-        assert "editMessageText" not in [name for name, _ in counted(emu)]
-
-
-async def test_an_edit_put_off_for_the_budget_is_made_once_there_is_room(chat) -> None:
-    emu, member = chat
-    limiter = PostingRateLimiter(group_max_rate=EDIT_ROOM + 2, group_time_period=2, overall_max_rate=0)
-    async with ExtBot(TOKEN, base_url=emu.base_url, rate_limiter=limiter) as bot:
-        shown = Message.de_json(member.to_dict(), bot)
-        status = StatusMessage(shown, settle_s=0.1)
+        status = StatusMessage(Message.de_json(member.to_dict(), bot), settle_s=0.1)
         await status.show("🔎 found", now=True)
         for number in range(EDIT_ROOM + 1):
             await bot.send_message(member.chat_id, f"another answer {number}")
         await status.show("✅ saved")
+        yield bot, status
+
+
+def edits(emu: BotApiEmulator) -> list[str]:
+    return [text for name, text in counted(emu) if name == "editMessageText"]
+
+
+async def test_an_edit_waits_while_the_groups_budget_is_short_and_the_answer_makes_it_needless(chat) -> None:
+    """The group's messages nearly used up: the status, once shown, is not edited until EDIT_ROOM messages are free
+    again; the answer that comes meanwhile replaces it without the edit."""
+    emu, member = chat
+    async with status_in_a_full_group(emu, member, period_s=4) as (bot, status):
+        await asyncio.sleep(1.0)  # 2 messages drained meanwhile, fewer than EDIT_ROOM free
+        assert edits(emu) == []
+        await status.replace_with_picture(FakeContext(bot), picture(), "answer")  # type: ignore[arg-type]
+        await asyncio.sleep(0.5)
+        assert [name for name, _ in counted(emu)][-2:] == ["sendPhoto", "deleteMessage"]
+        assert edits(emu) == []
+
+
+async def test_an_edit_put_off_for_the_budget_is_made_once_there_is_room(chat) -> None:
+    emu, member = chat
+    async with status_in_a_full_group(emu, member, period_s=2):
         await asyncio.sleep(0.15)
-        assert "editMessageText" not in [name for name, _ in counted(emu)], "put off while the budget is full"
-        await emu.wait_for(lambda: ("editMessageText", "✅ saved") in counted(emu), timeout=10)
+        assert edits(emu) == [], "put off while the budget is full"
+        await emu.wait_for(lambda: edits(emu) == ["✅ saved"], timeout=10)
