@@ -26,10 +26,10 @@ from pipeline.intake import IntakeResult
 log = logging.getLogger(__name__)
 
 SAVED_REACTION = "👍"
+ALREADY_THERE_REACTION = "👌"
 # A status edit waits while fewer of the group's messages a minute are free: answers (and the deletion of the status
 # they replace) come first, and an answer often makes the edit needless.
 EDIT_ROOM = 6
-ALREADY_THERE_REACTION = "👌"
 
 
 @runtime_checkable
@@ -43,13 +43,13 @@ class StatusMessage:
     """One message that follows the work: sent once, then edited (identical edits are skipped), and finally
     either kept as the answer or replaced by the answer's picture.
 
-    `settle_s` (a group's, Settings.group_status_settle_s): the message is shown, and each later change edited in,
-    only after the text has had this long to settle, with the text the work has reached by then; a newer text
-    replaces one not yet shown rather than queuing behind it. A group takes 20 messages a minute, edits included
-    (tdlib/td#2592), and a booth strip's stages (found, fetching, saving, saved) follow each other within a second:
-    shown one by one they cost four of a strip's six requests and delayed the group's answers. An answer ready
-    before the status was shown is sent without one. An edit also waits while the group's budget is short
-    (EDIT_ROOM). With 0 (private chats) every text is shown at once."""
+    `settle_s` (a group's, Settings.group_status_settle_s): the message is shown, and a later change edited in,
+    `settle_s` after the change that starts the wait, with the text the work has reached by then; newer texts
+    replace one not yet shown rather than queuing behind it. A group takes 20 messages a minute, edits included
+    (tdlib/td#2592), and a booth strip's stages (found, fetching, saved) often follow each other within a second:
+    shown one by one they cost three of a strip's five requests (the load run). An answer ready before the status
+    was shown is sent without one. An edit also waits while the group's budget is short (EDIT_ROOM). With 0
+    (private chats) every text is shown at once."""
 
     def __init__(
         self,
@@ -98,6 +98,8 @@ class StatusMessage:
             await self.settled()
         except TelegramError as exc:  # nobody awaits this task: the next change, or the answer, tries again
             log.warning("status message in chat %s not updated: %s", self._reply_to.chat_id, exc)
+        except Exception:  # noting the shown status (on_shown) failed: the answer still comes, a taker sends anew
+            log.exception("status message in chat %s: after showing it", self._reply_to.chat_id)
 
     def _room_for_an_edit(self) -> bool:
         limiter = getattr(self._reply_to.get_bot(), "rate_limiter", None)
