@@ -27,7 +27,8 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters, Update
@@ -67,7 +68,10 @@ class ChatReport:
     def __init__(self, context: ChatContext, message: Message, language: str, quiet: bool = False) -> None:
         self.context, self.message, self.language, self.quiet = context, message, language, quiet
         self._statuses: dict[int, StatusMessage] = {}
-        self._latest = StatusMessage(message)
+        # A group's statuses settle before they are shown (handlers.answers.StatusMessage): its 20 messages a minute.
+        group = message.chat.type != ChatType.PRIVATE
+        self._settle_s = context.settings.group_status_settle_s if group else 0.0
+        self._latest = StatusMessage(message, settle_s=self._settle_s)
         self._links: dict[int, OwedReply] = {}  # each link's answer, owed by this process (link_owed)
         self._holding = contextlib.AsyncExitStack()  # their claims, renewed until answered (close)
         # The photo's answer, claimed by this process (photo_stored): owed just now, or taken over from this
@@ -82,10 +86,17 @@ class ChatReport:
         self._kept_reply: OwedReply | None = None  # the picture kept after that, owed by this process (upload_kept)
         self._again: dict[int, str] = {}  # the links whose answers this message's first handler owed: their URLs
 
-    def _status(self, index: int) -> StatusMessage:
-        if index not in self._statuses:
-            self._statuses[index] = self._latest = StatusMessage(self.message)
+    def _status(self, index: int, shown: int | None = None) -> StatusMessage:
+        if index not in self._statuses or shown is not None:
+            status = StatusMessage(self.message, shown, settle_s=self._settle_s, on_shown=partial(self._shown, index))
+            self._statuses[index] = self._latest = status
         return self._statuses[index]
+
+    async def _shown(self, index: int, status: Message) -> None:
+        """A link's status is in the chat: its id noted with the owed answer, so a taker edits or deletes it."""
+        owed = self._links.get(index)
+        if owed is not None:
+            await self.context.services.shared.replies.note_status(owed, status.message_id)
 
     async def link_owed(self, index: int, url: str, known: bool) -> bool | None:
         """Owe the link's answer (not in a quiet chat: a reaction is its answer); None when it was given already."""
@@ -123,7 +134,7 @@ class ChatReport:
             if first.get("kept") is not None:
                 self._kept_before[index] = int(first["kept"])
             if taken.status_id is not None:
-                self._statuses[index] = self._latest = StatusMessage(self.message, shown=taken.status_id)
+                self._status(index, shown=taken.status_id)
         self._links[index] = reply
         await self._holding.enter_async_context(store.holding(reply))
         return known
@@ -141,16 +152,11 @@ class ChatReport:
         await self._show(index, booth_text(self.language, f"qr.{stage}", brand.id))
 
     async def _show(self, index: int, text: str) -> None:
-        status = self._status(index)
-        first = status.message is None
-        await status.show(text)
-        owed = self._links.get(index)
-        if first and owed is not None and status.message is not None:
-            await self.context.services.shared.replies.note_status(owed, status.message.message_id)
+        await self._status(index).show(text)
 
     async def link_rate_limited(self, index: int, seconds: int) -> None:
         self._stopped = index
-        await self._status(index).show(t(self.language, "qr.rate_limited", seconds=seconds))
+        await self._status(index).show(t(self.language, "qr.rate_limited", seconds=seconds), now=True)
 
     def keeping(self, index: int | None, outcome: BoothOutcome | None) -> Along | None:
         """The member's picture about to be kept: its answer is owed in the transaction that stores it — noted in
@@ -210,13 +216,14 @@ class ChatReport:
         if owed is not None and not await store.renew(owed):
             return  # lapsed while the work ran, and taken over: the answer is another replica's now
         status = self._status(index)
-        answer = status.message
         kept = self._kept.get(index)
         if link.analysis is not None or (link.outcome.created and link.outcome.ok):
             answer = await answer_photo(self.context, status, link.analysis, self.language)
         elif kept is not None and kept.created:
             answer = await answer_photo(self.context, status, link.kept_analysis, self.language)
             self.kept_answered = True
+        else:  # the status itself is the answer (a failed link, a strip filed before)
+            answer = await status.settled()
         videos = owed_videos(Member.of(self.message), link, answer.message_id if answer else None, self.language)
         held = await open_videos(store, videos)  # owed before the answer is sent: a death after it leaves them owed
         if owed is not None:
