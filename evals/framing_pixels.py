@@ -1,25 +1,31 @@
-"""Scratch harness of README "Framing — fifth attempt": a smile reading from the face's pixels, aligned by the
-landmarks the scorer already has, next to the eight landmark measurements. Not shipped; kept so the figures can be
-re-measured.
+"""Scratch harness of README "Framing" → "Fifth attempt": a smile reading from the face's pixels (the mouth of the
+48-px reading view, aligned by the landmarks the scorer already has) next to the eight landmark measurements. Not
+shipped; kept so the figures can be re-measured.
 
-    .venv/bin/python -m evals.framing_pixels collect   # landmarker passes, cached under .cache/framing5 (~15 min CPU)
-    .venv/bin/python -m evals.framing_pixels report    # the table of README "Framing — fifth attempt"
+    .venv/bin/python -m evals.framing_pixels collect         # landmarker passes, cached under .cache/framing5
+    .venv/bin/python -m evals.framing_pixels collect pairs2  # the second, fresh set of held-out pairs
+    .venv/bin/python -m evals.framing_pixels report [ROWS]   # the table of the fifth attempt (~2 min CPU)
+    .venv/bin/python -m evals.framing_pixels cpu             # CPU ms of the pixel descriptor per face
 
 What is collected, each item read as `SmileScorer.read_face` reads it (the READ_VIEWS' 48-px face, its first view that
 the landmarker reads, and that view mirrored): the 28 MEASUREMENTS of both views, the view in lightness at 128 px and
 the 478 landmarks of both views. Items: the 600 GENKI crops of `<data>/smile` under the fitting variants (colour,
 grey, half, print1, print2) and two more printed copies (print3, print4); the 151 held-out synthetic pairs of
 `evals/eval_framing.cross_validated_deltas` (the same shots and prints, faces found and kept as `analyse_rgb` finds
-and keeps them); pibooth's real pair. Scoring any candidate is then arithmetic on these arrays, with the bot's rule
-for the mirror view (only when the first view leaves the verdict open) and the small-face blend by face size.
+and keeps them) and, as `pairs2`, the same made of the next CV_PER_FOLD crops of each fold; pibooth's real pair.
+Scoring a candidate is then arithmetic on these arrays, with the bot's rule for the mirror view (only when the first
+view leaves the verdict open) and the small-face blend by face size; for the shipped recipe it reproduces
+eval_framing's held-out figures exactly.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -45,6 +51,7 @@ from evals.smile_data import (
 from pipeline.analysis import UNREAD_MIN_DETECTION, _faces_by_frame
 from vision.cuts import split_cuts
 from vision.faces import detect_faces
+from vision.faces.detect import Box
 from vision.smile import MEASUREMENTS, SmileScorer
 from vision.smile.fallback import hog
 from vision.smile.scorer import ATTEMPTS, SURE_ABOVE, SURE_BELOW, crop_face, measurements_of, reading_views
@@ -74,7 +81,7 @@ class Items:
     def empty(cls) -> Items:
         return cls([], [], [], [], [], [], [])
 
-    def arrays(self) -> dict[str, np.ndarray]:
+    def arrays(self) -> dict[str, Any]:
         return {
             "meas": np.array(self.meas),
             "meas_m": np.array(self.meas_m),
@@ -150,7 +157,7 @@ def collect_genki(data: Path, scorer: SmileScorer, variants: Sequence[str] = ())
         print(f"collected {out.name}", flush=True)
 
 
-def _kept_faces(rgb: np.ndarray, scorer: SmileScorer) -> list[tuple[tuple[float, float, float, float], float]]:
+def _kept_faces(rgb: np.ndarray, scorer: SmileScorer) -> list[tuple[Box, float]]:
     """(box, detector score) of the faces analyse_rgb places in a frame (before the kept-face filter)."""
     placed = _faces_by_frame(detect_faces(rgb), split_cuts(rgb).frames)
     return [(face.box, float(face.score)) for _, face in placed]
@@ -183,7 +190,10 @@ def collect_pairs(data: Path, scorer: SmileScorer, second: bool = False) -> None
         return
     labelled = load_smile_set(data / "smile")
     items = Items.empty()
-    whole_index, print_index, crop_index, layout_index = [], [], [], []
+    whole_index: list[int] = []
+    print_index: list[int] = []
+    crop_index: list[int] = []
+    layout_index: list[int] = []
     for _train, test in crop_folds(labelled.labels, 10).split():
         chosen = test[CV_PER_FOLD : 2 * CV_PER_FOLD] if second else test[:CV_PER_FOLD]
         for number, layout in enumerate(LAYOUTS):
@@ -250,7 +260,8 @@ def collect_pibooth(data: Path, scorer: SmileScorer) -> None:
     frames = split_cuts(collage).frames
     printed = detect_faces(collage)
     items = Items.empty()
-    whole_index, print_index = [], []
+    whole_index: list[int] = []
+    print_index: list[int] = []
     for index in range(4):
         frame = frames[index]
         capture = read_rgb(images / f"pibooth_capture_landscape{index}.jpg")
@@ -304,7 +315,8 @@ def _chip(view: np.ndarray, points: np.ndarray, align: str) -> np.ndarray:
     else:
         mouth = points[list(MOUTH_CORNERS)].mean(0)
         to_mouth = np.array([CHIP / 2, CHIP_EYE_Y + 1.15 * CHIP_IOD])
-        matrix = cv2.getAffineTransform(np.float32([right, left, mouth]), np.float32([to_right, to_left, to_mouth]))
+        source = np.array([right, left, mouth], dtype=np.float32)
+        matrix = cv2.getAffineTransform(source, np.array([to_right, to_left, to_mouth], dtype=np.float32))
     return cv2.warpAffine(view, matrix, (CHIP, CHIP), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
@@ -500,7 +512,8 @@ def evaluate(s: Setup, pixels: Pixels | None, l2: float, combine: Combine) -> di
         for index in test:
             if np.isnan(s.base_cv[index]) or (pixels and np.isnan(tables["colour"][index]).any()):
                 continue
-            pp = float(fold_pixels[k].probability(tables["colour"][index : index + 1])[0]) if pixels else 0.5
+            fold_fit = fold_pixels[k]
+            pp = float(fold_fit.probability(tables["colour"][index : index + 1])[0]) if fold_fit else 0.5
             cv[index] = combined(s.base_cv[index], pp, stacks[k])
     found = ~np.isnan(cv)
     scores = 100 * cv[found]
@@ -524,6 +537,7 @@ def evaluate(s: Setup, pixels: Pixels | None, l2: float, combine: Combine) -> di
         pp = float(fitted.probability(table[index : index + 1])[0]) if fitted is not None and table is not None else 0.5
         return round(100 * combined(p, pp, whole_stack if k is None else stacks[k]), 1)
 
+    every: list[float] = []
     for name, items in s.pairs.items():
         per_layout: dict[int, list[float]] = {0: [], 1: []}
         for whole, printed, crop, layout in zip(
@@ -537,10 +551,13 @@ def evaluate(s: Setup, pixels: Pixels | None, l2: float, combine: Combine) -> di
             if not np.isnan(delta):
                 per_layout[int(layout)].append(delta)
         pooled = per_layout[0] + per_layout[1]
+        every += pooled
         result[f"{name}_p90"] = float(np.percentile(pooled, 90))
         result[f"{name}_strip_p90"] = float(np.percentile(per_layout[0], 90))
         result[f"{name}_collage_p90"] = float(np.percentile(per_layout[1], 90))
         result[f"{name}_n"] = len(pooled)
+    result["all_p90"] = float(np.percentile(every, 90)) if every else float("nan")
+    result["all_n"] = len(every)
     real = [
         abs(score(s.pibooth, pibooth_table, int(w), None) - score(s.pibooth, pibooth_table, int(p), None))
         for w, p in zip(s.pibooth["whole"], s.pibooth["printed"], strict=True)
@@ -564,7 +581,25 @@ ROWS: tuple[tuple[str, Pixels | None, float, Combine], ...] = (
     ("logit stack with raw 16x8 eyes+mouth, L2 0.3", Pixels("eyes_mouth", "raw"), 0.3, ("stack",)),
     ("logit stack with raw 16x8 eyes+mouth, L2 1.0", Pixels("eyes_mouth", "raw"), 1.0, ("stack",)),
     ("logit stack with raw 24x12 eyes+mouth, L2 0.3", Pixels("eyes_mouth", "raw", (24, 12)), 0.3, ("stack",)),
+    ("logit stack with LBP eyes+mouth, L2 0.1", Pixels("eyes_mouth", "lbp"), 0.1, ("stack",)),
 )
+
+
+def cpu_ms_per_face(count: int = 300) -> float:
+    """CPU ms of the pixel descriptor of one face from its 256-px reading view and landmarks (what the bot would add:
+    the landmarks are already there), the view shrunk to STORED_VIEW first as the harness does."""
+    items = _load("genki-colour")
+    rng = np.random.default_rng(0)
+    views = [
+        cv2.resize(cv2.cvtColor(np.repeat(v[:, :, None], 3, axis=2), cv2.COLOR_RGB2GRAY), (VIEW_SIZE, VIEW_SIZE))
+        for v in items["view"][:count]
+    ]
+    points = [p * (VIEW_SIZE / STORED_VIEW) for p in items["pts"][:count]]
+    started = time.process_time()
+    for view, pts in zip(views, points, strict=True):
+        small = cv2.resize(view, (STORED_VIEW, STORED_VIEW), interpolation=cv2.INTER_AREA)
+        describe(small, pts * (STORED_VIEW / VIEW_SIZE) + rng.normal(0, 0.0, pts.shape), Pixels())
+    return 1000.0 * (time.process_time() - started) / count
 
 
 def report(only: Sequence[int] = ()) -> None:
@@ -580,7 +615,7 @@ def report(only: Sequence[int] = ()) -> None:
         print(
             f"{number:2d} {name:52s} cv acc {r['cv_acc_found']:.4f} ({r['found']}) ECE {r['ece']:.3f} "
             f"med {r['median_neutral']:.0f}/{r['median_smiling']:.0f} | {pairs} | pibooth {r['pibooth_p90']:.1f} / "
-            f"{r['pibooth_max']:.1f}",
+            f"{r['pibooth_max']:.1f} | all pairs {r['all_p90']:.1f} (n {r['all_n']})",
             flush=True,
         )
 
@@ -601,6 +636,9 @@ def main(argv: list[str]) -> int:
                 collect_pairs(data, scorer, second=True)
                 continue
             {"pibooth": collect_pibooth, "pairs": collect_pairs, "genki": collect_genki}[name](data, scorer)
+        return 0
+    if argv[:1] == ["cpu"]:
+        print(f"pixel descriptor: {cpu_ms_per_face():.2f} CPU ms per face", flush=True)
         return 0
     if argv[:1] == ["report"]:
         report([int(number) for number in argv[1:]])
