@@ -18,6 +18,9 @@ METRIC smile.cv_framing_delta_p90        the synthetic pairs again, each face sc
                                          main model and fallback): the shipped model is fitted on these GENKI crops,
                                          so the figures above are in-sample (each print holds faces of one fold)
 METRIC smile.cv_framing_delta_median / smile.cv_framing_<layout>_delta_p90   the same, median and per layout
+METRIC smile.cv_framing_previous_*       the same faces and folds scored by the previous recipe (the landmark reading
+                                         alone: no pixel reading, no stack), for comparison
+METRIC smile.framing_pibooth_previous_delta_p90 / _max   the real pair under the previous recipe fitted on all crops
 """
 
 from __future__ import annotations
@@ -31,24 +34,29 @@ import numpy as np
 
 from evals.common import metric, skip
 from evals.smile_data import (
+    PIXEL_VARIANTS,
     TRAIN_VARIANTS,
     LabelledCrops,
     crop_folds,
     fit_recipe,
     load_smile_set,
     measure_fallback_set,
+    measure_pixel_set,
     measure_set,
     read_rgb,
+    variant_sides,
 )
 from pipeline.analysis import PhotoAnalysis, analyse_rgb
 from vision.cuts import split_cuts
 from vision.poses import PoseReading
 from vision.smile import SmileScorer
-from vision.smile.scorer import degraded
+from vision.smile.scorer import SmileModel, degraded
 
 FACES_PER_PRINT = 4
 LIMIT = 160  # crops measured (20 prints per layout): a stable p90 in a few minutes on two cores
-CV_PER_FOLD = 16  # held-out crops measured per fold (2 prints per layout): LIMIT crops in all
+# Held-out crops measured per fold (4 prints per layout): 320 crops, ~300 pairs. A p90 over ~150 faces moved by
+# ±3 points between two draws of faces (README "Framing", fifth attempt), so the set is twice that.
+CV_PER_FOLD = 32
 SHOT_SCALE = 4  # a shot is this many times the size of its cut in the print (pibooth: 4460 px → 414 px, 10.8)
 FACE_SHARE = 0.18  # the face's height in its cut (pibooth's landscape collage: 33-64 px in 225 px cuts)
 SHOT_JPEG, PRINT_JPEG = 90, 80
@@ -173,6 +181,11 @@ def run(data: Path | None) -> None:
         skip("framing: no <eval data>/smile/labels.csv; framing figures skipped")
         return
     labelled = load_smile_set(smile_dir)
+    if photobooth is not None and (photobooth / "images" / "pibooth_collage_landscape.jpg").is_file():
+        with SmileScorer.shared().scoring_with(_recipe_model(labelled, None, pixels=False)):
+            real = pibooth_deltas(photobooth)
+        metric("smile.framing_pibooth_previous_delta_p90", float(np.percentile(real, 90)))
+        metric("smile.framing_pibooth_previous_delta_max", float(max(real)))
     crops = [read_rgb(path) for path in labelled.files[:LIMIT]]
     every: list[float] = []
     alone_total = both_total = 0
@@ -185,23 +198,34 @@ def run(data: Path | None) -> None:
     metric("smile.framing_delta_p90", float(np.percentile(every, 90)))
     metric("smile.framing_delta_median", float(np.median(every)))
     metric("smile.framing_found_both", both_total / max(alone_total, 1))
-    held_out = cross_validated_deltas(labelled)
-    for layout in LAYOUTS:
-        metric(f"smile.cv_framing_{layout.name}_delta_p90", float(np.percentile(held_out[layout.name], 90)))
-    pooled = [delta for deltas in held_out.values() for delta in deltas]
-    metric("smile.cv_framing_delta_p90", float(np.percentile(pooled, 90)))
-    metric("smile.cv_framing_delta_median", float(np.median(pooled)))
+    for prefix, pixels in (("smile.cv_framing", True), ("smile.cv_framing_previous", False)):
+        held_out = cross_validated_deltas(labelled, pixels=pixels)
+        for layout in LAYOUTS:
+            metric(f"{prefix}_{layout.name}_delta_p90", float(np.percentile(held_out[layout.name], 90)))
+        pooled = [delta for deltas in held_out.values() for delta in deltas]
+        metric(f"{prefix}_delta_p90", float(np.percentile(pooled, 90)))
+        metric(f"{prefix}_delta_median", float(np.median(pooled)))
+        metric(f"{prefix}_pairs", len(pooled))
 
 
-def cross_validated_deltas(labelled: LabelledCrops) -> dict[str, list[float]]:
-    """Framing deltas per layout of CV_PER_FOLD crops of each fold, every print scored through the bot's analysis
-    with the recipe refitted on the other folds (measurements from the caches eval_smile and fit_smile fill)."""
+def _recipe_model(labelled: LabelledCrops, train: np.ndarray | None, *, pixels: bool = True) -> SmileModel:
+    """scripts/fit_smile.py's recipe fitted on `train` (all crops when None; `pixels` False: the previous recipe,
+    the landmark reading alone), from the measurement caches eval_smile and fit_smile fill."""
     scorer = SmileScorer.shared()
     views = {name: measure_set(labelled, scorer, name) for name in TRAIN_VARIANTS}
     fallback_views = {name: measure_fallback_set(labelled, name) for name in TRAIN_VARIANTS}
+    pixel_views = {name: measure_pixel_set(labelled, scorer, name) for name in PIXEL_VARIANTS} if pixels else None
+    sides = variant_sides(labelled, "colour")
+    return fit_recipe(views, fallback_views, labelled.labels, train, pixel_views, sides).model()
+
+
+def cross_validated_deltas(labelled: LabelledCrops, *, pixels: bool = True) -> dict[str, list[float]]:
+    """Framing deltas per layout of CV_PER_FOLD crops of each fold, every print scored through the bot's analysis
+    with the recipe (`pixels` False: the previous one) refitted on the other folds."""
+    scorer = SmileScorer.shared()
     deltas: dict[str, list[float]] = {layout.name: [] for layout in LAYOUTS}
     for train, test in crop_folds(labelled.labels, 10).split():
-        model = fit_recipe(views, fallback_views, labelled.labels, train).model()
+        model = _recipe_model(labelled, train, pixels=pixels)
         crops = [read_rgb(labelled.files[index]) for index in test[:CV_PER_FOLD]]
         with scorer.scoring_with(model):
             for index, layout in enumerate(LAYOUTS):

@@ -25,10 +25,12 @@ from vision.smile import MEASUREMENTS, SmileScorer, aligned_chip, chip_features,
 
 # The measuring code's own modules: their sources key the caches below.
 from vision.smile import fallback as smile_fallback
+from vision.smile import pixels as smile_pixels
 from vision.smile import scorer as smile
 from vision.smile import views as smile_views
 from vision.smile.fallback import FallbackModel
 from vision.smile.logistic import standardised_logistic
+from vision.smile.pixels import DESCRIPTOR_LENGTH, PixelModel, logit
 from vision.smile.scorer import SmallFaceModel, SmileModel, degraded
 
 CACHE_DIR = REPO_ROOT / ".cache" / "smile"
@@ -67,6 +69,16 @@ SMALL_FACE_PX = (48.0, 64.0)
 SMALL_VARIANTS: tuple[str, ...] = ("print1", "print2")
 SMALL_TEACHER = "colour"
 SMALL_L2 = 0.001
+# The pixel reading (vision/smile/pixels.py; README "Framing", fifth and sixth attempts): an L2 logistic regression on
+# the mouth descriptor of the first reading view, fitted on the crops under PIXEL_VARIANTS (four printed copies:
+# more of what a print does to a mouth's pixels), stacked with the landmark model's probability in logit space;
+# b0, b1, b2 fitted on held-out probabilities of both from an inner STACK_FOLDS-fold CV of the same crops (so the
+# weights are not fitted on probabilities of crops the models saw). Penalty and descriptor chosen by 10-fold CV in
+# the fifth attempt's harness (evals/framing_pixels.py).
+PIXEL_VARIANTS: tuple[str, ...] = ("colour", "grey", "half", "print1", "print2", "print3", "print4")
+PIXEL_L2 = 0.3
+STACK_FOLDS = 5
+STACK_SEED = 11
 
 
 @dataclass(frozen=True)
@@ -138,6 +150,8 @@ VARIANTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "grey_tight": lambda rgb: _grey(_tight(rgb)),
     "print1": _printed(1),
     "print2": _printed(2),
+    "print3": _printed(3),
+    "print4": _printed(4),
 }
 
 
@@ -159,6 +173,11 @@ _MEASURING_CODE = (
     smile.reading_views,
     smile.SmileScorer._views_found,
     smile.SmileScorer.measure_face,
+    smile.SmileScorer.measure_face_pixels,
+    smile_pixels._chip,
+    smile_pixels.chip_descriptor,
+    smile_pixels.descriptor_view,
+    smile_pixels.mouth_descriptor,
     _printed,
 )
 
@@ -167,6 +186,20 @@ def _code_key(variant: str, mirror: bool) -> str:
     parts = [inspect.getsource(code) for code in _MEASURING_CODE]
     constants = (MEASUREMENTS, smile.ATTEMPTS, smile_views.VIEW_SIZE, smile.READ_VIEWS, variant, mirror)
     constants_printed = (PRINT_FACE_PX, PRINT_JPEG, PRINT_SEED)
+    constants_pixels = (
+        smile_pixels.DESCRIPTOR_VIEW,
+        smile_pixels.CHIP,
+        smile_pixels.CHIP_IOD,
+        smile_pixels.CHIP_EYE_Y,
+        smile_pixels.CHIP_MOUTH_DROP,
+        smile_pixels.RIGHT_EYE_CORNERS,
+        smile_pixels.LEFT_EYE_CORNERS,
+        smile_pixels.MOUTH_CORNERS,
+        smile_pixels.MOUTH_ROWS,
+        smile_pixels.MOUTH_COLS,
+        smile_pixels.PATCH,
+    )
+    constants_printed = (*constants_printed, *constants_pixels)
     parts += [repr(value) for value in (*constants, *constants_printed)]
     parts += [inspect.getsource(VARIANTS[variant]) if variant in VARIANTS else ""]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
@@ -184,20 +217,39 @@ def measure_set(
 ) -> np.ndarray:
     """(N, len(MEASUREMENTS)) measurements of every crop under `variant`, read as the bot reads a face
     (`SmileScorer.measure_face`; the set's crops are face boxes); rows of NaN where no face was found."""
-    cache = CACHE_DIR / f"{variant}-{_code_key(variant, scorer.mirror)}-{len(crops.files)}.npy"
-    if use_cache and cache.is_file():
-        return np.load(cache)
+    return _measure_tables(crops, scorer, variant, use_cache)[0]
+
+
+def measure_pixel_set(
+    crops: LabelledCrops, scorer: SmileScorer, variant: str = "colour", *, use_cache: bool = True
+) -> np.ndarray:
+    """(N, DESCRIPTOR_LENGTH) pixel descriptors of every crop under `variant`, of the first reading view the bot
+    reads (`SmileScorer.measure_face_pixels`); rows of NaN where no face was found. Measured with `measure_set`."""
+    return _measure_tables(crops, scorer, variant, use_cache)[1]
+
+
+def _measure_tables(
+    crops: LabelledCrops, scorer: SmileScorer, variant: str, use_cache: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    stem = f"{variant}-{_code_key(variant, scorer.mirror)}-{len(crops.files)}"
+    cache, pixel_cache = CACHE_DIR / f"{stem}.npy", CACHE_DIR / f"pixels-{stem}.npy"
+    if use_cache and cache.is_file() and pixel_cache.is_file():
+        return np.load(cache), np.load(pixel_cache)
     transform = VARIANTS[variant]
     rows = np.full((len(crops.files), len(MEASUREMENTS)), np.nan)
+    descriptors = np.full((len(crops.files), DESCRIPTOR_LENGTH), np.nan)
     for index, path in enumerate(crops.files):
         image = transform(read_rgb(path))
-        measured = scorer.measure_face(image, max(image.shape[:2]))
+        measured = scorer.measure_face_pixels(image, max(image.shape[:2]))
         if measured is not None:
-            rows[index] = measured
+            rows[index] = measured[0]
+            if measured[1] is not None:
+                descriptors[index] = measured[1]
     if use_cache:
         CACHE_DIR.mkdir(parents=True, exist_ok=True)
         np.save(cache, rows)
-    return rows
+        np.save(pixel_cache, descriptors)
+    return rows, descriptors
 
 
 def _fallback_key(variant: str) -> str:
@@ -298,15 +350,78 @@ def fit_small_faces(
     return LogisticFit(features, fit.mean, fit.scale, fit.coef, fit.intercept)
 
 
-def as_model(main: LogisticFit, small: LogisticFit | None, fallback: FallbackModel | None = None) -> SmileModel:
+def as_model(
+    main: LogisticFit,
+    small: LogisticFit | None,
+    fallback: FallbackModel | None = None,
+    pixels: PixelModel | None = None,
+) -> SmileModel:
     """The fitted parts as vision.smile loads them from smile_model.json (so held-out scores use the bot's
-    arithmetic, the blend by face size included)."""
+    arithmetic, the blend by face size and the pixel stack included)."""
     small_model = None
     if small is not None:
         small_model = SmallFaceModel(
             small.features, small.mean, small.scale, small.coef, small.intercept, SMALL_FACE_PX
         )
-    return SmileModel(main.features, main.mean, main.scale, main.coef, main.intercept, {}, fallback, small_model)
+    return SmileModel(
+        main.features, main.mean, main.scale, main.coef, main.intercept, {}, fallback, small_model, pixels
+    )
+
+
+def _landmark_model(
+    views: dict[str, np.ndarray],
+    labels: np.ndarray,
+    crops: np.ndarray,
+    features: tuple[str, ...] = FEATURES,
+    l2: float = L2,
+) -> tuple[LogisticFit, LogisticFit]:
+    """The main and small-face models fitted on `crops` (indices) of TRAIN_VARIANTS."""
+    x = np.vstack([views[name][crops] for name in TRAIN_VARIANTS])
+    y = np.concatenate([labels[crops]] * len(TRAIN_VARIANTS))
+    usable = ~np.isnan(x).any(axis=1)
+    main = fit_logistic(x[usable], y[usable], features, l2)
+    return main, fit_small_faces(views, main, crops, features)
+
+
+def fit_pixels(pixel_views: dict[str, np.ndarray], labels: np.ndarray, crops: np.ndarray) -> StandardisedLogistic:
+    """The pixel reading's regression on `crops` (indices) of PIXEL_VARIANTS (`measure_pixel_set` tables)."""
+    x = np.vstack([pixel_views[name][crops] for name in PIXEL_VARIANTS])
+    y = np.concatenate([labels[crops]] * len(PIXEL_VARIANTS))
+    usable = ~np.isnan(x).any(axis=1)
+    return fit_standardised(x[usable], y[usable], PIXEL_L2)
+
+
+def fit_stack(
+    views: dict[str, np.ndarray],
+    pixel_views: dict[str, np.ndarray],
+    labels: np.ndarray,
+    crops: np.ndarray,
+    sides: np.ndarray,
+    features: tuple[str, ...] = FEATURES,
+    l2: float = L2,
+) -> tuple[float, float, float]:
+    """b0, b1, b2 of sigmoid(b0 + b1·logit P + b2·logit P_pixels), fitted on held-out probabilities of the colour
+    crops among `crops`: an inner STACK_FOLDS-fold CV refits both readings without each inner fold (`sides`: the
+    colour crops' face sizes, for the small-face blend)."""
+    inner = np.full((len(labels), 2), np.nan)
+    order = np.random.default_rng(STACK_SEED).permutation(len(crops)) % STACK_FOLDS
+    rows, table = views["colour"], pixel_views["colour"]
+    for fold in range(STACK_FOLDS):
+        fit_on, score_on = crops[order != fold], crops[order == fold]
+        model = as_model(*_landmark_model(views, labels, fit_on, features, l2))
+        pixel = fit_pixels(pixel_views, labels, fit_on)
+        score_on = score_on[~np.isnan(rows[score_on]).any(axis=1) & ~np.isnan(table[score_on]).any(axis=1)]
+        for index in score_on:
+            inner[index] = float(model.probability(rows[index], float(sides[index]))), 0.0
+        if len(score_on):
+            inner[score_on, 1] = pixel.probability(table[score_on])
+    usable = crops[~np.isnan(inner[crops]).any(axis=1)]
+    stack = LogisticRegression(C=1e6).fit(logit(inner[usable]), labels[usable])
+    return float(stack.intercept_[0]), float(stack.coef_[0][0]), float(stack.coef_[0][1])
+
+
+def pixel_model(fit: StandardisedLogistic, stack: tuple[float, float, float]) -> PixelModel:
+    return PixelModel(fit.mean, fit.scale, fit.coef, fit.intercept, stack)
 
 
 def crop_folds(labels: np.ndarray, folds: int, seed: int = 7) -> PredefinedSplit:
@@ -358,13 +473,18 @@ def cross_validated(
     test_variant: str = "colour",
     folds: int = 10,
     sides: np.ndarray | None = None,
+    pixel_views: dict[str, np.ndarray] | None = None,
+    colour_sides: np.ndarray | None = None,
 ) -> np.ndarray:
     """Held-out P(smile) of each crop of `test_variant`, from fits on the other folds' crops of `train_variants`.
 
     `views` maps a variant name to its measurements (rows = the same crops). A crop's own fold never helps to
     score it, in any variant. NaN rows (no face) are left out of fitting and give NaN. With `sides` (each test
     crop's face size, `variant_sides`) the small-face model is fitted on the same folds too and blended in by size,
-    as the bot reads a face (`SmileModel.probability`).
+    as the bot reads a face (`SmileModel.probability`). With `pixel_views` too (`measure_pixel_set` tables;
+    `colour_sides`: the colour crops' sizes, the stack's fitting data, when `sides` are another variant's) the pixel
+    reading and its stack are fitted on the same folds and applied (`SmileModel.with_pixels`; crops without a
+    descriptor keep the landmark reading).
     """
 
     def fit_main(x: np.ndarray, y: np.ndarray, _train: np.ndarray) -> FoldScorer:
@@ -373,13 +493,28 @@ def cross_validated(
     if sides is None:
         return _held_out(views, labels, fit_main, train_variants, test_variant, folds)
     face_sides = sides
+    stack_sides = sides if colour_sides is None else colour_sides
 
     def fit_both(x: np.ndarray, y: np.ndarray, train: np.ndarray) -> FoldScorer:
         main = fit_logistic(x, y, features, l2)
-        model = as_model(main, fit_small_faces(views, main, train, features))
-        return lambda rows, crops: np.array(
-            [float(model.probability(row, float(face_sides[crop]))) for row, crop in zip(rows, crops, strict=True)]
-        )
+        small = fit_small_faces(views, main, train, features)
+        pixels = None
+        if pixel_views is not None:
+            stack = fit_stack(views, pixel_views, labels, train, stack_sides, features, l2)
+            pixels = pixel_model(fit_pixels(pixel_views, labels, train), stack)
+        model = as_model(main, small, pixels=pixels)
+
+        def score(rows: np.ndarray, crops: np.ndarray) -> np.ndarray:
+            probabilities = []
+            for row, crop in zip(rows, crops, strict=True):
+                probability = float(model.probability(row, float(face_sides[crop])))
+                if pixel_views is not None:
+                    descriptor = pixel_views[test_variant][crop]
+                    probability = model.with_pixels(probability, None if np.isnan(descriptor).any() else descriptor)
+                probabilities.append(probability)
+            return np.array(probabilities)
+
+        return score
 
     return _held_out(views, labels, fit_both, train_variants, test_variant, folds)
 
@@ -416,13 +551,17 @@ class RecipeFit:
     rows: int
     fallback_rows: int
     small: LogisticFit
+    pixels: StandardisedLogistic | None = None  # the pixel reading (None: the landmark reading alone)
+    stack: tuple[float, float, float] | None = None  # b0, b1, b2
+    pixel_rows: int = 0
 
     def model(self) -> SmileModel:
         """As vision.smile loads it from smile_model.json."""
         fallback = FallbackModel(
             FALLBACK_KIND, self.fallback.mean, self.fallback.scale, self.fallback.coef, self.fallback.intercept, {}
         )
-        return as_model(self.main, self.small, fallback)
+        pixels = None if self.pixels is None or self.stack is None else pixel_model(self.pixels, self.stack)
+        return as_model(self.main, self.small, fallback, pixels)
 
 
 def fit_recipe(
@@ -430,20 +569,32 @@ def fit_recipe(
     fallback_views: dict[str, np.ndarray],
     labels: np.ndarray,
     crops: np.ndarray | None = None,
+    pixel_views: dict[str, np.ndarray] | None = None,
+    sides: np.ndarray | None = None,
 ) -> RecipeFit:
-    """The recipe (FEATURES, L2, TRAIN_VARIANTS; the small-face model, SMALL_*; the fallback with FALLBACK_L2)
-    fitted on `crops` (indices; all of
-    them when None): what scripts/fit_smile.py ships and what each cross-validation fold refits."""
+    """The recipe (FEATURES, L2, TRAIN_VARIANTS; the small-face model, SMALL_*; the fallback with FALLBACK_L2;
+    with `pixel_views` (`measure_pixel_set` tables of PIXEL_VARIANTS) and `sides` (the colour crops' face sizes) the
+    pixel reading, PIXEL_*, and its stack, STACK_*) fitted on `crops` (indices; all of them when None): what
+    scripts/fit_smile.py ships and what each cross-validation fold refits. Without `pixel_views`: the previous
+    recipe (the landmark reading alone)."""
     chosen = np.arange(len(labels)) if crops is None else crops
 
-    def stacked(tables: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    def rows_of(tables: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         x = np.vstack([tables[name][chosen] for name in TRAIN_VARIANTS])
         y = np.concatenate([labels[chosen]] * len(TRAIN_VARIANTS))
         usable = ~np.isnan(x).any(axis=1)
         return x[usable], y[usable]
 
-    x, y = stacked(views)
-    fx, fy = stacked(fallback_views)
+    x, y = rows_of(views)
+    fx, fy = rows_of(fallback_views)
     main = fit_logistic(x, y, FEATURES, L2)
     small = fit_small_faces(views, main, chosen)
-    return RecipeFit(main, fit_standardised(fx, fy, FALLBACK_L2), len(x), len(fx), small)
+    fallback = fit_standardised(fx, fy, FALLBACK_L2)
+    if pixel_views is None:
+        return RecipeFit(main, fallback, len(x), len(fx), small)
+    if sides is None:
+        raise ValueError("fit_recipe: the pixel stack needs the colour crops' face sizes (sides)")
+    pixels = fit_pixels(pixel_views, labels, chosen)
+    stack = fit_stack(views, pixel_views, labels, chosen, sides)
+    pixel_rows = int((~np.isnan(np.vstack([pixel_views[name][chosen] for name in PIXEL_VARIANTS])).any(axis=1)).sum())
+    return RecipeFit(main, fallback, len(x), len(fx), small, pixels, stack, pixel_rows)

@@ -8,7 +8,12 @@ TRAIN_VARIANTS (greyscale, half size, two printed copies: shrunk to a print's fa
 quality, seeded per crop); an L2-penalised logistic regression over FEATURES is fitted on all of it (standardised
 features, scikit-learn, evals/smile_data.py ``fit_recipe``). Faces at print size get a second regression over the
 same features (``small_faces``), fitted on the printed copies to give the main model's probability for the same crop
-as it is (soft targets), blended in by face size at run time (SMALL_FACE_PX).
+as it is (soft targets), blended in by face size at run time (SMALL_FACE_PX). The pixel reading (``pixels``): an L2
+logistic regression on the mouth descriptor of each crop's first reading view (vision/smile/pixels.py; PIXEL_VARIANTS,
+four printed copies), stacked with the landmark reading in logit space, b0, b1, b2 fitted on an inner 5-fold CV's
+held-out probabilities (``fit_stack``). Every figure printed is the same 10-fold CV (evals/smile_data.py
+``crop_folds``), the whole recipe, stack included, refitted inside each fold. The output depends only on the data
+and the code: a refit reproduces smile_model.json byte for byte.
 Crops where the landmarker finds no face are left out. The fallback for those (vision/smile/fallback.py) is fitted
 the same way on the mouth HOG of every crop where YuNet finds a face (evals/smile_data.py FALLBACK_*). The JSON
 holds the feature names, the standardisation, the coefficients and how they were made; nothing else is needed at
@@ -20,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -32,10 +36,13 @@ from evals.smile_data import (
     FALLBACK_L2,
     FEATURES,
     L2,
+    PIXEL_L2,
+    PIXEL_VARIANTS,
     SMALL_FACE_PX,
     SMALL_L2,
     SMALL_TEACHER,
     SMALL_VARIANTS,
+    STACK_FOLDS,
     TRAIN_VARIANTS,
     RecipeFit,
     cross_validated,
@@ -43,10 +50,12 @@ from evals.smile_data import (
     fit_recipe,
     load_smile_set,
     measure_fallback_set,
+    measure_pixel_set,
     measure_set,
     variant_sides,
 )
 from vision.smile import MODEL_JSON, SmileScorer
+from vision.smile.pixels import DESCRIPTOR_KIND
 from vision.smile.scorer import READ_VIEWS
 
 
@@ -62,14 +71,19 @@ def main(argv: list[str] | None = None) -> int:
     crops = load_smile_set(data / "smile")
     scorer = SmileScorer()
     views = {variant: measure_set(crops, scorer, variant) for variant in TRAIN_VARIANTS}
+    pixel_views = {variant: measure_pixel_set(crops, scorer, variant) for variant in PIXEL_VARIANTS}
     fallback_views = {variant: measure_fallback_set(crops, variant) for variant in TRAIN_VARIANTS}
-    recipe = fit_recipe(views, fallback_views, crops.labels)
+    sides = variant_sides(crops, "colour")
+    recipe = fit_recipe(views, fallback_views, crops.labels, pixel_views=pixel_views, sides=sides)
     fit = recipe.main
-    held_out = cross_validated(views, crops.labels, sides=variant_sides(crops, "colour"))
-    found = ~np.isnan(held_out)
-    cv_accuracy = float(accuracy_score(crops.labels[found], held_out[found] > 0.5))
-    cv_auc = float(roc_auc_score(crops.labels[found], held_out[found]))
-    print(f"10-fold CV on crops with a face ({found.sum()}/{len(found)}): accuracy {cv_accuracy:.4f}, AUC {cv_auc:.4f}")
+    landmarks_accuracy, landmarks_auc, _ = _cv_figures(cross_validated(views, crops.labels, sides=sides), crops.labels)
+    print(f"10-fold CV, landmark reading alone: accuracy {landmarks_accuracy:.4f}, AUC {landmarks_auc:.4f}")
+    held_out = cross_validated(views, crops.labels, sides=sides, pixel_views=pixel_views)
+    cv_accuracy, cv_auc, count = _cv_figures(held_out, crops.labels)
+    print(
+        f"10-fold CV on crops with a face ({count}), stacked with the pixel reading: accuracy {cv_accuracy:.4f}, "
+        f"AUC {cv_auc:.4f}"
+    )
     model = {
         "features": list(FEATURES),
         "mean": fit.mean.round(6).tolist(),
@@ -84,14 +98,45 @@ def main(argv: list[str] | None = None) -> int:
             "rows": recipe.rows,
             "cv_accuracy_found": round(cv_accuracy, 4),
             "cv_auc_found": round(cv_auc, 4),
-            "fitted": datetime.now(UTC).strftime("%Y-%m-%d"),
+            "cv_accuracy_found_landmarks_alone": round(landmarks_accuracy, 4),
+            "cv_auc_found_landmarks_alone": round(landmarks_auc, 4),
         },
         "small_faces": _small_entry(recipe),
+        "pixels": _pixel_entry(recipe),
         "fallback": _fallback_entry(recipe, fallback_views, crops.labels),
     }
     args.out.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
+
+
+def _cv_figures(held_out: np.ndarray, labels: np.ndarray) -> tuple[float, float, str]:
+    """Accuracy and AUC of held-out P(smile) on the crops with a face, and how many those are."""
+    found = ~np.isnan(held_out)
+    accuracy = float(accuracy_score(labels[found], held_out[found] > 0.5))
+    return accuracy, float(roc_auc_score(labels[found], held_out[found])), f"{found.sum()}/{len(found)}"
+
+
+def _pixel_entry(recipe: RecipeFit) -> dict:
+    fit, stack = recipe.pixels, recipe.stack
+    if fit is None or stack is None:
+        raise ValueError("the recipe was fitted without the pixel reading")
+    return {
+        "descriptor": DESCRIPTOR_KIND,
+        "mean": fit.mean.round(6).tolist(),
+        "scale": fit.scale.round(6).tolist(),
+        "coef": fit.coef.round(6).tolist(),
+        "intercept": round(fit.intercept, 6),
+        "stack": [round(value, 6) for value in stack],
+        "info": {
+            "recipe": "scripts/fit_smile.py: L2 logistic regression on the standardised mouth patch of the first "
+            "reading view (vision/smile/pixels.py); P = sigmoid(b0 + b1 logit P_landmarks + b2 logit P_pixels), "
+            f"stack = [b0, b1, b2] fitted on held-out probabilities of an inner {STACK_FOLDS}-fold CV",
+            "l2_per_sample": PIXEL_L2,
+            "trained_on": f"variants {list(PIXEL_VARIANTS)}",
+            "rows": recipe.pixel_rows,
+        },
+    }
 
 
 def _small_entry(recipe: RecipeFit) -> dict:

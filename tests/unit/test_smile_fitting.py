@@ -12,6 +12,7 @@ from sklearn.metrics import roc_auc_score
 from evals import eval_smile
 from evals.smile_data import (
     FEATURES,
+    PIXEL_VARIANTS,
     PRINT_FACE_PX,
     SMALL_FACE_PX,
     SMALL_TEACHER,
@@ -23,9 +24,11 @@ from evals.smile_data import (
     fit_recipe,
     fit_small_faces,
     fit_soft,
+    fit_stack,
     fit_standardised,
 )
 from vision.smile import MEASUREMENTS
+from vision.smile.pixels import DESCRIPTOR_LENGTH
 
 FEATURE = "bs.mouthSmile"
 OTHER = "geo.mouth_width"
@@ -192,6 +195,61 @@ def test_the_recipe_model_reads_small_faces_with_the_small_face_model() -> None:
     np.testing.assert_allclose(model.probability(rows, (low + high) / 2), middle)
     held_out = cross_validated(views, labels, sides=np.full(count, low), test_variant="print1")
     assert held_out.shape == (count,) and not np.isnan(held_out).any()
+
+
+def _two_readings(seed: int, count: int, pixel_signal: float) -> tuple[np.ndarray, dict, dict, dict]:
+    """Labels, landmark measurements whose smile blendshape is a noisy reading of the label, fallback tables, and
+    pixel descriptors whose first column carries `pixel_signal` of the label with noise of its own (the same table
+    in every pixel variant)."""
+    rng = np.random.default_rng(seed)
+    labels = np.array([0, 1] * (count // 2))
+    blendshape = np.exp(labels * 1.0 + rng.normal(0.0, 0.7, count))  # positive: model inputs take its square root
+    views = {
+        name: _rows({FEATURE: blendshape, OTHER: rng.normal(1.0, 0.1, count)}, count)
+        for name in (*TRAIN_VARIANTS, *VARIANTS)
+    }
+    descriptors = rng.normal(0.0, 1.0, (count, DESCRIPTOR_LENGTH))
+    descriptors[:, 0] += pixel_signal * (labels - 0.5) * 2
+    pixel_views = {name: descriptors for name in PIXEL_VARIANTS}
+    fallback_views = {name: rng.normal(labels[:, None] * 0.5, 0.3, (count, 4)) for name in TRAIN_VARIANTS}
+    return labels, views, pixel_views, fallback_views
+
+
+def test_the_pixel_stack_adds_what_the_pixels_know_and_is_shipped_by_the_recipe() -> None:
+    """Two readings with independent noise: the stacked held-out scores beat the landmark reading alone, and the
+    recipe's model applies the stack it fitted."""
+    count = 300
+    labels, views, pixel_views, fallback_views = _two_readings(12, count, pixel_signal=1.0)
+    sides = np.full(count, 64.0)
+    alone = cross_validated(views, labels, sides=sides)
+    both = cross_validated(views, labels, sides=sides, pixel_views=pixel_views)
+    assert np.mean((both > 0.5) == labels) > np.mean((alone > 0.5) == labels) + 0.03
+    assert roc_auc_score(labels, both) > roc_auc_score(labels, alone)
+    recipe = fit_recipe(views, fallback_views, labels, pixel_views=pixel_views, sides=sides)
+    assert recipe.pixels is not None and recipe.stack is not None
+    b0, b1, b2 = recipe.stack
+    assert b1 > 0 and b2 > 0
+    model = recipe.model()
+    assert model.pixels is not None and model.pixels.stack == recipe.stack
+    row, descriptor = views["colour"][0], pixel_views["colour"][0]
+    landmarks = float(model.probability(row, 64.0))
+    pixels = float(recipe.pixels.probability(descriptor[None])[0])
+    expected = 1.0 / (
+        1.0 + np.exp(-(b0 + b1 * np.log(landmarks / (1 - landmarks)) + b2 * np.log(pixels / (1 - pixels))))
+    )
+    np.testing.assert_allclose(model.with_pixels(landmarks, descriptor), expected)
+    previous = fit_recipe(views, fallback_views, labels).model()
+    assert previous.pixels is None and previous.with_pixels(landmarks, descriptor) == landmarks
+
+
+def test_the_stack_is_fitted_on_held_out_probabilities() -> None:
+    """Pixels that carry nothing (128 noise columns a fit can memorise) get next to no weight: the stack sees the
+    pixel model's probabilities of crops it was not fitted on."""
+    count = 200
+    labels, views, pixel_views, _ = _two_readings(13, count, pixel_signal=0.0)
+    crops = np.arange(count)
+    _b0, b1, b2 = fit_stack(views, pixel_views, labels, crops, np.full(count, 64.0))
+    assert b1 > 0.5 and abs(b2) < 0.25 * b1
 
 
 def test_eval_without_data_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,6 +15,7 @@ from evals.common import eval_data_dir
 from evals.smile_data import FEATURES, SMALL_FACE_PX, load_smile_set, read_rgb
 from vision.faces import DetectedFace
 from vision.smile.fallback import FALLBACK_KINDS, FallbackModel, hog
+from vision.smile.pixels import DESCRIPTOR_KIND, DESCRIPTOR_LENGTH, PixelModel, mouth_descriptor
 from vision.smile.scorer import (
     MEASUREMENTS,
     MODEL_JSON,
@@ -24,6 +25,7 @@ from vision.smile.scorer import (
     SmileModel,
     SmileScorer,
     crop_face,
+    reading_views,
     smile_score_crop,
     smile_scores,
 )
@@ -89,6 +91,40 @@ def test_a_face_at_print_size_is_scored_by_the_small_face_model(labelled_sample)
     assert scorer.read_face(big, 200).score > 50
     small = cv2.resize(labelled_sample[0][0], (40, 40), interpolation=cv2.INTER_AREA)
     assert scorer.read_face(small, 40).score == 0.0
+
+
+def test_model_json_ships_the_pixel_stack_of_the_recipe() -> None:
+    raw = json.loads(MODEL_JSON.read_text(encoding="utf-8"))
+    assert raw["pixels"]["descriptor"] == DESCRIPTOR_KIND
+    pixels = SmileModel.load().pixels
+    assert pixels is not None and pixels.coef.shape == (DESCRIPTOR_LENGTH,)
+    _b0, b1, b2 = pixels.stack
+    assert b1 > 0 and b2 > 0, "both readings must count towards a smile"
+
+
+def test_read_face_stacks_the_pixel_reading_of_its_first_reading_view(labelled_sample) -> None:
+    """A pixel model sure that nothing smiles, given the weight, turns a broad smile into 0; a stack of (0, 1, 0)
+    leaves the landmark reading; one of (0, 0, 1) gives the pixel reading of the first reading view's descriptor."""
+    shipped = SmileModel.load()
+    crop = labelled_sample[0][0]
+    length = DESCRIPTOR_LENGTH
+    never = PixelModel(np.zeros(length), np.ones(length), np.zeros(length), -30.0, (0.0, 0.1, 5.0))
+    assert SmileScorer(replace(shipped, pixels=never)).read_face(crop, 64).score == 0.0
+    landmarks = SmileScorer(replace(shipped, pixels=None)).read_face(crop, 64).score
+    assert landmarks > 50
+    assert SmileScorer(replace(shipped, pixels=replace(never, stack=(0.0, 1.0, 0.0)))).read_face(crop, 64).score == (
+        landmarks
+    )
+    coef = np.random.default_rng(1).normal(0.0, 0.2, length)
+    pixels_only = PixelModel(np.zeros(length), np.ones(length), coef, 0.0, (0.0, 0.0, 1.0))
+    scorer = SmileScorer(replace(shipped, pixels=pixels_only))
+    first = scorer._first_view(reading_views(crop, 64)[0])
+    assert first is not None
+    descriptor = mouth_descriptor(first[0], first[3])
+    assert descriptor is not None
+    expected = round(100.0 * float(pixels_only.probability(descriptor)), 1)
+    assert scorer.read_face(crop, 64).score == pytest.approx(expected, abs=0.1)
+    assert not 45 < expected < 55 and abs(expected - landmarks) > 1, "pick a pixel model that tells the two apart"
 
 
 def test_model_json_with_an_unknown_feature_is_refused(tmp_path: Path) -> None:

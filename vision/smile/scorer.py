@@ -38,6 +38,7 @@ from vision.faces import DetectedFace
 from vision.models import model_path
 from vision.smile.fallback import FallbackModel, aligned_chip, chip_features
 from vision.smile.logistic import logistic_arrays, standardised_logistic
+from vision.smile.pixels import PixelModel, mouth_descriptor
 from vision.smile.views import VIEW_SIZE, prepare_view
 
 MODEL_JSON = Path(__file__).with_name("smile_model.json")
@@ -264,6 +265,7 @@ class SmileModel:
     info: dict[str, Any]
     fallback: FallbackModel | None = None  # for crops the landmarker cannot read
     small: SmallFaceModel | None = None  # for faces at print size (blended by the face's size)
+    pixels: PixelModel | None = None  # the mouth's pixels, stacked with the landmark reading (vision/smile/pixels.py)
 
     @classmethod
     def load(cls, path: Path = MODEL_JSON) -> SmileModel:
@@ -271,8 +273,9 @@ class SmileModel:
         features, mean, scale, coef = _logistic_parts(raw, str(path))
         fallback = FallbackModel.from_json(raw["fallback"]) if "fallback" in raw else None
         small = SmallFaceModel.from_json(raw["small_faces"]) if "small_faces" in raw else None
+        pixels = PixelModel.from_json(raw["pixels"]) if "pixels" in raw else None
         info = dict(raw.get("info", {}))
-        return cls(features, mean, scale, coef, float(raw["intercept"]), info, fallback, small)
+        return cls(features, mean, scale, coef, float(raw["intercept"]), info, fallback, small, pixels)
 
     def probability(self, measurements: np.ndarray, face_side: float | None = None) -> np.ndarray:
         """P(smiling) for measurement vectors (..., len(MEASUREMENTS)) of a face whose detector box is `face_side`
@@ -282,6 +285,11 @@ class SmileModel:
             return main
         weight = self.small.weight(face_side)
         return main if weight == 0.0 else (1.0 - weight) * main + weight * self.small.probability(measurements)
+
+    def with_pixels(self, probability: float, descriptor: np.ndarray | None) -> float:
+        """The landmark reading's `probability` stacked with the pixel reading of the face's `descriptor`
+        (`vision.smile.pixels.mouth_descriptor`); unchanged without a pixel model or a descriptor."""
+        return probability if self.pixels is None else self.pixels.combined(probability, descriptor)
 
 
 class SmileScorer:
@@ -334,8 +342,9 @@ class SmileScorer:
         found = self._view_reading(view)
         return None if found is None else found[0]
 
-    def _view_reading(self, view: np.ndarray) -> tuple[np.ndarray, dict[str, float]] | None:
-        """(measurements, blendshapes by name) of the face nearest the view's centre; None when none is found."""
+    def _view_reading(self, view: np.ndarray) -> tuple[np.ndarray, dict[str, float], np.ndarray] | None:
+        """(measurements, blendshapes by name, the 478 landmarks in view px) of the face nearest the view's centre;
+        None when none is found."""
         import mediapipe as mp
 
         with self._lock:
@@ -347,10 +356,11 @@ class SmileScorer:
         distances = [np.hypot(*(face.mean(axis=0) - size / 2)) for face in faces]
         best = int(np.argmin(distances))
         blendshapes = {c.category_name: float(c.score) for c in result.face_blendshapes[best]}
-        return measurements_of(blendshapes, faces[best], view), blendshapes
+        return measurements_of(blendshapes, faces[best], view), blendshapes, faces[best]
 
-    def _first_view(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, float]] | None:
-        """(view, its measurements, its blendshapes) of the first attempt in which the landmarker finds a face."""
+    def _first_view(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, float], np.ndarray] | None:
+        """(view, its measurements, its blendshapes, its landmarks) of the first attempt in which the landmarker finds
+        a face."""
         if min(rgb.shape[:2]) < 1:
             return None
         for margin, fill in ATTEMPTS:
@@ -369,7 +379,7 @@ class SmileScorer:
         first = self._first_view(_as_rgb(crop))
         if first is None:
             return None
-        view, found, _ = first
+        view, found, _, _ = first
         return self._with_mirror(view, found) if self.mirror else found
 
     def read(self, crop: np.ndarray) -> SmileReading:
@@ -379,29 +389,35 @@ class SmileScorer:
         first = self._first_view(rgb)
         if first is None:
             return self._fallback_reading(rgb)
-        view, found, blendshapes = first
+        view, found, blendshapes, _ = first
         probability = float(self.model.probability(found))
         if self.mirror and SURE_BELOW < probability < SURE_ABOVE:
             probability = float(self.model.probability(self._with_mirror(view, found)))
         return SmileReading(round(100.0 * probability, 1), face_found=True, blendshapes=blendshapes)
 
-    def _views_found(self, crop: np.ndarray, face_side: float) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(view, measurements) of each of the face's READ_VIEWS in which the landmarker finds a face."""
+    def _views_found(self, crop: np.ndarray, face_side: float) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """(view, measurements, landmarks) of each of the face's READ_VIEWS in which the landmarker finds a face."""
         found = []
         for rgb in reading_views(crop, face_side):
             first = self._first_view(rgb)
             if first is not None:
-                found.append((first[0], first[1]))
+                found.append((first[0], first[1], first[3]))
         return found
 
     def measure_face(self, crop: np.ndarray, face_side: float) -> np.ndarray | None:
         """The measurements a face's score is read from (see `read_face`): its READ_VIEWS' averaged (each with its
         mirror view, when on); None when the landmarker finds the face in none of them. What the model is fitted on."""
+        measured = self.measure_face_pixels(crop, face_side)
+        return None if measured is None else measured[0]
+
+    def measure_face_pixels(self, crop: np.ndarray, face_side: float) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """`measure_face`'s measurements and the pixel descriptor of the face's first reading view (what the pixel
+        model and the stack are fitted on); None when the landmarker finds the face in no READ_VIEW."""
         found = self._views_found(crop, face_side)
         if not found:
             return None
-        rows = [self._with_mirror(view, measured) if self.mirror else measured for view, measured in found]
-        return np.mean(rows, axis=0)
+        rows = [self._with_mirror(view, measured) if self.mirror else measured for view, measured, _ in found]
+        return np.mean(rows, axis=0), mouth_descriptor(found[0][0], found[0][2])
 
     def read_face(self, crop: np.ndarray, face_side: float) -> SmileReading:
         """The smile reading of a face crop whose face (detector box) is `face_side` px on its longer side: what the
@@ -410,7 +426,9 @@ class SmileScorer:
         The crop as it is decides whether it is a face at all (a balloon shrunk to READ_FACE_PX can pass for one)
         and gives the blendshapes the poses read; the score comes from the READ_VIEWS, averaged (their mirror views
         too when that leaves the verdict open), through the model for a face of `face_side` px (the small-face
-        model blended in for faces at print size). A face the views cannot read keeps the score of the crop as it is.
+        model blended in for faces at print size), stacked with the pixel reading of the first reading view's mouth
+        (`vision.smile.pixels`, when the model has one). A face the views cannot read keeps the score of the crop as
+        it is (landmark reading only).
         """
         rgb = _as_rgb(crop)
         first = self._first_view(rgb)
@@ -419,11 +437,13 @@ class SmileScorer:
         found = self._views_found(rgb, face_side)
         if not found:
             return self.read(rgb)
-        measured = np.mean([row for _, row in found], axis=0)
+        measured = np.mean([row for _, row, _ in found], axis=0)
         probability = float(self.model.probability(measured, face_side))
         if self.mirror and SURE_BELOW < probability < SURE_ABOVE:
-            measured = np.mean([self._with_mirror(view, row) for view, row in found], axis=0)
+            measured = np.mean([self._with_mirror(view, row) for view, row, _ in found], axis=0)
             probability = float(self.model.probability(measured, face_side))
+        if self.model.pixels is not None:
+            probability = self.model.with_pixels(probability, mouth_descriptor(found[0][0], found[0][2]))
         return SmileReading(round(100.0 * probability, 1), face_found=True, blendshapes=first[2])
 
     def _fallback_reading(self, rgb: np.ndarray) -> SmileReading:
