@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,6 @@ from evals.smile_data import (
     TRAIN_VARIANTS,
     VARIANTS,
     StandardisedLogistic,
-    _printed,
     as_model,
     crop_folds,
     fit_logistic,
@@ -54,13 +53,14 @@ from vision.faces import detect_faces
 from vision.faces.detect import Box
 from vision.smile import MEASUREMENTS, SmileScorer
 from vision.smile.fallback import hog
+from vision.smile.pixels import CHIP, CHIP_EYE_Y, CHIP_IOD, MOUTH_COLS, MOUTH_ROWS
+from vision.smile.pixels import _chip as aligned_mouth_chip
 from vision.smile.scorer import ATTEMPTS, SURE_ABOVE, SURE_BELOW, crop_face, measurements_of, reading_views
 from vision.smile.views import VIEW_SIZE, prepare_view
 
 CACHE = REPO_ROOT / ".cache" / "framing5"
 STORED_VIEW = 128  # the 256-px view kept in lightness at this size (it holds a 48-px face: nothing is lost)
 GENKI_VARIANTS = ("colour", "grey", "half", "print1", "print2", "print3", "print4")
-EXTRA_VARIANTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {"print3": _printed(3), "print4": _printed(4)}
 NAN_POINTS = np.full((478, 2), np.nan, np.float32)
 
 
@@ -147,7 +147,7 @@ def collect_genki(data: Path, scorer: SmileScorer, variants: Sequence[str] = ())
         out = CACHE / f"genki-{variant}.npz"
         if out.is_file():
             continue
-        transform = EXTRA_VARIANTS.get(variant) or VARIANTS[variant]
+        transform = VARIANTS[variant]
         items = Items.empty()
         for path in labelled.files:
             image = transform(read_rgb(path))
@@ -285,9 +285,8 @@ def collect_pibooth(data: Path, scorer: SmileScorer) -> None:
 # The pixel reading: the face's 48-px reading view (kept at STORED_VIEW px) warped by its landmarks into a small chip,
 # the mouth region of it as a descriptor, an L2 logistic regression over that, fitted on the GENKI variants.
 
-R_EYE, L_EYE, MOUTH_CORNERS = (33, 133), (263, 362), (61, 291)
-CHIP, CHIP_IOD, CHIP_EYE_Y = 48, 20.0, 14.0  # chip side, eye-centre distance and eye height in it (px)
-MOUTH_ROWS, MOUTH_COLS = (28, 46), (8, 40)
+# The chip and the mouth region are vision/smile/pixels.py's (the shipped "eyes_mouth" alignment is its `_chip`).
+R_EYE, L_EYE = (33, 133), (263, 362)
 
 
 @dataclass(frozen=True)
@@ -303,20 +302,16 @@ class Pixels:
 
 
 def _chip(view: np.ndarray, points: np.ndarray, align: str) -> np.ndarray:
+    if align != "eyes":
+        return aligned_mouth_chip(view, points)
     right, left = points[list(R_EYE)].mean(0), points[list(L_EYE)].mean(0)
     to_right = np.array([CHIP / 2 - CHIP_IOD / 2, CHIP_EYE_Y])
     to_left = np.array([CHIP / 2 + CHIP_IOD / 2, CHIP_EYE_Y])
-    if align == "eyes":
-        src, dst = left - right, to_left - to_right
-        scale = np.hypot(*dst) / max(np.hypot(*src), 1e-6)
-        angle = np.arctan2(dst[1], dst[0]) - np.arctan2(src[1], src[0])
-        matrix = scale * np.array([[np.cos(angle), -np.sin(angle), 0.0], [np.sin(angle), np.cos(angle), 0.0]])
-        matrix[:, 2] = to_right - matrix[:, :2] @ right
-    else:
-        mouth = points[list(MOUTH_CORNERS)].mean(0)
-        to_mouth = np.array([CHIP / 2, CHIP_EYE_Y + 1.15 * CHIP_IOD])
-        source = np.array([right, left, mouth], dtype=np.float32)
-        matrix = cv2.getAffineTransform(source, np.array([to_right, to_left, to_mouth], dtype=np.float32))
+    src, dst = left - right, to_left - to_right
+    scale = np.hypot(*dst) / max(np.hypot(*src), 1e-6)
+    angle = np.arctan2(dst[1], dst[0]) - np.arctan2(src[1], src[0])
+    matrix = scale * np.array([[np.cos(angle), -np.sin(angle), 0.0], [np.sin(angle), np.cos(angle), 0.0]])
+    matrix[:, 2] = to_right - matrix[:, :2] @ right
     return cv2.warpAffine(view, matrix, (CHIP, CHIP), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 

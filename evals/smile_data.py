@@ -199,8 +199,7 @@ def _code_key(variant: str, mirror: bool) -> str:
         smile_pixels.MOUTH_COLS,
         smile_pixels.PATCH,
     )
-    constants_printed = (*constants_printed, *constants_pixels)
-    parts += [repr(value) for value in (*constants, *constants_printed)]
+    parts += [repr(value) for value in (*constants, *constants_printed, *constants_pixels)]
     parts += [inspect.getsource(VARIANTS[variant]) if variant in VARIANTS else ""]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 

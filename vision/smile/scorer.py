@@ -14,6 +14,9 @@ How a score is made (the recipe; the coefficients are fitted by ``scripts/fit_sm
    at print size (detector box under ~64 px: JPEG noise moves its reading) is scored by a second regression over the
    same features (``SmallFaceModel``), fitted to give what the first gives the same face whole; the two are blended
    by the face's size.
+5. That probability is stacked in logit space with a second reading of the same reading view: the mouth's pixels,
+   aligned by the landmarks step 2 gave (``vision/smile/pixels.py``, the ``pixels`` entry of smile_model.json; no
+   further landmarker run): P = sigmoid(b0 + b1·logit P + b2·logit P_pixels).
 
 So a score of 80 means: faces that look like this were labelled "smiling" about 80 % of the time in our fitting data
 (GENKI-4K web photos). When the landmarker finds no face even after retries, a second opinion is asked
