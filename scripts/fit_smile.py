@@ -44,7 +44,9 @@ from evals.smile_data import (
     SMALL_VARIANTS,
     STACK_FOLDS,
     TRAIN_VARIANTS,
+    LogisticFit,
     RecipeFit,
+    StandardisedLogistic,
     cross_validated,
     fallback_cross_validated,
     fit_recipe,
@@ -86,10 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     model = {
         "features": list(FEATURES),
-        "mean": fit.mean.round(6).tolist(),
-        "scale": fit.scale.round(6).tolist(),
-        "coef": fit.coef.round(6).tolist(),
-        "intercept": round(fit.intercept, 6),
+        **_logistic_entry(fit),
         "info": {
             "recipe": "scripts/fit_smile.py: L2 logistic regression on standardised vision.smile measurements",
             "l2_per_sample": L2,
@@ -110,6 +109,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _logistic_entry(fit: LogisticFit | StandardisedLogistic) -> dict:
+    """A stored logistic regression's standardisation, coefficients and intercept (vision/smile/logistic.py)."""
+    return {
+        "mean": fit.mean.round(6).tolist(),
+        "scale": fit.scale.round(6).tolist(),
+        "coef": fit.coef.round(6).tolist(),
+        "intercept": round(fit.intercept, 6),
+    }
+
+
 def _cv_figures(held_out: np.ndarray, labels: np.ndarray) -> tuple[float, float, str]:
     """Accuracy and AUC of held-out P(smile) on the crops with a face, and how many those are."""
     found = ~np.isnan(held_out)
@@ -123,10 +132,7 @@ def _pixel_entry(recipe: RecipeFit) -> dict:
         raise ValueError("the recipe was fitted without the pixel reading")
     return {
         "descriptor": DESCRIPTOR_KIND,
-        "mean": fit.mean.round(6).tolist(),
-        "scale": fit.scale.round(6).tolist(),
-        "coef": fit.coef.round(6).tolist(),
-        "intercept": round(fit.intercept, 6),
+        **_logistic_entry(fit),
         "stack": [round(value, 6) for value in stack],
         "info": {
             "recipe": "scripts/fit_smile.py: L2 logistic regression on the standardised mouth patch of the first "
@@ -143,10 +149,7 @@ def _small_entry(recipe: RecipeFit) -> dict:
     fit = recipe.small
     return {
         "features": list(fit.features),
-        "mean": fit.mean.round(6).tolist(),
-        "scale": fit.scale.round(6).tolist(),
-        "coef": fit.coef.round(6).tolist(),
-        "intercept": round(fit.intercept, 6),
+        **_logistic_entry(fit),
         "face_px": list(SMALL_FACE_PX),
         "info": {
             "recipe": "scripts/fit_smile.py: L2 logistic regression on soft targets: the measurements of printed "
@@ -167,10 +170,7 @@ def _fallback_entry(recipe: RecipeFit, views: dict[str, np.ndarray], labels: np.
     print(f"fallback 10-fold CV on crops YuNet finds ({count}): accuracy {accuracy:.4f}, AUC {auc:.4f}")
     return {
         "kind": FALLBACK_KIND,
-        "mean": fit.mean.round(6).tolist(),
-        "scale": fit.scale.round(6).tolist(),
-        "coef": fit.coef.round(6).tolist(),
-        "intercept": round(fit.intercept, 6),
+        **_logistic_entry(fit),
         "info": {
             "recipe": "scripts/fit_smile.py: L2 logistic regression on the standardised mouth HOG of dlib's chip",
             "l2_per_sample": FALLBACK_L2,

@@ -8,24 +8,12 @@ import numpy as np
 import pytest
 
 from evals.framing_pixels import STORED_VIEW, Pixels, describe
+from tests.unit.test_smile_pixels import face_view as _face_view
+from vision.smile.pixels import DESCRIPTOR_VIEW
 
 
-def _face_view() -> tuple[np.ndarray, np.ndarray]:
-    """A smooth textured view with the six landmarks the chip is aligned by (the rest of the 478 unused)."""
-    rng = np.random.default_rng(3)
-    view = cv2.GaussianBlur(rng.uniform(0, 255, (STORED_VIEW, STORED_VIEW)), (0, 0), 3.0)
-    view = cv2.normalize(view, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
-    points = np.full((478, 2), 64.0)
-    for index, (x, y) in {
-        33: (38, 50),
-        133: (54, 50),
-        362: (74, 50),
-        263: (90, 50),
-        61: (48, 92),
-        291: (80, 92),
-    }.items():
-        points[index] = (x, y)
-    return view, points
+def test_the_harness_stores_views_at_the_descriptor_size() -> None:
+    assert STORED_VIEW == DESCRIPTOR_VIEW  # its cached views are what vision.smile.pixels describes
 
 
 @pytest.mark.parametrize("pixels", [Pixels("eyes_mouth", "raw"), Pixels("eyes", "raw"), Pixels("eyes_mouth", "lbp")])

@@ -20,7 +20,7 @@ from vision.smile.pixels import (
 )
 
 
-def _face_view() -> tuple[np.ndarray, np.ndarray]:
+def face_view() -> tuple[np.ndarray, np.ndarray]:
     """A smooth textured lightness view with the six landmarks the chip is aligned by (the rest of the 478 unused)."""
     rng = np.random.default_rng(3)
     view = cv2.GaussianBlur(rng.uniform(0, 255, (DESCRIPTOR_VIEW, DESCRIPTOR_VIEW)), (0, 0), 3.0)
@@ -39,7 +39,7 @@ def _face_view() -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_the_descriptor_follows_the_landmarks_not_the_framing() -> None:
-    view, points = _face_view()
+    view, points = face_view()
     matrix = cv2.getRotationMatrix2D((60.0, 70.0), 12.0, 1.15)
     moved = cv2.warpAffine(view, matrix, view.shape[::-1], flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
     moved_points = points @ matrix[:, :2].T + matrix[:, 2]
@@ -51,7 +51,7 @@ def test_the_descriptor_follows_the_landmarks_not_the_framing() -> None:
 
 
 def test_the_reading_view_is_described_at_the_descriptor_size_in_lightness() -> None:
-    view, points = _face_view()
+    view, points = face_view()
     big = cv2.resize(np.repeat(view[:, :, None], 3, axis=2), (256, 256), interpolation=cv2.INTER_CUBIC)
     described = mouth_descriptor(big, points * 2.0)
     direct = chip_descriptor(view, points)
