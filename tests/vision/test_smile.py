@@ -245,3 +245,23 @@ def test_crop_face_and_prepare_view_geometry() -> None:
     assert crop_face(image, (0, 0, 20, 20), margin=0.5).shape == (30, 30, 3)  # clipped at the image edge
     view = prepare_view(np.zeros((30, 60, 3), dtype=np.uint8), margin=0.25, size=128)
     assert view.shape == (128, 128, 3)
+
+
+def test_a_face_whose_views_fail_is_read_from_its_first_view_without_running_the_landmarker_on_it_again(
+    labelled_sample, scorer: SmileScorer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """read_face falls back to `read` of the crop when no READ_VIEW finds the face (here: a face said to be 400 px,
+    shrunk to 8 pixels); the first view was already read, so every view the landmarker sees is a new one."""
+    crop = labelled_sample[0][0]
+    expected = scorer.read(crop)
+    seen: list[bytes] = []
+    original = scorer._view_reading
+
+    def counting(view: np.ndarray):  # type: ignore[no-untyped-def]
+        seen.append(view.tobytes())
+        return original(view)
+
+    monkeypatch.setattr(scorer, "_view_reading", counting)
+    reading = scorer.read_face(crop, 400)
+    assert reading == expected and reading.blendshapes == expected.blendshapes
+    assert seen and len(seen) == len(set(seen)), "the landmarker read one view twice"

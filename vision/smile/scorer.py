@@ -377,9 +377,10 @@ class SmileScorer:
         leaves the verdict open (SURE_BELOW < P < SURE_ABOVE): beyond those, averaging never flipped a verdict."""
         rgb = _as_rgb(crop)
         first = self._first_view(rgb)
-        if first is None:
-            return self._fallback_reading(rgb)
-        view, found, blendshapes = first
+        return self._fallback_reading(rgb) if first is None else self._first_view_reading(*first)
+
+    def _first_view_reading(self, view: np.ndarray, found: np.ndarray, blendshapes: dict[str, float]) -> SmileReading:
+        """`read`'s verdict from its first view (the crop as it is), the mirror view added when that is unsure."""
         probability = float(self.model.probability(found))
         if self.mirror and SURE_BELOW < probability < SURE_ABOVE:
             probability = float(self.model.probability(self._with_mirror(view, found)))
@@ -417,8 +418,8 @@ class SmileScorer:
         if first is None:
             return self._fallback_reading(rgb)
         found = self._views_found(rgb, face_side)
-        if not found:
-            return self.read(rgb)
+        if not found:  # `read` of the crop, from the first view already read (the landmarker is not run on it again)
+            return self._first_view_reading(*first)
         measured = np.mean([row for _, row in found], axis=0)
         probability = float(self.model.probability(measured, face_side))
         if self.mirror and SURE_BELOW < probability < SURE_ABOVE:
