@@ -265,3 +265,29 @@ def test_a_face_whose_views_fail_is_read_from_its_first_view_without_running_the
     reading = scorer.read_face(crop, 400)
     assert reading == expected and reading.blendshapes == expected.blendshapes
     assert seen and len(seen) == len(set(seen)), "the landmarker read one view twice"
+
+
+def test_a_face_already_at_read_size_is_read_once_for_its_crop_and_its_read_view(
+    labelled_sample, scorer: SmileScorer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A face whose box is READ_FACE_PX (48 px) has a READ_VIEW with the crop's very pixels: the landmarker reads
+    them once (the crop's first view stands for that view) and the score is the model's on that one reading."""
+    smiling, neutral = labelled_sample
+    crop, first = next(
+        (crop, first)
+        for crop in smiling + neutral
+        for first in [scorer._first_view(crop)]
+        if first is not None and not SURE_BELOW < float(scorer.model.probability(first[1], 48)) < SURE_ABOVE
+    )
+    seen: list[bytes] = []
+    original = scorer._view_reading
+
+    def counting(view: np.ndarray):  # type: ignore[no-untyped-def]
+        seen.append(view.tobytes())
+        return original(view)
+
+    monkeypatch.setattr(scorer, "_view_reading", counting)
+    reading = scorer.read_face(crop, 48)
+    assert reading.score == round(100.0 * float(scorer.model.probability(first[1], 48)), 1)
+    assert reading.blendshapes == first[2]
+    assert seen and len(seen) == len(set(seen)), "the landmarker read one view twice"
