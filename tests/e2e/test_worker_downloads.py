@@ -21,7 +21,7 @@ from playground.emulator import BotApiEmulator
 from tests.e2e.harness import TOKEN, Harness, emulator_settings, noisy_jpeg, text_of
 from tests.pipeline.test_work_queue import ROOT, kill_hard, start_worker, wait_for
 
-IDLE_S = 5  # a killed worker's task is taken by another after this
+IDLE_S = 5  # the kill test: a killed worker's task is taken by another after this
 
 
 @pytest.fixture
@@ -49,14 +49,14 @@ async def queued(
     """A replica (polling the emulator) whose intake's tasks go to Redis, and a way to start `make worker`
     processes on the same database, blobs, queue and Bot API server."""
     url, prefix = redis_prefix
-    overrides: dict[str, Any] = getattr(request, "param", {})
+    # WORK_QUEUE_IDLE_S as the default unless a test shortens it: a slow task is not claimed again meanwhile
+    overrides: dict[str, Any] = {"work_queue_idle_s": 600} | getattr(request, "param", {})
     async with BotApiEmulator(token=TOKEN, privacy_mode=False) as emu:
         settings = emulator_settings(
             emu,
             tmp_path / "data",
             work_queue_url=url,
             redis_key_prefix=prefix,
-            work_queue_idle_s=IDLE_S,
             work_queue_wait_s=240,
             group_answers="each",
             **overrides,
@@ -67,7 +67,6 @@ async def queued(
             "DATABASE_URL": settings.resolved_database_url,
             "WORK_QUEUE_URL": url,
             "REDIS_KEY_PREFIX": prefix,
-            "WORK_QUEUE_IDLE_S": str(IDLE_S),
             "ANALYSIS_WORKERS": "1",
             "PICTURE_WORKERS": "1",
             "WORKER_HEALTH_PORT": "0",
@@ -138,6 +137,7 @@ async def test_a_file_over_the_cap_is_refused_by_the_worker_with_the_same_text(
     assert harness.stored_files() == [] and list(harness.services.intake.incoming.digests()) == []
 
 
+@pytest.mark.parametrize("queued", [{"work_queue_idle_s": IDLE_S}], indirect=True)
 async def test_a_worker_killed_mid_download_is_taken_over_and_the_photo_filed_and_answered_once(
     queued: tuple[Harness, Callable[[], subprocess.Popen[bytes]]], replica_get_files: list[str]
 ) -> None:
@@ -157,7 +157,9 @@ async def test_a_worker_killed_mid_download_is_taken_over_and_the_photo_filed_an
     reply = await harness.reply(chat["id"], predicate=lambda m: "Saved" in text_of(m), timeout=240)
     assert "Saved to the album" in text_of(reply)
     await harness.settled(quiet_s=IDLE_S + 2, timeout=120)  # a second answer would show by now
-    assert len(emu.calls_to("getFile")) == 2, "downloaded again by the worker that took the task over"
+    # downloaded again by the worker that took the task over (and maybe once more: a task still running after
+    # IDLE_S on this busy machine is claimed again — at least once, so the counts below are what must hold)
+    assert len(emu.calls_to("getFile")) >= 2
     assert replica_get_files == []
     assert _answers(harness, chat["id"], sent["message_id"]) == [text_of(reply)], "answered once"
     assert await harness.album_count(chat["id"]) == 1, "filed once"
