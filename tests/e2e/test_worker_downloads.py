@@ -137,6 +137,20 @@ async def test_a_file_over_the_cap_is_refused_by_the_worker_with_the_same_text(
     assert harness.stored_files() == [] and list(harness.services.intake.incoming.digests()) == []
 
 
+async def test_a_download_that_fails_on_the_worker_gets_the_busy_answer_as_before(
+    queued: tuple[Harness, Callable[[], subprocess.Popen[bytes]]], replica_get_files: list[str]
+) -> None:
+    harness, worker = queued
+    harness.emu.inject_fault("getFile", kind="500", count=5)  # more than the worker Bot's resends (bot.rate_limit)
+    worker()
+    user, chat = _private(harness)
+    await harness.emu.send_photo(chat["id"], user["id"], noisy_jpeg(34))
+    reply = await harness.reply(chat["id"], timeout=180)
+    assert text_of(reply) == "Telegram is busy right now. Please try again shortly."
+    assert len(harness.emu.calls_to("getFile")) == 5 and replica_get_files == []
+    assert await harness.album_count(chat["id"]) == 0
+
+
 @pytest.mark.parametrize("queued", [{"work_queue_idle_s": IDLE_S}], indirect=True)
 async def test_a_worker_killed_mid_download_is_taken_over_and_the_photo_filed_and_answered_once(
     queued: tuple[Harness, Callable[[], subprocess.Popen[bytes]]], replica_get_files: list[str]

@@ -12,7 +12,8 @@ from aiohttp import web
 from telegram import Bot
 
 from handlers.telegram_files import BotFiles
-from pipeline.downloads import DownloadFailed, FileTooBig
+from pipeline.downloads import TELEGRAM_DOWNLOAD_LIMIT, DownloadFailed, FileTooBig
+from pipeline.settings import Settings
 
 TOKEN = "42:secret-token"
 CHUNK = 64 * 1024
@@ -134,3 +135,11 @@ async def test_a_file_telegram_will_not_give_fails_without_naming_the_url(
         await files.fetch("vanished", None, LIMIT)
     assert "invalid file_id" in str(unknown.value).lower() and "404" in str(gone.value)
     assert TOKEN not in str(unknown.value) + str(gone.value)
+
+
+def test_the_cap_never_passes_what_getfile_serves_bots() -> None:
+    """MAX_UPLOAD_MB above Telegram's 20 MiB would only turn "too big" answers into failed downloads: it counts
+    as 20, in the cap and in the words of the refusal."""
+    assert Settings(_env_file=None, max_upload_mb=50).max_upload_bytes == TELEGRAM_DOWNLOAD_LIMIT == 20 * 1024 * 1024
+    assert Settings(_env_file=None, max_upload_mb=50).upload_limit_mb == 20
+    assert Settings(_env_file=None, max_upload_mb=5).max_upload_bytes == 5 * 1024 * 1024
