@@ -138,6 +138,13 @@ class PostingRateLimiter(AIORateLimiter):
         self.transient_pauses = transient_pauses
         self.overall = OverallBudget(overall_max_rate, overall_time_period) if overall_max_rate else None
 
+    def group_has_room(self, chat_id: int, slots: int) -> bool:
+        """Whether `slots` more messages fit in the group's minute now (nothing is taken); True outside groups.
+        A group's status edits wait while its budget is short (handlers.answers.StatusMessage)."""
+        if chat_id >= 0 or not self._group_max_rate:
+            return True
+        return self._get_group_limiter(chat_id).has_capacity(slots)
+
     async def process_request(
         self,
         callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],

@@ -6,8 +6,10 @@ points.
 The answer is a stored reply (storage.replies, kind `album`, keyed by the chat and the Telegram album): owed by the
 replica that took the album (storage.media_groups), with the album's items in the row, claimed → sent → finished; a
 replica that dies before it is sent leaves it to another replica's sweep (`deliver_lapsed_album`), which answers it
-from the row. Left open: a death between taking the album and owing its answer (two statements, no I/O between),
-and the detail messages after the first (sent after it is marked sent; a death there loses them, never doubles)."""
+from the row; an item of the album handled again (the dead replica's update taken over) takes the answer over and
+sends it at once (`answer_owed_album`). Left open: a death between taking the album and owing its answer (two
+statements, no I/O between), and the detail messages after the first (sent after it is marked sent; a death there
+loses them, never doubles)."""
 
 from __future__ import annotations
 
@@ -163,6 +165,23 @@ async def answer_album(bot: Bot, svc: Services, reply: OwedReply, taken: TakenGr
 async def deliver_lapsed_album(bot: Bot, svc: Services, reply: OwedReply) -> int | None:
     """An album's answer whose replica died, taken over by this one: answered from the row."""
     return await answer_album(bot, svc, reply, taken_of(reply))
+
+
+async def answer_owed_album(bot: Bot, svc: Services, chat_id: int, media_group_id: str, message_id: int) -> bool:
+    """An album's item handled again (its replica died after it took the album): True when the album's answer is
+    owed with this item among its items — taken over and sent now, unless it was sent already —; False for an item
+    no answer counts yet, which joins the album as usual."""
+    store = svc.shared.replies
+    owed = await store.find(ALBUM_ANSWER, keyed_subject(chat_id, media_group_id))
+    if owed is None or owed.chat_id != chat_id:
+        return False
+    taken = taken_of(owed)
+    if taken.media_group_id != media_group_id or message_id not in taken.items:
+        return False
+    now_ours = await store.take_over(owed)
+    if now_ours is not None:
+        await deliver_lapsed_album(bot, svc, now_ours)
+    return True
 
 
 async def send_album_answer(

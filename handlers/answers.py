@@ -6,8 +6,11 @@ instead, and the digest (handlers.digest) tells the rest."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Protocol, runtime_checkable
 
 from telegram import Bot, Message, ReactionTypeEmoji, ReplyParameters
 from telegram.error import BadRequest, TelegramError
@@ -24,48 +27,125 @@ log = logging.getLogger(__name__)
 
 SAVED_REACTION = "👍"
 ALREADY_THERE_REACTION = "👌"
+# A status edit waits while fewer of the group's messages a minute are free: answers (and the deletion of the status
+# they replace) come first, and an answer often makes the edit needless.
+EDIT_ROOM = 6
+
+
+@runtime_checkable
+class GroupBudget(Protocol):
+    """The bot's rate limiter (bot.rate_limit.PostingRateLimiter), as far as a status message asks it."""
+
+    def group_has_room(self, chat_id: int, slots: int) -> bool: ...
 
 
 class StatusMessage:
     """One message that follows the work: sent once, then edited (identical edits are skipped), and finally
-    either kept as the answer or replaced by the answer's picture."""
+    either kept as the answer or replaced by the answer's picture.
 
-    def __init__(self, reply_to: Message, shown: int | None = None) -> None:
-        """`shown`: the id of a status message already in the chat (shown by a process that died), edited from here."""
+    `settle_s` (a group's, Settings.group_status_settle_s): the message is shown, and a later change edited in,
+    `settle_s` after the change that starts the wait, with the text the work has reached by then; newer texts
+    replace one not yet shown rather than queuing behind it. A group takes 20 messages a minute, edits included
+    (tdlib/td#2592), and a booth strip's stages (found, fetching, saved) often follow each other within a second:
+    shown one by one they cost three of a strip's five requests (the load run). An answer ready before the status
+    was shown is sent without one. An edit also waits while the group's budget is short (EDIT_ROOM). With 0
+    (private chats) every text is shown at once."""
+
+    def __init__(
+        self,
+        reply_to: Message,
+        shown: int | None = None,
+        *,
+        settle_s: float = 0.0,
+        on_shown: Callable[[Message], Awaitable[None]] | None = None,
+    ) -> None:
+        """`shown`: the id of a status message already in the chat (shown by a process that died), edited from here.
+        `on_shown`: called once the message is in the chat (its id noted for a replica that takes over)."""
         self._reply_to = reply_to
         self.message: Message | None = None
-        self.text = ""
+        self.text = ""  # what the message says, or will say once it has settled
+        self._shown_text: str | None = ""  # what the chat shows (None: unknown, a dead process's message)
+        self._settle_s = settle_s
+        self._on_shown = on_shown
+        self._settling: asyncio.Task[None] | None = None
+        self._sending = asyncio.Lock()
+        self._replaced = False
         if shown is not None:
             self.message = Message(shown, reply_to.date, reply_to.chat)
             self.message.set_bot(reply_to.get_bot())
+            self._shown_text = None
 
-    async def show(self, text: str) -> None:
-        if text == self.text:
+    async def show(self, text: str, *, now: bool = False) -> None:
+        """The status says `text`: at once without a settle time or with `now`, else once it has settled."""
+        if text == self.text and not now:
             return
         self.text = text
-        if self.message is None:
-            self.message = await self._reply_to.reply_text(
-                text, reply_parameters=ReplyParameters(self._reply_to.message_id, allow_sending_without_reply=True)
-            )
-            return
-        try:
-            await self.message.edit_text(text)
-        except BadRequest as exc:
-            if "not modified" not in exc.message.lower():
-                raise
+        if now or self._settle_s <= 0:
+            await self.settled()
+        elif self._settling is None:
+            self._settling = asyncio.create_task(self._settle())
 
-    async def add_line(self, line: str) -> None:
-        await self.show(f"{self.text}\n{line}" if self.text else line)
+    async def add_line(self, line: str, *, now: bool = False) -> None:
+        await self.show(f"{self.text}\n{line}" if self.text else line, now=now)
+
+    async def _settle(self) -> None:
+        settled = False
+        while not settled:  # an edit while the group's budget is short waits: the answer may make it needless
+            await asyncio.sleep(self._settle_s)
+            settled = self.message is None or self._room_for_an_edit()
+        self._settling = None  # from here on the request is not cancelled: it may be on its way
+        try:
+            await self.settled()
+        except TelegramError as exc:  # nobody awaits this task: the next change, or the answer, tries again
+            log.warning("status message in chat %s not updated: %s", self._reply_to.chat_id, exc)
+        except Exception:  # noting the shown status (on_shown) failed: the answer still comes, a taker sends anew
+            log.exception("status message in chat %s: after showing it", self._reply_to.chat_id)
+
+    def _room_for_an_edit(self) -> bool:
+        limiter = getattr(self._reply_to.get_bot(), "rate_limiter", None)
+        return not isinstance(limiter, GroupBudget) or limiter.group_has_room(self._reply_to.chat_id, EDIT_ROOM)
+
+    def _stop_settling(self) -> None:
+        if self._settling is not None:
+            self._settling.cancel()
+            self._settling = None
+
+    async def settled(self) -> Message | None:
+        """Show the latest text now (a change still settling is not waited for); the message, None if never shown."""
+        self._stop_settling()
+        async with self._sending:
+            text = self.text
+            if self._replaced or not text or text == self._shown_text:
+                return self.message
+            if self.message is None:
+                self.message = await self._reply_to.reply_text(
+                    text, reply_parameters=ReplyParameters(self._reply_to.message_id, allow_sending_without_reply=True)
+                )
+                self._shown_text = text
+                if self._on_shown is not None:
+                    await self._on_shown(self.message)
+                return self.message
+            try:
+                await self.message.edit_text(text)
+            except BadRequest as exc:
+                if "not modified" not in exc.message.lower():
+                    raise
+            self._shown_text = text
+            return self.message
 
     async def replace_with_picture(self, context: ChatContext, picture: bytes, caption: str) -> Message:
-        """Send the answer's picture (a reply to the member's photo) and delete the status it replaces."""
-        sent = await context.bot.send_photo(
-            self._reply_to.chat_id,
-            picture,
-            caption=caption,
-            reply_parameters=ReplyParameters(self._reply_to.message_id, allow_sending_without_reply=True),
-        )
-        old, self.message, self.text = self.message, sent, caption
+        """Send the answer's picture (a reply to the member's photo) and delete the status it replaces; a status
+        still settling is never shown."""
+        self._stop_settling()
+        async with self._sending:  # a status on its way is deleted once it is there
+            sent = await context.bot.send_photo(
+                self._reply_to.chat_id,
+                picture,
+                caption=caption,
+                reply_parameters=ReplyParameters(self._reply_to.message_id, allow_sending_without_reply=True),
+            )
+            old, self.message, self.text, self._shown_text = self.message, sent, caption, caption
+            self._replaced = True
         if old is not None:
             with contextlib.suppress(TelegramError):  # already gone, or too old to delete: it only says "saved"
                 await old.delete()
@@ -87,7 +167,7 @@ async def answer_photo(
     caption; without faces (or when the analysis failed) a friendly line added to the status message."""
     picture = await annotated_picture(context, filed) if filed is not None and filed.faces else None
     if picture is None or filed is None:
-        await status.add_line(joined(header, outcome_line(filed, language)))
+        await status.add_line(joined(header, outcome_line(filed, language)), now=True)
         return status.message
     poses = pose_lines(filed, language)
     caption = shortened(joined(status.text, header, points_line(filed, language), poses, t(language, "smile.how")))

@@ -7,14 +7,18 @@ place in it): owed before the work starts, claimed → sent → finished. A repl
 that lapses; another replica's sweep (scheduler.replies) takes it over once and produces the answer from the row
 (`deliver_lapsed_link`: the link filed again — a no-op when the dead replica's task already did —, analysed, and
 answered, editing or deleting the dead replica's status message rather than adding one). The same message handled
-again (its replica died; handlers.updates' takeover) finds the answer owed and leaves the link to it.
+again (its replica died; handlers.updates' takeover) finds the answer owed: unless it was sent, it takes it over and
+answers it at once (in the dead replica's status message); either way it then sends the strip's videos the dead
+replica owed and had not begun to upload, rather than leaving them to the sweep.
 
 When every link failed and the member's own picture was kept instead, the last link's answer is the kept picture's
-(its id and the status text noted in the link's row before the status says so), so a taker answers it from the row;
-a picture kept after a rate limit stopped the links is owed the same way, as the stopped link's answer.
+(its id and the status text noted in the link's row in the very transaction that stores it, before the status says
+so), so a taker answers it from the row; a picture kept after a rate limit stopped the links is owed the same way (its
+row opened in that transaction), as the stopped link's answer.
 The strip's videos are stored replies of their own (kind `video`, keyed by the video), owed before the strip's answer
 is marked sent and each marked sent just before its upload: a replica that dies between the answer and a video
-leaves that video to the sweep; one that dies inside a video's upload loses that video, never doubles it.
+leaves that video to the sweep (or to the message handled again); one that dies inside a video's upload loses that
+video, never doubles it.
 """
 
 from __future__ import annotations
@@ -23,8 +27,10 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
+from dataclasses import dataclass
+from functools import partial
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -43,6 +49,7 @@ from pipeline.analysis import FiledAnalysis
 from pipeline.booth_intake import BoothOutcome, Stage
 from pipeline.intake import LinkResult, SavedUpload
 from pipeline.services import Services
+from storage.albums import Along
 from storage.replies import OwedReply, ReplyStore
 
 LINK_ANSWER = "link"
@@ -61,7 +68,10 @@ class ChatReport:
     def __init__(self, context: ChatContext, message: Message, language: str, quiet: bool = False) -> None:
         self.context, self.message, self.language, self.quiet = context, message, language, quiet
         self._statuses: dict[int, StatusMessage] = {}
-        self._latest = StatusMessage(message)
+        # A group's statuses settle before they are shown (handlers.answers.StatusMessage): its 20 messages a minute.
+        group = message.chat.type != ChatType.PRIVATE
+        self._settle_s = context.settings.group_status_settle_s if group else 0.0
+        self._latest = StatusMessage(message, settle_s=self._settle_s)
         self._links: dict[int, OwedReply] = {}  # each link's answer, owed by this process (link_owed)
         self._holding = contextlib.AsyncExitStack()  # their claims, renewed until answered (close)
         # The photo's answer, claimed by this process (photo_stored): owed just now, or taken over from this
@@ -74,11 +84,19 @@ class ChatReport:
         self._kept_before: dict[int, int] = {}  # ... as this message's first handler kept it (a taken-over answer)
         self._stopped: int | None = None  # the link a rate limit stopped at (link_rate_limited)
         self._kept_reply: OwedReply | None = None  # the picture kept after that, owed by this process (upload_kept)
+        self._again: dict[int, str] = {}  # the links whose answers this message's first handler owed: their URLs
 
-    def _status(self, index: int) -> StatusMessage:
-        if index not in self._statuses:
-            self._statuses[index] = self._latest = StatusMessage(self.message)
+    def _status(self, index: int, shown: int | None = None) -> StatusMessage:
+        if index not in self._statuses or shown is not None:
+            status = StatusMessage(self.message, shown, settle_s=self._settle_s, on_shown=partial(self._shown, index))
+            self._statuses[index] = self._latest = status
         return self._statuses[index]
+
+    async def _shown(self, index: int, status: Message) -> None:
+        """A link's status is in the chat: its id noted with the owed answer, so a taker edits or deletes it."""
+        owed = self._links.get(index)
+        if owed is not None:
+            await self.context.services.shared.replies.note_status(owed, status.message_id)
 
     async def link_owed(self, index: int, url: str, known: bool) -> bool | None:
         """Owe the link's answer (not in a quiet chat: a reaction is its answer); None when it was given already."""
@@ -104,16 +122,19 @@ class ChatReport:
         if not await store.open(reply):
             # This message is handled again: its first handler is gone. Its answer, unless sent, is this process's
             # now, and its status message (when it showed one) goes on being edited rather than sent twice.
+            self._again[index] = url
             taken = await store.take_over(reply)
             if taken is None:
                 self.handled_before = True
+                await self._videos_owed_before(index)  # the answer was sent: its videos may not have been
+                await store.finish(reply)  # nor its row closed
                 return None
             first = json.loads(taken.payload)
             reply, known = taken, bool(first.get("known"))  # as its first handler found it
             if first.get("kept") is not None:
                 self._kept_before[index] = int(first["kept"])
             if taken.status_id is not None:
-                self._statuses[index] = self._latest = StatusMessage(self.message, shown=taken.status_id)
+                self._status(index, shown=taken.status_id)
         self._links[index] = reply
         await self._holding.enter_async_context(store.holding(reply))
         return known
@@ -131,31 +152,60 @@ class ChatReport:
         await self._show(index, booth_text(self.language, f"qr.{stage}", brand.id))
 
     async def _show(self, index: int, text: str) -> None:
-        status = self._status(index)
-        first = status.message is None
-        await status.show(text)
-        owed = self._links.get(index)
-        if first and owed is not None and status.message is not None:
-            await self.context.services.shared.replies.note_status(owed, status.message.message_id)
+        await self._status(index).show(text)
 
     async def link_rate_limited(self, index: int, seconds: int) -> None:
         self._stopped = index
-        await self._status(index).show(t(self.language, "qr.rate_limited", seconds=seconds))
+        await self._status(index).show(t(self.language, "qr.rate_limited", seconds=seconds), now=True)
+
+    def keeping(self, index: int | None, outcome: BoothOutcome | None) -> Along | None:
+        """The member's picture about to be kept: its answer is owed in the transaction that stores it — noted in
+        the failed last link's row, or (after a rate limit) as the stopped link's own row, in the rate limit's
+        status message — so a taker always finds it (the sweep answers it from the row)."""
+        if self.quiet:
+            return None
+        store = self.context.services.shared.replies
+        if outcome is not None and index is not None:
+            owed = self._links.get(index)
+            if owed is None:
+                return None
+            text = self._kept_said(final_text(outcome, self.language), True)
+
+            async def note(session: AsyncSession, photo_id: int) -> None:
+                noted = {**json.loads(owed.payload), "kept": photo_id, "kept_text": text}
+                await store.note_payload(owed, json.dumps(noted), session)
+
+            return note
+        status = self._latest.message
+        if self._stopped is None or status is None:
+            return None
+        chat_id, message_id = self.message.chat_id, self.message.message_id
+        subject = keyed_subject(chat_id, message_id, self._stopped)
+        said = joined(self._latest.text, kept_text(True, self.language))
+
+        async def owe(session: AsyncSession, photo_id: int) -> None:
+            payload = json.dumps({"kept": photo_id, "kept_text": said})
+            reply = OwedReply(
+                LINK_ANSWER, subject, chat_id, message_id, self.language, payload=payload, status_id=status.message_id
+            )
+            if await store.open(reply, session):
+                self._kept_reply = reply
+
+        return owe
+
+    def _kept_said(self, failed: str, created: bool) -> str:
+        """One final edit that says both what failed and what was kept, not two in a row."""
+        return f"{failed}\n{kept_text(created, self.language)}"
 
     async def link_filed(self, index: int, outcome: BoothOutcome, kept: SavedUpload | None) -> None:
         if self.quiet and outcome.ok:
             return
         text = final_text(outcome, self.language)
-        if kept is not None:  # one final edit that says both what failed and what was kept, not two in a row
+        if kept is not None:  # its answer, when it is new, was noted in the link's row as it was stored (keeping)
             if self._kept_before.get(index) == kept.photo_id:  # stored by this message's first handler, not before
                 kept = SavedUpload(kept.photo_id, created=True)
-            text = f"{text}\n{kept_text(kept, self.language)}"
+            text = self._kept_said(text, kept.created)
             self._kept[index] = kept
-            owed = self._links.get(index)
-            if owed is not None and kept.created:  # its answer is this link's now: a taker answers it from the row
-                noted = {**json.loads(owed.payload), "kept": kept.photo_id, "kept_text": text}
-                owed = self._links[index] = replace(owed, payload=json.dumps(noted))
-                await self.context.services.shared.replies.note_payload(owed, owed.payload)
         await self._show(index, text)
 
     async def link_done(self, index: int, link: LinkResult) -> None:
@@ -166,14 +216,15 @@ class ChatReport:
         if owed is not None and not await store.renew(owed):
             return  # lapsed while the work ran, and taken over: the answer is another replica's now
         status = self._status(index)
-        answer = status.message
         kept = self._kept.get(index)
         if link.analysis is not None or (link.outcome.created and link.outcome.ok):
             answer = await answer_photo(self.context, status, link.analysis, self.language)
         elif kept is not None and kept.created:
             answer = await answer_photo(self.context, status, link.kept_analysis, self.language)
             self.kept_answered = True
-        videos = owed_videos(self.message, link, answer.message_id if answer else None, self.language)
+        else:  # the status itself is the answer (a failed link, a strip filed before)
+            answer = await status.settled()
+        videos = owed_videos(Member.of(self.message), link, answer.message_id if answer else None, self.language)
         held = await open_videos(store, videos)  # owed before the answer is sent: a death after it leaves them owed
         if owed is not None:
             if answer is not None:
@@ -183,23 +234,28 @@ class ChatReport:
         await send_videos(self.context.bot, store, held)
         if owed is not None:
             await store.finish(owed)
+        await self._videos_owed_before(index)
+
+    async def _videos_owed_before(self, index: int) -> None:
+        """The strip's videos this message's first handler owed and did not send (it died), when the message is
+        handled again: taken over and sent now, not after their lease. One it had begun to upload is not owed any
+        more (marked sent before the upload): never sent twice."""
+        url = self._again.get(index)
+        if url is None:
+            return
+        svc = self.context.services
+        store = svc.shared.replies
+        for video in await store.unsent(VIDEO_ANSWER, self.message.chat_id, self.message.message_id):
+            if json.loads(video.payload).get("url") == url and (taken := await store.take_over(video)) is not None:
+                await deliver_lapsed_video(self.context.bot, svc, taken)
 
     async def upload_kept(self, kept: SavedUpload) -> None:
-        """The picture kept after a rate limit stopped the links: its answer is owed (as the stopped link's, in the
-        rate limit's status message) before the status says it was kept; this message handled again leaves it to
-        the sweep."""
-        text = joined(self._latest.text, kept_text(kept, self.language))
-        if not self.quiet and kept.created and self._stopped is not None and self._latest.message is not None:
-            chat_id, message_id = self.message.chat_id, self.message.message_id
-            payload = json.dumps({"kept": kept.photo_id, "kept_text": text})
-            subject = keyed_subject(chat_id, message_id, self._stopped)
-            reply = OwedReply(LINK_ANSWER, subject, chat_id, message_id, self.language, payload=payload)
-            store = self.context.services.shared.replies
-            if await store.open(reply):
-                await store.note_status(reply, self._latest.message.message_id)
-                self._kept_reply = reply
-                await self._holding.enter_async_context(store.holding(reply))
-        await self._latest.show(text)
+        """The picture kept after a rate limit stopped the links: its answer was owed as it was stored (keeping: as
+        the stopped link's, in the rate limit's status message), before the status says it was kept; this message
+        handled again leaves it to the sweep."""
+        if self._kept_reply is not None:
+            await self._holding.enter_async_context(self.context.services.shared.replies.holding(self._kept_reply))
+        await self._latest.show(joined(self._latest.text, kept_text(kept.created, self.language)))
 
     async def photo_stored(self, upload: SavedUpload) -> None:
         """A picture without links, stored just now and answered on its own: its answer is owed from here on
@@ -210,10 +266,10 @@ class ChatReport:
         chat_id, message_id = self.message.chat_id, self.message.message_id
         if not upload.created:
             store = services.shared.replies
-            self.handled_before = await store.answering(PHOTO_ANSWER, upload.photo_id) == (chat_id, message_id)
-            if self.handled_before:  # its first handler is gone: the answer, unless sent, is this process's now
-                owed = OwedReply(PHOTO_ANSWER, upload.photo_id, chat_id, message_id, self.language)
-                self.owed = await store.take_over(owed)
+            owed = await store.find(PHOTO_ANSWER, upload.photo_id)
+            self.handled_before = owed is not None and (owed.chat_id, owed.reply_to) == (chat_id, message_id)
+            if owed is not None and self.handled_before:  # its first handler is gone: the answer, unless sent, is
+                self.owed = await store.take_over(owed)  # this process's now
             return
         header = t(self.language, "upload.saved", count=await services.albums.count(self.message.chat_id))
         self.owed = await owe_photo_answer(services, chat_id, upload.photo_id, message_id, self.language, header)
@@ -240,25 +296,39 @@ class ChatReport:
             yield
 
 
+@dataclass(frozen=True)
+class Member:
+    """Whom a link's answers go to: the member's message, and the name its videos' captions give."""
+
+    chat_id: int
+    message_id: int
+    name: str
+
+    @classmethod
+    def of(cls, message: Message) -> Member:
+        return cls(message.chat_id, message.message_id, message.from_user.first_name if message.from_user else "")
+
+    @classmethod
+    def owed(cls, reply: OwedReply) -> Member:
+        """As a link's stored reply (link_owed) remembers them."""
+        return cls(reply.chat_id, reply.reply_to, str(json.loads(reply.payload).get("sender_name") or ""))
+
+
 def owed_videos(
-    member_message: Message | OwedReply, link: LinkResult, answer_id: int | None, language: str
+    member: Member, link: LinkResult, answer_id: int | None, language: str
 ) -> list[tuple[OwedReply, bytes]]:
     """Each new video of a link as a stored reply (kind `video`, keyed by the video) to its strip's answer, its
     caption naming the strip, with its bytes."""
-    if isinstance(member_message, Message):
-        chat_id, message_id = member_message.chat_id, member_message.message_id
-        sender = member_message.from_user.first_name if member_message.from_user else ""
-    else:
-        chat_id, message_id = member_message.chat_id, member_message.reply_to
-        sender = str(json.loads(member_message.payload).get("sender_name") or "")
     outcome = link.outcome
-    caption = video_caption(sender, outcome.brand.id, link.analysis, language)
+    caption = video_caption(member.name, outcome.brand.id, link.analysis, language)
     owed = []
     for saved, data in outcome.videos:
         if not saved.created or saved.photo.id is None:
             continue
         payload = {"answer_id": answer_id, "url": outcome.url, "brand": outcome.brand.id}
-        reply = OwedReply(VIDEO_ANSWER, saved.photo.id, chat_id, message_id, language, caption, json.dumps(payload))
+        reply = OwedReply(
+            VIDEO_ANSWER, saved.photo.id, member.chat_id, member.message_id, language, caption, json.dumps(payload)
+        )
         owed.append((reply, data))
     return owed
 
@@ -348,7 +418,7 @@ async def deliver_lapsed_link(bot: Bot, svc: Services, reply: OwedReply) -> int 
     except (BadRequest, Forbidden):
         await store.give_up(reply)
         raise
-    videos = [] if outcome is None else owed_videos(reply, LinkResult(outcome, filed), answer, language)
+    videos = [] if outcome is None else owed_videos(Member.owed(reply), LinkResult(outcome, filed), answer, language)
     held = await open_videos(store, videos)  # owed before the answer is marked sent, as in ChatReport.link_done
     await store.sent(reply, answer)
     await send_videos(bot, store, held)
@@ -382,8 +452,9 @@ def video_too_big_text(brand_id: str, size: int, url: str, language: str) -> str
     return booth_text(language, "qr.video_too_big", brand_id, size_mb=size_mb, limit_mb=limit_mb, url=url)
 
 
-def kept_text(kept: SavedUpload, language: str) -> str:
-    return t(language, "qr.kept_upload" if kept.created else "qr.kept_upload_duplicate")
+def kept_text(created: bool, language: str) -> str:
+    """The member's picture kept in place of the links: stored now, or found in the album already."""
+    return t(language, "qr.kept_upload" if created else "qr.kept_upload_duplicate")
 
 
 def final_text(outcome: BoothOutcome, language: str) -> str:

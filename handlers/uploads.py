@@ -11,7 +11,7 @@ from telegram import Message, ReplyParameters, Update
 from telegram.constants import ChatAction
 from telegram.ext import Application, MessageHandler, filters
 
-from handlers.album_answer import MediaGroupTally, answer_album, owed_album, tally_of
+from handlers.album_answer import MediaGroupTally, answer_album, answer_owed_album, owed_album, tally_of
 from handlers.answers import StatusMessage, answer_photo, filed_anything, react, react_to_intake, reaction_for
 from handlers.context import ChatContext
 from handlers.i18n import t
@@ -77,6 +77,9 @@ async def _answer_upload(
     report = ChatReport(context, message, language, quiet)
     groups = context.services.shared.media_groups
     group = message.media_group_id
+    chat_id, svc = message.chat_id, context.services
+    if group and not quiet and await answer_owed_album(context.bot, svc, chat_id, group, message.message_id):
+        return  # handled again after its album was taken: answered from the stored reply, now
     if group:
         sender = message.from_user.first_name if message.from_user else ""
         await groups.join(message.chat_id, group, GroupHeader(language, sender, quiet))

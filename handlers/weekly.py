@@ -24,10 +24,13 @@ log = logging.getLogger(__name__)
 class PostResult:
     chat_id: int
     week: date
-    status: WeeklyPostStatus | None  # None: the claim was given back (to retry)
+    status: WeeklyPostStatus | None  # None: the claim was given back (to retry), or another run took it over
 
 
-async def post_week(svc: Services, bot: Bot, chat_id: int, week: date, *, followed: bool = False) -> PostResult:
+async def post_week(
+    svc: Services, bot: Bot, chat_id: int, week: date, *, attempt: int = 1, followed: bool = False
+) -> PostResult:
+    """Post the week the caller claimed (`attempt`: which holder of the claim it is)."""
     language = normalise_language(
         await svc.albums.language(user_id=chat_id if chat_id > 0 else None, chat_id=chat_id),
         svc.settings.default_language,
@@ -37,6 +40,9 @@ async def post_week(svc: Services, bot: Bot, chat_id: int, week: date, *, follow
         if picture is None:
             await svc.schedules.finish(chat_id, week, WeeklyPostStatus.empty)
             return PostResult(chat_id, week, WeeklyPostStatus.empty)
+        if not await svc.schedules.mark_sending(chat_id, week, attempt):
+            log.info("Weekly post for chat %s was taken over by another run while it was drawn", chat_id)
+            return PostResult(chat_id, week, None)
         message = await bot.send_photo(chat_id, picture.png, caption=picture.caption)
     except ChatMigrated as error:
         if followed:  # moved twice within one post: Telegram would not do that; do not chase ids in a loop
@@ -45,7 +51,7 @@ async def post_week(svc: Services, bot: Bot, chat_id: int, week: date, *, follow
             return PostResult(chat_id, week, WeeklyPostStatus.failed)
         log.info("Chat %s became supergroup %s: its data and weekly post follow", chat_id, error.new_chat_id)
         await svc.move_chat(chat_id, error.new_chat_id)  # the claim moves too: it is the new id's now
-        return await post_week(svc, bot, error.new_chat_id, week, followed=True)
+        return await post_week(svc, bot, error.new_chat_id, week, attempt=attempt, followed=True)
     except Forbidden as error:
         return await _chat_gone(svc, chat_id, week, error)
     except BadRequest as error:

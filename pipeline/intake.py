@@ -22,7 +22,7 @@ from pipeline.rate_limits import RateLimit, booth_link_limit
 from pipeline.settings import Settings
 from pipeline.tasks import UploadScan, scan_upload
 from pipeline.workers import CpuPool
-from storage.albums import AlbumStore, NewMedia
+from storage.albums import AlbumStore, Along, NewMedia
 from storage.blobs import BlobStore
 from storage.models import PhotoSource
 from vision.images import ImageInfo, ImageRejected, RejectReason
@@ -108,6 +108,11 @@ class IntakeReport(Protocol):
     async def upload_kept(self, kept: SavedUpload) -> None:
         """The member's picture was stored after the links stopped early (rate limit) with nothing filed."""
 
+    def keeping(self, index: int | None, outcome: BoothOutcome | None) -> Along | None:
+        """About to keep the member's picture in place of link `index` (`outcome`: it failed, like every link
+        before it; None, None: a rate limit stopped the links): what to record in the transaction that stores it,
+        should it be new — e.g. that the link's answer is the picture's, so no crash leaves it unanswered."""
+
     async def photo_stored(self, upload: SavedUpload) -> None:
         """The member's picture (it had no links) is stored and about to be analysed."""
 
@@ -135,6 +140,9 @@ class SilentReport:
         return None
 
     async def upload_kept(self, kept: SavedUpload) -> None:
+        return None
+
+    def keeping(self, index: int | None, outcome: BoothOutcome | None) -> Along | None:
         return None
 
     async def photo_stored(self, upload: SavedUpload) -> None:
@@ -187,8 +195,8 @@ class Intake:
 
         kept: list[SavedUpload] = []
 
-        async def keep_upload() -> SavedUpload:
-            kept.append(await self._save_upload(incoming, data, scan))
+        async def keep_upload(along: Along | None) -> SavedUpload:
+            kept.append(await self._save_upload(incoming, data, scan, along))
             return kept[0]
 
         result = await self._take_links(incoming.chat_id, incoming.sender_id, urls, report, keep_upload)
@@ -249,7 +257,7 @@ class Intake:
                 and index == len(urls) - 1
                 and not any(item.outcome.ok for item in result.links)
             ):
-                kept, keep_upload = await keep_upload(), None
+                kept, keep_upload = await keep_upload(report.keeping(index, outcome)), None
             await report.link_filed(index, outcome, kept)
             if outcome.created and outcome.photo is not None and outcome.photo.id is not None:
                 link.analysis = await self.analyse(chat_id, outcome.photo.id, report)
@@ -260,7 +268,7 @@ class Intake:
             await report.link_done(index, link)
         nothing_filed = not any(item.outcome.ok for item in result.links)
         if keep_upload is not None and not result.links_owed_before and nothing_filed:
-            await report.upload_kept(await keep_upload())
+            await report.upload_kept(await keep_upload(report.keeping(None, None)))
         return result
 
     async def file_link(
@@ -284,7 +292,9 @@ class Intake:
             await report.link_stage(index, Stage.downloading, brand)
         return await outcome_of(await self.queue.file_link(chat_id, sender_id, url), self.albums)
 
-    async def _save_upload(self, incoming: IncomingFile, data: bytes, scan: UploadScan) -> SavedUpload:
+    async def _save_upload(
+        self, incoming: IncomingFile, data: bytes, scan: UploadScan, along: Along | None = None
+    ) -> SavedUpload:
         saved = await self.albums.save(
             incoming.chat_id,
             NewMedia(
@@ -297,6 +307,7 @@ class Intake:
                 telegram_file_id=incoming.telegram_file_id,
                 media_group_id=incoming.media_group_id,
             ),
+            along,
         )
         assert saved.photo.id is not None
         return SavedUpload(photo_id=saved.photo.id, created=saved.created)
@@ -381,4 +392,4 @@ class IntakeWork:
 
 
 class _KeepUpload(Protocol):
-    async def __call__(self) -> SavedUpload: ...
+    async def __call__(self, along: Along | None) -> SavedUpload: ...

@@ -13,7 +13,10 @@ Two brokers, the same task functions:
   bot.worker:broker`), each of which starts the services once — the models load once per worker pool process.
   A message is acknowledged after its task ran; one whose worker died (kill -9, OOM) is claimed by another worker
   (XAUTOCLAIM) after WORK_QUEUE_IDLE_S, the same time after which the photo's analysis claim lapses
-  (pipeline.analysis), so the redelivered task analyses it. Results go to Redis for the bot to wait on.
+  (pipeline.analysis), so the redelivered task analyses it. A live worker keeps the deliveries it holds fresh (an
+  XCLAIM to itself every third of that time, until each is acknowledged), so a task that runs longer than
+  WORK_QUEUE_IDLE_S (a hard QR strip, a busy machine) is not taken for a dead worker's and run twice. Results go to
+  Redis for the bot to wait on.
 
 Three tasks, each with effects that happen once however often it runs:
 - `scan_upload`: a member's photo or document downloaded from Telegram within the size cap (getFile, then the bytes;
@@ -32,8 +35,11 @@ Replies stay in the replicas (handlers.replies): workers send nothing to a chat;
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from typing import Annotated, Protocol
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Annotated, Any, Protocol
 
 from redis.asyncio import Redis
 from taskiq import (
@@ -49,7 +55,10 @@ from taskiq.exceptions import TaskiqResultTimeoutError
 from taskiq_redis import RedisAsyncResultBackend, RedisStreamBroker
 
 from pipeline.metrics import TASKS_REDELIVERED
+from pipeline.queue_ops import renew
 from pipeline.settings import Settings
+
+log = logging.getLogger(__name__)
 
 ANALYSE_TASK = "choosecheese.analyse_photo"
 SCAN_TASK = "choosecheese.scan_upload"
@@ -77,11 +86,51 @@ class TaskFailed(RuntimeError):
 
 
 class ReclaimingStreamBroker(RedisStreamBroker):
-    """taskiq-redis's stream broker, but a worker also claims messages of dead workers when no new message came:
-    upstream reclaims only after a read that returned something, so an idle queue would keep a killed worker's
-    task pending until new work arrived."""
+    """taskiq-redis's stream broker, but
+    - a worker also claims messages of dead workers when no new message came: upstream reclaims only after a read
+      that returned something, so an idle queue would keep a killed worker's task pending until new work arrived;
+    - a worker renews the deliveries it holds (running or fetched, not yet acknowledged) every third of the idle
+      time, so only a dead worker's are claimed by others. taskiq-redis (1.2) has nothing of the kind: its advice
+      for long tasks is a longer idle time or acknowledging on receipt, and either loses a killed worker's task for
+      longer or for good."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.held: set[str] = set()  # delivered here, not yet acknowledged
+        self._renewing: asyncio.Task[None] | None = None
+
+    @property
+    def renew_every_s(self) -> float:
+        return self.idle_timeout / 1000 / 3
+
+    async def renew_held(self) -> None:
+        """One renewal of every delivery this worker holds; those it no longer owns are dropped from `held`."""
+        if self.held:
+            gone = await renew(
+                self.connection_pool, self.queue_name, self.consumer_group_name, self.consumer_name, set(self.held)
+            )
+            self.held.difference_update(gone)
+
+    async def _keep_renewing(self) -> None:
+        while True:
+            await asyncio.sleep(self.renew_every_s)
+            try:
+                await self.renew_held()
+            except Exception as exc:  # Redis away for a moment: the next round tries again
+                log.warning("renewing %d held work-queue deliveries failed: %s", len(self.held), exc)
+
+    async def shutdown(self) -> None:
+        """Stop renewing (Taskiq calls this after the running tasks ended), then hand back and close."""
+        if self._renewing is not None:
+            self._renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._renewing
+            self._renewing = None
+        await super().shutdown()
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
+        if self._renewing is None:
+            self._renewing = asyncio.create_task(self._keep_renewing())
         async with Redis(connection_pool=self.connection_pool) as redis:
             while True:
                 fetched = await redis.xreadgroup(
@@ -108,9 +157,20 @@ class ReclaimingStreamBroker(RedisStreamBroker):
                     yield self._ackable(message_id, message)
 
     def _ackable(self, message_id: bytes, message: dict[bytes, bytes]) -> AckableMessage:
-        return AckableMessage(
-            data=message[b"data"], ack=self._ack_generator(id=message_id.decode(), queue_name=self.queue_name)
-        )
+        entry = message_id.decode()
+        self.held.add(entry)
+        return AckableMessage(data=message[b"data"], ack=self._acknowledging(entry))
+
+    def _acknowledging(self, entry: str) -> Callable[[], Awaitable[None]]:
+        ack = self._ack_generator(id=entry, queue_name=self.queue_name)
+
+        async def acknowledge() -> None:
+            try:
+                await ack()
+            finally:  # not renewed any more even when the XACK failed: another worker then runs it once more
+                self.held.discard(entry)
+
+        return acknowledge
 
 
 def make_broker(settings: Settings) -> AsyncBroker:

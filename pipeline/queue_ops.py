@@ -8,6 +8,8 @@
 - `queue_depth`: the Redis stream's length, the tasks not yet delivered to any worker (the consumer group's lag: the
   backlog that more workers would shrink) and the tasks delivered but not acknowledged (running, or held by a worker
   that died until another claims them), read at each scrape.
+- `renew`: a live worker's deliveries kept fresh (pipeline.queue.ReclaimingStreamBroker calls it every third of
+  WORK_QUEUE_IDLE_S), so only a dead worker's are claimed by others.
 - `WorkerOperations`: /healthz, /readyz (database, Redis, the analysis pool, not shutting down) and /metrics on an
   aiohttp server of the worker's own (WORKER_HEALTH_PORT; the Nth process of `--workers N` on port + N).
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,6 +107,34 @@ async def hand_back(pool: ConnectionPool, stream: str, group: str, consumer: str
                     await pipe.execute()
                 handed += 1
     return handed
+
+
+# KEYS[1] the stream; ARGV: group, consumer, ids. Returns the ids the consumer no longer owns.
+RENEW_SCRIPT = """
+local gone = {}
+for i = 3, #ARGV do
+  local held = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)
+  if held[1] and held[1][2] == ARGV[2] then
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+  else
+    table.insert(gone, ARGV[i])
+  end
+end
+return gone
+"""
+
+
+async def renew(pool: ConnectionPool, stream: str, group: str, consumer: str, held: Iterable[str]) -> set[str]:
+    """Reset the idle time of the deliveries this consumer still owns (an XCLAIM to itself, JUSTID: the delivery
+    count stays), so no other worker claims them as a dead worker's. Those it no longer owns — acknowledged, or
+    claimed by another worker after a renewal came too late — are left alone: a plain XCLAIM would take an entry back
+    from the worker now running it, hence the owner check, atomic with the claim. The ids no longer owned."""
+    ids = sorted(held)
+    if not ids:
+        return set()
+    async with Redis(connection_pool=pool) as redis:
+        gone = await redis.eval(RENEW_SCRIPT, 1, stream, group, consumer, *ids)
+    return {_text(entry) for entry in gone}
 
 
 def _text(value: object) -> str:

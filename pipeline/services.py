@@ -36,9 +36,6 @@ from storage.refinement import RefinementStore
 from storage.schedule import ScheduleStore
 from storage.suggestions import SuggestionStore
 
-# QR decoding and face analysis yield the CPU to the event loop and the pictures members wait for (workers.py).
-ANALYSIS_NICENESS = 10
-
 
 @dataclass
 class Services:
@@ -114,9 +111,12 @@ class Services:
         await albums.sweep_orphan_blobs()
         charities = load_charities(settings.charities_file or SHIPPED_LIST)
         owns_cpu = cpu is None
-        cpu = cpu or CpuPool(settings.analysis_workers, name="analysis", niceness=ANALYSIS_NICENESS)
+        # Workers yield the CPU (workers.py): the event loop answering commands first, then pictures, then analysis.
+        cpu = cpu or CpuPool(settings.analysis_workers, name="analysis", niceness=settings.analysis_niceness)
         owns_pictures = pictures is None
-        pictures = pictures or CpuPool(settings.picture_workers, name="pictures", people_reserve=1)
+        pictures = pictures or CpuPool(
+            settings.picture_workers, name="pictures", niceness=settings.picture_niceness, people_reserve=1
+        )
         faces = FaceStore(db)
         route = settings.loopback_booth_route
         fetcher = fetcher or SafeFetcher(allow_loopback=bool(route), host_map=route)

@@ -118,12 +118,33 @@ class Settings(BaseSettings):
         ge=1,
         description="Messages the bot posts into one group a minute (Telegram's limit is 20; replies over it wait)",
     )
+    group_status_settle_s: float = Field(
+        default=2.0,
+        ge=0,
+        description="In a group, a photo's status message waits this long before it is shown or edited, and then "
+        "shows the latest text (an answer ready by then is sent without one): edits count against the group's 20 "
+        "messages a minute; 0 = every stage at once, as in private chats",
+    )
     analysis_workers: int = Field(default=1, ge=1, description="Processes for face and QR work")
+    analysis_niceness: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="CPU priority the analysis workers give up (os.nice): QR decoding and face analysis yield to the "
+        "bot's event loop answering commands and to the pictures members wait for",
+    )
     picture_workers: int = Field(
         default=2,
         ge=1,
         description="Processes for the pictures members wait for (/rank, /album, /people, answers); photos' answers "
         "use all but one of them",
+    )
+    picture_niceness: int = Field(
+        default=5,
+        ge=0,
+        le=19,
+        description="CPU priority the picture workers give up (os.nice): they also draw every photo's answer, and "
+        "the event loop answering text commands comes first; still ahead of the analysis",
     )
     model_dir: Path | None = Field(default=None, description="Model cache (vision.models); default ~/.cache")
     charities_file: Path | None = Field(default=None, description="TOML list of nonprofits; the shipped one if empty")
@@ -133,6 +154,12 @@ class Settings(BaseSettings):
         "bot); the shipped style if empty",
     )
     weekly_post_check_s: float = Field(default=60, description="How often due weekly posts are looked for; 0 = never")
+    weekly_post_lease_s: float = Field(
+        default=300,
+        gt=0,
+        description="A weekly post claimed by a process that died before it began sending is made by another after "
+        "this (one cut off while sending is not made again: at most once)",
+    )
     group_answers: AnswerMode = Field(
         default=AnswerMode.quiet, description="How groups' photos are answered until an admin chooses in /settings"
     )

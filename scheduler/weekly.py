@@ -7,6 +7,9 @@ job bookkeeping — the next run simply finds what is due. Exactly once comes fr
 bot process or a restart never post twice. A claim is given back only for errors worth retrying (network); a chat
 that removed the bot is marked left and skipped from then on; a group that became a supergroup (ChatMigrated) moves,
 claim included, to its new id, which gets the post (handlers.weekly.post_week), so it is never marked failed.
+A process killed while it drew the post leaves a claim that no one sends: after `weekly_post_lease_s` a run takes it
+over (a new attempt number) and posts. The holder marks the claim "sending" just before it sends, and a marked
+claim is never taken over — a post cut off mid-send is not made again (whether Telegram got it is unknown).
 """
 
 from __future__ import annotations
@@ -30,7 +33,10 @@ JOB_NAME = "weekly-posts"
 async def run_due_posts(svc: Services, bot: Bot) -> list[PostResult]:
     """Post every weekly post that is due now (by `svc.clock`). Safe to run any number of times, concurrently."""
     now = svc.clock()
-    results = []
+    results = [
+        await post_week(svc, bot, claim.chat_id, claim.week, attempt=claim.attempt)
+        for claim in await svc.schedules.take_over_lapsed(now, svc.settings.weekly_post_lease_s)
+    ]
     for plan in await svc.schedules.active_plans():
         week = due_week(now, plan.schedule, plan.last_week)
         if week is None or not await svc.schedules.claim(plan.chat_id, week, now):

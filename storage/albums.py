@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.blobs import BlobStore, sha256_of
 from storage.db import Database
 from storage.models import Chat, Face, MediaKind, Member, Person, Photo, PhotoSource, User
+
+# Written in the transaction that stores a new photo, given its id (AlbumStore.save): e.g. the reply that will
+# answer it (storage.replies), so that no crash can leave the photo stored and the record missing.
+Along = Callable[[AsyncSession, int], Awaitable[object]]
 
 
 @dataclass(frozen=True)
@@ -130,8 +135,9 @@ class AlbumStore:
             ).first()
             return user is not None and tuple(user) == (first_name, username, language_code)
 
-    async def save(self, chat_id: int, media: NewMedia) -> SavedPhoto:
-        """File `media` in the chat's album once: the same bytes again return the existing row."""
+    async def save(self, chat_id: int, media: NewMedia, along: Along | None = None) -> SavedPhoto:
+        """File `media` in the chat's album once: the same bytes again return the existing row. `along` runs in the
+        new row's own transaction (with its id): what must be recorded if and only if the photo was stored."""
         digest = await asyncio.to_thread(sha256_of, media.data)
         existing = await self._by_sha(chat_id, digest)
         if existing is not None:
@@ -157,6 +163,10 @@ class AlbumStore:
         try:
             async with self.db.session() as session:
                 session.add(photo)
+                if along is not None:
+                    await session.flush()
+                    assert photo.id is not None
+                    await along(session, photo.id)
         except IntegrityError:
             # Most likely another handler filed the same bytes a moment ago.
             existing = await self._by_sha(chat_id, digest)

@@ -317,6 +317,10 @@ class WeeklyPost(SQLModel, table=True):
     status: str = Field(default=WeeklyPostStatus.claimed, max_length=16)
     message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     claimed_at: datetime = _when()
+    attempt: int = Field(default=1, description="Raised when a lapsed claim is taken over: only its holder may send")
+    sending_at: datetime | None = Field(
+        default=None, sa_type=DateTime(timezone=True), description="Set just before the post is sent: never taken over"
+    )
     finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 

@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from sqlalchemy import ColumnElement, and_, delete, update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import Database
 from storage.job_claims import process_owner
@@ -56,8 +57,9 @@ class ReplyStore:
         self.owner = owner or process_owner()
         self._pruning = Every(PRUNE_EVERY_S)
 
-    async def open(self, reply: OwedReply) -> bool:
-        """Owe `reply`, claimed by this process; False when it is owed already (by anyone)."""
+    async def open(self, reply: OwedReply, session: AsyncSession | None = None) -> bool:
+        """Owe `reply`, claimed by this process; False when it is owed already (by anyone). In `session` when given
+        (the transaction that stores what it answers, storage.albums.Along), else in its own."""
         now = utcnow()
         values = {
             "kind": reply.kind,
@@ -67,13 +69,14 @@ class ReplyStore:
             "language": reply.language,
             "header": reply.header,
             "payload": reply.payload,
+            "status_id": reply.status_id,
             "state": ReplyState.claimed,
             "owner": self.owner,
             "lease_until": now + self.lease,
             "created_at": now,
         }
-        async with self.db.session() as session:
-            return await insert_claiming(session, Reply, values)
+        async with self._in(session) as writing:
+            return await insert_claiming(writing, Reply, values)
 
     async def renew(self, reply: OwedReply) -> bool:
         """Extend this process's claim; False when it no longer holds it (lapsed and taken over, or sent)."""
@@ -99,9 +102,10 @@ class ReplyStore:
         """The status message this process shows while it works on the reply (whoever takes it over finds it)."""
         return await self._move(reply, ReplyState.claimed, status_id=message_id)
 
-    async def note_payload(self, reply: OwedReply, payload: str) -> bool:
-        """What this process learnt the reply is made from while it worked (whoever takes it over finds it)."""
-        return await self._move(reply, ReplyState.claimed, payload=payload)
+    async def note_payload(self, reply: OwedReply, payload: str, session: AsyncSession | None = None) -> bool:
+        """What this process learnt the reply is made from while it worked (whoever takes it over finds it); in
+        `session` when given, as `open`."""
+        return await self._move(reply, ReplyState.claimed, session, payload=payload)
 
     async def sending(self, reply: OwedReply) -> bool:
         """Mark a reply sent before its send, for one whose second copy is worse than its loss (a booth video): a
@@ -129,11 +133,27 @@ class ReplyStore:
             row = await session.get(Reply, (reply.kind, reply.subject))
             return None if row is None else (ReplyState(row.state), row.message_id)
 
-    async def answering(self, kind: str, subject: int) -> tuple[int, int] | None:
-        """(chat, message) the reply owed for `subject` answers, whatever its state; None when none is owed."""
+    async def find(self, kind: str, subject: int) -> OwedReply | None:
+        """The reply owed for `subject`, whatever its state; None when none is owed."""
         async with self.db.session() as session:
             row = await session.get(Reply, (kind, subject))
-            return None if row is None else (row.chat_id, row.reply_to)
+            return None if row is None else OwedReply.of(row)
+
+    async def unsent(self, kind: str, chat_id: int, reply_to: int) -> list[OwedReply]:
+        """The replies of `kind` to a member's message still claimed, not sent (whoever holds them), in the order
+        they were owed: for the process handling that message again (take_over)."""
+        async with self.db.session() as session:
+            rows = await session.exec(
+                select(Reply)
+                .where(
+                    col(Reply.state) == ReplyState.claimed,  # ix_reply_state_lease: only the open replies are read
+                    col(Reply.kind) == kind,
+                    col(Reply.chat_id) == chat_id,
+                    col(Reply.reply_to) == reply_to,
+                )
+                .order_by(col(Reply.created_at), col(Reply.subject))
+            )
+            return [OwedReply.of(row) for row in rows.all()]
 
     async def take_lapsed(self) -> list[OwedReply]:
         """Replies whose owner stopped renewing before sending: each now claimed by this process, and by no other.
@@ -189,9 +209,20 @@ class ReplyStore:
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
 
-    async def _move(self, reply: OwedReply, state: ReplyState, **values: object) -> bool:
-        async with self.db.session() as session:
-            result = await session.exec(
+    @contextlib.asynccontextmanager
+    async def _in(self, session: AsyncSession | None) -> AsyncIterator[AsyncSession]:
+        """`session` (someone else's transaction), or one of this store's own."""
+        if session is not None:
+            yield session
+            return
+        async with self.db.session() as own:
+            yield own
+
+    async def _move(
+        self, reply: OwedReply, state: ReplyState, session: AsyncSession | None = None, **values: object
+    ) -> bool:
+        async with self._in(session) as writing:
+            result = await writing.exec(
                 update(Reply)
                 .where(_is(reply), col(Reply.state) == ReplyState.claimed, col(Reply.owner) == self.owner)
                 .values(state=state, **values)

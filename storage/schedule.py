@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, update
@@ -34,6 +34,13 @@ class ChatPlan:
     @property
     def schedule(self) -> PostSchedule:
         return PostSchedule(self.timezone, self.weekday, self.hour, self.minute, self.since)
+
+
+@dataclass(frozen=True)
+class WeeklyClaim:
+    chat_id: int
+    week: date
+    attempt: int  # the claim's holder: a fresh claim is 1, each takeover adds one
 
 
 async def chat_timezone(session: AsyncSession, chat_id: int, default: str) -> ZoneInfo:
@@ -150,6 +157,50 @@ class ScheduleStore:
             return await insert_claiming(
                 session, WeeklyPost, {"chat_id": chat_id, "week_start": week, "claimed_at": now or utcnow()}
             )
+
+    async def take_over_lapsed(self, now: datetime, lease_s: float) -> list[WeeklyClaim]:
+        """Claims whose holder died before it began sending (claimed longer than `lease_s` ago, never marked
+        sending): each taken over by exactly one caller, with a new attempt number. A claim that began sending stays
+        as it is: whether Telegram got that post is unknown, and a week is never posted twice."""
+        lapsed = (
+            col(WeeklyPost.status) == WeeklyPostStatus.claimed,
+            col(WeeklyPost.sending_at).is_(None),
+            col(WeeklyPost.claimed_at) < now - timedelta(seconds=lease_s),
+        )
+        async with self.db.session() as session:
+            rows = (await session.exec(select(WeeklyPost).where(*lapsed))).all()
+        taken = []
+        for chat_id, week, attempt in [(row.chat_id, row.week_start, row.attempt) for row in rows]:
+            async with self.db.session() as session:
+                result = await session.exec(
+                    update(WeeklyPost)
+                    .where(
+                        col(WeeklyPost.chat_id) == chat_id,
+                        col(WeeklyPost.week_start) == week,
+                        col(WeeklyPost.attempt) == attempt,
+                        *lapsed,
+                    )
+                    .values(attempt=attempt + 1, claimed_at=now)
+                )
+            if result.rowcount == 1:
+                taken.append(WeeklyClaim(chat_id, week, attempt + 1))
+        return taken
+
+    async def mark_sending(self, chat_id: int, week: date, attempt: int) -> bool:
+        """Just before sending: True while `attempt` still holds the claim (no one took it over), and from then on no
+        one ever will. The holder may mark again (a post that followed its chat to a new id)."""
+        async with self.db.session() as session:
+            result = await session.exec(
+                update(WeeklyPost)
+                .where(
+                    col(WeeklyPost.chat_id) == chat_id,
+                    col(WeeklyPost.week_start) == week,
+                    col(WeeklyPost.attempt) == attempt,
+                    col(WeeklyPost.status) == WeeklyPostStatus.claimed,
+                )
+                .values(sending_at=utcnow())
+            )
+            return result.rowcount == 1
 
     async def finish(self, chat_id: int, week: date, status: WeeklyPostStatus, message_id: int | None = None) -> None:
         async with self.db.session() as session:

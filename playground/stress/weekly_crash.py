@@ -1,7 +1,9 @@
 """Crash runs of the weekly post: a group with strips from this week gets a schedule whose slot has just passed, the
 bot claims the post (scheduler.weekly: one claim row per chat and week) and gets SIGKILL at a seeded moment after the
-claim, while the chart is drawn and sent; then it restarts and runs its checks again. The rule under test: never two
-posts for one week (a post cut off mid-way is not made again: the claim is at most once)."""
+claim, while the chart is drawn and sent; then it restarts and runs its checks again. The rules under test: never two
+posts for one week, and a post cut off before it began sending is made by the restarted bot (its claim lapses after
+WEEKLY_POST_LEASE_S and is taken over); one cut off while sending is not made again (whether Telegram got it is
+unknown: at most once)."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from storage.schedule import ScheduleStore
 TIMEZONE = "Asia/Seoul"  # the bot's default (pipeline.settings), which the chat keeps
 KILL_WINDOW_S = (0.0, 0.6)  # after the claim row appears: drawing the chart and sending it take about that long
 CHECK_S = "1"  # WEEKLY_POST_CHECK_S: the job looks every second (its first look is at the next whole minute)
+LEASE_S = "3"  # WEEKLY_POST_LEASE_S: the killed bot's claim has lapsed by the restarted job's first look
 
 
 @dataclass
@@ -52,7 +55,7 @@ async def run_weekly_crashes(runs: int, workdir: Path, *, seed: int = 0) -> Week
 async def _one_weekly_crash(
     workdir: Path, booth: LoadBoothSite, photos: list[bytes], delay: float, number: int, report: WeeklyCrashReport
 ) -> None:
-    env = {"WEEKLY_POST_CHECK_S": CHECK_S, "TIMEZONE": TIMEZONE}
+    env = {"WEEKLY_POST_CHECK_S": CHECK_S, "WEEKLY_POST_LEASE_S": LEASE_S, "TIMEZONE": TIMEZONE}
     async with group_sending(workdir, booth, photos, title="Weekly", env=env) as group:
         run, chat_id = group.run, group.chat_id
         await settle_answers(run, group.sent, {chat_id: len(photos)}, timeout_s=300)

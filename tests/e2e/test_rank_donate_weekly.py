@@ -328,3 +328,40 @@ async def test_a_failed_send_is_retried_next_run_and_an_unknown_chat_is_marked_g
     assert [r for r in await run_due_posts(svc, harness.app.bot)] == []
     async with svc.db.session() as session:
         assert (await session.get(Chat, ghost)).left_at is not None
+
+
+async def test_a_post_whose_process_died_while_drawing_it_is_made_by_a_later_run_once(
+    harness: Harness, group: dict[str, object]
+) -> None:
+    """The process that claimed this week's post was killed before it began sending (say, mid-drawing): its claim
+    is taken over after the lease and posted once; a claim that began sending is never made again."""
+    gid, clock, svc = group["chat"], group["clock"], harness.services
+    await run_due_posts(svc, harness.app.bot)  # 19:00: last week's missed post, caught up
+    await harness.reply(gid, lambda m: "Nov 16 – Nov 22" in text_of(m))
+    week = (await svc.schedules.posts(gid))[-1].week_start + timedelta(days=7)
+    assert await svc.schedules.claim(gid, week, POST_TIME)  # the process that then died
+    lease = timedelta(seconds=svc.settings.weekly_post_lease_s)
+
+    clock.now = POST_TIME + lease - timedelta(seconds=1)
+    assert await run_due_posts(svc, harness.app.bot) == [], "its claim still holds"
+    clock.now = POST_TIME + lease + timedelta(seconds=1)
+    runs = await asyncio.gather(*(run_due_posts(svc, harness.app.bot) for _ in range(3)))
+    assert sorted(len(results) for results in runs) == [0, 0, 1]
+    ((result,),) = [results for results in runs if results]
+    assert (result.week, result.status) == (week, WeeklyPostStatus.posted)
+    clock.now = POST_TIME + 10 * lease
+    assert await run_due_posts(svc, harness.app.bot) == []
+    posts = [m for m in harness.bot_messages(gid) if "This week's smiles" in text_of(m)]
+    assert [("Nov 16" in text_of(m), "Nov 23" in text_of(m)) for m in posts] == [(True, False), (False, True)]
+
+
+async def test_a_post_cut_off_while_sending_is_not_made_again(harness: Harness, group: dict[str, object]) -> None:
+    gid, clock, svc = group["chat"], group["clock"], harness.services
+    await run_due_posts(svc, harness.app.bot)  # 19:00: last week's missed post, caught up
+    await harness.reply(gid, lambda m: "Nov 16 – Nov 22" in text_of(m))
+    week = (await svc.schedules.posts(gid))[-1].week_start + timedelta(days=7)
+    assert await svc.schedules.claim(gid, week, POST_TIME)
+    assert await svc.schedules.mark_sending(gid, week, 1)  # … and then the process was killed mid-send
+    clock.now = POST_TIME + 10 * timedelta(seconds=svc.settings.weekly_post_lease_s)
+    assert await run_due_posts(svc, harness.app.bot) == []
+    assert [p.status for p in await svc.schedules.posts(gid)] == [WeeklyPostStatus.posted, WeeklyPostStatus.claimed]

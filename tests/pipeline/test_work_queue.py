@@ -1,6 +1,7 @@
 """The work queue (pipeline.queue): the in-process broker `make run` uses, and a real Redis stream with worker
 processes, one of them killed (kill -9) in the middle of a task: the task is run again by another worker and its
-effects — the faces recorded, the ledger's row — happen exactly once."""
+effects — the faces recorded, the ledger's row — happen exactly once. A live worker's task that runs longer than
+WORK_QUEUE_IDLE_S is not taken from it."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
 from sqlmodel import col, func, select
+from taskiq import AckableMessage
 
-from pipeline.queue import WorkQueue
+from pipeline.queue import ReclaimingStreamBroker, WorkQueue, make_broker
 from pipeline.services import Services
 from pipeline.settings import Settings
 from storage.albums import NewMedia
@@ -177,3 +180,70 @@ async def test_a_task_killed_mid_way_is_run_again_and_its_effects_happen_once(
     finally:
         await redis.aclose()
     assert pending["pending"] == 0, "every delivery was acknowledged in the end"
+
+
+IDLE_S = 0.6
+
+
+@pytest.fixture
+async def two_workers(redis_prefix: tuple[str, str]) -> AsyncIterator[tuple[ReclaimingStreamBroker, ...]]:
+    """Two consumers of one stream with a short idle time, as two worker processes have."""
+    url, prefix = redis_prefix
+    settings = Settings(
+        _env_file=None, work_queue_url=url, redis_key_prefix=prefix, work_queue_idle_s=IDLE_S, telegram_bot_token="1:x"
+    )
+    brokers = [make_broker(settings) for _ in range(2)]
+    for broker in brokers:
+        assert isinstance(broker, ReclaimingStreamBroker)
+        await broker.startup()
+    yield tuple(brokers)  # type: ignore[misc]
+    for broker in brokers:
+        await broker.shutdown()
+
+
+async def collect(broker: ReclaimingStreamBroker, into: list[AckableMessage]) -> None:
+    async for message in broker.listen():
+        into.append(message)
+
+
+async def pending_owners(broker: ReclaimingStreamBroker) -> list[str]:
+    async with Redis(connection_pool=broker.connection_pool) as redis:
+        entries = await redis.xpending_range(broker.queue_name, broker.consumer_group_name, min="-", max="+", count=10)
+    return [entry["consumer"].decode() for entry in entries]
+
+
+async def test_a_live_workers_long_task_is_not_claimed_but_a_stopped_workers_is(
+    two_workers: tuple[ReclaimingStreamBroker, ReclaimingStreamBroker],
+) -> None:
+    first, second = two_workers
+    got_first: list[AckableMessage] = []
+    got_second: list[AckableMessage] = []
+    async with Redis(connection_pool=first.connection_pool) as redis:
+        await redis.xadd(first.queue_name, {"data": b"a long scan"})
+    reading = asyncio.create_task(collect(first, got_first))
+
+    async def delivered_to(got: list[AckableMessage]) -> bool:
+        return bool(got)
+
+    await wait_for(lambda: delivered_to(got_first), 10, "the first worker to take the task")
+    reading.cancel()  # it reads nothing more; the task it holds "runs" on
+    with suppress(asyncio.CancelledError):
+        await reading
+    claiming = asyncio.create_task(collect(second, got_second))
+    try:
+        await asyncio.sleep(IDLE_S * 5)  # the second worker reads and looks for idle deliveries all along
+        assert got_second == [], "a running task's delivery was claimed from its live worker"
+        assert await pending_owners(first) == [first.consumer_name]
+
+        await first.shutdown()  # the first worker stops renewing (as a killed one does): its task is taken over
+        await wait_for(lambda: delivered_to(got_second), IDLE_S * 10, "the second worker to claim it")
+        assert got_second[0].data == b"a long scan"
+        assert await pending_owners(first) == [second.consumer_name]
+        await first.renew_held()  # a renewal after the takeover leaves the entry with its new owner
+        assert await pending_owners(first) == [second.consumer_name] and not first.held
+        await got_second[0].ack()  # type: ignore[misc]
+        assert await pending_owners(first) == [] and not second.held
+    finally:
+        claiming.cancel()
+        with suppress(asyncio.CancelledError):
+            await claiming

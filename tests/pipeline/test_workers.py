@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.priority import bulk_work
+from pipeline.services import Services
+from pipeline.settings import Settings
 from pipeline.workers import CpuPool, WorkerCrashed
 from tests.pipeline import pool_tasks
 
@@ -195,3 +197,24 @@ async def test_bulk_work_leaves_one_of_two_workers_free_for_a_task_somebody_wait
         assert await asyncio.wait_for(asyncio.gather(first, second), 120) == ["bulk 1", "bulk 2"]
     finally:
         pool.shutdown()
+
+
+async def test_the_bots_pools_run_niced_as_set_the_event_loop_first_then_pictures_then_analysis(tmp_path: Path) -> None:
+    """The bot's event loop answering text commands never waits for the CPU behind a worker: both of the bot's pools
+    run their workers at a lower priority, analysis lower than the pictures members wait for."""
+    mine = os.nice(0)
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data", telegram_bot_token="1:x")
+    assert settings.analysis_niceness > settings.picture_niceness > 0
+    services = await Services.start(settings)
+    try:
+        assert await services.cpu.run(pool_tasks.niceness) == min(mine + settings.analysis_niceness, 19)
+        assert await services.pictures.run(pool_tasks.niceness) == min(mine + settings.picture_niceness, 19)
+    finally:
+        await services.close()
+    custom = Settings(_env_file=None, data_dir=tmp_path / "custom", analysis_niceness=3, picture_niceness=0)
+    services = await Services.start(custom)
+    try:
+        assert await services.cpu.run(pool_tasks.niceness) == min(mine + 3, 19)
+        assert await services.pictures.run(pool_tasks.niceness) == mine
+    finally:
+        await services.close()

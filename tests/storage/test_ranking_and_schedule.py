@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -101,6 +101,26 @@ async def test_released_claim_can_be_claimed_again(world: World) -> None:
     assert await world.schedules.claim(CHAT, WEEK)
     await world.schedules.release(CHAT, WEEK)
     assert await world.schedules.claim(CHAT, WEEK)
+
+
+async def test_a_claim_whose_holder_died_before_sending_is_taken_over_once_and_the_old_holder_may_not_send(
+    world: World,
+) -> None:
+    claimed = datetime(2026, 11, 29, 11, 0, tzinfo=UTC)
+    assert await world.schedules.claim(CHAT, WEEK, claimed)
+    assert await world.schedules.take_over_lapsed(claimed + timedelta(seconds=299), lease_s=300) == []
+    later = claimed + timedelta(seconds=301)
+    takers = await asyncio.gather(*(world.schedules.take_over_lapsed(later, lease_s=300) for _ in range(6)))
+    assert sorted(map(len, takers)) == [0] * 5 + [1]
+    (claim,) = next(taken for taken in takers if taken)
+    assert (claim.chat_id, claim.week, claim.attempt) == (CHAT, WEEK, 2)
+    assert not await world.schedules.mark_sending(CHAT, WEEK, 1), "the holder that was thought dead may not send"
+    assert await world.schedules.mark_sending(CHAT, WEEK, 2)
+    much_later = later + timedelta(days=1)
+    assert await world.schedules.take_over_lapsed(much_later, lease_s=300) == [], "a post that began sending stays"
+    await world.schedules.finish(CHAT, WEEK, WeeklyPostStatus.posted, 7)
+    assert await world.schedules.take_over_lapsed(much_later, lease_s=300) == []
+    assert [(p.status, p.attempt) for p in await world.schedules.posts(CHAT)] == [("posted", 2)]
 
 
 async def test_new_chats_get_the_default_schedule_from_when_they_were_seen_and_left_chats_are_skipped(

@@ -4,11 +4,16 @@ several processes: owed once, taken over once after the owner died, never sent t
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.albums import AlbumStore, Along, NewMedia
+from storage.blobs import LocalBlobStore
 from storage.db import Database
 from storage.models import ReplyState
 from storage.replies import OwedReply, ReplyStore
@@ -91,3 +96,30 @@ async def test_giving_up_closes_the_reply_without_a_message(dbs: list[Database])
     assert await owner.state(REPLY) == (ReplyState.finished, None)
     await asyncio.sleep(0.4)
     assert await ReplyStore(dbs[1], "other", SHORT).take_lapsed() == []
+
+
+async def test_a_note_written_along_a_new_photo_is_in_its_transaction(dbs: list[Database], tmp_path: Path) -> None:
+    """AlbumStore.save's `along`: the link's reply learns the kept photo in the transaction that stores it — both
+    or neither (a failure after the note leaves no photo and no note), and nothing for a photo stored before."""
+    albums = AlbumStore(dbs[0], LocalBlobStore(tmp_path / "blobs"))
+    store = ReplyStore(dbs[0], "p0", SHORT)
+    await albums.remember(chat_id=-100, chat_type="group", chat_title="G", user_id=7, first_name="Min")
+    assert await store.open(REPLY)
+
+    def noting(then_fail: bool) -> Along:
+        async def note(session: AsyncSession, photo_id: int) -> None:
+            assert await store.note_payload(REPLY, json.dumps({"kept": photo_id}), session)
+            if then_fail:
+                raise RuntimeError("the process dies inside the transaction")
+
+        return note
+
+    media = NewMedia(data=b"\xff\xd8" + b"picture" * 50, mime="image/jpeg")
+    with pytest.raises(RuntimeError):
+        await albums.save(-100, media, noting(then_fail=True))
+    assert await albums.count(-100) == 0 and (await store.find(REPLY.kind, REPLY.subject) or REPLY).payload == ""
+    saved = await albums.save(-100, media, noting(then_fail=False))
+    found = await store.find(REPLY.kind, REPLY.subject)
+    assert saved.created and found is not None and json.loads(found.payload) == {"kept": saved.photo.id}
+    again = await albums.save(-100, media, noting(then_fail=True))  # stored before: `along` does not run
+    assert not again.created
