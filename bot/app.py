@@ -23,6 +23,7 @@ from handlers import register_all
 from handlers.context import CONTEXT_TYPES, BotData, ChatContext, ChatData
 from handlers.i18n import t
 from handlers.inbox import UpdateInbox
+from handlers.telegram_files import BotFiles
 from miniapp.api import TELEGRAM_FRAMES, MiniApp
 from miniapp.server import build_app, make_miniapp, serve
 from pipeline.services import Services
@@ -125,7 +126,13 @@ async def _post_init(app: BotApplication) -> None:
     if data.settings is None:
         raise RuntimeError("build the application with build_application()")
     data.services = await Services.start(
-        data.settings, cpu=data.shared_cpu, pictures=data.shared_pictures, fetcher=data.booth_fetcher
+        data.settings,
+        cpu=data.shared_cpu,
+        pictures=data.shared_pictures,
+        fetcher=data.booth_fetcher,
+        # Members' files are downloaded where the intake's tasks run: here only without a work queue (make run),
+        # by this Bot; with WORK_QUEUE_URL by the workers' own (bot/worker.py).
+        files=BotFiles(app.bot) if data.settings.work_queue_url is None else None,
     )
     data.limits = data.services.shared.limits
     share_budgets(app, data.services.shared.redis, data.settings.redis_key_prefix)

@@ -1,8 +1,9 @@
 """A work-queue worker: `make worker` runs `taskiq worker bot.worker:broker` (WORK_QUEUE_URL must be set).
 
 Each worker process starts the services once (database, blob store, its worker pools, whose processes load the
-models once) and runs the tasks the bot replicas send (pipeline.queue: QR decoding, booth fetches, photo
-analysis); any number of workers on any number of machines may share one queue.
+models once) and one Bot of its own, and runs the tasks the bot replicas send (pipeline.queue: members' file
+downloads from Telegram with QR decoding, booth fetches, photo analysis); any number of workers on any number of
+machines may share one queue. The worker's Bot only downloads (getFile and the file's bytes): it sends nothing.
 
 Operations (pipeline.queue_ops): each process serves /healthz, /readyz and /metrics on WORKER_HEALTH_PORT (the Nth
 process of `--workers N` on port + N): tasks started, their time, failures, redeliveries, and the queue's depth.
@@ -21,8 +22,13 @@ from typing import Any
 
 from taskiq import TaskiqEvents, TaskiqState
 from taskiq_redis import RedisStreamBroker
+from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest
 
 from bot.__main__ import configure_logging
+from bot.app import READ_TIMEOUT_S
+from bot.rate_limit import PostingRateLimiter
+from handlers.telegram_files import BotFiles
 from pipeline.queue import WorkQueue, make_broker
 from pipeline.queue_ops import QueueDepth, TaskMetrics, WorkerOperations, hand_back, queue_depth
 from pipeline.services import Services
@@ -30,10 +36,13 @@ from pipeline.settings import Settings
 from vision.models import MODEL_DIR_ENV
 
 log = logging.getLogger(__name__)
+TELEGRAM_API, TELEGRAM_FILES = "https://api.telegram.org/bot", "https://api.telegram.org/file/bot"  # PTB's defaults
 
 settings = Settings()
 if settings.work_queue_url is None:
     raise SystemExit("WORK_QUEUE_URL is not set: without a work queue the bot analyses photos itself (make run)")
+if settings.telegram_bot_token is None:
+    raise SystemExit("TELEGRAM_BOT_TOKEN is not set: workers download the members' photos from Telegram")
 if settings.model_dir:
     os.environ[MODEL_DIR_ENV] = str(settings.model_dir)  # the pool processes inherit it
 broker = make_broker(settings).with_middlewares(TaskMetrics())
@@ -67,10 +76,24 @@ def drain_on_signals() -> None:
         signal.signal(signum, draining)
 
 
+def downloading_bot(settings: Settings) -> ExtBot[Any]:
+    """This process's one Bot: the same token and Bot API server (BOT_API_BASE_URL, e.g. the emulator) as the
+    replicas, 429s and failed reads retried as theirs are (bot.rate_limit); never initialised (no getMe): it only
+    asks getFile. Its connections close with the process."""
+    assert settings.telegram_bot_token is not None
+    return ExtBot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.bot_api_base_url or TELEGRAM_API,
+        base_file_url=settings.bot_api_base_file_url or TELEGRAM_FILES,
+        request=HTTPXRequest(connection_pool_size=16, read_timeout=READ_TIMEOUT_S),  # PTB's default pool is 1
+        rate_limiter=PostingRateLimiter(max_retries=3),
+    )
+
+
 @broker.on_event(TaskiqEvents.WORKER_STARTUP)
 async def start_services(state: TaskiqState) -> None:
     configure_logging()
-    services = await Services.start(settings, worker=True)
+    services = await Services.start(settings, worker=True, files=BotFiles(downloading_bot(settings)))
     state.services, state.analyser = services, services.analyser
     state.intake = services.queue.broker.state.intake  # the intake's task bodies (pipeline.intake.IntakeWork)
     stream = _stream(broker)

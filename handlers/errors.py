@@ -16,6 +16,7 @@ from handlers.context import ChatContext
 from handlers.error_reports import error_report, error_signature
 from handlers.i18n import t
 from handlers.migration import follow_migration
+from pipeline.downloads import DownloadFailed
 from pipeline.workers import WorkerCrashed
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,8 @@ async def on_error(update: object, context: ChatContext) -> None:
         await follow_migration(context, chat.id, error.new_chat_id)
         return
     log.error("Error while handling an update", exc_info=error)
-    busy = isinstance(error, RetryAfter | TimedOut | NetworkError)
+    # DownloadFailed: the member's file could not be fetched from Telegram (by a worker: pipeline.downloads)
+    busy = isinstance(error, RetryAfter | TimedOut | NetworkError | DownloadFailed)
     crashed = isinstance(error, WorkerCrashed)
     if error is not None and not busy:
         await _tell_operators(context, error, update)

@@ -1,6 +1,6 @@
-"""Photos and image documents sent to the bot: downloaded within the size limit, handed to the intake
-(pipeline.intake), and answered once — one picture with the smiles, or one answer for a whole Telegram album
-that numbers its photos; in a quiet chat, a reaction."""
+"""Photos and image documents sent to the bot: handed to the intake (pipeline.intake, whose first task downloads
+them within the size limit, handlers.telegram_files), and answered once — one picture with the smiles, or one answer
+for a whole Telegram album that numbers its photos; in a quiet chat, a reaction."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import logging
 
 from telegram import Message, ReplyParameters, Update
 from telegram.constants import ChatAction
-from telegram.error import BadRequest
 from telegram.ext import Application, MessageHandler, filters
 
 from handlers.album_answer import MediaGroupTally, answer_album, answer_owed_album, owed_album, tally_of
@@ -24,30 +23,6 @@ from storage.media_groups import GroupHeader, GroupItem
 from vision.images import ImageRejected, RejectReason
 
 log = logging.getLogger(__name__)
-
-
-class UploadTooBig(Exception):
-    def __init__(self, size: int) -> None:
-        super().__init__(size)
-        self.size = size
-
-
-async def download_limited(context: ChatContext, file_id: str, declared_size: int | None) -> bytes:
-    limit = context.settings.max_upload_bytes
-    if declared_size and declared_size > limit:
-        raise UploadTooBig(declared_size)
-    try:
-        telegram_file = await context.bot.get_file(file_id)
-    except BadRequest as exc:
-        if "too big" in exc.message.lower():
-            raise UploadTooBig(declared_size or limit + 1) from exc
-        raise
-    if telegram_file.file_size and telegram_file.file_size > limit:
-        raise UploadTooBig(telegram_file.file_size)
-    data = bytes(await telegram_file.download_as_bytearray())
-    if len(data) > limit:
-        raise UploadTooBig(len(data))
-    return data
 
 
 def rejection_text(language: str, exc: ImageRejected) -> str:
@@ -150,23 +125,23 @@ async def _take(
     """(a problem to tell, None) or (None, what the intake made of the file)."""
     if not report.quiet:
         await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
-    try:
-        data = await download_limited(context, file_id, declared_size)
-    except UploadTooBig as exc:
-        return too_big_text(language, exc.size, context.settings.max_upload_mb), None
     user = update.effective_user
     incoming = IncomingFile(
         chat_id=message.chat_id,
         sender_id=user.id if user and not user.is_bot else None,
-        data=data,
+        message_id=message.message_id,
+        file_id=file_id,
+        declared_size=declared_size,
         telegram_file_id=file_id if message.photo else None,
         media_group_id=message.media_group_id,
-        message_id=message.message_id,
     )
     try:
+        # downloaded within the size cap by the intake's first task (a worker's, or this process's without Redis)
         result = await context.services.intake.take_file(incoming, report)
     finally:
         await report.close()
+    if result.too_big is not None:
+        return too_big_text(language, result.too_big, context.settings.upload_limit_mb), None
     if result.rejected is not None:
         return rejection_text(language, result.rejected), None
     return None, result

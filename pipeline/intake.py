@@ -17,6 +17,7 @@ from booths import Brand, SafeFetcher, find_urls, identify
 from booths.models import UNKNOWN_BRAND
 from pipeline.analysis import FiledAnalysis, PhotoAnalyser
 from pipeline.booth_intake import BoothOutcome, Stage, fetch_and_file, outcome_json, outcome_of
+from pipeline.downloads import DownloadFailed, FileTooBig, TelegramFiles
 from pipeline.rate_limits import RateLimit, booth_link_limit
 from pipeline.settings import Settings
 from pipeline.tasks import UploadScan, scan_upload
@@ -29,20 +30,27 @@ from vision.images import ImageInfo, ImageRejected, RejectReason
 
 @dataclass(frozen=True)
 class IncomingFile:
-    """A picture a member sent: its bytes (already downloaded within the size limit) and where it came from."""
+    """A picture a member sent, as Telegram announced it: the file to download (within the size cap, by whichever
+    process runs the intake's first task) and where it came from."""
 
     chat_id: int
     sender_id: int | None
-    data: bytes
+    message_id: int  # the member's message: names its bytes in the incoming blobs while the replica reads them
+    file_id: str  # what getFile is asked for
+    declared_size: int | None = None  # the size the update declared (checked against the cap before any request)
     telegram_file_id: str | None = None  # kept for photos, so album pages can resend them without uploading
     media_group_id: str | None = None
-    message_id: int | None = None  # the member's message: names its bytes in the incoming blobs while they are read
 
-    def incoming_blob(self) -> bytes:
-        """The bytes as put in the incoming blob store for a worker to scan: prefixed by the message they came in
-        (the same message handled again — a replica's takeover — writes the same blob; two messages with the same
-        picture never share, so one's cleanup cannot take the other's bytes away)."""
-        return f"{self.chat_id}:{self.message_id}\n".encode() + self.data
+
+def incoming_blob(chat_id: int, message_id: int, data: bytes) -> bytes:
+    """A member's bytes as put in the incoming blob store for the replica to read: prefixed by the message they came
+    in (the same message downloaded again — a redelivered task, a replica's takeover — writes the same blob; two
+    messages with the same picture never share one, so one's cleanup cannot take the other's bytes away)."""
+    return f"{chat_id}:{message_id}\n".encode() + data
+
+
+def incoming_bytes(stored: bytes) -> bytes:
+    return stored.split(b"\n", 1)[1]  # after the message's name (incoming_blob)
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,7 @@ class IntakeResult:
     """What became of one incoming file or text."""
 
     rejected: ImageRejected | None = None  # not a picture we can take (the reason says why)
+    too_big: int | None = None  # over the size cap (this many bytes, or more): not downloaded
     upload: SavedUpload | None = None  # the member's own picture, stored (also when its QR links all failed)
     links: list[LinkResult] = field(default_factory=list)  # booth links found in it, in order
     rate_limited_s: int = 0  # booth links were left out: the chat may fetch again after this many seconds
@@ -161,26 +170,33 @@ class Intake:
         self.rate_limit = rate_limit or booth_link_limit()
 
     async def take_file(self, incoming: IncomingFile, report: IntakeReport) -> IntakeResult:
-        """Check the picture, read its QR codes, file their booth originals (or, when none works, the picture
-        itself), analyse what was filed: the picture's faces in `result.analysis`, a link's in its `LinkResult`."""
-        digest = await asyncio.to_thread(self.incoming.put, incoming.incoming_blob())
-        try:
-            scanned = scan_of(await self.queue.scan(digest))  # QR decoding: a task, on whichever worker takes it
-        finally:
-            await asyncio.to_thread(self.incoming.delete, digest)
+        """Download the picture, check it, read its QR codes (one task, on whichever worker takes it), file their
+        booth originals (or, when none works, the picture itself), analyse what was filed: the picture's faces in
+        `result.analysis`, a link's in its `LinkResult`. Raises DownloadFailed when Telegram would not give it."""
+        taken = await self.queue.scan(incoming.chat_id, incoming.message_id, incoming.file_id, incoming.declared_size)
+        if taken.get("too_big") is not None:
+            return IntakeResult(too_big=int(taken["too_big"]))
+        if taken.get("download_failed") is not None:
+            raise DownloadFailed(str(taken["download_failed"]))
+        scanned = scan_of(taken)
         if isinstance(scanned, ImageRejected):
             return IntakeResult(rejected=scanned)
+        digest = str(taken["digest"])
+        try:
+            data = incoming_bytes(await asyncio.to_thread(self.incoming.get, digest))
+        finally:
+            await asyncio.to_thread(self.incoming.delete, digest)
         scan = scanned
         urls = find_urls("\n".join(scan.qr_texts), include_unknown=True)
         if not urls:
-            upload = await self._save_upload(incoming, scan)
+            upload = await self._save_upload(incoming, data, scan)
             await report.photo_stored(upload)
             return IntakeResult(upload=upload, analysis=await self._analyse(incoming.chat_id, upload, report))
 
         kept: list[SavedUpload] = []
 
         async def keep_upload(along: Along | None) -> SavedUpload:
-            kept.append(await self._save_upload(incoming, scan, along))
+            kept.append(await self._save_upload(incoming, data, scan, along))
             return kept[0]
 
         result = await self._take_links(incoming.chat_id, incoming.sender_id, urls, report, keep_upload)
@@ -192,7 +208,7 @@ class Intake:
             else:  # kept after a rate limit stopped the links
                 result.analysis = await self.analyse(incoming.chat_id, kept[0].photo_id, report)
         elif result.links_owed_before:  # the first handler answered the links; it may have kept the picture too
-            stored = await self.albums.find_content(incoming.chat_id, incoming.data)
+            stored = await self.albums.find_content(incoming.chat_id, data)
             if stored is not None and stored.id is not None and stored.analysed_at is None:
                 await self.analyse(incoming.chat_id, stored.id, report)
         return result
@@ -276,11 +292,13 @@ class Intake:
             await report.link_stage(index, Stage.downloading, brand)
         return await outcome_of(await self.queue.file_link(chat_id, sender_id, url), self.albums)
 
-    async def _save_upload(self, incoming: IncomingFile, scan: UploadScan, along: Along | None = None) -> SavedUpload:
+    async def _save_upload(
+        self, incoming: IncomingFile, data: bytes, scan: UploadScan, along: Along | None = None
+    ) -> SavedUpload:
         saved = await self.albums.save(
             incoming.chat_id,
             NewMedia(
-                data=incoming.data,
+                data=data,
                 mime=scan.info.mime,
                 width=scan.info.width,
                 height=scan.info.height,
@@ -301,7 +319,7 @@ class Intake:
 class IntakeQueue(Protocol):
     """Where the intake's tasks run (pipeline.queue.WorkQueue)."""
 
-    async def scan(self, digest: str) -> dict[str, Any]: ...
+    async def scan(self, chat_id: int, message_id: int, file_id: str, declared_size: int | None) -> dict[str, Any]: ...
 
     async def file_link(self, chat_id: int, sender_id: int | None, url: str) -> dict[str, Any]: ...
 
@@ -324,21 +342,41 @@ def scan_of(scanned: dict[str, Any]) -> UploadScan | ImageRejected:
 
 class IntakeWork:
     """The intake's task bodies (pipeline.queue: `scan_upload`, `file_booth_link`), in whichever process runs the
-    tasks: the bot's own with the in-memory broker, each `make worker` with Redis. JSON in, JSON out."""
+    tasks: the bot's own with the in-memory broker, each `make worker` with Redis. JSON in, JSON out. `files` is how
+    this process reaches Telegram's files (handlers.telegram_files, wired by bot/app.py or bot/worker.py)."""
 
     def __init__(
-        self, settings: Settings, albums: AlbumStore, incoming: BlobStore, cpu: CpuPool, fetcher: SafeFetcher
+        self,
+        settings: Settings,
+        albums: AlbumStore,
+        incoming: BlobStore,
+        cpu: CpuPool,
+        fetcher: SafeFetcher,
+        files: TelegramFiles | None = None,
     ) -> None:
         self.settings, self.albums, self.incoming, self.cpu, self.fetcher = settings, albums, incoming, cpu, fetcher
+        self.files = files
 
-    async def scan_locally(self, digest: str) -> dict[str, object]:
-        stored = await asyncio.to_thread(self.incoming.get, digest)
-        data = stored.split(b"\n", 1)[1]  # after the message's name (IncomingFile.incoming_blob)
+    async def scan_locally(
+        self, chat_id: int, message_id: int, file_id: str, declared_size: int | None
+    ) -> dict[str, object]:
+        """Download the member's file within the size cap, check it and read its QR codes; a picture is left in the
+        incoming blobs (under the hash of its bytes named by the message, `digest` in the result) for the replica,
+        which deletes it once read. Run again (a redelivery), it downloads again into the same blob: nothing else."""
+        if self.files is None:
+            raise RuntimeError("no Telegram file source in this process (bot/app.py, bot/worker.py wire one)")
+        try:
+            data = await self.files.fetch(file_id, declared_size, self.settings.max_upload_bytes)
+        except FileTooBig as exc:
+            return {"too_big": exc.size}
+        except DownloadFailed as exc:
+            return {"download_failed": str(exc)}
         try:
             scan: UploadScan = await self.cpu.run(scan_upload, data, self.settings.max_image_pixels)
         except ImageRejected as exc:
             return scan_json(exc)
-        return scan_json(scan)
+        digest = await asyncio.to_thread(self.incoming.put, incoming_blob(chat_id, message_id, data))
+        return scan_json(scan) | {"digest": digest}
 
     async def file_link_locally(self, chat_id: int, sender_id: int | None, url: str) -> dict[str, object]:
         outcome = await fetch_and_file(

@@ -1,4 +1,4 @@
-"""The work queue: QR decoding, booth fetches and photo analysis run as Taskiq tasks.
+"""The work queue: members' file downloads, QR decoding, booth fetches and photo analysis run as Taskiq tasks.
 
 Why Taskiq (and not Celery): our code is asyncio from end to end — PTB, SQLAlchemy's async engine, aiohttp — and
 Taskiq's producers (`await task.kiq()`), workers (an event loop per process, startup hooks per process) and result
@@ -19,16 +19,18 @@ Two brokers, the same task functions:
   Redis for the bot to wait on.
 
 Three tasks, each with effects that happen once however often it runs:
-- `scan_upload`: a member's picture (put in the `incoming` blob store by the replica that downloaded it, under its
-  content hash) checked and its QR codes read — no effect at all, so running it twice only costs CPU;
+- `scan_upload`: a member's photo or document downloaded from Telegram within the size cap (getFile, then the bytes;
+  pipeline.downloads, implemented in handlers.telegram_files), checked, its QR codes read, and — when it is a
+  picture — put in the `incoming` blob store under the hash of its bytes named by the message, for the replica to
+  read and delete. Run again, it downloads the same bytes into the same blob: nothing is filed, so a redelivered or
+  taken-over task changes nothing but the CPU spent. The download is the task's first step, not a task of its own:
+  one queue round trip per photo, and the bytes go from Telegram to the decoder without a blob store between;
 - `file_booth_link`: a booth link's originals and videos downloaded (SafeFetcher) and filed in the chat's album —
   unique per chat and content, so a redelivered task files nothing twice and completes what a killed one left
   (the caller decides "already in the album" before it sends the task, so a rerun still reports the strip as new);
 - `analyse_photo`: the photo is stored before the task is sent, its analysis is recorded once
   (FaceStore.record_analysis, under the photo's claim), the ledger has one row per photo.
-The Telegram download itself stays in the bot replica (handlers/uploads.py): it is network wait, not CPU; it needs
-the bot token and the Bot API, which workers then never hold; and the upload inbox already hands a download that a
-crash interrupted to the next start. Replies stay in the replicas too (handlers.replies): workers send nothing.
+Replies stay in the replicas (handlers.replies): workers send nothing to a chat; their Bot only downloads.
 """
 
 from __future__ import annotations
@@ -72,7 +74,9 @@ class LocalAnalyser(Protocol):
 class LocalIntake(Protocol):
     """The intake's task bodies (pipeline.intake.IntakeWork): JSON in, JSON out."""
 
-    async def scan_locally(self, digest: str) -> dict[str, object]: ...
+    async def scan_locally(
+        self, chat_id: int, message_id: int, file_id: str, declared_size: int | None
+    ) -> dict[str, object]: ...
 
     async def file_link_locally(self, chat_id: int, sender_id: int | None, url: str) -> dict[str, object]: ...
 
@@ -194,10 +198,17 @@ async def analyse_photo_task(photo_id: int, context: Annotated[Context, TaskiqDe
     return await analyser.analyse_locally(photo_id) is not None
 
 
-async def scan_upload_task(digest: str, context: Annotated[Context, TaskiqDepends()]) -> dict[str, object]:
-    """Check a member's picture (stored in the incoming blobs under `digest`) and read its QR codes."""
+async def scan_upload_task(
+    chat_id: int,
+    message_id: int,
+    file_id: str,
+    declared_size: int | None,
+    context: Annotated[Context, TaskiqDepends()],
+) -> dict[str, object]:
+    """Download a member's file from Telegram within the size cap, check it and read its QR codes; the picture is
+    left in the incoming blobs for the replica (its key in the result)."""
     intake: LocalIntake = context.state.intake
-    return await intake.scan_locally(digest)
+    return await intake.scan_locally(chat_id, message_id, file_id, declared_size)
 
 
 async def file_booth_link_task(
@@ -218,7 +229,7 @@ class WorkQueue:
             analyse_photo_task,  # type: ignore[arg-type]  # the Context argument is filled in by Taskiq
             task_name=ANALYSE_TASK,
         )
-        self._scan: AsyncTaskiqDecoratedTask[[str], dict[str, object]] = broker.register_task(
+        self._scan: AsyncTaskiqDecoratedTask[[int, int, str, int | None], dict[str, object]] = broker.register_task(
             scan_upload_task,  # type: ignore[arg-type]
             task_name=SCAN_TASK,
         )
@@ -231,9 +242,10 @@ class WorkQueue:
     def in_process(self) -> bool:
         return isinstance(self.broker, InMemoryBroker)
 
-    async def scan(self, digest: str) -> dict[str, object]:
-        """A picture's check and QR codes, read by some worker (pipeline.intake.IntakeWork.scan_locally)."""
-        return await self._outcome(await self._scan.kiq(digest), SCAN_TASK)
+    async def scan(self, chat_id: int, message_id: int, file_id: str, declared_size: int | None) -> dict[str, object]:
+        """A member's file downloaded, checked and its QR codes read by some worker
+        (pipeline.intake.IntakeWork.scan_locally)."""
+        return await self._outcome(await self._scan.kiq(chat_id, message_id, file_id, declared_size), SCAN_TASK)
 
     async def file_link(self, chat_id: int, sender_id: int | None, url: str) -> dict[str, object]:
         """A booth link filed by some worker (pipeline.intake.IntakeWork.file_link_locally)."""

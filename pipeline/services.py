@@ -9,6 +9,7 @@ from functools import partial
 
 from booths import SafeFetcher
 from pipeline.analysis import ANALYSIS_LEASE, AnalysisHook, FiledAnalysis, PhotoAnalyser
+from pipeline.downloads import TelegramFiles
 from pipeline.intake import Intake, IntakeWork
 from pipeline.openai_refine import OpenAIRefiner
 from pipeline.pose_examples import PoseExamples, deidentified, drawn_card
@@ -58,6 +59,7 @@ class Services:
     pose_suggester: PoseSuggester
     shared: SharedState  # what replicas share: locks, albums being answered, chat keys, limits, claims
     queue: WorkQueue  # where QR codes are read, booth links fetched, photos analysed: here or by `make worker`s
+    files: TelegramFiles | None = None  # members' files fetched from Telegram by the intake's tasks run here
     owns_cpu: bool = True
     owns_pictures: bool = True
     clock: Callable[[], datetime] = utcnow  # now, in UTC; tests set a controllable clock
@@ -96,10 +98,12 @@ class Services:
         fetcher: SafeFetcher | None = None,
         pictures: CpuPool | None = None,
         worker: bool = False,
+        files: TelegramFiles | None = None,
     ) -> Services:
         """Open the database (migrating it), sweep crash leftovers, start the worker pools unless they are given
         (their processes start with their first task). `worker`: a work-queue worker's services, which analyse
-        what they are sent in this process."""
+        what they are sent in this process. `files`: how the intake's tasks run here download members' files from
+        Telegram (handlers.telegram_files; closed with the services)."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = Database(settings.resolved_database_url)
         await db.migrate()
@@ -134,10 +138,10 @@ class Services:
             analysis_lease=min(ANALYSIS_LEASE, timedelta(seconds=settings.work_queue_idle_s)),
         )
         queue = WorkQueue(make_broker(settings), settings.work_queue_wait_s)
-        # members' pictures while a worker reads their QR codes (pipeline.intake: deleted once read)
+        # members' pictures from the worker that downloaded them until the replica read them (pipeline.intake)
         incoming = settings.blob_store("incoming", settings.data_dir / "incoming")
         queue.broker.state.analyser = analyser
-        queue.broker.state.intake = IntakeWork(settings, albums, incoming, cpu, fetcher)
+        queue.broker.state.intake = IntakeWork(settings, albums, incoming, cpu, fetcher, files)
         if not worker:  # the producer's side (a worker's broker is started by the Taskiq CLI)
             await queue.broker.startup()
             analyser.queue = queue
@@ -170,12 +174,15 @@ class Services:
             ),
             shared=shared,
             queue=queue,
+            files=files,
             owns_cpu=owns_cpu,
             owns_pictures=owns_pictures,
         )
 
     async def close(self) -> None:
         await self.queue.broker.shutdown()
+        if self.files is not None:
+            await self.files.close()
         await self.pose_examples.close()
         await self.analyser.close()
         await self.fetcher.close()

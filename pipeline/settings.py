@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from pipeline.downloads import TELEGRAM_DOWNLOAD_LIMIT
 from storage.blobs import BlobStore, S3Config, open_blob_store
 from storage.models import AnswerMode
 
@@ -104,7 +105,9 @@ class Settings(BaseSettings):
         description="host:port — fetch this made-up booth host (reserved .test domain only) from a loopback port: "
         "the load tests and benchmarks run the bot as a process against a local booth site",
     )
-    max_upload_mb: int = Field(default=20, description="Largest photo or document the bot accepts")
+    max_upload_mb: int = Field(
+        default=20, ge=1, description="Largest photo or document the bot accepts (at most 20: Telegram's getFile limit)"
+    )
     max_image_pixels: int = Field(default=60_000_000, description="Larger images are refused as decompression bombs")
     album_page_size: int = Field(
         default=6, ge=1, le=10, description="Photos per /album page: one media group, which holds at most 10"
@@ -344,8 +347,13 @@ class Settings(BaseSettings):
         return self.data_dir / "gallery"
 
     @property
+    def upload_limit_mb(self) -> int:
+        """MAX_UPLOAD_MB, but never over what Telegram's getFile serves to bots (20 MiB)."""
+        return min(self.max_upload_mb, TELEGRAM_DOWNLOAD_LIMIT // (1024 * 1024))
+
+    @property
     def max_upload_bytes(self) -> int:
-        return self.max_upload_mb * 1024 * 1024
+        return self.upload_limit_mb * 1024 * 1024
 
 
 def normalise_database_url(url: str) -> str:

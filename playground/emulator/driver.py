@@ -208,8 +208,13 @@ class BotApiEmulator:
         mime_type: str | None = None,
         caption: str | None = None,
         reply_to_message_id: int | None = None,
+        declare_size: bool = True,
     ) -> dict[str, Any]:
-        content: dict[str, Any] = {"document": self.state.files.add_document(data, file_name, mime_type)}
+        """`declare_size=False`: the update leaves out `file_size` (optional in the Bot API): only getFile tells."""
+        document = self.state.files.add_document(data, file_name, mime_type)
+        if not declare_size:
+            document.pop("file_size")
+        content: dict[str, Any] = {"document": document}
         content |= self._caption(caption)
         return self._actions.post(chat_id, user_id, content, reply_to_message_id)
 

@@ -30,10 +30,25 @@ CHAT = -5151
 async def services(tmp_path: Path, cpu_pool: CpuPool, photoism_booth: FixtureServer) -> AsyncIterator[Services]:
     settings = Settings(_env_file=None, data_dir=tmp_path, telegram_bot_token="1:x")
     fetcher: SafeFetcher = photoism_booth.fetcher(connect_timeout=5.0, read_timeout=2.0, deadline=5.0)
-    services = await Services.start(settings, cpu=cpu_pool, fetcher=fetcher)
+    files = FilesAtHand({"qr-strip": qr_photo(SHORT, seed=3)})
+    services = await Services.start(settings, cpu=cpu_pool, fetcher=fetcher, files=files)
     await services.albums.remember(chat_id=CHAT, chat_type="group", chat_title="G", user_id=1, first_name="A")
     yield services
     await services.close()
+
+
+class FilesAtHand:
+    """Telegram's files as a dict (pipeline.downloads.TelegramFiles): what the intake's first task downloads."""
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files, self.fetched = files, list[str]()
+
+    async def fetch(self, file_id: str, declared_size: int | None, limit: int) -> bytes:
+        self.fetched.append(file_id)
+        return self.files[file_id]
+
+    async def close(self) -> None:
+        return None
 
 
 async def _photos(services: Services) -> list[Photo]:
@@ -52,7 +67,7 @@ async def test_a_qr_strip_goes_through_the_scan_and_booth_tasks_in_process(servi
         await original(message)
 
     broker.kick = counted  # type: ignore[method-assign]
-    incoming = IncomingFile(chat_id=CHAT, sender_id=1, data=qr_photo(SHORT, seed=3), message_id=77)
+    incoming = IncomingFile(chat_id=CHAT, sender_id=1, message_id=77, file_id="qr-strip")
     result = await services.intake.take_file(incoming, SilentReport())
     assert kicked[:2] == [SCAN_TASK, BOOTH_TASK], "the QR decoding and the booth fetch ran as tasks"
     (link,) = result.links
@@ -63,6 +78,7 @@ async def test_a_qr_strip_goes_through_the_scan_and_booth_tasks_in_process(servi
         (MediaKind.photo, PhotoSource.qr),
         (MediaKind.video, PhotoSource.qr),
     ]
+    assert services.files is not None and services.files.fetched == ["qr-strip"], "downloaded by the task"  # type: ignore[attr-defined]
     assert list(services.intake.incoming.digests()) == [], "the member's picture left the incoming blobs once read"
 
 

@@ -281,3 +281,51 @@ def test_crop_face_and_prepare_view_geometry() -> None:
     assert crop_face(image, (0, 0, 20, 20), margin=0.5).shape == (30, 30, 3)  # clipped at the image edge
     view = prepare_view(np.zeros((30, 60, 3), dtype=np.uint8), margin=0.25, size=128)
     assert view.shape == (128, 128, 3)
+
+
+def _views_read(scorer: SmileScorer, monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """The pixels of every view the scorer's landmarker is run on from now on, in order."""
+    seen: list[bytes] = []
+    original = scorer._view_reading
+
+    def counting(view: np.ndarray):  # type: ignore[no-untyped-def]
+        seen.append(view.tobytes())
+        return original(view)
+
+    monkeypatch.setattr(scorer, "_view_reading", counting)
+    return seen
+
+
+def test_a_face_whose_views_fail_is_read_from_its_first_view_without_running_the_landmarker_on_it_again(
+    labelled_sample, scorer: SmileScorer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """read_face falls back to `read` of the crop when no READ_VIEW finds the face (here: a face said to be 400 px,
+    shrunk to 8 pixels); the first view was already read, so every view the landmarker sees is a new one."""
+    crop = labelled_sample[0][0]
+    expected = scorer.read(crop)
+    seen = _views_read(scorer, monkeypatch)
+    reading = scorer.read_face(crop, 400)
+    assert reading == expected and reading.blendshapes == expected.blendshapes
+    assert seen and len(seen) == len(set(seen)), "the landmarker read one view twice"
+
+
+def test_a_face_already_at_read_size_is_read_once_for_its_crop_and_its_read_view(
+    labelled_sample, scorer: SmileScorer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A face whose box is READ_FACE_PX (48 px) has a READ_VIEW with the crop's very pixels: the landmarker reads
+    them once (the crop's first view stands for that view) and the score is the model's on that one reading."""
+    smiling, neutral = labelled_sample
+    crop, first = next(
+        (crop, first)
+        for crop in smiling + neutral
+        for first in [scorer._first_view(crop)]
+        if first is not None and not SURE_BELOW < float(scorer.model.probability(first[1], 48)) < SURE_ABOVE
+    )
+    seen = _views_read(scorer, monkeypatch)
+    reading = scorer.read_face(crop, 48)
+    probability = float(scorer.model.probability(first[1], 48))
+    assert scorer.model.pixels is not None
+    stacked = scorer.model.with_pixels(probability, mouth_descriptor(first[0], first[3]))
+    assert reading.score == round(100.0 * stacked, 1)
+    assert reading.blendshapes == first[2]
+    assert seen and len(seen) == len(set(seen)), "the landmarker read one view twice"

@@ -116,6 +116,8 @@ class SmileReading:
 
 
 NO_FACE = SmileReading(NO_FACE_SCORE, face_found=False, source="none")
+# What the landmarker read in a crop's first view that found a face.
+FirstView = tuple[np.ndarray, np.ndarray, dict[str, float], np.ndarray]  # view, measurements, blendshapes, landmarks
 
 
 def _as_rgb(image: np.ndarray) -> np.ndarray:
@@ -361,7 +363,7 @@ class SmileScorer:
         blendshapes = {c.category_name: float(c.score) for c in result.face_blendshapes[best]}
         return measurements_of(blendshapes, faces[best], view), blendshapes, faces[best]
 
-    def _first_view(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, float], np.ndarray] | None:
+    def _first_view(self, rgb: np.ndarray) -> FirstView | None:
         """(view, its measurements, its blendshapes, its landmarks) of the first attempt in which the landmarker finds
         a face."""
         if min(rgb.shape[:2]) < 1:
@@ -390,19 +392,27 @@ class SmileScorer:
         leaves the verdict open (SURE_BELOW < P < SURE_ABOVE): beyond those, averaging never flipped a verdict."""
         rgb = _as_rgb(crop)
         first = self._first_view(rgb)
-        if first is None:
-            return self._fallback_reading(rgb)
-        view, found, blendshapes, _ = first
+        return self._fallback_reading(rgb) if first is None else self._first_view_reading(*first)
+
+    def _first_view_reading(
+        self, view: np.ndarray, found: np.ndarray, blendshapes: dict[str, float], _landmarks: np.ndarray
+    ) -> SmileReading:
+        """`read`'s verdict from its first view (the crop as it is), the mirror view added when that is unsure."""
         probability = float(self.model.probability(found))
         if self.mirror and SURE_BELOW < probability < SURE_ABOVE:
             probability = float(self.model.probability(self._with_mirror(view, found)))
         return SmileReading(round(100.0 * probability, 1), face_found=True, blendshapes=blendshapes)
 
-    def _views_found(self, crop: np.ndarray, face_side: float) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """(view, measurements, landmarks) of each of the face's READ_VIEWS in which the landmarker finds a face."""
+    def _views_found(
+        self, crop: np.ndarray, face_side: float, crop_view: FirstView | None = None
+    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """(view, measurements, landmarks) of each of the face's READ_VIEWS in which the landmarker finds a face.
+        `crop_view`: the crop's own `_first_view`, already read, stands for a READ_VIEW with the crop's very pixels (a
+        face of READ_FACE_PX with no JPEG pass) instead of a second landmarker run on them."""
         found = []
         for rgb in reading_views(crop, face_side):
-            first = self._first_view(rgb)
+            same = crop_view is not None and rgb.shape == crop.shape and np.array_equal(rgb, crop)
+            first = crop_view if same else self._first_view(rgb)
             if first is not None:
                 found.append((first[0], first[1], first[3]))
         return found
@@ -437,9 +447,9 @@ class SmileScorer:
         first = self._first_view(rgb)
         if first is None:
             return self._fallback_reading(rgb)
-        found = self._views_found(rgb, face_side)
-        if not found:
-            return self.read(rgb)
+        found = self._views_found(rgb, face_side, first)
+        if not found:  # `read` of the crop, from the first view already read (the landmarker is not run on it again)
+            return self._first_view_reading(*first)
         measured = np.mean([row for _, row, _ in found], axis=0)
         probability = float(self.model.probability(measured, face_side))
         if self.mirror and SURE_BELOW < probability < SURE_ABOVE:
