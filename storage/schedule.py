@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, update
+from sqlalchemy import ColumnElement, delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import SQLModel, col, func, select
@@ -41,6 +41,15 @@ class WeeklyClaim:
     chat_id: int
     week: date
     attempt: int  # the claim's holder: a fresh claim is 1, each takeover adds one
+
+
+def _held_by(chat_id: int, week: date, attempt: int) -> tuple[ColumnElement[bool], ...]:
+    """The weekly-post row of (chat, week) while `attempt` holds its claim."""
+    return (
+        col(WeeklyPost.chat_id) == chat_id,
+        col(WeeklyPost.week_start) == week,
+        col(WeeklyPost.attempt) == attempt,
+    )
 
 
 async def chat_timezone(session: AsyncSession, chat_id: int, default: str) -> ZoneInfo:
@@ -174,12 +183,7 @@ class ScheduleStore:
             async with self.db.session() as session:
                 result = await session.exec(
                     update(WeeklyPost)
-                    .where(
-                        col(WeeklyPost.chat_id) == chat_id,
-                        col(WeeklyPost.week_start) == week,
-                        col(WeeklyPost.attempt) == attempt,
-                        *lapsed,
-                    )
+                    .where(*_held_by(chat_id, week, attempt), *lapsed)
                     .values(attempt=attempt + 1, claimed_at=now)
                 )
             if result.rowcount == 1:
@@ -192,12 +196,7 @@ class ScheduleStore:
         async with self.db.session() as session:
             result = await session.exec(
                 update(WeeklyPost)
-                .where(
-                    col(WeeklyPost.chat_id) == chat_id,
-                    col(WeeklyPost.week_start) == week,
-                    col(WeeklyPost.attempt) == attempt,
-                    col(WeeklyPost.status) == WeeklyPostStatus.claimed,
-                )
+                .where(*_held_by(chat_id, week, attempt), col(WeeklyPost.status) == WeeklyPostStatus.claimed)
                 .values(sending_at=utcnow())
             )
             return result.rowcount == 1
