@@ -4,25 +4,37 @@ link's fetching and status messages, and the scheduled jobs (weekly posts, diges
 
 Two shared resources serve the rest first: the bot's overall Telegram budget (bot.rate_limit.OverallBudget), so a
 /help asked during a burst of photos is not queued behind hundreds of "analysing…" edits, and the worker pools
-(pipeline.workers.CpuPool), so the chart of a /rank is drawn before the burst's annotated answers waiting there."""
+(pipeline.workers.CpuPool), so the chart of a /rank is drawn before the burst's annotated answers waiting there.
+
+Bulk work also remembers when it began (`bulk_since`), and the pools run the oldest first: a photo's later steps
+(its people's clustering after its analysis) go before the analyses of photos sent after it. In first-come order
+they queued behind every photo of a burst, and all of a burst's answers came at its end (the load benchmark: the
+median photo waited 158 of the burst's 170 s, then 120 answers went out in 10 s)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-_BULK: ContextVar[bool] = ContextVar("bulk_work", default=False)
+_BULK_SINCE: ContextVar[float | None] = ContextVar("bulk_since", default=None)
 
 
 @contextmanager
 def bulk_work() -> Iterator[None]:
-    token = _BULK.set(True)
+    """Bulk work from here on; nested, it keeps the outer work's start."""
+    token = _BULK_SINCE.set(_BULK_SINCE.get() or time.monotonic())
     try:
         yield
     finally:
-        _BULK.reset(token)
+        _BULK_SINCE.reset(token)
 
 
 def doing_bulk() -> bool:
-    return _BULK.get()
+    return _BULK_SINCE.get() is not None
+
+
+def bulk_since() -> float | None:
+    """When the bulk work being done began (time.monotonic); None: not bulk work."""
+    return _BULK_SINCE.get()

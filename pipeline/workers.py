@@ -10,17 +10,19 @@ a lower CPU priority (`niceness`): on a machine with fewer cores than busy proce
 comes first.
 
 A pool hands its executor at most one task per worker and keeps the rest in two lines of its own: work somebody is
-waiting for before bulk work (pipeline.priority). The pictures' pool also draws every photo's annotated answer, and
-during a burst of photos the chart of a /rank queued behind dozens of them in the executor's first-come queue; now
-it waits for at most the one task each worker is running. A pool of two or more workers also keeps one of them for
-such tasks (`people_reserve`, pipeline.services): bulk work never takes the last free worker, so a chart starts at
-once.
+waiting for before bulk work (pipeline.priority), and bulk work that began earlier first. The pictures' pool also draws
+every photo's annotated answer, and during a burst of photos the chart of a /rank queued behind dozens of them in the
+executor's first-come queue; now it waits for at most the one task each worker is running. A pool of two or more workers
+also keeps one of them for such tasks (`people_reserve`, pipeline.services): bulk work never takes the last free worker,
+so a chart starts at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ctypes
+import heapq
+import itertools
 import logging
 import multiprocessing
 import os
@@ -34,7 +36,7 @@ from functools import partial
 from typing import ParamSpec, TypeVar
 
 from pipeline.metrics import POOL_QUEUE_DEPTH
-from pipeline.priority import doing_bulk
+from pipeline.priority import bulk_since
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -92,7 +94,9 @@ class CpuPool:
         self._executor = self._new_executor()
         self._free = self.workers  # workers without a task from this pool
         self._people_line: deque[asyncio.Future[None]] = deque()
-        self._bulk_line: deque[asyncio.Future[None]] = deque()
+        # Oldest bulk work first (pipeline.priority.bulk_since), then first come.
+        self._bulk_line: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._arrivals = itertools.count()
 
     @property
     def alive(self) -> bool:
@@ -112,7 +116,7 @@ class CpuPool:
         """`fn(*args, **kwargs)` in a worker process, once a worker is free: tasks somebody waits for go first."""
         self._depth.inc()
         try:
-            await self._turn(doing_bulk())
+            await self._turn(bulk_since())
             try:
                 return await self._run(fn, *args, **kwargs)
             finally:
@@ -123,36 +127,37 @@ class CpuPool:
     @property
     def waiting(self) -> int:
         """Tasks waiting for a free worker."""
-        return sum(not turn.done() for turn in (*self._people_line, *self._bulk_line))
+        bulk = (turn for _, _, turn in self._bulk_line)
+        return sum(not turn.done() for turn in (*self._people_line, *bulk))
 
-    async def _turn(self, bulk: bool) -> None:
+    async def _turn(self, bulk_since: float | None) -> None:
+        bulk = bulk_since is not None
         if self._free > (self.people_reserve if bulk else 0):
             self._free -= 1
             return
         turn = asyncio.get_running_loop().create_future()
-        line = self._bulk_line if bulk else self._people_line
-        line.append(turn)
+        if bulk_since is None:
+            self._people_line.append(turn)
+        else:
+            heapq.heappush(self._bulk_line, (bulk_since, next(self._arrivals), turn))
         try:
             await turn
         except asyncio.CancelledError:
             if turn.done() and not turn.cancelled():
                 self._pass_on()  # the worker was handed over as this task was cancelled
-            elif turn in line:
-                line.remove(turn)
-            raise
+            elif turn in self._people_line:
+                self._people_line.remove(turn)
+            raise  # a cancelled turn left in the bulk line is skipped when its time comes
 
     def _pass_on(self) -> None:
         """A worker is free: to the first task waiting (people's line first; bulk only while `people_reserve`
         workers stay free), else back to the free count."""
-        lines = [self._people_line]
-        if self._free >= self.people_reserve:
-            lines.append(self._bulk_line)
-        for line in lines:
-            while line:
-                turn = line.popleft()
-                if not turn.done() and not turn.get_loop().is_closed():
-                    turn.set_result(None)
-                    return
+        while self._people_line:
+            if _hand_over(self._people_line.popleft()):
+                return
+        while self._bulk_line and self._free >= self.people_reserve:
+            if _hand_over(heapq.heappop(self._bulk_line)[2]):
+                return
         self._free += 1
 
     async def _run(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
@@ -181,3 +186,11 @@ class CpuPool:
     def shutdown(self) -> None:
         self.closed = True
         self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _hand_over(turn: asyncio.Future[None]) -> bool:
+    """Give the free worker to a waiting task; False when it stopped waiting (cancelled, its loop closed)."""
+    if turn.done() or turn.get_loop().is_closed():
+        return False
+    turn.set_result(None)
+    return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import signal
 import subprocess
@@ -165,6 +166,36 @@ async def test_a_task_somebody_waits_for_runs_before_the_bulk_tasks_queued_ahead
     await asyncio.wait_for(asyncio.gather(holder, person, *queued), 120)
     assert finished == ["held", "rank chart", "answer 0", "answer 1", "answer 2"]
     assert pool.waiting == 0
+
+
+async def test_bulk_work_that_began_earlier_runs_first(pool: CpuPool, tmp_path: Path) -> None:
+    """A photo's later step (its people's clustering) overtakes the analyses of photos sent after it, also when it
+    is queued after them; first come first among work of the same age."""
+    release = tmp_path / "release"
+    finished: list[str] = []
+
+    async def step(label: str) -> None:
+        await pool.run(pool_tasks.pid)
+        finished.append(label)
+
+    with bulk_work():
+        first_photo = contextvars.copy_context()
+    await asyncio.sleep(0.01)
+    with bulk_work():
+        holder = asyncio.create_task(pool.run(pool_tasks.wait_for_file, str(release), "held"))
+        await asyncio.sleep(0)
+        later = [asyncio.create_task(step(f"later photo {n}")) for n in range(3)]
+        await asyncio.sleep(0)
+    given_up = asyncio.create_task(step("first photo, given up"), context=first_photo.copy())
+    first = [asyncio.create_task(step(f"first photo, step {n}"), context=first_photo.copy()) for n in (2, 3)]
+    await asyncio.sleep(0)
+    assert pool.waiting == 6
+    given_up.cancel()
+    release.touch()
+    await asyncio.wait_for(asyncio.gather(holder, *first, *later), 120)
+    assert finished == ["first photo, step 2", "first photo, step 3", "later photo 0", "later photo 1", "later photo 2"]
+    assert pool.waiting == 0
+    assert await asyncio.wait_for(pool.run(pool_tasks.pid), 120) > 0, "no worker was lost to the cancelled turn"
 
 
 async def test_a_cancelled_task_gives_its_turn_on(pool: CpuPool, tmp_path: Path) -> None:
