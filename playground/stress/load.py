@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from playground.emulator.driver import StoredPhoto
 from playground.emulator.faults import FAULT_KINDS
 from playground.stress.album_check import read_album
 from playground.stress.booth import LoadBoothSite
@@ -158,6 +159,10 @@ async def _run(plan: LoadPlan, run: BotRun, photos: dict[tuple[int, int], bytes]
             prefilled.append(SentPhoto(chat_id, message["message_id"], time.monotonic()))
     await settle_answers(run, prefilled, {chat: PREFILLED_PHOTOS for chat, _ in viewers}, plan.settle_timeout_s)
 
+    stored: dict[tuple[int, int], StoredPhoto] = {}
+    for key, data in photos.items():  # the members' uploads, resized as Telegram's servers would, before the burst
+        stored[key] = emu.store_photo(data)
+        await asyncio.sleep(0)
     if plan.fault_rate:
         emu.inject_random_faults(plan.fault_rate, plan.fault_kinds, seed=plan.seed, delays=FAULT_DELAYS)
     faults_before = len(emu.triggered_faults)
@@ -186,7 +191,7 @@ async def _run(plan: LoadPlan, run: BotRun, photos: dict[tuple[int, int], bytes]
     started = time.monotonic()
     sent: list[SentPhoto] = []
     for photo, (index, (chat_id, user_id)) in itertools.product(range(plan.photos_per_chat), enumerate(groups)):
-        message = await emu.send_photo(chat_id, user_id, photos[(index, photo)])
+        message = await emu.send_photo(chat_id, user_id, stored[(index, photo)])
         sent.append(SentPhoto(chat_id, message["message_id"], time.monotonic()))
     expected = {chat: plan.photos_per_chat for chat, _ in groups}
     finished = await settle_answers(run, sent, expected, plan.settle_timeout_s)

@@ -36,6 +36,18 @@ async def test_photo_ladder_like_telegram(emu: BotApiEmulator, http: aiohttp.Cli
     assert all(emu.file_bytes(size["file_id"])[:2] == b"\xff\xd8" for size in small["result"]["photo"])
 
 
+async def test_a_photo_stored_ahead_is_sent_with_its_sizes(emu: BotApiEmulator, chat: dict) -> None:
+    """A load run resizes its members' photos before the burst (Telegram's servers do that work, not the bot's
+    machine); the message then carries those sizes, each downloadable."""
+    stored = emu.store_photo(make_image(3000, 2000))
+    calls = len(emu.calls)
+    message = await emu.send_photo(chat["id"], chat["id"], stored)
+    assert message["photo"] == stored.sizes
+    assert [(size["width"], size["height"]) for size in message["photo"]][-1] == (1280, 853)
+    assert emu.file_bytes(message["photo"][-1]["file_id"])[:2] == b"\xff\xd8"
+    assert len(emu.calls) == calls
+
+
 async def test_document_keeps_bytes_and_downloads(
     emu: BotApiEmulator, api: Api, http: aiohttp.ClientSession, chat: dict
 ) -> None:
