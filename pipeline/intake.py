@@ -168,11 +168,20 @@ class Intake:
         self.settings, self.albums, self.analyser, self.queue = settings, albums, analyser, queue
         self.incoming = incoming
         self.rate_limit = rate_limit or booth_link_limit()
+        # A burst of 500 photos started 500 downloads, blob writes and database reads at once, and a /help asked
+        # then waited seconds behind them for the event loop and the database's connections; the workers only ever
+        # take two or three photos at a time anyway.
+        self._taking = asyncio.Semaphore(settings.intake_concurrency)
 
     async def take_file(self, incoming: IncomingFile, report: IntakeReport) -> IntakeResult:
         """Download the picture, check it, read its QR codes (one task, on whichever worker takes it), file their
         booth originals (or, when none works, the picture itself), analyse what was filed: the picture's faces in
-        `result.analysis`, a link's in its `LinkResult`. Raises DownloadFailed when Telegram would not give it."""
+        `result.analysis`, a link's in its `LinkResult`. Raises DownloadFailed when Telegram would not give it.
+        At most `intake_concurrency` files at once; the others wait first come, first served."""
+        async with self._taking:
+            return await self._take_file(incoming, report)
+
+    async def _take_file(self, incoming: IncomingFile, report: IntakeReport) -> IntakeResult:
         taken = await self.queue.scan(incoming.chat_id, incoming.message_id, incoming.file_id, incoming.declared_size)
         if taken.get("too_big") is not None:
             return IntakeResult(too_big=int(taken["too_big"]))

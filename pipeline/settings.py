@@ -126,6 +126,12 @@ class Settings(BaseSettings):
         "messages a minute; 0 = every stage at once, as in private chats",
     )
     analysis_workers: int = Field(default=1, ge=1, description="Processes for face and QR work")
+    intake_concurrency: int = Field(
+        default=16,
+        ge=1,
+        description="Members' files a process takes in at once (downloaded, scanned, filed, analysed); the rest wait "
+        "their turn, oldest first, before any of that work starts",
+    )
     analysis_niceness: int = Field(
         default=10,
         ge=0,

@@ -4,11 +4,14 @@ task run again (redelivered after its worker died) files nothing twice and compl
 
 from __future__ import annotations
 
+import asyncio
+import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from sqlmodel import col, delete, select
 
 from booths import SafeFetcher
@@ -95,3 +98,50 @@ async def test_a_rerun_booth_task_files_nothing_twice_and_completes_what_a_kille
     outcome = await outcome_of(again, services.albums)
     assert outcome.created and len(outcome.videos) == 1, "for the request that sent it, the strip is new"
     assert outcome.videos[0][1] == mp4(7)
+
+
+class HeldFiles(FilesAtHand):
+    """Downloads that wait until the test lets them finish, so the intake's files in flight can be counted."""
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        super().__init__(files)
+        self.release = asyncio.Event()
+
+    async def fetch(self, file_id: str, declared_size: int | None, limit: int) -> bytes:
+        self.fetched.append(file_id)
+        await self.release.wait()
+        return self.files[file_id]
+
+
+async def test_a_burst_of_files_is_taken_in_a_few_at_a_time_first_come_first(
+    tmp_path: Path, cpu_pool: CpuPool, photoism_booth: FixtureServer
+) -> None:
+    settings = Settings(_env_file=None, data_dir=tmp_path, telegram_bot_token="1:x", intake_concurrency=2)
+    files = HeldFiles({f"plain-{n}": plain_jpeg(n) for n in range(5)})
+    services = await Services.start(settings, cpu=cpu_pool, fetcher=photoism_booth.fetcher(), files=files)
+    try:
+        await services.albums.remember(chat_id=CHAT, chat_type="group", chat_title="G", user_id=1, first_name="A")
+        taking = [
+            asyncio.create_task(
+                services.intake.take_file(
+                    IncomingFile(chat_id=CHAT, sender_id=1, message_id=100 + n, file_id=f"plain-{n}"), SilentReport()
+                )
+            )
+            for n in range(5)
+        ]
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+        assert files.fetched == ["plain-0", "plain-1"], "only two files are taken in at once"
+        files.release.set()
+        results = await asyncio.wait_for(asyncio.gather(*taking), 120)
+        assert files.fetched == [f"plain-{n}" for n in range(5)], "the others in the order they came"
+        assert all(result.upload is not None and result.upload.created for result in results)
+    finally:
+        await services.close()
+
+
+def plain_jpeg(seed: int) -> bytes:
+    image = Image.new("RGB", (64, 48), (40 * seed % 255, 90, 160))
+    out = io.BytesIO()
+    image.save(out, format="JPEG")
+    return out.getvalue()
