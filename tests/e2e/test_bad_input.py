@@ -85,13 +85,28 @@ async def test_telegram_429_is_retried_and_the_reply_arrives(harness: Harness) -
 
 
 async def test_a_reply_that_failed_on_the_way_is_sent_again(harness: Harness) -> None:
+    """A 502 and a 500 are Telegram's answers that nothing was posted: the reply is sent again (bot.rate_limit)."""
     user, chat = _private(harness)
     harness.emu.inject_fault("sendMessage", kind="502", count=1)
-    harness.emu.inject_fault("sendMessage", kind="drop", count=1)
+    harness.emu.inject_fault("sendMessage", kind="500", count=1)
     await harness.emu.send_photo(chat["id"], user["id"], noisy_jpeg(10))
     reply = await harness.reply(chat["id"], timeout=30)
     assert "Saved" in text_of(reply)
     assert [text_of(m) for m in harness.bot_messages(chat["id"])] == [text_of(reply)], "answered once"
+
+
+async def test_a_reply_whose_answer_was_lost_is_not_sent_again(harness: Harness) -> None:
+    """Telegram posted the reply and the connection was cut before its answer: the bot cannot tell it from a reply
+    that never arrived, and does not send it again (handlers.delivery)."""
+    user, chat = _private(harness)
+    harness.emu.inject_fault("sendMessage", kind="lost", count=1)
+    await harness.emu.send_photo(chat["id"], user["id"], noisy_jpeg(11))
+    reply = await harness.reply(chat["id"], timeout=30)
+    assert "Saved" in text_of(reply)
+    await harness.settled()
+    saved = [text_of(m) for m in harness.bot_messages(chat["id"]) if "Saved" in text_of(m)]
+    assert saved == [text_of(reply)], "answered once"
+    assert harness.emu.triggered_faults == [("sendMessage", "lost")]
 
 
 async def test_a_failed_reply_loses_nothing(harness: Harness) -> None:
