@@ -16,14 +16,26 @@ How PTB 22 over httpx surfaces each case (telegram.request.HTTPXRequest / BaseRe
   the front end may hold the whole body already, pyTelegramBotAPI#2456 saw such posts arrive), ReadError and
   RemoteProtocolError (the connection dropped before the answer) → maybe done. So is a TimedOut whose cause is
   unknown.
+
+Two rules for sending a post again (bot.rate_limit): a post sent `at_most_once` (the weekly post, a digest: public,
+scheduled, nobody waiting) is sent again only when Telegram certainly did not make it; any other post (a member's
+answer, at once) also after its connection was cut, but not after a timeout. A member would rather see an answer
+twice than never, and a cut connection is rare, while a slow Telegram times out many requests at once (the load
+benchmark's emulator, whose dropped connections never ran their method, lost /help answers under the strict rule).
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+from contextvars import ContextVar
 from http import HTTPStatus
 
 import httpx
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
+
+from runtime.scoped import scoped
+
+_AT_MOST_ONCE: ContextVar[bool] = ContextVar("at_most_once", default=False)
 
 NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 GATEWAY_TIMEOUT = f"({HTTPStatus.GATEWAY_TIMEOUT.value})"  # how PTB's message names a 504 without a description
@@ -41,3 +53,15 @@ def may_have_been_done(error: BaseException) -> bool:
     if isinstance(error, TimedOut):
         return True
     return GATEWAY_TIMEOUT in error.message or HTTPStatus.GATEWAY_TIMEOUT.phrase in error.message
+
+
+def at_most_once() -> AbstractContextManager[None]:
+    """Posts sent in this block are never sent again unless Telegram certainly did not make them."""
+    return scoped(_AT_MOST_ONCE, True)
+
+
+def sent_again_risks_a_double(error: BaseException) -> bool:
+    """Whether sending a post again after `error` could show it twice, by the rule of the post being sent."""
+    if _AT_MOST_ONCE.get():
+        return may_have_been_done(error)
+    return isinstance(error, TimedOut) and may_have_been_done(error)

@@ -15,7 +15,7 @@ from handlers.answers import joined
 from handlers.callbacks import Action
 from handlers.captions import shortened
 from handlers.context import ChatContext
-from handlers.delivery import may_have_been_done
+from handlers.delivery import at_most_once, may_have_been_done
 from handlers.i18n import normalise_language, t
 from handlers.person_label import person_html
 from handlers.qr import TELEGRAM_UPLOAD_LIMIT
@@ -95,7 +95,9 @@ async def send_digest(
     became a supergroup is followed once: its data and this claim move to the new id (Services.move_chat)."""
     language = await chat_language(svc, chat_id)
     try:
-        message = await bot.send_message(chat_id, digest_text(photos, language), reply_markup=digest_keyboard(photos))
+        with at_most_once():
+            text = digest_text(photos, language)
+            message = await bot.send_message(chat_id, text, reply_markup=digest_keyboard(photos))
     except ChatMigrated as error:
         if followed:
             log.error("Digest for chat %s: moved again, to %s", chat_id, error.new_chat_id)

@@ -15,7 +15,7 @@ from datetime import date
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from handlers.delivery import may_have_been_done
+from handlers.delivery import at_most_once, may_have_been_done
 from handlers.i18n import normalise_language
 from handlers.reports import weekly_picture
 from pipeline.services import Services
@@ -52,9 +52,10 @@ async def post_week(
         raise
     timeout = svc.settings.weekly_post_send_timeout_s
     try:
-        message = await bot.send_photo(
-            chat_id, picture.png, caption=picture.caption, read_timeout=timeout, write_timeout=timeout
-        )
+        with at_most_once():
+            message = await bot.send_photo(
+                chat_id, picture.png, caption=picture.caption, read_timeout=timeout, write_timeout=timeout
+            )
     except ChatMigrated as error:
         if followed:  # moved twice within one post: Telegram would not do that; do not chase ids in a loop
             log.error("Weekly post for chat %s: moved again, to %s", chat_id, error.new_chat_id)

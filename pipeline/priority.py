@@ -8,20 +8,16 @@ Two shared resources serve the rest first: the bot's overall Telegram budget (bo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
+
+from runtime.scoped import scoped
 
 _BULK: ContextVar[bool] = ContextVar("bulk_work", default=False)
 
 
-@contextmanager
-def bulk_work() -> Iterator[None]:
-    token = _BULK.set(True)
-    try:
-        yield
-    finally:
-        _BULK.reset(token)
+def bulk_work() -> AbstractContextManager[None]:
+    return scoped(_BULK, True)
 
 
 def doing_bulk() -> bool:

@@ -4,6 +4,7 @@ way are sent again; replies and 429s are counted."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from prometheus_client import REGISTRY
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.rate_limit import PostingRateLimiter
+from handlers.delivery import at_most_once
 from handlers.send_priority import bulk_requests
 
 
@@ -104,8 +106,12 @@ def _cut() -> NetworkError:
     return error
 
 
-@pytest.mark.parametrize("lost", [_timed_out, _cut], ids=["timed out", "connection cut while waiting"])
-async def test_a_post_whose_answer_was_lost_is_not_sent_again_but_an_edit_is(lost: Callable[[], NetworkError]) -> None:
+@pytest.mark.parametrize(
+    ("lost", "strict"), [(_timed_out, False), (_cut, True)], ids=["timed out", "cut while waiting, at most once"]
+)
+async def test_a_post_whose_answer_was_lost_is_not_sent_again_but_an_edit_is(
+    lost: Callable[[], NetworkError], strict: bool
+) -> None:
     limiter = PostingRateLimiter(max_retries=0, transient_pauses=(0.0, 0.0))
     await limiter.initialize()
     calls: list[str] = []
@@ -117,12 +123,28 @@ async def test_a_post_whose_answer_was_lost_is_not_sent_again_but_an_edit_is(los
         return True
 
     data = {"chat_id": 5, "text": "hi"}
-    with pytest.raises(NetworkError):
+    with pytest.raises(NetworkError), at_most_once() if strict else contextlib.nullcontext():
         await limiter.process_request(unanswered, ("sendPhoto", data), {}, "sendPhoto", data, None)
     assert calls == ["sendPhoto"], "Telegram may have posted it: sending again could show it twice"
     calls.clear()
     assert await limiter.process_request(unanswered, ("editMessageText", data), {}, "editMessageText", data, None)
     assert calls == ["editMessageText"] * 2
+
+
+async def test_a_members_answer_whose_connection_was_cut_is_sent_again() -> None:
+    """Not sent at most once: a member would rather see an answer twice than never (handlers.delivery)."""
+    limiter = PostingRateLimiter(max_retries=0, transient_pauses=(0.0, 0.0))
+    await limiter.initialize()
+    failures = [_cut()]
+
+    async def flaky(endpoint: str, data: dict[str, object]) -> bool:
+        if failures:
+            raise failures.pop()
+        return True
+
+    data = {"chat_id": 5, "text": "hi"}
+    assert await limiter.process_request(flaky, ("sendMessage", data), {}, "sendMessage", data, None) is True
+    assert not failures
 
 
 async def test_replies_and_429s_are_counted() -> None:
