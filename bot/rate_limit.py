@@ -6,11 +6,12 @@ actions are kept out of it too: see CHAT_ACTIONS).
 Telegram's limit is on messages posted to the group; an admin check (`getChatMember`) posts nothing, yet under the
 stock limiter every button an admin check guards waited ~3 s once a group had pressed 20 of them in a minute.
 
-AIORateLimiter retries only 429s. A 502 from Telegram's front end or a connection cut before the answer lost the
+AIORateLimiter retries only 429s. A 502 from Telegram's front end or a connection that could not be opened lost the
 photo's answer (the member was told "Telegram is busy" although the photo was filed). Such a request is sent again
 after a short pause. A request that timed out waiting for its answer is different: Telegram may have done it, so
 one that posts a message is not sent again (the load benchmark saw a slow server answer the same photo five times);
-reads, edits, deletions and reactions are (evals/bench_load.py counts both lost and doubled answers).
+reads, edits, deletions and reactions are (evals/bench_load.py counts both lost and doubled answers). A post sent
+`at_most_once` (the weekly post, digests) is not sent again after a cut connection either: handlers.delivery.
 
 The bot's overall budget (30 requests a second naming a chat) serves a person's request before bulk ones
 (handlers.send_priority: a photo's chat actions, status edits and answers). With one first-come queue a burst of 60
@@ -28,11 +29,11 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
-import httpx
 from aiolimiter import AsyncLimiter
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import AIORateLimiter
 
+from handlers.delivery import sent_again_risks_a_double
 from handlers.send_priority import sending_bulk
 from pipeline.metrics import REPLIES_SENT, TELEGRAM_429
 
@@ -55,11 +56,11 @@ POSTING_PREFIXES = ("send", "forward", "copy")
 
 def is_transient(error: Exception, endpoint: str) -> bool:
     """A failure on the way (5xx, a refused or cut connection, a timeout) that is safe to send again: not Telegram
-    refusing the request (BadRequest is a NetworkError subclass in PTB), and not a post whose answer timed out."""
+    refusing the request (BadRequest is a NetworkError subclass in PTB), and not a post whose resend could double it
+    (handlers.delivery)."""
     if not isinstance(error, NetworkError) or isinstance(error, BadRequest):
         return False
-    answer_lost = isinstance(error.__cause__, httpx.ReadTimeout | httpx.WriteTimeout)
-    return not (answer_lost and posts_a_message(endpoint))
+    return not (posts_a_message(endpoint) and sent_again_risks_a_double(error))
 
 
 def posts_a_message(endpoint: str) -> bool:

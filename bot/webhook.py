@@ -39,6 +39,7 @@ from miniapp.server import build_app, serve
 from pipeline.metrics import UPDATES_DUPLICATE, UPDATES_RECEIVED, UPDATES_TAKEN_OVER
 from pipeline.services import Services
 from pipeline.settings import Settings
+from runtime.tasks import cancel_and_wait
 from storage.seen_updates import SeenUpdates
 
 log = logging.getLogger(__name__)
@@ -104,17 +105,10 @@ class UpdateHandling:
 
     async def stop(self) -> None:
         """Take over nothing more, finish what was claimed (its leases renewed meanwhile), then stop renewing."""
-        await _cancel(self._sweeping)
+        await cancel_and_wait(self._sweeping)
         while self.running:
             await asyncio.wait(list(self.running))
-        await _cancel(self._renewing)
-
-
-async def _cancel(task: asyncio.Task[None] | None) -> None:
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await cancel_and_wait(self._renewing)
 
 
 async def _every(interval_s: float, work: Callable[[], Awaitable[object]], what: str) -> None:

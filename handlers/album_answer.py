@@ -18,11 +18,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 
 from telegram import Bot, InputMediaPhoto, ReplyParameters
-from telegram.error import BadRequest, Forbidden
 
 from handlers.captions import CAPTION_LIMIT, chunks, first_lines, fits, visible_length
 from handlers.i18n import t
-from handlers.replies import keyed_subject
+from handlers.replies import keyed_subject, sending_reply
 from handlers.smiles import outcome_line, picture_of, short_points_line
 from pipeline.analysis import FiledAnalysis
 from pipeline.services import Services
@@ -150,11 +149,8 @@ async def answer_album(bot: Bot, svc: Services, reply: OwedReply, taken: TakenGr
         tally = await tally_of(svc, taken)
     if not await store.renew(reply):
         return None
-    try:
+    async with sending_reply(store, reply):
         first = await send_album_answer(bot, svc, tally, lambda message_id: store.sent(reply, message_id))
-    except (BadRequest, Forbidden):
-        await store.give_up(reply)
-        raise
     if first is None:
         await store.give_up(reply)
         return None

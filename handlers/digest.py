@@ -15,6 +15,7 @@ from handlers.answers import joined
 from handlers.callbacks import Action
 from handlers.captions import shortened
 from handlers.context import ChatContext
+from handlers.delivery import at_most_once, may_have_been_done
 from handlers.i18n import normalise_language, t
 from handlers.person_label import person_html
 from handlers.qr import TELEGRAM_UPLOAD_LIMIT
@@ -89,11 +90,14 @@ async def chat_language(svc: Services, chat_id: int) -> str:
 async def send_digest(
     svc: Services, bot: Bot, chat_id: int, since: datetime, photos: list[DigestPhoto], *, followed: bool = False
 ) -> DigestStatus:
-    """Send a claimed digest and record how it went; a failure worth retrying gives the claim back. A group that
+    """Send a claimed digest and record how it went; a failure Telegram certainly did not carry out gives the claim
+    back, one whose answer was lost (it may be in the chat) is not sent again (handlers.delivery). A group that
     became a supergroup is followed once: its data and this claim move to the new id (Services.move_chat)."""
     language = await chat_language(svc, chat_id)
     try:
-        message = await bot.send_message(chat_id, digest_text(photos, language), reply_markup=digest_keyboard(photos))
+        with at_most_once():
+            text = digest_text(photos, language)
+            message = await bot.send_message(chat_id, text, reply_markup=digest_keyboard(photos))
     except ChatMigrated as error:
         if followed:
             log.error("Digest for chat %s: moved again, to %s", chat_id, error.new_chat_id)
@@ -108,6 +112,13 @@ async def send_digest(
         log.error("Digest for chat %s refused: %s", chat_id, error)
         return await _finish(svc, chat_id, since, DigestStatus.failed)
     except (NetworkError, RetryAfter) as error:
+        if may_have_been_done(error):
+            log.error(
+                "Digest for chat %s: Telegram's answer was lost, it may be in the chat: not sent again (%r)",
+                chat_id,
+                error,
+            )
+            return await _finish(svc, chat_id, since, DigestStatus.unconfirmed)
         log.warning("Digest for chat %s will be retried: %s", chat_id, error)
         await svc.answers.release_digest(chat_id, since)
         raise

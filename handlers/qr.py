@@ -33,7 +33,7 @@ from functools import partial
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, MessageHandler, filters
 
 from booths import UNKNOWN_BRAND, Brand, NotMedia, find_urls
@@ -42,7 +42,7 @@ from handlers.captions import shortened
 from handlers.context import ChatContext
 from handlers.i18n import booth_error_text, booth_text, t
 from handlers.poses import pose_lines
-from handlers.replies import PHOTO_ANSWER, keyed_subject, owe_photo_answer
+from handlers.replies import PHOTO_ANSWER, keyed_subject, owe_photo_answer, sending_reply
 from handlers.send_priority import bulk_requests
 from handlers.smiles import outcome_line, picture_of, points_line, showing_action
 from pipeline.analysis import FiledAnalysis
@@ -404,7 +404,7 @@ async def deliver_lapsed_link(bot: Bot, svc: Services, reply: OwedReply) -> int 
     if outcome is None or (outcome.created and outcome.ok):
         text = joined(text, outcome_line(filed, language)) if picture is None or filed is None else text
     answering = ReplyParameters(reply.reply_to, allow_sending_without_reply=True)
-    try:
+    async with sending_reply(store, reply):
         if picture is not None and filed is not None:
             lines = (points_line(filed, language), pose_lines(filed, language), t(language, "smile.how"))
             caption = shortened(joined(text, *lines))
@@ -415,9 +415,6 @@ async def deliver_lapsed_link(bot: Bot, svc: Services, reply: OwedReply) -> int 
                     await bot.delete_message(reply.chat_id, reply.status_id)
         else:
             answer = await _edit_or_send(bot, reply, text, answering)
-    except (BadRequest, Forbidden):
-        await store.give_up(reply)
-        raise
     videos = [] if outcome is None else owed_videos(Member.owed(reply), LinkResult(outcome, filed), answer, language)
     held = await open_videos(store, videos)  # owed before the answer is marked sent, as in ChatReport.link_done
     await store.sent(reply, answer)

@@ -9,21 +9,23 @@ sent leaves a claim that lapses; the sweep on every replica (scheduler.replies) 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
 from telegram import Bot, ReplyParameters
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError
 
 from handlers.answers import joined
 from handlers.captions import shortened
+from handlers.delivery import may_have_been_done
 from handlers.i18n import t
 from handlers.poses import pose_lines
 from handlers.smiles import outcome_line, picture_of, points_line
 from pipeline.analysis import FiledAnalysis
 from pipeline.services import Services
-from storage.replies import OwedReply
+from storage.replies import OwedReply, ReplyStore
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,23 @@ def keyed_subject(*parts: object) -> int:
     alive at once."""
     digest = hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") >> 1
+
+
+@contextlib.asynccontextmanager
+async def sending_reply(store: ReplyStore, reply: OwedReply) -> AsyncIterator[None]:
+    """Around the sends of a reply this process holds. Telegram refusing it closes it (the bot left the chat, or it is
+    gone: trying again cannot help). An answer lost after the request left (timed out, connection cut) marks it
+    sent: the reply may be in the chat, and a sweep taking the lapsed claim over would post it twice
+    (handlers.delivery). Either error is raised on."""
+    try:
+        yield
+    except (BadRequest, Forbidden):
+        await store.give_up(reply)
+        raise
+    except NetworkError as error:
+        if may_have_been_done(error):
+            await store.sending(reply)
+        raise
 
 
 async def owe_photo_answer(
@@ -59,7 +78,7 @@ async def deliver(bot: Bot, svc: Services, reply: OwedReply, filed: FiledAnalysi
         return None
     language = reply.language
     answering = ReplyParameters(reply.reply_to, allow_sending_without_reply=True)
-    try:
+    async with sending_reply(store, reply):
         if picture is None or filed is None:
             text = joined(reply.header, outcome_line(filed, language))
             message = await bot.send_message(reply.chat_id, text, reply_parameters=answering)
@@ -67,9 +86,6 @@ async def deliver(bot: Bot, svc: Services, reply: OwedReply, filed: FiledAnalysi
             lines = (points_line(filed, language), pose_lines(filed, language), t(language, "smile.how"))
             caption = shortened(joined(reply.header, *lines))
             message = await bot.send_photo(reply.chat_id, picture, caption=caption, reply_parameters=answering)
-    except (BadRequest, Forbidden):
-        await store.give_up(reply)  # the bot left the chat, or it is gone: trying again cannot help
-        raise
     await store.sent(reply, message.message_id)
     await store.finish(reply)
     return message.message_id

@@ -13,6 +13,7 @@ from handlers.i18n import t
 from pipeline.analysis import FiledAnalysis
 from pipeline.pictures import smiles_picture
 from pipeline.services import Services
+from runtime.tasks import cancel_and_wait
 
 CHAT_ACTION_EVERY_S = 4.5  # Telegram shows a chat action for about five seconds
 MAX_LISTED_FACES = 12  # a crowd's points line lists this many faces' points, then "…"
@@ -41,9 +42,7 @@ async def showing_action(context: ChatContext, chat_id: int, action: str) -> Asy
         entry.users -= 1
         if entry.users == 0 and shown.get(key) is entry:
             del shown[key]
-            entry.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await entry.task
+            await cancel_and_wait(entry.task)
 
 
 def points_line(filed: FiledAnalysis, language: str) -> str:

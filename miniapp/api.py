@@ -9,7 +9,6 @@ token or a face: the access log is ours and names only the route.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -32,6 +31,7 @@ from pipeline.analysis import stored_strip_moods
 from pipeline.services import Services
 from ranking.board import RankBy, leaderboard
 from ranking.points import face_points, photo_points, week_start
+from runtime.tasks import cancel_and_wait
 from storage.album_access import AlbumAccessStore, KnownChat
 from storage.faces import PersonSummary
 from storage.models import MediaKind as StoredKind
@@ -411,9 +411,7 @@ async def _sweep_views(app: web.Application) -> AsyncIterator[None]:
 
     task = asyncio.create_task(sweep_forever())
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await cancel_and_wait(task)
 
 
 def build_app(miniapp: MiniApp) -> web.Application:

@@ -14,21 +14,17 @@ median photo waited 158 of the burst's 170 s, then 120 answers went out in 10 s)
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
+
+from runtime.scoped import scoped
 
 _BULK_SINCE: ContextVar[float | None] = ContextVar("bulk_since", default=None)
 
 
-@contextmanager
-def bulk_work() -> Iterator[None]:
+def bulk_work() -> AbstractContextManager[None]:
     """Bulk work from here on; nested, it keeps the outer work's start."""
-    token = _BULK_SINCE.set(_BULK_SINCE.get() or time.monotonic())
-    try:
-        yield
-    finally:
-        _BULK_SINCE.reset(token)
+    return scoped(_BULK_SINCE, _BULK_SINCE.get() or time.monotonic())
 
 
 def doing_bulk() -> bool:

@@ -36,7 +36,6 @@ Replies stay in the replicas (handlers.replies): workers send nothing to a chat;
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Annotated, Any, Protocol
@@ -57,6 +56,7 @@ from taskiq_redis import RedisAsyncResultBackend, RedisStreamBroker
 from pipeline.metrics import TASKS_REDELIVERED
 from pipeline.queue_ops import renew
 from pipeline.settings import Settings
+from runtime.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -121,11 +121,8 @@ class ReclaimingStreamBroker(RedisStreamBroker):
 
     async def shutdown(self) -> None:
         """Stop renewing (Taskiq calls this after the running tasks ended), then hand back and close."""
-        if self._renewing is not None:
-            self._renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._renewing
-            self._renewing = None
+        await cancel_and_wait(self._renewing)
+        self._renewing = None
         await super().shutdown()
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:

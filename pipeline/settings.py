@@ -166,6 +166,12 @@ class Settings(BaseSettings):
         description="A weekly post claimed by a process that died before it began sending is made by another after "
         "this (one cut off while sending is not made again: at most once)",
     )
+    weekly_post_send_timeout_s: float = Field(
+        default=60,
+        gt=0,
+        description="How long the weekly post's upload and Telegram's answer may take: past it the post may or may not "
+        "be in the chat, and it is not sent again (status unconfirmed)",
+    )
     group_answers: AnswerMode = Field(
         default=AnswerMode.quiet, description="How groups' photos are answered until an admin chooses in /settings"
     )

@@ -20,14 +20,11 @@ so a chart starts at once.
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import heapq
 import itertools
 import logging
 import multiprocessing
 import os
-import signal
-import sys
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -37,6 +34,7 @@ from typing import ParamSpec, TypeVar
 
 from pipeline.metrics import POOL_QUEUE_DEPTH
 from pipeline.priority import bulk_since
+from runtime.processes import die_with_parent
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -53,23 +51,6 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 
 class WorkerCrashed(BrokenProcessPool):
     """A task's worker process died, and died again when the task was retried in a fresh pool."""
-
-
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-
-
-def die_with_parent(parent_pid: int | None = None) -> None:
-    """Linux: this process gets SIGKILL when the process that started it dies (a `kill -9`ed bot or worker leaves no
-    pool processes behind). The kernel sends it when the starting *thread* ends: a pool's workers are started by
-    `run_in_executor` in the event loop's thread. `parent_pid`: if the parent died before the signal was asked for,
-    this process already has another parent, and exits at once."""
-    if not sys.platform.startswith("linux"):
-        return
-    libc = ctypes.CDLL(None, use_errno=True)  # the process's own symbols, libc's prctl among them
-    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
-        log.warning("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
-    elif parent_pid is not None and os.getppid() != parent_pid:
-        os._exit(1)
 
 
 def _start_worker(niceness: int, parent_pid: int) -> None:

@@ -6,9 +6,10 @@ boundary of the chat's N-minute grid that lies at least SETTLE_S seconds in the 
 before the boundary is already visible). A run first claims (chat, since) in the database with INSERT … ON CONFLICT
 DO NOTHING and sends only if it won: overlapping runs, a second bot process or a restart compute the same `since`
 and lose the claim, and the next digest starts exactly where the claimed one ends, so no photo is told twice or
-skipped. A claim is given back only for errors worth retrying (network). A window with no photo claims nothing (the
-next one simply starts at the same `since`), and one whose photos are still being analysed waits (up to
-ANALYSIS_GRACE) so the digest can tell their smiles.
+skipped. A claim is given back only when Telegram certainly did not post it; a digest whose answer was lost is
+finished `unconfirmed` and not sent again (handlers.delivery: at most once, so its photos may go untold). A window
+with no photo claims nothing (the next one simply starts at the same `since`), and one whose photos are still being
+analysed waits (up to ANALYSIS_GRACE) so the digest can tell their smiles.
 """
 
 from __future__ import annotations

@@ -4,9 +4,11 @@ Why one repeating job and not a job per chat: the decision lives in ranking.post
 the chat's schedule and the last week posted), so a restart, a changed schedule or a month of downtime needs no
 job bookkeeping — the next run simply finds what is due. Exactly once comes from the database: a run first claims
 (chat, week) with INSERT … ON CONFLICT DO NOTHING and posts only if it won the claim, so overlapping runs, a second
-bot process or a restart never post twice. A claim is given back only for errors worth retrying (network); a chat
-that removed the bot is marked left and skipped from then on; a group that became a supergroup (ChatMigrated) moves,
-claim included, to its new id, which gets the post (handlers.weekly.post_week), so it is never marked failed.
+bot process or a restart never post twice. A claim is given back only when Telegram certainly did not post (a 429,
+a 5xx answer, a connection that could not be opened); a send whose answer was lost (timed out, connection cut) may
+have posted and ends `unconfirmed`, never sent again (handlers.delivery); a chat that removed the bot is marked left
+and skipped from then on; a group that became a supergroup (ChatMigrated) moves, claim included, to its new id,
+which gets the post (handlers.weekly.post_week), so it is never marked failed.
 A process killed while it drew the post leaves a claim that no one sends: after `weekly_post_lease_s` a run takes it
 over (a new attempt number) and posts. The holder marks the claim "sending" just before it sends, and a marked
 claim is never taken over — a post cut off mid-send is not made again (whether Telegram got it is unknown).

@@ -266,6 +266,7 @@ class DigestStatus(StrEnum):
     posted = "posted"
     empty = "empty"  # no photo in the window: nothing was sent
     failed = "failed"  # Telegram refused it for good (logged)
+    unconfirmed = "unconfirmed"  # its answer was lost (timed out, connection cut): maybe posted, never sent again
 
 
 class WeeklyPostStatus(StrEnum):
@@ -274,6 +275,7 @@ class WeeklyPostStatus(StrEnum):
     empty = "empty"  # the week had no photos: nothing was sent
     chat_gone = "chat_gone"  # the bot was removed from the chat
     failed = "failed"  # Telegram refused the post for good (logged)
+    unconfirmed = "unconfirmed"  # its answer was lost (timed out, connection cut): maybe posted, never sent again
 
 
 class ChatSchedule(SQLModel, table=True):

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, and_, delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from runtime.tasks import cancel_and_wait
 from storage.db import Database
 from storage.job_claims import process_owner
 from storage.models import Reply, ReplyState, utcnow
@@ -205,9 +206,7 @@ class ReplyStore:
         try:
             yield
         finally:
-            renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewing
+            await cancel_and_wait(renewing)
 
     @contextlib.asynccontextmanager
     async def _in(self, session: AsyncSession | None) -> AsyncIterator[AsyncSession]:

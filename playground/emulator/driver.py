@@ -362,7 +362,8 @@ class BotApiEmulator:
     def inject_fault(
         self, method: str, kind: str = "429", count: int = 1, retry_after: int = 1, delay: float | None = None
     ) -> None:
-        """Make the next ``count`` calls of ``method`` ("*" = any) fail: 429, 500, 502, timeout, drop or slow."""
+        """Make the next ``count`` calls of ``method`` ("*" = any) fail: 429, 500, 502, timeout, drop, slow or lost
+        (carried out, then its answer lost after ``delay`` s: playground.emulator.faults)."""
         self.faults.add(method, kind, count, retry_after, delay)
 
     def inject_random_faults(

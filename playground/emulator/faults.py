@@ -1,13 +1,19 @@
 """Injected failures: 429 flood waits, 500 and 502 errors, hung requests, dropped connections and slow responses —
 counted ones (`add`) or random ones at a seeded rate (`randomly`). A failed call never runs its method, as when
-Telegram's front end fails before the Bot API server sees the request."""
+Telegram's front end fails before the Bot API server sees the request — except `lost`: the method runs (a post is
+in the chat) and then, after `delay` seconds, the connection is cut without an answer, as when the answer of a
+request Telegram carried out is lost on the way back. A client sees it as it sees `drop` (delay 0) or `timeout`
+(a delay past its read timeout), and cannot tell them apart. `slow` also runs the method, after the delay: past the
+client's read timeout the post appears after the client gave up."""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
 
-FAULT_KINDS = ("429", "500", "502", "timeout", "drop", "slow")
+FAULT_KINDS = ("429", "500", "502", "timeout", "drop", "slow")  # the random mix unless told (the load benchmark's)
+LOST = "lost"
+KINDS = (*FAULT_KINDS, LOST)
 DEFAULT_DELAYS = {"timeout": 30.0, "slow": 2.0}
 
 
@@ -102,5 +108,5 @@ class FaultPlan:
 
 
 def _check_kind(kind: str) -> None:
-    if kind not in FAULT_KINDS:
-        raise ValueError(f"fault kind must be one of {FAULT_KINDS}, not {kind!r}")
+    if kind not in KINDS:
+        raise ValueError(f"fault kind must be one of {KINDS}, not {kind!r}")

@@ -25,7 +25,7 @@ from playground.emulator.errors import (
     ApiError,
     too_many_requests,
 )
-from playground.emulator.faults import FaultPlan
+from playground.emulator.faults import LOST, FaultPlan
 from playground.emulator.params import Params, UploadedFile
 from playground.emulator.state import EmulatorState
 from playground.emulator.updates import UpdatePoller
@@ -99,10 +99,18 @@ class BotApiServer:
             if fault.kind == "drop":
                 # The connection is cut before any answer: the method never runs.
                 return _drop(request)
+            if fault.kind == LOST:
+                # Telegram carried the request out; its answer is lost (late, then the connection is cut).
+                await self._run(name, handler, params)
+                await self._sleep_unless_stopping(fault.delay)
+                return _drop(request)
             await self._sleep_unless_stopping(fault.delay)
             if fault.kind == "timeout":
                 # A hung request: the method never runs and the connection is dropped.
                 return _drop(request)
+        return await self._run(name, handler, params)
+
+    async def _run(self, name: str, handler: Handler, params: Params) -> web.Response:
         try:
             result = handler(self.state, params)
             if inspect.isawaitable(result):

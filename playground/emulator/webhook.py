@@ -9,12 +9,12 @@ replica's http address) whatever URL the bot registered."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Any
 
 import aiohttp
 
 from playground.emulator.state import EmulatorState
+from runtime.tasks import cancel_and_wait
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 RETRY_S = 0.5
@@ -43,12 +43,7 @@ class WebhookDelivery:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
-        tasks = [task for task in (self._task, *self._sends) if task is not None]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._task, *self._sends)
 
     async def _run(self) -> None:
         timeout = aiohttp.ClientTimeout(total=ANSWER_TIMEOUT_S)

@@ -13,6 +13,9 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from runtime.processes import die_with_parent
+from runtime.tasks import cancel_and_wait
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 _PAGE_KB = 1024
 
@@ -63,7 +66,7 @@ class BotProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: one SIGKILL reaches the workers too
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         self._sampler = asyncio.get_running_loop().create_task(self._sample_rss())
 
@@ -106,25 +109,13 @@ class BotProcess:
         return "\n".join(text.splitlines()[-lines:])
 
     async def _stop_sampler(self) -> None:
-        if self._sampler is not None:
-            self._sampler.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sampler
-            self._sampler = None
+        await cancel_and_wait(self._sampler)
+        self._sampler = None
 
     async def _sample_rss(self) -> None:
         while self.running:
             self.peak_rss_mb = max(self.peak_rss_mb, tree_rss_mb(self.pid))
             await asyncio.sleep(0.2)
-
-
-def _die_with_parent() -> None:
-    """Linux: the bot gets SIGKILL when the harness dies (a test killed by a timeout leaves no bot behind)."""
-    import ctypes
-
-    pr_set_pdeathsig = 1
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 def tree_rss_mb(pid: int) -> float:

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import io
 import zlib
+from typing import Any, cast
 
+import httpx
 import pytest
 from PIL import Image
+from sqlalchemy import update
+from telegram import Bot, Message
+from telegram.error import TimedOut
 
+from handlers.replies import deliver, deliver_all_lapsed, owe_photo_answer
+from scheduler.replies import REDELIVER
+from storage.albums import NewMedia
+from storage.models import Reply, utcnow
 from tests.e2e.harness import Harness, noisy_jpeg, text_of
 
 
@@ -92,6 +101,38 @@ async def test_a_reply_that_failed_on_the_way_is_sent_again(harness: Harness) ->
     reply = await harness.reply(chat["id"], timeout=30)
     assert "Saved" in text_of(reply)
     assert [text_of(m) for m in harness.bot_messages(chat["id"])] == [text_of(reply)], "answered once"
+
+
+class AnswerLate:
+    """The bot, but Telegram's answer to each message it posts comes too late (a read timeout)."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._bot, name)
+
+    async def send_message(self, *args: Any, **kwargs: Any) -> Message:
+        await self._bot.send_message(*args, **kwargs)
+        raise TimedOut() from httpx.ReadTimeout("no answer in time")
+
+
+async def test_a_stored_reply_whose_answer_timed_out_is_not_sent_again_by_the_sweep(harness: Harness) -> None:
+    """Telegram posted the photo's answer but its answer timed out: the reply may be in the chat, so once its lease
+    is over the sweep of lapsed replies does not send it again (handlers.replies.sending_reply)."""
+    user, chat = _private(harness)
+    svc = harness.services
+    await svc.albums.remember(chat_id=chat["id"], chat_type="private", chat_title=None, user_id=user["id"])
+    saved = await svc.albums.save(chat["id"], NewMedia(data=noisy_jpeg(11, size=(160, 120)), mime="image/jpeg"))
+    owed = await owe_photo_answer(svc, chat["id"], saved.photo.id, 1, "en", "Saved to the album")
+    assert owed is not None
+    with pytest.raises(TimedOut):
+        await deliver(cast(Bot, AnswerLate(harness.app.bot)), svc, owed, None)
+    async with svc.db.session() as session:  # its lease is over: the sweep looks at it now
+        await session.exec(update(Reply).where(Reply.chat_id == chat["id"]).values(lease_until=utcnow()))
+    assert await deliver_all_lapsed(harness.app.bot, svc, REDELIVER) == 0
+    await harness.settled()
+    assert ["Saved" in text_of(m) for m in harness.bot_messages(chat["id"])] == [True], "answered once"
 
 
 async def test_a_failed_reply_loses_nothing(harness: Harness) -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 from sqlmodel import col
+from telegram.error import NetworkError
 
 from pipeline.analysis import smile_points
 from pipeline.settings import Settings
@@ -87,6 +88,28 @@ async def test_a_quiet_group_gets_reactions_one_digest_and_the_picture_on_a_tap(
     assert await run_due_digests(svc, harness.app.bot) == [(group["id"], DigestStatus.posted)]
     newest = harness.bot_messages(group["id"])[-1]
     assert "1 new photo" in text_of(newest) and "Alice" not in text_of(newest), "each photo is told once"
+
+
+@shipped_default
+async def test_a_digest_whose_answer_was_lost_is_not_sent_again(harness: Harness) -> None:
+    """Telegram posted the digest and the connection was cut before its answer: the bot cannot tell, and a digest
+    that may be in the chat is not sent again (handlers.delivery); a 500 answer is retried."""
+    emu, svc = harness.emu, harness.services
+    alice, _, group = _group(harness)
+    photo = await emu.send_photo(group["id"], alice["id"], noisy_jpeg(33))
+    assert await _reaction(harness, group["id"], photo["message_id"]) == ["👍"]
+    later = window_end(datetime.now(UTC), 10) + timedelta(minutes=20) + SETTLE + timedelta(minutes=8, seconds=42)
+    svc.clock = lambda: later
+
+    emu.inject_fault("sendMessage", "500", count=5)  # outlasts the bot's resends: Telegram said it failed
+    with pytest.raises(NetworkError):
+        await run_due_digests(svc, harness.app.bot)
+    assert harness.bot_messages(group["id"]) == []
+    emu.inject_fault("sendMessage", "lost")
+    assert await run_due_digests(svc, harness.app.bot) == [(group["id"], DigestStatus.unconfirmed)]
+    assert await run_due_digests(svc, harness.app.bot) == [], "not sent again"
+    (digest,) = harness.bot_messages(group["id"])
+    assert "1. Alice" in text_of(digest)
 
 
 @shipped_default

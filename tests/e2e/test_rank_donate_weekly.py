@@ -7,12 +7,15 @@ uses); the photos themselves go through the real upload handler. The bot's clock
 from __future__ import annotations
 
 import asyncio
+import socket
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 from sqlalchemy import delete, update
+from telegram.ext import ExtBot
 
+from bot.rate_limit import PostingRateLimiter
 from pipeline.services import Services
 from ranking.ledger_csv import from_csv
 from scheduler.weekly import run_due_posts, weekly_posts_job
@@ -318,7 +321,9 @@ async def test_a_failed_send_is_retried_next_run_and_an_unknown_chat_is_marked_g
     await harness.reply(gid, lambda m: "Nov 16 – Nov 22" in text_of(m))
 
     clock.now = POST_TIME
-    harness.emu.inject_fault("sendPhoto", "500", count=5)  # outlasts the bot's resends (bot.rate_limit)
+    # Outlasts the bot's resends (bot.rate_limit). A 500 is Telegram's answer that the call failed: nothing was
+    # posted, so the claim is given back (handlers.delivery); a lost answer would not be (the tests above).
+    harness.emu.inject_fault("sendPhoto", "500", count=5)
     results = {r.chat_id: r.status for r in await run_due_posts(svc, harness.app.bot)}
     assert results == {ghost: None, gid: WeeklyPostStatus.posted}, "a server error gives the ghost's claim back"
     clock.now = POST_TIME + timedelta(minutes=1)
@@ -328,6 +333,73 @@ async def test_a_failed_send_is_retried_next_run_and_an_unknown_chat_is_marked_g
     assert [r for r in await run_due_posts(svc, harness.app.bot)] == []
     async with svc.db.session() as session:
         assert (await session.get(Chat, ghost)).left_at is not None
+
+
+async def _weekly_posts_in(harness: Harness, chat_id: int) -> list[tuple[bool, bool]]:
+    """(last week's?, this week's?) for each weekly post in the chat, in order."""
+    posts = [m for m in harness.bot_messages(chat_id) if "This week's smiles" in text_of(m)]
+    return [("Nov 16" in text_of(m), "Nov 23" in text_of(m)) for m in posts]
+
+
+@pytest.mark.parametrize("answer", ["cut", "late"])
+async def test_a_weekly_post_telegram_made_but_whose_answer_was_lost_is_not_posted_again(
+    harness: Harness, group: dict[str, object], monkeypatch: pytest.MonkeyPatch, answer: str
+) -> None:
+    """Telegram posts the picture, and then the connection is cut before its answer ("cut"), or the answer comes
+    after the bot stopped waiting ("late": a timeout). The bot cannot tell whether it went: it is not sent again."""
+    gid, clock, svc = group["chat"], group["clock"], harness.services
+    await run_due_posts(svc, harness.app.bot)  # 19:00: last week's missed post, caught up
+    await harness.reply(gid, lambda m: "Nov 16 – Nov 22" in text_of(m))
+    monkeypatch.setattr(svc.settings, "weekly_post_send_timeout_s", 1.0)
+    harness.emu.inject_fault("sendPhoto", "lost", delay=3.0 if answer == "late" else 0.0)
+
+    clock.now = POST_TIME
+    (result,) = await run_due_posts(svc, harness.app.bot)
+    assert (result.chat_id, result.status) == (gid, WeeklyPostStatus.unconfirmed)
+    for minutes in (1, 2, 60 * 24):
+        clock.now = POST_TIME + timedelta(minutes=minutes)
+        assert await run_due_posts(svc, harness.app.bot) == [], "a week whose post may be in the chat is not retried"
+    assert harness.emu.triggered_faults == [("sendPhoto", "lost")], "nor sent again by the bot's resends"
+    assert await _weekly_posts_in(harness, gid) == [(True, False), (False, True)], "this week's post is there once"
+    assert [s for s, _ in await _settled_posts(harness, gid)] == [WeeklyPostStatus.posted, WeeklyPostStatus.unconfirmed]
+
+
+async def test_a_weekly_post_telegram_did_not_make_is_retried_and_posted_once(
+    harness: Harness, group: dict[str, object]
+) -> None:
+    """429s beyond the bot's own retries, and a connection that could not be opened: certainly not posted, so the
+    claim is given back and a later run posts the week once."""
+    gid, clock, svc = group["chat"], group["clock"], harness.services
+    await run_due_posts(svc, harness.app.bot)  # 19:00: last week's missed post, caught up
+    await harness.reply(gid, lambda m: "Nov 16 – Nov 22" in text_of(m))
+
+    clock.now = POST_TIME
+    with socket.socket() as closed:  # a port nothing listens on: the connection is refused
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    unreachable = ExtBot(
+        harness.emu.token,
+        base_url=f"http://127.0.0.1:{port}/bot",
+        rate_limiter=PostingRateLimiter(max_retries=0, transient_pauses=(0.0,)),
+    )
+    (refused,) = await run_due_posts(svc, unreachable)
+    assert (refused.chat_id, refused.status) == (gid, None), "not sent: the claim is given back"
+    assert await _weekly_posts_in(harness, gid) == [(True, False)]
+
+    harness.emu.inject_fault("sendPhoto", "429", count=4, retry_after=1)  # one more than the bot's retries
+    clock.now = POST_TIME + timedelta(minutes=1)
+    (flooded,) = await run_due_posts(svc, harness.app.bot)
+    assert (flooded.chat_id, flooded.status) == (gid, None)
+    assert await _weekly_posts_in(harness, gid) == [(True, False)]
+
+    harness.emu.inject_fault("sendPhoto", "429", count=1, retry_after=1)  # retried by the bot's rate limiter
+    clock.now = POST_TIME + timedelta(minutes=2)
+    (posted,) = await run_due_posts(svc, harness.app.bot)
+    assert (posted.chat_id, posted.status) == (gid, WeeklyPostStatus.posted)
+    clock.now = POST_TIME + timedelta(minutes=3)
+    assert await run_due_posts(svc, harness.app.bot) == []
+    assert [kind for _, kind in harness.emu.triggered_faults] == ["429"] * 5
+    assert await _weekly_posts_in(harness, gid) == [(True, False), (False, True)]
 
 
 async def test_a_post_whose_process_died_while_drawing_it_is_made_by_a_later_run_once(

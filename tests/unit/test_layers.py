@@ -22,6 +22,7 @@ LAYERS = {
     "vision": 4,
     "storage": 4,
     "ranking": 5,
+    "runtime": 6,
 }
 
 

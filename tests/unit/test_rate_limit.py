@@ -4,6 +4,8 @@ way are sent again; replies and 429s are counted."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Callable
 from datetime import timedelta
 
 import httpx
@@ -12,6 +14,7 @@ from prometheus_client import REGISTRY
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.rate_limit import PostingRateLimiter
+from handlers.delivery import at_most_once
 from handlers.send_priority import bulk_requests
 
 
@@ -55,7 +58,9 @@ async def test_chat_actions_in_a_group_leave_its_messages_budget_to_the_answers(
 async def test_requests_that_failed_on_the_way_are_sent_again_and_refusals_are_not() -> None:
     limiter = PostingRateLimiter(max_retries=0, transient_pauses=(0.0, 0.0))
     await limiter.initialize()
-    failures = [NetworkError("Bad Gateway"), TimedOut()]
+    unopened = TimedOut()  # the connection did not open in time: the request never left
+    unopened.__cause__ = httpx.ConnectTimeout("no connection in time")
+    failures = [NetworkError("Bad Gateway"), unopened]
     calls: list[str] = []
 
     async def flaky(endpoint: str, data: dict[str, object]) -> bool:
@@ -88,24 +93,58 @@ async def test_requests_that_failed_on_the_way_are_sent_again_and_refusals_are_n
     await limiter.shutdown()
 
 
-async def test_a_post_whose_answer_timed_out_is_not_sent_again_but_an_edit_is() -> None:
+def _timed_out() -> NetworkError:
+    error = TimedOut()
+    error.__cause__ = httpx.ReadTimeout("no answer in time")
+    return error
+
+
+def _cut() -> NetworkError:
+    gone = httpx.RemoteProtocolError("Server disconnected without sending a response.")
+    error = NetworkError(f"httpx.RemoteProtocolError: {gone}")
+    error.__cause__ = gone
+    return error
+
+
+@pytest.mark.parametrize(
+    ("lost", "strict"), [(_timed_out, False), (_cut, True)], ids=["timed out", "cut while waiting, at most once"]
+)
+async def test_a_post_whose_answer_was_lost_is_not_sent_again_but_an_edit_is(
+    lost: Callable[[], NetworkError], strict: bool
+) -> None:
     limiter = PostingRateLimiter(max_retries=0, transient_pauses=(0.0, 0.0))
     await limiter.initialize()
     calls: list[str] = []
 
-    async def slow(endpoint: str, data: dict[str, object]) -> bool:
+    async def unanswered(endpoint: str, data: dict[str, object]) -> bool:
         calls.append(endpoint)
         if len(calls) == 1:
-            raise TimedOut() from httpx.ReadTimeout("no answer in time")
+            raise lost()
         return True
 
     data = {"chat_id": 5, "text": "hi"}
-    with pytest.raises(TimedOut):
-        await limiter.process_request(slow, ("sendPhoto", data), {}, "sendPhoto", data, None)
+    with pytest.raises(NetworkError), at_most_once() if strict else contextlib.nullcontext():
+        await limiter.process_request(unanswered, ("sendPhoto", data), {}, "sendPhoto", data, None)
     assert calls == ["sendPhoto"], "Telegram may have posted it: sending again could show it twice"
     calls.clear()
-    assert await limiter.process_request(slow, ("editMessageText", data), {}, "editMessageText", data, None)
+    assert await limiter.process_request(unanswered, ("editMessageText", data), {}, "editMessageText", data, None)
     assert calls == ["editMessageText"] * 2
+
+
+async def test_a_members_answer_whose_connection_was_cut_is_sent_again() -> None:
+    """Not sent at most once: a member would rather see an answer twice than never (handlers.delivery)."""
+    limiter = PostingRateLimiter(max_retries=0, transient_pauses=(0.0, 0.0))
+    await limiter.initialize()
+    failures = [_cut()]
+
+    async def flaky(endpoint: str, data: dict[str, object]) -> bool:
+        if failures:
+            raise failures.pop()
+        return True
+
+    data = {"chat_id": 5, "text": "hi"}
+    assert await limiter.process_request(flaky, ("sendMessage", data), {}, "sendMessage", data, None) is True
+    assert not failures
 
 
 async def test_replies_and_429s_are_counted() -> None:
