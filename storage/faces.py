@@ -10,7 +10,7 @@ from sqlalchemy import delete, update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import Database
+from storage.db import Database, insert_rows
 from storage.models import Chat, Face, FaceExclusion, MediaKind, Person, Photo, Pose, saved_id, utcnow
 from storage.moods import NewMood, mood_rows
 
@@ -175,8 +175,8 @@ class FaceStore:
                 )
                 for pair in pair_poses
             ]
-            session.add_all(poses)
-            session.add_all(mood_rows(photo.chat_id, photo_id, moods))
+            await insert_rows(session, poses)
+            await insert_rows(session, mood_rows(photo.chat_id, photo_id, moods))
             return ids
 
     async def unanalysed_photos(self, limit: int = 50) -> list[Photo]:

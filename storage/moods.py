@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel import col, func, select
 
-from storage.db import Database
+from storage.db import Database, insert_rows
 from storage.models import CutMood, Photo, Pose
 
 DEVICE, OPENAI = "device", "openai"
@@ -100,18 +100,21 @@ class MoodStore:
             photo = await session.get(Photo, photo_id)
             if photo is None:
                 return False
-            session.add_all(mood_rows(photo.chat_id, photo_id, moods, OPENAI))
-            session.add_all(
-                Pose(
-                    chat_id=photo.chat_id,
-                    photo_id=photo_id,
-                    frame=pose.frame,
-                    face_id=pose.face_ids[0],
-                    partner_face_id=pose.face_ids[1] if len(pose.face_ids) > 1 else None,
-                    key=pose.key,
-                    confidence=pose.confidence,
-                    source=OPENAI,
-                )
-                for pose in poses
+            await insert_rows(session, mood_rows(photo.chat_id, photo_id, moods, OPENAI))
+            await insert_rows(
+                session,
+                [
+                    Pose(
+                        chat_id=photo.chat_id,
+                        photo_id=photo_id,
+                        frame=pose.frame,
+                        face_id=pose.face_ids[0],
+                        partner_face_id=pose.face_ids[1] if len(pose.face_ids) > 1 else None,
+                        key=pose.key,
+                        confidence=pose.confidence,
+                        source=OPENAI,
+                    )
+                    for pose in poses
+                ],
             )
         return True

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import col, func, select
 
 from storage.albums import AlbumStore, NewMedia
@@ -94,3 +95,25 @@ async def test_moods_by_photo_give_every_photo_of_the_chat_its_scores(world: Wor
         [(m.frame, m.key, m.score, m.confidence) for m in cut_moods] for cut_moods in strips
     ]
     assert await moods.moods_by_photo(CHAT + 1) == {}
+
+
+async def test_a_strips_moods_and_poses_are_stored_in_one_insert_each(world: World) -> None:
+    """A strip's 28 mood rows (4 cuts × 7 moods) went in as 28 INSERTs, a quarter of the bot's statements in the
+    load benchmark (SQLite; PostgreSQL's flush already sent one). The faces' ids are read back for the poses."""
+    db, albums, faces, moods = world
+    photo = (await albums.save(CHAT, NewMedia(data=_jpeg(2), mime="image/png"))).photo.id
+    cut_moods = [NewMood(frame, f"mood{n}", n / 10, 1.0) for frame in range(4) for n in range(7)]
+    inserts: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT"):
+            inserts.append(statement.split("(")[0].split()[-1])
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        await faces.record_analysis(photo, [_face(1), _face(2, frame=1)], moods=cut_moods)
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+    assert inserts.count("cutmood") == 1 and set(inserts) == {"cutmood", "face"}
+    assert await _mood_rows(db, CHAT) == 28
+    assert [mood.key for mood in await moods.moods_of_photo(photo)][:7] == [f"mood{n}" for n in range(7)]
