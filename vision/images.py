@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 from dataclasses import dataclass
 from enum import StrEnum
@@ -88,11 +89,10 @@ def _decode(image: Image.Image) -> Image.Image:
         image.load()
     except (OSError, ValueError, SyntaxError, EOFError) as exc:  # pillow-heif says EOFError for a cut HEIC
         raise ImageRejected(RejectReason.truncated, str(exc)) from exc
-    try:
-        # In place: without an orientation to apply, Pillow's copying form returns a copy of every pixel.
+    # In place: without an orientation to apply, Pillow's copying form returns a copy of every pixel. A broken EXIF
+    # block should not lose the photo.
+    with contextlib.suppress(OSError, ValueError, SyntaxError, EOFError):
         ImageOps.exif_transpose(image, in_place=True)
-    except (OSError, ValueError, SyntaxError, EOFError):  # a broken EXIF block should not lose the photo
-        pass
     return image
 
 
