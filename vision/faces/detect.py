@@ -42,8 +42,8 @@ CHIP_PADDING = 0.25
 EMBEDDING_DIM = 128
 # onnxruntime's intra-op threads for the embedder. Its own default is a thread per core that spins for a while after
 # each run: in an analysis worker (one of several busy processes on the cores; the pool's workers are the
-# parallelism) that spinning cost 17 ms a load strip in the embedding and ~40 ms more in the pose stage after it
-# (the spinning thread competing with MediaPipe), 0.54 → 0.47 CPU-s a load strip, outputs identical.
+# parallelism) that spinning cost 19 ms a load strip in the embedding and 30-35 ms more in the pose stage after it
+# (the spinning thread competing with MediaPipe): 0.54 → 0.47 CPU-s a load strip, embeddings bit-identical.
 EMBEDDER_THREADS = 1
 
 Box = tuple[int, int, int, int]
