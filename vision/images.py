@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 from dataclasses import dataclass
 from enum import StrEnum
@@ -88,10 +89,11 @@ def _decode(image: Image.Image) -> Image.Image:
         image.load()
     except (OSError, ValueError, SyntaxError, EOFError) as exc:  # pillow-heif says EOFError for a cut HEIC
         raise ImageRejected(RejectReason.truncated, str(exc)) from exc
-    try:
-        return ImageOps.exif_transpose(image)
-    except (OSError, ValueError, SyntaxError, EOFError):  # a broken EXIF block should not lose the photo
-        return image
+    # In place: without an orientation to apply, Pillow's copying form returns a copy of every pixel. A broken EXIF
+    # block should not lose the photo.
+    with contextlib.suppress(OSError, ValueError, SyntaxError, EOFError):
+        ImageOps.exif_transpose(image, in_place=True)
+    return image
 
 
 def _upright(data: bytes, max_pixels: int) -> tuple[Image.Image, ImageInfo]:
@@ -112,9 +114,9 @@ def load_rgb(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
 
 
 def probe_and_load_rgb(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[ImageInfo, np.ndarray]:
-    """`probe_image` and `load_rgb` with one decode."""
+    """`probe_image` and `load_rgb` with one decode (an RGB picture's pixels are not copied on the way)."""
     upright, info = _upright(data, max_pixels)
-    return info, np.asarray(upright.convert("RGB"))
+    return info, np.asarray(upright if upright.mode == "RGB" else upright.convert("RGB"))
 
 
 def jpeg_preview(data: bytes, max_side: int = 1280, quality: int = 88, max_pixels: int = DEFAULT_MAX_PIXELS) -> bytes:

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 import segno
-from PIL import Image
+from PIL import Image, ImageOps
 
 import vision.images
 from pipeline.tasks import scan_upload
@@ -54,3 +54,28 @@ def test_the_grey_the_decoders_get_is_their_own_conversion() -> None:
     """scan_upload hands decode_qr grey pixels made from RGB: the same values as its BGR conversion would give."""
     rgb = np.random.default_rng(3).integers(0, 256, (120, 160, 3), dtype=np.uint8)
     assert np.array_equal(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), to_grey(rgb[:, :, ::-1]))
+
+
+def test_an_upright_rgb_picture_is_not_copied_on_the_way_to_its_pixels(monkeypatch: pytest.MonkeyPatch) -> None:
+    photo = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(photo, "JPEG")
+    copies = []
+    for name in ("copy", "convert"):
+        real = getattr(Image.Image, name)
+        monkeypatch.setattr(
+            Image.Image,
+            name,
+            lambda self, *args, _real=real, _name=name, **kwargs: copies.append(_name) or _real(self, *args, **kwargs),
+        )
+    info, rgb = vision.images.probe_and_load_rgb(photo.getvalue())
+    assert (info.width, info.height, rgb.shape) == (64, 48, (48, 64, 3))
+    assert copies == []
+
+
+def test_an_exif_rotated_picture_comes_out_upright() -> None:
+    data = _photo_with_code()
+    with Image.open(io.BytesIO(data)) as image:
+        expected = np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+    info, rgb = vision.images.probe_and_load_rgb(data)
+    assert (info.width, info.height) == (700, 900)
+    assert np.array_equal(rgb, expected)

@@ -119,3 +119,9 @@ def test_onnx_embeddings_equal_dlibs_on_real_face_chips() -> None:
 def test_the_embedder_choice_is_checked() -> None:
     with pytest.raises(ValueError, match="embedder"):
         FaceModels(embedder="tensorflow")
+
+
+def test_the_embedder_runs_on_one_thread_unless_told_otherwise() -> None:
+    # onnxruntime's default (a spinning thread per core) cost an analysis worker ~0.07 CPU-s a load strip
+    assert FaceModels()._session.get_session_options().intra_op_num_threads == 1
+    assert FaceModels(threads=None)._session.get_session_options().intra_op_num_threads == 0  # onnxruntime's own

@@ -96,6 +96,28 @@ def test_small_code_in_a_photo_is_decoded_and_located() -> None:
         assert np.min(np.linalg.norm(truth - corner, axis=1)) < 6.5
 
 
+def test_zbar_is_not_run_on_a_photo_zxing_read_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    # zbar costs three times the rest of such a read; a second code is looked for by the 2x pass and the outlines
+    calls: list[tuple[int, ...]] = []
+    real = vision.qr.cascade._pyzbar_hits
+
+    def counted(grey: np.ndarray) -> list:
+        calls.append(grey.shape)
+        return real(grey)
+
+    monkeypatch.setattr(vision.qr.cascade, "_pyzbar_hits", counted)
+    code, _ = render_code(PHOTOISM, 220)
+    assert texts(decode_qr(camera(paste(photo_like(), code, 400, 300)))) == {PHOTOISM}
+    assert calls == []
+
+
+def test_zbar_reads_the_whole_photo_when_zxing_reads_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vision.qr.cascade, "_zxing_read", lambda *args, **kwargs: [])
+    code, _ = render_code(PHOTOISM, 220)
+    codes = decode_qr(camera(paste(photo_like(), code, 400, 300)))
+    assert [(found.text, found.decoder) for found in codes] == [(PHOTOISM, "pyzbar/full")]
+
+
 def test_cascade_reads_a_blurred_tiny_code_that_plain_decoders_miss() -> None:
     code, modules = render_code(HARU, 47)  # 1.6 px per module
     image = camera(paste(photo_like(seed=3), code, 300, 500), blur_sigma=0.8, quality=70)

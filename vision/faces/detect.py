@@ -40,6 +40,11 @@ TILE_OVERLAP = 0.2
 CHIP_SIZE = 150
 CHIP_PADDING = 0.25
 EMBEDDING_DIM = 128
+# onnxruntime's intra-op threads for the embedder. Its own default is a thread per core that spins for a while after
+# each run: in an analysis worker (one of several busy processes on the cores; the pool's workers are the
+# parallelism) that spinning cost 19 ms a load strip in the embedding and 30-35 ms more in the pose stage after it
+# (the spinning thread competing with MediaPipe): 0.54 → 0.47 CPU-s a load strip, embeddings bit-identical.
+EMBEDDER_THREADS = 1
 
 Box = tuple[int, int, int, int]
 Point = tuple[float, float]
@@ -59,14 +64,15 @@ class FaceModels:
 
     The ResNet runs as ONNX in onnxruntime (`embedder="onnx"`, vision.faces.onnx_build: the same weights, built from
     the pinned .dat at first use, ~20x faster than dlib-bin's BLAS-less convolutions); `embedder="dlib"` runs
-    dlib's own, for comparisons. `threads` is onnxruntime's intra-op thread count (None: its default).
+    dlib's own, for comparisons. `threads` is onnxruntime's intra-op thread count (EMBEDDER_THREADS; None: its own
+    default, a spinning thread per core).
     YuNet is compiled into `yuface`.
     """
 
     _shared: ClassVar[FaceModels | None] = None
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, *, embedder: str = "onnx", threads: int | None = None) -> None:
+    def __init__(self, *, embedder: str = "onnx", threads: int | None = EMBEDDER_THREADS) -> None:
         import dlib  # imported here so that importing vision.faces stays cheap for code that only needs the types
 
         if embedder not in ("onnx", "dlib"):
@@ -88,7 +94,7 @@ class FaceModels:
         return cls._shared
 
     @classmethod
-    def configure(cls, *, embedder: str = "onnx", threads: int | None = None) -> FaceModels:
+    def configure(cls, *, embedder: str = "onnx", threads: int | None = EMBEDDER_THREADS) -> FaceModels:
         """Replace the shared instance (benchmarks pin one thread; comparisons pick dlib's embedder)."""
         with cls._lock:
             cls._shared = cls(embedder=embedder, threads=threads)
