@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -277,6 +277,7 @@ def collect_pibooth(data: Path, scorer: SmileScorer) -> None:
             add_item(items, scorer, crop_face(capture, face.box), max(face.box[2], face.box[3]))
             print_index.append(len(items.side))
             add_item(items, scorer, crop_face(collage, near.box), max(near.box[2], near.box[3]))
+    CACHE.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out, whole=np.array(whole_index), printed=np.array(print_index), **items.arrays())
     print(f"collected {out.name}: {len(whole_index)} pairs", flush=True)
 
@@ -460,20 +461,27 @@ def setup() -> Setup:
 Combine = tuple
 
 
-def _inner_stack(s: Setup, tables: dict[str, np.ndarray], train: np.ndarray, l2: float) -> tuple[float, float, float]:
-    inner = np.full((len(s.labels), 2), np.nan)
+def inner_held_out(
+    s: Setup, tables: dict[str, np.ndarray], train: np.ndarray, l2: float, variants: Sequence[str] = ("colour",)
+) -> dict[str, np.ndarray]:
+    """Inner 5-fold held-out (P, P_pixels) of `train`'s crops under each of `variants` (NaN where unread)."""
+    out = {name: np.full((len(s.labels), 2), np.nan) for name in variants}
     order = np.random.default_rng(11).permutation(len(train)) % 5
     for fold in range(5):
         fit_on, score_on = train[order != fold], train[order == fold]
         recipe = Recipe(s.views, s.labels, fit_on)
         pixel = _pixel_fit(tables, s.labels, fit_on, l2)
-        for index in score_on:
-            row = s.views["colour"][index]
-            if not np.isnan(row).any() and not np.isnan(tables["colour"][index]).any():
-                inner[index] = (
-                    recipe.cv_row(row, float(s.genki["colour"]["side"][index])),
-                    float(pixel.probability(tables["colour"][index : index + 1])[0]),
-                )
+        for name in variants:
+            rows, table, sides = s.views[name], tables[name], s.genki[name]["side"]
+            read = score_on[~np.isnan(rows[score_on]).any(axis=1) & ~np.isnan(table[score_on]).any(axis=1)]
+            if len(read):
+                out[name][read, 0] = [recipe.cv_row(rows[i], float(sides[i])) for i in read]
+                out[name][read, 1] = pixel.probability(table[read])
+    return out
+
+
+def _inner_stack(s: Setup, tables: dict[str, np.ndarray], train: np.ndarray, l2: float) -> tuple[float, float, float]:
+    inner = inner_held_out(s, tables, train, l2)["colour"]
     usable = train[~np.isnan(inner[train]).any(axis=1)]
     stack = LogisticRegression(C=1e6).fit(_logit(inner[usable]), s.labels[usable])
     return float(stack.intercept_[0]), float(stack.coef_[0][0]), float(stack.coef_[0][1])
@@ -519,9 +527,6 @@ def evaluate(s: Setup, pixels: Pixels | None, l2: float, combine: Combine) -> di
         "median_neutral": float(np.median(scores[s.labels[found] == 0])),
         "median_smiling": float(np.median(scores[s.labels[found] == 1])),
     }
-    fold_of = np.zeros(len(s.labels), int)
-    for k, (_, test) in enumerate(s.folds):
-        fold_of[test] = k
 
     def score(items: dict[str, np.ndarray], table: np.ndarray | None, index: int, k: int | None) -> float:
         recipe = s.whole if k is None else s.recipes[k]
@@ -532,6 +537,23 @@ def evaluate(s: Setup, pixels: Pixels | None, l2: float, combine: Combine) -> di
         pp = float(fitted.probability(table[index : index + 1])[0]) if fitted is not None and table is not None else 0.5
         return round(100 * combined(p, pp, whole_stack if k is None else stacks[k]), 1)
 
+    return result | framing_figures(s, score, pair_tables, pibooth_table)
+
+
+# A face's score 0-100 in a harness: (items, their descriptor table, item index, fold that held the face out or None
+# for the model fitted on every crop).
+Scorer = Callable[[dict[str, np.ndarray], np.ndarray | None, int, int | None], float]
+
+
+def framing_figures(
+    s: Setup, score: Scorer, pair_tables: dict[str, np.ndarray], pibooth_table: np.ndarray | None
+) -> dict[str, float]:
+    """The framing deltas of every collected pair set (each face scored by the fold that held it out: p90 pooled and
+    per layout) and of pibooth's pair (scored by the models fitted on every crop)."""
+    result: dict[str, float] = {}
+    fold_of = np.zeros(len(s.labels), int)
+    for k, (_, test) in enumerate(s.folds):
+        fold_of[test] = k
     every: list[float] = []
     for name, items in s.pairs.items():
         per_layout: dict[int, list[float]] = {0: [], 1: []}

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from evals import eval_smile
+from evals import eval_smile, smile_data
 from evals.smile_data import (
     FEATURES,
     PIXEL_VARIANTS,
@@ -250,6 +250,33 @@ def test_the_stack_is_fitted_on_held_out_probabilities() -> None:
     crops = np.arange(count)
     _b0, b1, b2 = fit_stack(views, pixel_views, labels, crops, np.full(count, 64.0))
     assert b1 > 0.5 and abs(b2) < 0.25 * b1
+
+
+def test_every_variant_of_an_evaluation_is_scored_by_the_same_fold_fits_made_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """eval_smile scores nine variants with the same ten fold fits: the stack (an inner CV of both readings) and
+    each regression are fitted once per process and reused, with identical held-out scores; other data refits."""
+    count = 120
+    labels, views, pixel_views, _ = _two_readings(14, count, pixel_signal=1.0)
+    sides = np.full(count, 64.0)
+    monkeypatch.setattr(smile_data, "_FITS", {})
+    made: list[str] = []
+    inner_fit, fit_once = smile_data._landmark_model, smile_data._fit_standardised
+    monkeypatch.setattr(smile_data, "_landmark_model", lambda *args: made.append("stack") or inner_fit(*args))
+    monkeypatch.setattr(smile_data, "_fit_standardised", lambda *args: made.append("fit") or fit_once(*args))
+    first = cross_validated(views, labels, sides=sides, pixel_views=pixel_views)
+    stacks, fits = made.count("stack"), made.count("fit")
+    assert stacks == 10 * smile_data.STACK_FOLDS and fits > stacks
+    again = cross_validated(views, labels, sides=sides, pixel_views=pixel_views, test_variant="print1")
+    assert again.shape == first.shape and not np.isnan(again).any()
+    assert made.count("stack") == stacks and made.count("fit") == fits
+    monkeypatch.setattr(smile_data, "_FITS", {})
+    np.testing.assert_array_equal(cross_validated(views, labels, sides=sides, pixel_views=pixel_views), first)
+    other = labels.copy()
+    other[:2] = 1 - other[:2]
+    cross_validated(views, other, sides=sides, pixel_views=pixel_views)
+    assert made.count("stack") == 3 * stacks
 
 
 def test_eval_without_data_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
