@@ -19,6 +19,8 @@ The strip's videos are stored replies of their own (kind `video`, keyed by the v
 is marked sent and each marked sent just before its upload: a replica that dies between the answer and a video
 leaves that video to the sweep (or to the message handled again); one that dies inside a video's upload loses that
 video, never doubles it.
+An answer made here whose send may have been carried out although its answer was lost (a timeout) is taken as given
+(handlers.replies.answering): marked sent, never posted again by the sweep, and the handling goes on.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from handlers.captions import shortened
 from handlers.context import ChatContext
 from handlers.i18n import booth_error_text, booth_text, t
 from handlers.poses import pose_lines
-from handlers.replies import PHOTO_ANSWER, keyed_subject, owe_photo_answer, sending_reply
+from handlers.replies import PHOTO_ANSWER, answering, keyed_subject, owe_photo_answer, sending_reply
 from handlers.send_priority import bulk_requests
 from handlers.smiles import outcome_line, picture_of, points_line, showing_action
 from pipeline.analysis import FiledAnalysis
@@ -217,19 +219,21 @@ class ChatReport:
             return  # lapsed while the work ran, and taken over: the answer is another replica's now
         status = self._status(index)
         kept = self._kept.get(index)
-        if link.analysis is not None or (link.outcome.created and link.outcome.ok):
-            answer = await answer_photo(self.context, status, link.analysis, self.language)
-        elif kept is not None and kept.created:
-            answer = await answer_photo(self.context, status, link.kept_analysis, self.language)
-            self.kept_answered = True
-        else:  # the status itself is the answer (a failed link, a strip filed before)
-            answer = await status.settled()
+        answer: Message | None = None  # stays None when it may be in the chat: its videos answer the member's message
+        async with answering(store, owed) as sending:
+            if link.analysis is not None or (link.outcome.created and link.outcome.ok):
+                answer = await answer_photo(self.context, status, link.analysis, self.language)
+            elif kept is not None and kept.created:
+                self.kept_answered = True  # before its send: one that may be in the chat is not answered again
+                answer = await answer_photo(self.context, status, link.kept_analysis, self.language)
+            else:  # the status itself is the answer (a failed link, a strip filed before)
+                answer = await status.settled()
         videos = owed_videos(Member.of(self.message), link, answer.message_id if answer else None, self.language)
         held = await open_videos(store, videos)  # owed before the answer is sent: a death after it leaves them owed
         if owed is not None:
             if answer is not None:
                 await store.sent(owed, answer.message_id)
-            else:  # nothing was shown (cannot happen outside a quiet chat): nothing for a taker to send either
+            elif not sending.lost:  # nothing shown (cannot happen outside a quiet chat): nothing for a taker to send
                 await store.give_up(owed)
         await send_videos(self.context.bot, store, held)
         if owed is not None:
@@ -282,10 +286,13 @@ class ChatReport:
         owed, store = self._kept_reply, self.context.services.shared.replies
         if owed is not None and not await store.renew(owed):
             return  # lapsed while the analysis ran, and taken over: the answer is another replica's now
-        answer = await answer_photo(self.context, self._latest, analysis, self.language)
-        if owed is not None and answer is not None:
-            await store.sent(owed, answer.message_id)
-            await store.finish(owed)
+        answer: Message | None = None  # stays None when it may be in the chat (marked sent by `answering`)
+        async with answering(store, owed):
+            answer = await answer_photo(self.context, self._latest, analysis, self.language)
+        if owed is not None:
+            if answer is not None:
+                await store.sent(owed, answer.message_id)
+            await store.finish(owed)  # a no-op unless sent
 
     @asynccontextmanager
     async def analysing(self, chat_id: int) -> AsyncIterator[None]:

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
 
 from telegram import Bot, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError
@@ -46,12 +47,14 @@ def keyed_subject(*parts: object) -> int:
 
 @contextlib.asynccontextmanager
 async def sending_reply(store: ReplyStore, reply: OwedReply) -> AsyncIterator[None]:
-    """Around the sends of a reply this process holds. Telegram refusing it closes it (the bot left the chat, or it is
-    gone: trying again cannot help). An answer lost after the request left (timed out, connection cut) marks it
-    sent: the reply may be in the chat, and a sweep taking the lapsed claim over would post it twice
-    (handlers.delivery). Either error is raised on."""
+    """Around the sends of a reply this process holds, its claim renewed meanwhile (a send that waits out flood waits
+    can outlast the lease, and a sweep taking the claim over then would post the reply a second time). Telegram
+    refusing it closes it (the bot left the chat, or it is gone: trying again cannot help). An answer lost after the
+    request left (timed out, connection cut) marks it sent: the reply may be in the chat, and a sweep taking the
+    lapsed claim over would post it twice (handlers.delivery). Either error is raised on."""
     try:
-        yield
+        async with store.holding(reply):
+            yield
     except (BadRequest, Forbidden):
         await store.give_up(reply)
         raise
@@ -59,6 +62,35 @@ async def sending_reply(store: ReplyStore, reply: OwedReply) -> AsyncIterator[No
         if may_have_been_done(error):
             await store.sending(reply)
         raise
+
+
+@dataclass
+class Sending:
+    """How `answering` went: `lost` is the error after which the answer may be in the chat (None: it is there, or
+    it certainly is not and the error was raised)."""
+
+    lost: NetworkError | None = None
+
+
+@contextlib.asynccontextmanager
+async def answering(store: ReplyStore, reply: OwedReply | None) -> AsyncIterator[Sending]:
+    """Around the sends of an answer made in the member's handling (a booth link's status made into its answer, a
+    kept picture's): as `sending_reply`, but an answer that may be in the chat is taken as given — marked sent (the
+    sweep does not post it again), logged, and not raised, so the handling goes on (the message's next links, the
+    strip's videos) and the member is not told Telegram was busy under an answer that arrived. Not owed as a stored
+    reply (`reply` None): no sweep sends it again, and errors are raised as they come."""
+    sending = Sending()
+    if reply is None:
+        yield sending
+        return
+    try:
+        async with sending_reply(store, reply):
+            yield sending
+    except NetworkError as error:
+        if not may_have_been_done(error):
+            raise
+        log.warning("the %s answer in chat %s may have arrived (%s): taken as sent", reply.kind, reply.chat_id, error)
+        sending.lost = error
 
 
 async def owe_photo_answer(
