@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import io
 import itertools
 import mimetypes
@@ -11,11 +13,12 @@ from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from playground.emulator.errors import bad_request
+from playground.emulator.errors import ApiError, bad_request
 
 # Telegram's photo size ladder: boxes for the longest side; the largest copy is capped at 1280 px.
 PHOTO_BOXES = (90, 320, 800)
 MAX_PHOTO_SIDE = 1280
+MAX_PREPARED = 64
 JPEG_QUALITY = 87
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 MAX_PHOTO_UPLOAD_BYTES = 10_000_000  # "10 MB" for photos, in the same decimal megabytes as the 50 MB file limit
@@ -57,6 +60,7 @@ class FileStore:
         self._by_id: dict[str, StoredFile] = {}
         self._by_path: dict[str, StoredFile] = {}
         self._photo_sets: dict[str, list[dict[str, Any]]] = {}
+        self._prepared: dict[bytes, list[tuple[bytes, int, int]]] = {}
         self._counter = itertools.count(1)
 
     def add(self, data: bytes, kind: str, extension: str, **meta: Any) -> StoredFile:
@@ -84,31 +88,38 @@ class FileStore:
         return self._photo_sets.get(file_id)
 
     def add_photo(self, data: bytes) -> list[dict[str, Any]]:
-        """Store a photo the way Telegram does: re-encoded JPEG copies on the size ladder."""
-        if len(data) > MAX_PHOTO_UPLOAD_BYTES:
-            raise bad_request("PHOTO_SAVE_FILE_INVALID")
-        image = _open_image(data)
-        width, height = image.size
-        if width + height > 10000 or max(width, height) > 20 * min(width, height):
-            raise bad_request("PHOTO_INVALID_DIMENSIONS")
-        longest = max(width, height)
-        boxes = [box for box in PHOTO_BOXES if box < longest] + [min(longest, MAX_PHOTO_SIDE)]
-        sizes = [self._photo_size(image, box) for box in boxes]
+        """Store a photo the way Telegram does: re-encoded JPEG copies on the size ladder (made ahead, off the event
+        loop, by `prepare_photo` when the server could)."""
+        ladder = self._prepared.pop(_digest(data), None) or photo_ladder(data)
+        sizes = [self._photo_size(encoded, width, height) for encoded, width, height in ladder]
         for size in sizes:
             self._photo_sets[size["file_id"]] = sizes
         return sizes
 
-    def _photo_size(self, image: Image.Image, box: int) -> dict[str, Any]:
-        copy = image.copy()
-        copy.thumbnail((box, box), Image.Resampling.LANCZOS)
-        encoded = encode_jpeg(copy)
-        stored = self.add(encoded, "photo", ".jpg", width=copy.width, height=copy.height)
+    async def prepare_photo(self, data: bytes) -> None:
+        """Make an uploaded photo's size ladder in a thread, for `add_photo` to take: Pillow lets go of the GIL, so
+        the emulator goes on answering other requests meanwhile (Telegram resizes one chat's photo without holding
+        up the others; resizing the bot's answers on the event loop delayed every reply of the load benchmark).
+        A file that is no photo is left for `add_photo` to refuse."""
+        digest = _digest(data)
+        if digest in self._prepared:
+            return
+        try:
+            ladder = await asyncio.to_thread(photo_ladder, data)
+        except ApiError:
+            return
+        if len(self._prepared) >= MAX_PREPARED:  # left by requests refused after their upload was prepared
+            self._prepared.clear()
+        self._prepared[digest] = ladder
+
+    def _photo_size(self, encoded: bytes, width: int, height: int) -> dict[str, Any]:
+        stored = self.add(encoded, "photo", ".jpg", width=width, height=height)
         return {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
             "file_size": stored.size,
-            "width": copy.width,
-            "height": copy.height,
+            "width": width,
+            "height": height,
         }
 
     def add_document(self, data: bytes, file_name: str | None, mime_type: str | None) -> dict[str, Any]:
@@ -160,6 +171,27 @@ class FileStore:
             "width": image.width,
             "height": image.height,
         }
+
+
+def photo_ladder(data: bytes) -> list[tuple[bytes, int, int]]:
+    """A photo's sizes as Telegram makes them: (JPEG, width, height) from smallest to largest."""
+    if len(data) > MAX_PHOTO_UPLOAD_BYTES:
+        raise bad_request("PHOTO_SAVE_FILE_INVALID")
+    image = _open_image(data)
+    width, height = image.size
+    if width + height > 10000 or max(width, height) > 20 * min(width, height):
+        raise bad_request("PHOTO_INVALID_DIMENSIONS")
+    longest = max(width, height)
+    ladder = []
+    for box in [box for box in PHOTO_BOXES if box < longest] + [min(longest, MAX_PHOTO_SIDE)]:
+        copy = image.copy()
+        copy.thumbnail((box, box), Image.Resampling.LANCZOS)
+        ladder.append((encode_jpeg(copy), copy.width, copy.height))
+    return ladder
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def _open_image(data: bytes) -> Image.Image:

@@ -41,6 +41,10 @@ _LOG = logging.getLogger(__name__)
 Handler = Callable[[EmulatorState, Params], Any]
 
 
+# Methods whose uploads may be photos: their size ladders are made off the event loop first (FileStore.prepare_photo).
+PHOTO_UPLOADING = frozenset({"sendPhoto", "sendMediaGroup", "editMessageMedia"})
+
+
 class BotApiServer:
     def __init__(self, token: str, state: EmulatorState, faults: FaultPlan) -> None:
         self.token = token
@@ -111,6 +115,9 @@ class BotApiServer:
         return await self._run(name, handler, params)
 
     async def _run(self, name: str, handler: Handler, params: Params) -> web.Response:
+        if name in PHOTO_UPLOADING:
+            for upload in params.uploads.values():
+                await self.state.files.prepare_photo(upload.data)
         try:
             result = handler(self.state, params)
             if inspect.isawaitable(result):

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 
 import aiohttp
 import pytest
+from PIL import Image
 
 from playground.emulator import BotApiEmulator
 from playground.emulator.media import MAX_DOWNLOAD_BYTES
@@ -46,6 +49,31 @@ async def test_a_photo_stored_ahead_is_sent_with_its_sizes(emu: BotApiEmulator, 
     assert [(size["width"], size["height"]) for size in message["photo"]][-1] == (1280, 853)
     assert emu.file_bytes(message["photo"][-1]["file_id"])[:2] == b"\xff\xd8"
     assert len(emu.calls) == calls
+
+
+async def test_other_requests_are_answered_while_an_uploaded_photo_is_resized(
+    emu: BotApiEmulator, http: aiohttp.ClientSession, chat: dict
+) -> None:
+    """Telegram resizes one chat's photo without holding up the rest: the emulator makes a photo's sizes in a
+    thread, so its event loop answers a getMe sent after the upload began before the upload's answer."""
+    gradient = Image.linear_gradient("L").resize((4000, 3000)).convert("RGB")
+    buffer = io.BytesIO()
+    gradient.save(buffer, format="JPEG", quality=90)
+    finished: list[str] = []
+
+    async def photo() -> None:
+        body = await upload(http, emu, "sendPhoto", {"photo": buffer.getvalue()}, chat_id=str(chat["id"]))
+        assert body["ok"], body
+        finished.append("sendPhoto")
+
+    async def get_me() -> None:
+        await emu.wait_for(lambda: "sendPhoto" in [name for name, _ in emu.calls], timeout=30)
+        async with http.get(f"{emu.base_url}{emu.token}/getMe") as response:
+            assert (await response.json())["ok"]
+        finished.append("getMe")
+
+    await asyncio.gather(photo(), get_me())
+    assert finished == ["getMe", "sendPhoto"]
 
 
 async def test_document_keeps_bytes_and_downloads(
