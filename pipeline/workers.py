@@ -111,16 +111,16 @@ class CpuPool:
         bulk = (turn for _, _, turn in self._bulk_line)
         return sum(not turn.done() for turn in (*self._people_line, *bulk))
 
-    async def _turn(self, bulk_since: float | None) -> None:
-        bulk = bulk_since is not None
-        if self._free > (self.people_reserve if bulk else 0):
+    async def _turn(self, since: float | None) -> None:
+        """Wait for a free worker; `since`: when the bulk work asking began (None: somebody waits for it)."""
+        if self._free > (self.people_reserve if since is not None else 0):
             self._free -= 1
             return
         turn = asyncio.get_running_loop().create_future()
-        if bulk_since is None:
+        if since is None:
             self._people_line.append(turn)
         else:
-            heapq.heappush(self._bulk_line, (bulk_since, next(self._arrivals), turn))
+            heapq.heappush(self._bulk_line, (since, next(self._arrivals), turn))
         try:
             await turn
         except asyncio.CancelledError:
