@@ -18,8 +18,8 @@ METRIC smile.cv_framing_delta_p90        the synthetic pairs again, each face sc
                                          main model and fallback): the shipped model is fitted on these GENKI crops,
                                          so the figures above are in-sample (each print holds faces of one fold)
 METRIC smile.cv_framing_delta_median / smile.cv_framing_<layout>_delta_p90   the same, median and per layout
-METRIC smile.cv_framing_previous_*       the same faces and folds scored by the previous recipe (the landmark reading
-                                         alone: no pixel reading, no stack), for comparison
+METRIC smile.cv_framing_previous_*       the same faces and folds scored by the previous recipe (the sixth attempt's:
+                                         landmark and pixel readings stacked, no expression net), for comparison
 METRIC smile.framing_pibooth_previous_delta_p90 / _max   the real pair under the previous recipe fitted on all crops
 """
 
@@ -41,6 +41,7 @@ from evals.smile_data import (
     fit_recipe,
     load_smile_set,
     measure_fallback_set,
+    measure_happy_set,
     measure_pixel_set,
     measure_set,
     read_rgb,
@@ -182,7 +183,7 @@ def run(data: Path | None) -> None:
         return
     labelled = load_smile_set(smile_dir)
     if photobooth is not None and (photobooth / "images" / "pibooth_collage_landscape.jpg").is_file():
-        with SmileScorer.shared().scoring_with(_recipe_model(labelled, None, pixels=False)):
+        with SmileScorer.shared().scoring_with(_recipe_model(labelled, None, expression=False)):
             real = pibooth_deltas(photobooth)
         metric("smile.framing_pibooth_previous_delta_p90", float(np.percentile(real, 90)))
         metric("smile.framing_pibooth_previous_delta_max", float(max(real)))
@@ -198,8 +199,8 @@ def run(data: Path | None) -> None:
     metric("smile.framing_delta_p90", float(np.percentile(every, 90)))
     metric("smile.framing_delta_median", float(np.median(every)))
     metric("smile.framing_found_both", both_total / max(alone_total, 1))
-    for prefix, pixels in (("smile.cv_framing", True), ("smile.cv_framing_previous", False)):
-        held_out = cross_validated_deltas(labelled, pixels=pixels)
+    for prefix, expression in (("smile.cv_framing", True), ("smile.cv_framing_previous", False)):
+        held_out = cross_validated_deltas(labelled, expression=expression)
         for layout in LAYOUTS:
             metric(f"{prefix}_{layout.name}_delta_p90", float(np.percentile(held_out[layout.name], 90)))
         pooled = [delta for deltas in held_out.values() for delta in deltas]
@@ -208,24 +209,26 @@ def run(data: Path | None) -> None:
         metric(f"{prefix}_pairs", len(pooled))
 
 
-def _recipe_model(labelled: LabelledCrops, train: np.ndarray | None, *, pixels: bool = True) -> SmileModel:
-    """scripts/fit_smile.py's recipe fitted on `train` (all crops when None; `pixels` False: the previous recipe,
-    the landmark reading alone), from the measurement caches eval_smile and fit_smile fill."""
+def _recipe_model(labelled: LabelledCrops, train: np.ndarray | None, *, expression: bool = True) -> SmileModel:
+    """scripts/fit_smile.py's recipe fitted on `train` (all crops when None; `expression` False: the previous
+    recipe, the landmark and pixel readings stacked without the expression net), from the measurement caches
+    eval_smile and fit_smile fill."""
     scorer = SmileScorer.shared()
     views = {name: measure_set(labelled, scorer, name) for name in TRAIN_VARIANTS}
     fallback_views = {name: measure_fallback_set(labelled, name) for name in TRAIN_VARIANTS}
-    pixel_views = {name: measure_pixel_set(labelled, scorer, name) for name in PIXEL_VARIANTS} if pixels else None
+    pixel_views = {name: measure_pixel_set(labelled, scorer, name) for name in PIXEL_VARIANTS}
+    happy_views = {name: measure_happy_set(labelled, scorer, name) for name in PIXEL_VARIANTS} if expression else None
     sides = variant_sides(labelled, "colour")
-    return fit_recipe(views, fallback_views, labelled.labels, train, pixel_views, sides).model()
+    return fit_recipe(views, fallback_views, labelled.labels, train, pixel_views, sides, happy_views).model()
 
 
-def cross_validated_deltas(labelled: LabelledCrops, *, pixels: bool = True) -> dict[str, list[float]]:
+def cross_validated_deltas(labelled: LabelledCrops, *, expression: bool = True) -> dict[str, list[float]]:
     """Framing deltas per layout of CV_PER_FOLD crops of each fold, every print scored through the bot's analysis
-    with the recipe (`pixels` False: the previous one) refitted on the other folds."""
+    with the recipe (`expression` False: the previous one) refitted on the other folds."""
     scorer = SmileScorer.shared()
     deltas: dict[str, list[float]] = {layout.name: [] for layout in LAYOUTS}
     for train, test in crop_folds(labelled.labels, 10).split():
-        model = _recipe_model(labelled, train, pixels=pixels)
+        model = _recipe_model(labelled, train, expression=expression)
         crops = [read_rgb(labelled.files[index]) for index in test[:CV_PER_FOLD]]
         with scorer.scoring_with(model):
             for index, layout in enumerate(LAYOUTS):

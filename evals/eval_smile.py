@@ -8,12 +8,15 @@ METRIC smile.accuracy / smile.auc          the shipped model (vision/smile/smile
                                            mirror views only when unsure)
 METRIC smile.cv_accuracy / smile.cv_auc    10-fold CV of the same recipe (scripts/fit_smile.py; main model with the
                                            small-face model blended in by face size as the bot does, stacked with
-                                           the pixel reading (its inner-CV stack refitted in each fold too), and the
+                                           the pixel reading and the expression net's P(happy) (its inner-CV stack
+                                           refitted in each fold too), and the
                                            fallback where the landmarker finds no face): refit on 9 folds,
                                            score the held-out fold: the honest generalisation figure on this set
                                            (from the cached measurements, mirror view always averaged)
 METRIC smile.*_face_found                  the same on the crops where the landmarker found a face
-METRIC smile.cv_accuracy_landmarks_alone / _auc   the same without the pixel reading (the previous recipe)
+METRIC smile.cv_accuracy_landmarks_alone / _auc   the same without the pixel reading (the fifth attempt's recipe)
+METRIC smile.cv_accuracy_without_expression / _auc / smile.cv_calibration_error_without_expression   the same
+                                           stacked with the pixel reading only (the sixth attempt's recipe)
 METRIC smile.no_face_rate                  share of crops scored NO_FACE_SCORE (neither the landmarker nor the fallback
                                            found a face)
 METRIC smile.landmarker_no_face_rate       share of crops the landmarker cannot read (before the fallback)
@@ -50,6 +53,7 @@ from evals.smile_data import (
     fallback_cross_validated,
     load_smile_set,
     measure_fallback_set,
+    measure_happy_set,
     measure_pixel_set,
     measure_set,
     read_rgb,
@@ -76,6 +80,7 @@ def run(data: Path | None) -> None:
     scorer = SmileScorer()
     views = {name: measure_set(crops, scorer, name) for name in VARIANTS}
     pixel_views = {name: measure_pixel_set(crops, scorer, name) for name in VARIANTS}
+    happy_views = {name: measure_happy_set(crops, scorer, name) for name in VARIANTS}
     fallback_views = {name: measure_fallback_set(crops, name) for name in VARIANTS}
     colour = views["colour"]
     found = ~np.isnan(colour).any(axis=1)
@@ -98,7 +103,13 @@ def run(data: Path | None) -> None:
     metric("smile.cv_accuracy_landmarks_alone", _accuracy(labels, previous, 50.0))
     metric("smile.cv_auc_landmarks_alone", _auc(labels, previous))
     metric("smile.cv_calibration_error_landmarks_alone", _calibration_error(labels[found], previous[found]))
-    held_out = _held_out_scores(views, fallback_views, labels, "colour", colour_sides, pixel_views, colour_sides)
+    two = _held_out_scores(views, fallback_views, labels, "colour", colour_sides, pixel_views, colour_sides)
+    metric("smile.cv_accuracy_without_expression", _accuracy(labels, two, 50.0))
+    metric("smile.cv_auc_without_expression", _auc(labels, two))
+    metric("smile.cv_calibration_error_without_expression", _calibration_error(labels[found], two[found]))
+    held_out = _held_out_scores(
+        views, fallback_views, labels, "colour", colour_sides, pixel_views, colour_sides, happy_views
+    )
     metric("smile.cv_accuracy", _accuracy(labels, held_out, 50.0))
     metric("smile.cv_auc", _auc(labels, held_out))
     metric("smile.cv_accuracy_face_found", _accuracy(labels[found], held_out[found], 50.0))
@@ -116,7 +127,9 @@ def run(data: Path | None) -> None:
         if name == "colour":
             continue
         sides = variant_sides(crops, name)
-        variant_scores = _held_out_scores(views, fallback_views, labels, name, sides, pixel_views, colour_sides)
+        variant_scores = _held_out_scores(
+            views, fallback_views, labels, name, sides, pixel_views, colour_sides, happy_views
+        )
         metric(f"smile.{name}_cv_accuracy", _accuracy(labels, variant_scores, 50.0))
         metric(f"smile.{name}_cv_auc", _auc(labels, variant_scores))
         neither = np.isnan(measured).any(axis=1) & np.isnan(fallback_views[name]).any(axis=1)
@@ -156,10 +169,11 @@ def _held_out_scores(
     sides: np.ndarray,
     pixel_views: dict[str, np.ndarray] | None = None,
     colour_sides: np.ndarray | None = None,
+    happy_views: dict[str, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Cross-validated scores 0–100 of `test_variant`'s crops, whose faces are `sides` px (main model blended with
-    the small-face model by size, stacked with the pixel reading when `pixel_views` are given, else fallback);
-    NO_FACE_SCORE where neither found a face."""
+    the small-face model by size, stacked with the pixel reading when `pixel_views` are given and the expression
+    net's when `happy_views` are too, else fallback); NO_FACE_SCORE where neither found a face."""
     main = cross_validated(
         views,
         labels,
@@ -167,6 +181,7 @@ def _held_out_scores(
         sides=sides,
         pixel_views=pixel_views,
         colour_sides=colour_sides,
+        happy_views=happy_views,
     )
     fallback = fallback_cross_validated(fallback_views, labels, test_variant=test_variant)
     held_out = 100.0 * combined_held_out(main, fallback)

@@ -22,16 +22,18 @@ from sklearn.model_selection import PredefinedSplit
 from sklearn.preprocessing import StandardScaler
 
 from evals.common import REPO_ROOT
+from vision.models import load_manifest
 from vision.smile import MEASUREMENTS, SmileScorer, aligned_chip, chip_features, model_inputs
 
 # The measuring code's own modules: their sources key the caches below.
+from vision.smile import expression as smile_expression
 from vision.smile import fallback as smile_fallback
 from vision.smile import pixels as smile_pixels
 from vision.smile import scorer as smile
 from vision.smile import views as smile_views
 from vision.smile.fallback import FallbackModel
 from vision.smile.logistic import standardised_logistic
-from vision.smile.pixels import DESCRIPTOR_LENGTH, PixelModel, logit
+from vision.smile.pixels import DESCRIPTOR_LENGTH, PixelModel, Stack, logit
 from vision.smile.scorer import SmallFaceModel, SmileModel, degraded
 
 CACHE_DIR = REPO_ROOT / ".cache" / "smile"
@@ -75,7 +77,9 @@ SMALL_L2 = 0.001
 # more of what a print does to a mouth's pixels), stacked with the landmark model's probability in logit space;
 # b0, b1, b2 fitted on held-out probabilities of both from an inner STACK_FOLDS-fold CV of the same crops (so the
 # weights are not fitted on probabilities of crops the models saw). Penalty and descriptor chosen by 10-fold CV in
-# the fifth attempt's harness (evals/framing_pixels.py).
+# the fifth attempt's harness (evals/framing_pixels.py). With the expression net's P(happy) of the same view
+# (vision/smile/expression.py, not fitted here: `happy_views`) the stack has a fourth weight b3 (ninth attempt,
+# evals/framing_fer.py).
 PIXEL_VARIANTS: tuple[str, ...] = ("colour", "grey", "half", "print1", "print2", "print3", "print4")
 PIXEL_L2 = 0.3
 STACK_FOLDS = 5
@@ -179,6 +183,10 @@ _MEASURING_CODE = (
     smile_pixels.chip_descriptor,
     smile_pixels.descriptor_view,
     smile_pixels.mouth_descriptor,
+    smile.SmileScorer.view_readings,
+    smile_expression.face_chip,
+    smile_expression.ExpressionNet.emotions,
+    smile_expression.ExpressionNet.happy,
     _printed,
 )
 
@@ -200,7 +208,14 @@ def _code_key(variant: str, mirror: bool) -> str:
         smile_pixels.MOUTH_COLS,
         smile_pixels.PATCH,
     )
-    parts += [repr(value) for value in (*constants, *constants_printed, *constants_pixels)]
+    constants_expression = (
+        smile_expression.CHIP,
+        smile_expression.CHIP_IOD,
+        smile_expression.CHIP_EYE_Y,
+        smile_expression.HAPPY,
+        load_manifest()[smile_expression.MODEL_NAME].sha256,
+    )
+    parts += [repr(value) for value in (*constants, *constants_printed, *constants_pixels, *constants_expression)]
     parts += [inspect.getsource(VARIANTS[variant]) if variant in VARIANTS else ""]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
@@ -228,28 +243,38 @@ def measure_pixel_set(
     return _measure_tables(crops, scorer, variant, use_cache)[1]
 
 
+def measure_happy_set(
+    crops: LabelledCrops, scorer: SmileScorer, variant: str = "colour", *, use_cache: bool = True
+) -> np.ndarray:
+    """(N,) the expression net's P(happy) of every crop under `variant`, of the same first reading view as
+    `measure_pixel_set`; NaN where no face was found. Measured with `measure_set`."""
+    return _measure_tables(crops, scorer, variant, use_cache)[2]
+
+
 def _measure_tables(
     crops: LabelledCrops, scorer: SmileScorer, variant: str, use_cache: bool
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     stem = f"{variant}-{_code_key(variant, scorer.mirror)}-{len(crops.files)}"
-    cache, pixel_cache = CACHE_DIR / f"{stem}.npy", CACHE_DIR / f"pixels-{stem}.npy"
-    if use_cache and cache.is_file() and pixel_cache.is_file():
-        return np.load(cache), np.load(pixel_cache)
+    caches = [CACHE_DIR / f"{prefix}{stem}.npy" for prefix in ("", "pixels-", "happy-")]
+    if use_cache and all(cache.is_file() for cache in caches):
+        rows, descriptors, happy = (np.load(cache) for cache in caches)
+        return rows, descriptors, happy
     transform = VARIANTS[variant]
     rows = np.full((len(crops.files), len(MEASUREMENTS)), np.nan)
     descriptors = np.full((len(crops.files), DESCRIPTOR_LENGTH), np.nan)
+    happy = np.full(len(crops.files), np.nan)
     for index, path in enumerate(crops.files):
         image = transform(read_rgb(path))
         measured = scorer.measure_face_pixels(image, max(image.shape[:2]))
         if measured is not None:
             rows[index] = measured[0]
-            if measured[1] is not None:
-                descriptors[index] = measured[1]
+            if measured[1] is not None and measured[2] is not None:
+                descriptors[index], happy[index] = measured[1], measured[2]
     if use_cache:
         CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        np.save(cache, rows)
-        np.save(pixel_cache, descriptors)
-    return rows, descriptors
+        for cache, table in zip(caches, (rows, descriptors, happy), strict=True):
+            np.save(cache, table)
+    return rows, descriptors, happy
 
 
 def _fallback_key(variant: str) -> str:
@@ -438,10 +463,12 @@ def fit_stack(
     sides: np.ndarray,
     features: tuple[str, ...] = FEATURES,
     l2: float = L2,
-) -> tuple[float, float, float]:
-    """b0, b1, b2 of sigmoid(b0 + b1·logit P + b2·logit P_pixels), fitted on held-out probabilities of the colour
-    crops among `crops`: an inner STACK_FOLDS-fold CV refits both readings without each inner fold (`sides`: the
-    colour crops' face sizes, for the small-face blend). Remembered per process (`_remembered`)."""
+    happy_views: dict[str, np.ndarray] | None = None,
+) -> Stack:
+    """b0, b1, b2, b3 of sigmoid(b0 + b1·logit P + b2·logit P_pixels + b3·logit P_happy), fitted on held-out
+    probabilities of the colour crops among `crops`: an inner STACK_FOLDS-fold CV refits both fitted readings
+    without each inner fold (`sides`: the colour crops' face sizes, for the small-face blend); P_happy is the
+    expression net's (`happy_views`; without them b3 is 0). Remembered per process (`_remembered`)."""
     recipe = (TRAIN_VARIANTS, SMALL_VARIANTS, SMALL_TEACHER, SMALL_L2, SMALL_FACE_PX, PIXEL_VARIANTS, PIXEL_L2)
     key = _fingerprint(
         "stack",
@@ -452,32 +479,36 @@ def fit_stack(
         STACK_SEED,
         *(views[name] for name in (*TRAIN_VARIANTS, *SMALL_VARIANTS, SMALL_TEACHER, "colour")),
         *(pixel_views[name] for name in (*PIXEL_VARIANTS, "colour")),
+        None if happy_views is None else happy_views["colour"],
         np.asarray(labels),
         np.asarray(crops),
         np.asarray(sides, dtype=np.float64),
     )
 
-    def make() -> tuple[float, float, float]:
-        inner = np.full((len(labels), 2), np.nan)
+    def make() -> Stack:
+        inner = np.full((len(labels), 3), np.nan)
         order = np.random.default_rng(STACK_SEED).permutation(len(crops)) % STACK_FOLDS
         rows, table = views["colour"], pixel_views["colour"]
+        inner[:, 2] = 0.5 if happy_views is None else happy_views["colour"]
         for fold in range(STACK_FOLDS):
             fit_on, score_on = crops[order != fold], crops[order == fold]
             model = as_model(*_landmark_model(views, labels, fit_on, features, l2))
             pixel = fit_pixels(pixel_views, labels, fit_on)
             score_on = score_on[~np.isnan(rows[score_on]).any(axis=1) & ~np.isnan(table[score_on]).any(axis=1)]
             for index in score_on:
-                inner[index] = float(model.probability(rows[index], float(sides[index]))), 0.0
+                inner[index, 0] = float(model.probability(rows[index], float(sides[index])))
             if len(score_on):
                 inner[score_on, 1] = pixel.probability(table[score_on])
         usable = crops[~np.isnan(inner[crops]).any(axis=1)]
-        stack = LogisticRegression(C=1e6).fit(logit(inner[usable]), labels[usable])
-        return float(stack.intercept_[0]), float(stack.coef_[0][0]), float(stack.coef_[0][1])
+        columns = 2 if happy_views is None else 3
+        stack = LogisticRegression(C=1e6).fit(logit(inner[usable, :columns]), labels[usable])
+        b = [float(stack.intercept_[0]), *(float(value) for value in stack.coef_[0]), 0.0]
+        return b[0], b[1], b[2], b[3]
 
     return _remembered(key, make)
 
 
-def pixel_model(fit: StandardisedLogistic, stack: tuple[float, float, float]) -> PixelModel:
+def pixel_model(fit: StandardisedLogistic, stack: Stack) -> PixelModel:
     return PixelModel(fit.mean, fit.scale, fit.coef, fit.intercept, stack)
 
 
@@ -532,6 +563,7 @@ def cross_validated(
     sides: np.ndarray | None = None,
     pixel_views: dict[str, np.ndarray] | None = None,
     colour_sides: np.ndarray | None = None,
+    happy_views: dict[str, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Held-out P(smile) of each crop of `test_variant`, from fits on the other folds' crops of `train_variants`.
 
@@ -541,7 +573,8 @@ def cross_validated(
     as the bot reads a face (`SmileModel.probability`). With `pixel_views` too (`measure_pixel_set` tables;
     `colour_sides`: the colour crops' sizes, the stack's fitting data, when `sides` are another variant's) the pixel
     reading and its stack are fitted on the same folds and applied (`SmileModel.with_pixels`; crops without a
-    descriptor keep the landmark reading).
+    descriptor keep the landmark reading); with `happy_views` (`measure_happy_set` tables) the stack weighs the
+    expression net's reading too.
     """
 
     def fit_main(x: np.ndarray, y: np.ndarray, _train: np.ndarray) -> FoldScorer:
@@ -557,7 +590,7 @@ def cross_validated(
         small = fit_small_faces(views, main, train, features)
         pixels = None
         if pixel_views is not None:
-            stack = fit_stack(views, pixel_views, labels, train, stack_sides, features, l2)
+            stack = fit_stack(views, pixel_views, labels, train, stack_sides, features, l2, happy_views)
             pixels = pixel_model(fit_pixels(pixel_views, labels, train), stack)
         model = as_model(main, small, pixels=pixels)
 
@@ -567,7 +600,9 @@ def cross_validated(
                 probability = float(model.probability(row, float(face_sides[crop])))
                 if pixel_views is not None:
                     descriptor = pixel_views[test_variant][crop]
-                    probability = model.with_pixels(probability, None if np.isnan(descriptor).any() else descriptor)
+                    happy = float(happy_views[test_variant][crop]) if happy_views is not None else None
+                    usable = not np.isnan(descriptor).any() and not (happy is not None and np.isnan(happy))
+                    probability = model.with_pixels(probability, descriptor if usable else None, happy)
                 probabilities.append(probability)
             return np.array(probabilities)
 
@@ -609,7 +644,7 @@ class RecipeFit:
     fallback_rows: int
     small: LogisticFit
     pixels: StandardisedLogistic | None = None  # the pixel reading (None: the landmark reading alone)
-    stack: tuple[float, float, float] | None = None  # b0, b1, b2
+    stack: Stack | None = None  # b0, b1, b2, b3
     pixel_rows: int = 0
 
     def model(self) -> SmileModel:
@@ -628,10 +663,12 @@ def fit_recipe(
     crops: np.ndarray | None = None,
     pixel_views: dict[str, np.ndarray] | None = None,
     sides: np.ndarray | None = None,
+    happy_views: dict[str, np.ndarray] | None = None,
 ) -> RecipeFit:
     """The recipe (FEATURES, L2, TRAIN_VARIANTS; the small-face model, SMALL_*; the fallback with FALLBACK_L2;
     with `pixel_views` (`measure_pixel_set` tables of PIXEL_VARIANTS) and `sides` (the colour crops' face sizes) the
-    pixel reading, PIXEL_*, and its stack, STACK_*) fitted on `crops` (indices; all of them when None): what
+    pixel reading, PIXEL_*, and its stack, STACK_*; with `happy_views` (`measure_happy_set` tables) the stack weighs
+    the expression net's reading too) fitted on `crops` (indices; all of them when None): what
     scripts/fit_smile.py ships and what each cross-validation fold refits. Without `pixel_views`: the previous
     recipe (the landmark reading alone)."""
     chosen = np.arange(len(labels)) if crops is None else crops
@@ -652,6 +689,6 @@ def fit_recipe(
     if sides is None:
         raise ValueError("fit_recipe: the pixel stack needs the colour crops' face sizes (sides)")
     pixels = fit_pixels(pixel_views, labels, chosen)
-    stack = fit_stack(views, pixel_views, labels, chosen, sides)
+    stack = fit_stack(views, pixel_views, labels, chosen, sides, happy_views=happy_views)
     pixel_rows = int((~np.isnan(np.vstack([pixel_views[name][chosen] for name in PIXEL_VARIANTS])).any(axis=1)).sum())
     return RecipeFit(main, fallback, len(x), len(fx), small, pixels, stack, pixel_rows)

@@ -10,10 +10,11 @@ features, scikit-learn, evals/smile_data.py ``fit_recipe``). Faces at print size
 same features (``small_faces``), fitted on the printed copies to give the main model's probability for the same crop
 as it is (soft targets), blended in by face size at run time (SMALL_FACE_PX). The pixel reading (``pixels``): an L2
 logistic regression on the mouth descriptor of each crop's first reading view (vision/smile/pixels.py; PIXEL_VARIANTS,
-four printed copies), stacked with the landmark reading in logit space, b0, b1, b2 fitted on an inner 5-fold CV's
-held-out probabilities (``fit_stack``). Every figure printed is the same 10-fold CV (evals/smile_data.py
-``crop_folds``), the whole recipe, stack included, refitted inside each fold. The output depends only on the data
-and the code: a refit reproduces smile_model.json byte for byte.
+four printed copies), stacked with the landmark reading and the expression net's P(happy) of the same view
+(vision/smile/expression.py, FER-2013's mini-Xception, not refitted) in logit space, b0, b1, b2, b3 fitted on an
+inner 5-fold CV's held-out probabilities (``fit_stack``). Every figure printed is the same 10-fold CV
+(evals/smile_data.py ``crop_folds``), the whole recipe, stack included, refitted inside each fold. The output
+depends only on the data and the code: a refit reproduces smile_model.json byte for byte.
 Crops where the landmarker finds no face are left out. The fallback for those (vision/smile/fallback.py) is fitted
 the same way on the mouth HOG of every crop where YuNet finds a face (evals/smile_data.py FALLBACK_*). The JSON
 holds the feature names, the standardisation, the coefficients and how they were made; nothing else is needed at
@@ -52,6 +53,7 @@ from evals.smile_data import (
     fit_recipe,
     load_smile_set,
     measure_fallback_set,
+    measure_happy_set,
     measure_pixel_set,
     measure_set,
     variant_sides,
@@ -74,17 +76,20 @@ def main(argv: list[str] | None = None) -> int:
     scorer = SmileScorer()
     views = {variant: measure_set(crops, scorer, variant) for variant in TRAIN_VARIANTS}
     pixel_views = {variant: measure_pixel_set(crops, scorer, variant) for variant in PIXEL_VARIANTS}
+    happy_views = {variant: measure_happy_set(crops, scorer, variant) for variant in PIXEL_VARIANTS}
     fallback_views = {variant: measure_fallback_set(crops, variant) for variant in TRAIN_VARIANTS}
     sides = variant_sides(crops, "colour")
-    recipe = fit_recipe(views, fallback_views, crops.labels, pixel_views=pixel_views, sides=sides)
+    recipe = fit_recipe(
+        views, fallback_views, crops.labels, pixel_views=pixel_views, sides=sides, happy_views=happy_views
+    )
     fit = recipe.main
     landmarks_accuracy, landmarks_auc, _ = _cv_figures(cross_validated(views, crops.labels, sides=sides), crops.labels)
     print(f"10-fold CV, landmark reading alone: accuracy {landmarks_accuracy:.4f}, AUC {landmarks_auc:.4f}")
-    held_out = cross_validated(views, crops.labels, sides=sides, pixel_views=pixel_views)
+    held_out = cross_validated(views, crops.labels, sides=sides, pixel_views=pixel_views, happy_views=happy_views)
     cv_accuracy, cv_auc, count = _cv_figures(held_out, crops.labels)
     print(
-        f"10-fold CV on crops with a face ({count}), stacked with the pixel reading: accuracy {cv_accuracy:.4f}, "
-        f"AUC {cv_auc:.4f}"
+        f"10-fold CV on crops with a face ({count}), stacked with the pixel and expression readings: "
+        f"accuracy {cv_accuracy:.4f}, AUC {cv_auc:.4f}"
     )
     model = {
         "features": list(FEATURES),
@@ -136,8 +141,9 @@ def _pixel_entry(recipe: RecipeFit) -> dict:
         "stack": [round(value, 6) for value in stack],
         "info": {
             "recipe": "scripts/fit_smile.py: L2 logistic regression on the standardised mouth patch of the first "
-            "reading view (vision/smile/pixels.py); P = sigmoid(b0 + b1 logit P_landmarks + b2 logit P_pixels), "
-            f"stack = [b0, b1, b2] fitted on held-out probabilities of an inner {STACK_FOLDS}-fold CV",
+            "reading view (vision/smile/pixels.py); P = sigmoid(b0 + b1 logit P_landmarks + b2 logit P_pixels + "
+            "b3 logit P_happy), P_happy the FER-2013 net's (vision/smile/expression.py, model fer_emotion), "
+            f"stack = [b0, b1, b2, b3] fitted on held-out probabilities of an inner {STACK_FOLDS}-fold CV",
             "l2_per_sample": PIXEL_L2,
             "trained_on": f"variants {list(PIXEL_VARIANTS)}",
             "rows": recipe.pixel_rows,

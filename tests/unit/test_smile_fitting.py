@@ -227,8 +227,8 @@ def test_the_pixel_stack_adds_what_the_pixels_know_and_is_shipped_by_the_recipe(
     assert roc_auc_score(labels, both) > roc_auc_score(labels, alone)
     recipe = fit_recipe(views, fallback_views, labels, pixel_views=pixel_views, sides=sides)
     assert recipe.pixels is not None and recipe.stack is not None
-    b0, b1, b2 = recipe.stack
-    assert b1 > 0 and b2 > 0
+    b0, b1, b2, b3 = recipe.stack
+    assert b1 > 0 and b2 > 0 and b3 == 0.0
     model = recipe.model()
     assert model.pixels is not None and model.pixels.stack == recipe.stack
     row, descriptor = views["colour"][0], pixel_views["colour"][0]
@@ -237,9 +237,30 @@ def test_the_pixel_stack_adds_what_the_pixels_know_and_is_shipped_by_the_recipe(
     expected = 1.0 / (
         1.0 + np.exp(-(b0 + b1 * np.log(landmarks / (1 - landmarks)) + b2 * np.log(pixels / (1 - pixels))))
     )
-    np.testing.assert_allclose(model.with_pixels(landmarks, descriptor), expected)
+    np.testing.assert_allclose(model.with_pixels(landmarks, descriptor, None), expected)
     previous = fit_recipe(views, fallback_views, labels).model()
-    assert previous.pixels is None and previous.with_pixels(landmarks, descriptor) == landmarks
+    assert previous.pixels is None and previous.with_pixels(landmarks, descriptor, 0.9) == landmarks
+
+
+def test_the_expression_reading_joins_the_stack_when_it_knows_something() -> None:
+    """A third reading with noise of its own (P(happy) of the label): the stack weighs it, the held-out scores beat
+    the two-reading stack, and a P(happy) that carries nothing gets next to no weight."""
+    count = 300
+    labels, views, pixel_views, fallback_views = _two_readings(15, count, pixel_signal=0.6)
+    rng = np.random.default_rng(16)
+    telling = 1.0 / (1.0 + np.exp(-((labels - 0.5) * 3.0 + rng.normal(0.0, 1.0, count))))
+    happy_views = {name: telling for name in PIXEL_VARIANTS}
+    sides = np.full(count, 64.0)
+    two = cross_validated(views, labels, sides=sides, pixel_views=pixel_views)
+    three = cross_validated(views, labels, sides=sides, pixel_views=pixel_views, happy_views=happy_views)
+    assert roc_auc_score(labels, three) > roc_auc_score(labels, two) + 0.01
+    recipe = fit_recipe(views, fallback_views, labels, pixel_views=pixel_views, sides=sides, happy_views=happy_views)
+    assert recipe.stack is not None and recipe.stack[3] > 0.3
+    model = recipe.model()
+    assert model.pixels is not None and model.pixels.stack == recipe.stack
+    noise = {name: rng.uniform(0.05, 0.95, count) for name in PIXEL_VARIANTS}
+    _b0, b1, _b2, b3 = fit_stack(views, pixel_views, labels, np.arange(count), sides, happy_views=noise)
+    assert abs(b3) < 0.25 * b1
 
 
 def test_the_stack_is_fitted_on_held_out_probabilities() -> None:
@@ -248,8 +269,8 @@ def test_the_stack_is_fitted_on_held_out_probabilities() -> None:
     count = 200
     labels, views, pixel_views, _ = _two_readings(13, count, pixel_signal=0.0)
     crops = np.arange(count)
-    _b0, b1, b2 = fit_stack(views, pixel_views, labels, crops, np.full(count, 64.0))
-    assert b1 > 0.5 and abs(b2) < 0.25 * b1
+    _b0, b1, b2, b3 = fit_stack(views, pixel_views, labels, crops, np.full(count, 64.0))
+    assert b1 > 0.5 and abs(b2) < 0.25 * b1 and b3 == 0.0
 
 
 def test_every_variant_of_an_evaluation_is_scored_by_the_same_fold_fits_made_once(

@@ -78,16 +78,30 @@ def test_the_stored_pixel_model_is_checked() -> None:
         PixelModel.from_json(_raw(descriptor="mouth_hog"))
     with pytest.raises(ValueError, match="pixel model: mean, scale and coef"):
         PixelModel.from_json(_raw(coef=[0.0] * 3))
-    with pytest.raises(ValueError, match="stack must be b0, b1, b2"):
+    with pytest.raises(ValueError, match=r"stack must be b0, b1, b2\[, b3\]"):
         PixelModel.from_json(_raw(stack=[1.0, 2.0]))
+    with pytest.raises(ValueError, match="stack must be"):
+        PixelModel.from_json(_raw(stack=[1.0, 2.0, 3.0, 4.0, 5.0]))
 
 
 def test_the_stack_is_the_stated_formula_and_needs_a_descriptor() -> None:
     model = PixelModel.from_json(_raw())
+    assert model.stack == (0.5, 1.0, 2.0, 0.0), "a stored three-weight stack weighs no expression reading"
     descriptor = np.zeros(DESCRIPTOR_LENGTH)
     pixels = 1.0 / (1.0 + np.exp(-1.0))  # the intercept alone
     np.testing.assert_allclose(model.probability(descriptor), pixels)
     expected = 1.0 / (1.0 + np.exp(-(0.5 + 1.0 * logit(0.3) + 2.0 * logit(pixels))))
-    np.testing.assert_allclose(model.combined(0.3, descriptor), expected)
-    np.testing.assert_allclose(stacked((0.0, 1.0, 0.0), 0.3, 0.9), 0.3)
-    assert model.combined(0.3, None) == 0.3
+    np.testing.assert_allclose(model.combined(0.3, descriptor, None), expected)
+    np.testing.assert_allclose(model.combined(0.3, descriptor, 0.99), expected)
+    np.testing.assert_allclose(stacked((0.0, 1.0, 0.0, 0.0), 0.3, 0.9, 0.8), 0.3)
+    assert model.combined(0.3, None, 0.9) == 0.3
+
+
+def test_the_fourth_weight_is_the_expression_reading() -> None:
+    model = PixelModel.from_json(_raw(stack=[0.5, 1.0, 2.0, 0.7]))
+    descriptor = np.zeros(DESCRIPTOR_LENGTH)
+    pixels = 1.0 / (1.0 + np.exp(-1.0))
+    expected = 1.0 / (1.0 + np.exp(-(0.5 + logit(0.3) + 2.0 * logit(pixels) + 0.7 * logit(0.9))))
+    np.testing.assert_allclose(model.combined(0.3, descriptor, 0.9), expected)
+    assert model.combined(0.3, descriptor, 0.9) > model.combined(0.3, descriptor, 0.2)
+    assert model.combined(0.3, descriptor, None) == 0.3, "a stack that weighs P(happy) is not applied without it"

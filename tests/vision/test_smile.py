@@ -98,8 +98,9 @@ def test_model_json_ships_the_pixel_stack_of_the_recipe() -> None:
     assert raw["pixels"]["descriptor"] == DESCRIPTOR_KIND
     pixels = SmileModel.load().pixels
     assert pixels is not None and pixels.coef.shape == (DESCRIPTOR_LENGTH,)
-    _b0, b1, b2 = pixels.stack
-    assert b1 > 0 and b2 > 0, "both readings must count towards a smile"
+    _b0, b1, b2, b3 = pixels.stack
+    assert b1 > 0 and b2 > 0 and b3 > 0, "every reading must count towards a smile"
+    assert len(raw["pixels"]["stack"]) == 4
 
 
 def test_read_face_stacks_the_pixel_reading_of_its_first_reading_view(labelled_sample) -> None:
@@ -108,15 +109,15 @@ def test_read_face_stacks_the_pixel_reading_of_its_first_reading_view(labelled_s
     shipped = SmileModel.load()
     crop = labelled_sample[0][0]
     length = DESCRIPTOR_LENGTH
-    never = PixelModel(np.zeros(length), np.ones(length), np.zeros(length), -30.0, (0.0, 0.1, 5.0))
+    never = PixelModel(np.zeros(length), np.ones(length), np.zeros(length), -30.0, (0.0, 0.1, 5.0, 0.0))
     assert SmileScorer(replace(shipped, pixels=never)).read_face(crop, 64).score == 0.0
     landmarks = SmileScorer(replace(shipped, pixels=None)).read_face(crop, 64).score
     assert landmarks > 50
-    assert SmileScorer(replace(shipped, pixels=replace(never, stack=(0.0, 1.0, 0.0)))).read_face(crop, 64).score == (
+    assert SmileScorer(replace(shipped, pixels=replace(never, stack=(0.0, 1.0, 0.0, 0.0)))).read_face(crop, 64).score == (
         landmarks
     )
     coef = np.random.default_rng(1).normal(0.0, 0.2, length)
-    pixels_only = PixelModel(np.zeros(length), np.ones(length), coef, 0.0, (0.0, 0.0, 1.0))
+    pixels_only = PixelModel(np.zeros(length), np.ones(length), coef, 0.0, (0.0, 0.0, 1.0, 0.0))
     scorer = SmileScorer(replace(shipped, pixels=pixels_only))
     first = scorer._first_view(reading_views(crop, 64)[0])
     assert first is not None
@@ -125,6 +126,41 @@ def test_read_face_stacks_the_pixel_reading_of_its_first_reading_view(labelled_s
     expected = round(100.0 * float(pixels_only.probability(descriptor)), 1)
     assert scorer.read_face(crop, 64).score == pytest.approx(expected, abs=0.1)
     assert not 45 < expected < 55 and abs(expected - landmarks) > 1, "pick a pixel model that tells the two apart"
+
+
+def test_read_face_stacks_the_expression_reading_of_its_first_reading_view(labelled_sample) -> None:
+    """A stack of (0, 0, 0, 1) gives the expression net's P(happy) of the first reading view's face: a broad smile
+    reads high, and the shipped stack moves with it."""
+    shipped = SmileModel.load()
+    assert shipped.pixels is not None
+    happy_only = replace(shipped, pixels=replace(shipped.pixels, stack=(0.0, 0.0, 0.0, 1.0)))
+    scorer = SmileScorer(happy_only)
+    crop = labelled_sample[0][0]
+    first = scorer._first_view(reading_views(crop, 64)[0])
+    assert first is not None
+    descriptor, happy = scorer.view_readings(first[0], first[3])
+    assert descriptor is not None and happy is not None
+    assert scorer.read_face(crop, 64).score == pytest.approx(round(100.0 * happy, 1), abs=0.1)
+    assert happy > 0.5
+
+
+def test_the_expression_net_tells_smiles_from_neutral_faces(labelled_sample, scorer: SmileScorer) -> None:
+    """FER-2013's P(happy) alone, on the sample's reading views: smiling crops read higher than neutral ones."""
+    smiling, neutral = labelled_sample
+
+    def happy_of(crops: list[np.ndarray]) -> list[float]:
+        values = []
+        for crop in crops:
+            first = scorer._first_view(reading_views(crop, max(crop.shape[:2]))[0])
+            happy = None if first is None else scorer.view_readings(first[0], first[3])[1]
+            if happy is not None:
+                values.append(happy)
+        return values
+
+    smiles, neutrals = happy_of(smiling), happy_of(neutral)
+    assert len(smiles) >= 8 and len(neutrals) >= 8
+    wins = np.mean([s > n for s in smiles for n in neutrals])
+    assert wins > 0.8, f"P(happy) ranks a smile above a neutral face only {wins:.2f} of the time"
 
 
 def test_model_json_with_an_unknown_feature_is_refused(tmp_path: Path) -> None:
@@ -325,7 +361,7 @@ def test_a_face_already_at_read_size_is_read_once_for_its_crop_and_its_read_view
     reading = scorer.read_face(crop, 48)
     probability = float(scorer.model.probability(first[1], 48))
     assert scorer.model.pixels is not None
-    stacked = scorer.model.with_pixels(probability, mouth_descriptor(first[0], first[3]))
+    stacked = scorer.model.with_pixels(probability, *scorer.view_readings(first[0], first[3]))
     assert reading.score == round(100.0 * stacked, 1)
     assert reading.blendshapes == first[2]
     assert seen and len(seen) == len(set(seen)), "the landmarker read one view twice"

@@ -1,8 +1,9 @@
 """A second reading of a smile from the face's pixels (README "Framing", fifth and sixth attempts): the mouth of the
 reading view, aligned by landmarks the landmarker already gave, as a raw 16×8 patch. Its logistic regression
-(P_pixels) is stacked with the landmark model's probability P in logit space:
-P_final = sigmoid(b0 + b1·logit P + b2·logit P_pixels). The two readings' errors are partly independent, so the stack
-is more accurate and steadier between a face whole and in a print than either alone.
+(P_pixels) is stacked with the landmark model's probability P and the expression net's P(happy) of the same view
+(vision/smile/expression.py; ninth attempt) in logit space:
+P_final = sigmoid(b0 + b1·logit P + b2·logit P_pixels + b3·logit P_happy). The readings' errors are partly
+independent, so the stack is more accurate and steadier between a face whole and in a print than any alone.
 
 Pure numpy/opencv; no second landmarker run (the points are those of the reading view).
 """
@@ -83,40 +84,49 @@ def logit(probability: np.ndarray | float) -> np.ndarray:
     return result
 
 
-def stacked(stack: tuple[float, float, float], landmarks: np.ndarray | float, pixels: np.ndarray | float) -> np.ndarray:
-    """sigmoid(b0 + b1·logit P + b2·logit P_pixels)."""
-    b0, b1, b2 = stack
-    result: np.ndarray = 1.0 / (1.0 + np.exp(-(b0 + b1 * logit(landmarks) + b2 * logit(pixels))))
+Stack = tuple[float, float, float, float]  # b0, b1, b2, b3
+
+
+def stacked(
+    stack: Stack, landmarks: np.ndarray | float, pixels: np.ndarray | float, happy: np.ndarray | float
+) -> np.ndarray:
+    """sigmoid(b0 + b1·logit P + b2·logit P_pixels + b3·logit P_happy)."""
+    b0, b1, b2, b3 = stack
+    z = b0 + b1 * logit(landmarks) + b2 * logit(pixels) + b3 * logit(happy)
+    result: np.ndarray = 1.0 / (1.0 + np.exp(-z))
     return result
 
 
 @dataclass(frozen=True)
 class PixelModel:
-    """The `pixels` entry of smile_model.json: the descriptor's logistic regression and the stack's b0, b1, b2."""
+    """The `pixels` entry of smile_model.json: the descriptor's logistic regression and the stack's b0, b1, b2, b3
+    (b3 0 when stored as three: a stack without the expression reading)."""
 
     mean: np.ndarray
     scale: np.ndarray
     coef: np.ndarray
     intercept: float
-    stack: tuple[float, float, float]
+    stack: Stack
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> PixelModel:
         if raw.get("descriptor") != DESCRIPTOR_KIND:
             raise ValueError(f"pixel model: descriptor {raw.get('descriptor')!r} is not {DESCRIPTOR_KIND!r}")
         mean, scale, coef = logistic_arrays(raw, DESCRIPTOR_LENGTH, "pixel model")
-        stack = tuple(float(value) for value in raw["stack"])
-        if len(stack) != 3:
-            raise ValueError(f"pixel model: stack must be b0, b1, b2, got {raw['stack']}")
-        return cls(mean, scale, coef, float(raw["intercept"]), (stack[0], stack[1], stack[2]))
+        stack = [float(value) for value in raw["stack"]]
+        if len(stack) not in (3, 4):
+            raise ValueError(f"pixel model: stack must be b0, b1, b2[, b3], got {raw['stack']}")
+        b3 = stack[3] if len(stack) == 4 else 0.0
+        return cls(mean, scale, coef, float(raw["intercept"]), (stack[0], stack[1], stack[2], b3))
 
     def probability(self, descriptor: np.ndarray) -> np.ndarray:
         """P_pixels of descriptor rows."""
         return standardised_logistic(descriptor, self.mean, self.scale, self.coef, self.intercept)
 
-    def combined(self, landmarks: float, descriptor: np.ndarray | None) -> float:
-        """The stacked probability of a face whose landmark model gives `landmarks` (unchanged without a
-        descriptor)."""
-        if descriptor is None:
+    def combined(self, landmarks: float, descriptor: np.ndarray | None, happy: float | None) -> float:
+        """The stacked probability of a face whose landmark model gives `landmarks` and the expression net `happy`
+        (unchanged without a descriptor, or without `happy` when the stack weighs it)."""
+        if descriptor is None or (happy is None and self.stack[3] != 0.0):
             return landmarks
-        return float(stacked(self.stack, landmarks, float(self.probability(descriptor))))
+        pixels = float(self.probability(descriptor))
+        return float(stacked(self.stack, landmarks, pixels, 0.5 if happy is None else happy))

@@ -14,9 +14,10 @@ How a score is made (the recipe; the coefficients are fitted by ``scripts/fit_sm
    at print size (detector box under ~64 px: JPEG noise moves its reading) is scored by a second regression over the
    same features (``SmallFaceModel``), fitted to give what the first gives the same face whole; the two are blended
    by the face's size.
-5. That probability is stacked in logit space with a second reading of the same reading view: the mouth's pixels,
-   aligned by the landmarks step 2 gave (``vision/smile/pixels.py``, the ``pixels`` entry of smile_model.json; no
-   further landmarker run): P = sigmoid(b0 + b1·logit P + b2·logit P_pixels).
+5. That probability is stacked in logit space with two more readings of the same reading view, each aligned by the
+   landmarks step 2 gave (no further landmarker run): the mouth's pixels (``vision/smile/pixels.py``, the ``pixels``
+   entry of smile_model.json) and FER-2013's expression net's P(happy) of the face (``vision/smile/expression.py``):
+   P = sigmoid(b0 + b1·logit P + b2·logit P_pixels + b3·logit P_happy).
 
 So a score of 80 means: faces that look like this were labelled "smiling" about 80 % of the time in our fitting data
 (GENKI-4K web photos). When the landmarker finds no face even after retries, a second opinion is asked
@@ -39,9 +40,10 @@ import numpy as np
 
 from vision.faces import DetectedFace
 from vision.models import model_path
+from vision.smile.expression import ExpressionNet
 from vision.smile.fallback import FallbackModel, aligned_chip, chip_features
 from vision.smile.logistic import logistic_arrays, standardised_logistic
-from vision.smile.pixels import PixelModel, mouth_descriptor
+from vision.smile.pixels import PixelModel, chip_descriptor, descriptor_view
 from vision.smile.views import VIEW_SIZE, prepare_view
 
 MODEL_JSON = Path(__file__).with_name("smile_model.json")
@@ -291,10 +293,11 @@ class SmileModel:
         weight = self.small.weight(face_side)
         return main if weight == 0.0 else (1.0 - weight) * main + weight * self.small.probability(measurements)
 
-    def with_pixels(self, probability: float, descriptor: np.ndarray | None) -> float:
+    def with_pixels(self, probability: float, descriptor: np.ndarray | None, happy: float | None) -> float:
         """The landmark reading's `probability` stacked with the pixel reading of the face's `descriptor`
-        (`vision.smile.pixels.mouth_descriptor`); unchanged without a pixel model or a descriptor."""
-        return probability if self.pixels is None else self.pixels.combined(probability, descriptor)
+        (`vision.smile.pixels.chip_descriptor`) and the expression net's `happy`; unchanged without a pixel model or
+        a descriptor."""
+        return probability if self.pixels is None else self.pixels.combined(probability, descriptor, happy)
 
 
 class SmileScorer:
@@ -318,6 +321,7 @@ class SmileScorer:
         )
         self._landmarker = vision.FaceLandmarker.create_from_options(options)
         self._lock = threading.Lock()
+        self._expression: ExpressionNet | None = None
 
     @property
     def model(self) -> SmileModel:
@@ -375,6 +379,18 @@ class SmileScorer:
                 return view, *found
         return None
 
+    def view_readings(self, view: np.ndarray, points: np.ndarray) -> tuple[np.ndarray | None, float | None]:
+        """(mouth descriptor, expression net's P(happy)) of the face in a reading view whose landmarks are `points`
+        (px in the view): what the stack reads beside the landmark model."""
+        grey, scaled = descriptor_view(view, points)
+        descriptor = chip_descriptor(grey, scaled)
+        if descriptor is None:
+            return None, None
+        with self._lock:
+            if self._expression is None:
+                self._expression = ExpressionNet()
+        return descriptor, self._expression.happy(grey, scaled)
+
     def _with_mirror(self, view: np.ndarray, found: np.ndarray) -> np.ndarray:
         mirrored = self._view_measurements(np.ascontiguousarray(view[:, ::-1]))
         return found if mirrored is None else (found + mirrored) / 2
@@ -423,14 +439,16 @@ class SmileScorer:
         measured = self.measure_face_pixels(crop, face_side)
         return None if measured is None else measured[0]
 
-    def measure_face_pixels(self, crop: np.ndarray, face_side: float) -> tuple[np.ndarray, np.ndarray | None] | None:
-        """`measure_face`'s measurements and the pixel descriptor of the face's first reading view (what the pixel
+    def measure_face_pixels(
+        self, crop: np.ndarray, face_side: float
+    ) -> tuple[np.ndarray, np.ndarray | None, float | None] | None:
+        """`measure_face`'s measurements and the `view_readings` of the face's first reading view (what the pixel
         model and the stack are fitted on); None when the landmarker finds the face in no READ_VIEW."""
         found = self._views_found(crop, face_side)
         if not found:
             return None
         rows = [self._with_mirror(view, measured) if self.mirror else measured for view, measured, _ in found]
-        return np.mean(rows, axis=0), mouth_descriptor(found[0][0], found[0][2])
+        return np.mean(rows, axis=0), *self.view_readings(found[0][0], found[0][2])
 
     def read_face(self, crop: np.ndarray, face_side: float) -> SmileReading:
         """The smile reading of a face crop whose face (detector box) is `face_side` px on its longer side: what the
@@ -440,8 +458,8 @@ class SmileScorer:
         and gives the blendshapes the poses read; the score comes from the READ_VIEWS, averaged (their mirror views
         too when that leaves the verdict open), through the model for a face of `face_side` px (the small-face
         model blended in for faces at print size), stacked with the pixel reading of the first reading view's mouth
-        (`vision.smile.pixels`, when the model has one). A face the views cannot read keeps the score of the crop as
-        it is (landmark reading only).
+        and the expression net's reading of its face (`view_readings`, when the model has a stack). A face the
+        views cannot read keeps the score of the crop as it is (landmark reading only).
         """
         rgb = _as_rgb(crop)
         first = self._first_view(rgb)
@@ -456,7 +474,7 @@ class SmileScorer:
             measured = np.mean([self._with_mirror(view, row) for view, row, _ in found], axis=0)
             probability = float(self.model.probability(measured, face_side))
         if self.model.pixels is not None:
-            probability = self.model.with_pixels(probability, mouth_descriptor(found[0][0], found[0][2]))
+            probability = self.model.with_pixels(probability, *self.view_readings(found[0][0], found[0][2]))
         return SmileReading(round(100.0 * probability, 1), face_found=True, blendshapes=first[2])
 
     def _fallback_reading(self, rgb: np.ndarray) -> SmileReading:
