@@ -113,9 +113,8 @@ def test_read_face_stacks_the_pixel_reading_of_its_first_reading_view(labelled_s
     assert SmileScorer(replace(shipped, pixels=never)).read_face(crop, 64).score == 0.0
     landmarks = SmileScorer(replace(shipped, pixels=None)).read_face(crop, 64).score
     assert landmarks > 50
-    assert SmileScorer(replace(shipped, pixels=replace(never, stack=(0.0, 1.0, 0.0, 0.0)))).read_face(crop, 64).score == (
-        landmarks
-    )
+    landmarks_only = replace(never, stack=(0.0, 1.0, 0.0, 0.0))
+    assert SmileScorer(replace(shipped, pixels=landmarks_only)).read_face(crop, 64).score == landmarks
     coef = np.random.default_rng(1).normal(0.0, 0.2, length)
     pixels_only = PixelModel(np.zeros(length), np.ones(length), coef, 0.0, (0.0, 0.0, 1.0, 0.0))
     scorer = SmileScorer(replace(shipped, pixels=pixels_only))
