@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import json
+import threading
 
 import aiohttp
 import pytest
-from PIL import Image
 
-from playground.emulator import BotApiEmulator
-from playground.emulator.media import MAX_DOWNLOAD_BYTES
+from playground.emulator import BotApiEmulator, media
+from playground.emulator.media import MAX_DOWNLOAD_BYTES, photo_ladder
 from tests.emulator.conftest import Api, make_image
 
 
@@ -52,25 +51,33 @@ async def test_a_photo_stored_ahead_is_sent_with_its_sizes(emu: BotApiEmulator, 
 
 
 async def test_other_requests_are_answered_while_an_uploaded_photo_is_resized(
-    emu: BotApiEmulator, http: aiohttp.ClientSession, chat: dict
+    emu: BotApiEmulator, http: aiohttp.ClientSession, chat: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Telegram resizes one chat's photo without holding up the rest: the emulator makes a photo's sizes in a
-    thread, so its event loop answers a getMe sent after the upload began before the upload's answer."""
-    gradient = Image.linear_gradient("L").resize((4000, 3000)).convert("RGB")
-    buffer = io.BytesIO()
-    gradient.save(buffer, format="JPEG", quality=90)
+    """Telegram resizes one chat's photo without holding up the rest: the emulator makes a photo's sizes off its
+    event loop, so a getMe sent while the resize is under way is answered before the upload's answer. The resize is
+    held until getMe has its answer (no race with the machine's speed): were it made on the event loop, getMe could
+    not be answered until the hold timed out, after the upload."""
+    resizing, answered = threading.Event(), threading.Event()
+
+    def held_ladder(data: bytes) -> list[tuple[bytes, int, int]]:
+        resizing.set()
+        answered.wait(timeout=10)
+        return photo_ladder(data)
+
+    monkeypatch.setattr(media, "photo_ladder", held_ladder)
     finished: list[str] = []
 
     async def photo() -> None:
-        body = await upload(http, emu, "sendPhoto", {"photo": buffer.getvalue()}, chat_id=str(chat["id"]))
+        body = await upload(http, emu, "sendPhoto", {"photo": make_image(1600, 1200)}, chat_id=str(chat["id"]))
         assert body["ok"], body
         finished.append("sendPhoto")
 
     async def get_me() -> None:
-        await emu.wait_for(lambda: "sendPhoto" in [name for name, _ in emu.calls], timeout=30)
+        await asyncio.to_thread(resizing.wait, 30)
         async with http.get(f"{emu.base_url}{emu.token}/getMe") as response:
             assert (await response.json())["ok"]
         finished.append("getMe")
+        answered.set()
 
     await asyncio.gather(photo(), get_me())
     assert finished == ["getMe", "sendPhoto"]
