@@ -11,9 +11,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-FAULT_KINDS = ("429", "500", "502", "timeout", "drop", "slow")  # the random mix unless told (the load benchmark's)
 LOST = "lost"
-KINDS = (*FAULT_KINDS, LOST)
+FAULT_KINDS = ("429", "500", "502", "timeout", "drop", "slow", LOST)  # the random mix unless told (the load benchmark's)
+KINDS = FAULT_KINDS
 DEFAULT_DELAYS = {"timeout": 30.0, "slow": 2.0}
 
 
