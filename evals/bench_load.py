@@ -13,7 +13,9 @@ METRIC load.lost                photos not filed, answered or analysed, commands
 METRIC faults.lost / faults.duplicates / faults.stale_statuses   the same burst with Telegram failing at random
                                 (429, 500, 502, hangs, dropped connections, answers lost after Telegram carried the
                                 request out) and booth pages that hang, loop or return garbage (goal 0; a stale status
-                                is a status message left beside a photo's answer, neither made into it nor deleted)
+                                is a status message left beside a photo's answer, neither made into it nor deleted;
+                                `faults.lost_posts` counts the posts whose answer was lost: each may leave one message
+                                more, which no bot can avoid, playground.stress.load)
 METRIC crash.runs / crash.lost  SIGKILL at seeded moments mid-ingest and mid-analysis, then a restart (goal 0)
 METRIC crash.weekly_runs / crash.weekly_double_posts   SIGKILL after a weekly post was claimed (goal 0 doubles;
                                 `crash.weekly_posted` counts the weeks whose post still reached the chat)
@@ -103,6 +105,7 @@ async def _bench(lines: list[str]) -> None:
                 ("faults.lost", figures["lost"]),
                 ("faults.duplicates", figures["duplicates"]),
                 ("faults.stale_statuses", figures["stale_statuses"]),
+                ("faults.lost_posts", figures["lost_posts"]),
                 ("faults.photo_p95_s", figures["photo_p95_s"]),
                 ("faults.cmd_p95_ms", figures["cmd_p95_ms"]),
             ],

@@ -12,7 +12,8 @@ import random
 from dataclasses import dataclass
 
 LOST = "lost"
-FAULT_KINDS = ("429", "500", "502", "timeout", "drop", "slow", LOST)  # the random mix unless told (the load benchmark's)
+# The random mix unless told (the load benchmark's); also every kind there is.
+FAULT_KINDS = ("429", "500", "502", "timeout", "drop", "slow", LOST)
 KINDS = FAULT_KINDS
 DEFAULT_DELAYS = {"timeout": 30.0, "slow": 2.0}
 

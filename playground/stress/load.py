@@ -6,7 +6,13 @@ was carried out) and booth pages that hang, redirect in a loop or return garbage
 What it asserts, not eyeballs: every photo is filed exactly once (one album row per photo), answered exactly once
 (one visible bot reply to it), analysed, every command answered, nothing left behind on disk. `LoadReport.lost`,
 `.duplicates` (an answer shown twice) and `.stale_statuses` (a status message left beside the answer, never made
-into it nor deleted) name what went wrong; tests assert they are empty, the benchmark prints their counts."""
+into it nor deleted) name what went wrong; tests assert they are empty, the benchmark prints their counts.
+
+One kind of fault makes doubles unavoidable: a post Telegram carried out whose answer was lost (`lost`). The bot
+cannot tell it from a dropped connection that never ran, and the Bot API has no idempotency key and reads no message
+by id (tdlib/telegram-bot-api#126): a member's answer is sent again (twice rather than never, handlers.delivery), and
+a status message whose post was lost can never be edited or deleted. `.lost_posts` counts those faults: each may
+leave one extra message, never more, and never a photo unanswered."""
 
 from __future__ import annotations
 
@@ -22,7 +28,7 @@ from pathlib import Path
 
 from playground.emulator import MessageRecord
 from playground.emulator.driver import StoredPhoto
-from playground.emulator.faults import FAULT_KINDS
+from playground.emulator.faults import FAULT_KINDS, LOST
 from playground.stress.album_check import read_album
 from playground.stress.booth import LoadBoothSite
 from playground.stress.session import BotRun, bot_on_emulator
@@ -71,6 +77,7 @@ class LoadReport:
     picture_cmd_latencies_ms: list[float] = field(default_factory=list)
     peak_rss_mb: float = 0.0
     faults_served: int = 0
+    lost_posts: int = 0  # `lost` faults served on calls that post a message
     lost: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     stale_statuses: list[str] = field(default_factory=list)
@@ -86,6 +93,7 @@ class LoadReport:
             "commands": len(self.cmd_latencies_ms) + len(self.picture_cmd_latencies_ms),
             "peak_rss_mb": self.peak_rss_mb,
             "faults_served": self.faults_served,
+            "lost_posts": self.lost_posts,
             "lost": len(self.lost),
             "duplicates": len(self.duplicates),
             "stale_statuses": len(self.stale_statuses),
@@ -202,7 +210,9 @@ async def _run(plan: LoadPlan, run: BotRun, photos: dict[tuple[int, int], bytes]
     report.burst_s = finished - started
     stop.set()
     await asyncio.gather(*askers)
-    report.faults_served = len(emu.triggered_faults) - faults_before
+    served = emu.triggered_faults[faults_before:]
+    report.faults_served = len(served)
+    report.lost_posts = sum(kind == LOST and _posts_a_message(method) for method, kind in served)
     emu.clear_faults()
     report.photos = len(sent)
     report.peak_rss_mb = run.process.peak_rss_mb
@@ -304,6 +314,10 @@ def _check_answers(run: BotRun, sent: list[SentPhoto], report: LoadReport) -> No
 
 def _changed(run: BotRun, record: MessageRecord, photo: SentPhoto) -> float:
     return run.changed_at.get((photo.chat_id, record.message_id), photo.sent_at)
+
+
+def _posts_a_message(method: str) -> bool:
+    return method.startswith(("send", "forward", "copy")) and method != "sendChatAction"
 
 
 def _check_album(run: BotRun, expected: dict[int, int], report: LoadReport) -> None:
