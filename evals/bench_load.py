@@ -12,10 +12,11 @@ METRIC load.peak_rss_mb         the bot and its worker processes together
 METRIC load.lost                photos not filed, answered or analysed, commands not answered (goal 0)
 METRIC faults.lost / faults.duplicates / faults.stale_statuses   the same burst with Telegram failing at random
                                 (429, 500, 502, hangs, dropped connections, answers lost after Telegram carried the
-                                request out) and booth pages that hang, loop or return garbage (goal 0; a stale status
-                                is a status message left beside a photo's answer, neither made into it nor deleted;
-                                `faults.lost_posts` counts the posts whose answer was lost: each may leave one message
-                                more, which no bot can avoid, playground.stress.load)
+                                request out) and booth pages that hang, loop or return garbage. A stale status is a
+                                status message left beside a photo's answer, neither made into it nor deleted.
+                                Goal: lost 0, duplicates + stale statuses at most `faults.lost_posts` (posts whose
+                                answer was lost: each may leave one message more, which no bot can avoid,
+                                playground.stress.load)
 METRIC crash.runs / crash.lost  SIGKILL at seeded moments mid-ingest and mid-analysis, then a restart (goal 0)
 METRIC crash.weekly_runs / crash.weekly_double_posts   SIGKILL after a weekly post was claimed (goal 0 doubles;
                                 `crash.weekly_posted` counts the weeks whose post still reached the chat)
