@@ -6,7 +6,8 @@ was carried out) and booth pages that hang, redirect in a loop or return garbage
 What it asserts, not eyeballs: every photo is filed exactly once (one album row per photo), answered exactly once
 (one visible bot reply to it), analysed, every command answered, nothing left behind on disk. `LoadReport.lost`,
 `.duplicates` (an answer shown twice) and `.stale_statuses` (a status message left beside the answer, never made
-into it nor deleted) name what went wrong; tests assert they are empty, the benchmark prints their counts.
+into it nor deleted) name what went wrong; tests assert they are empty (see below for `lost` faults), the
+benchmark prints their counts.
 
 One kind of fault makes doubles unavoidable: a post Telegram carried out whose answer was lost (`lost`). The bot
 cannot tell it from a dropped connection that never ran, and the Bot API has no idempotency key and reads no message
