@@ -13,10 +13,11 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol, runtime_checkable
 
 from telegram import Bot, Message, ReactionTypeEmoji, ReplyParameters
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 
 from handlers.captions import shortened
 from handlers.context import ChatContext
+from handlers.delivery import at_most_once, may_have_been_done
 from handlers.i18n import t
 from handlers.poses import pose_lines
 from handlers.smiles import annotated_picture, outcome_line, points_line
@@ -49,7 +50,12 @@ class StatusMessage:
     (tdlib/td#2592), and a booth strip's stages (found, fetching, saved) often follow each other within a second:
     shown one by one they cost three of a strip's five requests (the load run). An answer ready before the status
     was shown is sent without one. An edit also waits while the group's budget is short (EDIT_ROOM). With 0
-    (private chats) every text is shown at once."""
+    (private chats) every text is shown at once.
+
+    The message's first post is progress unless the text is the answer (`now`, `settled`): such a post is sent at
+    most once (handlers.delivery). One whose answer was lost (a cut connection, a timeout) may be in the chat, but
+    its id is unknown and no Bot API call finds it: it cannot be edited or deleted, and a second status would only
+    add a message. So no other progress is posted; an answer in words is posted as a message of its own."""
 
     def __init__(
         self,
@@ -70,6 +76,7 @@ class StatusMessage:
         self._settling: asyncio.Task[None] | None = None
         self._sending = asyncio.Lock()
         self._replaced = False
+        self._lost_post = False  # a progress post whose answer was lost: it may be in the chat, its id unknown
         if shown is not None:
             self.message = Message(shown, reply_to.date, reply_to.chat)
             self.message.set_bot(reply_to.get_bot())
@@ -81,7 +88,7 @@ class StatusMessage:
             return
         self.text = text
         if now or self._settle_s <= 0:
-            await self.settled()
+            await self._flush(progress=not now)
         elif self._settling is None:
             self._settling = asyncio.create_task(self._settle())
 
@@ -95,7 +102,7 @@ class StatusMessage:
             settled = self.message is None or self._room_for_an_edit()
         self._settling = None  # from here on the request is not cancelled: it may be on its way
         try:
-            await self.settled()
+            await self._flush(progress=True)
         except TelegramError as exc:  # nobody awaits this task: the next change, or the answer, tries again
             log.warning("status message in chat %s not updated: %s", self._reply_to.chat_id, exc)
         except Exception:  # noting the shown status (on_shown) failed: the answer still comes, a taker sends anew
@@ -111,16 +118,33 @@ class StatusMessage:
             self._settling = None
 
     async def settled(self) -> Message | None:
-        """Show the latest text now (a change still settling is not waited for); the message, None if never shown."""
+        """Show the latest text now, as the answer (a change still settling is not waited for); the message, None if
+        never shown."""
+        return await self._flush(progress=False)
+
+    async def _flush(self, *, progress: bool) -> Message | None:
         self._stop_settling()
         async with self._sending:
             text = self.text
             if self._replaced or not text or text == self._shown_text:
                 return self.message
             if self.message is None:
-                self.message = await self._reply_to.reply_text(
-                    text, reply_parameters=ReplyParameters(self._reply_to.message_id, allow_sending_without_reply=True)
-                )
+                if progress and self._lost_post:
+                    return None
+                try:
+                    with at_most_once() if progress else contextlib.nullcontext():
+                        self.message = await self._reply_to.reply_text(
+                            text,
+                            reply_parameters=ReplyParameters(
+                                self._reply_to.message_id, allow_sending_without_reply=True
+                            ),
+                        )
+                except NetworkError as error:
+                    if not progress or not may_have_been_done(error):
+                        raise
+                    log.warning("status message in chat %s may have been posted (%s)", self._reply_to.chat_id, error)
+                    self._lost_post = True
+                    return None
                 self._shown_text = text
                 if self._on_shown is not None:
                     await self._on_shown(self.message)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-FAULT_KINDS = ("429", "500", "502", "timeout", "drop", "slow")  # the random mix unless told (the load benchmark's)
 LOST = "lost"
-KINDS = (*FAULT_KINDS, LOST)
+# The random mix unless told (the load benchmark's); also every kind there is.
+FAULT_KINDS = ("429", "500", "502", "timeout", "drop", "slow", LOST)
+KINDS = FAULT_KINDS
 DEFAULT_DELAYS = {"timeout": 30.0, "slow": 2.0}
 
 
