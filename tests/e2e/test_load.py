@@ -35,4 +35,3 @@ async def test_a_killed_bot_restarts_with_nothing_lost_half_written_or_unanalyse
     assert report.runs == 2
     assert report.lost == []
     assert report.duplicates == []
-    assert report.stale_statuses == []
