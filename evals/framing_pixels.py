@@ -53,7 +53,7 @@ from vision.faces import detect_faces
 from vision.faces.detect import Box
 from vision.smile import MEASUREMENTS, SmileScorer
 from vision.smile.fallback import hog
-from vision.smile.pixels import CHIP, CHIP_EYE_Y, CHIP_IOD, MOUTH_COLS, MOUTH_ROWS
+from vision.smile.pixels import CHIP, CHIP_EYE_Y, CHIP_IOD, MOUTH_COLS, MOUTH_ROWS, eye_aligned
 from vision.smile.pixels import _chip as aligned_mouth_chip
 from vision.smile.scorer import ATTEMPTS, SURE_ABOVE, SURE_BELOW, crop_face, measurements_of, reading_views
 from vision.smile.views import VIEW_SIZE, prepare_view
@@ -287,7 +287,6 @@ def collect_pibooth(data: Path, scorer: SmileScorer) -> None:
 # the mouth region of it as a descriptor, an L2 logistic regression over that, fitted on the GENKI variants.
 
 # The chip and the mouth region are vision/smile/pixels.py's (the shipped "eyes_mouth" alignment is its `_chip`).
-R_EYE, L_EYE = (33, 133), (263, 362)
 
 
 @dataclass(frozen=True)
@@ -305,15 +304,9 @@ class Pixels:
 def _chip(view: np.ndarray, points: np.ndarray, align: str) -> np.ndarray:
     if align != "eyes":
         return aligned_mouth_chip(view, points)
-    right, left = points[list(R_EYE)].mean(0), points[list(L_EYE)].mean(0)
     to_right = np.array([CHIP / 2 - CHIP_IOD / 2, CHIP_EYE_Y])
     to_left = np.array([CHIP / 2 + CHIP_IOD / 2, CHIP_EYE_Y])
-    src, dst = left - right, to_left - to_right
-    scale = np.hypot(*dst) / max(np.hypot(*src), 1e-6)
-    angle = np.arctan2(dst[1], dst[0]) - np.arctan2(src[1], src[0])
-    matrix = scale * np.array([[np.cos(angle), -np.sin(angle), 0.0], [np.sin(angle), np.cos(angle), 0.0]])
-    matrix[:, 2] = to_right - matrix[:, :2] @ right
-    return cv2.warpAffine(view, matrix, (CHIP, CHIP), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return eye_aligned(view, points, CHIP, to_right, to_left)
 
 
 def _lbp_histograms(grey: np.ndarray, grid: tuple[int, int] = (2, 4)) -> np.ndarray:

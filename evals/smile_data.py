@@ -179,6 +179,8 @@ _MEASURING_CODE = (
     smile.SmileScorer._views_found,
     smile.SmileScorer.measure_face,
     smile.SmileScorer.measure_face_pixels,
+    smile_pixels.eye_centres,
+    smile_pixels.eye_aligned,
     smile_pixels._chip,
     smile_pixels.chip_descriptor,
     smile_pixels.descriptor_view,

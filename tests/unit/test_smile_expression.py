@@ -6,7 +6,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vision.smile.expression import CHIP, CHIP_EYE_Y, CHIP_IOD, LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS, face_chip
+from vision.smile.expression import CHIP, CHIP_EYE_Y, CHIP_IOD, face_chip
+from vision.smile.pixels import LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS
 
 
 def face_view() -> tuple[np.ndarray, np.ndarray]:

