@@ -20,7 +20,6 @@ from evals.framing_pixels import (
     CACHE,
     GENKI_VARIANTS,
     Pixels,
-    Recipe,
     Setup,
     _ece,
     _logit,
@@ -28,6 +27,9 @@ from evals.framing_pixels import (
     _sigmoid,
     describe_all,
     framing_figures,
+    inner_folds,
+    inner_held_out,
+    pairs_summary,
     setup,
 )
 from evals.smile_data import fit_standardised
@@ -95,30 +97,17 @@ class FerReading:
         return out
 
 
-def inner3(
-    s: Setup, tables: dict, fers: dict, train: np.ndarray, fer: Fer, variants=("colour",)
-) -> dict[str, np.ndarray]:
-    out = {name: np.full((len(s.labels), 3), np.nan) for name in variants}
-    order = np.random.default_rng(11).permutation(len(train)) % 5
-    for fold in range(5):
-        fit_on, score_on = train[order != fold], train[order == fold]
-        recipe = Recipe(s.views, s.labels, fit_on)
-        pixel = _pixel_fit(tables, s.labels, fit_on, 0.3)
-        reading = FerReading(fer, fers, s.labels, fit_on)
-        for name in variants:
-            rows, table, sides = s.views[name], tables[name], s.genki[name]["side"]
-            ok = ~np.isnan(rows[score_on]).any(axis=1) & ~np.isnan(table[score_on]).any(axis=1)
-            ok &= ~np.isnan(fers[name][score_on]).any(axis=1)
-            read = score_on[ok]
-            if len(read):
-                out[name][read, 0] = [recipe.cv_row(rows[i], float(sides[i])) for i in read]
-                out[name][read, 1] = pixel.probability(table[read])
-                out[name][read, 2] = reading.probability(fers[name][read])
-    return out
+def inner3(s: Setup, tables: dict, fers: dict, train: np.ndarray, fer: Fer) -> np.ndarray:
+    """The colour crops' inner held-out (P, P_pixels) of `inner_held_out` and the FER reading's P on the same inner
+    folds (NaN where any is missing)."""
+    happy = np.full(len(s.labels), np.nan)
+    for fit_on, score_on in inner_folds(train):
+        happy[score_on] = FerReading(fer, fers, s.labels, fit_on).probability(fers["colour"][score_on])
+    return np.column_stack([inner_held_out(s, tables, train, 0.3)["colour"], happy])
 
 
 def fit_stack3(s: Setup, tables: dict, fers: dict, train: np.ndarray, fer: Fer) -> np.ndarray:
-    inner = inner3(s, tables, fers, train, fer)["colour"]
+    inner = inner3(s, tables, fers, train, fer)
     usable = train[~np.isnan(inner[train]).any(axis=1)]
     columns = [0, 1] if fer.kind == "none" else [0, 1, 2]
     fit = LogisticRegression(C=1e6).fit(_logit(inner[usable][:, columns]), s.labels[usable])
@@ -216,10 +205,7 @@ def main(argv: list[str]) -> int:
         if only and number not in only:
             continue
         r, b = evaluate(s, framing, fer)
-        pairs = " | ".join(
-            f"{p}: {r[f'{p}_p90']:.2f}; {r[f'{p}_strip_p90']:.2f} / {r[f'{p}_collage_p90']:.2f} (n {r[f'{p}_n']})"
-            for p in s.pairs
-        )
+        pairs = pairs_summary(s, r, 2)
         print(
             f"{framing} {number} {name:28s} acc {r['colour_acc']:.4f} ({r['found']}) auc {r['auc']:.4f} "
             f"p1 {r['print1_acc']:.3f} p2 {r['print2_acc']:.3f} half {r['half_acc']:.3f} ECE {r['ece']:.3f} | {pairs}"

@@ -454,14 +454,18 @@ def setup() -> Setup:
 Combine = tuple
 
 
+def inner_folds(train: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(fit on, score) of the inner 5-fold split of `train` that every harness stack is fitted by."""
+    order = np.random.default_rng(11).permutation(len(train)) % 5
+    return [(train[order != fold], train[order == fold]) for fold in range(5)]
+
+
 def inner_held_out(
     s: Setup, tables: dict[str, np.ndarray], train: np.ndarray, l2: float, variants: Sequence[str] = ("colour",)
 ) -> dict[str, np.ndarray]:
     """Inner 5-fold held-out (P, P_pixels) of `train`'s crops under each of `variants` (NaN where unread)."""
     out = {name: np.full((len(s.labels), 2), np.nan) for name in variants}
-    order = np.random.default_rng(11).permutation(len(train)) % 5
-    for fold in range(5):
-        fit_on, score_on = train[order != fold], train[order == fold]
+    for fit_on, score_on in inner_folds(train):
         recipe = Recipe(s.views, s.labels, fit_on)
         pixel = _pixel_fit(tables, s.labels, fit_on, l2)
         for name in variants:
@@ -612,16 +616,22 @@ def cpu_ms_per_face(count: int = 300) -> float:
     return 1000.0 * (time.process_time() - started) / count
 
 
+def pairs_summary(s: Setup, r: dict[str, float], digits: int) -> str:
+    """Each collected pair set's held-out p90: pooled; strip / collage (its number of pairs)."""
+    return " | ".join(
+        f"{p}: {r[f'{p}_p90']:.{digits}f}; {r[f'{p}_strip_p90']:.{digits}f} / {r[f'{p}_collage_p90']:.{digits}f}"
+        f" (n {r[f'{p}_n']})"
+        for p in s.pairs
+    )
+
+
 def report(only: Sequence[int] = ()) -> None:
     s = setup()
     for number, (name, pixels, l2, combine) in enumerate(ROWS):
         if only and number not in only:
             continue
         r = evaluate(s, pixels, l2, combine)
-        pairs = " | ".join(
-            f"{p}: {r[f'{p}_p90']:.1f}; {r[f'{p}_strip_p90']:.1f} / {r[f'{p}_collage_p90']:.1f} (n {r[f'{p}_n']})"
-            for p in s.pairs
-        )
+        pairs = pairs_summary(s, r, 1)
         print(
             f"{number:2d} {name:52s} cv acc {r['cv_acc_found']:.4f} ({r['found']}) ECE {r['ece']:.3f} "
             f"med {r['median_neutral']:.0f}/{r['median_smiling']:.0f} | {pairs} | pibooth {r['pibooth_p90']:.1f} / "

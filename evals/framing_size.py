@@ -26,6 +26,7 @@ from evals.framing_pixels import (
     describe_all,
     framing_figures,
     inner_held_out,
+    pairs_summary,
     setup,
 )
 
@@ -212,10 +213,7 @@ def main(argv: list[str]) -> int:
             continue
         name = row[0]
         r, whole_stack = evaluate(s, *row[1:])
-        pairs = " | ".join(
-            f"{p}: {r[f'{p}_p90']:.2f}; {r[f'{p}_strip_p90']:.2f} / {r[f'{p}_collage_p90']:.2f} (n {r[f'{p}_n']})"
-            for p in s.pairs
-        )
+        pairs = pairs_summary(s, r, 2)
         print(
             f"{number:2d} {name:50s} acc {r['colour_acc']:.4f} ({r['found']}) p1 {r['print1_acc']:.3f} "
             f"p2 {r['print2_acc']:.3f} half {r['half_acc']:.3f} ECE {r['ece']:.3f} med {r['med0']:.0f}/{r['med1']:.0f}"
