@@ -184,7 +184,6 @@ _MEASURING_CODE = (
     smile_pixels._chip,
     smile_pixels.chip_descriptor,
     smile_pixels.descriptor_view,
-    smile_pixels.mouth_descriptor,
     smile.SmileScorer.view_readings,
     smile_expression.face_chip,
     smile_expression.ExpressionNet.emotions,

@@ -14,8 +14,8 @@ from vision.smile.pixels import (
     DESCRIPTOR_VIEW,
     PixelModel,
     chip_descriptor,
+    descriptor_view,
     logit,
-    mouth_descriptor,
     stacked,
 )
 
@@ -53,11 +53,11 @@ def test_the_descriptor_follows_the_landmarks_not_the_framing() -> None:
 def test_the_reading_view_is_described_at_the_descriptor_size_in_lightness() -> None:
     view, points = face_view()
     big = cv2.resize(np.repeat(view[:, :, None], 3, axis=2), (256, 256), interpolation=cv2.INTER_CUBIC)
-    described = mouth_descriptor(big, points * 2.0)
+    described = chip_descriptor(*descriptor_view(big, points * 2.0))
     direct = chip_descriptor(view, points)
     assert described is not None and direct is not None
     assert np.corrcoef(described, direct)[0, 1] > 0.99
-    assert mouth_descriptor(big, np.full((478, 2), np.nan)) is None
+    assert chip_descriptor(*descriptor_view(big, np.full((478, 2), np.nan))) is None
 
 
 def _raw(**changes: object) -> dict[str, object]:

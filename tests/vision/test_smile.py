@@ -15,7 +15,7 @@ from evals.common import eval_data_dir
 from evals.smile_data import FEATURES, SMALL_FACE_PX, load_smile_set, read_rgb
 from vision.faces import DetectedFace
 from vision.smile.fallback import FALLBACK_KINDS, FallbackModel, hog
-from vision.smile.pixels import DESCRIPTOR_KIND, DESCRIPTOR_LENGTH, PixelModel, mouth_descriptor
+from vision.smile.pixels import DESCRIPTOR_KIND, DESCRIPTOR_LENGTH, PixelModel, chip_descriptor, descriptor_view
 from vision.smile.scorer import (
     MEASUREMENTS,
     MODEL_JSON,
@@ -120,7 +120,7 @@ def test_read_face_stacks_the_pixel_reading_of_its_first_reading_view(labelled_s
     scorer = SmileScorer(replace(shipped, pixels=pixels_only))
     first = scorer._first_view(reading_views(crop, 64)[0])
     assert first is not None
-    descriptor = mouth_descriptor(first[0], first[3])
+    descriptor = chip_descriptor(*descriptor_view(first[0], first[3]))
     assert descriptor is not None
     expected = round(100.0 * float(pixels_only.probability(descriptor)), 1)
     assert scorer.read_face(crop, 64).score == pytest.approx(expected, abs=0.1)

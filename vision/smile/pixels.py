@@ -92,11 +92,6 @@ def descriptor_view(view: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, n
     return small, (np.asarray(points, dtype=np.float64) * shrink).astype(np.float32)
 
 
-def mouth_descriptor(view: np.ndarray, points: np.ndarray) -> np.ndarray | None:
-    """The pixel descriptor of the face in an RGB reading view whose 478 landmarks are `points` (px in the view)."""
-    return chip_descriptor(*descriptor_view(view, points))
-
-
 def logit(probability: np.ndarray | float) -> np.ndarray:
     clipped = np.clip(np.asarray(probability, dtype=np.float64), 1e-6, 1 - 1e-6)
     result: np.ndarray = np.log(clipped / (1 - clipped))
